@@ -1,0 +1,316 @@
+"""The application object every hook receives as ``crm``.
+
+It ties configuration, plugins, database, ledger, lifecycle, outbox, users and
+templates together, and defines the unit of work: :meth:`CRM.action` runs one
+action in one database transaction, with an optional idempotency key.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import attrs
+import pluggy
+from peewee import IntegrityError
+
+from dyncrm import db as dbmod
+from dyncrm.auth import Users
+from dyncrm.config import Config, load_config, structure
+from dyncrm.db.migrate import MigrationStatus, status, upgrade
+from dyncrm.db.models import ActionKey, Counter, Member, Touchpoint, utcnow
+from dyncrm.errors import ConfigError, DyncrmError, NotFoundError, PluginError, ValidationError
+from dyncrm.ledger import Ledger
+from dyncrm.lifecycle import Lifecycle, member_info
+from dyncrm.money import Money, from_minor, parse_money
+from dyncrm.notify import Outbox
+from dyncrm.plugins import get_plugin_manager
+from dyncrm.templating import Locale, build_environment, render_message
+from dyncrm.values import INFO_TYPES, PHASES, Actor, MemberInfo, TouchpointInfo
+
+
+@attrs.define
+class Action:
+    """The handle ``crm.action`` yields: says whether the key was seen before."""
+
+    name: str
+    actor: Actor
+    key: str | None
+    replayed: bool = False
+    previous: dict[str, Any] = attrs.field(factory=dict)
+    result: dict[str, Any] = attrs.field(factory=dict)
+
+    def done(self, **result: Any) -> None:
+        """Record what the action produced; a replay hands it back as ``previous``."""
+        self.result.update(result)
+
+
+class CRM:
+    """One deployment, opened: configuration, plugins and a database connection."""
+
+    def __init__(self, config: Config, *, pm: pluggy.PluginManager | None = None,
+                 extra_plugins: tuple[tuple[str, Any], ...] = (),
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.config = config
+        self.pm = pm or get_plugin_manager(config.enabled, extra=extra_plugins)
+        self.hook = self.pm.hook
+        self.database = dbmod.connect(config.database_url)
+        self.db = self.database
+        self._clock = clock
+        self.tz = ZoneInfo(config.organisation.timezone)
+        self.currency = config.organisation.currency
+        self.exponents = {self.currency: config.currency_exponent}
+        self.locale = Locale(config.organisation.locale)
+        self.ledger = Ledger(self)
+        self.lifecycle = Lifecycle(self)
+        self.outbox = Outbox(self)
+        self.users = Users(self)
+        self._plugin_configs = self._parse_plugin_sections()
+        self.hook.dyncrm_configure.call_historic(kwargs={"crm": self})
+
+    # -- configuration -------------------------------------------------------
+
+    def _parse_plugin_sections(self) -> dict[str, Any]:
+        schemas: dict[str, type] = {}
+        for result in self.hook.dyncrm_config_schema():
+            schemas.update(result or {})
+        parsed = {}
+        for name, section in self.config.plugin_sections.items():
+            if name not in schemas:
+                if name in self.config.enabled:
+                    raise ConfigError(f"plugin {name!r} takes no settings", path=self.config.path,
+                                      key=f"plugins.{name}")
+                continue  # settings of a plugin that is not enabled are kept, unused
+            parsed[name] = structure(schemas[name], section, f"plugins.{name}", self.config.path)
+        for name, cls in schemas.items():
+            if name not in parsed:
+                try:
+                    parsed[name] = cls()
+                except TypeError as exc:
+                    raise ConfigError(f"needs settings: {exc}", path=self.config.path,
+                                      key=f"plugins.{name}") from None
+        return parsed
+
+    def plugin_config(self, name: str) -> Any:
+        """The parsed settings of plugin ``name`` (its attrs class; defaults if absent)."""
+        try:
+            return self._plugin_configs[name]
+        except KeyError:
+            raise PluginError("declares no settings (dyncrm_config_schema)", plugin=name) from None
+
+    def is_enabled(self, name: str) -> bool:
+        """True when plugin ``name`` is loaded."""
+        return self.pm.has_plugin(name)
+
+    # -- time ----------------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        """Current time as naive UTC (what the database stores)."""
+        return self._clock() if self._clock else utcnow()
+
+    def today(self) -> dt.date:
+        """Today's date in the organisation's timezone."""
+        return self.now().replace(tzinfo=dt.UTC).astimezone(self.tz).date()
+
+    def set_clock(self, clock: Callable[[], dt.datetime] | None) -> None:
+        """Replace the clock (simulations, tests); ``None`` restores real time."""
+        self._clock = clock
+
+    # -- money ---------------------------------------------------------------
+
+    def money(self, value: str | int | Any) -> Money:
+        """An amount of the organisation's currency from what a user typed."""
+        return parse_money(value, self.currency, decimal_mark=self.locale.decimal_mark)
+
+    def ledger_money(self, units: int, commodity: str | None = None) -> Money:
+        """Money from integer minor units of ``commodity`` (default: the organisation's)."""
+        commodity = commodity or self.currency
+        return from_minor(units, commodity, self.ledger.exponent(commodity))
+
+    def format_money(self, value: Money) -> str:
+        """An amount in the organisation's locale, e.g. ``Rp 1.250.000``."""
+        return self.locale.money(value, self.ledger.exponent(value.currency))
+
+    # -- database ------------------------------------------------------------
+
+    def migration_sources(self) -> list[tuple[str, Path]]:
+        """``(plugin, folder)`` of every migration folder, core first."""
+        sources = []
+        for result in reversed(self.hook.dyncrm_migrations()):
+            if result:
+                sources.append((result[0], Path(result[1])))
+        core = [s for s in sources if s[0] == "core"]
+        return core + [s for s in sources if s[0] != "core"]
+
+    def upgrade(self) -> list[str]:
+        """Apply pending migrations of the core and every enabled plugin."""
+        return upgrade(self.database, self.migration_sources())
+
+    def migration_status(self) -> list[MigrationStatus]:
+        """Every migration and whether it is applied."""
+        return status(self.database, self.migration_sources())
+
+    def close(self) -> None:
+        """Close the database connection."""
+        if not self.database.is_closed():
+            self.database.close()
+
+    def __enter__(self) -> CRM:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- units of work -------------------------------------------------------
+
+    @contextlib.contextmanager
+    def action(self, name: str, actor: Actor, *, key: str | None = None,
+               permission: str | None = None) -> Iterator[Action]:
+        """Run one action in one transaction, idempotent by ``key``.
+
+        Checks ``permission`` first.  If ``key`` was completed before, the
+        yielded :class:`Action` has ``replayed=True`` and ``previous`` holds what
+        the first run recorded with :meth:`Action.done`; the body should then
+        return without writing.  Any exception rolls everything back.
+        """
+        if permission is not None:
+            self.users.require(actor, permission)
+        act = Action(name=name, actor=actor, key=key)
+        with self.database.atomic():
+            if key is not None:
+                seen = ActionKey.get_or_none(ActionKey.key == key)
+                if seen is not None:
+                    act.replayed, act.previous = True, dict(seen.result or {})
+                    yield act
+                    return
+            yield act
+            if key is not None and not act.replayed:
+                try:
+                    ActionKey.create(key=key, action=name, actor=actor.username,
+                                     at=self.now(), result=act.result)
+                except IntegrityError:
+                    raise DyncrmError(f"action {key!r} was completed concurrently; "
+                                      "nothing was changed") from None
+
+    def next_number(self, counter: str) -> int:
+        """The next value of a named sequence; never hands out a value twice.
+
+        Inside a transaction the increment is rolled back with it, so a failed
+        action does not burn a number.
+        """
+        with self.database.atomic():
+            updated = (Counter.update(value=Counter.value + 1)
+                       .where(Counter.name == counter).execute())
+            if not updated:
+                Counter.create(name=counter, value=1)
+            return Counter.get(Counter.name == counter).value
+
+    # -- people --------------------------------------------------------------
+
+    def require(self, actor: Actor, permission: str) -> None:
+        """Raise ``PermissionDenied`` unless ``actor`` holds ``permission``."""
+        self.users.require(actor, permission)
+
+    def actor(self, username: str) -> Actor:
+        """The actor for user ``username``."""
+        return self.users.actor(username)
+
+    def member(self, ref: int | str) -> MemberInfo:
+        """A member by id or member number."""
+        return member_info(self.member_row(ref))
+
+    def member_row(self, ref: int | str) -> Member:
+        """The member row for an id or member number (raises ``NotFoundError``)."""
+        row = None
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            row = Member.get_or_none(Member.id == int(ref))
+        if row is None and isinstance(ref, str):
+            row = Member.get_or_none(Member.number == ref)
+        if row is None:
+            raise NotFoundError("member", ref)
+        return row
+
+    # -- touchpoints ---------------------------------------------------------
+
+    def touch(self, member_id: int, phase: str, info: str, kind: str, actor: Actor | str,
+              payload: dict[str, Any] | None = None, *, at: dt.datetime | None = None
+              ) -> TouchpointInfo:
+        """Record an interaction with a member.
+
+        :param phase: ``acquire``, ``retain`` or ``expand``.
+        :param info: information ``of``, ``for`` or ``by`` the member (Park & Kim).
+        :param kind: what happened, dotted (``savings.deposit``, ``promotion.viewed``).
+        """
+        if phase not in PHASES:
+            raise ValidationError(f"phase must be one of {', '.join(PHASES)}", field="phase")
+        if info not in INFO_TYPES:
+            raise ValidationError(f"information type must be one of {', '.join(INFO_TYPES)}",
+                                  field="info")
+        row = Touchpoint.create(member=member_id, phase=phase, info=info, kind=kind,
+                                actor=str(actor), at=at or self.now(), payload=payload or {})
+        tp = TouchpointInfo(id=row.id, member_id=member_id, phase=phase, info=info, kind=kind,
+                            actor=str(actor), at=row.at, payload=payload or {})
+        self.hook.dyncrm_touchpoint_recorded(crm=self, touchpoint=tp)
+        return tp
+
+    def timeline(self, member_id: int) -> list[TouchpointInfo]:
+        """A member's touchpoints, oldest first."""
+        rows = (Touchpoint.select().where(Touchpoint.member == member_id)
+                .order_by(Touchpoint.at, Touchpoint.id))
+        return [TouchpointInfo(id=r.id, member_id=member_id, phase=r.phase, info=r.info,
+                               kind=r.kind, actor=r.actor, at=r.at, payload=r.payload or {})
+                for r in rows]
+
+    # -- templates -----------------------------------------------------------
+
+    @cached_property
+    def templates(self):
+        """The Jinja2 environment (see :mod:`dyncrm.templating`)."""
+        return build_environment(self)
+
+    def render(self, name: str, **context: Any) -> str:
+        """Render template ``name``."""
+        return self.templates.get_template(name).render(**context)
+
+    def render_message(self, name: str, **context: Any) -> tuple[str, str]:
+        """Render a message template into ``(subject, body)``."""
+        return render_message(self.templates, name, context)
+
+    def notify_member(self, member_id: int, template: str, *, kind: str, key: str | None = None,
+                      essential: bool = True, channel: str | None = None,
+                      **context: Any):
+        """Render ``template`` for a member and queue it in the outbox.
+
+        Picks the member's preferred channel (else the default), and the
+        address that channel needs (e-mail for smtp/file/console, phone for
+        others).  Non-essential messages are skipped for members who opted out.
+        Returns the :class:`~dyncrm.notify.QueueResult`, or ``None`` when skipped.
+        """
+        member = self.member_row(member_id)
+        if not essential and member.marketing_opt_out:
+            return None
+        channel = channel or member.preferred_channel or self.config.notify.default_channel
+        recipient = member.email if channel in ("smtp", "file", "console") else member.phone
+        recipient = recipient or member.email or member.phone
+        if not recipient:
+            return None
+        subject, body = self.render_message(template, member=member_info(member), **context)
+        return self.outbox.queue(recipient=recipient, subject=subject, body=body,
+                                 channel=channel, member_id=member_id, kind=kind, key=key,
+                                 essential=essential)
+
+
+def open_crm(config: Config | str | Path | None = None, **kwargs: Any) -> CRM:
+    """Open a deployment from a :class:`Config` or a config file path."""
+    if not isinstance(config, Config):
+        config = load_config(config)
+    return CRM(config, **kwargs)
+
+
+__all__ = ["CRM", "Action", "open_crm"]
+

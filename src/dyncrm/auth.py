@@ -1,0 +1,188 @@
+"""People and permissions: logins, roles, argon2id passwords, activation tokens.
+
+Staff and members alike are :class:`~dyncrm.db.models.User` rows with a set of
+roles.  Plugins declare permissions with default roles
+(``dyncrm_permissions``); a deployment may reassign roles in ``[permissions]``.
+``crm.require(actor, name)`` refuses with a clear error when no role of the
+actor holds the permission.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from typing import TYPE_CHECKING
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from dyncrm.db.models import User, utcnow
+from dyncrm.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
+from dyncrm.values import ROLES, Actor, Permission
+
+if TYPE_CHECKING:
+    from dyncrm.app import CRM
+
+_hasher = PasswordHasher()  # argon2id with the library's current defaults
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+MIN_PASSWORD = 10
+
+
+def hash_password(password: str) -> str:
+    """argon2id hash of ``password`` (refuses short ones)."""
+    if len(password) < MIN_PASSWORD:
+        raise ValidationError(f"must be at least {MIN_PASSWORD} characters", field="password")
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """True when ``password`` matches the stored argon2 hash."""
+    if not stored:
+        return False
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def actor_of(user: User) -> Actor:
+    """The :class:`Actor` a user acts as."""
+    roles = frozenset(r for r in user.roles.split(",") if r)
+    return Actor(username=user.username, roles=roles, member_id=user.member_id,
+                 user_id=user.id)
+
+
+class Users:
+    """User accounts and permission checks; reach it as ``crm.users``."""
+
+    def __init__(self, crm: CRM) -> None:
+        self.crm = crm
+        self._permissions: dict[str, Permission] | None = None
+
+    # -- permissions ---------------------------------------------------------
+
+    @property
+    def permissions(self) -> dict[str, Permission]:
+        """Every declared permission, with the config's role overrides applied."""
+        if self._permissions is None:
+            perms: dict[str, Permission] = {}
+            for declared in self.crm.hook.dyncrm_permissions():
+                for p in declared or []:
+                    perms[p.name] = p
+            for name, roles in self.crm.config.permissions.items():
+                if name not in perms:
+                    raise ValidationError(
+                        f"[permissions] names unknown permission {name!r}; known: "
+                        f"{', '.join(sorted(perms))}")
+                perms[name] = Permission(name, frozenset(roles), perms[name].description)
+            self._permissions = perms
+        return self._permissions
+
+    def can(self, actor: Actor, permission: str) -> bool:
+        """True when one of ``actor``'s roles holds ``permission`` (system holds all)."""
+        if actor.is_system:
+            return True
+        p = self.permissions.get(permission)
+        if p is None:
+            raise ValidationError(f"unknown permission {permission!r}")
+        return bool(actor.roles & p.roles)
+
+    def require(self, actor: Actor, permission: str) -> None:
+        """Raise :class:`PermissionDenied` unless ``actor`` holds ``permission``."""
+        if not self.can(actor, permission):
+            raise PermissionDenied(actor.username, permission, actor.roles)
+
+    # -- users ---------------------------------------------------------------
+
+    def add(self, username: str, *, roles: tuple[str, ...] | list[str] = (),
+            password: str | None = None, display_name: str = "",
+            member_id: int | None = None) -> User:
+        """Create a login.  Without a password, :meth:`issue_activation` lets the person set one."""
+        username = username.strip().lower()
+        if not USERNAME_RE.match(username):
+            raise ValidationError("use 2-64 lower-case letters, digits, . _ @ -",
+                                  field="username")
+        self._check_roles(roles)
+        if User.select().where(User.username == username).exists():
+            raise DuplicateError(f"user {username!r} already exists", field="username")
+        return User.create(
+            username=username, display_name=display_name or username,
+            password_hash=hash_password(password) if password else None,
+            roles=",".join(sorted(set(roles))), member=member_id,
+        )
+
+    def _check_roles(self, roles) -> None:
+        unknown = set(roles) - set(ROLES)
+        if unknown:
+            raise ValidationError(f"unknown role {sorted(unknown)[0]!r}; roles are "
+                                  f"{', '.join(ROLES)}", field="roles")
+
+    def get(self, username: str) -> User:
+        """The user named ``username`` (raises ``NotFoundError``)."""
+        user = User.get_or_none(User.username == username.strip().lower())
+        if user is None:
+            raise NotFoundError("user", username)
+        return user
+
+    def actor(self, username: str) -> Actor:
+        """The :class:`Actor` for an active user."""
+        user = self.get(username)
+        if not user.active:
+            raise PermissionDenied(username, "act (the account is disabled)")
+        return actor_of(user)
+
+    def set_roles(self, username: str, roles: tuple[str, ...] | list[str]) -> User:
+        """Replace a user's roles."""
+        self._check_roles(roles)
+        user = self.get(username)
+        user.roles = ",".join(sorted(set(roles)))
+        user.save()
+        return user
+
+    def set_password(self, username: str, password: str) -> None:
+        """Set a new password (argon2id)."""
+        user = self.get(username)
+        user.password_hash = hash_password(password)
+        user.save()
+
+    def authenticate(self, username: str, password: str) -> Actor:
+        """The actor for valid credentials; the same vague error for every failure."""
+        user = User.get_or_none(User.username == username.strip().lower())
+        if user is None or not user.active or not verify_password(user.password_hash, password):
+            raise PermissionDenied(username, "log in (wrong user name or password)")
+        return actor_of(user)
+
+    def issue_activation(self, username: str, *, valid_days: int = 14) -> str:
+        """A one-time token that lets the person choose a password; only its hash is kept."""
+        user = self.get(username)
+        token = secrets.token_urlsafe(24)
+        user.activation_token_hash = _token_hash(token)
+        user.activation_expires_at = utcnow() + dt.timedelta(days=valid_days)
+        user.save()
+        return token
+
+    def activate(self, username: str, token: str, password: str) -> Actor:
+        """Use an activation token to set the password; the token then stops working."""
+        user = self.get(username)
+        expires = user.activation_expires_at
+        if isinstance(expires, str):
+            expires = dt.datetime.fromisoformat(expires)
+        if (not user.activation_token_hash
+                or not secrets.compare_digest(user.activation_token_hash, _token_hash(token))
+                or expires is None or expires < utcnow()):
+            raise PermissionDenied(username, "activate (the link is invalid or expired)")
+        user.password_hash = hash_password(password)
+        user.activation_token_hash = None
+        user.activation_expires_at = None
+        user.save()
+        return actor_of(user)
+
+    def list(self) -> list[User]:
+        """Every user, by name."""
+        return list(User.select().order_by(User.username))

@@ -1,0 +1,548 @@
+"""The ``dyncrm`` command line: core commands plus those enabled plugins add.
+
+Plugin commands are loaded lazily for each invocation from the configuration
+given with ``-c``/``$DYNCRM_CONFIG``/``./dyncrm.toml``, into a fresh copy of
+the command tree, so nothing leaks between invocations.  Errors map to exit
+codes in one place (:func:`main`): a ``DyncrmError`` prints one line and exits
+1 (configuration 2, plugin 3); anything else exits 4, with the traceback only
+under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+import functools
+import importlib.metadata as md
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+
+from dyncrm import output
+from dyncrm.app import CRM, open_crm
+from dyncrm.config import find_config_path, load_config
+from dyncrm.errors import ConfigError, DyncrmError
+from dyncrm.values import ROLES, Actor
+
+USER_ENV = "DYNCRM_USER"
+
+
+class ExitCode(enum.IntEnum):
+    """Exit codes of the ``dyncrm`` command."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2
+    PLUGIN_ERROR = 3
+    INTERNAL = 4
+
+
+@attrs.define
+class CliState:
+    """What every command can reach as ``ctx.obj``."""
+
+    config_path: str | None = None
+    username: str | None = None
+    debug: bool = False
+    _crm: CRM | None = None
+
+    @property
+    def crm(self) -> CRM:
+        """The opened deployment (opened on first use, closed when the command ends)."""
+        if self._crm is None:
+            self._crm = open_crm(self.config_path)
+            ctx = click.get_current_context()
+            ctx.call_on_close(self._crm.close)
+        return self._crm
+
+    @property
+    def actor(self) -> Actor:
+        """The acting user from ``--as`` or ``$DYNCRM_USER``."""
+        name = self.username or os.environ.get(USER_ENV)
+        if not name:
+            raise click.UsageError(f"say who acts: dyncrm --as USERNAME ... (or set {USER_ENV})")
+        return self.crm.actor(name)
+
+
+def pass_crm(f):
+    """Decorator: call the command with the opened ``crm`` as first argument."""
+
+    @click.pass_context
+    @functools.wraps(f)
+    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        return f(ctx.obj.crm, *args, **kwargs)
+
+    return wrapper
+
+
+def pass_actor(f):
+    """Decorator: call the command with ``crm`` and the acting ``actor``."""
+
+    @click.pass_context
+    @functools.wraps(f)
+    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        return f(ctx.obj.crm, ctx.obj.actor, *args, **kwargs)
+
+    return wrapper
+
+
+def json_option(f):
+    """The ``--json`` flag every data-showing command takes."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)
+
+
+def subgroup(cli: click.Group, name: str, help: str = "") -> click.Group:
+    """The group ``name`` of ``cli``, created if missing (for plugins adding commands)."""
+    group = cli.commands.get(name)
+    if group is None:
+        group = click.Group(name, help=help)
+        cli.add_command(group)
+    if not isinstance(group, click.Group):
+        raise DyncrmError(f"command {name!r} is not a group")
+    return group
+
+
+class DyncrmGroup(click.Group):
+    """The root group: adds enabled plugins' commands, per invocation."""
+
+    def _tree(self, ctx: click.Context) -> dict[str, click.Command]:
+        root = ctx.find_root()
+        tree = root.meta.get("dyncrm.commands")
+        if tree is not None:
+            return tree
+        scratch = click.Group("dyncrm")
+        for name, cmd in self.commands.items():
+            if isinstance(cmd, click.Group):
+                cmd = copy.copy(cmd)
+                cmd.commands = dict(cmd.commands)
+            scratch.commands[name] = cmd
+        for ep in md.entry_points(group="dyncrm.cli"):
+            try:
+                scratch.add_command(ep.load(), ep.name)
+            except Exception as exc:  # a broken scaffolding command must not hide the rest
+                click.echo(f"warning: command {ep.name!r} could not be loaded: {exc}",
+                           err=True)
+        config_path = root.params.get("config")
+        path = find_config_path(config_path)
+        if path.exists():
+            try:
+                from dyncrm.plugins import get_plugin_manager
+
+                pm = get_plugin_manager(load_config(path).enabled)
+                pm.hook.dyncrm_register_commands(cli=scratch)
+            except DyncrmError as exc:
+                root.meta["dyncrm.load_error"] = exc
+        root.meta["dyncrm.commands"] = scratch.commands
+        return scratch.commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self._tree(ctx))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        cmd = self._tree(ctx).get(cmd_name)
+        if cmd is None and ctx.find_root().meta.get("dyncrm.load_error"):
+            raise ctx.find_root().meta["dyncrm.load_error"]
+        return cmd
+
+
+@click.group(cls=DyncrmGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-c", "--config", type=click.Path(dir_okay=False), is_eager=True,
+              help="Config file (default: $DYNCRM_CONFIG, else ./dyncrm.toml).")
+@click.option("--as", "username", metavar="USERNAME",
+              help=f"Act as this user (default: ${USER_ENV}).")
+@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.version_option(package_name="dyncrm", prog_name="dyncrm")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, username: str | None, debug: bool) -> None:
+    """dyncrm: member relationships for cooperatives — acquire, retain, expand.
+
+    Start with 'dyncrm init', then 'dyncrm db upgrade'.  Commands that change
+    data act as a user: pass --as USERNAME or set DYNCRM_USER.
+    """
+    ctx.obj = CliState(config_path=config, username=username, debug=debug)
+
+
+# --- init / plugins / hooks -------------------------------------------------------
+
+DEFAULT_CONFIG = """\
+# dyncrm configuration: https://github.com/ (see docs/configuration.md)
+[organisation]
+name = "{name}"
+currency = "IDR"
+currency_exponent = 0
+locale = "id_ID"
+timezone = "Asia/Jakarta"
+
+[database]
+url = "sqlite:///dyncrm.db"
+
+[plugins]
+enabled = []
+
+[notify]
+default_channel = "file"
+file_directory = "outbox"
+"""
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False), default=".")
+@click.option("--name", default="My Cooperative", show_default=True,
+              help="Organisation name written into the new config.")
+@click.option("--from", "source", metavar="PACKAGE",
+              help="Copy the dyncrm.toml that an installed deployment package ships "
+                   "(e.g. koperasi_xyz).")
+@click.option("--admin", default="admin", show_default=True,
+              help="User name of the first administrator.")
+@click.option("--admin-password", envvar="DYNCRM_ADMIN_PASSWORD",
+              help="Password for the administrator (else an activation token is printed).")
+@click.option("--force", is_flag=True, help="Overwrite an existing dyncrm.toml.")
+def init(directory: str, name: str, source: str | None, admin: str,
+         admin_password: str | None, force: bool) -> None:
+    """Create a deployment: config file, database schema and an administrator."""
+    from importlib.resources import files
+
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    config_path = target / "dyncrm.toml"
+    if config_path.exists() and not force:
+        raise DyncrmError(f"{config_path} exists; use --force to overwrite it")
+    if source:
+        try:
+            text = (files(source) / "dyncrm.toml").read_text(encoding="utf-8")
+        except (ModuleNotFoundError, FileNotFoundError):
+            raise DyncrmError(f"package {source!r} ships no dyncrm.toml") from None
+    else:
+        text = DEFAULT_CONFIG.format(name=name.replace('"', "'"))
+    config_path.write_text(text, encoding="utf-8")
+    with open_crm(config_path) as crm:
+        applied = crm.upgrade()
+        created = None
+        from dyncrm.db.models import User
+
+        if not User.select().where(User.username == admin).exists():
+            with crm.database.atomic():
+                crm.users.add(admin, roles=["admin"], password=admin_password,
+                              display_name="Administrator")
+                if not admin_password:
+                    created = crm.users.issue_activation(admin)
+    click.echo(f"Wrote {config_path}; applied {len(applied)} migrations.")
+    if created:
+        click.echo(f"Administrator {admin!r} created. Set a password with:\n"
+                   f"  dyncrm -c {config_path} user activate {admin} {created}")
+
+
+@cli.command("plugins")
+@click.option("--all", "show_all", is_flag=True, help="Include the core's built-in modules.")
+@json_option
+@click.pass_context
+def plugins_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
+    """List installed plugins: enabled or not, version, and the hooks each implements."""
+    from dyncrm.plugins import describe_plugins, get_plugin_manager
+
+    path = find_config_path(ctx.obj.config_path)
+    enabled = load_config(path).enabled if path.exists() else ()
+    rows = describe_plugins(get_plugin_manager(enabled), include_builtin=show_all)
+    if as_json:
+        output.emit_json([attrs.asdict(r) for r in rows])
+        return
+    output.table(
+        [{"name": r.name, "enabled": r.enabled, "version": r.version or "",
+          "source": r.source, "hooks": ", ".join(h.removeprefix("dyncrm_") for h in r.hooks)}
+         for r in rows],
+        ["name", "enabled", "version", "source", "hooks"],
+    )
+    if not path.exists():
+        click.echo(f"(no config at {path}: nothing is enabled)")
+
+
+@cli.command("hooks")
+@json_option
+def hooks_cmd(as_json: bool) -> None:
+    """List every hook with its kind and first docstring line."""
+    from dyncrm import hookspecs
+
+    rows = []
+    for name in sorted(n for n in dir(hookspecs) if n.startswith("dyncrm_")):
+        fn = getattr(hookspecs, name)
+        opts = getattr(fn, "dyncrm_spec", {}) or {}
+        kind = "firstresult" if opts.get("firstresult") else (
+            "historic" if opts.get("historic") else "collect")
+        doc = (fn.__doc__ or "").strip().splitlines()[0]
+        rows.append({"hook": name, "kind": kind, "summary": doc})
+    if as_json:
+        output.emit_json(rows)
+    else:
+        output.table(rows, ["hook", "kind", "summary"])
+
+
+# --- db ---------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """Database schema: upgrade and status."""
+
+
+@db.command("upgrade")
+@pass_crm
+def db_upgrade(crm: CRM) -> None:
+    """Apply pending migrations of the core and every enabled plugin (idempotent)."""
+    applied = crm.upgrade()
+    if applied:
+        for name in applied:
+            click.echo(f"applied {name}")
+    else:
+        click.echo("database is up to date; nothing to apply")
+
+
+@db.command("status")
+@json_option
+@pass_crm
+def db_status(crm: CRM, as_json: bool) -> None:
+    """Show every migration and whether it has been applied."""
+    rows = [{"plugin": s.plugin, "migration": s.name,
+             "applied": str(s.applied) if s.applied else "pending"}
+            for s in crm.migration_status()]
+    if as_json:
+        output.emit_json(rows)
+    else:
+        output.table(rows, ["plugin", "migration", "applied"])
+        pending = sum(1 for r in rows if r["applied"] == "pending")
+        click.echo(f"{pending} pending" if pending else "up to date")
+
+
+# --- users ------------------------------------------------------------------------
+
+
+@cli.group()
+def user() -> None:
+    """Logins of staff and members, and their roles."""
+
+
+def _roles(value: str) -> list[str]:
+    return [r.strip() for r in value.split(",") if r.strip()]
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", "roles", default="", help=f"Comma-separated roles: {', '.join(ROLES)}.")
+@click.option("--name", "display_name", default="", help="Full name shown in records.")
+@click.option("--member", "member_ref", help="Member number or id this login belongs to.")
+@click.option("--password", envvar="DYNCRM_NEW_PASSWORD",
+              help="Initial password (else a one-time activation token is printed).")
+@pass_actor
+def user_add(crm: CRM, actor: Actor, username: str, roles: str, display_name: str,
+             member_ref: str | None, password: str | None) -> None:
+    """Add a user; prints an activation token unless --password is given."""
+    crm.require(actor, "users.manage")
+    with crm.action("user.add", actor):
+        member_id = crm.member(member_ref).id if member_ref else None
+        row = crm.users.add(username, roles=_roles(roles), password=password,
+                            display_name=display_name, member_id=member_id)
+        token = None if password else crm.users.issue_activation(row.username)
+    click.echo(f"added user {row.username} ({row.roles or 'no roles'})")
+    if token:
+        click.echo(f"activation token (give it to the person): {token}")
+
+
+@user.command("list")
+@json_option
+@pass_actor
+def user_list(crm: CRM, actor: Actor, as_json: bool) -> None:
+    """List users with their roles."""
+    crm.require(actor, "users.manage")
+    rows = [{"username": u.username, "name": u.display_name, "roles": u.roles,
+             "member": u.member.number if u.member_id else "", "active": u.active,
+             "password set": bool(u.password_hash)} for u in crm.users.list()]
+    output.emit_json(rows) if as_json else output.table(rows)
+
+
+@user.command("set-role")
+@click.argument("username")
+@click.argument("roles")
+@pass_actor
+def user_set_role(crm: CRM, actor: Actor, username: str, roles: str) -> None:
+    """Replace USERNAME's roles with ROLES (comma-separated)."""
+    crm.require(actor, "users.manage")
+    with crm.action("user.set_role", actor):
+        row = crm.users.set_roles(username, _roles(roles))
+    click.echo(f"{row.username}: {row.roles or 'no roles'}")
+
+
+@user.command("activate")
+@click.argument("username")
+@click.argument("token")
+@click.password_option(help="The new password (asked for when not given).")
+@pass_crm
+def user_activate(crm: CRM, username: str, token: str, password: str) -> None:
+    """Choose a password with the one-time activation TOKEN."""
+    with crm.database.atomic():
+        crm.users.activate(username, token, password)
+    click.echo(f"password set for {username}")
+
+
+# --- members ----------------------------------------------------------------------
+
+
+@cli.group()
+def member() -> None:
+    """Members: timeline here; plugins add apply, list, show and more."""
+
+
+@member.command("timeline")
+@click.argument("member_ref", metavar="MEMBER")
+@json_option
+@pass_actor
+def member_timeline(crm: CRM, actor: Actor, member_ref: str, as_json: bool) -> None:
+    """Print every touchpoint of MEMBER (number or id), oldest first."""
+    if actor.member_id is None or crm.member(member_ref).id != actor.member_id:
+        crm.require(actor, "members.view")
+    info = crm.member(member_ref)
+    rows = [{"at": t.at, "phase": t.phase, "info": t.info, "kind": t.kind, "actor": t.actor,
+             "details": ", ".join(f"{k}={v}" for k, v in sorted(t.payload.items()))}
+            for t in crm.timeline(info.id)]
+    if as_json:
+        output.emit_json({"member": info, "touchpoints": rows})
+        return
+    click.echo(f"{info.number or '#' + str(info.id)}  {info.name}  ({info.stage})")
+    output.table(rows, ["at", "phase", "info", "kind", "actor", "details"])
+
+
+# --- outbox and scheduled work ----------------------------------------------------
+
+
+@cli.group()
+def outbox() -> None:
+    """Messages waiting to be delivered."""
+
+
+@outbox.command("send")
+@click.option("--limit", type=int, help="Deliver at most this many messages.")
+@pass_actor
+def outbox_send(crm: CRM, actor: Actor, limit: int | None) -> None:
+    """Deliver due messages through their channels, with retries and backoff."""
+    crm.require(actor, "outbox.send")
+    due = len(crm.outbox.pending())
+    if limit is not None:
+        due = min(due, limit)
+    with click.progressbar(length=due, label="Sending", file=sys.stderr) as bar:
+        report = crm.outbox.deliver(limit=limit, progress=bar.update)
+    click.echo(f"sent {report.sent}, failed {report.failed} "
+               f"(given up: {report.gave_up})")
+
+
+@outbox.command("list")
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]))
+@json_option
+@pass_actor
+def outbox_list(crm: CRM, actor: Actor, status: str | None, as_json: bool) -> None:
+    """List outbox messages."""
+    from dyncrm.db.models import OutboxMessage
+
+    crm.require(actor, "outbox.send")
+    query = OutboxMessage.select().order_by(OutboxMessage.id)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    rows = [{"id": m.id, "status": m.status, "channel": m.channel, "to": m.recipient,
+             "kind": m.kind, "subject": m.subject, "attempts": m.attempts}
+            for m in query]
+    output.emit_json(rows) if as_json else output.table(rows)
+
+
+@cli.command("run-due")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]),
+              help="Run as of this date (default: today).")
+@pass_crm
+def run_due(crm: CRM, on) -> None:
+    """Run every plugin's scheduled work for a date (put this in a daily cron)."""
+    day = on.date() if on else crm.today()
+    jobs = [j for js in crm.hook.dyncrm_scheduled_jobs(crm=crm) for j in (js or [])]
+    for job in jobs:
+        message = job.run(crm, day)
+        click.echo(f"{job.name}: {message or 'done'}")
+    if not jobs:
+        click.echo("no scheduled jobs in the enabled plugins")
+
+
+# --- ledger -----------------------------------------------------------------------
+
+
+@cli.group()
+def ledger() -> None:
+    """The double-entry ledger: balances and corrections."""
+
+
+@ledger.command("trial-balance")
+@json_option
+@pass_actor
+def ledger_trial_balance(crm: CRM, actor: Actor, as_json: bool) -> None:
+    """Balance per account kind, and the check that postings sum to zero."""
+    crm.require(actor, "ledger.view")
+    totals = crm.ledger.totals_by_kind()
+    rows = [{"account kind": kind, "commodity": c,
+             "balance": crm.format_money(crm.ledger_money(units, c))}
+            for (kind, c), units in sorted(totals.items())]
+    check = crm.ledger.trial_balance()
+    if as_json:
+        output.emit_json({"accounts": rows, "sums": check})
+        return
+    output.table(rows, align_right=["balance"])
+    ok = all(v == 0 for v in check.values())
+    click.echo("postings balance: " + ("yes" if ok else f"NO {check}"))
+
+
+@ledger.command("reverse")
+@click.argument("entry_id", type=int)
+@click.option("--reason", required=True, help="Why the entry is being corrected.")
+@pass_actor
+def ledger_reverse(crm: CRM, actor: Actor, entry_id: int, reason: str) -> None:
+    """Correct a mistaken entry by posting its reversal."""
+    with crm.action("ledger.reverse", actor, permission="ledger.reverse"):
+        result = crm.ledger.reverse(entry_id, actor=actor.username, memo=reason)
+    if result.replayed:
+        click.echo(f"entry {entry_id} was already reversed by entry {result.entry.id}")
+    else:
+        click.echo(f"posted reversal entry {result.entry.id}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and map errors to :class:`ExitCode` (the console script)."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="dyncrm", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return ExitCode.ERROR
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        return ExitCode.USAGE
+    except DyncrmError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"Error: {exc}", err=True)
+        return exc.exit_code
+    except Exception:
+        if debug:
+            traceback.print_exc()
+        else:
+            exc = sys.exc_info()[1]
+            click.echo(f"Internal error: {type(exc).__name__}: {exc}\n"
+                       "This is a bug in dyncrm or a plugin; run again with --debug and "
+                       "report the traceback.", err=True)
+        return ExitCode.INTERNAL
+    return ExitCode.OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,312 @@
+"""The deployment's TOML file, parsed into frozen attrs values.
+
+Chosen by ``-c/--config``, else ``$DYNCRM_CONFIG``, else ``./dyncrm.toml``.
+Every mistake is a :class:`~dyncrm.errors.ConfigError` that names the file,
+the key, what was expected and what was found.  Values written
+``{ "$env" = "NAME" }`` are read from the environment, so secrets stay out of
+the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+import typing
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from dyncrm.errors import ConfigError
+from dyncrm.money import DEFAULT_EXPONENTS, parse_amount
+
+ENV_VAR = "DYNCRM_CONFIG"
+DEFAULT_FILE = "dyncrm.toml"
+
+
+@attrs.frozen
+class Organisation:
+    """Who runs this deployment and how it counts money and time."""
+
+    name: str = "dyncrm"
+    currency: str = "IDR"
+    currency_exponent: int | None = None
+    locale: str = "id_ID"
+    timezone: str = "Asia/Jakarta"
+    logo: str | None = None
+    address: str = ""
+
+
+@attrs.frozen
+class SmtpSettings:
+    """How the SMTP channel reaches its server."""
+
+    host: str = "localhost"
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    ssl: bool = False
+    sender: str = "noreply@localhost"
+    timeout: int = 30
+
+
+@attrs.frozen
+class NotifySettings:
+    """Outbox delivery: default channel, retry policy and channel settings."""
+
+    default_channel: str = "console"
+    file_directory: str = "outbox"
+    max_attempts: int = 6
+    retry_base_seconds: int = 60
+    quiet_hours: tuple[str, ...] = ()
+    smtp: SmtpSettings = SmtpSettings()
+
+
+@attrs.frozen
+class Config:
+    """The whole configuration of one deployment."""
+
+    path: Path | None
+    base_dir: Path
+    organisation: Organisation
+    database_url: str
+    enabled: tuple[str, ...]
+    template_dir: Path | None
+    data_dir: Path
+    notify: NotifySettings
+    permissions: dict[str, tuple[str, ...]]
+    plugin_sections: dict[str, dict[str, Any]]
+
+    @property
+    def currency_exponent(self) -> int:
+        """Minor-unit exponent of the organisation's currency."""
+        if self.organisation.currency_exponent is not None:
+            return self.organisation.currency_exponent
+        return DEFAULT_EXPONENTS.get(self.organisation.currency, 2)
+
+    def resolve(self, relative: str | Path) -> Path:
+        """A path from the config made absolute against the config file's folder."""
+        p = Path(relative).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+
+def find_config_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The config file to use: explicit, else ``$DYNCRM_CONFIG``, else ``./dyncrm.toml``."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return Path.cwd() / DEFAULT_FILE
+
+
+def resolve_secrets(value: Any, where: str, path: Path | None) -> Any:
+    """Replace ``{"$env": "NAME"}`` and ``{"$file": "path"}`` by what they point at."""
+    if isinstance(value, dict):
+        if set(value) == {"$env"}:
+            name = value["$env"]
+            if name not in os.environ:
+                raise ConfigError(f"environment variable {name} is not set", path=path, key=where)
+            return os.environ[name]
+        if set(value) == {"$file"}:
+            try:
+                return Path(value["$file"]).read_text().strip()
+            except OSError as exc:
+                raise ConfigError(f"cannot read {value['$file']}: {exc}", path=path,
+                                  key=where) from None
+        return {k: resolve_secrets(v, f"{where}.{k}" if where else k, path)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_secrets(v, f"{where}[{i}]", path) for i, v in enumerate(value)]
+    return value
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def _convert(value: Any, tp: Any, key: str, path: Path | None) -> Any:
+    """Check and convert one TOML value to the annotated type ``tp``."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        last: ConfigError | None = None
+        for arg in args:
+            try:
+                return _convert(value, arg, key, path)
+            except ConfigError as exc:
+                last = exc
+        raise last  # type: ignore[misc]
+    if tp is Any:
+        return value
+    if attrs.has(tp):
+        if not isinstance(value, dict):
+            raise ConfigError("must be a table", path=path, key=key, expected="a table",
+                              found=value)
+        return structure(tp, value, key, path)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise ConfigError("must be a list", path=path, key=key, expected="a list",
+                              found=value)
+        item_tp = args[0] if args else Any
+        return tuple(_convert(v, item_tp, f"{key}[{i}]", path) for i, v in enumerate(value))
+    if origin is dict or tp is dict:
+        if not isinstance(value, dict):
+            raise ConfigError("must be a table", path=path, key=key, expected="a table",
+                              found=value)
+        args = typing.get_args(tp)
+        if args:
+            return {k: _convert(v, args[1], f"{key}.{k}", path) for k, v in value.items()}
+        return dict(value)
+    if tp is Decimal:
+        if isinstance(value, float):
+            raise ConfigError("write decimal numbers in quotes so they stay exact",
+                              path=path, key=key, expected='a string such as "1.5"', found=value)
+        if isinstance(value, bool):
+            raise ConfigError("must be a number", path=path, key=key, expected="a number",
+                              found=value)
+        if isinstance(value, int):
+            return Decimal(value)
+        if isinstance(value, str):
+            try:
+                return parse_amount(value, decimal_mark=".") if "," not in value else \
+                    parse_amount(value)
+            except Exception:
+                raise ConfigError("must be a number", path=path, key=key,
+                                  expected="a number", found=value) from None
+        raise ConfigError("must be a number", path=path, key=key, expected="a number",
+                          found=value)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError("must be true or false", path=path, key=key,
+                              expected="true or false", found=value)
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError("must be a whole number", path=path, key=key,
+                              expected="an integer", found=value)
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError("must be text", path=path, key=key, expected="a string",
+                              found=value)
+        return value
+    if tp is Path:
+        if not isinstance(value, str):
+            raise ConfigError("must be a path", path=path, key=key, expected="a path string",
+                              found=value)
+        return Path(value)
+    if isinstance(tp, type) and isinstance(value, tp):
+        return value
+    raise ConfigError("has an unsupported type", path=path, key=key,
+                      expected=_type_name(tp), found=value)
+
+
+def structure(cls: type, data: dict[str, Any], where: str, path: Path | None = None) -> Any:
+    """Build the frozen attrs class ``cls`` from a TOML table, checking every key.
+
+    Unknown keys are refused (a typo never goes unnoticed), missing keys take
+    the class's defaults, and each value is checked against its annotation.
+    """
+    attrs.resolve_types(cls)
+    fields = {f.name: f for f in attrs.fields(cls)}
+    aliases = {f.alias: f for f in attrs.fields(cls)}
+    unknown = sorted(set(data) - set(fields) - set(aliases))
+    if unknown:
+        raise ConfigError(
+            f"unknown key {unknown[0]!r}; known keys: {', '.join(sorted(fields))}",
+            path=path, key=where,
+        )
+    kwargs = {}
+    for name, value in data.items():
+        field = fields.get(name) or aliases[name]
+        key = f"{where}.{name}" if where else name
+        kwargs[field.alias] = _convert(value, field.type, key, path)
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise ConfigError(f"incomplete: {exc}", path=path, key=where) from None
+    except ValueError as exc:
+        raise ConfigError(str(exc), path=path, key=where) from None
+
+
+KNOWN_TOP_LEVEL = {"organisation", "database", "plugins", "notify", "permissions", "paths"}
+
+
+def load_config(path: str | os.PathLike | None = None) -> Config:
+    """Read and check the config file (see :func:`find_config_path`)."""
+    p = find_config_path(path)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            "no configuration file here; create one with 'dyncrm init' or pass -c FILE",
+            path=p,
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"is not valid TOML: {exc}", path=p) from None
+    return config_from_dict(raw, path=p.resolve())
+
+
+def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
+                     base_dir: Path | None = None) -> Config:
+    """Build a :class:`Config` from already-parsed TOML (tests use this directly)."""
+    base = base_dir or (path.parent if path else Path.cwd())
+    unknown = sorted(set(raw) - KNOWN_TOP_LEVEL)
+    if unknown:
+        raise ConfigError(f"unknown section [{unknown[0]}]; known: "
+                          f"{', '.join(sorted(KNOWN_TOP_LEVEL))}", path=path)
+    raw = resolve_secrets(raw, "", path)
+    org = structure(Organisation, raw.get("organisation", {}), "organisation", path)
+    if org.currency_exponent is not None and not 0 <= org.currency_exponent <= 6:
+        raise ConfigError("must be between 0 and 6", path=path,
+                          key="organisation.currency_exponent", expected="0..6",
+                          found=org.currency_exponent)
+    database = raw.get("database", {})
+    url = database.get("url", "sqlite:///dyncrm.db")
+    if not isinstance(url, str):
+        raise ConfigError("must be text", path=path, key="database.url",
+                          expected="a URL", found=url)
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and \
+            url != "sqlite:///:memory:":
+        url = "sqlite:///" + str(base / url[len("sqlite:///"):])
+    plugins = dict(raw.get("plugins", {}))
+    enabled = plugins.pop("enabled", [])
+    if not isinstance(enabled, list) or not all(isinstance(n, str) for n in enabled):
+        raise ConfigError("must be a list of plugin names", path=path, key="plugins.enabled",
+                          expected="a list of strings", found=enabled)
+    template_dir = plugins.pop("template_dir", None)
+    sections = {}
+    for name, section in plugins.items():
+        if not isinstance(section, dict):
+            raise ConfigError("must be a table", path=path, key=f"plugins.{name}",
+                              expected="a table", found=section)
+        sections[name] = section
+    paths = raw.get("paths", {})
+    data_dir = base / paths.get("data_dir", "data")
+    notify = structure(NotifySettings, raw.get("notify", {}), "notify", path)
+    perms = raw.get("permissions", {})
+    permissions = {}
+    for name, roles in perms.items():
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise ConfigError("must be a list of role names", path=path,
+                              key=f"permissions.{name}", expected="a list of strings",
+                              found=roles)
+        permissions[name] = tuple(roles)
+    return Config(
+        path=path,
+        base_dir=base,
+        organisation=org,
+        database_url=url,
+        enabled=tuple(dict.fromkeys(enabled)),
+        template_dir=(base / template_dir) if template_dir else None,
+        data_dir=data_dir,
+        notify=notify,
+        permissions=permissions,
+        plugin_sections=sections,
+    )

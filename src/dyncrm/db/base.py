@@ -1,0 +1,75 @@
+"""One database proxy for every model, initialised from a URL at start-up."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from peewee import DatabaseProxy, Model, TextField
+from playhouse import db_url
+
+from dyncrm.errors import ConfigError
+
+#: The proxy every model binds to; :func:`connect` initialises it.
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+    "synchronous": "normal",
+}
+
+
+class BaseModel(Model):
+    """Base class of every table, core or plugin: binds to :data:`db`."""
+
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(value) if isinstance(value, set | frozenset) else list(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+class JSONField(TextField):
+    """JSON stored as text: portable across SQLite, PostgreSQL and MySQL."""
+
+    def db_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        return json.dumps(value, default=_json_default, sort_keys=True, ensure_ascii=False)
+
+    def python_value(self, value: str | None) -> Any:
+        return None if value is None else json.loads(value)
+
+
+def connect(url: str):
+    """Open the database named by ``url`` and bind :data:`db` to it.
+
+    ``sqlite:///path`` (relative) or ``sqlite:////abs/path``, ``postgresql://…``,
+    ``mysql://…``.  SQLite gets WAL, foreign keys and a busy timeout.
+    """
+    try:
+        if url.startswith("sqlite"):
+            database = db_url.connect(url, pragmas=SQLITE_PRAGMAS)
+        else:
+            database = db_url.connect(url)
+    except (RuntimeError, ValueError) as exc:
+        raise ConfigError(f"cannot use database URL {url!r}: {exc}", key="database.url") from exc
+    except ImportError as exc:
+        raise ConfigError(
+            f"the driver for {url.split(':', 1)[0]!r} is not installed ({exc.name}); "
+            "install the extra, e.g. pip install 'dyncrm[postgres]'",
+            key="database.url",
+        ) from exc
+    db.initialize(database)
+    return database

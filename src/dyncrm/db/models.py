@@ -1,0 +1,156 @@
+"""Core tables: members, people, touchpoints, the ledger, the outbox, action keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from peewee import (
+    AutoField,
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from dyncrm.db.base import BaseModel, JSONField
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC timestamp, the only kind stored."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Member(BaseModel):
+    """Anyone the organisation has a relationship with, from applicant to former member."""
+
+    id = AutoField()
+    number = CharField(null=True, unique=True)
+    name = CharField()
+    email = CharField(null=True, index=True)
+    phone = CharField(null=True)
+    stage = CharField(index=True, default="applicant")
+    preferred_channel = CharField(null=True)
+    marketing_opt_out = BooleanField(default=False)
+    joined_on = DateField(null=True)
+    left_on = DateField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class User(BaseModel):
+    """A login: staff and members alike.  Roles are a comma-separated list."""
+
+    id = AutoField()
+    username = CharField(unique=True)
+    display_name = CharField(default="")
+    password_hash = CharField(null=True)
+    roles = CharField(default="")
+    member = ForeignKeyField(Member, null=True, backref="users", on_delete="RESTRICT")
+    active = BooleanField(default=True)
+    activation_token_hash = CharField(null=True)
+    activation_expires_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Touchpoint(BaseModel):
+    """One interaction with a member: phase × information type × kind."""
+
+    id = AutoField()
+    member = ForeignKeyField(Member, backref="touchpoints", on_delete="RESTRICT", index=True)
+    phase = CharField()  # acquire | retain | expand
+    info = CharField()  # of | for | by
+    kind = CharField(index=True)
+    actor = CharField()
+    at = DateTimeField(default=utcnow, index=True)
+    payload = JSONField(default=dict)
+
+
+class Account(BaseModel):
+    """A ledger account.  ``kind`` groups accounts across members (e.g. ``savings.wajib``)."""
+
+    id = AutoField()
+    code = CharField(unique=True)
+    name = CharField()
+    type = CharField()  # asset | liability | equity | income | expense
+    kind = CharField(index=True)
+    member = ForeignKeyField(Member, null=True, backref="accounts", on_delete="RESTRICT")
+    commodity = CharField(max_length=8)
+
+
+class JournalEntry(BaseModel):
+    """A balanced set of postings; never updated or deleted once written."""
+
+    id = AutoField()
+    key = CharField(null=True, unique=True)
+    kind = CharField(index=True)
+    memo = TextField(default="")
+    effective_date = DateField(index=True)
+    recorded_at = DateTimeField(default=utcnow)
+    actor = CharField()
+    member = ForeignKeyField(Member, null=True, backref="entries", on_delete="RESTRICT")
+    reverses = ForeignKeyField("self", null=True, backref="reversals", on_delete="RESTRICT")
+    meta = JSONField(default=dict)
+
+
+class Posting(BaseModel):
+    """One leg of an entry: a signed amount in integer minor units (debit > 0)."""
+
+    id = AutoField()
+    entry = ForeignKeyField(JournalEntry, backref="postings", on_delete="RESTRICT", index=True)
+    account = ForeignKeyField(Account, backref="postings", on_delete="RESTRICT", index=True)
+    amount = BigIntegerField()
+    commodity = CharField(max_length=8)
+
+
+class OutboxMessage(BaseModel):
+    """A message waiting to leave, written in the same transaction as its cause."""
+
+    id = AutoField()
+    key = CharField(null=True, unique=True)
+    member = ForeignKeyField(Member, null=True, backref="messages", on_delete="RESTRICT")
+    channel = CharField()
+    recipient = CharField()
+    subject = CharField(default="")
+    body = TextField()
+    kind = CharField(default="", index=True)
+    essential = BooleanField(default=True)
+    status = CharField(default="pending", index=True)  # pending | sent | failed
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(default=utcnow)
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(null=True)
+    last_error = TextField(null=True)
+
+
+class DeliveryAttempt(BaseModel):
+    """Each try at delivering an outbox message, successful or not."""
+
+    id = AutoField()
+    message = ForeignKeyField(OutboxMessage, backref="delivery_attempts", on_delete="RESTRICT")
+    at = DateTimeField(default=utcnow)
+    ok = BooleanField()
+    error = TextField(null=True)
+
+
+class ActionKey(BaseModel):
+    """Idempotency keys of actions that are not journal entries (see ``CRM.action``)."""
+
+    key = CharField(primary_key=True)
+    action = CharField()
+    actor = CharField()
+    at = DateTimeField(default=utcnow)
+    result = JSONField(default=dict)
+
+
+class Counter(BaseModel):
+    """Named sequences (member numbers, ticket numbers) that never hand out a value twice."""
+
+    name = CharField(primary_key=True)
+    value = BigIntegerField(default=0)
+
+
+CORE_MODELS = [Member, User, Touchpoint, Account, JournalEntry, Posting,
+               OutboxMessage, DeliveryAttempt, ActionKey, Counter]

@@ -1,0 +1,36 @@
+"""The core's own hook implementations: its tables, permissions and channels."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from dyncrm.hookspecs import hookimpl
+from dyncrm.values import Permission
+
+
+@hookimpl
+def dyncrm_migrations():
+    return ("core", Path(str(files("dyncrm") / "migrations")))
+
+
+@hookimpl
+def dyncrm_register_models():
+    from dyncrm.db.models import CORE_MODELS
+
+    return CORE_MODELS
+
+
+@hookimpl
+def dyncrm_permissions():
+    return [
+        Permission("users.manage", frozenset({"admin"}), "add users and change their roles"),
+        Permission("members.view", frozenset({"admin", "secretary", "treasurer", "cashier",
+                                              "credit_committee"}),
+                   "see member profiles, timelines and lists"),
+        Permission("outbox.send", frozenset({"admin", "secretary"}), "deliver queued messages"),
+        Permission("ledger.view", frozenset({"admin", "treasurer", "cashier"}),
+                   "see journal entries and balances"),
+        Permission("ledger.reverse", frozenset({"admin", "treasurer"}),
+                   "post a reversing entry to correct a mistake"),
+    ]

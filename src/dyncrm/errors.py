@@ -1,0 +1,115 @@
+"""One error hierarchy for everything dyncrm refuses to do.
+
+Every class builds a whole sentence for the person at the keyboard from its
+arguments, so the CLI can print ``str(error)`` and nothing else.  Code never
+validates with ``assert``: asserts vanish under ``python -O``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DyncrmError(Exception):
+    """Root of every error dyncrm raises on purpose.  The CLI exits 1 for these."""
+
+    exit_code = 1
+
+
+class ConfigError(DyncrmError):
+    """The configuration file is missing, unreadable or wrong.  The CLI exits 2."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        key: str | None = None,
+        expected: str | None = None,
+        found: Any = None,
+    ) -> None:
+        self.path, self.key, self.expected, self.found = path, key, expected, found
+        parts = []
+        if path:
+            parts.append(str(path))
+        if key:
+            parts.append(f"[{key}]")
+        where = " ".join(parts)
+        text = f"{where}: {message}" if where else message
+        if expected is not None:
+            text += f" (expected {expected}, found {found!r})"
+        super().__init__(text)
+
+
+class PluginError(DyncrmError):
+    """A plugin failed or is wrongly declared.  Keeps ``.plugin`` and ``.hook``."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, plugin: str | None = None, hook: str | None = None):
+        self.plugin, self.hook = plugin, hook
+        prefix = ""
+        if plugin:
+            prefix = f"plugin {plugin!r}"
+            if hook:
+                prefix += f" in hook {hook!r}"
+            prefix += ": "
+        super().__init__(prefix + message)
+
+
+class ValidationError(DyncrmError):
+    """Input that cannot be accepted: names the field and says what is wrong."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+class NotFoundError(DyncrmError):
+    """Something asked for by name or number does not exist."""
+
+    def __init__(self, what: str, key: Any) -> None:
+        self.what, self.key = what, key
+        super().__init__(f"{what} {key!r} not found")
+
+
+class DuplicateError(ValidationError):
+    """A unique thing (member number, NIK, e-mail, ...) already exists."""
+
+
+class PermissionDenied(DyncrmError):
+    """The acting user's roles do not grant the permission an action needs."""
+
+    def __init__(self, actor: str, permission: str, roles: frozenset[str] | tuple = ()) -> None:
+        self.actor, self.permission = actor, permission
+        have = ", ".join(sorted(roles)) or "none"
+        super().__init__(
+            f"{actor} may not {permission} (roles: {have}); ask someone with that permission"
+        )
+
+
+class IllegalTransition(DyncrmError):
+    """An action is not allowed from the subject's current stage."""
+
+    def __init__(self, subject: str, stage: str, action: str, allowed: tuple[str, ...] = ()):
+        self.subject, self.stage, self.action, self.allowed = subject, stage, action, allowed
+        hint = f"; allowed from {stage!r}: {', '.join(allowed)}" if allowed else ""
+        super().__init__(f"cannot {action} {subject}: it is {stage!r}{hint}")
+
+
+class CurrencyMismatchError(DyncrmError):
+    """Arithmetic was asked across two currencies (or points and money)."""
+
+    def __init__(self, left: str, right: str, operation: str = "combine") -> None:
+        self.left, self.right = left, right
+        super().__init__(f"cannot {operation} amounts in {left} and {right}")
+
+
+class UnbalancedEntryError(DyncrmError):
+    """A journal entry's postings do not sum to zero for some commodity."""
+
+    def __init__(self, commodity: str, total: Any) -> None:
+        self.commodity, self.total = commodity, total
+        super().__init__(f"journal entry does not balance: {commodity} postings sum to {total}")

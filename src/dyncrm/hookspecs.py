@@ -1,0 +1,325 @@
+"""Every hook dyncrm defines: the contract between the core and its plugins.
+
+Hooks are grouped by phase: Core (set-up and cross-cutting), Acquire, Retain and
+Expand (the Dynamic CRM lifecycle).  Each docstring says when the hook is
+called, with what, and what it may return.  Collecting hooks return a list of
+every non-``None`` result; ``firstresult`` hooks stop at the first answer.
+
+Hooks receive the application object ``crm`` (:class:`dyncrm.app.CRM`) and
+immutable values from :mod:`dyncrm.values`, never database rows.  Event hooks
+run inside the action's database transaction: raising a
+:class:`~dyncrm.errors.DyncrmError` there refuses the whole action and leaves
+nothing behind.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from pathlib import Path
+
+    import click
+    import jinja2
+
+    from dyncrm.app import CRM
+    from dyncrm.values import (
+        Actor,
+        Channel,
+        DueItem,
+        EntryInfo,
+        MemberInfo,
+        Permission,
+        Product,
+        ScheduledJob,
+        StageChange,
+        TouchpointInfo,
+    )
+
+hookspec = pluggy.HookspecMarker("dyncrm")
+hookimpl = pluggy.HookimplMarker("dyncrm")
+
+# ---------------------------------------------------------------------------
+# Core: set-up hooks, called once when a CRM is opened
+# ---------------------------------------------------------------------------
+
+
+@hookspec(historic=True)
+def dyncrm_configure(crm: CRM) -> None:
+    """Called once after the CRM is opened and every enabled plugin is loaded.
+
+    Use it to prepare plugin state that needs the configuration.  Historic: a
+    plugin registered later still gets the call.
+
+    :param crm: the application object.
+    """
+
+
+@hookspec
+def dyncrm_config_schema() -> dict[str, type] | None:
+    """Declare the attrs classes that parse this plugin's config sections.
+
+    Return a mapping of section name (normally the plugin's own name, e.g.
+    ``"expand.savings"``) to a frozen attrs class.  The core turns
+    ``[plugins."expand.savings"]`` into an instance, checking every key and type,
+    and raises :class:`~dyncrm.errors.ConfigError` naming file, key, expected and
+    found.  The instance is available as ``crm.plugin_config(name)``.
+    """
+
+
+@hookspec
+def dyncrm_migrations() -> tuple[str, Path] | None:
+    """Return ``(plugin_name, folder)`` of this plugin's migration scripts.
+
+    The folder holds numbered scripts with ``up(migrator, db)`` in the format of
+    peewee's ``playhouse.migrations``.  ``dyncrm db upgrade`` applies them after
+    the core's, in plugin load order, and records each as ``plugin:name``.
+    """
+
+
+@hookspec
+def dyncrm_register_models() -> list[type] | None:
+    """Return the peewee model classes (tables) this plugin owns.
+
+    Models subclass :class:`dyncrm.db.BaseModel`.  The core uses the list for
+    ``dyncrm db status`` and for resetting test databases; tables are created
+    by the plugin's migrations, not from this list.
+    """
+
+
+@hookspec
+def dyncrm_register_commands(cli: click.Group) -> None:
+    """Add click commands or groups to the ``dyncrm`` command line.
+
+    Called for enabled plugins when the CLI starts.  Commands get the CRM with
+    ``crm = ctx.obj.crm`` (see ``dyncrm.cli.pass_crm``).
+
+    :param cli: the top-level ``dyncrm`` click group.
+    """
+
+
+@hookspec
+def dyncrm_template_dirs() -> list[Path] | None:
+    """Return folders of Jinja2 templates this plugin ships.
+
+    They are searched after the deployment's own ``template_dir`` (which can
+    override any template by name) and before the core's templates.
+    """
+
+
+@hookspec
+def dyncrm_prepare_jinja2_environment(env: jinja2.Environment, crm: CRM) -> None:
+    """Modify the Jinja2 environment, e.g. add filters or globals.
+
+    :param env: the environment ``crm.templates``, after core filters are set.
+    :param crm: the application object.
+    """
+
+
+@hookspec
+def dyncrm_permissions() -> list[Permission] | None:
+    """Declare the permissions this plugin's actions check, with default roles.
+
+    A deployment may reassign roles in ``[permissions]`` of its config.  An
+    action checks with ``crm.require(actor, "loans.approve")``.
+    """
+
+
+@hookspec
+def dyncrm_notification_channels(crm: CRM) -> list[Channel] | None:
+    """Return extra delivery channels (WhatsApp/SMS gateways, chat, ...).
+
+    A :class:`~dyncrm.values.Channel` has a name and a ``send(message)``
+    callable that raises on failure; the outbox records attempts and retries
+    with backoff, so ``send`` must not retry on its own.
+
+    :param crm: the application object (read the plugin's config from it).
+    """
+
+
+@hookspec
+def dyncrm_scheduled_jobs(crm: CRM) -> list[ScheduledJob] | None:
+    """Return periodic work that ``dyncrm run-due`` runs (a daily cron entry).
+
+    Each job must be idempotent for a given date: running it twice on the same
+    day does nothing the second time.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Core: lifecycle events and policies, called inside the action's transaction
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def dyncrm_stage_change_objections(crm: CRM, change: StageChange) -> list[str] | None:
+    """Object to a member's stage change before it happens.
+
+    Return a list of reasons (sentences for the user) or ``None``.  Reasons
+    from every plugin are gathered; any reason refuses the change and the
+    action, with all reasons in the message.
+
+    :param change: the intended change (``old_stage`` → ``new_stage``).
+    """
+
+
+@hookspec
+def dyncrm_member_stage_changed(crm: CRM, change: StageChange) -> None:
+    """React to a member's stage change (e.g. applicant → active).
+
+    Called after the new stage is written, in the same transaction; raising a
+    ``DyncrmError`` undoes the change.
+    """
+
+
+@hookspec
+def dyncrm_transaction_posted(crm: CRM, entry: EntryInfo) -> None:
+    """React to a journal entry just written to the ledger (not to replays).
+
+    :param entry: the entry with its legs.
+    """
+
+
+@hookspec
+def dyncrm_touchpoint_recorded(crm: CRM, touchpoint: TouchpointInfo) -> None:
+    """React to any recorded touchpoint (analytics, engagement scores, ...)."""
+
+
+@hookspec
+def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None:
+    """Contribute labelled facts to a member's profile view.
+
+    Return a mapping of label to printable value (e.g. ``{"Savings": "Rp 1.200.000"}``);
+    ``dyncrm member show`` and the credit committee's view list them all.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Acquire: how people become members
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def dyncrm_acquire_application_objections(crm: CRM, application: Any) -> list[str] | None:
+    """Give reasons to refuse a membership application (deployment rules).
+
+    Called when an application is submitted and again before approval.
+    Reasons are gathered from every plugin and reach the applicant.
+
+    :param application: a ``dyncrm_acquire.registration.Application`` value.
+    """
+
+
+@hookspec
+def dyncrm_acquire_application_received(crm: CRM, application: Any) -> None:
+    """React to a newly submitted membership application.
+
+    :param application: a ``dyncrm_acquire.registration.Application`` value.
+    """
+
+
+@hookspec
+def dyncrm_acquire_member_joined(crm: CRM, member: MemberInfo, actor: Actor) -> None:
+    """React to an applicant becoming an active member (number assigned).
+
+    Savings records the simpanan pokok obligation here; promotion credits the
+    referrer.
+    """
+
+
+@hookspec
+def dyncrm_acquire_products(crm: CRM) -> list[Product] | None:
+    """Return the products this plugin offers, for promotions to point at."""
+
+
+@hookspec(firstresult=True)
+def dyncrm_acquire_segment(crm: CRM, name: str, on: dt.date) -> frozenset[int] | None:
+    """Resolve a custom audience segment to member ids.
+
+    Return the set of member ids in segment ``name`` on date ``on`` when this
+    plugin knows the segment, else ``None``.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec
+def dyncrm_acquire_referral_converted(
+    crm: CRM, referrer: MemberInfo, member: MemberInfo
+) -> None:
+    """React to a referred applicant becoming a member (rewards award points)."""
+
+
+# ---------------------------------------------------------------------------
+# Retain: why members stay
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def dyncrm_retain_due_items(crm: CRM, on: dt.date) -> list[DueItem] | None:
+    """Return the items due around ``on`` that may need a reminder.
+
+    Return only items still open on ``on`` (a paid installment is no longer
+    due); the reminder engine decides which offsets to send and never sends
+    an (item, offset) twice.
+
+    :param on: the date reminders are run for.
+    """
+
+
+@hookspec
+def dyncrm_retain_feedback_received(crm: CRM, ticket: Any) -> None:
+    """React to a new complaint or suggestion.
+
+    :param ticket: a ``dyncrm_retain.feedback.Ticket`` value.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Expand: how the relationship grows
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def dyncrm_expand_loan_eligibility(crm: CRM, request: Any) -> list[str] | None:
+    """Give reasons a loan request is not eligible (or should be looked at).
+
+    Every plugin with an opinion adds its reasons; the credit committee sees
+    them all beside the member's savings and repayment history.
+
+    :param request: a ``dyncrm_expand.loans.LoanRequest`` value.
+    """
+
+
+@hookspec
+def dyncrm_expand_loan_decided(crm: CRM, loan: Any, decision: str, actor: Actor) -> None:
+    """React to a loan being approved or rejected.
+
+    :param loan: a ``dyncrm_expand.loans.LoanInfo`` value after the decision.
+    :param decision: ``"approved"`` or ``"rejected"``.
+    """
+
+
+@hookspec
+def dyncrm_expand_installment_paid(crm: CRM, payment: Any) -> None:
+    """React to a loan installment being paid in full.
+
+    :param payment: a ``dyncrm_expand.loans.InstallmentPaid`` value (says if on time).
+    """
+
+
+@hookspec
+def dyncrm_expand_settlement_lines(crm: CRM, member: MemberInfo, on: dt.date) -> list[Any] | None:
+    """Contribute lines to a leaving member's settlement statement.
+
+    Return ``dyncrm_expand.deactivation.SettlementLine`` values: positive amounts
+    are owed to the member (savings), negative ones by the member (loans, arrears).
+    """
+
+
+@hookspec
+def dyncrm_expand_year_closed(crm: CRM, year: int, actor: Actor) -> None:
+    """React to a fiscal year being closed (surplus distribution, rewards)."""

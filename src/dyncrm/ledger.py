@@ -1,0 +1,327 @@
+"""An append-only double-entry ledger on integer minor units.
+
+Every entry has two or more legs whose amounts sum to zero for each commodity
+(a currency, or reward ``POINTS``).  Balances are sums of postings; nothing is
+ever updated or deleted, and a correction is a reversing entry.  An entry may
+carry an idempotency key: posting the same key again returns the original
+entry with ``replayed=True`` and writes nothing.
+
+Sign convention: debits are positive, credits negative.  ``balance(...,
+natural=True)`` flips the sign for credit-normal accounts (liability, equity,
+income), so a member's savings read as a positive amount.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from peewee import JOIN, IntegrityError, fn
+
+from dyncrm.db.models import Account, JournalEntry, Member, Posting
+from dyncrm.errors import NotFoundError, UnbalancedEntryError, ValidationError
+from dyncrm.money import Money, exponent_of, from_minor, to_minor
+from dyncrm.values import EntryInfo, Leg, PostResult
+
+if TYPE_CHECKING:
+    from dyncrm.app import CRM
+
+ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
+CREDIT_NORMAL = frozenset({"liability", "equity", "income"})
+
+
+class Ledger:
+    """The ledger of one CRM; reach it as ``crm.ledger``."""
+
+    def __init__(self, crm: CRM) -> None:
+        self.crm = crm
+
+    # -- accounts ----------------------------------------------------------
+
+    def exponent(self, commodity: str) -> int:
+        """Minor-unit exponent for ``commodity`` in this deployment."""
+        return exponent_of(commodity, self.crm.exponents)
+
+    def open_account(
+        self,
+        kind: str,
+        *,
+        type: str,
+        name: str | None = None,
+        member_id: int | None = None,
+        commodity: str | None = None,
+    ) -> str:
+        """Return the code of the account ``kind`` (for ``member_id``), opening it if new.
+
+        Codes are ``kind`` for organisation accounts and ``kind:m<member id>`` for
+        members' own, e.g. ``savings.wajib:m42``.
+        """
+        if type not in ACCOUNT_TYPES:
+            raise ValidationError(f"account type must be one of {', '.join(ACCOUNT_TYPES)}",
+                                  field="type")
+        commodity = commodity or self.crm.currency
+        code = kind if member_id is None else f"{kind}:m{member_id}"
+        account = Account.get_or_none(Account.code == code)
+        if account is None:
+            account = Account.create(
+                code=code, name=name or code, type=type, kind=kind,
+                member=member_id, commodity=commodity,
+            )
+        elif account.type != type or account.commodity != commodity:
+            raise ValidationError(
+                f"account {code} exists as {account.type}/{account.commodity}, "
+                f"not {type}/{commodity}"
+            )
+        return code
+
+    def account(self, code: str) -> Account:
+        """The account row with ``code`` (raises ``NotFoundError``)."""
+        account = Account.get_or_none(Account.code == code)
+        if account is None:
+            raise NotFoundError("account", code)
+        return account
+
+    # -- posting -------------------------------------------------------------
+
+    def post(
+        self,
+        legs: Sequence[Leg],
+        *,
+        kind: str,
+        actor: str,
+        key: str | None = None,
+        memo: str = "",
+        on: dt.date | None = None,
+        member_id: int | None = None,
+        reverses: int | None = None,
+        meta: dict | None = None,
+    ) -> PostResult:
+        """Write one balanced entry, or return the entry already posted under ``key``.
+
+        Must run inside a transaction (``crm.action``); the entry, its postings
+        and whatever the ``dyncrm_transaction_posted`` hooks write commit together.
+        """
+        if key is not None:
+            existing = JournalEntry.get_or_none(JournalEntry.key == key)
+            if existing is not None:
+                return PostResult(self._info(existing), replayed=True)
+        if len(legs) < 2:
+            raise ValidationError("a journal entry needs at least two legs")
+        accounts = {a.code: a for a in Account.select().where(
+            Account.code.in_([leg.account for leg in legs]))}
+        totals: dict[str, int] = defaultdict(int)
+        rows = []
+        for leg in legs:
+            account = accounts.get(leg.account)
+            if account is None:
+                raise NotFoundError("account", leg.account)
+            if leg.amount.currency != account.commodity:
+                raise ValidationError(
+                    f"account {account.code} holds {account.commodity}, "
+                    f"not {leg.amount.currency}"
+                )
+            units = to_minor(leg.amount, self.exponent(leg.amount.currency))
+            totals[leg.amount.currency] += units
+            rows.append((account, units, leg.amount.currency))
+        for commodity, total in totals.items():
+            if total != 0:
+                raise UnbalancedEntryError(
+                    commodity, from_minor(total, commodity, self.exponent(commodity)).amount
+                )
+        try:
+            entry = JournalEntry.create(
+                key=key, kind=kind, memo=memo,
+                effective_date=on or self.crm.today(), actor=actor,
+                member=member_id, reverses=reverses, meta=meta or {},
+            )
+        except IntegrityError:
+            raise ValidationError(f"entry key {key!r} is already in use") from None
+        Posting.insert_many(
+            [{"entry": entry.id, "account": a.id, "amount": u, "commodity": c}
+             for a, u, c in rows]
+        ).execute()
+        info = self._info(entry)
+        self.crm.hook.dyncrm_transaction_posted(crm=self.crm, entry=info)
+        return PostResult(info, replayed=False)
+
+    def transfer(self, amount: Money, *, debit: str, credit: str, **kwargs) -> PostResult:
+        """Post a two-leg entry: ``amount`` debited to ``debit``, credited to ``credit``."""
+        if amount.amount <= 0:
+            raise ValidationError("amount must be above zero", field="amount")
+        return self.post([Leg(debit, amount), Leg(credit, -amount)], **kwargs)
+
+    def reverse(self, entry_id: int, *, actor: str, key: str | None = None, memo: str = "",
+                on: dt.date | None = None) -> PostResult:
+        """Post the mirror image of entry ``entry_id`` (the only way to correct)."""
+        original = JournalEntry.get_or_none(JournalEntry.id == entry_id)
+        if original is None:
+            raise NotFoundError("journal entry", entry_id)
+        if key is None:
+            key = f"reversal:{entry_id}"
+        replay = JournalEntry.get_or_none(JournalEntry.key == key)
+        if replay is not None:
+            return PostResult(self._info(replay), replayed=True)
+        if JournalEntry.select().where(JournalEntry.reverses == entry_id).exists():
+            raise ValidationError(f"journal entry {entry_id} is already reversed")
+        info = self._info(original)
+        return self.post(
+            [Leg(leg.account, -leg.amount) for leg in info.legs],
+            kind=f"{original.kind}.reversal", actor=actor, key=key,
+            memo=memo or f"reversal of entry {entry_id}", on=on,
+            member_id=info.member_id, reverses=entry_id,
+        )
+
+    # -- reading -------------------------------------------------------------
+
+    def _info(self, entry: JournalEntry) -> EntryInfo:
+        postings = (Posting.select(Posting, Account).join(Account)
+                    .where(Posting.entry == entry.id).order_by(Posting.id))
+        legs = tuple(
+            Leg(p.account.code, from_minor(p.amount, p.commodity, self.exponent(p.commodity)))
+            for p in postings
+        )
+        return EntryInfo(
+            id=entry.id, key=entry.key, kind=entry.kind, memo=entry.memo,
+            effective_date=_as_date(entry.effective_date), actor=entry.actor,
+            member_id=entry.member_id, legs=legs, reverses=entry.reverses_id,
+            meta=entry.meta or {},
+        )
+
+    def entry(self, entry_id: int) -> EntryInfo:
+        """The entry with ``entry_id``."""
+        entry = JournalEntry.get_or_none(JournalEntry.id == entry_id)
+        if entry is None:
+            raise NotFoundError("journal entry", entry_id)
+        return self._info(entry)
+
+    def entry_by_key(self, key: str) -> EntryInfo | None:
+        """The entry posted under idempotency ``key``, if any."""
+        entry = JournalEntry.get_or_none(JournalEntry.key == key)
+        return self._info(entry) if entry else None
+
+    def balance(self, code: str, *, as_of: dt.date | None = None,
+                natural: bool = True) -> Money:
+        """Sum of the postings of account ``code`` (up to and including ``as_of``)."""
+        account = self.account(code)
+        query = (Posting.select(fn.COALESCE(fn.SUM(Posting.amount), 0))
+                 .where(Posting.account == account.id))
+        if as_of is not None:
+            query = query.join(JournalEntry).where(JournalEntry.effective_date <= as_of)
+        units = int(query.scalar() or 0)
+        if natural and account.type in CREDIT_NORMAL:
+            units = -units
+        return from_minor(units, account.commodity, self.exponent(account.commodity))
+
+    def balance_or_zero(self, kind: str, member_id: int | None = None, *,
+                        commodity: str | None = None, as_of: dt.date | None = None) -> Money:
+        """Balance of account ``kind`` (for ``member_id``), zero if it was never opened."""
+        code = kind if member_id is None else f"{kind}:m{member_id}"
+        if not Account.select().where(Account.code == code).exists():
+            return Money.zero(commodity or self.crm.currency)
+        return self.balance(code, as_of=as_of)
+
+    def balances_by_member(
+        self,
+        kinds: Iterable[str],
+        *,
+        as_of: dt.date | None = None,
+        since: dt.date | None = None,
+        member_ids: Iterable[int] | None = None,
+    ) -> dict[int, dict[str, int]]:
+        """Natural balances in minor units per member and account kind, in one query.
+
+        Set-based: one grouped ``SUM`` over postings, whatever the number of
+        members.  Returns ``{member_id: {kind: units}}``.
+        """
+        kinds = list(kinds)
+        query = (Posting
+                 .select(Account.member, Account.kind, Account.type,
+                         fn.SUM(Posting.amount).alias("units"))
+                 .join(Account)
+                 .switch(Posting).join(JournalEntry)
+                 .where(Account.kind.in_(kinds), Account.member.is_null(False))
+                 .group_by(Account.member, Account.kind, Account.type))
+        if as_of is not None:
+            query = query.where(JournalEntry.effective_date <= as_of)
+        if since is not None:
+            query = query.where(JournalEntry.effective_date >= since)
+        if member_ids is not None:
+            query = query.where(Account.member.in_(list(member_ids)))
+        result: dict[int, dict[str, int]] = defaultdict(dict)
+        for row in query.dicts().iterator():
+            units = int(row["units"] or 0)
+            if row["type"] in CREDIT_NORMAL:
+                units = -units
+            result[row["member"]][row["kind"]] = units
+        return dict(result)
+
+    def totals_by_kind(self, *, as_of: dt.date | None = None) -> dict[tuple[str, str], int]:
+        """Natural balance per (account kind, commodity) over all accounts, in minor units."""
+        query = (Posting.select(Account.kind, Account.type, Posting.commodity,
+                                fn.SUM(Posting.amount).alias("units"))
+                 .join(Account).switch(Posting).join(JournalEntry)
+                 .group_by(Account.kind, Account.type, Posting.commodity))
+        if as_of is not None:
+            query = query.where(JournalEntry.effective_date <= as_of)
+        out: dict[tuple[str, str], int] = defaultdict(int)
+        for row in query.dicts().iterator():
+            units = int(row["units"] or 0)
+            out[(row["kind"], row["commodity"])] += -units if row["type"] in CREDIT_NORMAL \
+                else units
+        return dict(out)
+
+    def trial_balance(self) -> dict[str, int]:
+        """Raw sum of all postings per commodity: zero for every commodity, always."""
+        query = (Posting.select(Posting.commodity, fn.SUM(Posting.amount).alias("units"))
+                 .group_by(Posting.commodity))
+        return {row["commodity"]: int(row["units"]) for row in query.dicts()}
+
+    def statement(self, code: str, *, since: dt.date | None = None,
+                  until: dt.date | None = None) -> list[dict]:
+        """Postings of account ``code`` in date order with a running natural balance."""
+        account = self.account(code)
+        sign = -1 if account.type in CREDIT_NORMAL else 1
+        exp = self.exponent(account.commodity)
+        opening = 0
+        if since is not None:
+            opening = sign * int(
+                Posting.select(fn.COALESCE(fn.SUM(Posting.amount), 0)).join(JournalEntry)
+                .where(Posting.account == account.id, JournalEntry.effective_date < since)
+                .scalar() or 0)
+        query = (Posting.select(Posting.amount, JournalEntry.id.alias("entry_id"),
+                                JournalEntry.effective_date, JournalEntry.kind,
+                                JournalEntry.memo, JournalEntry.key)
+                 .join(JournalEntry)
+                 .where(Posting.account == account.id)
+                 .order_by(JournalEntry.effective_date, JournalEntry.id))
+        if since is not None:
+            query = query.where(JournalEntry.effective_date >= since)
+        if until is not None:
+            query = query.where(JournalEntry.effective_date <= until)
+        running = opening
+        lines = []
+        for row in query.dicts().iterator():
+            amount = sign * row["amount"]
+            running += amount
+            lines.append({
+                "entry": row["entry_id"], "date": _as_date(row["effective_date"]),
+                "kind": row["kind"], "memo": row["memo"], "key": row["key"],
+                "amount": from_minor(amount, account.commodity, exp),
+                "balance": from_minor(running, account.commodity, exp),
+            })
+        return lines
+
+    def member_accounts(self, member_id: int) -> list[Account]:
+        """Every account opened for ``member_id``."""
+        return list(Account.select().join(Member, JOIN.INNER)
+                    .where(Account.member == member_id).order_by(Account.code))
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    return value

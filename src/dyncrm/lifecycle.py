@@ -1,0 +1,136 @@
+"""Stages and the moves between them, as data, enforced in one place.
+
+:class:`StateMachine` serves members here and any plugin object with a
+lifecycle (loans, tickets, leave requests): the allowed transitions are a
+table, and an action not allowed from the current stage raises
+:class:`~dyncrm.errors.IllegalTransition` naming the subject, the stage and the
+action.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from dyncrm.db.models import Member
+from dyncrm.errors import IllegalTransition, NotFoundError, ValidationError
+from dyncrm.values import Actor, MemberInfo, StageChange
+
+if TYPE_CHECKING:
+    from dyncrm.app import CRM
+
+
+class StateMachine:
+    """A named table of ``stage -> {action: next stage}``."""
+
+    def __init__(self, name: str, transitions: Mapping[str, Mapping[str, str]]) -> None:
+        self.name = name
+        self.transitions = {s: dict(a) for s, a in transitions.items()}
+        targets = {t for actions in self.transitions.values() for t in actions.values()}
+        unknown = targets - set(self.transitions)
+        if unknown:
+            raise ValueError(f"{name}: transitions lead to undeclared stages {sorted(unknown)}")
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        """Every stage, in declaration order."""
+        return tuple(self.transitions)
+
+    def allowed(self, stage: str) -> tuple[str, ...]:
+        """Actions allowed from ``stage``."""
+        return tuple(self.transitions.get(stage, {}))
+
+    def next_stage(self, subject: str, stage: str, action: str) -> str:
+        """The stage ``action`` leads to from ``stage``, or ``IllegalTransition``."""
+        if stage not in self.transitions:
+            raise IllegalTransition(subject, stage, action)
+        try:
+            return self.transitions[stage][action]
+        except KeyError:
+            raise IllegalTransition(subject, stage, action, self.allowed(stage)) from None
+
+    def is_final(self, stage: str) -> bool:
+        """True when no action leads out of ``stage``."""
+        return not self.transitions.get(stage)
+
+
+#: The member lifecycle of DESIGN §3.
+MEMBER_STAGES = StateMachine("member", {
+    "applicant": {"approve": "active", "reject": "rejected"},
+    "active": {"request_leave": "leaving"},
+    "leaving": {"cancel_leave": "active", "complete_leave": "inactive"},
+    "rejected": {},
+    "inactive": {},
+})
+
+
+def member_info(member: Member) -> MemberInfo:
+    """The immutable view of a member row that hooks receive."""
+    return MemberInfo(
+        id=member.id, number=member.number, name=member.name, email=member.email,
+        phone=member.phone, stage=member.stage, joined_on=_date(member.joined_on),
+        left_on=_date(member.left_on), preferred_channel=member.preferred_channel,
+        marketing_opt_out=bool(member.marketing_opt_out),
+    )
+
+
+def _date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def member_label(member: Member) -> str:
+    """How errors name a member: number if it has one, else the applicant id."""
+    return f"member {member.number}" if member.number else f"applicant #{member.id}"
+
+
+class Lifecycle:
+    """Member stage changes; reach it as ``crm.lifecycle``."""
+
+    def __init__(self, crm: CRM) -> None:
+        self.crm = crm
+        self.machine = MEMBER_STAGES
+
+    def get(self, member_id: int) -> Member:
+        """The member row (raises ``NotFoundError``)."""
+        member = Member.get_or_none(Member.id == member_id)
+        if member is None:
+            raise NotFoundError("member", member_id)
+        return member
+
+    def transition(self, member_id: int, action: str, actor: Actor, *, reason: str = "",
+                   on: dt.date | None = None, phase: str = "acquire",
+                   payload: dict | None = None) -> StageChange:
+        """Move a member through ``action``; must run inside ``crm.action``.
+
+        Checks the table, gathers objections from ``dyncrm_stage_change_objections``
+        (any reason refuses), writes the stage, records a touchpoint and fires
+        ``dyncrm_member_stage_changed``, all in the caller's transaction.
+        """
+        member = self.get(member_id)
+        old = member.stage
+        new = self.machine.next_stage(member_label(member), old, action)
+        on = on or self.crm.today()
+        change = StageChange(member=member_info(member), old_stage=old, new_stage=new,
+                             action=action, actor=actor, reason=reason, on=on)
+        objections = [r for rs in self.crm.hook.dyncrm_stage_change_objections(
+            crm=self.crm, change=change) for r in (rs or [])]
+        if objections:
+            raise ValidationError(
+                f"cannot {action} {member_label(member)}: " + "; ".join(objections))
+        member.stage = new
+        if new == "active" and member.joined_on is None:
+            member.joined_on = on
+        if new == "inactive":
+            member.left_on = on
+        member.save()
+        change = StageChange(member=member_info(member), old_stage=old, new_stage=new,
+                             action=action, actor=actor, reason=reason, on=on)
+        self.crm.touch(member.id, phase, "of", f"stage.{action}", actor,
+                       {"from": old, "to": new, "reason": reason, **(payload or {})})
+        self.crm.hook.dyncrm_member_stage_changed(crm=self.crm, change=change)
+        return change

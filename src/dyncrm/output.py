@@ -1,0 +1,103 @@
+"""Terminal output for commands: aligned tables, JSON and CSV, one place."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+import unicodedata
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any, TextIO
+
+import click
+
+from dyncrm.money import Money
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly version of ``value`` (Money → string amount, dates → ISO)."""
+    if isinstance(value, Money):
+        return str(value.amount)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    if hasattr(value, "__attrs_attrs__"):
+        import attrs
+
+        return plain(attrs.asdict(value, recurse=False))
+    return value
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, *,
+          headers: dict[str, str] | None = None, align_right: Iterable[str] = (),
+          out: TextIO | None = None, empty: str = "(nothing to show)") -> None:
+    """Print ``rows`` as an aligned table with a header rule."""
+    out = out or sys.stdout
+    if not rows:
+        click.echo(empty, file=out)
+        return
+    columns = list(columns or rows[0].keys())
+    headers = headers or {}
+    right = set(align_right)
+    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    titles = [headers.get(c, c) for c in columns]
+    widths = [max([_width(t)] + [_width(row[i]) for row in cells])
+              for i, t in enumerate(titles)]
+
+    def fmt(values: list[str]) -> str:
+        parts = []
+        for c, v, w in zip(columns, values, widths, strict=True):
+            pad = " " * (w - _width(v))
+            parts.append(pad + v if c in right else v + pad)
+        return "  ".join(parts).rstrip()
+
+    click.echo(click.style(fmt(titles), bold=True), file=out)
+    click.echo("  ".join("-" * w for w in widths), file=out)
+    for row in cells:
+        click.echo(fmt(row), file=out)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple | frozenset | set):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def emit_json(data: Any, out: TextIO | None = None) -> None:
+    """Print ``data`` as indented JSON."""
+    click.echo(json.dumps(plain(data), indent=2, ensure_ascii=False, sort_keys=False),
+               file=out or sys.stdout)
+
+
+def write_csv(rows: Sequence[dict[str, Any]], out: TextIO, columns: Sequence[str] | None = None
+              ) -> None:
+    """Write ``rows`` as CSV with a header line."""
+    columns = list(columns or (rows[0].keys() if rows else []))
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: _cell(plain(row.get(c))) for c in columns})
+
+
+def kv(pairs: dict[str, Any], out: TextIO | None = None) -> None:
+    """Print label/value pairs, labels aligned."""
+    if not pairs:
+        return
+    width = max(_width(k) for k in pairs)
+    for k, v in pairs.items():
+        click.echo(f"{k}{' ' * (width - _width(k))}  {_cell(v)}", file=out or sys.stdout)

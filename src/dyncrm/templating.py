@@ -1,0 +1,114 @@
+"""Jinja2 over the deployment's, the plugins' and the core's template folders.
+
+Search order: the deployment's ``template_dir`` (which can override any
+template by name), then each enabled plugin's folders, then the core's.
+``{% extends "default:base.txt" %}`` reaches the core original past an
+override.  HTML is autoescaped; ``money`` and ``date`` filters follow the
+organisation's locale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from dyncrm.money import Money, format_money
+
+if TYPE_CHECKING:
+    from dyncrm.app import CRM
+
+MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+             "September", "Oktober", "November", "Desember")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")
+
+
+def core_template_dir() -> Path:
+    """The core's own template folder."""
+    return Path(str(files("dyncrm") / "templates"))
+
+
+class Locale:
+    """Number and date conventions of a locale such as ``id_ID`` or ``en_US``."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.indonesian = tag.lower().startswith("id")
+        self.decimal_mark, self.thousands = ("," , ".") if self.indonesian else (".", ",")
+
+    def month_name(self, month: int) -> str:
+        """Full month name."""
+        return (MONTHS_ID if self.indonesian else MONTHS_EN)[month - 1]
+
+    def date(self, value: dt.date | dt.datetime | str | None, *, long: bool = True) -> str:
+        """``28 November 2026`` (long) or ``28-11-2026`` / ``2026-11-28`` (short)."""
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            value = dt.date.fromisoformat(value[:10])
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if long:
+            return f"{value.day} {self.month_name(value.month)} {value.year}"
+        return value.strftime("%d-%m-%Y" if self.indonesian else "%Y-%m-%d")
+
+    def money(self, value: Money, exponent: int) -> str:
+        """``Rp 1.250.000`` in Indonesian, ``IDR 1,250,000`` elsewhere."""
+        symbol = None if self.indonesian else value.currency
+        return format_money(value, exponent, symbol=symbol, decimal_mark=self.decimal_mark,
+                            thousands=self.thousands)
+
+
+def build_environment(crm: CRM) -> jinja2.Environment:
+    """The Jinja2 environment of ``crm`` (see module docstring for the search order)."""
+    folders: list[Path] = []
+    if crm.config.template_dir is not None:
+        folders.append(crm.config.template_dir)
+    for result in crm.hook.dyncrm_template_dirs():
+        folders.extend(Path(p) for p in (result or []))
+    core = core_template_dir()
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader([str(f) for f in folders] + [str(core)]),
+        jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(str(core))}, delimiter=":"),
+    ])
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    locale = crm.locale
+
+    def money_filter(value: Any, currency: str | None = None) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, Money):
+            value = Money.of(value if not isinstance(value, int | Decimal) else value,
+                             currency or crm.currency)
+        return locale.money(value, crm.ledger.exponent(value.currency))
+
+    env.filters["money"] = money_filter
+    env.filters["date"] = lambda v, long=True: locale.date(v, long=long)
+    env.globals["organisation"] = crm.config.organisation
+    crm.hook.dyncrm_prepare_jinja2_environment(env=env, crm=crm)
+    return env
+
+
+def render_message(env: jinja2.Environment, name: str, context: dict[str, Any]) -> tuple[str, str]:
+    """Render a message template into ``(subject, body)``.
+
+    Message templates start with a ``Subject: ...`` line, then a blank line,
+    then the body.
+    """
+    text = env.get_template(name).render(**context)
+    first, _, rest = text.partition("\n")
+    if first.lower().startswith("subject:"):
+        return first.split(":", 1)[1].strip(), rest.lstrip("\n")
+    return "", text

@@ -1,0 +1,189 @@
+"""Small immutable values that hooks receive and return.
+
+Hooks never see peewee rows, so a plugin cannot bypass the engine's rules by
+saving a model.  Collections are tuples or frozensets, never ``None``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+from dyncrm.money import Money
+
+PHASES = ("acquire", "retain", "expand")
+INFO_TYPES = ("of", "for", "by")
+ROLES = ("member", "secretary", "treasurer", "cashier", "credit_committee", "admin")
+
+
+@attrs.frozen
+class Actor:
+    """Who performs an action: a user's name, roles and (for members) member id."""
+
+    username: str
+    roles: frozenset[str] = frozenset()
+    member_id: int | None = None
+    user_id: int | None = None
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        """The actor for scheduled and batch work; it holds every permission."""
+        return cls(username=name, roles=frozenset({"system"}))
+
+    @property
+    def is_system(self) -> bool:
+        """True for the batch/scheduler actor."""
+        return "system" in self.roles
+
+    def __str__(self) -> str:
+        return self.username
+
+
+@attrs.frozen
+class MemberInfo:
+    """A member as hooks see it."""
+
+    id: int
+    number: str | None
+    name: str
+    email: str | None
+    phone: str | None
+    stage: str
+    joined_on: dt.date | None
+    left_on: dt.date | None
+    preferred_channel: str | None
+    marketing_opt_out: bool
+
+
+@attrs.frozen
+class StageChange:
+    """A member moving from one stage to another through a named action."""
+
+    member: MemberInfo
+    old_stage: str
+    new_stage: str
+    action: str
+    actor: Actor
+    reason: str = ""
+    on: dt.date | None = None
+
+
+@attrs.frozen
+class TouchpointInfo:
+    """One recorded interaction (see :meth:`dyncrm.app.CRM.touch`)."""
+
+    id: int
+    member_id: int
+    phase: str
+    info: str
+    kind: str
+    actor: str
+    at: dt.datetime
+    payload: dict[str, Any] = attrs.field(factory=dict, eq=False)
+
+
+@attrs.frozen
+class Leg:
+    """One posting of an entry to be made: an account code and a signed amount.
+
+    Positive amounts are debits, negative amounts credits.
+    """
+
+    account: str
+    amount: Money
+
+
+@attrs.frozen
+class EntryInfo:
+    """A journal entry as written, with its postings."""
+
+    id: int
+    key: str | None
+    kind: str
+    memo: str
+    effective_date: dt.date
+    actor: str
+    member_id: int | None
+    legs: tuple[Leg, ...]
+    reverses: int | None = None
+    meta: dict[str, Any] = attrs.field(factory=dict, eq=False)
+
+
+@attrs.frozen
+class PostResult:
+    """What posting an entry did: the entry, and whether it was a replay of a known key."""
+
+    entry: EntryInfo
+    replayed: bool
+
+
+@attrs.frozen
+class Permission:
+    """A permission a plugin declares, with the roles that hold it by default."""
+
+    name: str
+    roles: frozenset[str]
+    description: str
+
+
+@attrs.frozen
+class Channel:
+    """A way to deliver messages.  ``send`` raises on failure; it must not retry itself."""
+
+    name: str
+    send: Any  # Callable[[OutboundMessage], None]
+    description: str = ""
+
+
+@attrs.frozen
+class OutboundMessage:
+    """A message handed to a channel for delivery."""
+
+    id: int
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    kind: str
+    member_id: int | None
+
+
+@attrs.frozen
+class DueItem:
+    """Something a member (or staff) owes or must do by a date, for reminders.
+
+    ``key`` identifies the item across runs (e.g. ``loan:12:inst:3``); a source
+    stops returning an item once it is settled.
+    """
+
+    key: str
+    kind: str
+    member_id: int | None
+    due_on: dt.date
+    amount: Money | None = None
+    description: str = ""
+    essential: bool = True
+    recipient: str | None = None
+    context: dict[str, Any] = attrs.field(factory=dict, eq=False)
+
+
+@attrs.frozen
+class Product:
+    """Something the organisation offers that a promotion can point at."""
+
+    code: str
+    name: str
+    kind: str  # savings | loan | other
+    description: str = ""
+    plugin: str = ""
+
+
+@attrs.frozen
+class ScheduledJob:
+    """Periodic work a plugin wants run by ``dyncrm run-due`` (cron calls it daily)."""
+
+    name: str
+    run: Any  # Callable[[CRM, date], str | None]
+    description: str = ""
