@@ -1,0 +1,161 @@
+"""Shared fixtures: real SQLite files, a fresh CRM per test, staff actors.
+
+PostgreSQL: ``postgres_server`` (session) starts a throwaway server (see
+``tests/pg.py``); ``pg_url`` gives each test a fresh database on it, e.g.
+``make_crm(database_url=pg_url)``.  Tests using either are marked ``postgres``
+automatically; without the server binaries they skip, except under ``CI=true``
+where they fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from pg import PostgresServer, PostgresUnavailable, unavailable
+
+from dyncrm.app import CRM
+from dyncrm.config import config_from_dict
+from dyncrm.values import Actor
+
+BASE_CONFIG: dict[str, Any] = {
+    "organisation": {"name": "Koperasi Uji", "currency": "IDR", "currency_exponent": 0,
+                     "locale": "id_ID", "timezone": "Asia/Jakarta"},
+    "notify": {"default_channel": "file", "file_directory": "outbox"},
+}
+
+
+def build_config(tmp_path: Path, enabled=(), plugins: dict | None = None,
+                 database_url: str | None = None, **sections: Any):
+    """A Config for a deployment living in ``tmp_path`` on a real SQLite file."""
+    raw: dict[str, Any] = {k: dict(v) for k, v in BASE_CONFIG.items()}
+    raw["database"] = {"url": database_url or f"sqlite:///{tmp_path / 'crm.db'}"}
+    raw["plugins"] = {"enabled": list(enabled), **(plugins or {})}
+    for name, value in sections.items():
+        raw[name] = value
+    return config_from_dict(raw, base_dir=tmp_path)
+
+
+@pytest.fixture
+def make_crm(tmp_path: Path) -> Iterator[Callable[..., CRM]]:
+    """Factory: ``make_crm(enabled=[...], plugins={...}, extra_plugins=...)`` → migrated CRM."""
+    opened: list[CRM] = []
+
+    def factory(enabled=(), plugins: dict | None = None, extra_plugins=(),
+                clock: Callable[[], dt.datetime] | None = None, database_url=None,
+                **sections: Any) -> CRM:
+        config = build_config(tmp_path, enabled, plugins, database_url, **sections)
+        crm = CRM(config, extra_plugins=tuple(extra_plugins), clock=clock)
+        crm.upgrade()
+        opened.append(crm)
+        return crm
+
+    yield factory
+    for crm in opened:
+        crm.close()
+
+
+@pytest.fixture
+def crm(make_crm) -> CRM:
+    """A CRM with only the core loaded."""
+    return make_crm()
+
+
+def staff(crm: CRM, username: str, *roles: str) -> Actor:
+    """Create a staff user with ``roles`` and return its actor."""
+    with crm.database.atomic():
+        crm.users.add(username, roles=list(roles), password="correct horse battery")
+    return crm.actor(username)
+
+
+@pytest.fixture
+def admin(crm: CRM) -> Actor:
+    """An administrator of the core-only CRM."""
+    return staff(crm, "admin", "admin")
+
+
+@pytest.fixture
+def system() -> Actor:
+    """The batch actor."""
+    return Actor.system()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    """A click runner with stderr kept apart from stdout."""
+    return CliRunner()
+
+
+def run_cli(args: list[str], *, env: dict[str, str] | None = None, input: str | None = None):
+    """Run ``dyncrm`` through :func:`dyncrm.cli.main` like a shell would; returns
+    ``(exit_code, stdout, stderr)``."""
+    import contextlib
+    import io
+    import os
+
+    out, err = io.StringIO(), io.StringIO()
+    old = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    try:
+        from dyncrm.cli import main
+
+        stdin = io.StringIO(input or "")
+        import sys
+
+        saved_stdin = sys.stdin
+        sys.stdin = stdin
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(args)
+        finally:
+            sys.stdin = saved_stdin
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return int(code), out.getvalue(), err.getvalue()
+
+
+# --- PostgreSQL ---------------------------------------------------------------------
+
+POSTGRES_FIXTURES = frozenset({"postgres_server", "pg_url"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses the PostgreSQL fixtures with ``postgres``."""
+    for item in items:
+        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server started for this test run, stopped and deleted at its end.
+
+    Skips when PostgreSQL cannot run here, but fails under ``CI=true``.
+    """
+    server = None
+    try:
+        server = PostgresServer()
+        server.start()
+    except PostgresUnavailable as exc:
+        if server is not None:
+            server.stop()
+        unavailable(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """URL of a fresh, empty PostgreSQL database for this test (dropped afterwards)."""
+    with postgres_server.database() as url:
+        yield url
