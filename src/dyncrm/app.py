@@ -235,6 +235,14 @@ class CRM:
             raise NotFoundError("member", ref)
         return row
 
+    def member_details(self, ref: int | str) -> dict[str, Any]:
+        """Labelled facts about a member gathered from every plugin (``dyncrm_member_details``)."""
+        info = self.member(ref)
+        details: dict[str, Any] = {}
+        for part in self.hook.dyncrm_member_details(crm=self, member=info):
+            details.update(part or {})
+        return details
+
     # -- touchpoints ---------------------------------------------------------
 
     def touch(self, member_id: int, phase: str, info: str, kind: str, actor: Actor | str,
@@ -273,15 +281,15 @@ class CRM:
         """The Jinja2 environment (see :mod:`dyncrm.templating`)."""
         return build_environment(self)
 
-    def render(self, name: str, **context: Any) -> str:
-        """Render template ``name``."""
-        return self.templates.get_template(name).render(**context)
+    def render(self, template: str, /, **context: Any) -> str:
+        """Render the template named ``template`` with ``context``."""
+        return self.templates.get_template(template).render(**context)
 
-    def render_message(self, name: str, **context: Any) -> tuple[str, str]:
+    def render_message(self, template: str, /, **context: Any) -> tuple[str, str]:
         """Render a message template into ``(subject, body)``."""
-        return render_message(self.templates, name, context)
+        return render_message(self.templates, template, context)
 
-    def notify_member(self, member_id: int, template: str, *, kind: str, key: str | None = None,
+    def notify_member(self, member_id: int, template: str, /, *, kind: str, key: str | None = None,
                       essential: bool = True, channel: str | None = None,
                       **context: Any):
         """Render ``template`` for a member and queue it in the outbox.

@@ -161,7 +161,7 @@ class Users:
     def issue_activation(self, username: str, *, valid_days: int = 14) -> str:
         """A one-time token that lets the person choose a password; only its hash is kept."""
         user = self.get(username)
-        token = secrets.token_urlsafe(24)
+        token = secrets.token_hex(16)  # hex: never starts with "-" on a command line
         user.activation_token_hash = _token_hash(token)
         user.activation_expires_at = utcnow() + dt.timedelta(days=valid_days)
         user.save()

@@ -90,7 +90,7 @@ class Money:
         return Money(abs(self.amount), self.currency)
 
     def __mul__(self, factor: int | Decimal) -> Money:
-        if isinstance(factor, float | Money) or isinstance(factor, bool):
+        if isinstance(factor, float | Money | bool):
             raise TypeError("multiply Money by an int or Decimal")
         return Money(self.amount * factor, self.currency)
 
@@ -131,7 +131,8 @@ def exponent_of(currency: str, exponents: dict[str, int] | None = None) -> int:
     try:
         return DEFAULT_EXPONENTS[currency]
     except KeyError:
-        raise ValidationError(f"unknown currency {currency!r}; set its exponent in config") from None
+        raise ValidationError(
+            f"unknown currency {currency!r}; set its exponent in config") from None
 
 
 def to_minor(money: Money, exponent: int) -> int:
@@ -225,7 +226,9 @@ def format_money(money: Money, exponent: int, *, symbol: str | None = None,
     return f"{symbol} {text}"
 
 
-def allocate(total: Money, weights: Sequence[int | Decimal | Fraction], exponent: int) -> list[Money]:
+def allocate(
+    total: Money, weights: Sequence[int | Decimal | Fraction], exponent: int
+) -> list[Money]:
     """Split ``total`` in proportion to ``weights``, exact to the minor unit.
 
     Largest-remainder method: every part gets the floor of its exact share, the

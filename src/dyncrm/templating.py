@@ -10,7 +10,6 @@ organisation's locale.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,8 +89,7 @@ def build_environment(crm: CRM) -> jinja2.Environment:
         if value is None:
             return ""
         if not isinstance(value, Money):
-            value = Money.of(value if not isinstance(value, int | Decimal) else value,
-                             currency or crm.currency)
+            value = Money.of(value, currency or crm.currency)
         return locale.money(value, crm.ledger.exponent(value.currency))
 
     env.filters["money"] = money_filter

@@ -1,0 +1,93 @@
+"""Docs that must stay true: every hook documented with its exact signature, and tested."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from dyncrm import hookspecs
+
+ROOT = Path(__file__).resolve().parent.parent
+HOOK_DOCS = ROOT / "docs" / "hooks"
+PHASES = ("acquire", "retain", "expand")
+
+
+def hook_names() -> list[str]:
+    return sorted(n for n in dir(hookspecs) if n.startswith("dyncrm_"))
+
+
+def phase_of(name: str) -> str:
+    rest = name.removeprefix("dyncrm_")
+    for phase in PHASES:
+        if rest.startswith(phase + "_"):
+            return phase
+    return "core"
+
+
+def headings() -> dict[str, str]:
+    found = {}
+    for path in HOOK_DOCS.glob("*.md"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            m = re.match(r"^#{2,4}\s+`?(dyncrm_\w+)\((.*?)\)`?\s*$", line)
+            if m:
+                found[m.group(1)] = f"{path.stem}:{m.group(2)}"
+    return found
+
+
+@pytest.mark.parametrize("name", hook_names())
+def test_hook_is_documented_with_its_signature(name: str) -> None:
+    docs = headings()
+    assert name in docs, f"{name} has no heading in docs/hooks/{phase_of(name)}.md"
+    page, args = docs[name].split(":", 1)
+    spec_args = ", ".join(inspect.signature(getattr(hookspecs, name)).parameters)
+    assert page == phase_of(name), f"{name} belongs in docs/hooks/{phase_of(name)}.md"
+    assert args == spec_args, f"docs say {name}({args}), the spec is {name}({spec_args})"
+
+
+def test_documented_hooks_exist() -> None:
+    stale = set(headings()) - set(hook_names())
+    assert not stale, f"docs/hooks document hooks that no longer exist: {sorted(stale)}"
+
+
+def test_every_hook_has_a_docstring() -> None:
+    for name in hook_names():
+        doc = getattr(hookspecs, name).__doc__ or ""
+        assert len(doc.strip()) > 20, f"{name} needs a docstring"
+        if getattr(hookspecs, name).dyncrm_spec.get("firstresult"):
+            assert "Stops at first non-None result" in doc, name
+
+
+def _test_function_names() -> set[str]:
+    names = set()
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names.update(node.name for node in ast.walk(tree)
+                     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef))
+    return names
+
+
+@pytest.mark.parametrize("name", hook_names())
+def test_hook_has_a_test(name: str) -> None:
+    assert f"test_hook_{name}" in _test_function_names(), \
+        f"write a test named test_hook_{name} that shows the hook being called"
+
+
+def test_user_guide_names_every_cli_command() -> None:
+    """Every top-level command and subcommand appears in docs/ (user guide or reference)."""
+    import click
+
+    from dyncrm.cli import cli
+
+    text = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs").rglob("*.md"))
+    missing = []
+    for name, cmd in cli.commands.items():
+        if f"dyncrm {name}" not in text:
+            missing.append(name)
+        if isinstance(cmd, click.Group):
+            missing += [f"{name} {sub}" for sub in cmd.commands
+                        if f"dyncrm {name} {sub}" not in text]
+    assert not missing, f"commands missing from docs/: {missing}"
