@@ -5,6 +5,11 @@ PostgreSQL: ``postgres_server`` (session) starts a throwaway server (see
 ``make_crm(database_url=pg_url)``.  Tests using either are marked ``postgres``
 automatically; without the server binaries they skip, except under ``CI=true``
 where they fail.
+
+Third-party plugin: ``visits_site`` (session) lays out tests/plugins/dyncrm_visits
+as an installed distribution ``dyncrm-visits 0.1`` in a temporary directory;
+``visits_installed`` puts it on ``sys.path`` for one test, so the ``visits`` and
+``visits.reports`` entry points are discoverable (see ``tests/thirdparty.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +22,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from pg import PostgresServer, PostgresUnavailable, unavailable
+from thirdparty import (
+    VISITS_DISTRIBUTION,
+    VISITS_ENTRY_POINTS,
+    VISITS_PACKAGE,
+    VISITS_VERSION,
+    on_sys_path,
+    write_distribution,
+)
 
 from dyncrm.app import CRM
 from dyncrm.config import config_from_dict
@@ -159,3 +172,26 @@ def pg_url(postgres_server: PostgresServer) -> Iterator[str]:
     """URL of a fresh, empty PostgreSQL database for this test (dropped afterwards)."""
     with postgres_server.database() as url:
         yield url
+
+
+# --- the third-party plugin (tests/plugins/dyncrm_visits) ----------------------------
+
+
+@pytest.fixture(scope="session")
+def visits_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site directory holding ``dyncrm_visits`` and its ``dyncrm_visits-0.1.dist-info``."""
+    site = tmp_path_factory.mktemp("third-party-site")
+    write_distribution(site, VISITS_PACKAGE, name=VISITS_DISTRIBUTION, version=VISITS_VERSION,
+                       entry_points=VISITS_ENTRY_POINTS,
+                       summary="Branch visit log for dyncrm (third-party example)")
+    return site
+
+
+@pytest.fixture
+def visits_installed(visits_site: Path) -> Iterator[str]:
+    """The ``dyncrm-visits`` distribution installed for this test; yields the plugin name.
+
+    Only for the test that asks: other tests never see the plugin installed.
+    """
+    with on_sys_path(visits_site, "dyncrm_visits"):
+        yield "visits"
