@@ -234,7 +234,7 @@ def test_add_on_works_when_its_requirement_is_enabled(deployment, tmp_path) -> N
 
 def test_unknown_plugin_name_lists_installed_ones(tmp_path, visits_installed) -> None:
     config = write_config(tmp_path, ["visit"])
-    code, out, err = run_cli(["-c", config, "plugins"])
+    code, _, err = run_cli(["-c", config, "plugins"])
     assert code == 3
     assert "plugin 'visit': is not installed; installed plugins:" in err
     assert "visits" in err.split("installed plugins:")[1]
@@ -248,7 +248,7 @@ def test_missing_requirement_names_both(tmp_path, visits_installed) -> None:
     code, _, err = run_cli(["-c", config, "plugins"])
     assert code == 3
     assert "plugin 'visits.reports': requires plugin 'visits'" in err
-    with pytest.raises(PluginError, match="'visits.reports'.*requires plugin 'visits'"):
+    with pytest.raises(PluginError, match=r"'visits\.reports'.*requires plugin 'visits'"):
         get_plugin_manager(["visits.reports"])
 
 
@@ -272,7 +272,7 @@ def test_misspelt_hook_name_is_refused_at_start_up(make_crm) -> None:
 def test_hookimpl_with_an_argument_not_in_the_spec_is_refused(make_crm) -> None:
     greedy = _plugin("greedy_plugin",
                      dyncrm_member_stage_changed=lambda crm, change, member: None)
-    with pytest.raises(PluginError, match="plugin 'greedy'.*member") as info:
+    with pytest.raises(PluginError, match=r"plugin 'greedy'.*member") as info:
         get_plugin_manager([], extra=[("greedy", greedy)])
     assert info.value.plugin == "greedy"
     with pytest.raises(PluginError, match="greedy"):
