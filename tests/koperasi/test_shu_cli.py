@@ -1,0 +1,149 @@
+"""``dyncrm shu ...`` through the real command line, and the SHU PDFs."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from kxyz_helpers import add_member
+
+from dyncrm.app import open_crm
+
+CONFIG = """
+[organisation]
+name = "Koperasi Karyawan XYZ"
+address = "Jl. Contoh No. 1, Jakarta"
+currency = "IDR"
+currency_exponent = 0
+locale = "id_ID"
+timezone = "Asia/Jakarta"
+
+[database]
+url = "sqlite:///crm.db"
+
+[plugins]
+enabled = ["koperasi_xyz.shu"]
+
+[plugins."koperasi_xyz.shu"]
+chair = ["ketua"]
+payout = "sukarela"
+
+[plugins."koperasi_xyz.shu".years.2025]
+decision = "Keputusan RAT 2026 no. 3"
+[plugins."koperasi_xyz.shu".years.2025.allocation]
+cadangan = "40"
+jasa_modal = "20"
+jasa_usaha = "25"
+pengurus = "5"
+pendidikan = "5"
+sosial = "5"
+
+[plugins."koperasi_xyz.shu".years.2024.allocation]
+cadangan = "40"
+jasa_modal = "20"
+jasa_usaha = "25"
+pengurus = "5"
+pendidikan = "5"
+sosial = "10"
+
+[notify]
+default_channel = "file"
+"""
+
+
+@pytest.fixture
+def deployment(tmp_path: Path) -> Path:
+    path = tmp_path / "dyncrm.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    with open_crm(path) as crm:
+        crm.upgrade()
+        with crm.database.atomic():
+            crm.users.add("bendahara", roles=["treasurer"], password="rahasia-bendahara")
+            crm.users.add("ketua", roles=["secretary"], password="rahasia-ketua-1")
+            crm.users.add("kasir", roles=["cashier"], password="rahasia-kasir-1")
+        add_member(crm, "XYZ-2024-00001", "Andi Wijaya", pokok=100_000, wajib=900_000,
+                   interest=300_000)
+        add_member(crm, "XYZ-2024-00002", "Budi Santoso", pokok=100_000, wajib=900_000)
+        add_member(crm, "XYZ-2024-00003", "Citra Dewi Lestari", pokok=100_000, wajib=900_000,
+                   interest=200_000)
+    return path
+
+
+def cli(config: Path, user: str, *args: str):
+    return run_cli(["-c", str(config), "--as", user, *args])
+
+
+def test_shu_year_through_the_cli(deployment: Path, tmp_path: Path) -> None:
+    code, _, err = cli(deployment, "bendahara", "shu", "compute", "--year", "2025")
+    assert code == 1 and "has not been entered" in err
+
+    code, out, err = cli(deployment, "bendahara", "shu", "enter", "--year", "2025",
+                         "--amount", "10.000.001")
+    assert code == 0, err
+    assert "Rp 10.000.001" in out
+    code, out, _ = cli(deployment, "bendahara", "shu", "enter", "--year", "2025",
+                       "--amount", "10000001")
+    assert code == 0 and "already recorded" in out
+
+    code, out, err = cli(deployment, "kasir", "shu", "compute", "--year", "2025", "--csv",
+                         str(tmp_path / "draft.csv"))
+    assert code == 0, err
+    assert "Rp 4.000.001" in out and "Citra Dewi Lestari" in out and "Rp 2.166.667" in out
+    rows = list(csv.DictReader((tmp_path / "draft.csv").open(encoding="utf-8")))
+    assert [r["jumlah"] for r in rows] == ["2166667", "666666", "1666667"]
+
+    code, out, err = cli(deployment, "kasir", "shu", "compute", "--year", "2025", "--json")
+    data = json.loads(out)
+    assert data["distribution"]["pools"]["cadangan"] == 4_000_001 and not data["locked"]
+
+    code, _, err = cli(deployment, "kasir", "shu", "approve", "--year", "2025")
+    assert code == 1 and "may not approve" in err
+    code, out, err = cli(deployment, "bendahara", "shu", "approve", "--year", "2025")
+    assert code == 0 and "still needs the chair" in out, err
+    code, out, err = cli(deployment, "ketua", "shu", "approve", "--year", "2025",
+                         "--rat-date", "2026-03-28")
+    assert code == 0 and "locked" in out, err
+
+    code, _, err = cli(deployment, "kasir", "shu", "compute", "--year", "2025")
+    assert code == 1 and "locked" in err
+
+    code, out, err = cli(deployment, "bendahara", "shu", "post", "--year", "2025")
+    assert code == 0, err
+    assert "3 members" in out and "Rp 4.500.000" in out
+    code, out, _ = cli(deployment, "bendahara", "shu", "post", "--year", "2025")
+    assert code == 0 and "already posted" in out
+
+    code, out, _ = cli(deployment, "kasir", "shu", "status", "--year", "2025")
+    assert "posted" in out and "ketua" in out
+
+    pdf = tmp_path / "laporan-shu-2025.pdf"
+    code, out, err = cli(deployment, "kasir", "shu", "report", "--year", "2025", "--pdf",
+                         str(pdf))
+    assert code == 0, err
+    assert pdf.read_bytes().startswith(b"%PDF")
+    slip = tmp_path / "slip.pdf"
+    code, out, err = cli(deployment, "kasir", "shu", "slip", "--year", "2025",
+                         "XYZ-2024-00001", "--pdf", str(slip))
+    assert code == 0 and "Rp 2.166.667" in out, err
+    text = pdf_text(slip)
+    assert "Andi Wijaya" in text and "Rp 2.166.667" in text and "Halaman 1 dari 1" in text
+    report_text = pdf_text(pdf)
+    assert "Laporan Pembagian SHU Tahun Buku 2025" in report_text
+    assert "Rp 10.000.001" in report_text
+
+
+def test_percentages_not_summing_to_100_are_refused_by_the_command(deployment: Path) -> None:
+    code, _, err = cli(deployment, "bendahara", "shu", "compute", "--year", "2024",
+                       "--amount", "1.000.000")
+    assert code == 1
+    assert "sums to 105%, 5% too much" in err
+
+
+def pdf_text(path: Path) -> str:
+    import pymupdf
+
+    with pymupdf.open(path) as doc:
+        return "\n".join(page.get_text() for page in doc)
