@@ -1,0 +1,90 @@
+"""Tables of ``expand.savings``: deposits waiting for or past verification,
+obligations (pokok owed, the wajib period) and member classes.
+
+Balances are never stored here: they are sums over the core ledger.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    BigIntegerField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from dyncrm.db import BaseModel
+from dyncrm.db.models import JournalEntry, Member, utcnow
+
+
+class SavingsDeposit(BaseModel):
+    """One deposit as recorded: posted at once (cash, payroll) or after verification.
+
+    ``reference`` is the idempotency key of the deposit.  Proof files live in
+    ``<data_dir>/proofs/<proof_file>`` under a generated name; the name the
+    person uploaded is only kept as text.
+    """
+
+    id = AutoField()
+    member = ForeignKeyField(Member, backref="savings_deposits", on_delete="RESTRICT",
+                             index=True)
+    product = CharField()  # pokok | wajib | sukarela
+    amount = BigIntegerField()  # minor units, above zero
+    currency = CharField(max_length=8)
+    method = CharField()  # cash | transfer | payroll
+    reference = CharField(unique=True)
+    status = CharField(index=True)  # pending | posted | rejected
+    effective_date = DateField()
+    note = TextField(default="")
+    recorded_by = CharField()
+    recorded_at = DateTimeField(default=utcnow)
+    decided_by = CharField(null=True)
+    decided_at = DateTimeField(null=True)
+    reject_reason = TextField(null=True)
+    entry = ForeignKeyField(JournalEntry, null=True, backref="+", on_delete="RESTRICT")
+    proof_file = CharField(null=True)
+    proof_name = CharField(null=True)
+    proof_sha256 = CharField(null=True)
+    proof_type = CharField(null=True)
+    proof_size = IntegerField(null=True)
+
+
+class SavingsObligation(BaseModel):
+    """What a member owes as pokok (once) and the period wajib is owed for.
+
+    ``amount`` is the pokok amount fixed when the member joined (minor units);
+    for wajib it is 0 and the monthly amount comes from the settings and the
+    member's class.  ``end_on`` closes the wajib period when the member leaves.
+    """
+
+    id = AutoField()
+    member = ForeignKeyField(Member, backref="savings_obligations", on_delete="RESTRICT")
+    product = CharField()
+    amount = BigIntegerField(default=0)
+    start_on = DateField()
+    end_on = DateField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("member", "product"), True),)
+
+
+class SavingsMemberClass(BaseModel):
+    """A member's class (grade) for the wajib amount, from a month on."""
+
+    id = AutoField()
+    member = ForeignKeyField(Member, backref="savings_classes", on_delete="RESTRICT")
+    member_class = CharField()
+    since = DateField()  # first day of the month the class applies from
+    set_by = CharField()
+    set_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("member", "since"), True),)
+
+
+MODELS = [SavingsDeposit, SavingsObligation, SavingsMemberClass]
