@@ -1,0 +1,22 @@
+"""dyncrm_acquire: how people become members.
+
+Three plugins, enabled by name in ``[plugins] enabled``:
+
+* ``acquire.registration`` (:mod:`dyncrm_acquire.registration`): applications,
+  verification by the secretary, the board's decision, member numbers, logins
+  and the welcome message;
+* ``acquire.member_card`` (:mod:`dyncrm_acquire.member_card`): printable ID-1
+  member cards with a signed QR code;
+* ``acquire.promotion`` (:mod:`dyncrm_acquire.promotion`): products,
+  promotions pushed to an audience, the funnel report and referral codes.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+
+def package_dir(*parts: str) -> Path:
+    """A folder shipped inside this package (templates, migrations)."""
+    return Path(str(files("dyncrm_acquire").joinpath(*parts)))

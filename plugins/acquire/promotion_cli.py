@@ -1,0 +1,247 @@
+"""``dyncrm promo …`` commands of acquire.promotion."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import attrs
+import click
+from dyncrm_acquire import promotions as promos
+from dyncrm_acquire import validate
+from dyncrm_acquire.referrals import referral_code
+
+from dyncrm import output
+from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.errors import ValidationError
+
+
+def _promo_row(crm, p: promos.PromotionInfo) -> dict:
+    return {"id": p.id, "title": p.title, "product": p.product or "",
+            "audience": p.audience_label, "from": p.starts_on, "until": p.ends_on or "",
+            "channels": ", ".join(p.channels) or "preferred",
+            "running": p.is_running(crm.today())}
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``promo`` group."""
+    promo = subgroup(cli, "promo", "Products, promotions, the funnel report and referrals.")
+
+    @promo.command("products")
+    @json_option
+    @pass_actor
+    def products_cmd(crm, actor, as_json):
+        """List the products promotions can point at (from every plugin)."""
+        crm.require(actor, "members.view")
+        rows = [attrs.asdict(p) for p in promos.products(crm)]
+        output.emit_json(rows) if as_json else output.table(
+            rows, ["code", "name", "kind", "plugin", "description"], empty="no products")
+
+    @promo.command("product-add")
+    @click.argument("code")
+    @click.option("--name", required=True, help="Name shown to members.")
+    @click.option("--kind", default="other", show_default=True,
+                  type=click.Choice(promos.PRODUCT_KINDS))
+    @click.option("--description", default="", help="One or two sentences.")
+    @pass_actor
+    def product_add_cmd(crm, actor, code, name, kind, description):
+        """Add an offer that no plugin provides (e.g. a partner discount)."""
+        p = promos.add_product(crm, code, name, actor, kind=kind, description=description)
+        click.echo(f"added product {p.code}: {p.name}")
+
+    @promo.command("add")
+    @click.option("--title", required=True, help="Subject line of the promotion.")
+    @click.option("--body", help="Text (a template: {{ member.name }}, {{ referral_code }}...).")
+    @click.option("--body-file", type=click.Path(exists=True, dir_okay=False),
+                  help="Read the text from a file.")
+    @click.option("--audience", default="everyone", show_default=True,
+                  help="everyone, applicants, new_members:N, without_loan, department:NAME "
+                       "or segment:NAME.")
+    @click.option("--starts", help="First day, YYYY-MM-DD (default today).")
+    @click.option("--ends", help="Last day, YYYY-MM-DD (default: open-ended).")
+    @click.option("--product", help="Code of the product promoted (dyncrm promo products).")
+    @click.option("--channel", "channels", multiple=True,
+                  help="Channel to use (repeatable; default: each member's preferred).")
+    @json_option
+    @pass_actor
+    def add_cmd(crm, actor, title, body, body_file, audience, starts, ends, product, channels,
+                as_json):
+        """Create a promotion."""
+        if (body is None) == (body_file is None):
+            raise click.UsageError("give the text with --body or --body-file")
+        text = body if body is not None else Path(body_file).read_text(encoding="utf-8")
+        p = promos.add(crm, actor, title=title, body=text, audience=audience,
+                       starts_on=validate.date(starts, "starts") if starts else None,
+                       ends_on=validate.date(ends, "ends") if ends else None,
+                       product=product, channels=channels)
+        if as_json:
+            output.emit_json(p)
+        else:
+            click.echo(f"promotion #{p.id} '{p.title}' for {p.audience_label}; send it with: "
+                       f"dyncrm promo push {p.id}")
+
+    @promo.command("list")
+    @click.option("--running", is_flag=True, help="Only promotions running today.")
+    @json_option
+    @pass_actor
+    def list_cmd(crm, actor, running, as_json):
+        """List promotions, newest first."""
+        crm.require(actor, "members.view")
+        found = promos.find(crm, running_on=crm.today() if running else None)
+        if as_json:
+            output.emit_json(found)
+        else:
+            output.table([_promo_row(crm, p) for p in found], empty="no promotions")
+
+    @promo.command("show")
+    @click.argument("promotion_id", metavar="ID")
+    @json_option
+    @pass_actor
+    def show_cmd(crm, actor, promotion_id, as_json):
+        """A promotion: text, audience size today and its funnel."""
+        crm.require(actor, "members.view")
+        p = promos.get(crm, promotion_id)
+        size = len(promos.audience_ids(crm, p)) if p.is_running(crm.today()) else None
+        [row] = promos.funnel(crm, p.id)
+        if as_json:
+            output.emit_json({"promotion": p, "audience_today": size, "funnel": row})
+            return
+        output.kv({**{k.title(): v for k, v in _promo_row(crm, p).items()},
+                   "Audience today": size if size is not None else "(not running)",
+                   "Funnel": f"reached {row.reached}, viewed {row.viewed}, claimed "
+                             f"{row.claimed}, applied {row.applied}, joined {row.joined}"})
+        click.echo("")
+        click.echo(p.body)
+
+    @promo.command("for")
+    @click.argument("member_ref", metavar="MEMBER")
+    @json_option
+    @pass_actor
+    def for_cmd(crm, actor, member_ref, as_json):
+        """Promotions running today for MEMBER (or applicant #id)."""
+        info = crm.member(member_ref)
+        if actor.member_id != info.id:
+            crm.require(actor, "members.view")
+        found = promos.active_for(crm, info.id)
+        output.emit_json(found) if as_json else output.table(
+            [_promo_row(crm, p) for p in found], empty="no promotions for this member")
+
+    @promo.command("push")
+    @click.argument("promotion_id", metavar="ID")
+    @json_option
+    @pass_actor
+    def push_cmd(crm, actor, promotion_id, as_json):
+        """Queue the promotion for its audience (each member at most once)."""
+        p = promos.get(crm, promotion_id)
+        size = len(promos.audience_ids(crm, p)) if p.is_running(crm.today()) else 0
+        with click.progressbar(length=size, label=f"Promotion #{p.id}",
+                               file=sys.stderr) as bar:
+            report = promos.push(crm, p.id, actor, progress=bar.update)
+        if as_json:
+            output.emit_json(report)
+            return
+        click.echo(f"queued {report.reached} messages for promotion #{p.id}; "
+                   f"already reached {report.already}, opted out {report.opted_out}, "
+                   f"no address {report.unreachable}")
+        if report.reached:
+            click.echo("deliver them with: dyncrm outbox send")
+
+    def _track(kind: str):
+        @click.argument("promotion_id", metavar="ID")
+        @click.argument("member_ref", metavar="MEMBER")
+        @json_option
+        @pass_actor
+        def command(crm, actor, promotion_id, member_ref, as_json):
+            result = promos.track(crm, promotion_id, member_ref, kind, actor)
+            if as_json:
+                output.emit_json(result)
+            elif result.replayed:
+                click.echo(f"already recorded: {member_ref} {kind} promotion "
+                           f"#{result.promotion}")
+            else:
+                click.echo(f"recorded: {member_ref} {kind} promotion #{result.promotion}")
+        return command
+
+    promo.command("view", help="Record that MEMBER viewed promotion ID.")(_track("viewed"))
+    promo.command("claim", help="Record that MEMBER claimed (clicked) promotion ID.")(
+        _track("claimed"))
+
+    @promo.command("track")
+    @click.argument("promotion_id", metavar="ID")
+    @click.argument("member_ref", metavar="MEMBER")
+    @click.option("--event", required=True, type=click.Choice(promos.EVENTS[1:]))
+    @json_option
+    @pass_actor
+    def track_cmd(crm, actor, promotion_id, member_ref, event, as_json):
+        """Record any funnel step (e.g. applied or joined for a product offer)."""
+        result = promos.track(crm, promotion_id, member_ref, event, actor)
+        if as_json:
+            output.emit_json(result)
+        else:
+            said = "already recorded" if result.replayed else "recorded"
+            click.echo(f"{said}: {member_ref} {event} promotion #{result.promotion}")
+
+    @promo.command("stop")
+    @click.argument("promotion_id", metavar="ID")
+    @pass_actor
+    def stop_cmd(crm, actor, promotion_id):
+        """End a promotion now."""
+        p = promos.stop(crm, promotion_id, actor)
+        click.echo(f"promotion #{p.id} stopped")
+
+    @promo.command("funnel")
+    @click.argument("promotion_id", metavar="[ID]", required=False)
+    @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, allow_dash=True),
+                  help="Write CSV to FILE ('-' for the terminal).")
+    @json_option
+    @pass_actor
+    def funnel_cmd(crm, actor, promotion_id, csv_file, as_json):
+        """Reached → viewed → claimed → applied → joined, per promotion."""
+        crm.require(actor, "members.view")
+        rows = [attrs.asdict(r) for r in promos.funnel(crm, promotion_id)]
+        if as_json:
+            output.emit_json(rows)
+            return
+        if csv_file:
+            if csv_file == "-":
+                output.write_csv(rows, sys.stdout)
+            else:
+                with open(csv_file, "w", newline="", encoding="utf-8") as fh:
+                    output.write_csv(rows, fh)
+                click.echo(f"wrote {len(rows)} promotions to {csv_file}")
+            return
+        for r in rows:
+            r["conversion"] = _pct(r["joined"], r["reached"])
+            r["viewed"] = f"{r['viewed']} ({_pct(r['viewed'], r['reached'])})"
+        output.table(rows, ["promotion", "title", "reached", "viewed", "claimed", "applied",
+                            "joined", "conversion"],
+                     align_right=["reached", "claimed", "applied", "joined"],
+                     empty="no promotions")
+
+    @promo.command("referral-code")
+    @click.argument("member_ref", metavar="MEMBER")
+    @pass_actor
+    def code_cmd(crm, actor, member_ref):
+        """Print MEMBER's referral code (to give to friends who want to join)."""
+        info = crm.member(member_ref)
+        if actor.member_id != info.id:
+            crm.require(actor, "members.view")
+        if info.stage not in ("active", "leaving"):
+            raise ValidationError(f"only members have referral codes; {info.name} is "
+                                  f"{info.stage}")
+        click.echo(referral_code(info.id))
+
+    @promo.command("referrals")
+    @json_option
+    @pass_actor
+    def referrals_cmd(crm, actor, as_json):
+        """Members who referred applicants, and how many of those joined."""
+        crm.require(actor, "members.view")
+        rows = [attrs.asdict(r) for r in promos.referral_report(crm)]
+        output.emit_json(rows) if as_json else output.table(
+            rows, ["number", "name", "code", "referred", "joined"],
+            align_right=["referred", "joined"], empty="no referrals yet")

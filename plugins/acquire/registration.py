@@ -1,0 +1,165 @@
+"""Plugin ``acquire.registration``: from application to member.
+
+Applicants apply at the desk (a secretary acts) or online (the web form acts
+as ``Actor.system("web")``); the secretary checks completeness (accept, or
+return with a reason the applicant is told); the board approves or rejects.
+Approval assigns the member number, makes the applicant ``active``, fires
+``dyncrm_acquire_member_joined``, creates the member's login with a one-time
+activation token and queues the welcome message.
+
+Library API (re-exported here): :func:`submit`, :func:`accept`,
+:func:`return_to_applicant`, :func:`amend`, :func:`approve`, :func:`reject`,
+:func:`get`, :func:`find`, :func:`check`, :func:`profile`, :func:`profiles`,
+:func:`update_profile`, :func:`list_members`; values :class:`Application`,
+:class:`ApplicantProfile`, :class:`Approval`, :class:`Outcome`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dyncrm_acquire import package_dir
+from dyncrm_acquire.applications import (
+    APPLICATION_STAGES,
+    PLUGIN,
+    ApplicantProfile,
+    Application,
+    Approval,
+    Outcome,
+    accept,
+    amend,
+    approve,
+    check,
+    duplicates,
+    find,
+    get,
+    objections,
+    profile,
+    profiles,
+    reject,
+    return_to_applicant,
+    settings,
+    submit,
+)
+from dyncrm_acquire.directory import MemberListing, details, list_members
+from dyncrm_acquire.profile_edit import update_profile
+from dyncrm_acquire.settings import RegistrationSettings
+
+from dyncrm import hookimpl
+from dyncrm.values import Permission
+
+if TYPE_CHECKING:
+    from dyncrm.app import CRM
+    from dyncrm.values import MemberInfo
+
+__all__ = [
+    "APPLICATION_STAGES",
+    "ApplicantProfile",
+    "Application",
+    "Approval",
+    "MemberListing",
+    "Outcome",
+    "RegistrationSettings",
+    "accept",
+    "amend",
+    "approve",
+    "check",
+    "details",
+    "duplicates",
+    "find",
+    "get",
+    "list_members",
+    "objections",
+    "profile",
+    "profiles",
+    "reject",
+    "return_to_applicant",
+    "settings",
+    "submit",
+    "update_profile",
+]
+
+
+@hookimpl
+def dyncrm_config_schema():
+    return {PLUGIN: RegistrationSettings}
+
+
+@hookimpl
+def dyncrm_migrations():
+    return (PLUGIN, package_dir("migrations", "registration"))
+
+
+@hookimpl
+def dyncrm_register_models():
+    from dyncrm_acquire.models import REGISTRATION_MODELS
+
+    return REGISTRATION_MODELS
+
+
+@hookimpl
+def dyncrm_template_dirs():
+    return [package_dir("templates")]
+
+
+@hookimpl
+def dyncrm_permissions():
+    return [
+        Permission("members.apply", frozenset({"secretary", "admin"}),
+                   "enter a membership application (at the desk) or correct a returned one"),
+        Permission("members.verify", frozenset({"secretary", "admin"}),
+                   "check applications for completeness: accept or return them"),
+        Permission("members.decide", frozenset({"admin"}),
+                   "approve or reject membership applications (the board)"),
+        Permission("members.edit", frozenset({"secretary", "admin"}),
+                   "update a member's contact, department and employment details"),
+    ]
+
+
+@hookimpl
+def dyncrm_register_commands(cli):
+    from dyncrm_acquire.registration_cli import register
+
+    register(cli)
+
+
+@hookimpl
+def dyncrm_acquire_application_objections(crm: CRM, application: Application):
+    """The built-in eligibility rules of the config (employment status, service months)."""
+    conf = settings(crm)
+    reasons = []
+    if conf.eligible_employment_statuses and (
+            application.employment_status not in conf.eligible_employment_statuses):
+        reasons.append("only employees with status "
+                       f"{' or '.join(conf.eligible_employment_statuses)} may join")
+    if conf.min_service_months:
+        start = application.employment_start
+        today = crm.today()
+        months = None if start is None else (
+            (today.year - start.year) * 12 + today.month - start.month
+            - (today.day < start.day))
+        if months is None or months < conf.min_service_months:
+            reasons.append(f"members need at least {conf.min_service_months} months of "
+                           "service with the employer")
+    return reasons or None
+
+
+@hookimpl(tryfirst=True)
+def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None:
+    p = profile(crm, member.id)
+    if p is None:
+        return None
+    facts: dict[str, Any] = {
+        "KTP NIK": p.nik,
+        "Employee number": p.employee_number or "",
+        "Department": p.department or "",
+        "Date of birth": crm.locale.date(p.date_of_birth) if p.date_of_birth else "",
+        "Address": p.address,
+        "Employment": ", ".join(x for x in (
+            p.employment_status or "",
+            f"since {crm.locale.date(p.employment_start)}" if p.employment_start else "") if x),
+        "Take-home pay": crm.format_money(p.take_home_pay) if p.take_home_pay else "",
+    }
+    app = get(crm, member.id)
+    facts["Application"] = app.status + (f" ({app.reason})" if app.reason else "")
+    return {k: v for k, v in facts.items() if v}
