@@ -88,6 +88,11 @@ class SettlementLine:
     debited to it, so a positive line releases a liability (the member's
     savings) and a negative line credits an asset (the loan receivable) or
     the account that receives a deduction.
+
+    ``capped`` marks a deduction taken only as far as the refund covers it
+    (wajib arrears): it never makes the total negative and never blocks
+    leaving; what it cannot take is waived.  Uncapped negative lines (loans)
+    are debts: a total below zero refuses the request.
     """
 
     code: str
@@ -95,6 +100,7 @@ class SettlementLine:
     amount: Money
     account: str
     plugin: str = ""
+    capped: bool = False
 
 
 @attrs.frozen
@@ -183,13 +189,15 @@ def _exp(crm) -> int:
 
 def _line_json(line: SettlementLine) -> dict[str, Any]:
     return {"code": line.code, "label": line.label, "amount": str(line.amount.amount),
-            "currency": line.amount.currency, "account": line.account, "plugin": line.plugin}
+            "currency": line.amount.currency, "account": line.account, "plugin": line.plugin,
+            "capped": line.capped}
 
 
 def _line_from_json(data: dict[str, Any]) -> SettlementLine:
     return SettlementLine(code=data["code"], label=data["label"],
                           amount=Money.of(Decimal(data["amount"]), data["currency"]),
-                          account=data["account"], plugin=data.get("plugin", ""))
+                          account=data["account"], plugin=data.get("plugin", ""),
+                          capped=bool(data.get("capped", False)))
 
 
 def _value(crm, row: LeaveRequestRow, *, replayed: bool = False) -> LeaveRequest:
@@ -258,7 +266,7 @@ def refund_account(crm, member_id: int) -> str:
 
 def _too_little(crm, member: Member, found: Settlement) -> ValidationError:
     debts = ", ".join(f"{ln.label} {crm.format_money(-ln.amount)}"
-                      for ln in found.lines if ln.amount.amount < 0)
+                      for ln in found.lines if ln.amount.amount < 0 and not ln.capped)
     return ValidationError(
         f"{member_label(member)} owes {crm.format_money(-found.total)} more than their "
         f"savings cover ({debts}); the debts must be repaid before they can leave")
@@ -283,8 +291,29 @@ def settlement(crm, member_id: int, on: dt.date | None = None) -> Settlement:
                 raise ValidationError(f"settlement line {line.code} is in "
                                       f"{line.amount.currency}, not {crm.currency}")
             lines.append(line)
+    # what the member gets, then their debts, then capped deductions (stable within each)
+    lines.sort(key=lambda ln: 2 if ln.capped else (1 if ln.amount.is_negative() else 0))
+    lines = _apply_caps(crm, lines)
     total = sum((ln.amount for ln in lines), Money.zero(crm.currency))
     return Settlement(member_id=member_id, on=on, lines=tuple(lines), total=total)
+
+
+def _apply_caps(crm, lines: list[SettlementLine]) -> list[SettlementLine]:
+    """Shrink capped deductions, in order, to what the uncapped lines leave over."""
+    zero = Money.zero(crm.currency)
+    available = sum((ln.amount for ln in lines if not ln.capped), zero)
+    out = []
+    for line in lines:
+        if line.capped and line.amount.is_negative():
+            wanted = -line.amount
+            take = min(wanted, available) if available.amount > 0 else zero
+            available = available - take
+            if take != wanted:
+                line = attrs.evolve(line, amount=-take, label=(
+                    f"{line.label}: {crm.format_money(take)} of {crm.format_money(wanted)} "
+                    "deducted, the rest waived"))
+        out.append(line)
+    return out
 
 
 def request_leave(crm, actor: Actor, member: MemberInfo | int | str, reason: str, *,
@@ -293,8 +322,8 @@ def request_leave(crm, actor: Actor, member: MemberInfo | int | str, reason: str
 
     Refused when the member is not active, already has an open request, has
     savings transfers waiting for verification, or their debts exceed their
-    savings (a loan is netted only when the
-    settlement total stays at or above zero).
+    savings (a loan is netted only when the settlement total stays at or
+    above zero; capped deductions such as wajib arrears never refuse).
     """
     row = crm.member_row(member.id if isinstance(member, MemberInfo) else member)
     if not _is_self(actor, row.id):

@@ -950,7 +950,7 @@ def dyncrm_expand_settlement_lines(crm, member, on):
             lines.append(SettlementLine(
                 code="savings.wajib_arrears",
                 label=f"{product_name(crm, 'wajib')} arrears ({months})",
-                amount=-total, account=account, plugin=PLUGIN))
+                amount=-total, account=account, plugin=PLUGIN, capped=True))
     return lines
 
 
