@@ -270,11 +270,61 @@ def dyncrm_retain_due_items(crm: CRM, on: dt.date) -> list[DueItem] | None:
     """
 
 
+@hookspec(firstresult=True)
+def dyncrm_retain_reminder_offsets(crm: CRM, kind: str) -> tuple[int, ...] | None:
+    """Suggest the reminder schedule for due items of ``kind``.
+
+    Called by the reminder engine (``retain.reminders``) for a kind that the
+    deployment's ``offsets`` setting does not name.  Return day offsets
+    relative to the due date (``-7`` = a week before, ``0`` = on the day,
+    ``3`` = three days late), or ``None`` to leave the kind to the default
+    schedule.  A due-item source uses it to ship a sensible schedule for its
+    own kinds (the feedback plugin escalates overdue tickets 1, 3 and 7 days
+    after the deadline).
+
+    :param kind: the ``DueItem.kind``, e.g. ``"loans.installment"``.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec
+def dyncrm_retain_reminder_queued(crm: CRM, reminder: Any) -> None:
+    """React to a reminder just queued in the outbox (not to replays or dry runs).
+
+    Called inside the reminder's own transaction: raising a ``DyncrmError``
+    refuses that one reminder (nothing of it is written and the run reports
+    it); the rest of the run goes on.
+
+    :param reminder: a ``dyncrm_retain.remind_engine.ReminderSent`` value
+        (item key, kind, offset, member, channel, outbox message id).
+    """
+
+
 @hookspec
 def dyncrm_retain_feedback_received(crm: CRM, ticket: Any) -> None:
     """React to a new complaint or suggestion.
 
+    Called inside the submitting action's transaction, after the ticket,
+    its touchpoint and the acknowledgement message are written.
+
     :param ticket: a ``dyncrm_retain.feedback.Ticket`` value.
+    """
+
+
+@hookspec
+def dyncrm_retain_feedback_changed(crm: CRM, ticket: Any, action: str, actor: Actor) -> None:
+    """React to a change of a feedback ticket after it was filed.
+
+    Called inside the action's transaction for every change: stage changes
+    (``acknowledge``, ``start``, ``resolve``, ``close``, ``reject``) and
+    ``assign``, ``note``, ``reply``, ``rate``, ``publish``.  Raising a
+    ``DyncrmError`` refuses the change.  Respect ``ticket.anonymous``: do not
+    show the member to people.
+
+    :param ticket: the ``dyncrm_retain.feedback.Ticket`` value after the change.
+    :param action: what was done.
+    :param actor: who did it.
     """
 
 

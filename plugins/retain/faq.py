@@ -1,0 +1,51 @@
+"""Plugin ``retain.faq``: answers to the questions members ask most.
+
+Entries have a question, a Markdown answer (rendered safely), a category, an
+order and a published flag.  Search finds entries by the words of their
+question or answer, ignoring case and accents (SQLite FTS5 where available,
+``LIKE`` over folded text elsewhere; see :mod:`dyncrm_retain.faq_search`).
+Views and "was this helpful?" votes are counted.  A resolved feedback ticket
+can become an entry.  Logic: :mod:`dyncrm_retain.faq_store`; commands:
+:mod:`dyncrm_retain.faq_cli`.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from dyncrm_retain.faq_models import MODELS
+from dyncrm_retain.faq_store import PLUGIN, FaqSettings, render_answer
+
+from dyncrm import hookimpl
+from dyncrm.values import Permission
+
+__all__ = ["PLUGIN", "FaqSettings", "render_answer"]
+
+
+@hookimpl
+def dyncrm_config_schema():
+    return {PLUGIN: FaqSettings}
+
+
+@hookimpl
+def dyncrm_migrations():
+    return (PLUGIN, Path(str(files("dyncrm_retain") / "migrations" / "faq")))
+
+
+@hookimpl
+def dyncrm_register_models():
+    return list(MODELS)
+
+
+@hookimpl
+def dyncrm_permissions():
+    return [Permission("faq.manage", frozenset({"admin", "secretary"}),
+                       "write, edit, publish and unpublish FAQ entries")]
+
+
+@hookimpl
+def dyncrm_register_commands(cli):
+    from dyncrm_retain.faq_cli import register
+
+    register(cli)

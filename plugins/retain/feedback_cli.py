@@ -1,0 +1,306 @@
+"""``dyncrm feedback ...``: complaints and suggestions on the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+from dyncrm_retain import feedback_report, tickets
+from dyncrm_retain.feedback_models import FeedbackTicket
+
+from dyncrm import output
+from dyncrm.cli import json_option, pass_actor
+from dyncrm.errors import ValidationError
+
+DATE = click.DateTime(["%Y-%m-%d"])
+
+
+def _member_label(crm, actor, row: FeedbackTicket, members: dict | None = None) -> str:
+    if not tickets.sees_identity(crm, actor, row):
+        return "(anonymous)"
+    m = members.get(row.member_id) if members is not None else None
+    if m is None:
+        info = crm.member(row.member_id)
+        return f"{info.number or '#' + str(info.id)} {info.name}"
+    return f"{m.number or '#' + str(m.id)} {m.name}"
+
+
+def _done(result: tickets.TicketResult, what: str) -> None:
+    t = result.ticket
+    if result.replayed:
+        click.echo(f"already recorded: {what} for ticket {t.number}; nothing changed")
+    else:
+        click.echo(f"ticket {t.number}: {what} (now {t.stage.replace('_', ' ')})")
+
+
+def _text_arg(value: str) -> str:
+    """``-`` reads the text from standard input."""
+    return sys.stdin.read() if value == "-" else value
+
+
+def _write_csv(rep: feedback_report.FeedbackReport, out) -> None:
+    """Both tables as CSV, separated by a blank line."""
+    volume = rep.volume_rows()
+    output.write_csv(volume, out, list(volume[0].keys()))
+    out.write("\n")
+    summary = rep.summary_rows()
+    output.write_csv(summary, out, list(summary[0].keys()))
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``feedback`` group to the command line."""
+
+    @cli.group("feedback")
+    def feedback() -> None:
+        """Complaints and suggestions (kritik dan saran) and their follow-up."""
+
+    @feedback.command("submit")
+    @click.option("--category", required=True, help="One of the configured categories.")
+    @click.option("--subject", required=True, help="A short title.")
+    @click.option("--text", required=True, help="What happened or what you suggest ('-': stdin).")
+    @click.option("--kind", type=click.Choice(tickets.KINDS), default="complaint",
+                  show_default=True)
+    @click.option("--member", "member_ref", help="File for this member (staff only).")
+    @click.option("--anonymous", is_flag=True,
+                  help="Hide who wrote it from staff other than the administrator.")
+    @click.option("--attach", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="A file (PDF or image) to attach.")
+    @click.option("--key", help="Idempotency key (e.g. a form submission id).")
+    @pass_actor
+    def submit(crm, actor, category, subject, text, kind, member_ref, anonymous, attach, key):
+        """File a complaint or suggestion; prints the ticket number."""
+        attachment = (attach.read_bytes(), attach.name) if attach else None
+        result = tickets.submit(crm, actor, category=category, subject=subject,
+                                text=_text_arg(text), kind=kind, member=member_ref,
+                                anonymous=anonymous, attachment=attachment, key=key)
+        if result.replayed:
+            click.echo(f"already recorded: ticket {result.ticket.number}; nothing changed")
+        else:
+            t = result.ticket
+            click.echo(f"filed ticket {t.number} ({t.kind}, {t.category}); acknowledgement due "
+                       f"by {t.ack_due_on.isoformat()}, resolution by "
+                       f"{t.resolve_due_on.isoformat()}")
+
+    @feedback.command("list")
+    @click.option("--stage", type=click.Choice(tickets.TICKET_STAGES.stages))
+    @click.option("--category")
+    @click.option("--mine", is_flag=True, help="Only tickets assigned to me.")
+    @click.option("--overdue", is_flag=True, help="Only open tickets past a deadline.")
+    @click.option("--published", is_flag=True, help="What came of members' suggestions.")
+    @json_option
+    @pass_actor
+    def list_(crm, actor, stage, category, mine, overdue, published, as_json):
+        """List tickets (staff: all; members: their own; --published: for everyone)."""
+        from dyncrm.db.models import Member
+
+        today = crm.today()
+        if published:
+            q = (FeedbackTicket.select().where(FeedbackTicket.published == True)  # noqa: E712
+                 .order_by(FeedbackTicket.published_at.desc()))
+            rows = [{"ticket": r.number, "category": r.category, "title": r.public_title,
+                     "what was done": r.public_text, "published": r.published_at}
+                    for r in q]
+            output.emit_json(rows) if as_json else output.table(
+                rows, empty="(nothing published yet)")
+            return
+        if overdue:
+            crm.require(actor, "feedback.view")
+            late = tickets.overdue_rows(crm, today)
+            rows = [{"ticket": r.number, "late to": step, "due": due.isoformat(),
+                     "days late": (today - due).days, "stage": r.stage,
+                     "category": r.category, "assignee": r.assignee or "",
+                     "subject": r.subject} for r, step, due in late]
+            output.emit_json(rows) if as_json else output.table(
+                rows, empty="(no overdue tickets)")
+            return
+        q = FeedbackTicket.select().order_by(FeedbackTicket.id.desc())
+        if not crm.users.can(actor, "feedback.view"):
+            if actor.member_id is None:
+                crm.require(actor, "feedback.view")
+            q = q.where(FeedbackTicket.member == actor.member_id)
+        if stage:
+            q = q.where(FeedbackTicket.stage == stage)
+        if category:
+            q = q.where(FeedbackTicket.category == category.lower())
+        if mine:
+            q = q.where(FeedbackTicket.assignee == actor.username)
+        found = list(q)
+        members = {m.id: m for m in Member.select().where(
+            Member.id.in_(sorted({r.member_id for r in found})))} if found else {}
+        rows = [{"ticket": r.number, "submitted": r.submitted_on, "kind": r.kind,
+                 "category": r.category, "stage": r.stage,
+                 "member": _member_label(crm, actor, r, members),
+                 "assignee": r.assignee or "", "subject": r.subject,
+                 "rating": r.rating or ""} for r in found]
+        output.emit_json(rows) if as_json else output.table(rows, empty="(no tickets)")
+
+    @feedback.command("show")
+    @click.argument("number")
+    @json_option
+    @pass_actor
+    def show(crm, actor, number, as_json):
+        """Show a ticket with its history (internal notes only for staff)."""
+        row = tickets.get_row(number)
+        tickets.require_view(crm, actor, row)
+        staff = crm.users.can(actor, "feedback.view")
+        identity = tickets.sees_identity(crm, actor, row)
+        created = row.created_at if identity else row.submitted_on
+        info = {
+            "ticket": row.number, "kind": row.kind, "category": row.category,
+            "stage": row.stage, "member": _member_label(crm, actor, row),
+            "submitted": created, "acknowledge by": row.ack_due_on,
+            "resolve by": row.resolve_due_on, "assignee": row.assignee or "",
+            "subject": row.subject, "text": row.text,
+        }
+        if row.attachment_stored:
+            info["attachment"] = (f"{row.attachment_name} ({row.attachment_type}, "
+                                  f"{row.attachment_size:,} bytes)")
+        if row.resolution:
+            info["resolution"] = row.resolution
+        if row.reject_reason:
+            info["rejected because"] = row.reject_reason
+        if row.rating:
+            info["rating"] = f"{row.rating}/5" + (f" {row.rating_comment}"
+                                                  if row.rating_comment else "")
+        if row.published:
+            info["published"] = f"{row.public_title}: {row.public_text}"
+        events = [{"at": e.at, "by": e.actor, "action": e.action + (" (internal)"
+                                                                    if e.internal else ""),
+                   "stage": e.to_stage or "", "text": e.text or ""}
+                  for e in tickets.history(row, internal=staff)]
+        if as_json:
+            output.emit_json({"ticket": info, "history": events})
+            return
+        output.kv(info)
+        click.echo()
+        output.table(events, ["at", "by", "action", "stage", "text"])
+
+    def _transition_command(name: str, action: str, what: str, needs_text: str | None):
+        params = [click.Argument(["number"])]
+        if needs_text:
+            params.append(click.Argument(["text"], metavar=needs_text.upper()))
+        else:
+            params.append(click.Option(["--message"], help="A message to the member."))
+
+        @pass_actor
+        def command(crm, actor, number, text=None, message=None):
+            result = tickets.transition(crm, actor, number, action,
+                                        text=_text_arg(text) if text else message)
+            _done(result, what)
+
+        command.__doc__ = {
+            "ack": "Acknowledge a new ticket; the member is told.",
+            "start": "Mark an acknowledged ticket as in progress.",
+            "resolve": "Resolve a ticket, saying what was done (TEXT); the member is told.",
+            "close": "Close a resolved ticket (staff, or the member who filed it).",
+            "reject": "Reject a ticket, with the REASON sent to the member.",
+        }[name]
+        feedback.add_command(click.Command(name, callback=command, params=params,
+                                           help=command.__doc__))
+
+    _transition_command("ack", "acknowledge", "acknowledged", None)
+    _transition_command("start", "start", "started", None)
+    _transition_command("resolve", "resolve", "resolved", "text")
+    _transition_command("close", "close", "closed", None)
+    _transition_command("reject", "reject", "rejected", "reason")
+
+    @feedback.command("assign")
+    @click.argument("number")
+    @click.argument("username")
+    @pass_actor
+    def assign(crm, actor, number, username):
+        """Assign a ticket to a staff member."""
+        _done(tickets.assign(crm, actor, number, username), f"assigned to {username}")
+
+    @feedback.command("note")
+    @click.argument("number")
+    @click.argument("text")
+    @click.option("--key", help="Idempotency key.")
+    @pass_actor
+    def note(crm, actor, number, text, key):
+        """Add an internal note (never shown to the member)."""
+        _done(tickets.add_note(crm, actor, number, _text_arg(text), key=key), "note added")
+
+    @feedback.command("reply")
+    @click.argument("number")
+    @click.argument("text")
+    @click.option("--key", help="Idempotency key.")
+    @pass_actor
+    def reply(crm, actor, number, text, key):
+        """Reply to the member (they are sent the reply)."""
+        _done(tickets.reply(crm, actor, number, _text_arg(text), key=key), "reply sent")
+
+    @feedback.command("rate")
+    @click.argument("number")
+    @click.argument("rating", type=int)
+    @click.option("--comment", default="", help="What could be better.")
+    @pass_actor
+    def rate(crm, actor, number, rating, comment):
+        """Rate how a resolved ticket was handled, 1 (bad) to 5 (very good)."""
+        _done(tickets.rate(crm, actor, number, rating, comment=comment), f"rated {rating}/5")
+
+    @feedback.command("publish")
+    @click.argument("number")
+    @click.argument("text")
+    @click.option("--title", help="Title shown to members (default: the category).")
+    @pass_actor
+    def publish(crm, actor, number, text, title):
+        """Publish what came of a resolved ticket, without personal data."""
+        _done(tickets.publish(crm, actor, number, text=_text_arg(text), title=title),
+              "published")
+
+    @feedback.command("attachment")
+    @click.argument("number")
+    @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+                  help="Where to write the file.")
+    @pass_actor
+    def attachment(crm, actor, number, out):
+        """Save a ticket's attachment to a file."""
+        data, name, content_type = tickets.read_attachment(crm, actor, number)
+        out.write_bytes(data)
+        click.echo(f"wrote {out} ({name}, {content_type}, {len(data):,} bytes)")
+
+    @feedback.command("report")
+    @click.option("--since", type=DATE, help="First submission date (default: 1 January).")
+    @click.option("--until", type=DATE, help="Last submission date (default: today).")
+    @click.option("--csv", "csv_path", type=click.Path(dir_okay=False, allow_dash=True),
+                  help="Write the tables as CSV to this file ('-': stdout).")
+    @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Write a printable PDF to this file.")
+    @json_option
+    @pass_actor
+    def report(crm, actor, since, until, csv_path, pdf_path, as_json):
+        """Volume by category and month, time to acknowledge/resolve, SLA share, CSAT."""
+        crm.require(actor, "feedback.report")
+        today = crm.today()
+        start = since.date() if since else dt.date(today.year, 1, 1)
+        end = until.date() if until else today
+        if end < start:
+            raise ValidationError("--until is before --since", field="until")
+        rep = feedback_report.build(crm, start, end)
+        if as_json:
+            output.emit_json({"since": start, "until": end, "volume": rep.volume_rows(),
+                              "summary": rep.summary_rows()})
+        elif csv_path == "-":
+            _write_csv(rep, sys.stdout)
+        elif csv_path:
+            with open(csv_path, "w", newline="", encoding="utf-8") as out:
+                _write_csv(rep, out)
+            click.echo(f"wrote {csv_path}")
+        else:
+            click.echo(f"Feedback report {start.isoformat()} to {end.isoformat()}")
+            click.echo()
+            volume = rep.volume_rows()
+            output.table(volume, list(volume[0].keys()),
+                         align_right=[*rep.months, "total"])
+            click.echo()
+            summary = rep.summary_rows()
+            output.table(summary, list(summary[0].keys()),
+                         align_right=[k for k in summary[0] if k != "category"])
+        if pdf_path:
+            from dyncrm_retain.feedback_pdf import render
+
+            pdf_path.write_bytes(render(crm, rep))
+            click.echo(f"wrote {pdf_path}")

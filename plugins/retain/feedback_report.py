@@ -1,0 +1,220 @@
+"""The feedback report (laporan kritik dan saran): volume, speed, service levels, satisfaction.
+
+Counts and shares come from grouped SQL (one query for volume by category and
+month, one for the service-level and rating aggregates per category); the
+medians, which SQL cannot compute portably, come from one query of the
+durations.  The same :class:`FeedbackReport` is printed as a table, written as
+CSV or laid out as a printable PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import attrs
+from dyncrm_retain.feedback_models import FeedbackTicket as T
+from dyncrm_retain.tickets import OPEN_STAGES
+from peewee import Case, fn
+
+from dyncrm.app import CRM
+
+SECONDS_PER_DAY = Decimal(86400)
+
+
+@attrs.frozen
+class CategoryLine:
+    """The figures of one category (or of all, ``category="total"``)."""
+
+    category: str
+    tickets: int
+    acknowledged: int
+    ack_in_sla: int
+    ack_due: int  # tickets whose acknowledgement is judged: done, or late and still open
+    resolved: int
+    resolve_in_sla: int
+    resolve_due: int
+    median_ack_days: Decimal | None
+    median_resolve_days: Decimal | None
+    rated: int
+    rating_sum: int
+    satisfied: int  # ratings of 4 or 5
+
+    @property
+    def ack_sla_share(self) -> Decimal | None:
+        """Share acknowledged within the service level, in percent."""
+        return _pct(self.ack_in_sla, self.ack_due)
+
+    @property
+    def resolve_sla_share(self) -> Decimal | None:
+        """Share resolved within the service level, in percent."""
+        return _pct(self.resolve_in_sla, self.resolve_due)
+
+    @property
+    def csat(self) -> Decimal | None:
+        """CSAT: share of ratings that are 4 or 5, in percent."""
+        return _pct(self.satisfied, self.rated)
+
+    @property
+    def average_rating(self) -> Decimal | None:
+        """Mean rating (1–5), two decimals."""
+        if not self.rated:
+            return None
+        return (Decimal(self.rating_sum) / self.rated).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+@attrs.frozen
+class FeedbackReport:
+    """Everything the report shows for one period."""
+
+    since: dt.date
+    until: dt.date
+    generated_on: dt.date
+    months: tuple[str, ...]  # "2026-03"
+    categories: tuple[str, ...]
+    volume: dict[tuple[str, str], int]  # (category, month) -> tickets
+    lines: tuple[CategoryLine, ...]
+    total: CategoryLine
+
+    def volume_rows(self) -> list[dict[str, Any]]:
+        """Category × month table rows, with totals."""
+        rows = []
+        for c in self.categories:
+            row: dict[str, Any] = {"category": c}
+            for m in self.months:
+                row[m] = self.volume.get((c, m), 0)
+            row["total"] = sum(self.volume.get((c, m), 0) for m in self.months)
+            rows.append(row)
+        total: dict[str, Any] = {"category": "total"}
+        for m in self.months:
+            total[m] = sum(self.volume.get((c, m), 0) for c in self.categories)
+        total["total"] = sum(total[m] for m in self.months)
+        rows.append(total)
+        return rows
+
+    def summary_rows(self) -> list[dict[str, Any]]:
+        """Per-category service levels and satisfaction, with a total line."""
+        return [{
+            "category": ln.category, "tickets": ln.tickets,
+            "median ack (days)": _fmt(ln.median_ack_days),
+            "ack within SLA": _share(ln.ack_sla_share, ln.ack_in_sla, ln.ack_due),
+            "median resolve (days)": _fmt(ln.median_resolve_days),
+            "resolved within SLA": _share(ln.resolve_sla_share, ln.resolve_in_sla,
+                                          ln.resolve_due),
+            "ratings": ln.rated, "avg rating": _fmt(ln.average_rating),
+            "CSAT": f"{ln.csat}%" if ln.csat is not None else "-",
+        } for ln in (*self.lines, self.total)]
+
+
+def _pct(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _fmt(value: Decimal | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def _share(pct: Decimal | None, part: int, whole: int) -> str:
+    return "-" if pct is None else f"{pct}% ({part}/{whole})"
+
+
+def _days(start: Any, end: Any) -> Decimal:
+    if isinstance(start, str):
+        start = dt.datetime.fromisoformat(start)
+    if isinstance(end, str):
+        end = dt.datetime.fromisoformat(end)
+    return Decimal(int((end - start).total_seconds())) / SECONDS_PER_DAY
+
+
+def _median(values: list[Decimal]) -> Decimal | None:
+    if not values:
+        return None
+    return Decimal(statistics.median(values)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _month_range(since: dt.date, until: dt.date) -> tuple[str, ...]:
+    months = []
+    y, m = since.year, since.month
+    while (y, m) <= (until.year, until.month):
+        months.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return tuple(months)
+
+
+def build(crm: CRM, since: dt.date, until: dt.date) -> FeedbackReport:
+    """The report for tickets submitted from ``since`` to ``until`` (inclusive).
+
+    A deadline is judged once it is met or has passed: an open ticket whose
+    deadline lies before ``until`` (or before today, if earlier) counts as
+    outside the service level.
+    """
+    from dyncrm_retain.tickets import settings
+
+    as_of = min(until, crm.today())
+    in_period = (T.submitted_on >= since) & (T.submitted_on <= until)
+
+    year, month = T.submitted_on.year, T.submitted_on.month
+    volume: dict[tuple[str, str], int] = {}
+    query = (T.select(T.category, year.alias("y"), month.alias("m"), fn.COUNT(T.id).alias("n"))
+             .where(in_period).group_by(T.category, year, month).tuples())
+    for category, y, m, n in query:
+        key = (category, f"{int(y):04d}-{int(m):02d}")
+        volume[key] = volume.get(key, 0) + n
+
+    def count_if(cond) -> Any:
+        return fn.SUM(Case(None, [(cond, 1)], 0))
+
+    late_unacked = (T.stage == "new") & (T.ack_due_on < as_of)
+    late_unresolved = T.stage.in_(OPEN_STAGES) & (T.resolve_due_on < as_of)
+    aggregates = (T.select(
+        T.category,
+        fn.COUNT(T.id),
+        fn.COUNT(T.acknowledged_on),
+        count_if(T.acknowledged_on <= T.ack_due_on),
+        count_if(T.acknowledged_on.is_null(False) | late_unacked),
+        fn.COUNT(T.resolved_on),
+        count_if(T.resolved_on <= T.resolve_due_on),
+        count_if(T.resolved_on.is_null(False) | late_unresolved),
+        fn.COUNT(T.rating),
+        fn.SUM(T.rating),
+        count_if(T.rating >= 4),
+    ).where(in_period).group_by(T.category).tuples())
+    figures = {row[0]: [int(v or 0) for v in row[1:]] for row in aggregates}
+
+    ack_times: dict[str, list[Decimal]] = {}
+    resolve_times: dict[str, list[Decimal]] = {}
+    durations = (T.select(T.category, T.created_at, T.acknowledged_at, T.resolved_at)
+                 .where(in_period & (T.acknowledged_at.is_null(False)
+                                     | T.resolved_at.is_null(False))).tuples())
+    for category, created, acked, resolved in durations:
+        if acked is not None:
+            ack_times.setdefault(category, []).append(_days(created, acked))
+        if resolved is not None:
+            resolve_times.setdefault(category, []).append(_days(created, resolved))
+
+    configured = list(settings(crm).categories)
+    seen = sorted(set(figures) - set(configured))
+    categories = tuple(configured + seen)
+    lines = []
+    for c in categories:
+        f = figures.get(c, [0] * 10)
+        lines.append(_line(c, f, ack_times.get(c, []), resolve_times.get(c, [])))
+    sums = [sum(figures.get(c, [0] * 10)[i] for c in categories) for i in range(10)]
+    total = _line("total", sums, [v for vs in ack_times.values() for v in vs],
+                  [v for vs in resolve_times.values() for v in vs])
+    return FeedbackReport(since=since, until=until, generated_on=crm.today(),
+                          months=_month_range(since, until), categories=categories,
+                          volume=volume, lines=tuple(lines), total=total)
+
+
+def _line(category: str, f: list[int], ack: list[Decimal], res: list[Decimal]) -> CategoryLine:
+    tickets, acked, ack_in, ack_due, resolved, res_in, res_due, rated, rating_sum, sat = f
+    return CategoryLine(category=category, tickets=tickets, acknowledged=acked,
+                        ack_in_sla=ack_in, ack_due=ack_due, resolved=resolved,
+                        resolve_in_sla=res_in, resolve_due=res_due,
+                        median_ack_days=_median(ack), median_resolve_days=_median(res),
+                        rated=rated, rating_sum=rating_sum, satisfied=sat)
