@@ -157,12 +157,24 @@ class ReportPDF(FPDF):
         return text + ell
 
     def _table_header(self) -> None:
+        """The header row; long titles wrap onto a second line instead of being cut."""
         columns, widths = self._table  # type: ignore[misc]
         self.font(8, bold=True)
         self.set_fill_color(*HEADER_FILL)
-        for col, w in zip(columns, widths, strict=True):
-            self.cell(w, 6.5, self._fit(col.title, w), border="B", align=col.align, fill=True)
-        self.ln(6.5)
+        line_h = 3.9
+        counts = [len(self.multi_cell(w, line_h, self.t(c.title), dry_run=True,
+                                      output="LINES")) for c, w in zip(columns, widths,
+                                                                       strict=True)]
+        height = max(max(counts) * line_h + 2.2, 6.5)
+        x0, y0 = self.get_x(), self.get_y()
+        self.rect(x0, y0, sum(widths), height, style="F")
+        self.line(x0, y0 + height, x0 + sum(widths), y0 + height)
+        x = x0
+        for col, w, n in zip(columns, widths, counts, strict=True):
+            self.set_xy(x, y0 + (height - n * line_h) / 2)
+            self.multi_cell(w, line_h, self.t(col.title), align=col.align)
+            x += w
+        self.set_xy(x0, y0 + height)
         self.font(8)
 
     def table(self, columns: Sequence[Column], rows: Sequence[dict[str, Any]], *,
