@@ -91,6 +91,7 @@ __all__ = [
     "deposit",
     "due_items",
     "get_deposit",
+    "monthly_wajib",
     "pending_deposits",
     "pending_objection",
     "proof_path",
@@ -774,7 +775,7 @@ def due_items(crm, on: dt.date) -> list[DueItem]:
             items.append(DueItem(
                 key=f"pokok:{member_id}", kind="savings.pokok", member_id=member_id,
                 due_on=state.start_on + dt.timedelta(days=cfg.pokok.due_days), amount=amount,
-                description=f"{pokok_name} {crm.format_money(amount)}",
+                description=pokok_name,
                 context={"product": "pokok", "product_name": pokok_name}))
         owed = calc.months(state, due_until=hi)
         for month, due, units in calc.unpaid(owed, state.paid_units):
@@ -785,7 +786,7 @@ def due_items(crm, on: dt.date) -> list[DueItem]:
             items.append(DueItem(
                 key=f"wajib:{member_id}:{label}", kind="savings.wajib", member_id=member_id,
                 due_on=due, amount=amount,
-                description=f"{wajib_name} {label} {crm.format_money(amount)}",
+                description=f"{wajib_name} for {label}",
                 context={"product": "wajib", "product_name": wajib_name, "month": label}))
     return items
 
@@ -927,6 +928,28 @@ def dyncrm_member_details(crm, member):
 @hookimpl
 def dyncrm_retain_due_items(crm, on):
     return due_items(crm, on)
+
+
+def monthly_wajib(crm, member_id: int, month: dt.date) -> Money | None:
+    """The simpanan wajib an active member owes for ``month`` by schedule (paid or not)."""
+    calc = _calculator(crm)
+    state = load_states(calc, member_ids=[member_id]).get(member_id)
+    if state is None:
+        return None
+    first = month_start(month)
+    owed = calc.months(state, through_month=first)
+    if not owed or owed[-1][0] != first:
+        return None
+    return _from_units(crm, owed[-1][2])
+
+
+@hookimpl
+def dyncrm_expand_monthly_deductions(crm, member_id, month):
+    """The month's simpanan wajib, for the take-home-pay cap and the payroll list."""
+    amount = monthly_wajib(crm, member_id, month)
+    if amount is None:
+        return None
+    return [(f"{product_name(crm, 'wajib')} {month_label(month_start(month))}", amount)]
 
 
 @hookimpl

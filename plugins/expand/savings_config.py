@@ -107,7 +107,7 @@ class SavingsSettings:
     #: account kind credited with wajib arrears deducted at leaving
     arrears_account: str = "equity.reserve"
     #: due items returned for reminders: due dates from this many days back ...
-    reminder_lookback_days: int = attrs.field(default=31, validator=_not_negative)
+    reminder_lookback_days: int = attrs.field(default=92, validator=_not_negative)
     #: ... to this many days ahead of the reminder date
     reminder_lookahead_days: int = attrs.field(default=31, validator=_not_negative)
 

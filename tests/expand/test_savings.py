@@ -480,3 +480,34 @@ def test_wajib_paid_on_time(make_crm):
         savings.deposit(crm, people.cashier, late, "wajib", "50000", method="payroll",
                         reference=f"l{month}", on=late_day)
     assert savings.wajib_paid_on_time(crm, 2025) == {punctual}
+
+
+def test_monthly_deductions_list_the_scheduled_wajib(make_crm):
+    crm = open_expand(make_crm, savings={"wajib": {"by_class": {"IV": "100000"}}})
+    people = Staff(crm)
+    m = add_member(crm, joined=dt.date(2025, 3, 20))
+    savings.set_member_class(crm, people.treasurer, m, "IV", since=dt.date(2025, 5, 1))
+    savings.deposit(crm, people.cashier, m, "wajib", "1000000", method="cash", reference="pre")
+
+    def lines(month):
+        found = crm.hook.dyncrm_expand_monthly_deductions(crm=crm, member_id=m, month=month)
+        return [line for ls in found for line in (ls or [])]
+
+    assert lines(dt.date(2025, 2, 14)) == []
+    assert lines(dt.date(2025, 4, 30)) == [("Simpanan Wajib 2025-04", rp(50000))]
+    assert lines(dt.date(2025, 9, 1)) == [("Simpanan Wajib 2025-09", rp(100000))]
+
+
+def test_due_items_cover_open_wajib_months_around_the_date(crm, people):
+    m = add_member(crm, joined=dt.date(2025, 1, 6))
+    savings.deposit(crm, people.cashier, m, "pokok", "100000", method="cash", reference="P")
+    savings.deposit(crm, people.cashier, m, "wajib", "100000", method="cash", reference="W")
+    items = [i for i in savings.due_items(crm, dt.date(2025, 6, 15)) if i.member_id == m]
+    # January and February are paid; March is older than the 92-day window
+    assert [i.key for i in items] == [f"wajib:{m}:2025-04", f"wajib:{m}:2025-05",
+                                      f"wajib:{m}:2025-06", f"wajib:{m}:2025-07"]
+    assert items[0].kind == "savings.wajib" and items[0].due_on == dt.date(2025, 4, 10)
+    assert items[0].amount == rp(50000) and items[0].description == "Simpanan Wajib for 2025-04"
+    from_hook = [i for its in crm.hook.dyncrm_retain_due_items(crm=crm, on=dt.date(2025, 6, 15))
+                 for i in (its or []) if i.member_id == m]
+    assert from_hook == items
