@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from dyncrm_expand import deactivation, savings
+from dyncrm_expand.deactivation import SettlementLine
 from test_savings_helpers import (
     PNG,
     Staff,
@@ -28,8 +30,6 @@ from dyncrm.errors import (
 )
 from dyncrm.money import Money
 from dyncrm.values import Actor
-from dyncrm_expand import deactivation, savings
-from dyncrm_expand.deactivation import SettlementLine
 
 
 def rp(value) -> Money:
@@ -251,7 +251,7 @@ def test_arrears_are_deducted_only_as_far_as_the_refund_covers_them(crm, people,
     m = saver(crm, people)
     lend(crm, loans, m, 400000)  # 450.000 savings: 50.000 left for 150.000 of arrears
     found = deactivation.settlement(crm, m, dt.date(2025, 6, 15))
-    arrears = [ln for ln in found.lines if ln.code == "savings.wajib_arrears"][0]
+    arrears = next(ln for ln in found.lines if ln.code == "savings.wajib_arrears")
     assert arrears.amount == rp(-50000) and "rest waived" in arrears.label
     assert found.total == rp(0)
     nothing = add_member(crm, "Tanpa Simpanan")

@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from dyncrm_expand import savings
+from dyncrm_expand.savings_models import SavingsObligation
 from test_savings_helpers import (
     JPEG,
     PDF,
@@ -29,8 +31,6 @@ from dyncrm.errors import (
 )
 from dyncrm.money import Money
 from dyncrm.values import Actor
-from dyncrm_expand import savings
-from dyncrm_expand.savings_models import SavingsDeposit, SavingsObligation
 
 
 def rp(value) -> Money:
@@ -307,7 +307,7 @@ def test_pokok_and_wajib_cannot_be_withdrawn_while_a_member(crm, people, product
     m = add_member(crm)
     savings.deposit(crm, people.cashier, m, product, "50000", method="cash", reference="D")
     before = dump(crm)
-    with pytest.raises(ValidationError, match="cannot be withdrawn while .* is a member"):
+    with pytest.raises(ValidationError, match=r"cannot be withdrawn while .* is a member"):
         savings.withdraw(crm, people.cashier, m, "1000", reference="W", product=product)
     assert dump(crm) == before
 

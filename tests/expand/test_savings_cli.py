@@ -192,11 +192,11 @@ def test_set_class_changes_the_wajib_amount(tmp_path):
     with open_crm(config) as crm:
         staff(crm, "bendahara", "treasurer")
         add_member(crm, "Siti", number="XYZ-0001", joined=dt.date.today())
-    code, out, err = cli(config, "savings", "set-class", "XYZ-0001", "III", user="bendahara")
+    code, _, err = cli(config, "savings", "set-class", "XYZ-0001", "III", user="bendahara")
     assert code == 0, err
     with open_crm(config) as crm:
         from dyncrm_expand import savings
 
         assert savings.wajib_due(crm, crm.member("XYZ-0001").id, dt.date.today()) == rp(75000)
-    code, out, err = cli(config, "savings", "set-class", "XYZ-0001", "IX", user="bendahara")
+    code, _, err = cli(config, "savings", "set-class", "XYZ-0001", "IX", user="bendahara")
     assert code == 1 and "unknown class 'IX'; classes: III" in err
