@@ -344,6 +344,9 @@ def deposit(crm, actor: Actor, member: MemberInfo | int | str, product: str,
                                     allowed=cfg.proof_types)
     try:
         with crm.action("savings.deposit", actor):
+            if SavingsDeposit.select().where(SavingsDeposit.reference == reference).exists():
+                raise DuplicateError(f"reference {reference!r} was recorded a moment ago by "
+                                     "someone else; nothing was changed", field="reference")
             record = SavingsDeposit.create(
                 member=row.id, product=canonical, amount=units, currency=crm.currency,
                 method=method, reference=reference,
@@ -503,7 +506,8 @@ def withdraw(crm, actor: Actor, member: MemberInfo | int | str,
     key = f"withdrawal:{reference}"
     previous = crm.ledger.entry_by_key(key)
     if previous is not None:
-        if previous.member_id != row.id or previous.meta.get("amount") != str(value.amount):
+        if (previous.member_id != row.id
+                or Decimal(str(previous.meta.get("amount", "-1"))) != value.amount):
             raise DuplicateError(f"reference {reference!r} was already used for another "
                                  f"withdrawal (entry {previous.id}); use a new reference",
                                  field="reference")
@@ -549,13 +553,15 @@ def withdraw(crm, actor: Actor, member: MemberInfo | int | str,
 
 
 def credit_sukarela(crm, actor: Actor, member_id: int, amount: Money | str | int | Decimal,
-                    *, reference: str, source_account: str, memo: str = "") -> SukarelaCredit:
+                    *, reference: str, source_account: str, memo: str = "",
+                    on: dt.date | None = None) -> SukarelaCredit:
     """Credit a member's sukarela savings from ``source_account`` (debited).
 
     For other plugins: a loan overpayment, an SHU share kept as savings.
     Idempotent by ``reference`` (ledger key ``sukarela:<reference>``); runs in
     its own ``crm.action`` (a savepoint inside the caller's).  Needs
-    ``savings.deposit``; the member must be active.
+    ``savings.deposit``; the member must be active.  ``on`` dates the entry
+    (default today; never in the future).
     """
     reference = _reference(reference)
     value = _money(crm, amount)
@@ -568,6 +574,7 @@ def credit_sukarela(crm, actor: Actor, member_id: int, amount: Money | str | int
         return SukarelaCredit(entry_id=previous.id, member_id=member_id, amount=value,
                               reference=reference, replayed=True)
     crm.require(actor, "savings.deposit")
+    on = _date_on(crm, on)
     row = crm.member_row(member_id)
     _require_active(row, "credit sukarela savings")
     with crm.action("savings.credit_sukarela", actor):
@@ -576,7 +583,7 @@ def credit_sukarela(crm, actor: Actor, member_id: int, amount: Money | str | int
             [Leg(source_account, value), Leg(code, -value)],
             kind="savings.sukarela_credit", actor=actor.username, key=key,
             memo=memo or f"credited to {product_name(crm, 'sukarela')} ref {reference}",
-            on=crm.today(), member_id=member_id, meta={"source": source_account})
+            on=on, member_id=member_id, meta={"source": source_account})
         crm.touch(member_id, "expand", "for", "savings.sukarela_credit", actor,
                   {"entry": posted.entry.id, "amount": str(value.amount),
                    "source": source_account})
