@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from dyncrm.app import CRM
+    from dyncrm.money import Money
     from dyncrm.values import (
         Actor,
         Channel,
@@ -358,6 +359,40 @@ def dyncrm_expand_installment_paid(crm: CRM, payment: Any) -> None:
     """React to a loan installment being paid in full.
 
     :param payment: a ``dyncrm_expand.loans.InstallmentPaid`` value (says if on time).
+    """
+
+
+@hookspec(firstresult=True)
+def dyncrm_expand_take_home_pay(crm: CRM, member_id: int) -> Money | None:
+    """Return a member's monthly take-home pay (THP), if this plugin knows it.
+
+    Called by ``expand.loans`` when it checks a product's cap on the share of
+    take-home pay that all monthly deductions together may take, and shown to
+    the credit committee.  The registration plugin answers from the member's
+    profile; a payroll integration could answer from the payslip.
+
+    :param member_id: the member's id.
+    :returns: the amount in the organisation's currency, or ``None`` when unknown.
+
+    Stops at first non-None result.
+    """
+
+
+@hookspec
+def dyncrm_expand_monthly_deductions(
+    crm: CRM, member_id: int, month: dt.date
+) -> list[tuple[str, Money]] | None:
+    """Return what a member owes the cooperative every month, line by line.
+
+    Every plugin with a monthly obligation adds its lines: ``expand.savings``
+    the simpanan wajib, ``expand.loans`` each installment (principal and
+    interest as scheduled) falling due in the month.  Used for the loan rule
+    "all deductions together at most N% of take-home pay" and for the payroll
+    deduction list (daftar potongan gaji).
+
+    :param member_id: the member's id.
+    :param month: any date in the calendar month asked about.
+    :returns: ``(label, amount)`` pairs, e.g. ``("loan 12 installment 3", Money)``.
     """
 
 
