@@ -256,9 +256,8 @@ def check(crm: CRM, data: Mapping[str, Any], *, exclude: int | None = None,
     attempt("full_name", validate.full_name)
     attempt("date_of_birth",
             lambda v: validate.date_of_birth(v, on=today, min_age=conf.min_age))
-    if "date_of_birth" in clean or _blank(data.get("date_of_birth")):
-        attempt("nik", lambda v: validate.nik(v, on=today,
-                                              date_of_birth=clean.get("date_of_birth")))
+    attempt("nik", lambda v: validate.nik(v, on=today,
+                                          date_of_birth=clean.get("date_of_birth")))
     attempt("employee_number", validate.employee_number)
     attempt("department", lambda v: validate.department(v, conf.departments))
     attempt("email", validate.email)

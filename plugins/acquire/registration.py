@@ -144,6 +144,13 @@ def dyncrm_acquire_application_objections(crm: CRM, application: Application):
     return reasons or None
 
 
+@hookimpl(optionalhook=True)
+def dyncrm_expand_take_home_pay(crm: CRM, member_id: int):
+    """The take-home pay from the member's registration profile (for the loans cap)."""
+    p = profile(crm, member_id)
+    return None if p is None else p.take_home_pay
+
+
 @hookimpl(tryfirst=True)
 def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None:
     p = profile(crm, member.id)
