@@ -22,11 +22,16 @@ from dyncrm_retain.faq_models import FTS_TABLE, FaqEntry
 from peewee import OperationalError, SqliteDatabase
 
 _APOSTROPHES = str.maketrans("", "", "'’`´ʼ")
+#: Latin letters that Unicode does not decompose into a base letter and an accent.
+_LETTERS = str.maketrans({"ı": "i", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d",
+                          "Đ": "d", "ħ": "h", "Ħ": "h", "æ": "ae", "Æ": "ae", "œ": "oe",
+                          "Œ": "oe", "ŀ": "l", "Ŀ": "l"})
 
 
 def fold(text: str) -> str:
     """Lower-case, accent-free, punctuation-free text with single spaces."""
     decomposed = unicodedata.normalize("NFKD", text or "").translate(_APOSTROPHES)
+    decomposed = decomposed.translate(_LETTERS)
     out = []
     for ch in decomposed:
         if unicodedata.category(ch) == "Mn":

@@ -27,6 +27,16 @@ def _member_label(crm, actor, row: FeedbackTicket, members: dict | None = None) 
     return f"{m.number or '#' + str(m.id)} {m.name}"
 
 
+def _local(crm, value, *, date_only: bool = False) -> str:
+    """A stored (naive UTC) timestamp in the organisation's time, to the minute."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    local = value.replace(tzinfo=dt.UTC).astimezone(crm.tz)
+    return local.strftime("%Y-%m-%d" if date_only else "%Y-%m-%d %H:%M")
+
+
 def _done(result: tickets.TicketResult, what: str) -> None:
     t = result.ticket
     if result.replayed:
@@ -145,12 +155,13 @@ def register(cli: click.Group) -> None:
         row = tickets.get_row(number)
         tickets.require_view(crm, actor, row)
         staff = crm.users.can(actor, "feedback.view")
-        identity = tickets.sees_identity(crm, actor, row)
-        created = row.created_at if identity else row.submitted_on
+        # times of anonymous tickets stay vague for those who may not know the writer
+        vague = not tickets.sees_identity(crm, actor, row)
         info = {
             "ticket": row.number, "kind": row.kind, "category": row.category,
             "stage": row.stage, "member": _member_label(crm, actor, row),
-            "submitted": created, "acknowledge by": row.ack_due_on,
+            "submitted": _local(crm, row.created_at, date_only=vague),
+            "acknowledge by": row.ack_due_on,
             "resolve by": row.resolve_due_on, "assignee": row.assignee or "",
             "subject": row.subject, "text": row.text,
         }
@@ -166,8 +177,15 @@ def register(cli: click.Group) -> None:
                                                   if row.rating_comment else "")
         if row.published:
             info["published"] = f"{row.public_title}: {row.public_text}"
-        events = [{"at": e.at, "by": e.actor, "action": e.action + (" (internal)"
-                                                                    if e.internal else ""),
+        hidden: set[str] = set()
+        if vague:  # the member's own logins would give the writer away
+            from dyncrm.db.models import User
+
+            hidden = {u.username for u in User.select(User.username)
+                      .where(User.member == row.member_id)}
+        events = [{"at": _local(crm, e.at, date_only=vague),
+                   "by": "(member)" if e.actor in hidden else e.actor,
+                   "action": e.action + (" (internal)" if e.internal else ""),
                    "stage": e.to_stage or "", "text": e.text or ""}
                   for e in tickets.history(row, internal=staff)]
         if as_json:

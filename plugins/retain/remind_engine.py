@@ -244,12 +244,12 @@ def plan(crm: CRM, on: dt.date) -> tuple[list[Planned], list[str]]:
         latest = reached[-1]
         if any(o >= latest for o in done):
             status = "sent"
-        elif item.due_on + dt.timedelta(days=latest) < on - dt.timedelta(days=catch_up):
-            status = "too_old"
         elif member is not None and not item.essential and member.marketing_opt_out:
             status = "opted_out"
         elif not recipient or (item.member_id is not None and member is None):
             status = "no_recipient"
+        elif item.due_on + dt.timedelta(days=latest) < on - dt.timedelta(days=catch_up):
+            status = "too_old"
         else:
             status = SEND
         out.append(Planned(status=status, offset=latest if status == SEND else None, **common))

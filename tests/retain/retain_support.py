@@ -20,6 +20,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from dyncrm import hookimpl
 from dyncrm.db.models import ActionKey, DeliveryAttempt, Member, OutboxMessage, Touchpoint, User
 from dyncrm.values import Actor
 
@@ -142,7 +143,7 @@ def http_server() -> Iterator[tuple[Recorder, str]]:
     rec = Recorder()
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server API)
+        def do_POST(self):
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             with rec.lock:
@@ -209,3 +210,39 @@ def write_config(directory: Path, *, enabled: list[str], notify: dict[str, Any],
     path = directory / "dyncrm.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+# --- a test-only due-item source ------------------------------------------------------
+
+
+class Dues:
+    """A due-item source kept in memory: ``add`` items, ``pay`` them on a date.
+
+    Register it with ``make_crm(extra_plugins=[("test.dues", Dues())])``.  An item paid
+    on day P is returned for runs before P only, as a real source stops returning what
+    was settled.
+    """
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+        self.calls: list[dt.date] = []
+
+    def add(self, key: str, member_id: int | None, due_on: dt.date, *, kind: str = "test.due",
+            amount: Any = None, essential: bool = True, recipient: str | None = None,
+            description: str = "") -> None:
+        self.items[key] = dict(key=key, member_id=member_id, due_on=due_on, kind=kind,
+                               amount=amount, essential=essential, recipient=recipient,
+                               description=description or f"payment {key}", paid_on=None)
+
+    def pay(self, key: str, on: dt.date) -> None:
+        self.items[key]["paid_on"] = on
+
+    @hookimpl
+    def dyncrm_retain_due_items(self, crm, on):
+        from dyncrm.values import DueItem
+
+        self.calls.append(on)
+        return [DueItem(key=i["key"], kind=i["kind"], member_id=i["member_id"],
+                        due_on=i["due_on"], amount=i["amount"], essential=i["essential"],
+                        recipient=i["recipient"], description=i["description"])
+                for i in self.items.values() if i["paid_on"] is None or on < i["paid_on"]]

@@ -10,6 +10,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from dyncrm_retain import feedback_report, tickets
+from dyncrm_retain.feedback_models import FeedbackEvent, FeedbackTicket
 from retain_support import SYSTEM, add_member, add_staff, counts, fixed_clock
 
 from dyncrm import hookimpl
@@ -22,8 +24,6 @@ from dyncrm.errors import (
     PermissionDenied,
     ValidationError,
 )
-from dyncrm_retain import feedback_report, tickets
-from dyncrm_retain.feedback_models import FeedbackEvent, FeedbackTicket
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n" + b"x" * 64
@@ -73,7 +73,7 @@ def test_submit_numbers_the_ticket_tells_the_member_and_records_a_touchpoint(env
     msg = OutboxMessage.get(OutboxMessage.key == "feedback:FB-2026-00001:received")
     assert msg.recipient == "siti@example.org" and "FB-2026-00001" in msg.subject
     assert "acknowledge it by 10 Maret 2026" in msg.body
-    tp = [t for t in env.crm.timeline(env.siti_id) if t.kind == "feedback.submitted"][0]
+    tp = next(t for t in env.crm.timeline(env.siti_id) if t.kind == "feedback.submitted")
     assert (tp.phase, tp.info, tp.payload["ticket"]) == ("retain", "by", "FB-2026-00001")
 
 
@@ -336,7 +336,7 @@ def test_anonymous_tickets_hide_the_member_from_staff_other_than_the_admin(env):
     assert tickets.sees_identity(env.crm, env.admin, row)
     assert tickets.sees_identity(env.crm, env.siti, row)
     # the timeline and the message subject do not give the ticket away
-    tp = [t for t in env.crm.timeline(env.siti_id) if t.kind == "feedback.submitted"][0]
+    tp = next(t for t in env.crm.timeline(env.siti_id) if t.kind == "feedback.submitted")
     assert tp.payload == {"anonymous": True}
     msg = OutboxMessage.get(OutboxMessage.key == f"feedback:{n}:received")
     assert n not in msg.subject and "only the administrator" in msg.body
