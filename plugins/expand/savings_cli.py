@@ -167,7 +167,7 @@ def withdraw_cmd(crm, actor, member_ref, amount, reference, method, product, on,
 def balance_cmd(crm, actor, member_ref, as_of, as_json):
     """Show MEMBER's savings per product and any wajib arrears."""
     member = crm.member(member_ref)
-    savings._can_view(crm, actor, member.id)
+    savings.can_view(crm, actor, member.id)
     day = _day(as_of)
     found = savings.balances(crm, member.id, as_of=day)
     arrears = (savings.wajib_arrears(crm, member.id, day or crm.today())
@@ -200,8 +200,8 @@ def balance_cmd(crm, actor, member_ref, as_of, as_json):
 def statement_cmd(crm, actor, member_ref, product, year, csv_file, as_json):
     """Print MEMBER's savings statement with running balances."""
     member = crm.member(member_ref)
-    savings._can_view(crm, actor, member.id)
-    products = [savings._product(crm, product)] if product else list(PRODUCTS)
+    savings.can_view(crm, actor, member.id)
+    products = [savings.canonical_product(crm, product)] if product else list(PRODUCTS)
     statements = [savings.statement(crm, member.id, p, year) for p in products]
     rows = []
     for st in statements:

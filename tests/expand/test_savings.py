@@ -446,7 +446,7 @@ def test_products_and_member_details(crm, people):
 
 
 def test_member_sees_own_savings_only(crm, people):
-    from dyncrm_expand.savings import _can_view
+    from dyncrm_expand.savings import can_view as _can_view
 
     m, other = add_member(crm), add_member(crm, "Budi")
     me = member_actor(crm, m)
