@@ -9,7 +9,7 @@ Helvetica; characters it cannot show are transliterated (é → e).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -305,8 +305,12 @@ def card_pdf(card: CardData, style: CardStyle) -> bytes:
     return bytes(pdf.output())
 
 
-def sheet_pdf(cards: Sequence[CardData], style: CardStyle) -> bytes:
-    """A PDF of A4 pages with ten cards each (2 × 5) and cutting outlines."""
+def sheet_pdf(cards: Sequence[CardData], style: CardStyle,
+              progress: Callable[[int], None] | None = None) -> bytes:
+    """A PDF of A4 pages with ten cards each (2 × 5) and cutting outlines.
+
+    ``progress(1)`` is called after each card is drawn.
+    """
     if not cards:
         raise DyncrmError("no cards to print")
     pdf = _new_pdf(f"{style.labels['title']} ({len(cards)})", style.organisation)
@@ -322,6 +326,8 @@ def sheet_pdf(cards: Sequence[CardData], style: CardStyle) -> bytes:
         y = margin_y + row * (CARD_H + GAP_Y)
         draw_card(pdf, card, style, x, y)
         _outline(pdf, x, y)
+        if progress is not None:
+            progress(1)
     return bytes(pdf.output())
 
 

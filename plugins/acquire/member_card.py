@@ -10,6 +10,8 @@ checks a scanned QR text.  Labels follow the organisation's locale
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,10 +55,11 @@ def card_files(crm: CRM, member_ref: int | str, actor: Actor, *, png: bool = Fal
     return card, (to_png(pdf, conf.png_dpi)[0] if png else pdf)
 
 
-def sheet_file(crm: CRM, actor: Actor, *, stage: str = "active") -> tuple[int, bytes]:
+def sheet_file(crm: CRM, actor: Actor, *, stage: str = "active",
+               progress: Callable[[int], None] | None = None) -> tuple[int, bytes]:
     """An A4 PDF with the cards of every numbered member in ``stage``: (count, bytes)."""
     cards = cards_for(crm, actor, stage=stage)
-    return len(cards), sheet_pdf(cards, style_for(crm, settings(crm)))
+    return len(cards), sheet_pdf(cards, style_for(crm, settings(crm)), progress)
 
 
 @hookimpl
@@ -133,8 +136,11 @@ def dyncrm_register_commands(cli):
     @pass_actor
     def sheet_cmd(crm, actor, stage, out):
         """Print the cards of all members in a stage, ten per A4 page."""
-        count, data = sheet_file(crm, actor, stage=stage)
+        cards = cards_for(crm, actor, stage=stage)
+        with click.progressbar(length=len(cards), label="Cards", file=sys.stderr) as bar:
+            data = sheet_pdf(cards, style_for(crm, settings(crm)), bar.update)
         _write(Path(out), data)
+        count = len(cards)
         pages = -(-count // 10)
         click.echo(f"wrote {count} cards on {pages} page{'s' if pages != 1 else ''} to {out}")
 

@@ -177,6 +177,24 @@ def test_png_output(acq, people):
     assert abs(image.height - round(CARD_H / 25.4 * 300)) <= 1
 
 
+def test_the_printed_qr_code_scans_to_the_signed_payload(acq, people, tmp_path):
+    """Decode the QR of the rendered card with zbarimg, where the machine has it."""
+    import shutil
+    import subprocess
+
+    zbarimg = shutil.which("zbarimg")
+    if zbarimg is None:
+        pytest.skip("zbarimg (zbar-tools) is not installed")
+    pytest.importorskip("pypdfium2")
+    member = join(acq, people).member
+    card, png = member_card.card_files(acq, member.id, people.sec, png=True)
+    (tmp_path / "card.png").write_bytes(png)
+    scanned = subprocess.run([zbarimg, "--quiet", "--raw", str(tmp_path / "card.png")],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    assert scanned == card.payload
+    assert member_card.verify(acq, scanned).status == "valid"
+
+
 def test_names_outside_latin1_are_transliterated():
     assert latin("Łukasz Đorđević Nguyễn") == "Lukasz Dordevic Nguyen"
     assert latin("José Müller") == "José Müller"
