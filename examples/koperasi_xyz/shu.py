@@ -111,7 +111,7 @@ def _show(crm, draft, as_json: bool, csv_path: str | None) -> None:
     table([{k: r[k] for k in ("alokasi", "persen", "jumlah", "akun")}
            for r in pool_rows(crm, draft)], align_right=["persen", "jumlah"])
     for note in draft.distribution.notes:
-        click.echo(f"note: {note}")
+        click.echo(f"catatan: {note}")
     click.echo()
     table(member_rows(crm, draft), ["nomor", "nama", "modal", "transaksi", "jasa_modal",
                                     "jasa_usaha", "jumlah"],

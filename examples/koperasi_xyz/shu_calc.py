@@ -137,15 +137,16 @@ def compute_distribution(year: int, total: int, rules: Rules,
     capital = [max(b.capital, Fraction(0)) for b in bases]
     txns = [max(b.transactions, Fraction(0)) for b in bases]
     if any(b.capital < 0 for b in bases) or any(b.transactions < 0 for b in bases):
-        notes.append("negative balances were counted as zero")
+        notes.append("saldo negatif dihitung nol")
     capital_total, txn_total = sum(capital, Fraction(0)), sum(txns, Fraction(0))
     if pools["jasa_modal"] and capital_total == 0:
-        notes.append("no eligible member has capital: the jasa modal pool goes to cadangan")
+        notes.append("tidak ada anggota berhak yang memiliki modal: dana jasa modal "
+                     "dimasukkan ke dana cadangan")
         reserve += pools["jasa_modal"]
         pools["jasa_modal"] = 0
     if pools["jasa_usaha"] and txn_total == 0:
-        notes.append("no eligible member has transactions in the year: the jasa usaha pool "
-                     "goes to cadangan")
+        notes.append("tidak ada anggota berhak yang bertransaksi dalam tahun buku: dana jasa "
+                     "usaha dimasukkan ke dana cadangan")
         reserve += pools["jasa_usaha"]
         pools["jasa_usaha"] = 0
     pools[RESERVE] = reserve

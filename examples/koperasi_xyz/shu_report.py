@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .fmt import persen, rupiah, tanggal
+from .laporan import Laporan, Section, write_pdf
 from .pdf import Column, report_pdf
 from .shu_bases import year_bounds
 from .shu_calc import MemberShare, fraction_text
@@ -125,35 +126,44 @@ MEMBER_COLUMNS = [Column("no", "No", "R", 0.45), Column("nomor", "Nomor", width=
                   Column("jumlah", "Jumlah SHU", "R", 1.2)]
 
 
+def shu_laporan(crm: CRM, draft: Draft) -> Laporan:
+    """The SHU report as a :class:`~koperasi_xyz.laporan.Laporan` (terminal, CSV, PDF)."""
+    dist = draft.distribution
+    cur = draft.currency
+    notes = []
+    if dist.rounding_to_reserve:
+        notes.append(f"sisa pembulatan {rupiah(crm, dist.rounding_to_reserve, cur)} "
+                     "ditambahkan ke dana cadangan")
+    notes.extend(dist.notes)
+    m = dist.members
+    return Laporan(
+        name="shu", title=f"Laporan Pembagian SHU Tahun Buku {dist.year}",
+        subtitle=STATUS_ID.get(draft.status, draft.status),
+        columns=tuple(MEMBER_COLUMNS),
+        sections=(
+            Section(heading="Alokasi SHU menurut AD/ART", columns=tuple(POOL_COLUMNS),
+                    rows=tuple({k: r[k] for k in ("alokasi", "persen", "jumlah", "akun")}
+                               for r in pool_rows(crm, draft)),
+                    raw=tuple({"alokasi": r["name"], "persen": r["persen"],
+                               "jumlah": r["units"], "akun": r["akun"]}
+                              for r in pool_rows(crm, draft)),
+                    totals={"alokasi": "Jumlah", "persen": "100%",
+                            "jumlah": rupiah(crm, dist.total, cur)}),
+            Section(heading="Pembagian SHU per anggota", rows=tuple(member_rows(crm, draft)),
+                    raw=tuple(csv_rows(draft)), totals={
+                        "nama": "Jumlah", "modal": rupiah(crm, dist.capital_total, cur),
+                        "transaksi": rupiah(crm, dist.transactions_total, cur),
+                        "jasa_modal": rupiah(crm, sum(x.jasa_modal for x in m), cur),
+                        "jasa_usaha": rupiah(crm, sum(x.jasa_usaha for x in m), cur),
+                        "jumlah": rupiah(crm, dist.members_total, cur)})),
+        summary=tuple(summary_pairs(crm, draft)),
+        notes=tuple(notes), landscape=True,
+        signatures=(("Bendahara", ""), ("Ketua", "")))
+
+
 def report_pdf_file(crm: CRM, draft: Draft, path: str | Path) -> Path:
     """Write the SHU report as a printable PDF."""
-    dist = draft.distribution
-    pdf = report_pdf(crm, f"Laporan Pembagian SHU Tahun Buku {dist.year}",
-                     STATUS_ID.get(draft.status, draft.status), landscape=True)
-    pdf.heading("Ringkasan")
-    pdf.pairs(summary_pairs(crm, draft))
-    pdf.heading("Alokasi SHU menurut AD/ART")
-    pools = pool_rows(crm, draft)
-    pdf.table(POOL_COLUMNS, pools, totals={"alokasi": "Jumlah", "persen": "100%",
-                                           "jumlah": rupiah(crm, dist.total, draft.currency)})
-    if dist.rounding_to_reserve:
-        pdf.paragraph(f"Sisa pembulatan {rupiah(crm, dist.rounding_to_reserve, draft.currency)}"
-                      " ditambahkan ke dana cadangan.", size=8.5)
-    for note in dist.notes:
-        pdf.paragraph(f"Catatan: {note}", size=8.5)
-    pdf.heading("Pembagian SHU per anggota")
-    m = dist.members
-    pdf.table(MEMBER_COLUMNS, member_rows(crm, draft), totals={
-        "nama": "Jumlah",
-        "modal": rupiah(crm, dist.capital_total, draft.currency),
-        "transaksi": rupiah(crm, dist.transactions_total, draft.currency),
-        "jasa_modal": rupiah(crm, sum(x.jasa_modal for x in m), draft.currency),
-        "jasa_usaha": rupiah(crm, sum(x.jasa_usaha for x in m), draft.currency),
-        "jumlah": rupiah(crm, dist.members_total, draft.currency)})
-    city = crm.config.organisation.address.split(",")[-1].strip() or "Jakarta"
-    pdf.signatures([("Bendahara", ""), ("Ketua", "")],
-                   city_date=f"{city}, {tanggal(crm, crm.today())}")
-    return pdf.save(path)
+    return write_pdf(crm, shu_laporan(crm, draft), path)
 
 
 def slip_pdf_file(crm: CRM, draft: Draft, line: MemberShare, path: str | Path) -> Path:

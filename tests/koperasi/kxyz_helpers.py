@@ -67,3 +67,10 @@ def counts() -> dict[str, int]:
 
     return {m.__name__: m.select().count()
             for m in (JournalEntry, Posting, Touchpoint, OutboxMessage, ActionKey)}
+
+
+def quick_staff(crm, username: str, *roles: str) -> Actor:
+    """A staff login without a password (no argon2 hashing: keeps fixtures fast)."""
+    with crm.database.atomic():
+        crm.users.add(username, roles=list(roles))
+    return crm.actor(username)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conftest import staff
+from kxyz_helpers import quick_staff as staff
 
 from dyncrm.db.models import Member
 from dyncrm.money import Money

@@ -61,9 +61,9 @@ def deployment(tmp_path: Path) -> Path:
     with open_crm(path) as crm:
         crm.upgrade()
         with crm.database.atomic():
-            crm.users.add("bendahara", roles=["treasurer"], password="rahasia-bendahara")
-            crm.users.add("ketua", roles=["secretary"], password="rahasia-ketua-1")
-            crm.users.add("kasir", roles=["cashier"], password="rahasia-kasir-1")
+            crm.users.add("bendahara", roles=["treasurer"])
+            crm.users.add("ketua", roles=["secretary"])
+            crm.users.add("kasir", roles=["cashier"])
         add_member(crm, "XYZ-2024-00001", "Andi Wijaya", pokok=100_000, wajib=900_000,
                    interest=300_000)
         add_member(crm, "XYZ-2024-00002", "Budi Santoso", pokok=100_000, wajib=900_000)

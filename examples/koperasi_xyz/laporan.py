@@ -1,0 +1,129 @@
+"""A report (laporan) as one value, shown three ways: terminal table, CSV, printable PDF.
+
+A builder in :mod:`koperasi_xyz.report_builders` returns a :class:`Laporan`:
+a title, the period or date it covers, summary lines and one or more sections
+of rows.  Display rows carry formatted text (``Rp 1.250.000``, ``31 Desember
+2025``); each section also keeps the raw rows for CSV (whole rupiah, ISO dates)
+so a spreadsheet can compute with them.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import attrs
+import click
+
+from dyncrm import output
+
+from .pdf import Column, report_pdf
+
+if TYPE_CHECKING:
+    from dyncrm.app import CRM
+
+
+@attrs.frozen
+class Section:
+    """One table of a report, with an optional heading and totals row."""
+
+    rows: tuple[dict[str, Any], ...]
+    raw: tuple[dict[str, Any], ...] = ()
+    heading: str = ""
+    totals: dict[str, Any] | None = None
+    columns: tuple[Column, ...] = ()  # defaults to the report's columns
+
+
+@attrs.frozen
+class Laporan:
+    """A whole report."""
+
+    name: str
+    title: str
+    subtitle: str
+    columns: tuple[Column, ...]
+    sections: tuple[Section, ...]
+    summary: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
+    landscape: bool = False
+    signatures: tuple[tuple[str, str], ...] = ()
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """Raw rows of every section (the display rows where no raw rows are kept)."""
+        out: list[dict[str, Any]] = []
+        for section in self.sections:
+            out.extend(section.raw or section.rows)
+        return out
+
+
+def print_table(lap: Laporan, out: TextIO | None = None) -> None:
+    """The report in the terminal: summary lines, then each section as a table."""
+    out = out or sys.stdout
+    click.echo(click.style(lap.title, bold=True), file=out)
+    if lap.subtitle:
+        click.echo(lap.subtitle, file=out)
+    if lap.summary:
+        click.echo(file=out)
+        output.kv(dict(lap.summary), out=out)
+    for section in lap.sections:
+        columns = section.columns or lap.columns
+        click.echo(file=out)
+        if section.heading:
+            click.echo(click.style(section.heading, bold=True), file=out)
+        rows = list(section.rows)
+        if section.totals:
+            rows.append(section.totals)
+        output.table(rows, [c.key for c in columns],
+                     headers={c.key: c.title for c in columns},
+                     align_right=[c.key for c in columns if c.align == "R"], out=out,
+                     empty="(tidak ada data)")
+    for note in lap.notes:
+        click.echo(f"catatan: {note}", file=out)
+
+
+def write_csv(lap: Laporan, path: str | Path, *, delimiter: str = ",") -> Path:
+    """The report's raw rows as CSV (UTF-8 with BOM for spreadsheet programs)."""
+    rows = lap.csv_rows()
+    columns: list[str] = []
+    for row in rows:
+        for key in row:
+            if key not in columns:
+                columns.append(key)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, delimiter=delimiter,
+                                extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return target
+
+
+def write_pdf(crm: CRM, lap: Laporan, path: str | Path) -> Path:
+    """The report as a printable PDF with the cooperative's header and page numbers."""
+    pdf = report_pdf(crm, lap.title, lap.subtitle, landscape=lap.landscape)
+    if lap.summary:
+        pdf.heading("Ringkasan")
+        pdf.pairs(list(lap.summary))
+    for section in lap.sections:
+        if section.heading:
+            pdf.heading(section.heading)
+        pdf.table(list(section.columns or lap.columns), list(section.rows),
+                  totals=section.totals)
+    for note in lap.notes:
+        pdf.paragraph(f"Catatan: {note}", size=8.5)
+    if lap.signatures:
+        city = crm.config.organisation.address.split(",")[-1].strip() or "Jakarta"
+        from .fmt import tanggal
+
+        pdf.signatures(list(lap.signatures), city_date=f"{city}, {tanggal(crm, crm.today())}")
+    return pdf.save(path)
+
+
+def cols(*spec: Sequence[Any]) -> tuple[Column, ...]:
+    """Columns from ``(key, title, align, width)`` tuples (align and width optional)."""
+    return tuple(Column(*s) for s in spec)
