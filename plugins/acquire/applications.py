@@ -338,7 +338,7 @@ def _promotion(value: Any) -> int:
     return int(text)
 
 
-def duplicates(nik: str, employee_number: str | None, email: str | None, *,
+def duplicates(nik: str | None, employee_number: str | None, email: str | None, *,
                exclude: int | None = None) -> list[str]:
     """Which of NIK / employee number / e-mail already belong to someone else.
 
@@ -350,7 +350,7 @@ def duplicates(nik: str, employee_number: str | None, email: str | None, *,
     if exclude is not None:
         open_apps = open_apps.where(ApplicationRow.member != exclude)
     found = []
-    if open_apps.where(ApplicationRow.nik == nik).exists():
+    if nik and open_apps.where(ApplicationRow.nik == nik).exists():
         found.append("NIK")
     if employee_number and open_apps.where(
             ApplicationRow.employee_number == employee_number).exists():

@@ -69,7 +69,7 @@ def update_profile(crm: CRM, member_ref: int | str, changes: Mapping[str, Any],
                 errors.append(str(exc))
         if errors:
             raise ValidationError("cannot update the profile: " + "; ".join(errors))
-        dupes = duplicates("\0", clean.get("employee_number"), clean.get("email"),
+        dupes = duplicates(None, clean.get("employee_number"), clean.get("email"),
                            exclude=member.id)
         if dupes:
             raise DuplicateError("cannot update the profile: " + "; ".join(

@@ -209,11 +209,19 @@ def _product(crm: CRM, code: str | None) -> Product | None:
     return None
 
 
+def _fill(template: jinja2.Template, context: dict[str, Any], member: MemberInfo) -> str:
+    try:
+        return template.render(**context).strip()
+    except Exception as exc:  # a template that works for the sample may fail for a member
+        raise ValidationError(f"the text cannot be filled in for "
+                              f"{member.number or member.name}: {exc}", field="body") from None
+
+
 def render(crm: CRM, promo: PromotionInfo, member: MemberInfo) -> tuple[str, str]:
     """The (subject, body) a member receives for ``promo``."""
     template = _compile(crm, promo.body)
     product = _product(crm, promo.product)
-    body = template.render(**_context(crm, member, promo, product)).strip()
+    body = _fill(template, _context(crm, member, promo, product), member)
     return crm.render_message(TEMPLATE, member=member, promotion=promo, body=body,
                               product=product)
 
@@ -277,7 +285,7 @@ def add(crm: CRM, actor: Actor, *, title: str, body: str, audience: str = "every
         try:
             _compile(crm, info.body).render(**{**_context(crm, sample, info, _product(
                 crm, product)), "referral_code": "ABCDEF"})
-        except jinja2.TemplateError as exc:
+        except Exception as exc:  # any error of the staff's template is a refusal
             raise ValidationError(f"the text cannot be filled in: {exc}", field="body") \
                 from None
         return info
@@ -451,7 +459,7 @@ def push(crm: CRM, promotion_id: int | str, actor: Actor, *,
                     counts["unreachable"] += 1
                     continue
                 info = member_info(m)
-                text = template.render(**_context(crm, info, promo, product)).strip()
+                text = _fill(template, _context(crm, info, promo, product), info)
                 subject, body = crm.render_message(TEMPLATE, member=info, promotion=promo,
                                                    body=text, product=product)
                 messages.append({"key": f"promo:{promo.id}:{m.id}", "member": m.id,
@@ -506,8 +514,8 @@ def track(crm: CRM, promotion_id: int | str, member_ref: int | str, kind: str,
           actor: Actor) -> Tracked:
     """Record that a member viewed, claimed, applied for or joined through a promotion.
 
-    Members record their own events (the member portal); staff need
-    ``promotions.manage``.  Views and claims need the promotion running and
+    Members record their own views and claims (the member portal); anything
+    else needs ``promotions.manage``.  Views and claims need the promotion running and
     offered to the member; a claim counts as a view too.  Recording the same
     event again is a replay that changes nothing.
     """
@@ -515,7 +523,7 @@ def track(crm: CRM, promotion_id: int | str, member_ref: int | str, kind: str,
         raise ValidationError(f"must be one of {', '.join(EVENTS[1:])}", field="event")
     with crm.action("acquire.promotion_track", actor) as act:
         member = crm.member_row(member_ref)
-        if actor.member_id != member.id:
+        if actor.member_id != member.id or kind not in ("viewed", "claimed"):
             crm.require(actor, "promotions.manage")
         promo = get(crm, promotion_id)
         if kind in ("viewed", "claimed"):

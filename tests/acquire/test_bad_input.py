@@ -15,6 +15,7 @@ from pathlib import Path
 from acquire_support import ACQUIRE, NOW, SETTINGS, acq, applicant, dump, people, staff  # noqa: F401
 from conftest import build_config
 from dyncrm_acquire import registration as reg
+from dyncrm_acquire.profile_edit import EDITABLE
 from dyncrm_acquire.settings import APPLICATION_FIELDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -102,6 +103,24 @@ def test_garbage_amendments_are_refused_and_change_nothing(acq, people, data):
         assert dump(acq) == before
         return
     reg.return_to_applicant(acq, app[0].id, people.sec, "Please check again")
+
+
+@given(changes=st.dictionaries(st.sampled_from((*EDITABLE, "nik", "stage")),
+                               st.one_of(JUNK, *NEAR.values()), max_size=4))
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_garbage_profile_updates_are_refused_and_change_nothing(acq, people, changes):
+    members = reg.list_members(acq, stage="active")
+    if not members:
+        first = reg.submit(acq, applicant(200), people.sec).application
+        reg.accept(acq, first.id, people.sec)
+        reg.approve(acq, first.id, people.adm)
+        members = reg.list_members(acq, stage="active")
+    before = dump(acq)
+    try:
+        reg.update_profile(acq, members[0].id, changes, people.sec)
+    except DyncrmError:
+        assert dump(acq) == before
 
 
 class ApplicationWorkflow(RuleBasedStateMachine):
