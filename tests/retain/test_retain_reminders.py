@@ -443,3 +443,21 @@ def test_property_never_twice_never_backwards_never_after_payment(run_on, due_da
                     assert [o for o, _ in log.get(key, [])] == want
         finally:
             crm.close()
+
+
+def test_the_engine_on_postgresql(make_crm, pg_url):
+    clock = fixed_clock(dt.datetime.combine(START, dt.time(2)))
+    dues = Dues()
+    crm = make_crm(enabled=["retain.reminders"], clock=clock, database_url=pg_url,
+                   extra_plugins=[("test.dues", dues)])
+    m = add_member(crm, "Siti Aminah", number="A001")
+    dues.add("x", m, DUE, amount=crm.money("75.000"))
+    dues.add("y", m, DUE)
+    dues.pay("y", dt.date(2026, 3, 12))
+    run_days(crm, clock, [d for d in month() if d.day not in (15, 16)], runs_per_day=2)
+    assert sent() == {"x": [(-7, dt.date(2026, 3, 9)), (0, dt.date(2026, 3, 17)),
+                            (3, dt.date(2026, 3, 19)), (10, dt.date(2026, 3, 26))],
+                      "y": [(-7, dt.date(2026, 3, 9))]}
+    history = engine.history(m)
+    assert next((r.day_offset, status) for r, status in history) == (10, "pending")
+    assert history[0][0].amount == 75000
