@@ -119,3 +119,65 @@ def test_malformed_files_and_wrong_people_change_nothing(coop) -> None:
                                  month=MONTH, dry_run=True)
     assert not report.posted and report.dry_run
     assert counts() == before
+
+
+def test_payroll_commands(coop, tmp_path) -> None:
+    from conftest import run_cli
+
+    crm, *_ = coop
+    db = crm.config.database_url.removeprefix("sqlite:///")
+    config = tmp_path / "dyncrm.toml"
+    config.write_text(f"""
+[organisation]
+name = "Koperasi Karyawan XYZ"
+currency = "IDR"
+currency_exponent = 0
+[database]
+url = "sqlite:///{db}"
+[plugins]
+enabled = ["acquire.registration", "expand.savings", "expand.loans", "koperasi_xyz.payroll"]
+[plugins."expand.loans".products.konsumtif]
+name = "Pinjaman Konsumtif"
+method = "flat"
+rate = "1"
+rate_unit = "per_month"
+term_max = 36
+[plugins."expand.savings".wajib]
+amount = "50000"
+due_day = 25
+""", encoding="utf-8")
+
+    def cli(user, *args):
+        return run_cli(["-c", str(config), "--as", user, "payroll", *args])
+
+    code, out, err = cli("sekretaris", "list", "--month", "2026-03", "--csv",
+                         str(tmp_path / "p.csv"), "--xlsx", str(tmp_path / "p.xlsx"))
+    assert code == 0, err
+    assert "melebihi batas" in out and "Rp 1.040.000" in out
+    # the payroll office fills in jumlah_dipotong and sends the file back
+    rows = list(csv.DictReader((tmp_path / "p.csv").open(encoding="utf-8-sig")))
+    for row in rows:
+        row["jumlah_dipotong"] = row["jumlah_potongan"]
+    rows[0]["jumlah_dipotong"] = "1"
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    code, out, err = cli("bendahara", "import", str(bad), "--batch", "HRD-03", "--month",
+                         "2026-03")
+    assert code == 1 and "nothing was posted" in err and "amount differs" in out
+    rows[0]["jumlah_dipotong"] = rows[0]["jumlah_potongan"]
+    good = tmp_path / "good.csv"
+    with good.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    code, out, err = cli("bendahara", "import", str(good), "--batch", "HRD-03", "--month",
+                         "2026-03")
+    assert code == 0 and "posted 3 lines, Rp 1.040.000" in out, err
+    code, out, _ = cli("bendahara", "import", str(good), "--batch", "HRD-03", "--month",
+                       "2026-03")
+    assert code == 0 and "already imported" in out
+    code, out, _ = cli("kasir", "batches")
+    assert "HRD-03" in out
