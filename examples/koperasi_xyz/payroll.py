@@ -129,6 +129,13 @@ def dyncrm_register_commands(cli):
                    for x in exc.report.mismatches], align_right=["amount"], out=None)
             raise
         total = rupiah(crm, report.total)
+        skipped = [x for x in report.lines if x.status == "not_deducted"]
+        if skipped:
+            click.echo(f"not deducted (dues stay open): "
+                       f"{', '.join(x.employee_number for x in skipped)}")
+        if report.missing:
+            click.echo(f"on the list but not in the file (dues stay open): "
+                       f"{', '.join(report.missing)}")
         if report.replayed:
             click.echo(f"batch {batch} was already imported ({len(report.lines)} lines, "
                        f"{total}); nothing was posted again")
@@ -136,7 +143,8 @@ def dyncrm_register_commands(cli):
             click.echo(f"batch {batch}: all {len(report.lines)} lines match ({total}); "
                        "nothing posted (dry run)")
         else:
-            click.echo(f"batch {batch}: posted {len(report.lines)} lines, {total}")
+            posted = sum(1 for x in report.lines if x.status == "posted")
+            click.echo(f"batch {batch}: posted {posted} lines, {total}")
 
     @payroll.command("batches")
     @json_option

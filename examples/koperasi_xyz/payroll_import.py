@@ -8,7 +8,12 @@ the month's deduction list exactly:
 - the employee number belongs to a member (else *unknown employee number*);
 - the member is active (else *member inactive*);
 - the amount equals the member's total on the list (else *amount differs*);
+  ``0`` means the payroll office could not deduct anything: the line is kept as
+  *not deducted* and the member's dues stay open (arrears next month);
 - the employee appears once.
+
+Members on the list whom the file does not mention are reported as missing;
+their dues stay open too.
 
 If every line matches, the whole file is posted in ONE action keyed
 ``payroll:<batch>``: per line one wajib deposit (``expand.savings``, reference
@@ -55,7 +60,7 @@ class ConfirmedLine:
     number: str | None = None
     name: str | None = None
     expected: int | None = None
-    status: str = "ok"  # ok | mismatch | posted
+    status: str = "ok"  # ok | mismatch | posted | not_deducted
     reason: str = ""
 
 
@@ -69,6 +74,8 @@ class ImportReport:
     posted: bool
     replayed: bool = False
     dry_run: bool = False
+    #: employee numbers on the month's list with something to deduct, absent from the file
+    missing: tuple[str, ...] = ()
 
     @property
     def mismatches(self) -> tuple[ConfirmedLine, ...]:
@@ -171,6 +178,9 @@ def match(crm: CRM, dlist: DeductionList, lines: list[ConfirmedLine]) -> list[Co
             continue
         expected = listed[key].total
         found = attrs.evolve(found, expected=expected)
+        if line.amount == 0 and expected:
+            out.append(attrs.evolve(found, status="not_deducted", reason="nothing deducted"))
+            continue
         if line.amount != expected:
             out.append(attrs.evolve(found, status="mismatch",
                                     reason=f"amount differs: the list says {_fmt(crm, expected)}"))
@@ -193,7 +203,7 @@ def _replayed_report(row: PayrollBatch) -> ImportReport:
                                 status=x.status, reason=x.reason)
                   for x in row.lines.order_by(PayrollLine.line_no))
     return ImportReport(batch=row.batch, month=row.period, lines=lines, posted=True,
-                        replayed=True)
+                        replayed=True, missing=tuple(row.report.get("missing", ())))
 
 
 def import_confirmation(crm: CRM, actor: Actor, source: str | Path | bytes, *, batch: str,
@@ -220,8 +230,11 @@ def import_confirmation(crm: CRM, actor: Actor, source: str | Path | bytes, *, b
     lines = read_confirmation(crm, data)
     dlist = deduction_list(crm, month)
     checked = match(crm, dlist, lines)
+    named = {line.employee_number for line in lines}
+    missing = tuple(sorted(emp for emp, line in dlist.by_employee_number().items()
+                           if line.total and emp not in named))
     report = ImportReport(batch=batch, month=dlist.label, lines=tuple(checked), posted=False,
-                          dry_run=dry_run)
+                          dry_run=dry_run, missing=missing)
     if report.mismatches:
         raise PayrollFileRejected(report)
     if dry_run:
@@ -237,19 +250,25 @@ def import_confirmation(crm: CRM, actor: Actor, source: str | Path | bytes, *, b
         row = PayrollBatch.create(batch=batch, period=dlist.label, imported_by=actor.username,
                                   imported_at=crm.now(), filename="",
                                   report={"sha256": digest})
-        posted = []
+        done = []
         for line in checked:
-            deduction = listed[line.employee_number]
-            _post_line(crm, actor, batch, line.line_no, deduction, dlist.payday)
+            if line.status == "ok":
+                deduction = listed[line.employee_number]
+                _post_line(crm, actor, batch, line.line_no, deduction, dlist.payday)
+                line = attrs.evolve(line, status="posted")
             PayrollLine.create(batch=row.id, line_no=line.line_no,
                                employee_no=line.employee_number, member=line.member_id,
-                               amount=line.amount, expected=line.expected, status="posted")
-            posted.append(attrs.evolve(line, status="posted"))
+                               amount=line.amount, expected=line.expected, status=line.status,
+                               reason=line.reason)
+            done.append(line)
+        posted = [x for x in done if x.status == "posted"]
         row.posted_lines = len(posted)
+        row.rejected_lines = len(done) - len(posted)
         row.posted_total = sum(x.amount for x in posted)
+        row.report = {"sha256": digest, "missing": list(missing)}
         row.save()
         act.done(batch=batch, lines=len(posted), total=row.posted_total)
-    return attrs.evolve(report, lines=tuple(posted), posted=True)
+    return attrs.evolve(report, lines=tuple(done), posted=True)
 
 
 def _post_line(crm: CRM, actor: Actor, batch: str, line_no: int, deduction, payday) -> None:

@@ -181,3 +181,19 @@ due_day = 25
     assert code == 0 and "already imported" in out
     code, out, _ = cli("kasir", "batches")
     assert "HRD-03" in out
+
+
+def test_nothing_deducted_and_missing_lines_leave_the_dues_open(coop) -> None:
+    crm, people, *_ = coop
+    report = import_confirmation(crm, people["bendahara"],
+                                 confirmation([("E001", "660.000"), ("E002", "0")]),
+                                 batch="HR-03", month=MONTH)
+    assert [(x.employee_number, x.status) for x in report.lines] == [
+        ("E001", "posted"), ("E002", "not_deducted")]
+    assert report.missing == ("E003",) and report.total == 660_000
+    left = {x.employee_number: x.total for x in deduction_list(crm, MONTH).lines}
+    assert left == {"E001": 0, "E002": 330_000, "E003": 50_000}
+    again = import_confirmation(crm, people["bendahara"],
+                                confirmation([("E001", "660.000"), ("E002", "0")]),
+                                batch="HR-03", month=MONTH)
+    assert again.replayed and again.missing == ("E003",)
