@@ -1,0 +1,162 @@
+"""``dyncrm rewards ...``: points balance and statement, catalogue, redeem, award, tiers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from dyncrm_expand import rewards
+
+from dyncrm import output
+from dyncrm.cli import json_option, pass_actor, subgroup
+
+DATE = click.DateTime(["%Y-%m-%d"])
+
+
+def _day(value) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+def _member(crm, actor, ref: str):
+    member = crm.member(ref)
+    if actor.member_id != member.id:
+        crm.require(actor, "rewards.view")
+    return member
+
+
+def _label(member) -> str:
+    return f"{member.number or '#' + str(member.id)} {member.name}"
+
+
+@click.command("balance")
+@click.argument("member_ref", metavar="MEMBER")
+@json_option
+@pass_actor
+def balance_cmd(crm, actor, member_ref, as_json):
+    """A member's points, lifetime points earned and tier."""
+    member = _member(crm, actor, member_ref)
+    data = {"member": _label(member), "points": int(rewards.balance(crm, member.id).amount),
+            "earned": rewards.earned(crm, member.id), "tier": rewards.tier(crm, member.id).name}
+    output.emit_json(data) if as_json else output.kv(data)
+
+
+@click.command("statement")
+@click.argument("member_ref", metavar="MEMBER")
+@click.option("--since", type=DATE, help="From this date.")
+@click.option("--until", type=DATE, help="Up to this date.")
+@json_option
+@pass_actor
+def statement_cmd(crm, actor, member_ref, since, until, as_json):
+    """Every earning and redemption of a member with the running balance."""
+    member = _member(crm, actor, member_ref)
+    lines = rewards.statement(crm, member.id, since=_day(since), until=_day(until))
+    rows = [{"date": ln["date"], "what": ln["memo"], "points": int(ln["amount"].amount),
+             "balance": int(ln["balance"].amount)} for ln in lines]
+    if as_json:
+        output.emit_json({"member": _label(member), "lines": rows})
+        return
+    click.echo(f"Points of {_label(member)}")
+    output.table(rows, ["date", "what", "points", "balance"], align_right=["points", "balance"],
+                 empty="no points yet")
+
+
+@click.command("catalogue")
+@json_option
+@click.pass_context
+def catalogue_cmd(ctx, as_json):
+    """What points can be redeemed for, and the stock left."""
+    entries = rewards.catalogue(ctx.obj.crm)
+    if as_json:
+        output.emit_json(entries)
+        return
+    output.table([{"item": e.code, "name": e.name, "points": e.points, "left": e.stock_left,
+                   "description": e.description} for e in entries],
+                 align_right=["points", "left"], empty="the catalogue is empty")
+
+
+@click.command("redeem")
+@click.argument("member_ref", metavar="MEMBER")
+@click.argument("item")
+@click.option("--quantity", type=int, default=1, show_default=True)
+@click.option("--ref", "reference", required=True,
+              help="Counter slip or request number; the same reference redeems once.")
+@json_option
+@pass_actor
+def redeem_cmd(crm, actor, member_ref, item, quantity, reference, as_json):
+    """Exchange a member's points for a catalogue ITEM."""
+    member = crm.member(member_ref)
+    result = rewards.redeem(crm, actor, member.id, item, reference=reference,
+                            quantity=quantity)
+    if as_json:
+        output.emit_json(result)
+        return
+    if result.replayed:
+        click.echo(f"already recorded: redemption {reference} ({result.quantity} × "
+                   f"{result.item_name}); nothing changed")
+        return
+    left = int(rewards.balance(crm, member.id).amount)
+    click.echo(f"redeemed {result.points} points of {_label(member)} for {result.quantity} × "
+               f"{result.item_name}; {left} points left")
+
+
+@click.command("award")
+@click.argument("member_ref", metavar="MEMBER")
+@click.argument("points", type=int)
+@click.option("--reason", required=True, help="Why the points are given.")
+@click.option("--ref", "reference", required=True, help="The same reference awards once.")
+@pass_actor
+def award_cmd(crm, actor, member_ref, points, reason, reference):
+    """Award POINTS to a member by hand."""
+    member = crm.member(member_ref)
+    result = rewards.award(crm, actor, member.id, points, reason=reason, reference=reference)
+    if result.replayed:
+        click.echo(f"already recorded: award {reference}; nothing changed")
+    else:
+        click.echo(f"awarded {points} points to {_label(member)}")
+
+
+@click.command("tiers")
+@click.argument("member_ref", metavar="MEMBER", required=False)
+@json_option
+@pass_actor
+def tiers_cmd(crm, actor, member_ref, as_json):
+    """The tiers, and a member's tier when MEMBER is given."""
+    cfg = rewards.settings(crm)
+    rows = [{"tier": t.name, "points": t.min_points if t.min_points is not None else "",
+             "or years": t.min_years if t.min_years is not None else ""} for t in cfg.tiers]
+    current = None
+    if member_ref:
+        member = _member(crm, actor, member_ref)
+        current = rewards.tier(crm, member.id).name
+    if as_json:
+        output.emit_json({"tiers": rows, "member_tier": current})
+        return
+    output.table(rows, ["tier", "points", "or years"])
+    if current:
+        click.echo(f"{_label(member)} is {current}")
+
+
+@click.command("restock")
+@click.argument("item")
+@click.argument("quantity", type=int)
+@click.option("--ref", "reference", required=True, help="Delivery note; counted once.")
+@click.option("--note", default="")
+@pass_actor
+def restock_cmd(crm, actor, item, quantity, reference, note):
+    """Add QUANTITY of ITEM to the catalogue's stock (negative takes out)."""
+    entry = rewards.restock(crm, actor, item, quantity, reference=reference, note=note)
+    click.echo(f"{entry.name}: {entry.stock_left} in stock")
+
+
+COMMANDS = [balance_cmd, statement_cmd, catalogue_cmd, redeem_cmd, award_cmd, tiers_cmd,
+            restock_cmd]
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``rewards`` group to the ``dyncrm`` command tree."""
+    group = subgroup(cli, "rewards", "Reward points: earn, redeem, tiers.")
+    for command in COMMANDS:
+        group.add_command(command)
+
+
+__all__ = ["COMMANDS", "register"]
