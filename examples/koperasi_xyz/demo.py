@@ -600,7 +600,7 @@ def write_outputs(sim: Simulation, directory: Path) -> dict[str, Path]:
     written: dict[str, Path] = {}
     cards = directory / "kartu"
     cards.mkdir(exist_ok=True)
-    count, pdf = member_card.sheet_file(crm, sim.staff["sekretaris"])
+    _, pdf = member_card.sheet_file(crm, sim.staff["sekretaris"])
     (cards / "kartu-anggota.pdf").write_bytes(pdf)
     written["kartu"] = cards / "kartu-anggota.pdf"
     written.update(write_reports(crm, sim, directory / "laporan"))

@@ -1,0 +1,95 @@
+"""The README's main job: `dyncrm demo` lives through a year, and its totals reconcile."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from dyncrm.app import open_crm
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory) -> tuple[Path, dict]:
+    folder = tmp_path_factory.mktemp("demo") / "koperasi-xyz-demo"
+    code, out, err = run_cli(["demo", "--dir", str(folder), "--members", "30", "--seed", "7",
+                              "--json"])
+    assert code == 0, err
+    return folder, json.loads(out)
+
+
+def test_demo_year_balances_and_reconciles_with_the_ledger(demo_run) -> None:
+    folder, summary = demo_run
+    assert summary["trial_balance"] == {"IDR": 0, "POINTS": 0}
+    counts = summary["counts"]
+    assert counts["applications"] == 30
+    assert counts["approved"] + counts["rejected"] == 30
+    assert counts["loans_disbursed"] > 0 and counts["payroll_batches"] == 12
+    assert counts["leavers"] == 3 and counts["members_inactive"] == 3
+    with open_crm(folder / "dyncrm.toml") as crm:
+        totals = crm.ledger.totals_by_kind()
+        for kind, key in [("savings.wajib", "simpanan_wajib"),
+                          ("savings.sukarela", "simpanan_sukarela"),
+                          ("loans.principal", "pinjaman_beredar")]:
+            assert str(totals[(kind, "IDR")]) == summary["amounts"][key]
+        # the SHU: the pools are the whole surplus, members' shares are their pools to the
+        # rupiah, and exactly those shares reached the members' sukarela savings
+        from koperasi_xyz import shu_service
+
+        from dyncrm.db.models import JournalEntry, Posting
+
+        dist = shu_service.locked(crm, 2025).distribution
+        assert dist.total == int(summary["amounts"]["shu"]) > 0
+        assert sum(dist.pools.values()) == dist.total
+        shares = sum(m.jasa_modal + m.jasa_usaha for m in dist.members)
+        member_pools = dist.pools["jasa_modal"] + dist.pools["jasa_usaha"]
+        assert shares == member_pools - dist.rounding_to_reserve
+        from dyncrm.db.models import Account
+
+        credited = (Posting.select(Posting.amount).join(Account)
+                    .switch(Posting).join(JournalEntry)
+                    .where(Account.kind == "savings.sukarela",
+                           JournalEntry.kind.startswith("shu")))
+        credited = [row.amount for row in credited]
+        assert -sum(credited) == shares
+
+
+def test_demo_writes_reports_cards_and_payroll_files(demo_run) -> None:
+    folder, summary = demo_run
+    reports = folder / "laporan"
+    for name in ("anggota", "simpanan", "pinjaman", "shu", "parkkim", "kritik-saran"):
+        pdf = reports / f"laporan-{name}.pdf"
+        assert pdf.read_bytes().startswith(b"%PDF"), name
+    assert (folder / "kartu" / "kartu-anggota.pdf").read_bytes().startswith(b"%PDF")
+    assert len(list((folder / "potong-gaji").glob("konfirmasi-potongan-*.csv"))) == 12
+    assert len(list((folder / "outbox").glob("*.eml"))) == summary["counts"]["messages"]
+    with (reports / "laporan-simpanan.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    assert len(rows) > 10
+
+
+def test_demo_refuses_to_overwrite_without_force_and_only_replaces_a_demo(demo_run,
+                                                                          tmp_path) -> None:
+    folder, _ = demo_run
+    code, _, err = run_cli(["demo", "--dir", str(folder), "--members", "10"])
+    assert code == 1 and "--force" in err
+    other = tmp_path / "precious"
+    other.mkdir()
+    (other / "thesis.txt").write_text("do not delete")
+    code, _, err = run_cli(["demo", "--dir", str(other), "--members", "10", "--force"])
+    assert code == 1 and "refusing to delete" in err
+    assert (other / "thesis.txt").exists()
+
+
+def test_demo_is_deterministic_for_a_seed(tmp_path) -> None:
+    runs = []
+    for name in ("a", "b"):
+        code, out, err = run_cli(["demo", "--dir", str(tmp_path / name), "--members", "12",
+                                  "--seed", "3", "--json"])
+        assert code == 0, err
+        data = json.loads(out)
+        runs.append((data["counts"], data["amounts"]))
+    assert runs[0] == runs[1]
