@@ -265,6 +265,11 @@ def approve(crm: CRM, year: int, actor: Actor, *, rat_date: dt.date | None = Non
         if row.status != "entered":
             raise _locked_error(row)
         _check_year_over(crm, year, "approve its SHU (after the RAT)")
+        _, end = year_bounds(year)
+        if rat_date is not None and not end < rat_date <= crm.today():
+            raise ValidationError(f"the RAT that decides SHU {year} is held after 31 December "
+                                  f"{year} and not in the future, not on {rat_date.isoformat()}",
+                                  field="rat_date")
         caps = capacities_of(crm, actor)
         if not caps:
             raise PermissionDenied(actor.username, "approve the SHU as treasurer (role "
@@ -328,6 +333,10 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
         dist = draft.distribution
         payout = draft.rules.get("payout", "sukarela")
         day = on or crm.today()
+        _, end = year_bounds(year)
+        if not end < day <= crm.today():
+            raise ValidationError(f"SHU {year} is booked after 31 December {year} and not in "
+                                  f"the future, not on {day.isoformat()}", field="on")
         ledger = crm.ledger
         undistributed = ledger.open_account(UNDISTRIBUTED, type="equity",
                                             name="SHU belum dibagikan")

@@ -179,8 +179,12 @@ def test_post_once_and_second_run_says_done(shu_crm) -> None:
     svc.enter_surplus(crm, 2025, idr(10_000_001), treasurer)
     with pytest.raises(ValidationError, match="not approved yet"):
         svc.post(crm, 2025, treasurer)
+    with pytest.raises(ValidationError, match="RAT"):
+        svc.approve(crm, 2025, treasurer, rat_date=dt.date(2025, 12, 20))
     svc.approve(crm, 2025, treasurer)
     svc.approve(crm, 2025, chair)
+    with pytest.raises(ValidationError, match="not in the future"):
+        svc.post(crm, 2025, treasurer, on=dt.date(2026, 5, 1))
     out = svc.post(crm, 2025, treasurer)
     assert not out.replayed and out.members == 3 and out.members_total == 4_500_000
     before = counts()
