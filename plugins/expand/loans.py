@@ -118,11 +118,14 @@ def simulate(crm: CRM, *, amount: Money, term: int, product: str | None = None,
     if rate is None and base is None:
         raise ValidationError("give a product or a rate", field="rate")
     changes: dict[str, Any] = {}
+    if rate is not None:
+        try:
+            changes["rate"] = Decimal(str(rate).strip().replace(",", "."))
+        except ArithmeticError:
+            raise ValidationError(f"{rate!r} is not a number", field="rate") from None
     try:
         if method:
             changes["method"] = canonical_method(method)
-        if rate is not None:
-            changes["rate"] = Decimal(str(rate).strip().replace(",", "."))
         if rate_unit:
             changes["rate_unit"] = rate_unit
         if base is None:
@@ -133,9 +136,8 @@ def simulate(crm: CRM, *, amount: Money, term: int, product: str | None = None,
                             term_min=1, term_max=max(term, 1), due_day=min(start_day, 31))
         else:
             t = attrs.evolve(base, **changes)
-    except (ValueError, ArithmeticError) as exc:
-        raise ValidationError(f"{exc}", field="rate" if "rate" in str(exc) else "method"
-                              ) from None
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
     return simulate_terms(crm, t, amount, term, start=start)
 
 

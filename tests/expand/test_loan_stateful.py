@@ -251,5 +251,5 @@ class LoanLives(RuleBasedStateMachine):
 
 
 TestLoanLives = LoanLives.TestCase
-TestLoanLives.settings = settings(max_examples=30, stateful_step_count=35, deadline=None,
+TestLoanLives.settings = settings(max_examples=25, stateful_step_count=35, deadline=None,
                                   suppress_health_check=[HealthCheck.too_slow])
