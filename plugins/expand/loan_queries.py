@@ -422,15 +422,6 @@ def member_summary(crm: CRM, member_id: int, on: dt.date | None = None) -> dict[
     }
 
 
-def loans_with_member(query_loans) -> dict[int, str]:
-    """Member number (or #id) per member id for the loans listed, in one query."""
-    member_ids = {row.member_id for row in query_loans}
-    if not member_ids:
-        return {}
-    return {m.id: (m.number or f"#{m.id}") for m in
-            Member.select(Member.id, Member.number).where(Member.id.in_(list(member_ids)))}
-
-
 __all__ = [
     "ACTIVE_STAGES", "LOAN_STAGES", "as_date", "collectibility", "due_items", "events",
     "get", "installments", "list_loans", "loan_info", "member_summary", "monthly_deductions",
