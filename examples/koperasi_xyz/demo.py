@@ -566,8 +566,6 @@ def simulate_year(sim: Simulation, members: int, *, progress: Callable[[int], No
                 sim.early_payoffs()
             if month == 10 and day.day == 22:
                 sim.pay_refunds(leave_requests)
-            if month == 12 and day.day == 20:
-                sim.redemptions()
             sim.daily_jobs()
         if progress is not None:
             progress(1)
@@ -589,6 +587,8 @@ def close_year(sim: Simulation) -> Money:
     shu_service.approve(crm, YEAR, sim.staff["ketua"], rat_date=sim.day)
     sim.at(dt.date(YEAR + 1, 3, 2))
     shu_service.post(crm, YEAR, sim.staff["bendahara"])
+    sim.daily_jobs()  # the yearly rewards (a full year of wajib) are awarded by now
+    sim.redemptions()  # members collect their gifts at the RAT
     return surplus
 
 

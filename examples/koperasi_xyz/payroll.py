@@ -43,7 +43,7 @@ def dyncrm_register_models():
     return PAYROLL_MODELS
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # the deployment's Indonesian texts override generic ones
 def dyncrm_template_dirs():
     return [templates_dir()]
 

@@ -29,8 +29,9 @@ class Profile:
 
 def profiles(*, stages: tuple[str, ...] | None = None) -> dict[int, Profile]:
     """Every member's profile by member id (members without an application too)."""
-    from dyncrm_acquire.models import ApplicationRow
     from peewee import JOIN
+
+    from dyncrm_acquire.models import ApplicationRow
 
     query = (Member.select(Member.id, Member.number, Member.name, Member.stage,
                            Member.joined_on, Member.left_on,

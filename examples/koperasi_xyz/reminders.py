@@ -38,7 +38,7 @@ def bulan(label: str) -> str:
         return str(label)
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # the deployment's Indonesian texts override generic ones
 def dyncrm_template_dirs():
     return [templates_dir()]
 

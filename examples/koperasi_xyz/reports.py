@@ -44,7 +44,7 @@ PLUGIN = "koperasi_xyz.reports"
 DATE = click.DateTime(["%Y-%m-%d"])
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # the deployment's Indonesian texts override generic ones
 def dyncrm_template_dirs():
     return [templates_dir()]
 

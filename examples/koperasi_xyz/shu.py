@@ -59,7 +59,7 @@ def dyncrm_register_models():
     return SHU_MODELS
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # the deployment's Indonesian texts override generic ones
 def dyncrm_template_dirs():
     return [templates_dir()]
 

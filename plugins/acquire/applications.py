@@ -19,9 +19,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from dyncrm_acquire import referrals, validate
-from dyncrm_acquire.models import ApplicationRow
-from dyncrm_acquire.settings import ALWAYS_REQUIRED, APPLICATION_FIELDS, RegistrationSettings
 from peewee import fn
 
 from dyncrm.db.models import Member
@@ -29,6 +26,9 @@ from dyncrm.errors import DuplicateError, DyncrmError, NotFoundError, Validation
 from dyncrm.lifecycle import StateMachine
 from dyncrm.money import Money, to_minor
 from dyncrm.values import Actor, MemberInfo
+from dyncrm_acquire import referrals, validate
+from dyncrm_acquire.models import ApplicationRow
+from dyncrm_acquire.settings import ALWAYS_REQUIRED, APPLICATION_FIELDS, RegistrationSettings
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import attrs
 import segno
-from dyncrm_acquire.cards import CardData
-from dyncrm_acquire.settings import CardLabels, CardSettings
 from fpdf import FPDF
 
 from dyncrm.errors import ConfigError, DyncrmError
+from dyncrm_acquire.cards import CardData
+from dyncrm_acquire.settings import CardLabels, CardSettings
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

@@ -17,13 +17,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import attrs
-from dyncrm_acquire.models import ApplicationRow, CardRow
-from dyncrm_acquire.settings import CardSettings
 from peewee import JOIN, fn
 
 from dyncrm.db.models import Member
 from dyncrm.errors import ConfigError, ValidationError
 from dyncrm.values import Actor
+from dyncrm_acquire.models import ApplicationRow, CardRow
+from dyncrm_acquire.settings import CardSettings
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

@@ -6,13 +6,13 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from dyncrm_acquire.models import ApplicationRow
 from peewee import JOIN, fn
 
 from dyncrm.db.models import Member
 from dyncrm.errors import ValidationError
 from dyncrm.lifecycle import MEMBER_STAGES
 from dyncrm.values import MemberInfo
+from dyncrm_acquire.models import ApplicationRow
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

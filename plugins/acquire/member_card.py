@@ -16,6 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from dyncrm import hookimpl, output
+from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.errors import DyncrmError
+from dyncrm.values import Permission
 from dyncrm_acquire import package_dir
 from dyncrm_acquire.card_pdf import card_pdf, sheet_pdf, style_for, to_png
 from dyncrm_acquire.cards import (
@@ -29,11 +34,6 @@ from dyncrm_acquire.cards import (
     verify,
 )
 from dyncrm_acquire.settings import CardSettings
-
-from dyncrm import hookimpl, output
-from dyncrm.cli import json_option, pass_actor, subgroup
-from dyncrm.errors import DyncrmError
-from dyncrm.values import Permission
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from dyncrm.db.models import Member
+from dyncrm.errors import DuplicateError, NotFoundError, ValidationError
+from dyncrm.values import Actor
 from dyncrm_acquire import validate
 from dyncrm_acquire.applications import (
     ApplicantProfile,
@@ -16,10 +19,6 @@ from dyncrm_acquire.applications import (
     settings,
 )
 from dyncrm_acquire.models import ApplicationRow
-
-from dyncrm.db.models import Member
-from dyncrm.errors import DuplicateError, NotFoundError, ValidationError
-from dyncrm.values import Actor
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

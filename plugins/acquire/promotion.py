@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dyncrm import hookimpl
+from dyncrm.values import Actor, Permission
 from dyncrm_acquire import package_dir
 from dyncrm_acquire.applications import Application
 from dyncrm_acquire.models import ApplicationRow
@@ -48,9 +50,6 @@ from dyncrm_acquire.promotions import (
 )
 from dyncrm_acquire.referrals import member_id_of, referral_code
 from dyncrm_acquire.settings import PromotionSettings
-
-from dyncrm import hookimpl
-from dyncrm.values import Actor, Permission
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import attrs
 import click
-from dyncrm_acquire import promotions as promos
-from dyncrm_acquire import validate
-from dyncrm_acquire.referrals import referral_code
 
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.errors import ValidationError
+from dyncrm_acquire import promotions as promos
+from dyncrm_acquire import validate
+from dyncrm_acquire.referrals import referral_code
 
 
 def _promo_row(crm, p: promos.PromotionInfo) -> dict:

@@ -25,9 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import jinja2
-from dyncrm_acquire.models import ApplicationRow, ProductRow, PromotionEventRow, PromotionRow
-from dyncrm_acquire.referrals import referral_code
-from dyncrm_acquire.settings import PromotionSettings
 from jinja2.sandbox import SandboxedEnvironment
 from peewee import JOIN, Case, fn
 
@@ -35,6 +32,9 @@ from dyncrm.db.models import Member, OutboxMessage
 from dyncrm.errors import DuplicateError, IllegalTransition, NotFoundError, ValidationError
 from dyncrm.lifecycle import member_info
 from dyncrm.values import Actor, MemberInfo, Product
+from dyncrm_acquire.models import ApplicationRow, ProductRow, PromotionEventRow, PromotionRow
+from dyncrm_acquire.referrals import referral_code
+from dyncrm_acquire.settings import PromotionSettings
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from dyncrm import hookimpl
+from dyncrm.values import Permission
 from dyncrm_acquire import package_dir
 from dyncrm_acquire.applications import (
     APPLICATION_STAGES,
@@ -44,9 +46,6 @@ from dyncrm_acquire.applications import (
 from dyncrm_acquire.directory import MemberListing, details, list_members
 from dyncrm_acquire.profile_edit import update_profile
 from dyncrm_acquire.settings import RegistrationSettings
-
-from dyncrm import hookimpl
-from dyncrm.values import Permission
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

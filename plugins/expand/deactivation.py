@@ -34,9 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from dyncrm_expand.deactivation_models import MODELS
-from dyncrm_expand.deactivation_models import LeaveRequest as LeaveRequestRow
-from dyncrm_expand.savings import pending_objection
 
 from dyncrm import hookimpl
 from dyncrm.db.models import Member
@@ -44,6 +41,9 @@ from dyncrm.errors import DuplicateError, NotFoundError, ValidationError
 from dyncrm.lifecycle import StateMachine, member_info, member_label
 from dyncrm.money import Money, from_minor, to_minor
 from dyncrm.values import Actor, Leg, MemberInfo, Permission
+from dyncrm_expand.deactivation_models import MODELS
+from dyncrm_expand.deactivation_models import LeaveRequest as LeaveRequestRow
+from dyncrm_expand.savings import pending_objection
 
 PLUGIN = "expand.deactivation"
 DYNCRM_REQUIRES = ("expand.savings",)

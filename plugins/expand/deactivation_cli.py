@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from dyncrm_expand import deactivation
-from dyncrm_expand.deactivation import LEAVE_STAGES, LeaveRequest, Settlement
 
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.db.models import Member
+from dyncrm_expand import deactivation
+from dyncrm_expand.deactivation import LEAVE_STAGES, LeaveRequest, Settlement
 
 DATE = click.DateTime(["%Y-%m-%d"])
 

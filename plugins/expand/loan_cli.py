@@ -6,15 +6,15 @@ import datetime as dt
 from typing import Any
 
 import click
+
+from dyncrm import output
+from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.db.models import Member
 from dyncrm_expand import loans
 from dyncrm_expand.loan_lifecycle import DISBURSEMENT_METHODS
 from dyncrm_expand.loan_queries import LOAN_STAGES, settings
 from dyncrm_expand.loan_repayment import REPAYMENT_METHODS
 from dyncrm_expand.loan_schedule import METHODS, RATE_UNITS
-
-from dyncrm import output
-from dyncrm.cli import json_option, pass_actor, subgroup
-from dyncrm.db.models import Member
 
 DATE = click.DateTime(["%Y-%m-%d"])
 

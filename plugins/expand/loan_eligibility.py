@@ -15,13 +15,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from dyncrm.money import Money
 from dyncrm_expand.loan_models import Loan
 from dyncrm_expand.loan_products import LoanProduct
 from dyncrm_expand.loan_queries import ACTIVE_STAGES, money, settings, units
 from dyncrm_expand.loan_schedule import add_months, months_between, schedule
 from dyncrm_expand.loan_values import LoanRequest
-
-from dyncrm.money import Money
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

@@ -12,6 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from dyncrm.errors import DyncrmError, PermissionDenied, ValidationError
+from dyncrm.money import Money
+from dyncrm.values import Actor, Leg
 from dyncrm_expand.loan_eligibility import build_request, reasons
 from dyncrm_expand.loan_models import Loan, LoanEvent, LoanInstallment
 from dyncrm_expand.loan_products import fee_amounts
@@ -28,10 +31,6 @@ from dyncrm_expand.loan_queries import (
 )
 from dyncrm_expand.loan_schedule import due_dates, schedule
 from dyncrm_expand.loan_values import DisbursementResult, LoanInfo
-
-from dyncrm.errors import DyncrmError, PermissionDenied, ValidationError
-from dyncrm.money import Money
-from dyncrm.values import Actor, Leg
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

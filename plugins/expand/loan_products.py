@@ -29,6 +29,7 @@ from fractions import Fraction
 from typing import Any
 
 import attrs
+
 from dyncrm_expand.loan_schedule import (
     PENALTY_KINDS,
     RATE_UNITS,

@@ -13,6 +13,13 @@ from collections import defaultdict
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from peewee import Case, fn
+
+from dyncrm.db.models import Member
+from dyncrm.errors import NotFoundError, ValidationError
+from dyncrm.lifecycle import StateMachine
+from dyncrm.money import Money, from_minor, to_minor
+from dyncrm.values import DueItem
 from dyncrm_expand.loan_models import Loan, LoanEvent, LoanInstallment, LoanPayment
 from dyncrm_expand.loan_products import LoanProduct, LoansSettings, terms_from_json
 from dyncrm_expand.loan_schedule import (
@@ -28,13 +35,6 @@ from dyncrm_expand.loan_values import (
     OverdueItem,
     PaymentInfo,
 )
-from peewee import Case, fn
-
-from dyncrm.db.models import Member
-from dyncrm.errors import NotFoundError, ValidationError
-from dyncrm.lifecycle import StateMachine
-from dyncrm.money import Money, from_minor, to_minor
-from dyncrm.values import DueItem
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

@@ -18,6 +18,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+from peewee import fn
+
+from dyncrm.errors import DyncrmError, IllegalTransition, ValidationError
+from dyncrm.money import Money
+from dyncrm.values import Actor, Leg
 from dyncrm_expand.loan_lifecycle import _event, _notify, source_account
 from dyncrm_expand.loan_models import Loan, LoanInstallment, LoanPayment
 from dyncrm_expand.loan_products import LoanProduct
@@ -37,11 +42,6 @@ from dyncrm_expand.loan_queries import (
 )
 from dyncrm_expand.loan_schedule import round_half_even
 from dyncrm_expand.loan_values import InstallmentPaid, PayoffQuote, RepaymentResult
-from peewee import fn
-
-from dyncrm.errors import DyncrmError, IllegalTransition, ValidationError
-from dyncrm.money import Money
-from dyncrm.values import Actor, Leg
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

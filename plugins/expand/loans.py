@@ -25,6 +25,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
+
+from dyncrm.hookspecs import hookimpl
+from dyncrm.money import Money
+from dyncrm.values import Permission, Product
 from dyncrm_expand.loan_eligibility import (
     build_request,
     deductions,
@@ -82,10 +86,6 @@ from dyncrm_expand.loan_values import (
     Simulation,
 )
 
-from dyncrm.hookspecs import hookimpl
-from dyncrm.money import Money
-from dyncrm.values import Permission, Product
-
 if TYPE_CHECKING:
     from dyncrm.app import CRM
 
@@ -107,9 +107,8 @@ def simulate(crm: CRM, *, amount: Money, term: int, product: str | None = None,
     ``rate_unit`` (``per_month``/``per_year``).  Due dates start the month
     after ``start`` (default today).
     """
-    from dyncrm_expand.loan_queries import product as get_product
-
     from dyncrm.errors import ValidationError
+    from dyncrm_expand.loan_queries import product as get_product
 
     base = get_product(crm, product) if product else None
     if base is not None and not base.term_min <= term <= base.term_max:

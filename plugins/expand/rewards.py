@@ -27,8 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from dyncrm_expand.rewards_config import CatalogueItem, RewardsSettings, Tier
-from dyncrm_expand.rewards_models import MODELS, RewardRedemption, RewardStock
 from peewee import fn
 
 from dyncrm.db.models import Account, JournalEntry, Member, Posting
@@ -36,6 +34,8 @@ from dyncrm.errors import ValidationError
 from dyncrm.hookspecs import hookimpl
 from dyncrm.money import POINTS, Money
 from dyncrm.values import Actor, Leg, Permission, ScheduledJob
+from dyncrm_expand.rewards_config import CatalogueItem, RewardsSettings, Tier
+from dyncrm_expand.rewards_models import MODELS, RewardRedemption, RewardStock
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

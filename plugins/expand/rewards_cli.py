@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from dyncrm_expand import rewards
 
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm_expand import rewards
 
 DATE = click.DateTime(["%Y-%m-%d"])
 

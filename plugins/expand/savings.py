@@ -38,6 +38,11 @@ from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 
+from dyncrm import hookimpl
+from dyncrm.errors import DuplicateError, ValidationError
+from dyncrm.lifecycle import member_label
+from dyncrm.money import Money, to_minor
+from dyncrm.values import Actor, Leg, MemberInfo, Permission, Product
 from dyncrm_expand.savings_common import (
     PLUGIN,
     as_date,
@@ -87,12 +92,6 @@ from dyncrm_expand.savings_values import (
     WithdrawalResult,
 )
 from dyncrm_expand.savings_wajib import month_label, month_start
-
-from dyncrm import hookimpl
-from dyncrm.errors import DuplicateError, ValidationError
-from dyncrm.lifecycle import member_label
-from dyncrm.money import Money, to_minor
-from dyncrm.values import Actor, Leg, MemberInfo, Permission, Product
 
 __all__ = [
     "DEPOSIT_STAGES",

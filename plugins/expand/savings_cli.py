@@ -6,14 +6,14 @@ import datetime as dt
 from pathlib import Path
 
 import click
-from dyncrm_expand import savings
-from dyncrm_expand.savings_config import METHODS, PRODUCTS
-from dyncrm_expand.savings_wajib import month_label, parse_month
 
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.db.models import Member
 from dyncrm.money import Money
+from dyncrm_expand import savings
+from dyncrm_expand.savings_config import METHODS, PRODUCTS
+from dyncrm_expand.savings_wajib import month_label, parse_month
 
 DATE = click.DateTime(["%Y-%m-%d"])
 

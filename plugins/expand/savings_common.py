@@ -6,14 +6,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from dyncrm_expand.savings_config import PRODUCTS, SavingsSettings
-from dyncrm_expand.savings_wajib import WajibCalculator
-
 from dyncrm.db.models import Member
 from dyncrm.errors import ValidationError
 from dyncrm.lifecycle import member_label
 from dyncrm.money import Money, from_minor, to_minor
 from dyncrm.values import Actor, MemberInfo
+from dyncrm_expand.savings_config import PRODUCTS, SavingsSettings
+from dyncrm_expand.savings_wajib import WajibCalculator
 
 PLUGIN = "expand.savings"
 

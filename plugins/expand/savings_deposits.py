@@ -7,6 +7,11 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
+from dyncrm.db.models import Member
+from dyncrm.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
+from dyncrm.lifecycle import StateMachine, member_label
+from dyncrm.money import Money
+from dyncrm.values import Actor, Leg, MemberInfo
 from dyncrm_expand import savings_proofs as proofs
 from dyncrm_expand.savings_common import (
     as_date,
@@ -29,12 +34,6 @@ from dyncrm_expand.savings_config import METHODS
 from dyncrm_expand.savings_models import SavingsDeposit
 from dyncrm_expand.savings_values import DepositResult
 from dyncrm_expand.savings_wajib import load_states
-
-from dyncrm.db.models import Member
-from dyncrm.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
-from dyncrm.lifecycle import StateMachine, member_label
-from dyncrm.money import Money
-from dyncrm.values import Actor, Leg, MemberInfo
 
 #: A deposit's own small lifecycle.
 DEPOSIT_STAGES = StateMachine("deposit", {

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dyncrm.errors import NotFoundError
+from dyncrm.money import Money
+from dyncrm.values import DueItem
 from dyncrm_expand.savings_common import (
     as_date,
     calculator,
@@ -14,10 +17,6 @@ from dyncrm_expand.savings_common import (
 from dyncrm_expand.savings_config import PRODUCTS
 from dyncrm_expand.savings_values import Statement, StatementLine
 from dyncrm_expand.savings_wajib import load_states, month_label, month_start
-
-from dyncrm.errors import NotFoundError
-from dyncrm.money import Money
-from dyncrm.values import DueItem
 
 
 def balance(crm, member_id: int, product: str, *, as_of: dt.date | None = None) -> Money:
@@ -77,10 +76,10 @@ def wajib_paid_on_time(crm, year: int) -> frozenset[int]:
     covers it and every month before it.  Members who owed no month that year
     are left out.  Set-based (rewards use it at year end).
     """
-    from dyncrm_expand.savings_wajib import SETTLEMENT_KIND_PREFIX
     from peewee import fn
 
     from dyncrm.db.models import Account, JournalEntry, Posting
+    from dyncrm_expand.savings_wajib import SETTLEMENT_KIND_PREFIX
 
     calc = calculator(crm)
     year_end = dt.date(year, 12, 31)

@@ -27,11 +27,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 import attrs
-from dyncrm_expand.savings_config import SavingsSettings
-from dyncrm_expand.savings_models import SavingsMemberClass, SavingsObligation
 from peewee import JOIN, fn
 
 from dyncrm.db.models import Account, JournalEntry, Member, Posting
+from dyncrm_expand.savings_config import SavingsSettings
+from dyncrm_expand.savings_models import SavingsMemberClass, SavingsObligation
 
 SETTLEMENT_KIND_PREFIX = "deactivation."
 

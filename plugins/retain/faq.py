@@ -14,11 +14,10 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from dyncrm_retain.faq_models import MODELS
-from dyncrm_retain.faq_store import PLUGIN, FaqSettings, render_answer
-
 from dyncrm import hookimpl
 from dyncrm.values import Permission
+from dyncrm_retain.faq_models import MODELS
+from dyncrm_retain.faq_store import PLUGIN, FaqSettings, render_answer
 
 __all__ = ["PLUGIN", "FaqSettings", "render_answer"]
 

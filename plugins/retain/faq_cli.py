@@ -11,11 +11,11 @@ import sys
 import textwrap
 
 import click
-from dyncrm_retain import faq_search, faq_store
-from dyncrm_retain.faq_models import FaqEntry
 
 from dyncrm import output
 from dyncrm.cli import USER_ENV, json_option, pass_actor
+from dyncrm_retain import faq_search, faq_store
+from dyncrm_retain.faq_models import FaqEntry
 
 
 def _reader(ctx: click.Context):

@@ -18,8 +18,9 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from dyncrm_retain.faq_models import FTS_TABLE, FaqEntry
 from peewee import OperationalError, SqliteDatabase
+
+from dyncrm_retain.faq_models import FTS_TABLE, FaqEntry
 
 _APOSTROPHES = str.maketrans("", "", "'’`´ʼ")
 #: Latin letters that Unicode does not decompose into a base letter and an accent.

@@ -11,13 +11,13 @@ import functools
 from typing import Any
 
 import attrs
-from dyncrm_retain import faq_search
-from dyncrm_retain.faq_models import FaqEntry, FaqVote
 from markdown_it import MarkdownIt
 
 from dyncrm.app import CRM
 from dyncrm.errors import IllegalTransition, NotFoundError, ValidationError
 from dyncrm.values import Actor
+from dyncrm_retain import faq_search
+from dyncrm_retain.faq_models import FaqEntry, FaqVote
 
 PLUGIN = "retain.faq"
 

@@ -15,12 +15,11 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+from dyncrm import hookimpl
+from dyncrm.values import DueItem, Permission
 from dyncrm_retain.feedback_models import MODELS
 from dyncrm_retain.feedback_settings import PLUGIN, FeedbackSettings
 from dyncrm_retain.tickets import OPEN_STAGES, Ticket, TicketResult, settings, to_ticket
-
-from dyncrm import hookimpl
-from dyncrm.values import DueItem, Permission
 
 __all__ = ["PLUGIN", "FeedbackSettings", "Ticket", "TicketResult"]
 

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 import click
-from dyncrm_retain import feedback_report, tickets
-from dyncrm_retain.feedback_models import FeedbackTicket
 
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor
 from dyncrm.errors import ValidationError
+from dyncrm_retain import feedback_report, tickets
+from dyncrm_retain.feedback_models import FeedbackTicket
 
 DATE = click.DateTime(["%Y-%m-%d"])
 

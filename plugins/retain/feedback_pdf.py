@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dyncrm_retain.feedback_report import FeedbackReport
 from fpdf import FPDF
 
 from dyncrm.app import CRM
+from dyncrm_retain.feedback_report import FeedbackReport
 
 
 def _latin1(text: Any) -> str:

@@ -15,11 +15,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import attrs
-from dyncrm_retain.feedback_models import FeedbackTicket as T
-from dyncrm_retain.tickets import OPEN_STAGES
 from peewee import Case, fn
 
 from dyncrm.app import CRM
+from dyncrm_retain.feedback_models import FeedbackTicket as T
+from dyncrm_retain.tickets import OPEN_STAGES
 
 SECONDS_PER_DAY = Decimal(86400)
 

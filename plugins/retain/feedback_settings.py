@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import attrs
+
 from dyncrm_retain.attachments import SIGNATURES
 from dyncrm_retain.sla import parse_holidays
 

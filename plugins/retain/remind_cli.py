@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 
 import click
-from dyncrm_retain import remind_engine as engine
 
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor
 from dyncrm.errors import DyncrmError
+from dyncrm_retain import remind_engine as engine
 
 DATE = click.DateTime(["%Y-%m-%d"])
 

@@ -30,9 +30,6 @@ from typing import Any
 
 import attrs
 import jinja2
-from dyncrm_retain.quiet import parse_ranges, release_time
-from dyncrm_retain.reminder_models import Reminder
-from dyncrm_retain.reminder_settings import PLUGIN, ReminderSettings
 
 from dyncrm.app import CRM
 from dyncrm.db.models import Member
@@ -40,6 +37,9 @@ from dyncrm.errors import ConfigError, DyncrmError, PluginError
 from dyncrm.lifecycle import member_info
 from dyncrm.money import to_minor
 from dyncrm.values import Actor, DueItem, MemberInfo
+from dyncrm_retain.quiet import parse_ranges, release_time
+from dyncrm_retain.reminder_models import Reminder
+from dyncrm_retain.reminder_settings import PLUGIN, ReminderSettings
 
 CHUNK = 500
 #: Channels that deliver to an e-mail address; every other channel gets the phone number.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import attrs
+
 from dyncrm_retain.quiet import parse_ranges
 
 PLUGIN = "retain.reminders"

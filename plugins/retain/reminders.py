@@ -14,11 +14,10 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-from dyncrm_retain.reminder_models import MODELS
-from dyncrm_retain.reminder_settings import PLUGIN, ReminderSettings
-
 from dyncrm import hookimpl
 from dyncrm.values import Actor, Permission, ScheduledJob
+from dyncrm_retain.reminder_models import MODELS
+from dyncrm_retain.reminder_settings import PLUGIN, ReminderSettings
 
 
 @hookimpl

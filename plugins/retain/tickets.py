@@ -20,10 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from dyncrm_retain import attachments
-from dyncrm_retain.feedback_models import FeedbackEvent, FeedbackTicket
-from dyncrm_retain.feedback_settings import PLUGIN, FeedbackSettings
-from dyncrm_retain.sla import due_date
 
 from dyncrm.app import CRM
 from dyncrm.errors import (
@@ -34,6 +30,10 @@ from dyncrm.errors import (
 )
 from dyncrm.lifecycle import StateMachine
 from dyncrm.values import Actor
+from dyncrm_retain import attachments
+from dyncrm_retain.feedback_models import FeedbackEvent, FeedbackTicket
+from dyncrm_retain.feedback_settings import PLUGIN, FeedbackSettings
+from dyncrm_retain.sla import due_date
 
 KINDS = ("complaint", "suggestion")
 

@@ -142,7 +142,11 @@ class Ledger:
             [{"entry": entry.id, "account": a.id, "amount": u, "commodity": c}
              for a, u, c in rows]
         ).execute()
-        info = self._info(entry)
+        info = EntryInfo(
+            id=entry.id, key=key, kind=kind, memo=memo, effective_date=entry.effective_date,
+            actor=actor, member_id=member_id, legs=tuple(legs), reverses=reverses,
+            meta=meta or {},
+        )
         self.crm.hook.dyncrm_transaction_posted(crm=self.crm, entry=info)
         return PostResult(info, replayed=False)
 

@@ -7,13 +7,13 @@ import datetime as dt
 
 import pytest
 from acquire_support import ACQUIRE, NOW, SETTINGS, applicant, dump, join, staff
-from dyncrm_acquire import promotion as promo
-from dyncrm_acquire import registration as reg
-from dyncrm_acquire.referrals import referral_code
 
 from dyncrm import hookimpl
 from dyncrm.errors import ValidationError
 from dyncrm.values import MemberInfo, Product
+from dyncrm_acquire import promotion as promo
+from dyncrm_acquire import registration as reg
+from dyncrm_acquire.referrals import referral_code
 
 
 class Recorder:

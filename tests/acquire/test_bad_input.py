@@ -14,9 +14,6 @@ from pathlib import Path
 
 from acquire_support import ACQUIRE, NOW, SETTINGS, acq, applicant, dump, people, staff  # noqa: F401
 from conftest import build_config
-from dyncrm_acquire import registration as reg
-from dyncrm_acquire.profile_edit import EDITABLE
-from dyncrm_acquire.settings import APPLICATION_FIELDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -31,6 +28,9 @@ from hypothesis.stateful import (
 from dyncrm.app import CRM
 from dyncrm.db.models import Member, User
 from dyncrm.errors import DuplicateError, DyncrmError, IllegalTransition, PermissionDenied
+from dyncrm_acquire import registration as reg
+from dyncrm_acquire.profile_edit import EDITABLE
+from dyncrm_acquire.settings import APPLICATION_FIELDS
 
 JUNK = st.one_of(
     st.none(), st.just(""), st.just("   "), st.text(max_size=40),

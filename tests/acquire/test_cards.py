@@ -15,12 +15,12 @@ from acquire_support import (  # noqa: F401
     people,
     staff,
 )
-from dyncrm_acquire import member_card
-from dyncrm_acquire import registration as reg
-from dyncrm_acquire.card_pdf import CARD_H, CARD_W, latin
 
 from dyncrm.db.models import Touchpoint
 from dyncrm.errors import ConfigError, PermissionDenied, ValidationError
+from dyncrm_acquire import member_card
+from dyncrm_acquire import registration as reg
+from dyncrm_acquire.card_pdf import CARD_H, CARD_W, latin
 
 MM = 72 / 25.4
 

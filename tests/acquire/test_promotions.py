@@ -16,9 +16,6 @@ from acquire_support import (
     join,
     staff,
 )
-from dyncrm_acquire import promotion as promo
-from dyncrm_acquire import registration as reg
-from dyncrm_acquire.referrals import referral_code
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +23,9 @@ from dyncrm import hookimpl
 from dyncrm.db.models import Member, OutboxMessage, Touchpoint
 from dyncrm.errors import NotFoundError, PermissionDenied, ValidationError
 from dyncrm.values import Actor, Product
+from dyncrm_acquire import promotion as promo
+from dyncrm_acquire import registration as reg
+from dyncrm_acquire.referrals import referral_code
 
 
 class Segments:

@@ -18,7 +18,6 @@ from acquire_support import (  # noqa: F401
     people,
     staff,
 )
-from dyncrm_acquire import registration as reg
 
 from dyncrm.db.models import Counter, Member, OutboxMessage, Touchpoint, User
 from dyncrm.errors import (
@@ -30,6 +29,7 @@ from dyncrm.errors import (
     ValidationError,
 )
 from dyncrm.values import Actor
+from dyncrm_acquire import registration as reg
 
 
 def kinds(member_id: int) -> list[str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dyncrm_acquire import referrals, validate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dyncrm.errors import ValidationError
+from dyncrm_acquire import referrals, validate
 
 TODAY = dt.date(2026, 3, 2)
 

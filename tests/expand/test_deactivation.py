@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dyncrm_expand import deactivation, savings
-from dyncrm_expand.deactivation import SettlementLine
 from test_savings_helpers import (
     PNG,
     Staff,
@@ -30,6 +28,8 @@ from dyncrm.errors import (
 )
 from dyncrm.money import Money
 from dyncrm.values import Actor
+from dyncrm_expand import deactivation, savings
+from dyncrm_expand.deactivation import SettlementLine
 
 
 def rp(value) -> Money:

@@ -8,8 +8,6 @@ import tempfile
 from pathlib import Path
 
 from conftest import build_config
-from dyncrm_expand import deactivation, savings
-from dyncrm_expand.deactivation import LEAVE_STAGES
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -18,6 +16,8 @@ from test_savings_helpers import Staff, add_member, dump
 from dyncrm.app import CRM
 from dyncrm.errors import DyncrmError, IllegalTransition, ValidationError
 from dyncrm.money import Money
+from dyncrm_expand import deactivation, savings
+from dyncrm_expand.deactivation import LEAVE_STAGES
 
 START = dt.date(2025, 3, 3)
 STAGE_OF = {"requested": "active", "approved": "leaving", "paid": "inactive",

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dyncrm_expand import loans
-from dyncrm_expand.loan_models import LoanEvent, LoanInstallment
 from test_loan_helpers import (
     TODAY,
     Clock,
@@ -28,6 +26,8 @@ from dyncrm.errors import (
     PluginError,
     ValidationError,
 )
+from dyncrm_expand import loans
+from dyncrm_expand.loan_models import LoanEvent, LoanInstallment
 
 
 @pytest.fixture

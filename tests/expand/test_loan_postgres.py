@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dyncrm_expand import loans, rewards
 from peewee import PostgresqlDatabase
 from test_loan_helpers import PRODUCTS, Clock, Staff, add_member, fund, idr
+
+from dyncrm_expand import loans, rewards
 
 
 def test_a_loan_life_on_postgres(make_crm, pg_url) -> None:

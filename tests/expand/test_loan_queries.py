@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dyncrm_expand import loans
 from test_loan_helpers import Clock, Staff, add_member, fund, idr, open_loans
 
 from dyncrm.errors import ValidationError
+from dyncrm_expand import loans
 
 START = dt.date(2025, 1, 10)
 

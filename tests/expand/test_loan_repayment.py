@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dyncrm_expand import loans
-from dyncrm_expand.loan_models import LoanInstallment
 from test_loan_helpers import Clock, Staff, add_member, dump, fund, idr, open_loans
 
 from dyncrm import hookimpl
 from dyncrm.db.models import OutboxMessage
 from dyncrm.errors import IllegalTransition, ValidationError
+from dyncrm_expand import loans
+from dyncrm_expand.loan_models import LoanInstallment
 
 START = dt.date(2025, 1, 10)
 

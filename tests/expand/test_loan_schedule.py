@@ -9,6 +9,9 @@ from fractions import Fraction
 
 import numpy_financial as npf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from dyncrm_expand.loan_schedule import (
     METHODS,
     add_months,
@@ -22,8 +25,6 @@ from dyncrm_expand.loan_schedule import (
     schedule,
     total_interest,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 ONE_PERCENT = Fraction(1, 100)
 

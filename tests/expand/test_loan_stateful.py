@@ -11,8 +11,6 @@ from collections import defaultdict
 from pathlib import Path
 
 from conftest import build_config
-from dyncrm_expand import loans
-from dyncrm_expand.loan_models import Loan, LoanInstallment, LoanPayment
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -20,6 +18,8 @@ from test_loan_helpers import LOANS, PRODUCTS, Clock, Staff, add_member, dump, f
 
 from dyncrm.app import CRM
 from dyncrm.errors import DyncrmError, IllegalTransition
+from dyncrm_expand import loans
+from dyncrm_expand.loan_models import Loan, LoanInstallment, LoanPayment
 
 MEMBERS = 3
 FUNDED = 4_000_000

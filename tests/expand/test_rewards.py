@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dyncrm_expand import loans, rewards
 from test_loan_helpers import Clock, Staff, add_member, dump, fund, idr, open_loans
 
 from dyncrm.errors import ConfigError, PermissionDenied, ValidationError
 from dyncrm.money import Money
 from dyncrm.values import Actor
+from dyncrm_expand import loans, rewards
 
 ENABLED = ("expand.savings", "expand.loans", "expand.rewards")
 REWARDS = {

@@ -6,8 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from dyncrm_expand import savings
-from dyncrm_expand.savings_models import SavingsObligation
 from test_savings_helpers import (
     JPEG,
     PDF,
@@ -31,6 +29,8 @@ from dyncrm.errors import (
 )
 from dyncrm.money import Money
 from dyncrm.values import Actor
+from dyncrm_expand import savings
+from dyncrm_expand.savings_models import SavingsObligation
 
 
 def rp(value) -> Money:

@@ -7,9 +7,6 @@ import tempfile
 from pathlib import Path
 
 from conftest import build_config
-from dyncrm_expand import savings
-from dyncrm_expand.savings_config import SavingsSettings, WajibProduct
-from dyncrm_expand.savings_wajib import WajibCalculator, WajibState, add_months
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -23,6 +20,9 @@ from dyncrm.errors import (
     ValidationError,
 )
 from dyncrm.money import Money
+from dyncrm_expand import savings
+from dyncrm_expand.savings_config import SavingsSettings, WajibProduct
+from dyncrm_expand.savings_wajib import WajibCalculator, WajibState, add_months
 
 TODAY = dt.date(2025, 6, 15)
 POKOK = 100_000

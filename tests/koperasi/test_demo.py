@@ -37,9 +37,8 @@ def test_demo_year_balances_and_reconciles_with_the_ledger(demo_run) -> None:
             assert str(totals[(kind, "IDR")]) == summary["amounts"][key]
         # the SHU: the pools are the whole surplus, members' shares are their pools to the
         # rupiah, and exactly those shares reached the members' sukarela savings
-        from koperasi_xyz import shu_service
-
         from dyncrm.db.models import JournalEntry, Posting
+        from koperasi_xyz import shu_service
 
         dist = shu_service.locked(crm, 2025).distribution
         assert dist.total == int(summary["amounts"]["shu"]) > 0

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from koperasi_xyz.payroll_import import import_confirmation
-from koperasi_xyz.reminders import bulan, confirmation_items
 from kxyz_payroll_setup import ENABLED, cooperative
 
 from dyncrm.db.models import OutboxMessage
 from dyncrm.values import Actor
+from koperasi_xyz.payroll_import import import_confirmation
+from koperasi_xyz.reminders import bulan, confirmation_items
 
 
 @pytest.fixture

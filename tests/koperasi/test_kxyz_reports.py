@@ -7,12 +7,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from koperasi_xyz import report_builders as rb
 from kxyz_helpers import quick_staff as staff
 from kxyz_helpers import shu_settings
 from kxyz_payroll_setup import ENABLED, MONTH, SAVINGS, cooperative
 
 from dyncrm.values import Actor
+from koperasi_xyz import report_builders as rb
 
 EXTRA = ["retain.feedback", "expand.deactivation", "koperasi_xyz.shu", "koperasi_xyz.reports"]
 
@@ -120,6 +120,7 @@ def test_payroll_feedback_shu_and_park_kim(coop) -> None:
 def test_every_report_writes_csv_and_a_pdf_with_header_and_page_numbers(coop, tmp_path
                                                                         ) -> None:
     import pymupdf
+
     from koperasi_xyz.reports import all_reports
 
     crm, *_ = coop

@@ -6,9 +6,9 @@ import datetime as dt
 from types import SimpleNamespace as NS
 
 import pytest
-from koperasi_xyz import templates_dir
 
 from dyncrm.money import Money
+from koperasi_xyz import templates_dir
 
 ENABLED = ["acquire.registration", "acquire.promotion", "retain.feedback", "retain.reminders",
            "expand.savings", "expand.loans", "expand.rewards", "expand.deactivation",
@@ -70,3 +70,12 @@ def test_feedback_kind_is_translated(make_crm) -> None:
     crm = make_crm(enabled=ENABLED)
     subject, _ = crm.render_message("feedback/received.txt", **context())
     assert subject == "Pengaduan KS-2026-00001 telah kami terima"
+
+
+def test_indonesian_templates_win_whatever_the_order_of_enabled(make_crm) -> None:
+    """The deployment registers its folder with tryfirst: listing it first changes nothing."""
+    reordered = [n for n in ENABLED if n.startswith("koperasi_xyz")] + \
+        [n for n in ENABLED if not n.startswith("koperasi_xyz")]
+    crm = make_crm(enabled=reordered)
+    for name in NAMES:
+        assert crm.templates.get_template(name).filename.startswith(str(templates_dir())), name

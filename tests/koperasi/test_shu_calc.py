@@ -8,6 +8,8 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from dyncrm.errors import ValidationError
 from koperasi_xyz.shu_calc import (
     MemberBasis,
     compute_distribution,
@@ -15,8 +17,6 @@ from koperasi_xyz.shu_calc import (
     distribution_to_dict,
 )
 from koperasi_xyz.shu_rules import ShuSettings, YearRules, resolve_rules
-
-from dyncrm.errors import ValidationError
 
 
 def rules(allocation: dict, **kw):

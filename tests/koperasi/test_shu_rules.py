@@ -6,9 +6,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from koperasi_xyz.shu_rules import ShuSettings, YearRules, resolve_rules
 
 from dyncrm.errors import ConfigError, ValidationError
+from koperasi_xyz.shu_rules import ShuSettings, YearRules, resolve_rules
 
 
 def settings_for(allocation: dict, **kw) -> ShuSettings:

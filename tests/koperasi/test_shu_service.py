@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from koperasi_xyz import shu_service as svc
-from koperasi_xyz.models import ShuYear
 from kxyz_helpers import AFTER_RAT, add_member, counts, idr, post_balances, shu_settings
 from kxyz_helpers import quick_staff as staff
 
 from dyncrm import hookimpl
 from dyncrm.errors import PermissionDenied, ValidationError
 from dyncrm.values import Actor
+from koperasi_xyz import shu_service as svc
+from koperasi_xyz.models import ShuYear
 
 
 @pytest.fixture

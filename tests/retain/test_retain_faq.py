@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dyncrm_retain import faq_search, faq_store, tickets
-from dyncrm_retain.faq_models import FaqEntry, FaqVote
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from retain_support import add_member, add_staff, counts, fixed_clock
@@ -15,6 +13,8 @@ from retain_support import add_member, add_staff, counts, fixed_clock
 from dyncrm.config import ConfigError
 from dyncrm.errors import IllegalTransition, NotFoundError, PermissionDenied, ValidationError
 from dyncrm.values import Actor
+from dyncrm_retain import faq_search, faq_store, tickets
+from dyncrm_retain.faq_models import FaqEntry, FaqVote
 
 ENTRIES = [
     ("Bagaimana cara mengajukan pinjaman?",

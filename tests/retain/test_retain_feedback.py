@@ -10,8 +10,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from dyncrm_retain import feedback_report, tickets
-from dyncrm_retain.feedback_models import FeedbackEvent, FeedbackTicket
 from retain_support import SYSTEM, add_member, add_staff, counts, fixed_clock
 
 from dyncrm import hookimpl
@@ -24,6 +22,8 @@ from dyncrm.errors import (
     PermissionDenied,
     ValidationError,
 )
+from dyncrm_retain import feedback_report, tickets
+from dyncrm_retain.feedback_models import FeedbackEvent, FeedbackTicket
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n" + b"x" * 64

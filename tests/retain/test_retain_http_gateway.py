@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from dyncrm_retain import remind_engine
 from retain_support import SYSTEM, Dues, add_member, fixed_clock, free_port, http_server
 
 from dyncrm.config import ConfigError
 from dyncrm.db.models import DeliveryAttempt, OutboxMessage
+from dyncrm_retain import remind_engine
 
 DUE = dt.date(2026, 3, 16)
 

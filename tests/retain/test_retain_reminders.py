@@ -11,10 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import build_config
-from dyncrm_retain import remind_engine as engine
-from dyncrm_retain.quiet import parse_ranges, release_time
-from dyncrm_retain.reminder_models import Reminder
-from dyncrm_retain.reminders import run_job
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from retain_support import (
@@ -32,6 +28,10 @@ from dyncrm import hookimpl
 from dyncrm.app import CRM
 from dyncrm.db.models import OutboxMessage, Touchpoint
 from dyncrm.errors import ConfigError, PermissionDenied, ValidationError
+from dyncrm_retain import remind_engine as engine
+from dyncrm_retain.quiet import parse_ranges, release_time
+from dyncrm_retain.reminder_models import Reminder
+from dyncrm_retain.reminders import run_job
 
 DUE = dt.date(2026, 3, 16)
 START = dt.date(2026, 3, 1)

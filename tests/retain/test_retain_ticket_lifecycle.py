@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 from conftest import build_config
-from dyncrm_retain import tickets
-from dyncrm_retain.feedback_models import FeedbackEvent, FeedbackTicket
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -25,6 +23,8 @@ from retain_support import add_member, add_staff, fixed_clock
 from dyncrm.app import CRM
 from dyncrm.db.models import ActionKey, OutboxMessage, Touchpoint
 from dyncrm.errors import IllegalTransition, ValidationError
+from dyncrm_retain import tickets
+from dyncrm_retain.feedback_models import FeedbackEvent, FeedbackTicket
 
 ACTIONS = ("acknowledge", "start", "resolve", "close", "reject")
 STAMP = {"acknowledge": "acknowledged_at", "start": "started_at", "resolve": "resolved_at",
