@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from peewee import fn
 
+from dyncrm.dates import as_date as _date
 from dyncrm.db.models import Member
 from dyncrm.errors import DuplicateError, DyncrmError, NotFoundError, ValidationError
 from dyncrm.lifecycle import StateMachine
@@ -147,14 +148,6 @@ def _application(crm: CRM, row: ApplicationRow, member: Member) -> Application:
         submitted_by=row.submitted_by, submitted_at=row.submitted_at,
         member_number=member.number, reason=row.reason,
     )
-
-
-def _date(value: Any) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _app_id(application_id: int | str) -> int:

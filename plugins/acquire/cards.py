@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import attrs
 from peewee import JOIN, fn
 
+from dyncrm.dates import as_date as _date
 from dyncrm.db.models import Member
 from dyncrm.errors import ConfigError, ValidationError
 from dyncrm.values import Actor
@@ -183,9 +184,3 @@ def cards_for(crm: CRM, actor: Actor, *, member_ids: Iterable[int] | None = None
                          employee_number=m.employee_number, department=m.department,
                          joined_on=_date(m.joined_on), stage=m.stage, serial=current[m.id],
                          payload=sign(crm, m.number, current[m.id])) for m in rows]
-
-
-def _date(value) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from peewee import JOIN, fn
 
+from dyncrm.dates import as_date as _date
 from dyncrm.db.models import Member
 from dyncrm.errors import ValidationError
 from dyncrm.lifecycle import MEMBER_STAGES
@@ -33,12 +34,6 @@ class MemberListing:
     joined_on: dt.date | None
     left_on: dt.date | None
     application: str | None
-
-
-def _date(value: Any) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def list_members(crm: CRM, *, stage: str | None = None, department: str | None = None,

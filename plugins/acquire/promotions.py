@@ -28,6 +28,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from peewee import JOIN, Case, fn
 
+from dyncrm.dates import as_date as _date
 from dyncrm.db.models import Member, OutboxMessage
 from dyncrm.errors import DuplicateError, IllegalTransition, NotFoundError, ValidationError
 from dyncrm.lifecycle import member_info
@@ -114,12 +115,6 @@ class FunnelRow:
 def settings(crm: CRM) -> PromotionSettings:
     """The deployment's promotion settings."""
     return crm.plugin_config(PLUGIN)
-
-
-def _date(value: Any) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _info(row: PromotionRow) -> PromotionInfo:

@@ -36,6 +36,7 @@ from typing import Any
 import attrs
 
 from dyncrm import hookimpl
+from dyncrm.dates import as_date as _as_date
 from dyncrm.db.models import Member
 from dyncrm.errors import DuplicateError, NotFoundError, ValidationError
 from dyncrm.lifecycle import StateMachine, member_info, member_label
@@ -173,14 +174,6 @@ class DeactivationSettings:
 
 def _settings(crm) -> DeactivationSettings:
     return crm.plugin_config(PLUGIN)
-
-
-def _as_date(value: Any) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _exp(crm) -> int:

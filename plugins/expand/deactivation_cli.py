@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
 from dyncrm_expand import deactivation
 from dyncrm_expand.deactivation import LEAVE_STAGES, LeaveRequest, Settlement
 
 DATE = click.DateTime(["%Y-%m-%d"])
-
-
-def _day(value) -> dt.date | None:
-    return value.date() if value is not None else None
 
 
 def _who(member) -> str:

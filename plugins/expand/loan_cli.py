@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import click
 
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
 from dyncrm_expand import loans
 from dyncrm_expand.loan_lifecycle import DISBURSEMENT_METHODS
@@ -17,10 +17,6 @@ from dyncrm_expand.loan_repayment import REPAYMENT_METHODS
 from dyncrm_expand.loan_schedule import METHODS, RATE_UNITS
 
 DATE = click.DateTime(["%Y-%m-%d"])
-
-
-def _day(value) -> dt.date | None:
-    return value.date() if value is not None else None
 
 
 def _can_view(crm, actor, loan) -> None:

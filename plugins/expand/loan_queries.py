@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from peewee import Case, fn
 
+from dyncrm.dates import as_date
 from dyncrm.db.models import Member
 from dyncrm.errors import NotFoundError, ValidationError
 from dyncrm.lifecycle import StateMachine
@@ -84,15 +85,6 @@ def money(crm: CRM, amount_units: int, currency: str | None = None) -> Money:
     """Money from minor units of ``currency`` (default: the organisation's)."""
     currency = currency or crm.currency
     return from_minor(int(amount_units), currency, crm.ledger.exponent(currency))
-
-
-def as_date(value: Any) -> dt.date | None:
-    """A date from what the database hands back (date, datetime or ISO text)."""
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def label(row: Loan) -> str:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from peewee import fn
 
+from dyncrm.dates import as_date as _as_date
 from dyncrm.db.models import Account, JournalEntry, Member, Posting
 from dyncrm.errors import ValidationError
 from dyncrm.hookspecs import hookimpl
@@ -104,14 +105,6 @@ def _whole(points: Any, field: str = "points") -> int:
     if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
         raise ValidationError("must be a whole number of points above zero", field=field)
     return points
-
-
-def _as_date(value: Any) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _years(joined: dt.date | None, on: dt.date) -> int:

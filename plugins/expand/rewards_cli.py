@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import click
 
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.dates import as_date as _day
 from dyncrm_expand import rewards
 
 DATE = click.DateTime(["%Y-%m-%d"])
-
-
-def _day(value) -> dt.date | None:
-    return value.date() if value is not None else None
 
 
 def _member(crm, actor, ref: str):

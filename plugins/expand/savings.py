@@ -39,13 +39,13 @@ from importlib.resources import files
 from pathlib import Path
 
 from dyncrm import hookimpl
+from dyncrm.dates import as_date
 from dyncrm.errors import DuplicateError, ValidationError
 from dyncrm.lifecycle import member_label
 from dyncrm.money import Money, to_minor
 from dyncrm.values import Actor, Leg, MemberInfo, Permission, Product
 from dyncrm_expand.savings_common import (
     PLUGIN,
-    as_date,
     can_view,
     canonical_product,
     check_reference,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
 from dyncrm.money import Money
 from dyncrm_expand import savings
@@ -16,10 +16,6 @@ from dyncrm_expand.savings_config import METHODS, PRODUCTS
 from dyncrm_expand.savings_wajib import month_label, parse_month
 
 DATE = click.DateTime(["%Y-%m-%d"])
-
-
-def _day(value) -> dt.date | None:
-    return value.date() if value is not None else None
 
 
 def _who(member) -> str:

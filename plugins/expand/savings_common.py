@@ -122,15 +122,6 @@ def can_view(crm, actor: Actor, member_id: int) -> None:
     crm.require(actor, "savings.view")
 
 
-def as_date(value: Any) -> dt.date:
-    """A ``date`` from what the database returns."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, str):
-        return dt.date.fromisoformat(value[:10])
-    return value
-
-
 def require_active(member: Member, doing: str) -> None:
     """Refuse to move savings of a member who is not active."""
     if member.stage != "active":
@@ -142,5 +133,3 @@ def require_active(member: Member, doing: str) -> None:
 def notify(crm, member_id: int, template: str, *, kind: str, key: str, **context: Any) -> None:
     """Queue an essential message to the member (skipped when they have no address)."""
     crm.notify_member(member_id, template, kind=kind, key=key, essential=True, **context)
-
-

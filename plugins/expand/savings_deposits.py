@@ -7,6 +7,7 @@ import os
 from decimal import Decimal
 from pathlib import Path
 
+from dyncrm.dates import as_date
 from dyncrm.db.models import Member
 from dyncrm.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
 from dyncrm.lifecycle import StateMachine, member_label
@@ -14,7 +15,6 @@ from dyncrm.money import Money
 from dyncrm.values import Actor, Leg, MemberInfo
 from dyncrm_expand import savings_proofs as proofs
 from dyncrm_expand.savings_common import (
-    as_date,
     calculator,
     canonical_product,
     check_reference,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dyncrm.dates import as_date
 from dyncrm.errors import NotFoundError
 from dyncrm.money import Money
 from dyncrm.values import DueItem
 from dyncrm_expand.savings_common import (
-    as_date,
     calculator,
     canonical_product,
     from_units,

@@ -29,6 +29,7 @@ from decimal import Decimal
 import attrs
 from peewee import JOIN, fn
 
+from dyncrm.dates import as_date as _date
 from dyncrm.db.models import Account, JournalEntry, Member, Posting
 from dyncrm_expand.savings_config import SavingsSettings
 from dyncrm_expand.savings_models import SavingsMemberClass, SavingsObligation
@@ -192,14 +193,6 @@ def paid_by_member(kinds: Iterable[str], *, as_of: dt.date | None = None,
     for row in query.dicts().iterator():
         out[row["member"]][row["kind"]] = -int(row["units"] or 0)
     return dict(out)
-
-
-def _date(value) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def load_states(calc: WajibCalculator, *, stages: Iterable[str] | None = ("active",),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from peewee import JOIN, IntegrityError, fn
 
+from dyncrm.dates import as_date as _as_date
 from dyncrm.db.models import Account, JournalEntry, Member, Posting
 from dyncrm.errors import NotFoundError, UnbalancedEntryError, ValidationError
 from dyncrm.money import Money, exponent_of, from_minor, to_minor
@@ -321,11 +322,3 @@ class Ledger:
         """Every account opened for ``member_id``."""
         return list(Account.select().join(Member, JOIN.INNER)
                     .where(Account.member == member_id).order_by(Account.code))
-
-
-def _as_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, str):
-        return dt.date.fromisoformat(value[:10])
-    return value

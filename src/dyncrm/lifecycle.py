@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from dyncrm.dates import as_date as _date
 from dyncrm.db.models import Member
 from dyncrm.errors import IllegalTransition, NotFoundError, ValidationError
 from dyncrm.values import Actor, MemberInfo, StageChange
@@ -73,14 +74,6 @@ def member_info(member: Member) -> MemberInfo:
         left_on=_date(member.left_on), preferred_channel=member.preferred_channel,
         marketing_opt_out=bool(member.marketing_opt_out),
     )
-
-
-def _date(value) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def member_label(member: Member) -> str:

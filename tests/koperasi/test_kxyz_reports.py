@@ -119,7 +119,7 @@ def test_payroll_feedback_shu_and_park_kim(coop) -> None:
 
 def test_every_report_writes_csv_and_a_pdf_with_header_and_page_numbers(coop, tmp_path
                                                                         ) -> None:
-    import pymupdf
+    from conftest import pdf_pages
 
     from koperasi_xyz.reports import all_reports
 
@@ -130,10 +130,9 @@ def test_every_report_writes_csv_and_a_pdf_with_header_and_page_numbers(coop, tm
     pdfs = [f for f in files if f.suffix == ".pdf"]
     assert len(pdfs) == 9
     for pdf in pdfs:
-        with pymupdf.open(pdf) as doc:
-            first = doc[0].get_text()
-            assert "Koperasi Uji" in first and "Halaman 1 dari" in first, pdf.name
-            assert "Dicetak 28 Maret 2026" in first
+        first = pdf_pages(pdf)[0]
+        assert "Koperasi Uji" in first and "Halaman 1 dari" in first, pdf.name
+        assert "Dicetak 28 Maret 2026" in first
     rows = list(csv.DictReader((tmp_path / "laporan" / "laporan-simpanan.csv")
                                .open(encoding="utf-8-sig")))
     assert rows[0].keys() >= {"produk", "anggota", "saldo"}

@@ -143,7 +143,6 @@ def test_percentages_not_summing_to_100_are_refused_by_the_command(deployment: P
 
 
 def pdf_text(path: Path) -> str:
-    import pymupdf
+    from conftest import pdf_text as text_of
 
-    with pymupdf.open(path) as doc:
-        return "\n".join(page.get_text() for page in doc)
+    return text_of(path)
