@@ -40,6 +40,10 @@ ORGANISATION = {"name": "Koperasi Benchmark", "currency": "IDR", "currency_expon
 #: Savings kinds every synthetic member holds, with a monthly deposit in rupiah.
 SAVINGS = {"savings.pokok": 100_000, "savings.wajib": 25_000, "savings.sukarela": 50_000}
 CHUNK = 500
+#: A set-based job issues fewer than one extra SQL statement per this many extra
+#: members (statements chunked by 500 ids pass; one per member does not).
+QUERY_ROWS = 100
+QUERY_GROWTH = ("set", "per_row")
 
 
 # --- jobs -----------------------------------------------------------------------------
@@ -57,6 +61,7 @@ class Job:
     writes: bool = False
     time_growth: str = "linear"
     memory_growth: str = "flat"
+    queries: str = "set"
     description: str = ""
 
 
@@ -65,7 +70,8 @@ JOBS: dict[str, Job] = {}
 
 def job(name: str, *, enabled: Iterable[str] = (), plugins: dict | None = None,
         prepare: Callable[[CRM, World], Any] | None = None, writes: bool = False,
-        time_growth: str = "linear", memory_growth: str = "flat") -> Callable:
+        time_growth: str = "linear", memory_growth: str = "flat",
+        queries: str = "set") -> Callable:
     """Register ``fn(crm, world)`` as a benchmark job.
 
     :param enabled: plugins the job needs (its worlds are built with them).
@@ -76,17 +82,22 @@ def job(name: str, *, enabled: Iterable[str] = (), plugins: dict | None = None,
         once per fresh copy instead of taking the best of several runs.
     :param time_growth: expected growth of run time: ``flat``, ``linear``, ``nlogn``.
     :param memory_growth: expected growth of the tracemalloc peak.
+    :param queries: ``set`` (default): the number of SQL statements may grow by
+        less than one per :data:`QUERY_ROWS` extra members; ``per_row`` for work
+        that is one small transaction per item by design (queueing reminders).
     """
     for growth in (time_growth, memory_growth):
         if growth not in GROWTH:
             raise ValueError(f"growth must be one of {', '.join(GROWTH)}, not {growth!r}")
+    if queries not in QUERY_GROWTH:
+        raise ValueError(f"queries must be one of {', '.join(QUERY_GROWTH)}, not {queries!r}")
 
     def register(fn: Callable[[CRM, World], Any]) -> Callable[[CRM, World], Any]:
         if name in JOBS:
             raise ValueError(f"benchmark job {name!r} is registered twice")
         JOBS[name] = Job(name=name, run=fn, enabled=tuple(enabled), plugins=dict(plugins or {}),
                          prepare=prepare, writes=writes, time_growth=time_growth,
-                         memory_growth=memory_growth,
+                         memory_growth=memory_growth, queries=queries,
                          description=(fn.__doc__ or "").strip().splitlines()[0]
                          if fn.__doc__ else "")
         return fn
@@ -236,17 +247,42 @@ def world_copy(world: World, scratch: Path) -> Iterator[World]:
 
 @dataclass(frozen=True)
 class Measurement:
-    """Run time (best of the runs) and tracemalloc peak of one job at one size."""
+    """Run time (best of the runs), tracemalloc peak and SQL statements of one job
+    at one size."""
 
     job: str
     n: int
     seconds: float
     peak_bytes: int
     runs: int
+    queries: int = 0
+
+
+@contextmanager
+def counting_queries(crm: CRM) -> Iterator[list[int]]:
+    """Count the SQL statements ``crm`` sends while the block runs (``counter[0]``).
+
+    Every peewee query goes through ``Database.execute_sql``; the wrapper is set
+    on the database object itself and removed afterwards.
+    """
+    database = crm.database
+    original = database.execute_sql
+    counter = [0]
+
+    def execute_sql(sql, params=None, *args, **kwargs):
+        counter[0] += 1
+        return original(sql, params, *args, **kwargs)
+
+    database.execute_sql = execute_sql
+    try:
+        yield counter
+    finally:
+        del database.execute_sql
 
 
 def measure(job_: Job, world: World, scratch: Path, *, repeat: int = 3) -> Measurement:
-    """Time ``job_`` on copies of ``world``, then measure its peak memory on another copy."""
+    """Time ``job_`` on copies of ``world``, then measure its peak memory and count its
+    SQL statements on another copy."""
     times = []
     runs = 1 if job_.writes else repeat
     with world_copy(world, scratch) as copy:
@@ -263,15 +299,16 @@ def measure(job_: Job, world: World, scratch: Path, *, repeat: int = 3) -> Measu
         crm = open_world(copy, job_.enabled, job_.plugins)
         try:
             gc.collect()
-            tracemalloc.start()
-            tracemalloc.reset_peak()
-            job_.run(crm, copy)
-            _, peak = tracemalloc.get_traced_memory()
+            with counting_queries(crm) as queries:
+                tracemalloc.start()
+                tracemalloc.reset_peak()
+                job_.run(crm, copy)
+                _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()
             crm.close()
     return Measurement(job=job_.name, n=world.n, seconds=min(times), peak_bytes=peak,
-                       runs=len(times))
+                       runs=len(times), queries=queries[0])
 
 
 @dataclass(frozen=True)
@@ -299,26 +336,45 @@ class Comparison:
     def memory_ok(self) -> bool:
         return self.memory_ratio <= GROWTH[self.job.memory_growth](self.factor)
 
+    @property
+    def queries_ok(self) -> bool:
+        """Fewer than one extra statement per ``QUERY_ROWS`` extra members (``set`` jobs)."""
+        if self.job.queries == "per_row":
+            return True
+        extra_members = max(self.large.n - self.small.n, 1)
+        return (self.large.queries - self.small.queries) * QUERY_ROWS < extra_members
+
+    @property
+    def ok(self) -> bool:
+        """Time, memory and statement count all within what the job expects."""
+        return self.time_ok and self.memory_ok and self.queries_ok
+
 
 def report(comparisons: list[Comparison]) -> str:
-    """The ratio table, one line per job."""
+    """The ratio table, one line per job (``sql``: statements sent at N and at kN)."""
     head = (f"{'job':<34} {'N':>7} {'time N':>9} {'time kN':>9} {'ratio':>7} {'expect':>7} "
-            f"{'peak N':>9} {'peak kN':>9} {'ratio':>7} {'expect':>7}  verdict")
+            f"{'peak N':>9} {'peak kN':>9} {'ratio':>7} {'expect':>7} {'sql N':>6} "
+            f"{'sql kN':>6}  verdict")
     lines = [head, "-" * len(head)]
     for c in comparisons:
-        verdict = "ok" if c.time_ok and c.memory_ok else "CHECK " + ", ".join(
-            w for w, ok in (("time", c.time_ok), ("memory", c.memory_ok)) if not ok)
+        verdict = "ok" if c.ok else "CHECK " + ", ".join(
+            w for w, ok in (("time", c.time_ok), ("memory", c.memory_ok),
+                            ("queries", c.queries_ok)) if not ok)
+        if c.job.queries == "per_row" and verdict == "ok":
+            verdict = "ok (per row)"
         lines.append(
             f"{c.job.name:<34} {c.small.n:>7} {_secs(c.small.seconds):>9} "
             f"{_secs(c.large.seconds):>9} {c.time_ratio:>6.1f}x {c.job.time_growth:>7} "
             f"{_kib(c.small.peak_bytes):>9} {_kib(c.large.peak_bytes):>9} "
-            f"{c.memory_ratio:>6.1f}x {c.job.memory_growth:>7}  {verdict}")
+            f"{c.memory_ratio:>6.1f}x {c.job.memory_growth:>7} {c.small.queries:>6} "
+            f"{c.large.queries:>6}  {verdict}")
     if comparisons:
         factor = comparisons[0].factor
         lines.append("")
         lines.append(f"kN = {factor}×N. Expected ratios: linear ≈ {factor}x (flagged above "
                      f"{GROWTH['linear'](factor):.0f}x), flat ≈ 1x (flagged above "
-                     f"{GROWTH['flat'](factor):.0f}x).")
+                     f"{GROWTH['flat'](factor):.0f}x); sql grows by less than one "
+                     f"statement per {QUERY_ROWS} extra members unless the job is per row.")
     return "\n".join(lines)
 
 
@@ -331,6 +387,6 @@ def _kib(value: int) -> str:
         f"{value / 1024 / 1024:.1f}MiB"
 
 
-__all__ = ["GROWTH", "JOBS", "SAVINGS", "Comparison", "Job", "Measurement", "World",
-           "build_config", "generate_world", "insert_rows", "job", "measure", "open_world",
-           "report", "world_copy"]
+__all__ = ["GROWTH", "JOBS", "QUERY_ROWS", "SAVINGS", "Comparison", "Job", "Measurement",
+           "World", "build_config", "counting_queries", "generate_world", "insert_rows", "job",
+           "measure", "open_world", "report", "world_copy"]

@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         for j in jobs:
             plugins = f"  [{', '.join(j.enabled)}]" if j.enabled else ""
-            print(f"{j.name:<34} time {j.time_growth}, memory {j.memory_growth}"
+            print(f"{j.name:<34} time {j.time_growth}, memory {j.memory_growth}, "
+                  f"sql {j.queries}"
                   f"{plugins}  {j.description}")
         return 0
     if not jobs:
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     print(harness.report(comparisons))
     for name, reason in skipped:
         print(f"skipped {name}: {reason}")
-    if args.check and (skipped or not all(c.time_ok and c.memory_ok for c in comparisons)):
+    if args.check and (skipped or not all(c.ok for c in comparisons)):
         return 1
     return 0
 

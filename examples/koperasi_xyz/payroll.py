@@ -16,6 +16,9 @@ from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.output import emit_json, table
 from dyncrm.values import Permission
 
+# Every koperasi_xyz plugin brings the deployment's Indonesian catalogue.
+from koperasi_xyz.translations import dyncrm_translations  # noqa: F401  (the catalogue)
+
 from . import migrations_dir, templates_dir
 from .fmt import amount_plain, rupiah
 from .models import PAYROLL_MODELS

@@ -21,6 +21,9 @@ from dyncrm import hookimpl
 from dyncrm.money import from_minor
 from dyncrm.values import DueItem
 
+# Every koperasi_xyz plugin brings the deployment's Indonesian catalogue.
+from koperasi_xyz.translations import dyncrm_translations  # noqa: F401  (the catalogue)
+
 from . import templates_dir
 
 DYNCRM_REQUIRES = ("retain.reminders",)

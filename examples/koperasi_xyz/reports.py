@@ -34,6 +34,9 @@ from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.output import emit_json
 from dyncrm.values import Permission
 
+# Every koperasi_xyz plugin brings the deployment's Indonesian catalogue.
+from koperasi_xyz.translations import dyncrm_translations  # noqa: F401  (the catalogue)
+
 from . import report_builders as rb
 from . import templates_dir
 from .laporan import Laporan, print_table, write_csv, write_pdf

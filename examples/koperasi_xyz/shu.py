@@ -17,6 +17,9 @@ from dyncrm.errors import ValidationError
 from dyncrm.output import emit_json, kv, table, write_csv
 from dyncrm.values import Permission
 
+# Every koperasi_xyz plugin brings the deployment's Indonesian catalogue.
+from koperasi_xyz.translations import dyncrm_translations  # noqa: F401  (the catalogue)
+
 from . import migrations_dir, templates_dir
 from .fmt import rupiah
 from .models import SHU_MODELS, ShuApproval

@@ -129,8 +129,8 @@ def dyncrm_acquire_application_objections(crm: CRM, application: Application):
     reasons = []
     if conf.eligible_employment_statuses and (
             application.employment_status not in conf.eligible_employment_statuses):
-        reasons.append("only employees with status "
-                       f"{' or '.join(conf.eligible_employment_statuses)} may join")
+        reasons.append(crm.t("only employees with status {statuses} may join",
+                             statuses=" or ".join(conf.eligible_employment_statuses)))
     if conf.min_service_months:
         start = application.employment_start
         today = crm.today()
@@ -138,8 +138,8 @@ def dyncrm_acquire_application_objections(crm: CRM, application: Application):
             (today.year - start.year) * 12 + today.month - start.month
             - (today.day < start.day))
         if months is None or months < conf.min_service_months:
-            reasons.append(f"members need at least {conf.min_service_months} months of "
-                           "service with the employer")
+            reasons.append(crm.t("members need at least {months} months of service with "
+                                 "the employer", months=conf.min_service_months))
     return reasons or None
 
 

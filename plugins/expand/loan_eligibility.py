@@ -83,15 +83,17 @@ def product_reasons(crm: CRM, request: LoanRequest) -> list[str]:
     member = request.member
     fmt = crm.format_money
     if member.stage != "active":
-        out.append(f"the member is {member.stage!r}, not an active member")
+        out.append(crm.t("the member is {stage}, not an active member", stage=member.stage))
     product = settings(crm).products.get(request.product)
     if product is None:
-        out.append(f"loan product {request.product!r} is no longer offered")
+        out.append(crm.t("loan product {product} is no longer offered",
+                         product=request.product))
         return out
     limits = product.limits
     if limits.max_amount is not None and request.amount.amount > limits.max_amount:
-        out.append(f"the amount {fmt(request.amount)} is above the product's maximum "
-                   f"{fmt(crm.money(limits.max_amount))}")
+        out.append(crm.t("the amount {amount} is above the product's maximum {maximum}",
+                         amount=fmt(request.amount),
+                         maximum=fmt(crm.money(limits.max_amount))))
     if limits.max_savings_multiple is not None:
         from dyncrm_expand import savings
 
@@ -100,18 +102,22 @@ def product_reasons(crm: CRM, request: LoanRequest) -> list[str]:
                     Money.zero(crm.currency))
         allowed = total * limits.max_savings_multiple
         if request.amount > allowed:
-            out.append(
-                f"the amount {fmt(request.amount)} is above {limits.max_savings_multiple:g}× "
-                f"the member's savings ({'+'.join(limits.savings_products)} = {fmt(total)}, "
-                f"so at most {fmt(allowed.quantize(crm.ledger.exponent(crm.currency)))})")
+            out.append(crm.t(
+                "the amount {amount} is above {multiple}× the member's savings "
+                "({products} = {savings}, so at most {allowed})",
+                amount=fmt(request.amount), multiple=f"{limits.max_savings_multiple:g}",
+                products="+".join(limits.savings_products), savings=fmt(total),
+                allowed=fmt(allowed.quantize(crm.ledger.exponent(crm.currency)))))
     if limits.min_membership_months is not None:
         if member.joined_on is None:
-            out.append("the member has no joining date, so months of membership are unknown")
+            out.append(crm.t("the member has no joining date, so months of membership are "
+                             "unknown"))
         else:
             months = months_between(member.joined_on, request.on)
             if months < limits.min_membership_months:
-                out.append(f"the member joined {months} months ago; the product needs "
-                           f"{limits.min_membership_months}")
+                out.append(crm.t("the member joined {months} months ago; the product needs "
+                                 "{needed}", months=months,
+                                 needed=limits.min_membership_months))
     if limits.one_active_loan:
         others = (Loan.select(Loan.id, Loan.stage)
                   .where(Loan.member == member.id, Loan.stage.in_(ACTIVE_STAGES))
@@ -119,8 +125,9 @@ def product_reasons(crm: CRM, request: LoanRequest) -> list[str]:
         if request.loan_id is not None:
             others = others.where(Loan.id != request.loan_id)
         for other in others:
-            out.append(f"the member already has loan {other.id} ({other.stage}); the "
-                       "product allows one active loan at a time")
+            out.append(crm.t("the member already has loan {loan} ({stage}); the product "
+                             "allows one active loan at a time", loan=other.id,
+                             stage=other.stage))
     if limits.max_deduction_share is not None:
         out.extend(_deduction_reasons(crm, request, limits.max_deduction_share))
     return out
@@ -130,16 +137,19 @@ def _deduction_reasons(crm: CRM, request: LoanRequest, share: Decimal) -> list[s
     fmt = crm.format_money
     pay = take_home_pay(crm, request.member.id)
     if pay is None or pay.amount <= 0:
-        return [f"the member's take-home pay is unknown, so the {share:g}% cap on monthly "
-                "deductions cannot be checked"]
+        return [crm.t("the member's take-home pay is unknown, so the {share}% cap on "
+                      "monthly deductions cannot be checked", share=f"{share:g}")]
     month = add_months(request.on, 1)
     existing = deductions(crm, request.member.id, month)
     total = sum((a for _, a in existing), Money.zero(crm.currency)) + request.installment
     used = Fraction(total.amount) / Fraction(pay.amount) * 100
     if used > Fraction(share):
         parts = ", ".join(f"{label} {fmt(a)}" for label, a in existing)
-        parts = f" ({parts} and this loan's {fmt(request.installment)})" if parts else \
-            f" (this loan's installment {fmt(request.installment)})"
-        return [f"monthly deductions would be {fmt(total)}{parts}, {_pct(used)} of take-home "
-                f"pay {fmt(pay)}; the product allows at most {share:g}%"]
+        parts = crm.t(" ({deductions} and this loan's {installment})", deductions=parts,
+                      installment=fmt(request.installment)) if parts else \
+            crm.t(" (this loan's installment {installment})",
+                  installment=fmt(request.installment))
+        return [crm.t("monthly deductions would be {total}{parts}, {used} of take-home pay "
+                      "{pay}; the product allows at most {share}%", total=fmt(total),
+                      parts=parts, used=_pct(used), pay=fmt(pay), share=f"{share:g}")]
     return []

@@ -25,6 +25,7 @@ from dyncrm.config import Config, load_config, structure
 from dyncrm.db.migrate import MigrationStatus, status, upgrade
 from dyncrm.db.models import ActionKey, Counter, Member, Touchpoint, utcnow
 from dyncrm.errors import ConfigError, DyncrmError, NotFoundError, PluginError, ValidationError
+from dyncrm.i18n import Catalogue
 from dyncrm.ledger import Ledger
 from dyncrm.lifecycle import Lifecycle, member_info
 from dyncrm.money import Money, from_minor, parse_money
@@ -106,6 +107,19 @@ class CRM:
     def is_enabled(self, name: str) -> bool:
         """True when plugin ``name`` is loaded."""
         return self.pm.has_plugin(name)
+
+    @cached_property
+    def translations(self) -> Catalogue:
+        """The merged catalogue of ``dyncrm_translations`` for the organisation's locale."""
+        locale = self.config.organisation.locale
+        merged: dict[str, str] = {}
+        for catalogue in reversed(self.hook.dyncrm_translations(locale=locale)):
+            merged.update(catalogue or {})
+        return Catalogue(locale, merged)
+
+    def t(self, msgid: str, /, **params: Any) -> str:
+        """A user-facing sentence in the deployment's language (see :mod:`dyncrm.i18n`)."""
+        return self.translations(msgid, **params)
 
     # -- time ----------------------------------------------------------------
 

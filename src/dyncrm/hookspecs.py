@@ -142,6 +142,18 @@ def dyncrm_notification_channels(crm: CRM) -> list[Channel] | None:
 
 
 @hookspec
+def dyncrm_translations(locale: str) -> dict[str, str] | None:
+    """Return translations of user-facing sentences for ``locale`` (e.g. ``"id_ID"``).
+
+    A mapping of English message id to translation, with the same ``{named}``
+    placeholders; code translates with ``crm.t(msgid, **params)``.  Catalogues of
+    every plugin are merged; sentences without a translation stay English.
+
+    :param locale: the organisation's locale from ``[organisation] locale``.
+    """
+
+
+@hookspec
 def dyncrm_scheduled_jobs(crm: CRM) -> list[ScheduledJob] | None:
     """Return periodic work that ``dyncrm run-due`` runs (a daily cron entry).
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import attrs
 import jinja2
 import pytest
-from conftest import run_cli
+from conftest import BASE_CONFIG, run_cli
 
 from dyncrm.db.models import Member
 from dyncrm.errors import ConfigError, PermissionDenied
@@ -17,6 +17,7 @@ from dyncrm.money import Money
 from dyncrm.values import Actor, Channel, Permission, ScheduledJob
 
 SYSTEM = Actor.system()
+BASE_ORGANISATION = BASE_CONFIG["organisation"]
 
 
 class Configured:
@@ -288,3 +289,30 @@ def test_hook_dyncrm_member_details(make_crm) -> None:
     with crm.action("create", SYSTEM):
         member = Member.create(name="Dewi")
     assert crm.member_details(member.id) == {"Watched": "Dewi"}
+
+
+class Indonesian:
+    @hookimpl
+    def dyncrm_translations(self, locale):
+        if locale.startswith("id"):
+            return {"the member joined {months} months ago": "anggota baru {months} bulan",
+                    "broken {x}": "rusak {y}"}
+        return None
+
+
+def test_hook_dyncrm_translations(make_crm) -> None:
+    crm = make_crm(extra_plugins=[("id", Indonesian())])
+    assert crm.t("the member joined {months} months ago", months=2) == "anggota baru 2 bulan"
+    assert crm.t("no translation for {what}", what="this") == "no translation for this"
+    assert crm.t("broken {x}", x=1) == "broken 1"  # a bad translation falls back to English
+    english = make_crm(extra_plugins=[("id", Indonesian())],
+                       organisation={**BASE_ORGANISATION, "locale": "en_US"})
+    assert english.t("the member joined {months} months ago", months=2) == \
+        "the member joined 2 months ago"
+
+
+def test_check_catalogue_finds_placeholder_mismatches() -> None:
+    from dyncrm.i18n import check_catalogue
+
+    assert check_catalogue({"a {x}": "b {x}"}) == []
+    assert check_catalogue({"a {x}": "b {y}"}) == ["'a {x}': placeholders ['y'] differ from ['x']"]
