@@ -18,13 +18,14 @@ Indonesian texts that override the generic English templates by name.
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
+
+from dyncrm import plugins
 
 
 def package_path(*parts: str) -> Path:
     """A path inside the installed ``koperasi_xyz`` package."""
-    return Path(str(files("koperasi_xyz").joinpath(*parts)))
+    return plugins.package_path("koperasi_xyz", *parts)
 
 
 def templates_dir() -> Path:

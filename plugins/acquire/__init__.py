@@ -13,10 +13,11 @@ Three plugins, enabled by name in ``[plugins] enabled``:
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
+
+from dyncrm.plugins import package_path
 
 
 def package_dir(*parts: str) -> Path:
     """A folder shipped inside this package (templates, migrations)."""
-    return Path(str(files("dyncrm_acquire").joinpath(*parts)))
+    return package_path("dyncrm_acquire", *parts)

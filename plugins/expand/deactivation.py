@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -41,6 +39,7 @@ from dyncrm.db.models import Member
 from dyncrm.errors import DuplicateError, NotFoundError, ValidationError
 from dyncrm.lifecycle import StateMachine, member_info, member_label
 from dyncrm.money import Money, from_minor, to_minor
+from dyncrm.plugins import package_path
 from dyncrm.values import Actor, Leg, MemberInfo, Permission
 from dyncrm_expand.deactivation_models import MODELS
 from dyncrm_expand.deactivation_models import LeaveRequest as LeaveRequestRow
@@ -537,7 +536,7 @@ def dyncrm_config_schema():
 
 @hookimpl
 def dyncrm_migrations():
-    return (PLUGIN, Path(str(files("dyncrm_expand") / "migrations" / "deactivation")))
+    return (PLUGIN, package_path("dyncrm_expand", "migrations", "deactivation"))
 
 
 @hookimpl
@@ -547,7 +546,7 @@ def dyncrm_register_models():
 
 @hookimpl
 def dyncrm_template_dirs():
-    return [Path(str(files("dyncrm_expand") / "templates"))]
+    return [package_path("dyncrm_expand", "templates")]
 
 
 @hookimpl

@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from importlib.resources import files
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from dyncrm.hookspecs import hookimpl
 from dyncrm.money import Money
+from dyncrm.plugins import package_path
 from dyncrm.values import Permission, Product
 from dyncrm_expand.loan_eligibility import (
     build_request,
@@ -216,7 +215,7 @@ def dyncrm_config_schema():
 
 @hookimpl
 def dyncrm_migrations():
-    return (PLUGIN, Path(str(files("dyncrm_expand") / "migrations" / "loans")))
+    return (PLUGIN, package_path("dyncrm_expand", "migrations", "loans"))
 
 
 @hookimpl
@@ -228,7 +227,7 @@ def dyncrm_register_models():
 
 @hookimpl
 def dyncrm_template_dirs():
-    return [Path(str(files("dyncrm_expand") / "templates"))]
+    return [package_path("dyncrm_expand", "templates")]
 
 
 @hookimpl

@@ -22,8 +22,6 @@ Public API: :func:`balance`, :func:`earned`, :func:`statement`, :func:`earn`,
 from __future__ import annotations
 
 import datetime as dt
-from importlib.resources import files
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -34,6 +32,7 @@ from dyncrm.db.models import Account, JournalEntry, Member, Posting
 from dyncrm.errors import ValidationError
 from dyncrm.hookspecs import hookimpl
 from dyncrm.money import POINTS, Money
+from dyncrm.plugins import package_path
 from dyncrm.values import Actor, Leg, Permission, ScheduledJob
 from dyncrm_expand.rewards_config import CatalogueItem, RewardsSettings, Tier
 from dyncrm_expand.rewards_models import MODELS, RewardRedemption, RewardStock
@@ -388,7 +387,7 @@ def dyncrm_config_schema():
 
 @hookimpl
 def dyncrm_migrations():
-    return (PLUGIN, Path(str(files("dyncrm_expand") / "migrations" / "rewards")))
+    return (PLUGIN, package_path("dyncrm_expand", "migrations", "rewards"))
 
 
 @hookimpl
@@ -398,7 +397,7 @@ def dyncrm_register_models():
 
 @hookimpl
 def dyncrm_template_dirs():
-    return [Path(str(files("dyncrm_expand") / "templates"))]
+    return [package_path("dyncrm_expand", "templates")]
 
 
 @hookimpl

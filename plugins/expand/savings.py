@@ -35,14 +35,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from importlib.resources import files
-from pathlib import Path
 
 from dyncrm import hookimpl
 from dyncrm.dates import as_date
 from dyncrm.errors import DuplicateError, ValidationError
 from dyncrm.lifecycle import member_label
 from dyncrm.money import Money, to_minor
+from dyncrm.plugins import package_path
 from dyncrm.values import Actor, Leg, MemberInfo, Permission, Product
 from dyncrm_expand.savings_common import (
     PLUGIN,
@@ -305,7 +304,7 @@ def dyncrm_config_schema():
 
 @hookimpl
 def dyncrm_migrations():
-    return (PLUGIN, Path(str(files("dyncrm_expand") / "migrations" / "savings")))
+    return (PLUGIN, package_path("dyncrm_expand", "migrations", "savings"))
 
 
 @hookimpl
@@ -315,7 +314,7 @@ def dyncrm_register_models():
 
 @hookimpl
 def dyncrm_template_dirs():
-    return [Path(str(files("dyncrm_expand") / "templates"))]
+    return [package_path("dyncrm_expand", "templates")]
 
 
 @hookimpl

@@ -11,10 +11,8 @@ can become an entry.  Logic: :mod:`dyncrm_retain.faq_store`; commands:
 
 from __future__ import annotations
 
-from importlib.resources import files
-from pathlib import Path
-
 from dyncrm import hookimpl
+from dyncrm.plugins import package_path
 from dyncrm.values import Permission
 from dyncrm_retain.faq_models import MODELS
 from dyncrm_retain.faq_store import PLUGIN, FaqSettings, render_answer
@@ -29,7 +27,7 @@ def dyncrm_config_schema():
 
 @hookimpl
 def dyncrm_migrations():
-    return (PLUGIN, Path(str(files("dyncrm_retain") / "migrations" / "faq")))
+    return (PLUGIN, package_path("dyncrm_retain", "migrations", "faq"))
 
 
 @hookimpl

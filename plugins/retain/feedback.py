@@ -12,10 +12,8 @@ The logic lives in :mod:`dyncrm_retain.tickets`, the report in
 
 from __future__ import annotations
 
-from importlib.resources import files
-from pathlib import Path
-
 from dyncrm import hookimpl
+from dyncrm.plugins import package_path
 from dyncrm.values import DueItem, Permission
 from dyncrm_retain.feedback_models import MODELS
 from dyncrm_retain.feedback_settings import PLUGIN, FeedbackSettings
@@ -36,7 +34,7 @@ def dyncrm_config_schema():
 
 @hookimpl
 def dyncrm_migrations():
-    return (PLUGIN, Path(str(files("dyncrm_retain") / "migrations" / "feedback")))
+    return (PLUGIN, package_path("dyncrm_retain", "migrations", "feedback"))
 
 
 @hookimpl
@@ -46,7 +44,7 @@ def dyncrm_register_models():
 
 @hookimpl
 def dyncrm_template_dirs():
-    return [Path(str(files("dyncrm_retain") / "templates"))]
+    return [package_path("dyncrm_retain", "templates")]
 
 
 @hookimpl

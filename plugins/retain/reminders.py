@@ -11,10 +11,8 @@ in :mod:`dyncrm_retain.remind_cli`.
 
 from __future__ import annotations
 
-from importlib.resources import files
-from pathlib import Path
-
 from dyncrm import hookimpl
+from dyncrm.plugins import package_path
 from dyncrm.values import Actor, Permission, ScheduledJob
 from dyncrm_retain.reminder_models import MODELS
 from dyncrm_retain.reminder_settings import PLUGIN, ReminderSettings
@@ -27,7 +25,7 @@ def dyncrm_config_schema():
 
 @hookimpl
 def dyncrm_migrations():
-    return (PLUGIN, Path(str(files("dyncrm_retain") / "migrations" / "reminders")))
+    return (PLUGIN, package_path("dyncrm_retain", "migrations", "reminders"))
 
 
 @hookimpl
@@ -37,7 +35,7 @@ def dyncrm_register_models():
 
 @hookimpl
 def dyncrm_template_dirs():
-    return [Path(str(files("dyncrm_retain") / "templates"))]
+    return [package_path("dyncrm_retain", "templates")]
 
 
 @hookimpl

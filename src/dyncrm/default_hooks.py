@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from importlib.resources import files
-from pathlib import Path
-
 from dyncrm.hookspecs import hookimpl
+from dyncrm.plugins import package_path
 from dyncrm.values import Permission
 
 
 @hookimpl
 def dyncrm_migrations():
-    return ("core", Path(str(files("dyncrm") / "migrations")))
+    return ("core", package_path("dyncrm", "migrations"))
 
 
 @hookimpl

@@ -17,6 +17,8 @@ import importlib.metadata as md
 import os
 import sys
 from collections.abc import Iterable
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -30,6 +32,15 @@ TRACE_ENV = "DYNCRM_TRACE_PLUGINS"
 
 #: Core modules that implement hooks themselves; always registered, never disabled.
 DEFAULT_PLUGINS: tuple[str, ...] = ("dyncrm.default_hooks",)
+
+
+def package_path(package: str, *parts: str) -> Path:
+    """A folder or file shipped inside an installed package (templates, migrations).
+
+    Found through ``importlib.resources``, so it works for editable and regular
+    installs alike, e.g. ``package_path("dyncrm_expand", "migrations", "loans")``.
+    """
+    return Path(str(files(package).joinpath(*parts)))
 
 
 def installed_plugins() -> dict[str, md.EntryPoint]:

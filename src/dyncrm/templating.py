@@ -10,13 +10,13 @@ organisation's locale.
 from __future__ import annotations
 
 import datetime as dt
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from dyncrm.money import Money, format_money
+from dyncrm.plugins import package_path
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
@@ -29,7 +29,7 @@ MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "Au
 
 def core_template_dir() -> Path:
     """The core's own template folder."""
-    return Path(str(files("dyncrm") / "templates"))
+    return package_path("dyncrm", "templates")
 
 
 class Locale:
