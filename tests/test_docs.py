@@ -128,3 +128,15 @@ def test_every_command_explains_itself() -> None:
     missing = [" ".join(path) for path, cmd in _walk(full_command_tree())
                if not (cmd.help or "").strip()]
     assert not missing, f"commands without help text: {missing}"
+
+
+def test_relative_links_in_docs_resolve() -> None:
+    """Every relative link in README.md, docs/, benchmarks/ and tests/ points at a file."""
+    pages = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"),
+             *(ROOT / "benchmarks").glob("*.md"), *(ROOT / "tests").rglob("*.md")]
+    broken = []
+    for page in pages:
+        for link in re.findall(r"\]\(([^)#\s]+)", page.read_text(encoding="utf-8")):
+            if "://" not in link and not (page.parent / link).exists():
+                broken.append(f"{page.relative_to(ROOT)} -> {link}")
+    assert not broken, broken
