@@ -22,7 +22,11 @@ from dyncrm.money import from_minor
 from dyncrm.values import DueItem
 
 # Every koperasi_xyz plugin brings the deployment's Indonesian catalogue.
-from koperasi_xyz.translations import dyncrm_translations  # noqa: F401  (the catalogue)
+from koperasi_xyz.translations import (  # noqa: F401  (the language hooks)
+    bulan,
+    dyncrm_prepare_jinja2_environment,
+    dyncrm_translations,
+)
 
 from . import templates_dir
 
@@ -30,25 +34,9 @@ DYNCRM_REQUIRES = ("retain.reminders",)
 CONFIRMATION = "payroll.confirmation"
 
 
-def bulan(label: str) -> str:
-    """``2026-03`` → ``Maret 2026`` (anything else is returned as it is)."""
-    from dyncrm.templating import MONTHS_ID
-
-    try:
-        year, month = str(label).split("-")[:2]
-        return f"{MONTHS_ID[int(month) - 1]} {int(year)}"
-    except (ValueError, IndexError):
-        return str(label)
-
-
 @hookimpl(tryfirst=True)  # the deployment's Indonesian texts override generic ones
 def dyncrm_template_dirs():
     return [templates_dir()]
-
-
-@hookimpl
-def dyncrm_prepare_jinja2_environment(env, crm):
-    env.filters["bulan"] = bulan
 
 
 @hookimpl

@@ -34,8 +34,11 @@ from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.output import emit_json
 from dyncrm.values import Permission
 
-# Every koperasi_xyz plugin brings the deployment's Indonesian catalogue.
-from koperasi_xyz.translations import dyncrm_translations  # noqa: F401  (the catalogue)
+# Every koperasi_xyz plugin brings the deployment's language: catalogue and filters.
+from koperasi_xyz.translations import (  # noqa: F401  (the language hooks)
+    dyncrm_prepare_jinja2_environment,
+    dyncrm_translations,
+)
 
 from . import report_builders as rb
 from . import templates_dir

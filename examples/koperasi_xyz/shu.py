@@ -17,8 +17,11 @@ from dyncrm.errors import ValidationError
 from dyncrm.output import emit_json, kv, table, write_csv
 from dyncrm.values import Permission
 
-# Every koperasi_xyz plugin brings the deployment's Indonesian catalogue.
-from koperasi_xyz.translations import dyncrm_translations  # noqa: F401  (the catalogue)
+# Every koperasi_xyz plugin brings the deployment's language: catalogue and filters.
+from koperasi_xyz.translations import (  # noqa: F401  (the language hooks)
+    dyncrm_prepare_jinja2_environment,
+    dyncrm_translations,
+)
 
 from . import migrations_dir, templates_dir
 from .fmt import rupiah

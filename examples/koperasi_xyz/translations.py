@@ -1,9 +1,9 @@
-"""Koperasi XYZ's Indonesian catalogue of user-facing sentences (``dyncrm_translations``).
+"""Koperasi XYZ's language: the Indonesian catalogue (``dyncrm_translations``) and filters.
 
 The generic plugins write these sentences in English; members of Koperasi XYZ read
 them in Indonesian — in a loan decision, in the reasons an application is refused.
-Every koperasi_xyz plugin brings this catalogue, so it is there whichever of them a
-deployment enables.
+Every koperasi_xyz plugin brings this catalogue and the ``bulan`` template filter
+(its templates use it), so they are there whichever of the plugins a deployment enables.
 """
 
 from __future__ import annotations
@@ -55,3 +55,20 @@ INDONESIAN: dict[str, str] = {
 def dyncrm_translations(locale):
     """The Indonesian catalogue for ``id`` locales."""
     return INDONESIAN if locale.lower().startswith("id") else None
+
+
+def bulan(label: str) -> str:
+    """``2026-03`` → ``Maret 2026`` (anything else is returned as it is)."""
+    from dyncrm.templating import MONTHS_ID
+
+    try:
+        year, month = str(label).split("-")[:2]
+        return f"{MONTHS_ID[int(month) - 1]} {int(year)}"
+    except (ValueError, IndexError):
+        return str(label)
+
+
+@hookimpl
+def dyncrm_prepare_jinja2_environment(env, crm):
+    """The ``bulan`` filter the Indonesian templates use."""
+    env.filters["bulan"] = bulan

@@ -105,3 +105,14 @@ def test_catalogue_ids_are_sentences_the_plugins_really_write() -> None:
     source = source.replace('" "', "")  # join implicitly concatenated string literals
     stale = [msgid for msgid in INDONESIAN if msgid not in source]
     assert not stale, stale
+
+
+@pytest.mark.parametrize("plugin", ["koperasi_xyz.shu", "koperasi_xyz.payroll",
+                                    "koperasi_xyz.reports", "koperasi_xyz.reminders"])
+def test_each_koperasi_plugin_brings_the_filters_its_templates_use(make_crm, plugin) -> None:
+    """The shared template folder uses `bulan`; any one koperasi plugin must provide it."""
+    enabled = ["acquire.registration", "retain.reminders", "expand.savings", "expand.loans",
+               plugin]
+    crm = make_crm(enabled=enabled)
+    subject, body = crm.render_message("reminders/savings.wajib.txt", **context())
+    assert "Maret 2026" in subject + body
