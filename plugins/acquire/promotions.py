@@ -469,9 +469,10 @@ def push(crm: CRM, promotion_id: int | str, actor: Actor, *,
             if messages:
                 OutboxMessage.insert_many(messages).execute()
                 PromotionEventRow.insert_many(events).execute()
-                for member_id, channel in touched:
-                    crm.touch(member_id, "acquire", "for", "promotion.reached", actor,
-                              {"promotion": promo.id, "channel": channel}, at=now)
+                crm.touch_many([member_id for member_id, _ in touched], "acquire", "for",
+                               "promotion.reached", actor,
+                               [{"promotion": promo.id, "channel": channel}
+                                for _, channel in touched], at=now)
                 counts["reached"] += len(messages)
             if progress is not None:
                 progress(len(chunk))

@@ -88,3 +88,30 @@ def test_queue_is_idempotent_by_key(crm) -> None:
 def test_queue_refuses_unknown_channel(crm) -> None:
     with pytest.raises(ValidationError, match="unknown channel 'fax'"), crm.action("q", SYSTEM):
         crm.outbox.queue(recipient="x", subject="s", body="b", channel="fax")
+
+
+def test_touch_many_records_each_member_in_one_statement(crm) -> None:
+    """Batch touchpoints: one INSERT ... RETURNING per chunk, and the hook sees each one."""
+    with crm.action("create", SYSTEM):
+        ids = [Member.create(name=f"m{i}").id for i in range(3)]
+    statements = []
+    original = crm.database.execute_sql
+
+    def counting(sql, params=None, *args, **kwargs):
+        statements.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    crm.database.execute_sql = counting
+    try:
+        with crm.action("push", SYSTEM):
+            recorded = crm.touch_many(ids, "acquire", "for", "promotion.reached", SYSTEM,
+                                      [{"promotion": 1, "n": i} for i in range(3)])
+    finally:
+        del crm.database.execute_sql
+    inserts = [s for s in statements if s.startswith("INSERT")]
+    assert len(inserts) == 1
+    assert [t.member_id for t in recorded] == ids
+    assert [t.id for t in recorded] == [t.id for m in ids for t in crm.timeline(m)]
+    assert crm.timeline(ids[2])[0].payload == {"promotion": 1, "n": 2}
+    with pytest.raises(ValidationError, match="phase"), crm.action("bad", SYSTEM):
+        crm.touch_many(ids, "delight", "for", "x", SYSTEM)

@@ -284,6 +284,15 @@ def test_postgres_member_lifecycle(pg_crm) -> None:
     assert crm.member(member_id).stage == "inactive"
 
 
+def test_postgres_touch_many_returns_every_id(pg_crm) -> None:
+    with pg_crm.action("create", SYSTEM):
+        ids = [Member.create(name=f"m{i}").id for i in range(4)]
+        recorded = pg_crm.touch_many(ids, "acquire", "for", "promotion.reached", SYSTEM)
+    assert [t.member_id for t in recorded] == ids
+    assert sorted(t.id for t in recorded) == sorted(
+        t.id for m in ids for t in pg_crm.timeline(m))
+
+
 # --- the fixture's own rules (no server needed) -------------------------------------
 
 
