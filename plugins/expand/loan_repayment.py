@@ -259,7 +259,7 @@ def repay(crm: CRM, actor: Actor, loan_id: int, amount: Money, *, method: str,
             savings.credit_sukarela(
                 crm, actor, row.member_id, money(crm, done["over"]),
                 reference=f"loan-overpayment:{reference}", source_account=source,
-                memo=f"overpayment of loan {row.id} ({reference})")
+                memo=f"overpayment of loan {row.id} ({reference})", on=on)
         closed = all(i.paid_on is not None for i in insts)
         crm.touch(row.member_id, "expand", "by", "loans.repayment", actor,
                   {"loan": row.id, "reference": reference, "amount": amount_units,

@@ -127,6 +127,19 @@ def test_early_payoff_and_overpayment_to_sukarela(make_crm) -> None:
         pay(crm, people, loan, 1000, "R3")
 
 
+def test_overpayment_of_a_backdated_payment_is_credited_on_the_payment_date(make_crm) -> None:
+    """A cashier entering yesterday's payment today: the sukarela credit is yesterday's too."""
+    crm, clock, people, member_id, loan = disbursed(make_crm)
+    clock.day = dt.date(2025, 2, 25)
+    pay(crm, people, loan, 1_120_000, "R1")
+    clock.day = dt.date(2025, 3, 12)
+    result = pay(crm, people, loan, 11_200_000, "R2", on=dt.date(2025, 3, 10), payoff=True)
+    assert result.payment.overpayment == idr(80_000)
+    [credit] = [line for line in crm.ledger.statement(f"savings.sukarela:m{member_id}")
+                if line["kind"] != "savings.deposit"]
+    assert (credit["date"], credit["amount"]) == (dt.date(2025, 3, 10), idr(80_000))
+
+
 def test_declining_payoff_interest_is_on_the_outstanding(make_crm) -> None:
     crm, clock, _people, _member_id, loan = disbursed(make_crm, "anuitas", 6_000_000, 6)
     # annuity 1%/month (12%/year), principal 6,050,000 with the admin fee; 2 months' interest
