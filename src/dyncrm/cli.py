@@ -511,6 +511,24 @@ def ledger_reverse(crm: CRM, actor: Actor, entry_id: int, reason: str) -> None:
         click.echo(f"posted reversal entry {result.entry.id}")
 
 
+def blame(exc: BaseException) -> str | None:
+    """``"module (file:line)"`` of the innermost plugin frame that raised ``exc``, if any.
+
+    Plugins are the packages that installed entry points in the ``dyncrm`` group
+    point into; the core's own frames are never blamed.
+    """
+    packages = {ep.value.split(".")[0].split(":")[0]
+                for ep in md.entry_points(group="dyncrm")} - {"dyncrm"}
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module.split(".")[0] in packages:
+            found = f"{module} ({Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno})"
+        tb = tb.tb_next
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and map errors to :class:`ExitCode` (the console script)."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
@@ -532,14 +550,19 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         click.echo(f"Error: {exc}", err=True)
         return exc.exit_code
-    except Exception:
+    except Exception as exc:
+        culprit = blame(exc)
         if debug:
             traceback.print_exc()
-        else:
-            exc = sys.exc_info()[1]
+        if culprit:
+            click.echo(f"Plugin error in {culprit}: {type(exc).__name__}: {exc}\n"
+                       "Nothing was saved. Report this to the plugin's authors (run again "
+                       "with --debug for the traceback).", err=True)
+            return ExitCode.PLUGIN_ERROR
+        if not debug:
             click.echo(f"Internal error: {type(exc).__name__}: {exc}\n"
-                       "This is a bug in dyncrm or a plugin; run again with --debug and "
-                       "report the traceback.", err=True)
+                       "This is a bug in dyncrm; run again with --debug and report the "
+                       "traceback.", err=True)
         return ExitCode.INTERNAL
     return ExitCode.OK
 

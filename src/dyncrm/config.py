@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from dyncrm.errors import ConfigError
+from dyncrm.errors import ConfigError, ValidationError
 from dyncrm.money import DEFAULT_EXPONENTS, parse_amount
 
 ENV_VAR = "DYNCRM_CONFIG"
@@ -176,7 +176,7 @@ def _convert(value: Any, tp: Any, key: str, path: Path | None) -> Any:
             try:
                 return parse_amount(value, decimal_mark=".") if "," not in value else \
                     parse_amount(value)
-            except Exception:
+            except ValidationError:
                 raise ConfigError("must be a number", path=path, key=key,
                                   expected="a number", found=value) from None
         raise ConfigError("must be a number", path=path, key=key, expected="a number",

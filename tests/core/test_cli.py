@@ -161,3 +161,33 @@ def test_help_everywhere() -> None:
     for name in root.commands:
         code, out, _ = run_cli([name, "--help"])
         assert code == 0 and len(out) > 40, name
+
+
+def test_blame_names_the_innermost_plugin_frame() -> None:
+    from dyncrm.cli import blame
+
+    namespace = {"__name__": "dyncrm_retain.fake"}
+    exec(compile("def boom():\n    return 1 / 0\n", "fake.py", "exec"), namespace)
+    try:
+        namespace["boom"]()
+    except ZeroDivisionError as exc:
+        assert blame(exc) == "dyncrm_retain.fake (fake.py:2)"
+    try:
+        raise RuntimeError("core")
+    except RuntimeError as exc:
+        assert blame(exc) is None
+
+
+def test_a_crashing_plugin_exits_3_naming_it(tmp_path: Path, monkeypatch) -> None:
+    """An unexpected error inside a plugin is a plugin error (exit 3), not a core bug."""
+    import dyncrm_retain.faq_search as faq_search
+
+    config = tmp_path / "dyncrm.toml"
+    config.write_text('[database]\nurl = "sqlite:///kop.db"\n'
+                      '[plugins]\nenabled = ["retain.faq"]\n')
+    assert run_cli(["-c", str(config), "db", "upgrade"])[0] == 0
+    monkeypatch.setattr(faq_search, "words", None)  # the plugin's own code now fails
+    code, _, err = run_cli(["-c", str(config), "faq", "search", "simpanan"])
+    assert code == 3
+    assert "Plugin error in dyncrm_retain.faq_search (faq_search.py:" in err
+    assert "Traceback" not in err
