@@ -71,5 +71,8 @@ def connect(url: str):
             "install the extra, e.g. pip install 'dyncrm[postgres]'",
             key="database.url",
         ) from exc
+    if "passwd" in database.connect_params:
+        # playhouse.db_url still hands PyMySQL its deprecated ``passwd`` alias
+        database.connect_params["password"] = database.connect_params.pop("passwd")
     db.initialize(database)
     return database
