@@ -6,6 +6,10 @@ PostgreSQL: ``postgres_server`` (session) starts a throwaway server (see
 automatically; without the server binaries they skip, except under ``CI=true``
 where they fail.
 
+MariaDB/MySQL: likewise ``mysql_server`` (session, see ``tests/mysql.py``) and
+``mysql_url`` (a fresh ``utf8mb4`` database per test, as a ``mysql://`` URL);
+tests using them are marked ``mysql``.
+
 Third-party plugin: ``visits_site`` (session) lays out tests/plugins/dyncrm_visits
 as an installed distribution ``dyncrm-visits 0.1`` in a temporary directory;
 ``visits_installed`` puts it on ``sys.path`` for one test, so the ``visits`` and
@@ -21,6 +25,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from mysql import MariaDBServer, MariaDBUnavailable
+from mysql import unavailable as mysql_unavailable
 from pg import PostgresServer, PostgresUnavailable, unavailable
 from thirdparty import (
     VISITS_DISTRIBUTION,
@@ -140,11 +146,18 @@ def run_cli(args: list[str], *, env: dict[str, str] | None = None, input: str | 
 POSTGRES_FIXTURES = frozenset({"postgres_server", "pg_url"})
 
 
+MYSQL_FIXTURES = frozenset({"mysql_server", "mysql_url"})
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that uses the PostgreSQL fixtures with ``postgres``."""
+    """Mark every test that uses the PostgreSQL fixtures with ``postgres`` and every
+    test that uses the MariaDB fixtures with ``mysql``."""
     for item in items:
-        if POSTGRES_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if POSTGRES_FIXTURES & fixtures:
             item.add_marker(pytest.mark.postgres)
+        if MYSQL_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.mysql)
 
 
 @pytest.fixture(scope="session")
@@ -171,6 +184,36 @@ def postgres_server() -> Iterator[PostgresServer]:
 def pg_url(postgres_server: PostgresServer) -> Iterator[str]:
     """URL of a fresh, empty PostgreSQL database for this test (dropped afterwards)."""
     with postgres_server.database() as url:
+        yield url
+
+
+# --- MariaDB / MySQL ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def mysql_server() -> Iterator[MariaDBServer]:
+    """A MariaDB server started for this test run, stopped and deleted at its end.
+
+    Skips when MariaDB cannot run here, but fails under ``CI=true``.
+    """
+    server = None
+    try:
+        server = MariaDBServer()
+        server.start()
+    except MariaDBUnavailable as exc:
+        if server is not None:
+            server.stop()
+        mysql_unavailable(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def mysql_url(mysql_server: MariaDBServer) -> Iterator[str]:
+    """URL (``mysql://``) of a fresh, empty utf8mb4 database for this test (dropped afterwards)."""
+    with mysql_server.database() as url:
         yield url
 
 
