@@ -522,7 +522,7 @@ def _every_day(start: dt.date, end: dt.date):
 def simulate_year(sim: Simulation, members: int, *, progress: Callable[[int], None] | None
                   ) -> None:
     """Live through the fiscal year, month by month."""
-    founding = max(1, round(members * 0.55))
+    founding = max(1, members * 55 // 100)  # the employees who join in the first month
     later = members - founding
     monthly_new = [0] * 13
     for i in range(later):
