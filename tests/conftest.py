@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from mysql import MariaDBServer, MariaDBUnavailable
-from mysql import unavailable as mysql_unavailable
-from pg import PostgresServer, PostgresUnavailable, unavailable
+from pg import PostgresServer, PostgresUnavailable
+from servers import started
 from thirdparty import (
     VISITS_DISTRIBUTION,
     VISITS_ENTRY_POINTS,
@@ -166,18 +166,7 @@ def postgres_server() -> Iterator[PostgresServer]:
 
     Skips when PostgreSQL cannot run here, but fails under ``CI=true``.
     """
-    server = None
-    try:
-        server = PostgresServer()
-        server.start()
-    except PostgresUnavailable as exc:
-        if server is not None:
-            server.stop()
-        unavailable(str(exc))
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from started(PostgresServer, PostgresUnavailable, "PostgreSQL")
 
 
 @pytest.fixture
@@ -196,18 +185,7 @@ def mysql_server() -> Iterator[MariaDBServer]:
 
     Skips when MariaDB cannot run here, but fails under ``CI=true``.
     """
-    server = None
-    try:
-        server = MariaDBServer()
-        server.start()
-    except MariaDBUnavailable as exc:
-        if server is not None:
-            server.stop()
-        mysql_unavailable(str(exc))
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from started(MariaDBServer, MariaDBUnavailable, "MariaDB")
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pwd
 import shutil
 import signal
 import subprocess
@@ -35,7 +34,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
-from pg import free_port, in_ci
+import servers
+from servers import ThrowawayServer, free_port, server_owner
 
 #: Where distributions install the binaries when they are not on PATH (a normal
 #: user's PATH often lacks /usr/sbin, where ``mariadbd`` lives).
@@ -56,33 +56,19 @@ class MariaDBUnavailable(Exception):
 
 def unavailable(reason: str) -> NoReturn:
     """Skip the calling test because MariaDB cannot run here, or fail it under CI."""
-    import pytest
-
-    if in_ci():
-        pytest.fail(f"CI=true and the MariaDB tests cannot run: {reason}", pytrace=False)
-    pytest.skip(f"MariaDB tests skipped: {reason}")
+    servers.unavailable("MariaDB", reason)
 
 
 def find_binaries() -> dict[str, str]:
     """Paths of ``mariadb-install-db`` and ``mariadbd``: PATH first, then the usual
     locations.  Raises :class:`MariaDBUnavailable`."""
-    found: dict[str, str] = {}
-    for name in ("mariadb-install-db", "mariadbd"):
-        path = shutil.which(name)
-        if path is None:
-            for directory in FALLBACK_BIN_DIRS:
-                if (directory / name).exists():
-                    path = str(directory / name)
-                    break
-        if path is None:
-            raise MariaDBUnavailable(
-                f"MariaDB server binary {name!r} is not on PATH "
-                "(install MariaDB 10.4 or newer: apt-get install mariadb-server)")
-        found[name] = path
-    return found
+    return servers.find_binaries(
+        ("mariadb-install-db", "mariadbd"), FALLBACK_BIN_DIRS, error=MariaDBUnavailable,
+        product="MariaDB",
+        hint="install MariaDB 10.4 or newer: apt-get install mariadb-server")
 
 
-class MariaDBServer:
+class MariaDBServer(ThrowawayServer):
     """One temporary MariaDB server: ``start()``, ``create_database()``, ``stop()``."""
 
     user = "dyncrm"
@@ -95,16 +81,8 @@ class MariaDBServer:
         except ImportError as exc:
             raise MariaDBUnavailable(
                 "pymysql is not installed; pip install -e '.[test]'") from exc
-        self.as_root = os.geteuid() == 0
-        if self.as_root:
-            try:
-                self.owner = pwd.getpwnam(SERVER_USER)
-            except KeyError:
-                raise MariaDBUnavailable(
-                    f"running as root but there is no {SERVER_USER!r} user to run the "
-                    f"server (create it: useradd --system {SERVER_USER})") from None
-            if shutil.which("runuser") is None:
-                raise MariaDBUnavailable("running as root but 'runuser' is not available")
+        self.owner = server_owner(SERVER_USER, error=MariaDBUnavailable)
+        self.as_root = self.owner is not None
         self.root = Path(tempfile.mkdtemp(prefix="dyncrm-my-"))
         self.data = self.root / "data"
         self.socket = self.root / "mysql.sock"
@@ -254,15 +232,6 @@ class MariaDBServer:
                     cur.execute(f"KILL CONNECTION {int(thread_id)}")
             cur.execute("SET SESSION lock_wait_timeout = 30")
             cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-
-    @contextlib.contextmanager
-    def database(self) -> Iterator[str]:
-        """A fresh database for the duration of the block; yields its URL."""
-        name = self.create_database()
-        try:
-            yield self.url(name)
-        finally:
-            self.drop_database(name)
 
 
 __all__ = ["MariaDBServer", "MariaDBUnavailable", "find_binaries", "unavailable"]

@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
+
+import servers
+from servers import ThrowawayServer, free_port, in_ci, server_owner
 
 #: Where distributions install the server when it is not on PATH.
 FALLBACK_BIN_DIRS = tuple(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
@@ -40,47 +40,21 @@ class PostgresUnavailable(Exception):
     """The server cannot be started here; the message says why."""
 
 
-def in_ci() -> bool:
-    """True when ``$CI`` says we run in continuous integration (``CI=true``/``1``)."""
-    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
-
-
 def unavailable(reason: str) -> NoReturn:
     """Skip the calling test because PostgreSQL cannot run here, or fail it under CI."""
-    import pytest
-
-    if in_ci():
-        pytest.fail(f"CI=true and the PostgreSQL tests cannot run: {reason}", pytrace=False)
-    pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    servers.unavailable("PostgreSQL", reason)
 
 
 def find_binaries() -> dict[str, str]:
     """Paths of ``initdb``, ``pg_ctl`` and ``postgres``: PATH first, then the
     usual Debian/Ubuntu location.  Raises :class:`PostgresUnavailable`."""
-    found: dict[str, str] = {}
-    for name in ("initdb", "pg_ctl", "postgres"):
-        path = shutil.which(name)
-        if path is None:
-            for directory in FALLBACK_BIN_DIRS:
-                if (directory / name).exists():
-                    path = str(directory / name)
-                    break
-        if path is None:
-            raise PostgresUnavailable(
-                f"PostgreSQL server binary {name!r} is not on PATH "
-                "(install PostgreSQL 15 server binaries: initdb, pg_ctl, postgres)")
-        found[name] = path
-    return found
+    return servers.find_binaries(
+        ("initdb", "pg_ctl", "postgres"), FALLBACK_BIN_DIRS, error=PostgresUnavailable,
+        product="PostgreSQL",
+        hint="install PostgreSQL 15 server binaries: initdb, pg_ctl, postgres")
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PostgresServer:
+class PostgresServer(ThrowawayServer):
     """One temporary PostgreSQL cluster: ``start()``, ``create_database()``, ``stop()``."""
 
     superuser = "postgres"
@@ -92,16 +66,8 @@ class PostgresServer:
         except ImportError as exc:
             raise PostgresUnavailable(
                 "psycopg2 is not installed; pip install -e '.[test]'") from exc
-        self.as_root = os.geteuid() == 0
-        if self.as_root:
-            try:
-                self.owner = pwd.getpwnam(SERVER_USER)
-            except KeyError:
-                raise PostgresUnavailable(
-                    f"running as root but there is no {SERVER_USER!r} user to run the "
-                    f"server (create it: useradd --system {SERVER_USER})") from None
-            if shutil.which("runuser") is None:
-                raise PostgresUnavailable("running as root but 'runuser' is not available")
+        self.owner = server_owner(SERVER_USER, error=PostgresUnavailable)
+        self.as_root = self.owner is not None
         self.root = Path(tempfile.mkdtemp(prefix="dyncrm-pg-"))
         self.data = self.root / "data"
         self.sockets = self.root / "sockets"
@@ -191,16 +157,6 @@ class PostgresServer:
                 cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             conn.close()
-
-    @contextlib.contextmanager
-    def database(self) -> Iterator[str]:
-        """A fresh database for the duration of the block; yields its URL."""
-        name = self.create_database()
-        try:
-            yield self.url(name)
-        finally:
-            self.drop_database(name)
-
 
 __all__ = ["PostgresServer", "PostgresUnavailable", "find_binaries", "free_port", "in_ci",
            "unavailable"]

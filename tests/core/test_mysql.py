@@ -11,20 +11,16 @@ import datetime as dt
 import pytest
 from conftest import staff
 from peewee import MySQLDatabase
+from tables import add_member, counts
 
 from dyncrm.app import _supports_returning
 from dyncrm.db.models import (
-    Account,
-    ActionKey,
-    JournalEntry,
     Member,
-    OutboxMessage,
-    Posting,
     Touchpoint,
 )
-from dyncrm.errors import IllegalTransition, UnbalancedEntryError, ValidationError
+from dyncrm.errors import ValidationError
 from dyncrm.money import Money
-from dyncrm.values import Actor, Leg
+from dyncrm.values import Actor
 
 SYSTEM = Actor.system()
 
@@ -53,21 +49,6 @@ class Clock:
         return dt.datetime(self.day.year, self.day.month, self.day.day, 3, 0)
 
 
-def counts() -> dict[str, int]:
-    """Rows per table that an action may write."""
-    return {m.__name__: m.select().count()
-            for m in (Member, Touchpoint, Account, JournalEntry, Posting, OutboxMessage,
-                      ActionKey)}
-
-
-def add_member(crm, name: str, *, active: bool = False) -> int:
-    with crm.action("test.add_member", SYSTEM):
-        member_id = Member.create(name=name, email=f"{name.lower()}@example.org").id
-        if active:
-            crm.lifecycle.transition(member_id, "approve", SYSTEM, on=dt.date(2024, 1, 2))
-    return member_id
-
-
 def idr(amount: int | str) -> Money:
     return Money.of(amount, "IDR")
 
@@ -81,143 +62,6 @@ def my_crm(make_crm, mysql_url):
 
 
 # --- the core -------------------------------------------------------------------------
-
-
-def test_mysql_migrations_are_idempotent(my_crm) -> None:
-    status = my_crm.migration_status()
-    assert [(s.plugin, s.name) for s in status] == [("core", "0001_initial")]
-    assert all(s.applied is not None for s in status)
-    assert my_crm.upgrade() == []
-    assert my_crm.upgrade() == []
-    tables = set(my_crm.database.get_tables())
-    assert {"member", "journal_entry", "posting", "outbox_message",
-            "dyncrm_schema_migration"} <= tables
-
-
-def test_mysql_ledger_balances_and_trial_balance(my_crm) -> None:
-    crm = my_crm
-    ids = [add_member(crm, n) for n in ("Ani", "Budi", "Citra")]
-    with crm.action("test.deposits", SYSTEM):
-        cash = crm.ledger.open_account("cash", type="asset")
-        for i, member_id in enumerate(ids, start=1):
-            savings = crm.ledger.open_account("savings.pokok", type="liability",
-                                              member_id=member_id)
-            crm.ledger.transfer(crm.money(f"{i}.000.000"), debit=cash, credit=savings,
-                                kind="savings.deposit", actor="system", member_id=member_id,
-                                key=f"dep:{member_id}", on=dt.date(2026, 1, i))
-        fee = crm.ledger.open_account("income.fees", type="income")
-        crm.ledger.post([Leg(crm.ledger.open_account("savings.pokok", type="liability",
-                                                     member_id=ids[0]), crm.money("2500")),
-                         Leg(fee, -crm.money("2500"))],
-                        kind="fee", actor="system", member_id=ids[0], on=dt.date(2026, 2, 1))
-    by_member = crm.ledger.balances_by_member(["savings.pokok"])
-    assert by_member == {ids[0]: {"savings.pokok": 997_500},
-                         ids[1]: {"savings.pokok": 2_000_000},
-                         ids[2]: {"savings.pokok": 3_000_000}}
-    # MySQL's SUM over BIGINT is DECIMAL: the ledger must still hand out ints
-    assert all(type(v) is int for kinds in by_member.values() for v in kinds.values())
-    early = crm.ledger.balances_by_member(["savings.pokok"], as_of=dt.date(2026, 1, 2))
-    assert early == {ids[0]: {"savings.pokok": 1_000_000}, ids[1]: {"savings.pokok": 2_000_000}}
-    late = crm.ledger.balances_by_member(["savings.pokok"], since=dt.date(2026, 1, 3))
-    assert late == {ids[0]: {"savings.pokok": -2_500}, ids[2]: {"savings.pokok": 3_000_000}}
-    assert crm.ledger.trial_balance() == {"IDR": 0}
-    assert crm.ledger.balance("cash") == crm.money("6.000.000")
-    assert crm.ledger.balance("income.fees") == crm.money("2500")
-    assert crm.ledger.totals_by_kind()[("savings.pokok", "IDR")] == 5_997_500
-    assert [line["balance"] for line in crm.ledger.statement(cash)] == [
-        crm.money(f"{n}.000.000") for n in (1, 3, 6)]
-
-
-def test_mysql_unbalanced_entry_leaves_nothing(my_crm) -> None:
-    crm = my_crm
-    with crm.action("test.accounts", SYSTEM):
-        cash = crm.ledger.open_account("cash", type="asset")
-        bank = crm.ledger.open_account("bank", type="asset")
-    before = counts()
-    with pytest.raises(UnbalancedEntryError), crm.action("test.bad", SYSTEM, key="bad:1"):
-        crm.ledger.post([Leg(cash, crm.money("100")), Leg(bank, -crm.money("99"))],
-                        kind="bad", actor="system")
-    assert counts() == before
-
-
-def test_mysql_failed_action_rolls_everything_back(my_crm) -> None:
-    crm = my_crm
-    member_id = add_member(crm, "Dewi")
-    before = counts()
-    with pytest.raises(ValidationError, match="refused on purpose"), \
-            crm.action("test.approve", SYSTEM, key="approve:dewi"):
-        crm.lifecycle.transition(member_id, "approve", SYSTEM)
-        cash = crm.ledger.open_account("cash", type="asset")
-        pokok = crm.ledger.open_account("savings.pokok", type="liability", member_id=member_id)
-        crm.ledger.transfer(crm.money("100.000"), debit=cash, credit=pokok, kind="deposit",
-                            actor="system", key="entry:dewi")
-        crm.notify_member(member_id, "messages/base.txt", kind="welcome", key="welcome:dewi",
-                          subject="Welcome", body="Hello")
-        raise ValidationError("refused on purpose")
-    assert counts() == before
-    assert crm.member(member_id).stage == "applicant"
-    # the key was never recorded, so the action can run for real afterwards
-    with crm.action("test.approve", SYSTEM, key="approve:dewi") as act:
-        assert not act.replayed
-        crm.lifecycle.transition(member_id, "approve", SYSTEM)
-        act.done(stage="active")
-    assert crm.member(member_id).stage == "active"
-
-
-def test_mysql_replay_by_key_changes_nothing(my_crm) -> None:
-    crm = my_crm
-    member_id = add_member(crm, "Eka")
-
-    def deposit() -> tuple[bool, dict]:
-        with crm.action("savings.deposit", SYSTEM, key="deposit:eka:1") as act:
-            if act.replayed:
-                return True, act.previous
-            cash = crm.ledger.open_account("cash", type="asset")
-            pokok = crm.ledger.open_account("savings.pokok", type="liability",
-                                            member_id=member_id)
-            result = crm.ledger.transfer(crm.money("50.000"), debit=cash, credit=pokok,
-                                         kind="deposit", actor="system", key="entry:eka:1")
-            act.done(entry=result.entry.id)
-            return False, act.result
-
-    replayed, first = deposit()
-    assert not replayed
-    after_first = counts()
-    replayed, second = deposit()
-    assert replayed and second == first
-    assert counts() == after_first
-    with crm.action("test.again", SYSTEM):
-        again = crm.ledger.transfer(crm.money("50.000"), debit="cash",
-                                    credit=f"savings.pokok:m{member_id}", kind="deposit",
-                                    actor="system", key="entry:eka:1")
-    assert again.replayed and again.entry.id == first["entry"]
-    assert counts() == after_first
-    assert crm.ledger.balances_by_member(["savings.pokok"]) == {
-        member_id: {"savings.pokok": 50_000}}
-
-
-def test_mysql_member_lifecycle(my_crm) -> None:
-    crm = my_crm
-    secretary = staff(crm, "sekretaris", "secretary")
-    member_id = add_member(crm, "Hadi")
-    steps = [("approve", "active"), ("request_leave", "leaving"), ("cancel_leave", "active"),
-             ("request_leave", "leaving"), ("complete_leave", "inactive")]
-    for i, (action, stage) in enumerate(steps):
-        with crm.action(f"member.{action}", secretary, key=f"hadi:{i}"):
-            change = crm.lifecycle.transition(member_id, action, secretary,
-                                              on=dt.date(2026, 3, 1 + i))
-        assert change.new_stage == stage
-    info = crm.member(member_id)
-    assert info.stage == "inactive"
-    assert info.joined_on == dt.date(2026, 3, 1)
-    assert info.left_on == dt.date(2026, 3, 5)
-    assert [t.kind for t in crm.timeline(member_id)] == [f"stage.{a}" for a, _ in steps]
-    before = counts()
-    with pytest.raises(IllegalTransition, match="'inactive'"), \
-            crm.action("member.approve", secretary):
-        crm.lifecycle.transition(member_id, "approve", secretary)
-    assert counts() == before
-    assert crm.member(member_id).stage == "inactive"
 
 
 def test_mysql_touch_many_inserts_row_by_row_with_the_right_ids(my_crm) -> None:
