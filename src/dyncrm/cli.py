@@ -40,6 +40,8 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     PLUGIN_ERROR = 3
     INTERNAL = 4
+    ENVIRONMENT = 5  #: the machine failed (disk, permissions, server gone): the operator acts
+    TEMPFAIL = 75  #: busy, nothing changed: run the same command again (sysexits EX_TEMPFAIL)
 
 
 @attrs.define

@@ -113,3 +113,35 @@ class UnbalancedEntryError(DyncrmError):
     def __init__(self, commodity: str, total: Any) -> None:
         self.commodity, self.total = commodity, total
         super().__init__(f"journal entry does not balance: {commodity} postings sum to {total}")
+
+
+class EnvironmentFault(DyncrmError):
+    """The machine, not the input, failed: the operator has to act.
+
+    A full disk, a read-only database or folder, a path that is a file where a
+    folder is needed, missing permissions, a database server that went away.
+    The message names the file (or server) and the cause.  The CLI exits 5.
+    ``path`` and ``cause`` are kept for programs.
+    """
+
+    exit_code = 5
+
+    def __init__(self, message: str, *, path: str | None = None,
+                 cause: str | None = None) -> None:
+        self.path, self.cause = path, cause
+        super().__init__(message)
+
+
+class DatabaseBusy(EnvironmentFault):
+    """Another writer held the database longer than the configured wait.
+
+    Nothing was changed; running the same command again is safe (``retryable``).
+    The CLI exits 75 (``EX_TEMPFAIL``), so schedulers can tell it from a failure.
+    """
+
+    exit_code = 75
+    retryable = True
+
+    def __init__(self, message: str = "the database is busy; nothing was changed, "
+                 "try again in a moment", **kwargs) -> None:
+        super().__init__(message, **kwargs)
