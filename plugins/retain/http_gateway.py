@@ -4,9 +4,13 @@ An example of a channel plugin (``dyncrm_notification_channels``).  Each
 message is POSTed as JSON ``{"to": ..., "subject": ..., "body": ...}`` to the
 configured URL, with ``Authorization: Bearer <token>`` when a token is set
 (write it as ``token = { "$env" = "WA_GATEWAY_TOKEN" }`` so it stays out of
-the file) and an ``Idempotency-Key`` header (``dyncrm-<message id>``) so a
-gateway can drop a retry it already delivered.  Any answer other than 2xx, a
-timeout or a refused connection raises, and the outbox retries with backoff.
+the file) and an ``Idempotency-Key`` header: the message's stable id (a UUID
+stored with it), the same on every attempt.  The channel declares that it
+honours the key, so a message whose hand-over a crash interrupted is resent
+with the same key: a gateway that drops repeated keys delivers it exactly once
+(one that ignores the key may deliver it twice, never zero times).  Any answer
+other than 2xx, a timeout or a refused connection raises, and the outbox
+retries with backoff.
 
 Settings (``[plugins."retain.http_gateway"]``): ``url`` (required),
 ``token``, ``timeout`` (seconds, default 10), ``channel`` (the channel's
@@ -61,7 +65,7 @@ def gateway_channel(settings: GatewaySettings) -> Channel:
         payload = json.dumps({"to": message.recipient, "subject": message.subject,
                               "body": message.body}, ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json; charset=utf-8",
-                   "Idempotency-Key": f"dyncrm-{message.id}",
+                   "Idempotency-Key": message.idempotency_key,
                    "User-Agent": "dyncrm-http-gateway"}
         if settings.token:
             headers["Authorization"] = f"Bearer {settings.token}"
@@ -80,7 +84,8 @@ def gateway_channel(settings: GatewaySettings) -> Channel:
             raise GatewayError(f"gateway answered {status}")
 
     host = urlsplit(settings.url).netloc
-    return Channel(settings.channel, send, f"HTTP gateway at {host}")
+    return Channel(settings.channel, send, f"HTTP gateway at {host}",
+                   honours_idempotency_key=True)
 
 
 @hookimpl

@@ -437,10 +437,61 @@ def outbox_send(crm: CRM, actor: Actor, limit: int | None) -> None:
         report = crm.outbox.deliver(limit=limit, progress=bar.update)
     click.echo(f"sent {report.sent}, failed {report.failed} "
                f"(given up: {report.gave_up})")
+    _say_unknown(crm, report)
+
+
+def _say_unknown(crm: CRM, report) -> None:
+    """Tell on stderr about interrupted hand-overs found by a delivery run."""
+    if report.resumed:
+        click.echo(f"{report.resumed} interrupted messages were sent again with their "
+                   "idempotency key", err=True)
+    if report.unknown:
+        click.echo(f"{report.unknown} interrupted messages may or may not have been delivered; "
+                   f"they are held, see: dyncrm outbox unknown ({len(crm.outbox.unknown())} "
+                   "in all)", err=True)
+
+
+@outbox.command("unknown")
+@json_option
+@pass_actor
+def outbox_unknown(crm: CRM, actor: Actor, as_json: bool) -> None:
+    """List messages whose delivery is unknown (a crash interrupted their hand-over).
+
+    Ask the recipient, then send one again with: dyncrm outbox resend ID
+    """
+    crm.require(actor, "outbox.send")
+    rows = [{"id": m.id, "channel": m.channel, "to": m.recipient, "kind": m.kind,
+             "subject": m.subject, "attempts": m.attempts, "handed over": m.claimed_at,
+             "message-id": m.uid}
+            for m in crm.outbox.unknown()]
+    if as_json:
+        output.emit_json(rows)
+    else:
+        output.table(rows, ["id", "channel", "to", "kind", "subject", "attempts",
+                            "handed over"], empty="(no message of unknown delivery)")
+
+
+@outbox.command("resend")
+@click.argument("message_id", metavar="ID", type=int)
+@pass_actor
+def outbox_resend(crm: CRM, actor: Actor, message_id: int) -> None:
+    """Send again message ID whose delivery is unknown (or that failed), now.
+
+    Records who resent it.  Check with the recipient first: the first attempt
+    may have arrived.
+    """
+    crm.outbox.resend(message_id, actor)
+    report = crm.outbox.deliver(only=message_id)
+    row = crm.outbox.message(message_id)
+    if report.sent:
+        click.echo(f"message {message_id} resent by {actor.username} and sent")
+    else:
+        click.echo(f"message {message_id} resent by {actor.username}; it is {row.status}"
+                   + (f": {row.last_error}" if row.last_error else ""))
 
 
 @outbox.command("list")
-@click.option("--status", type=click.Choice(["pending", "sent", "failed"]))
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed", "unknown"]))
 @json_option
 @pass_actor
 def outbox_list(crm: CRM, actor: Actor, status: str | None, as_json: bool) -> None:

@@ -27,6 +27,8 @@ def dyncrm_permissions():
                                               "credit_committee"}),
                    "see member profiles, timelines and lists"),
         Permission("outbox.send", frozenset({"admin", "secretary"}), "deliver queued messages"),
+        Permission("outbox.resend", frozenset({"admin", "secretary"}),
+                   "send again a message whose delivery is unknown or that failed"),
         Permission("ledger.view", frozenset({"admin", "treasurer", "cashier"}),
                    "see journal entries and balances"),
         Permission("ledger.reverse", frozenset({"admin", "treasurer"}),

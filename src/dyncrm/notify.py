@@ -6,16 +6,27 @@ rolled-back action leaves no message behind.  ``dyncrm outbox send`` (or
 SMTP or one a plugin adds through ``dyncrm_notification_channels``.  Every
 attempt is recorded; failures are retried with exponential backoff up to
 ``notify.max_attempts``; a message marked sent is never sent again.
+
+At most once across crashes: a message is claimed (``pending`` → ``sending``,
+a conditional UPDATE committed on its own, so two senders never take the same
+message) before it is handed to its channel, and marked ``sent`` after.  A
+``sending`` message whose process died is resent with the same idempotency key
+when its channel honours one (:attr:`Channel.honours_idempotency_key`, the HTTP
+gateway); otherwise it becomes ``unknown`` — listed by ``dyncrm outbox unknown``
+and resent only by a person (:meth:`Outbox.resend`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
 import smtplib
+import socket
 import ssl
 import sys
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,12 +34,21 @@ import attrs
 from peewee import IntegrityError
 
 from dyncrm.db.models import DeliveryAttempt, OutboxMessage, utcnow
-from dyncrm.errors import ValidationError
-from dyncrm.values import Channel, OutboundMessage
+from dyncrm.errors import DyncrmError, NotFoundError, ValidationError
+from dyncrm.values import Actor, Channel, OutboundMessage
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
     from dyncrm.config import SmtpSettings
+
+#: A ``sending`` claim older than this is taken for a dead process even when its
+#: process cannot be checked (another machine): no hand-over takes this long.
+CLAIM_LEASE = dt.timedelta(minutes=15)
+
+#: Statuses a person may resend with :meth:`Outbox.resend`.
+RESENDABLE = ("unknown", "failed")
+
+STATUSES = ("pending", "sending", "sent", "failed", "unknown")
 
 
 @attrs.frozen
@@ -41,11 +61,24 @@ class QueueResult:
 
 @attrs.frozen
 class DeliveryReport:
-    """What one delivery run did."""
+    """What one delivery run did.
+
+    ``unknown``: interrupted hand-overs found in this run and held for a person;
+    ``resumed``: interrupted hand-overs resent with their idempotency key.
+    """
 
     sent: int
     failed: int
     gave_up: int
+    unknown: int = 0
+    resumed: int = 0
+
+
+def message_id_header(message: OutboundMessage, sender: str) -> str:
+    """The ``Message-ID`` of ``message``: the same on every attempt, unique across messages."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    local = message.idempotency_key or f"dyncrm.{message.id}"
+    return f"<{local}@{domain}>"
 
 
 def console_channel(stream=None) -> Channel:
@@ -54,7 +87,7 @@ def console_channel(stream=None) -> Channel:
     def send(message: OutboundMessage) -> None:
         out = stream or sys.stdout
         print(f"--- to {message.recipient} via console: {message.subject}", file=out)
-        print(message.body, file=out)
+        print(message.body, file=out, flush=True)  # delivered before "sent" is recorded
 
     return Channel("console", send, "print to the terminal")
 
@@ -67,6 +100,7 @@ def file_channel(directory: Path) -> Channel:
         msg = EmailMessage()
         msg["To"] = message.recipient
         msg["Subject"] = message.subject
+        msg["Message-ID"] = message_id_header(message, "dyncrm@localhost")
         msg["X-Dyncrm-Message"] = str(message.id)
         msg.set_content(message.body)
         path = directory / f"{message.id:08d}-{message.kind or 'message'}.eml"
@@ -88,7 +122,7 @@ def smtp_channel(settings: SmtpSettings) -> Channel:
         msg["To"] = message.recipient
         msg["Subject"] = message.subject
         msg["Date"] = formatdate(localtime=False)
-        msg["Message-ID"] = make_msgid(idstring=f"dyncrm{message.id}")
+        msg["Message-ID"] = message_id_header(message, settings.sender)
         msg.set_content(message.body)
         cls = smtplib.SMTP_SSL if settings.ssl else smtplib.SMTP
         with cls(settings.host, settings.port, timeout=settings.timeout) as smtp:
@@ -107,6 +141,7 @@ class Outbox:
     def __init__(self, crm: CRM) -> None:
         self.crm = crm
         self._channels: dict[str, Channel] | None = None
+        self._in_flight: set[str] = set()
 
     @property
     def channels(self) -> dict[str, Channel]:
@@ -163,22 +198,60 @@ class Outbox:
                     .order_by(OutboxMessage.id))
 
     def deliver(self, *, now: dt.datetime | None = None, limit: int | None = None,
-                progress=None) -> DeliveryReport:
-        """Try every due message once, each in its own transaction.
+                progress=None, only: int | None = None) -> DeliveryReport:
+        """Try every due message once (or message ``only``), each claimed on its own.
 
-        A message is marked sent in the transaction right after its channel
-        returns, so a crash can at worst repeat the one message in flight.
+        First settles hand-overs that a dead process left in ``sending``
+        (:meth:`recover`).  Then, per message: claim it (``sending``, committed),
+        hand it to its channel, record the outcome (``sent``, or a retry with
+        backoff, or ``failed`` after ``notify.max_attempts``).  A crash can leave
+        at most the message in flight undecided, and it is never resent blindly.
+        Runs outside any transaction: the claim must be committed before the
+        hand-over.
         """
+        if self.crm.db.in_transaction():
+            raise DyncrmError("bug in the caller: the outbox delivers outside any transaction "
+                              "(a message must be marked 'sending' before it leaves)")
         settings = self.crm.config.notify
         sent = failed = gave_up = 0
+        resumed, unknown = self.recover(now=now)
         due = self.pending(now=now)
+        if only is not None:
+            due = [row for row in due if row.id == only]
         if limit is not None:
             due = due[:limit]
         for row in due:
+            outcome = self._deliver_one(row.id, now, settings)
+            if outcome == "sent":
+                sent += 1
+            elif outcome in ("retry", "failed"):
+                failed += 1
+                gave_up += outcome == "failed"
+            if progress is not None:
+                progress(1)
+        return DeliveryReport(sent, failed, gave_up, unknown, resumed)
+
+    def _deliver_one(self, message_id: int, now: dt.datetime | None, settings) -> str | None:
+        """Claim, hand over and settle one message; ``None`` when another process took it."""
+        at = now or utcnow()
+        claim = f"{_HOST}:{os.getpid()}:{secrets.token_hex(6)}"
+        with self.crm.db.atomic():
+            taken = (OutboxMessage
+                     .update(status="sending", claim=claim, claimed_at=utcnow(),
+                             attempts=OutboxMessage.attempts + 1)
+                     .where(OutboxMessage.id == message_id,
+                            OutboxMessage.status == "pending",
+                            OutboxMessage.next_attempt_at <= at)
+                     .execute())
+        if taken != 1:
+            return None
+        self._in_flight.add(claim)
+        try:
+            row = OutboxMessage.get_by_id(message_id)
             channel = self.channels.get(row.channel)
             message = OutboundMessage(id=row.id, channel=row.channel, recipient=row.recipient,
                                       subject=row.subject, body=row.body, kind=row.kind,
-                                      member_id=row.member_id)
+                                      member_id=row.member_id, idempotency_key=row.uid)
             error = None
             try:
                 if channel is None:
@@ -186,28 +259,131 @@ class Outbox:
                 channel.send(message)
             except Exception as exc:  # any failure of a channel is recorded, not raised
                 error = f"{type(exc).__name__}: {exc}"
-            at = now or utcnow()
             with self.crm.db.atomic():
                 DeliveryAttempt.create(message=row.id, at=at, ok=error is None, error=error)
-                row.attempts += 1
                 if error is None:
-                    row.status, row.sent_at, row.last_error = "sent", at, None
-                    sent += 1
+                    # whoever holds it now (a resend after a lease ran out), it went out
+                    (OutboxMessage.update(status="sent", sent_at=at, last_error=None)
+                     .where(OutboxMessage.id == row.id, OutboxMessage.status != "sent")
+                     .execute())
+                    return "sent"
+                if row.attempts >= settings.max_attempts:
+                    changes, outcome = {"status": "failed"}, "failed"
                 else:
-                    row.last_error = error
-                    if row.attempts >= settings.max_attempts:
-                        row.status = "failed"
-                        gave_up += 1
-                    else:
-                        delay = settings.retry_base_seconds * 2 ** (row.attempts - 1)
-                        row.next_attempt_at = at + dt.timedelta(seconds=delay)
-                    failed += 1
-                row.save()
-            if progress is not None:
-                progress(1)
-        return DeliveryReport(sent, failed, gave_up)
+                    delay = settings.retry_base_seconds * 2 ** (row.attempts - 1)
+                    changes = {"status": "pending",
+                               "next_attempt_at": at + dt.timedelta(seconds=delay)}
+                    outcome = "retry"
+                (OutboxMessage.update(last_error=error, **changes)
+                 .where(OutboxMessage.id == row.id, OutboxMessage.claim == claim,
+                        OutboxMessage.status.in_(("sending", "unknown")))
+                 .execute())
+                return outcome
+        finally:
+            self._in_flight.discard(claim)
+
+    def recover(self, *, now: dt.datetime | None = None) -> tuple[int, int]:
+        """Settle messages left in ``sending`` by a process that died; ``(resumed, unknown)``.
+
+        Such a message may or may not have reached its channel.  If the channel
+        honours the idempotency key it goes back to ``pending`` and is resent with
+        the same key; otherwise it becomes ``unknown`` and waits for a person.  A
+        claim is dead when its process is gone (same machine) or older than
+        :data:`CLAIM_LEASE`; a live sender's claims are left alone.
+        """
+        resumed = unknown = 0
+        for row in OutboxMessage.select().where(OutboxMessage.status == "sending"):
+            if not self._orphaned(row):
+                continue
+            channel = self.channels.get(row.channel)
+            if channel is not None and channel.honours_idempotency_key:
+                status = "pending"
+                note = (f"interrupted while handing it to {row.channel} ({row.claim}); "
+                        "resent with the same idempotency key")
+            else:
+                status = "unknown"
+                note = (f"interrupted while handing it to {row.channel} ({row.claim}): it may "
+                        "or may not have been delivered; held until a person resends it "
+                        "(dyncrm outbox unknown / dyncrm outbox resend)")
+            at = now or utcnow()
+            with self.crm.db.atomic():
+                changed = (OutboxMessage.update(status=status, last_error=note,
+                                                next_attempt_at=at)
+                           .where(OutboxMessage.id == row.id,
+                                  OutboxMessage.status == "sending",
+                                  OutboxMessage.claim == row.claim)
+                           .execute())
+                if changed:
+                    DeliveryAttempt.create(message=row.id, at=at, ok=False, error=note)
+            if changed:
+                resumed += status == "pending"
+                unknown += status == "unknown"
+        return resumed, unknown
+
+    def _orphaned(self, row: OutboxMessage) -> bool:
+        """Whether the process that claimed ``row`` is gone (or its lease ran out)."""
+        if row.claim in self._in_flight:
+            return False
+        host, _, rest = (row.claim or "").partition(":")
+        pid_text = rest.partition(":")[0]
+        if host == _HOST and pid_text.isdigit():
+            pid = int(pid_text)
+            if pid == os.getpid() or not _process_alive(pid):
+                return True  # this process is not sending it any more, or the sender died
+        return row.claimed_at is None or utcnow() - row.claimed_at > CLAIM_LEASE
+
+    def message(self, message_id: int) -> OutboxMessage:
+        """One outbox message by id (raises ``NotFoundError``)."""
+        row = OutboxMessage.get_or_none(OutboxMessage.id == message_id)
+        if row is None:
+            raise NotFoundError("outbox message", message_id)
+        return row
+
+    def unknown(self) -> list[OutboxMessage]:
+        """Messages whose hand-over was interrupted and whose delivery nobody can tell."""
+        return list(OutboxMessage.select().where(OutboxMessage.status == "unknown")
+                    .order_by(OutboxMessage.id))
+
+    def resend(self, message_id: int, actor: Actor) -> None:
+        """Put an ``unknown`` or ``failed`` message back in the queue, recording who did it.
+
+        Needs ``outbox.resend``: only a person who checked that the recipient did
+        not get it should send a message of unknown fate again.  The next
+        :meth:`deliver` sends it (``deliver(only=message_id)`` at once).
+        """
+        with self.crm.action("outbox.resend", actor, permission="outbox.resend"):
+            row = self.message(message_id)
+            if row.status not in RESENDABLE:
+                raise ValidationError(f"message {message_id} is {row.status}; only a message "
+                                      "whose delivery is unknown or that failed can be resent",
+                                      field="id")
+            at = utcnow()
+            changed = (OutboxMessage.update(status="pending", next_attempt_at=at,
+                                            resent_by=actor.username, resent_at=at)
+                       .where(OutboxMessage.id == message_id,
+                              OutboxMessage.status == row.status)
+                       .execute())
+            if changed != 1:
+                raise DyncrmError(f"message {message_id} changed while it was being resent; "
+                                  "nothing was done, look at it again")
 
     def retry(self, message_id: int) -> None:
         """Put a failed message back in the queue."""
         OutboxMessage.update(status="pending", next_attempt_at=utcnow()).where(
             OutboxMessage.id == message_id, OutboxMessage.status == "failed").execute()
+
+
+_HOST = socket.gethostname()
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (only checked on POSIX)."""
+    if os.name != "posix":
+        return True  # no safe probe: rely on the lease
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True

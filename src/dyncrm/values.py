@@ -130,16 +130,30 @@ class Permission:
 
 @attrs.frozen
 class Channel:
-    """A way to deliver messages.  ``send`` raises on failure; it must not retry itself."""
+    """A way to deliver messages.  ``send`` raises on failure; it must not retry itself.
+
+    ``honours_idempotency_key``: ``send`` passes ``message.idempotency_key`` to a
+    receiver that delivers a key only once (an HTTP gateway's ``Idempotency-Key``
+    header).  The outbox then resends a message whose hand-over was interrupted
+    (a crash after ``send`` began, before "sent" was recorded) with the same key.
+    Without it such a message is held as *unknown* until a person resends it
+    (``dyncrm outbox resend``): it is never sent twice by itself.
+    """
 
     name: str
     send: Any  # Callable[[OutboundMessage], None]
     description: str = ""
+    honours_idempotency_key: bool = False
 
 
 @attrs.frozen
 class OutboundMessage:
-    """A message handed to a channel for delivery."""
+    """A message handed to a channel for delivery.
+
+    ``idempotency_key`` is the same on every attempt at this message and unique
+    across messages and deployments (a UUID stored with it): send it along
+    wherever a receiver can drop repeats (``Idempotency-Key``, ``Message-ID``).
+    """
 
     id: int
     channel: str
@@ -148,6 +162,7 @@ class OutboundMessage:
     body: str
     kind: str
     member_id: int | None
+    idempotency_key: str = ""
 
 
 @attrs.frozen

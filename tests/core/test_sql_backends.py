@@ -16,6 +16,7 @@ from peewee import MySQLDatabase, PostgresqlDatabase
 from tables import add_member, counts
 
 from dyncrm.errors import IllegalTransition, UnbalancedEntryError, ValidationError
+from dyncrm.plugins import package_path
 from dyncrm.values import Actor, Leg
 
 SYSTEM = Actor.system()
@@ -33,7 +34,8 @@ def backend_crm(request, make_crm):
 
 def test_migrations_are_idempotent(backend_crm) -> None:
     status = backend_crm.migration_status()
-    assert [(s.plugin, s.name) for s in status] == [("core", "0001_initial")]
+    core = sorted(p.stem for p in package_path("dyncrm", "migrations").glob("[0-9]*.py"))
+    assert [(s.plugin, s.name) for s in status] == [("core", name) for name in core]
     assert all(s.applied is not None for s in status)
     assert backend_crm.upgrade() == []
     assert backend_crm.upgrade() == []

@@ -104,8 +104,9 @@ def test_hook_dyncrm_migrations(tmp_path, visits_installed) -> None:
     assert "applied visits:0001_visits" in out
     assert "nothing to apply" in cli_ok("-c", config, "db", "upgrade")
     status = json.loads(cli_ok("-c", config, "db", "status", "--json"))
-    assert {(s["plugin"], s["migration"]) for s in status} == {
-        ("core", "0001_initial"), ("visits", "0001_visits")}
+    assert {(s["plugin"], s["migration"]) for s in status if s["plugin"] != "core"} == {
+        ("visits", "0001_visits")}
+    assert ("core", "0001_initial") in {(s["plugin"], s["migration"]) for s in status}
     assert all(s["applied"] != "pending" for s in status)
     with open_crm(config) as crm:
         assert "visits_visit" in crm.database.get_tables()

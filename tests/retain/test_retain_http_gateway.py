@@ -46,8 +46,7 @@ def test_messages_are_posted_as_json_with_the_token_from_the_environment(make_cr
         assert req["json"] == {"to": "+628123456789", "subject": "Angsuran",
                                "body": "Angsuran Rp 250.000 jatuh tempo besok. Terima kasih 🙏"}
         assert req["headers"]["Authorization"] == "Bearer s3cret-token"
-        msg_id = OutboxMessage.get().id
-        assert req["headers"]["Idempotency-Key"] == f"dyncrm-{msg_id}"
+        assert req["headers"]["Idempotency-Key"] == OutboxMessage.get().uid  # a UUID
         assert req["headers"]["Content-Type"].startswith("application/json")
         assert crm.outbox.deliver().sent == 0  # sent once, never again
         assert len(rec.requests) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from peewee import (
     AutoField,
@@ -22,6 +23,11 @@ from dyncrm.db.base import BaseModel, JSONField
 def utcnow() -> dt.datetime:
     """Naive UTC timestamp, the only kind stored."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def new_uid() -> str:
+    """A fresh random UUID as text: the stable identity of one outbox message."""
+    return str(uuid.uuid4())
 
 
 class Member(BaseModel):
@@ -106,9 +112,18 @@ class Posting(BaseModel):
 
 
 class OutboxMessage(BaseModel):
-    """A message waiting to leave, written in the same transaction as its cause."""
+    """A message waiting to leave, written in the same transaction as its cause.
+
+    ``status``: ``pending`` (queued, due at ``next_attempt_at``) → ``sending``
+    (claimed by the process in ``claim``, committed before the hand-over to the
+    channel) → ``sent``; or back to ``pending`` (a failure, retried with backoff)
+    → ``failed`` (gave up).  A ``sending`` row whose process died is ``unknown``
+    (the channel may or may not have delivered it) unless its channel honours the
+    idempotency key ``uid``; a person resends it (``resent_by``).
+    """
 
     id = AutoField()
+    uid = CharField(max_length=36, unique=True, default=new_uid)
     key = CharField(null=True, unique=True)
     member = ForeignKeyField(Member, null=True, backref="messages", on_delete="RESTRICT")
     channel = CharField()
@@ -117,12 +132,16 @@ class OutboxMessage(BaseModel):
     body = TextField()
     kind = CharField(default="", index=True)
     essential = BooleanField(default=True)
-    status = CharField(default="pending", index=True)  # pending | sent | failed
+    status = CharField(default="pending", index=True)  # pending|sending|sent|failed|unknown
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(default=utcnow)
     created_at = DateTimeField(default=utcnow)
     sent_at = DateTimeField(null=True)
     last_error = TextField(null=True)
+    claim = CharField(null=True)  # "host:pid:nonce" of the process handing it over
+    claimed_at = DateTimeField(null=True)
+    resent_by = CharField(null=True)
+    resent_at = DateTimeField(null=True)
 
 
 class DeliveryAttempt(BaseModel):
