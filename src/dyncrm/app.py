@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,21 @@ from peewee import IntegrityError
 from dyncrm import db as dbmod
 from dyncrm.auth import Users
 from dyncrm.config import Config, load_config, structure
+from dyncrm.db.concurrency import (
+    insert_once,
+    is_unique_violation,
+    lock_names,
+    write_transaction,
+)
 from dyncrm.db.migrate import MigrationStatus, status, upgrade
 from dyncrm.db.models import ActionKey, Counter, Member, Touchpoint, utcnow
-from dyncrm.errors import ConfigError, DyncrmError, NotFoundError, PluginError, ValidationError
+from dyncrm.errors import (
+    ConcurrentDuplicate,
+    ConfigError,
+    NotFoundError,
+    PluginError,
+    ValidationError,
+)
 from dyncrm.i18n import Catalogue
 from dyncrm.ledger import Ledger
 from dyncrm.lifecycle import Lifecycle, member_info
@@ -63,6 +76,7 @@ class CRM:
         self.database = dbmod.connect(config.database_url)
         self.db = self.database
         self._clock = clock
+        self._local = threading.local()
         self.tz = ZoneInfo(config.organisation.timezone)
         self.currency = config.organisation.currency
         self.exponents = {self.currency: config.currency_exponent}
@@ -191,25 +205,88 @@ class CRM:
         yielded :class:`Action` has ``replayed=True`` and ``previous`` holds what
         the first run recorded with :meth:`Action.done`; the body should then
         return without writing.  Any exception rolls everything back.
+
+        The outermost action is a write transaction (``BEGIN IMMEDIATE`` on
+        SQLite); while another writer holds the database it waits up to the busy
+        timeout, then raises :class:`~dyncrm.errors.DatabaseBusy` having changed
+        nothing.  The key is claimed first, so a second process running the same
+        key at the same moment waits and then sees a replay.  Inside, use
+        :meth:`lock` before checking a balance, limit or stock you then write.
         """
         if permission is not None:
             self.users.require(actor, permission)
         act = Action(name=name, actor=actor, key=key)
-        with self.database.atomic():
-            if key is not None:
-                seen = ActionKey.get_or_none(ActionKey.key == key)
-                if seen is not None:
-                    act.replayed, act.previous = True, dict(seen.result or {})
-                    yield act
-                    return
-            yield act
-            if key is not None and not act.replayed:
+        state = self._action_state()
+        outermost_txn = self.database.transaction_depth() == 0
+        txn = write_transaction(self.database) if outermost_txn else self.database.atomic()
+        try:
+            with txn as began:
+                saved = state.depth, state.write_locked
+                if outermost_txn:
+                    state.write_locked = began is True
+                elif state.depth == 0:
+                    state.write_locked = False  # inside a transaction begun elsewhere
+                state.depth += 1
                 try:
-                    ActionKey.create(key=key, action=name, actor=actor.username,
-                                     at=self.now(), result=act.result)
-                except IntegrityError:
-                    raise DyncrmError(f"action {key!r} was completed concurrently; "
-                                      "nothing was changed") from None
+                    if key is not None and not self._claim_key(act):
+                        yield act
+                        return
+                    yield act
+                    if key is not None and act.result:
+                        (ActionKey.update(result=act.result)
+                         .where(ActionKey.key == key).execute())
+                finally:
+                    state.depth, state.write_locked = saved
+        except IntegrityError as exc:
+            if not outermost_txn or not is_unique_violation(exc):
+                raise
+            raise ConcurrentDuplicate(name, exc) from exc
+
+    def _claim_key(self, act: Action) -> bool:
+        """Record ``act.key`` as taken; False (and ``act`` marked replayed) if it was."""
+        if insert_once(ActionKey, {"key": act.key, "action": act.name,
+                                   "actor": act.actor.username, "at": self.now(),
+                                   "result": {}}) is not None:
+            return True
+        seen = ActionKey.get(ActionKey.key == act.key)
+        act.replayed, act.previous = True, dict(seen.result or {})
+        return False
+
+    def _action_state(self) -> threading.local:
+        """This thread's action nesting: depth, and whether the write lock is held."""
+        state = self._local
+        if not hasattr(state, "depth"):
+            state.depth, state.write_locked = 0, False
+        return state
+
+    def in_action(self) -> bool:
+        """True inside :meth:`action` (in this thread)."""
+        return self._action_state().depth > 0
+
+    def lock(self, names: Iterable[str]) -> list[str]:
+        """Hold exclusive locks on ``names`` until the current action ends.
+
+        The one way to serialise a check-then-write: lock what you are about to
+        check (a balance, a limit, a stock), then read it, then write.  Another
+        action locking the same name waits until this one commits or rolls back,
+        and then reads what this one wrote.  Names are free text by convention
+        ``<what>:<id>``: ``account:<code>`` (see ``crm.ledger.lock``),
+        ``loan:17``, ``rewards.item:payung``.  Locks are taken in sorted order;
+        lock everything an action needs in one call where you can.
+
+        PostgreSQL and MariaDB/MySQL lock rows of the ``named_lock`` table with
+        ``SELECT ... FOR UPDATE``; on SQLite the action's ``BEGIN IMMEDIATE``
+        already excludes every other writer.  Must run inside :meth:`action`
+        (raises :class:`~dyncrm.errors.PluginError` otherwise).
+        """
+        if isinstance(names, str):
+            names = [names]
+        state = self._action_state()
+        if state.depth == 0:
+            raise PluginError("crm.lock() was called outside crm.action(...); a lock "
+                              "protects a check and its write only inside the action's "
+                              "transaction")
+        return lock_names(self.database, names, holds_write_lock=state.write_locked)
 
     def next_number(self, counter: str) -> int:
         """The next value of a named sequence; never hands out a value twice.
@@ -220,8 +297,10 @@ class CRM:
         with self.database.atomic():
             updated = (Counter.update(value=Counter.value + 1)
                        .where(Counter.name == counter).execute())
-            if not updated:
-                Counter.create(name=counter, value=1)
+            if not updated and insert_once(Counter, {"name": counter, "value": 1}) is None:
+                # another session created the counter a moment ago
+                (Counter.update(value=Counter.value + 1)
+                 .where(Counter.name == counter).execute())
             return Counter.get(Counter.name == counter).value
 
     # -- people --------------------------------------------------------------

@@ -582,6 +582,19 @@ def blame(exc: BaseException) -> str | None:
     return found
 
 
+def concurrency_error(exc: BaseException) -> DyncrmError | None:
+    """:class:`~dyncrm.errors.DatabaseBusy` for a lock that could not be had, else None.
+
+    SQLite ``database is locked``, a deadlock or a lock timeout on a server is
+    another writer's doing, not a bug: nothing was changed and the same command
+    may simply run again (exit 75).  ``crm.action`` raises it already; this
+    catches what escapes from elsewhere.
+    """
+    from dyncrm.db.concurrency import busy_error
+
+    return busy_error(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and map errors to :class:`ExitCode` (the console script)."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
@@ -604,6 +617,12 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"Error: {exc}", err=True)
         return exc.exit_code
     except Exception as exc:
+        concurrent = concurrency_error(exc)
+        if concurrent is not None:  # another writer, not a bug: nothing changed, retry
+            if debug:
+                traceback.print_exc()
+            click.echo(f"Error: {concurrent}", err=True)
+            return concurrent.exit_code
         culprit = blame(exc)
         if debug:
             traceback.print_exc()

@@ -145,3 +145,29 @@ class DatabaseBusy(EnvironmentFault):
     def __init__(self, message: str = "the database is busy; nothing was changed, "
                  "try again in a moment", **kwargs) -> None:
         super().__init__(message, **kwargs)
+
+
+class ConcurrentDuplicate(DyncrmError):
+    """Another session wrote the same unique thing (a reference, a key) at the same moment.
+
+    Everything this action wrote was rolled back.  Running the same command
+    again is safe (``retryable``): it then finds what the other session
+    recorded and reports it as already done.  The CLI exits 75, like
+    :class:`DatabaseBusy`.
+    """
+
+    exit_code = 75
+    retryable = True
+
+    def __init__(self, action: str, cause: BaseException | str | None = None) -> None:
+        self.action = action
+        detail = str(cause).strip() if cause is not None else ""
+        if isinstance(cause, BaseException) and cause.args:
+            first = cause.args[0]
+            detail = str(first.args[-1] if isinstance(first, BaseException) and first.args
+                         else first).strip()
+        self.cause = detail
+        where = f" ({detail})" if detail else ""
+        super().__init__(f"{action}: another user or job recorded the same thing at the "
+                         f"same moment{where}; nothing was changed here. Run the command "
+                         "again: a repeat is reported as already done")

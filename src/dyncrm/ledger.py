@@ -18,9 +18,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from peewee import JOIN, IntegrityError, fn
+from peewee import JOIN, fn
 
 from dyncrm.dates import as_date as _as_date
+from dyncrm.db.concurrency import insert_once
 from dyncrm.db.models import Account, JournalEntry, Member, Posting
 from dyncrm.errors import NotFoundError, UnbalancedEntryError, ValidationError
 from dyncrm.money import Money, exponent_of, from_minor, to_minor
@@ -66,11 +67,11 @@ class Ledger:
         code = kind if member_id is None else f"{kind}:m{member_id}"
         account = Account.get_or_none(Account.code == code)
         if account is None:
-            account = Account.create(
-                code=code, name=name or code, type=type, kind=kind,
-                member=member_id, commodity=commodity,
-            )
-        elif account.type != type or account.commodity != commodity:
+            # a concurrent session may open the same account: then use its row
+            insert_once(Account, {"code": code, "name": name or code, "type": type,
+                                  "kind": kind, "member": member_id, "commodity": commodity})
+            account = Account.get(Account.code == code)
+        if account.type != type or account.commodity != commodity:
             raise ValidationError(
                 f"account {code} exists as {account.type}/{account.commodity}, "
                 f"not {type}/{commodity}"
@@ -83,6 +84,20 @@ class Ledger:
         if account is None:
             raise NotFoundError("account", code)
         return account
+
+    def lock(self, accounts: Iterable[str]) -> list[str]:
+        """Lock accounts by code until the action ends: ``lock`` first, then check, then post.
+
+        Every check-then-post (a withdrawal against the balance, a payout against
+        what is owed, a redemption against points) locks the accounts it checks
+        before reading their balances, inside the same ``crm.action``; another
+        action locking any of them waits, then reads the balance this one left.
+        An account not opened yet can be locked too (its name is locked, not its
+        row).  Accounts are locked in sorted order.  See :meth:`CRM.lock`.
+        """
+        if isinstance(accounts, str):
+            accounts = [accounts]
+        return self.crm.lock(f"account:{code}" for code in accounts)
 
     # -- posting -------------------------------------------------------------
 
@@ -131,20 +146,22 @@ class Ledger:
                 raise UnbalancedEntryError(
                     commodity, from_minor(total, commodity, self.exponent(commodity)).amount
                 )
-        try:
-            entry = JournalEntry.create(
-                key=key, kind=kind, memo=memo,
-                effective_date=on or self.crm.today(), actor=actor,
-                member=member_id, reverses=reverses, meta=meta or {},
-            )
-        except IntegrityError:
-            raise ValidationError(f"entry key {key!r} is already in use") from None
+        effective_date = on or self.crm.today()
+        row = {"key": key, "kind": kind, "memo": memo, "effective_date": effective_date,
+               "actor": actor, "member": member_id, "reverses": reverses, "meta": meta or {}}
+        if key is None:
+            entry_id = JournalEntry.insert(**row).execute()
+        else:
+            entry_id = insert_once(JournalEntry, row)
+            if entry_id is None:  # posted by a concurrent session a moment ago
+                existing = JournalEntry.get(JournalEntry.key == key)
+                return PostResult(self._info(existing), replayed=True)
         Posting.insert_many(
-            [{"entry": entry.id, "account": a.id, "amount": u, "commodity": c}
+            [{"entry": entry_id, "account": a.id, "amount": u, "commodity": c}
              for a, u, c in rows]
         ).execute()
         info = EntryInfo(
-            id=entry.id, key=key, kind=kind, memo=memo, effective_date=entry.effective_date,
+            id=entry_id, key=key, kind=kind, memo=memo, effective_date=effective_date,
             actor=actor, member_id=member_id, legs=tuple(legs), reverses=reverses,
             meta=meta or {},
         )
@@ -168,6 +185,11 @@ class Ledger:
         replay = JournalEntry.get_or_none(JournalEntry.key == key)
         if replay is not None:
             return PostResult(self._info(replay), replayed=True)
+        if self.crm.in_action():  # two reversals of one entry at once: one waits
+            self.crm.lock([f"journal_entry:{entry_id}"])
+            replay = JournalEntry.get_or_none(JournalEntry.key == key)
+            if replay is not None:
+                return PostResult(self._info(replay), replayed=True)
         if JournalEntry.select().where(JournalEntry.reverses == entry_id).exists():
             raise ValidationError(f"journal entry {entry_id} is already reversed")
         info = self._info(original)

@@ -16,7 +16,7 @@ from dyncrm.db.models import (
     JournalEntry,
     Member,
 )
-from dyncrm.errors import DyncrmError, ValidationError
+from dyncrm.errors import DyncrmError
 from dyncrm.values import Actor
 
 SYSTEM = Actor.system()
@@ -34,66 +34,61 @@ def test_postgres_fresh_database_reports_pending(make_crm, pg_url) -> None:
     crm = make_crm(database_url=pg_url)  # migrated by the factory
     crm.database.execute_sql("DROP SCHEMA public CASCADE")
     crm.database.execute_sql("CREATE SCHEMA public")
-    assert [s.applied for s in crm.migration_status()] == [None]
-    assert crm.upgrade() == ["core:0001_initial"]
+    status = crm.migration_status()
+    assert status and all(s.applied is None for s in status)
+    assert crm.upgrade() == [f"core:{s.name}" for s in status]
     assert crm.upgrade() == []
 
 
-def test_postgres_concurrent_duplicate_key_is_refused(pg_crm) -> None:
-    """Two connections run the same keyed action at once: one wins, the other
-    is refused and leaves nothing behind."""
+def test_postgres_concurrent_same_key_waits_and_replays(pg_crm) -> None:
+    """Two connections run the same keyed action at once: the second waits for the
+    first to commit and then sees an ordinary replay; nothing is written twice."""
     crm = pg_crm
     member_id = add_member(crm, "Fajar")
-    with crm.action("test.accounts", SYSTEM):
-        crm.ledger.open_account("cash", type="asset")
-        crm.ledger.open_account("savings.pokok", type="liability", member_id=member_id)
     before = counts()
-    first_wrote, second_checked = threading.Event(), threading.Event()
+    first_wrote, second_done = threading.Event(), threading.Event()
     outcome: dict[str, object] = {}
 
-    def run(name: str, wait_for: threading.Event | None, signal: threading.Event) -> None:
+    def run(name: str) -> None:
         # peewee keeps one connection per thread: each thread is its own session
         try:
-            if wait_for is not None:
-                assert wait_for.wait(10)
+            if name == "second":
+                assert first_wrote.wait(10)
             with crm.action("savings.deposit", SYSTEM, key="deposit:fajar") as act:
                 if act.replayed:
-                    outcome[name] = "replayed"
+                    outcome[name] = ("replayed", act.previous)
                     return
                 crm.touch(member_id, "expand", "by", "savings.deposit", SYSTEM, {"by": name})
-                signal.set()
+                act.done(by=name)
                 if name == "first":
-                    assert second_checked.wait(10)
+                    first_wrote.set()
+                    # the second session is blocked on our uncommitted key
+                    outcome["second_finished_early"] = second_done.wait(0.5)
             outcome[name] = "done"
         except DyncrmError as exc:
             outcome[name] = exc
         finally:
-            signal.set()
+            if name == "second":
+                second_done.set()
+            first_wrote.set()
             crm.database.close()
 
-    threads = [threading.Thread(target=run, args=("first", None, first_wrote)),
-               threading.Thread(target=run, args=("second", first_wrote, second_checked))]
+    threads = [threading.Thread(target=run, args=(n,)) for n in ("first", "second")]
     for t in threads:
         t.start()
     for t in threads:
         t.join(30)
-    # whichever records the key first wins; the other rolls back with a clear error
-    winners = [n for n, o in outcome.items() if o == "done"]
-    losers = [o for o in outcome.values() if isinstance(o, DyncrmError)]
-    assert len(winners) == 1 and len(losers) == 1, outcome
-    assert "completed concurrently; nothing was changed" in str(losers[0])
+    assert outcome == {"first": "done", "second": ("replayed", {"by": "first"}),
+                       "second_finished_early": False}, outcome
     after = counts()
     assert after["Touchpoint"] == before["Touchpoint"] + 1
     assert after["ActionKey"] == before["ActionKey"] + 1
-    assert [t.payload["by"] for t in crm.timeline(member_id)] == winners
-    # and a third run afterwards is an ordinary replay
-    with crm.action("savings.deposit", SYSTEM, key="deposit:fajar") as act:
-        assert act.replayed
-    assert counts() == after
+    assert [t.payload["by"] for t in crm.timeline(member_id)] == ["first"]
 
 
 def test_postgres_concurrent_duplicate_entry_key(pg_crm) -> None:
-    """The same journal-entry key from two connections: one entry, one clear refusal."""
+    """The same journal-entry key from two connections: one entry; the second
+    waits for the first and gets it back as a replay."""
     crm = pg_crm
     member_id = add_member(crm, "Gita")
     with crm.action("test.accounts", SYSTEM):
@@ -126,8 +121,9 @@ def test_postgres_concurrent_duplicate_entry_key(pg_crm) -> None:
     for t in threads:
         t.join(30)
     assert not outcome["first"].replayed
-    assert isinstance(outcome["second"], ValidationError)
-    assert "already in use" in str(outcome["second"])
+    assert outcome["second"].replayed
+    assert outcome["second"].entry.id == outcome["first"].entry.id
+    assert outcome["second"].entry.actor == "first"
     assert JournalEntry.select().where(JournalEntry.key == "entry:gita").count() == 1
     assert crm.ledger.trial_balance() == {"IDR": 0}
     assert crm.ledger.balance(pokok) == crm.money("10.000")

@@ -15,9 +15,10 @@ from dyncrm.errors import ConfigError
 db = DatabaseProxy()
 
 SQLITE_PRAGMAS = {
+    # first: the pragmas after it (journal_mode) may already wait for a lock
+    "busy_timeout": 10_000,
     "journal_mode": "wal",
     "foreign_keys": 1,
-    "busy_timeout": 10_000,
     "synchronous": "normal",
 }
 
@@ -74,5 +75,8 @@ def connect(url: str):
     if "passwd" in database.connect_params:
         # playhouse.db_url still hands PyMySQL its deprecated ``passwd`` alias
         database.connect_params["password"] = database.connect_params.pop("passwd")
+    from dyncrm.db.concurrency import prepare_sessions
+
+    prepare_sessions(database)  # READ COMMITTED on MariaDB, lock waits bounded on servers
     db.initialize(database)
     return database

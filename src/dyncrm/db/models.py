@@ -173,3 +173,14 @@ class Counter(BaseModel):
 
 CORE_MODELS = [Member, User, Touchpoint, Account, JournalEntry, Posting,
                OutboxMessage, DeliveryAttempt, ActionKey, Counter]
+
+
+class NamedLock(BaseModel):
+    """One row per lock name (``account:cash``), locked by ``crm.lock`` (FOR UPDATE).
+
+    The rows carry no data; they exist so that PostgreSQL and MariaDB can lock
+    a name whatever it stands for, including an account not opened yet.
+    Created by the core's migration 0003 (see :mod:`dyncrm.db.concurrency`).
+    """
+
+    name = CharField(primary_key=True, max_length=190)
