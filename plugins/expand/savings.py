@@ -155,24 +155,16 @@ def withdraw(crm, actor: Actor, member: MemberInfo | int | str,
     reference = check_reference(reference)
     value = parse_amount(crm, amount)
     key = f"withdrawal:{reference}"
-    previous = crm.ledger.entry_by_key(key)
-    if previous is not None:
-        if (previous.member_id != row.id
-                or Decimal(str(previous.meta.get("amount", "-1"))) != value.amount):
-            raise DuplicateError(f"reference {reference!r} was already used for another "
-                                 f"withdrawal (entry {previous.id}); use a new reference",
-                                 field="reference")
-        return WithdrawalResult(
-            entry_id=previous.id, member_id=row.id, product="sukarela", amount=value,
-            method=previous.meta.get("method", method), reference=reference,
-            on=previous.effective_date,
-            balance_after=from_units(crm, int(previous.meta.get("balance_after_units", 0))),
-            replayed=True)
     crm.require(actor, "savings.withdraw")
     on = date_on(crm, on)
-    require_active(row, "withdraw savings")
     with crm.action("savings.withdrawal", actor):
         code = savings_account(crm, "sukarela", row.id)
+        # check-then-write: lock the account, then read the key and the balance
+        crm.ledger.lock([code])
+        previous = crm.ledger.entry_by_key(key)
+        if previous is not None:
+            return _withdrawal_replay(crm, previous, row, value, reference, method)
+        require_active(crm.member_row(row.id), "withdraw savings")
         current = crm.ledger.balance(code)
         minimum = Money.of(settings(crm).sukarela.minimum_balance, crm.currency)
         after = current - value
@@ -203,6 +195,22 @@ def withdraw(crm, actor: Actor, member: MemberInfo | int | str,
     return result
 
 
+def _withdrawal_replay(crm, previous, row, value: Money, reference: str,
+                       method: str) -> WithdrawalResult:
+    """The withdrawal already posted under ``reference``, or a refusal if it differs."""
+    if (previous.member_id != row.id
+            or Decimal(str(previous.meta.get("amount", "-1"))) != value.amount):
+        raise DuplicateError(f"reference {reference!r} was already used for another "
+                             f"withdrawal (entry {previous.id}); use a new reference",
+                             field="reference")
+    return WithdrawalResult(
+        entry_id=previous.id, member_id=row.id, product="sukarela", amount=value,
+        method=previous.meta.get("method", method), reference=reference,
+        on=previous.effective_date,
+        balance_after=from_units(crm, int(previous.meta.get("balance_after_units", 0))),
+        replayed=True)
+
+
 def credit_sukarela(crm, actor: Actor, member_id: int, amount: Money | str | int | Decimal,
                     *, reference: str, source_account: str, memo: str = "",
                     on: dt.date | None = None) -> SukarelaCredit:
@@ -217,19 +225,20 @@ def credit_sukarela(crm, actor: Actor, member_id: int, amount: Money | str | int
     reference = check_reference(reference)
     value = parse_amount(crm, amount)
     key = f"sukarela:{reference}"
-    previous = crm.ledger.entry_by_key(key)
-    if previous is not None:
-        if previous.member_id != member_id:
-            raise DuplicateError(f"reference {reference!r} was already used for another "
-                                 f"member (entry {previous.id})", field="reference")
-        return SukarelaCredit(entry_id=previous.id, member_id=member_id, amount=value,
-                              reference=reference, replayed=True)
     crm.require(actor, "savings.deposit")
     on = date_on(crm, on)
-    row = crm.member_row(member_id)
-    require_active(row, "credit sukarela savings")
+    crm.member_row(member_id)  # NotFoundError for an unknown member
     with crm.action("savings.credit_sukarela", actor):
         code = savings_account(crm, "sukarela", member_id)
+        crm.ledger.lock([code])  # a concurrent credit of the same reference waits, then replays
+        previous = crm.ledger.entry_by_key(key)
+        if previous is not None:
+            if previous.member_id != member_id:
+                raise DuplicateError(f"reference {reference!r} was already used for another "
+                                     f"member (entry {previous.id})", field="reference")
+            return SukarelaCredit(entry_id=previous.id, member_id=member_id, amount=value,
+                                  reference=reference, replayed=True)
+        require_active(crm.member_row(member_id), "credit sukarela savings")
         posted = crm.ledger.post(
             [Leg(source_account, value), Leg(code, -value)],
             kind="savings.sukarela_credit", actor=actor.username, key=key,

@@ -161,9 +161,16 @@ def deposit(crm, actor: Actor, member: MemberInfo | int | str, product: str,
                                     allowed=cfg.proof_types)
     try:
         with crm.action("savings.deposit", actor):
-            if SavingsDeposit.select().where(SavingsDeposit.reference == reference).exists():
-                raise DuplicateError(f"reference {reference!r} was recorded a moment ago by "
-                                     "someone else; nothing was changed", field="reference")
+            # lock the member's account, then look at the reference and what is owed again:
+            # a second cashier entering the same slip at the same moment gets a replay
+            crm.ledger.lock([savings_account(crm, canonical, row.id)])
+            replay = _find_replay(crm, reference, row, canonical, units, method)
+            if replay is not None:
+                if stored is not None:
+                    proofs.discard_proof(stored, crm.config.data_dir)
+                return replay
+            if canonical == "pokok":
+                _check_pokok_room(crm, row, units, pending_counted=True)
             record = SavingsDeposit.create(
                 member=row.id, product=canonical, amount=units, currency=crm.currency,
                 method=method, reference=reference,
@@ -231,6 +238,12 @@ def _decide(deposit_id: int, action: str) -> tuple[SavingsDeposit, bool]:
     return row, False
 
 
+def _lock_deposit(crm, row: SavingsDeposit) -> None:
+    """Lock a deposit and the account it credits: one cashier decides, the other waits."""
+    code = savings_account(crm, row.product, row.member_id)
+    crm.lock([f"savings_deposit:{row.id}", f"account:{code}"])
+
+
 def verify_deposit(crm, actor: Actor, deposit_id: int) -> DepositResult:
     """Post a pending transfer after checking its proof against the bank account.
 
@@ -252,6 +265,10 @@ def verify_deposit(crm, actor: Actor, deposit_id: int) -> DepositResult:
     member = crm.member_row(row.member_id)
     require_active(member, "verify a deposit")
     with crm.action("savings.verify", actor):
+        _lock_deposit(crm, row)
+        row, repeated = _decide(deposit_id, "verify")  # again, under the lock
+        if repeated:
+            return deposit_result(crm, row, replayed=True)
         if row.product == "pokok":
             _check_pokok_room(crm, member, row.amount, pending_counted=False)
         row.entry = _post_deposit(crm, row, actor)
@@ -279,6 +296,10 @@ def reject_deposit(crm, actor: Actor, deposit_id: int, reason: str) -> DepositRe
     if repeated:
         return deposit_result(crm, row, replayed=True)
     with crm.action("savings.reject", actor):
+        _lock_deposit(crm, row)
+        row, repeated = _decide(deposit_id, "reject")  # again, under the lock
+        if repeated:
+            return deposit_result(crm, row, replayed=True)
         row.status = "rejected"
         row.reject_reason = reason
         row.decided_by = actor.username
