@@ -20,21 +20,25 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import secrets
 import smtplib
 import socket
 import ssl
 import sys
+import time
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 from peewee import IntegrityError
 
+from dyncrm.db.concurrency import timeout_of, write_transaction
 from dyncrm.db.models import DeliveryAttempt, OutboxMessage, utcnow
-from dyncrm.errors import DyncrmError, NotFoundError, ValidationError
+from dyncrm.errors import DatabaseBusy, DyncrmError, NotFoundError, ValidationError
 from dyncrm.values import Actor, Channel, OutboundMessage
 
 if TYPE_CHECKING:
@@ -49,6 +53,8 @@ CLAIM_LEASE = dt.timedelta(minutes=15)
 RESENDABLE = ("unknown", "failed")
 
 STATUSES = ("pending", "sending", "sent", "failed", "unknown")
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -235,14 +241,12 @@ class Outbox:
         """Claim, hand over and settle one message; ``None`` when another process took it."""
         at = now or utcnow()
         claim = f"{_HOST}:{os.getpid()}:{secrets.token_hex(6)}"
-        with self.crm.db.atomic():
-            taken = (OutboxMessage
-                     .update(status="sending", claim=claim, claimed_at=utcnow(),
-                             attempts=OutboxMessage.attempts + 1)
-                     .where(OutboxMessage.id == message_id,
-                            OutboxMessage.status == "pending",
-                            OutboxMessage.next_attempt_at <= at)
-                     .execute())
+        taken = self._transaction(
+            OutboxMessage.update(status="sending", claim=claim, claimed_at=utcnow(),
+                                 attempts=OutboxMessage.attempts + 1)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending",
+                   OutboxMessage.next_attempt_at <= at)
+            .execute)
         if taken != 1:
             return None
         self._in_flight.add(claim)
@@ -259,14 +263,12 @@ class Outbox:
                 channel.send(message)
             except Exception as exc:  # any failure of a channel is recorded, not raised
                 error = f"{type(exc).__name__}: {exc}"
-            with self.crm.db.atomic():
-                DeliveryAttempt.create(message=row.id, at=at, ok=error is None, error=error)
-                if error is None:
-                    # whoever holds it now (a resend after a lease ran out), it went out
-                    (OutboxMessage.update(status="sent", sent_at=at, last_error=None)
-                     .where(OutboxMessage.id == row.id, OutboxMessage.status != "sent")
-                     .execute())
-                    return "sent"
+            if error is None:
+                # whoever holds it now (a resend after a lease ran out), it went out
+                update = (OutboxMessage.update(status="sent", sent_at=at, last_error=None)
+                          .where(OutboxMessage.id == row.id, OutboxMessage.status != "sent"))
+                outcome = "sent"
+            else:
                 if row.attempts >= settings.max_attempts:
                     changes, outcome = {"status": "failed"}, "failed"
                 else:
@@ -274,11 +276,16 @@ class Outbox:
                     changes = {"status": "pending",
                                "next_attempt_at": at + dt.timedelta(seconds=delay)}
                     outcome = "retry"
-                (OutboxMessage.update(last_error=error, **changes)
-                 .where(OutboxMessage.id == row.id, OutboxMessage.claim == claim,
-                        OutboxMessage.status.in_(("sending", "unknown")))
-                 .execute())
-                return outcome
+                update = (OutboxMessage.update(last_error=error, **changes)
+                          .where(OutboxMessage.id == row.id, OutboxMessage.claim == claim,
+                                 OutboxMessage.status.in_(("sending", "unknown"))))
+
+            def settle() -> None:
+                update.execute()  # the message row first, then the row that refers to it
+                DeliveryAttempt.create(message=row.id, at=at, ok=error is None, error=error)
+
+            self._transaction(settle)
+            return outcome
         finally:
             self._in_flight.discard(claim)
 
@@ -306,7 +313,8 @@ class Outbox:
                         "or may not have been delivered; held until a person resends it "
                         "(dyncrm outbox unknown / dyncrm outbox resend)")
             at = now or utcnow()
-            with self.crm.db.atomic():
+
+            def settle(row=row, status=status, note=note, at=at) -> int:
                 changed = (OutboxMessage.update(status=status, last_error=note,
                                                 next_attempt_at=at)
                            .where(OutboxMessage.id == row.id,
@@ -315,10 +323,32 @@ class Outbox:
                            .execute())
                 if changed:
                     DeliveryAttempt.create(message=row.id, at=at, ok=False, error=note)
-            if changed:
+                return changed
+
+            if self._transaction(settle):
                 resumed += status == "pending"
                 unknown += status == "unknown"
         return resumed, unknown
+
+    def _transaction(self, work: Callable[[], T]) -> T:
+        """``work()`` in a write transaction of its own, run again while the database is busy.
+
+        Every such block here is a conditional update (and the attempt it
+        records), so running it again after a deadlock or a lock timeout (which
+        rolled it back) is safe; giving up would lose what a channel just did.
+        """
+        database = self.crm.database
+        deadline = time.monotonic() + timeout_of(database)
+        delay = 0.005
+        while True:
+            try:
+                with write_transaction(database):
+                    return work()
+            except DatabaseBusy:
+                if time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.25)
 
     def _orphaned(self, row: OutboxMessage) -> bool:
         """Whether the process that claimed ``row`` is gone (or its lease ran out)."""

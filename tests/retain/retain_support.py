@@ -13,7 +13,8 @@ import http.server
 import json
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -84,12 +85,16 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
         self.lock = threading.Lock()
+        #: called after a message is recorded, before the client hears "250"
+        self.on_message: Callable[[], None] | None = None
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler API
         msg = email.message_from_bytes(envelope.original_content or envelope.content,
                                        policy=email.policy.default)
         with self.lock:
             self.messages.append(msg)
+        if self.on_message is not None:
+            self.on_message()
         return "250 Message accepted for delivery"
 
     def subjects(self) -> list[str]:
@@ -129,11 +134,20 @@ def smtp_notify(port: int) -> dict[str, Any]:
 
 
 class Recorder:
-    """Requests the loopback HTTP server received, and the status it answers with."""
+    """Requests the loopback HTTP server received, and the status it answers with.
+
+    Like a gateway that honours ``Idempotency-Key``, it delivers each key once:
+    ``requests`` has every POST, ``deliveries`` the first request of each key.
+    ``delay`` (seconds) slows each answer; ``on_post`` is called after a request is
+    recorded, before it is answered.
+    """
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.deliveries: dict[str, dict[str, Any]] = {}
         self.status = 200
+        self.delay = 0.0
+        self.on_post: Callable[[], None] | None = None
         self.lock = threading.Lock()
 
 
@@ -146,10 +160,18 @@ def http_server() -> Iterator[tuple[Recorder, str]]:
         def do_POST(self):
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
+            request = {"path": self.path, "headers": dict(self.headers),
+                       "json": json.loads(body.decode("utf-8"))}
+            key = self.headers.get("Idempotency-Key")
             with rec.lock:
-                rec.requests.append({"path": self.path, "headers": dict(self.headers),
-                                     "json": json.loads(body.decode("utf-8"))})
+                rec.requests.append(request)
                 status = rec.status
+                if status < 300 and key and key not in rec.deliveries:
+                    rec.deliveries[key] = request
+            if rec.on_post is not None:
+                rec.on_post()
+            if rec.delay:
+                time.sleep(rec.delay)
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -189,11 +211,13 @@ def toml_value(value: Any) -> str:
 
 
 def write_config(directory: Path, *, enabled: list[str], notify: dict[str, Any],
-                 plugins: dict[str, dict[str, Any]] | None = None) -> Path:
-    """A dyncrm.toml for CLI tests in ``directory`` (SQLite file ``crm.db`` next to it)."""
+                 plugins: dict[str, dict[str, Any]] | None = None,
+                 database_url: str = "sqlite:///crm.db") -> Path:
+    """A dyncrm.toml for CLI tests in ``directory`` (SQLite file ``crm.db`` next to it,
+    unless ``database_url`` names another database)."""
     lines = ['[organisation]', 'name = "Koperasi Uji"', 'currency = "IDR"',
              'currency_exponent = 0', 'locale = "id_ID"', 'timezone = "Asia/Jakarta"', '',
-             '[database]', 'url = "sqlite:///crm.db"', '', '[plugins]',
+             '[database]', f'url = {json.dumps(database_url)}', '', '[plugins]',
              f"enabled = {toml_value(enabled)}", '']
     for name, section in (plugins or {}).items():
         lines.append(f'[plugins."{name}"]')
