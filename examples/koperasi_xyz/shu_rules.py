@@ -14,8 +14,9 @@ default set.  Two conventions are accepted:
     ``member_split`` divides again into ``jasa_modal`` and ``jasa_usaha``
     (percentages of the member share, summing to 100).
 
-Either way the percentages must sum to exactly 100; :func:`resolve_rules`
-refuses otherwise and says by how much they miss.
+Either way the percentages must sum to exactly 100; reading the configuration
+refuses otherwise (a :class:`~dyncrm.errors.ConfigError`, so every command
+stops before it works with a wrong split) and says by how much they miss.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from fractions import Fraction
 
 import attrs
 
-from dyncrm.errors import ValidationError
+from dyncrm.errors import ConfigError, ValidationError
 
 PLUGIN = "koperasi_xyz.shu"
 CONVENTIONS = ("of_total", "member_share")
@@ -106,9 +107,30 @@ class ShuSettings:
     years: dict[str, YearRules] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
-        for key in self.years:
+        for key, rules in self.years.items():
             if not (key.isdigit() and len(key) == 4):
                 raise ValueError(f"years: {key!r} is not a fiscal year such as 2025")
+            if rules.allocation:
+                _check_year(self, key, rules)
+
+
+def _check_year(settings: ShuSettings, key: str, rules: YearRules) -> None:
+    """Refuse a year's allocation when the configuration is read, not at ``shu compute``.
+
+    A year listed without an allocation is allowed here (``shu compute`` says
+    what is missing); an allocation that does not sum to 100 or mixes the
+    conventions is a :class:`~dyncrm.errors.ConfigError` naming the year.
+    """
+    total = sum(rules.allocation.values(), Decimal(0))
+    if total != 100:
+        raise ConfigError(_miss(total, "SHU allocation", int(key)),
+                          key=f"years.{key}.allocation",
+                          expected="percentages summing to exactly 100",
+                          found=f"{total.normalize():f}%")
+    try:
+        resolve_rules(settings, int(key))
+    except ValidationError as exc:
+        raise ConfigError(str(exc), key=f"years.{key}") from None
 
 
 @attrs.frozen

@@ -58,6 +58,8 @@ class CliState:
         """The opened deployment (opened on first use, closed when the command ends)."""
         if self._crm is None:
             self._crm = open_crm(self.config_path)
+            for warning in self._crm.config.warnings:
+                click.echo(f"warning: {warning}", err=True)
             ctx = click.get_current_context()
             ctx.call_on_close(self._crm.close)
         return self._crm

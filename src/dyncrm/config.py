@@ -4,15 +4,25 @@ Chosen by ``-c/--config``, else ``$DYNCRM_CONFIG``, else ``./dyncrm.toml``.
 Every mistake is a :class:`~dyncrm.errors.ConfigError` that names the file,
 the key, what was expected and what was found.  Values written
 ``{ "$env" = "NAME" }`` are read from the environment, so secrets stay out of
-the file.
+the file; a password or token written into the file itself loads, with a
+warning in :attr:`Config.warnings`.
+
+Decimal settings written as text follow one rule (:func:`parse_config_decimal`):
+a plain number has at most one decimal mark and no thousands separators; an
+amount with thousands separators is written after ``Rp``; and a single ``.``
+or ``,`` followed by exactly three digits (``"100.000"``) is refused as
+ambiguous, because it may mean a hundred thousand or a hundred.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 import types
 import typing
+import zoneinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +34,20 @@ from dyncrm.money import DEFAULT_EXPONENTS, parse_amount
 
 ENV_VAR = "DYNCRM_CONFIG"
 DEFAULT_FILE = "dyncrm.toml"
+
+#: Locales whose number and date conventions dyncrm knows (see dyncrm.templating.Locale).
+KNOWN_LOCALES = ("id_ID", "en_US", "en_GB")
+
+#: Abbreviations people write for a timezone, and the IANA name they mean.
+TIMEZONE_ABBREVIATIONS = {
+    "WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura",
+    "JAKARTA": "Asia/Jakarta", "GMT+7": "Asia/Jakarta", "UTC+7": "Asia/Jakarta",
+    "GMT+8": "Asia/Makassar", "UTC+8": "Asia/Makassar",
+    "GMT+9": "Asia/Jayapura", "UTC+9": "Asia/Jayapura",
+}
+
+#: Keys whose values are credentials: written inline they load, with a warning.
+SECRET_KEYS = ("password", "token")
 
 
 @attrs.frozen
@@ -37,6 +61,8 @@ class Organisation:
     timezone: str = "Asia/Jakarta"
     logo: str | None = None
     address: str = ""
+    #: The largest amount a command or form accepts (major units); None: Rp 1.000 triliun.
+    max_amount: Decimal | None = None
 
 
 @attrs.frozen
@@ -67,7 +93,11 @@ class NotifySettings:
 
 @attrs.frozen
 class Config:
-    """The whole configuration of one deployment."""
+    """The whole configuration of one deployment.
+
+    ``warnings`` holds sentences about settings that load but deserve a second
+    look (a password written into the file); the CLI prints them on stderr.
+    """
 
     path: Path | None
     base_dir: Path
@@ -79,6 +109,7 @@ class Config:
     notify: NotifySettings
     permissions: dict[str, tuple[str, ...]]
     plugin_sections: dict[str, dict[str, Any]]
+    warnings: tuple[str, ...] = ()
 
     @property
     def currency_exponent(self) -> int:
@@ -121,6 +152,47 @@ def resolve_secrets(value: Any, where: str, path: Path | None) -> Any:
     if isinstance(value, list):
         return [resolve_secrets(v, f"{where}[{i}]", path) for i, v in enumerate(value)]
     return value
+
+
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+_AMBIGUOUS = re.compile(r"[+-]?0*([1-9]\d*)[.,]\d{3}")
+_CURRENCY_PREFIX = re.compile(r"^(rp\.?|idr)\s*", re.IGNORECASE)
+
+
+def parse_config_decimal(text: str) -> Decimal:
+    """A decimal setting written as text, by the configuration's one rule.
+
+    - A plain number has at most one decimal mark, ``.`` or ``,``: ``"7.5"``,
+      ``"2,5"``, ``"0.125"``, ``"100000"``.
+    - A single mark followed by exactly three digits, after a whole part other
+      than 0 (``"100.000"``, ``"1,500"``), is ambiguous: it could be a thousands
+      separator or a decimal mark.  It is refused.
+    - Thousands separators are written only after ``Rp`` (or ``IDR``), the
+      Indonesian way: ``"Rp 100.000"``, ``"Rp 1.250.000,50"``.
+
+    Raises :class:`ValueError` with a sentence saying what to write instead.
+    """
+    raw = text.strip()
+    if _CURRENCY_PREFIX.match(raw):
+        try:
+            return parse_amount(raw, decimal_mark=",")
+        except ValidationError:
+            raise ValueError("is not an amount; write e.g. \"Rp 100.000\" or "
+                             "\"Rp 1.250.000,50\"") from None
+    number = raw.replace(" ", "")
+    if _AMBIGUOUS.fullmatch(number):
+        whole, frac = re.split(r"[.,]", number.lstrip("+-"))
+        sign = "-" if number.startswith("-") else ""
+        raise ValueError(
+            f"{raw!r} is ambiguous: it may mean {sign}{int(whole + frac)} or "
+            f"{sign}{int(whole)}.{frac}; write an amount as the whole number "
+            f"{sign}{int(whole + frac)} (or \"Rp {raw.lstrip('+-')}\"), a decimal as "
+            f"\"{sign}{int(whole)}.{frac.rstrip('0') or '0'}\"")
+    if not _PLAIN_NUMBER.fullmatch(number):
+        raise ValueError("is not a number; write digits with at most one decimal mark "
+                         "(\"7.5\", \"100000\"); thousands separators only after Rp "
+                         "(\"Rp 100.000\")")
+    return Decimal(number.replace(",", "."))
 
 
 def _type_name(tp: Any) -> str:
@@ -174,11 +246,11 @@ def _convert(value: Any, tp: Any, key: str, path: Path | None) -> Any:
             return Decimal(value)
         if isinstance(value, str):
             try:
-                return parse_amount(value, decimal_mark=".") if "," not in value else \
-                    parse_amount(value)
-            except ValidationError:
-                raise ConfigError("must be a number", path=path, key=key,
-                                  expected="a number", found=value) from None
+                return parse_config_decimal(value)
+            except ValueError as exc:
+                raise ConfigError(str(exc), path=path, key=key,
+                                  expected='a number such as "7.5", 100000 or "Rp 100.000"',
+                                  found=value) from None
         raise ConfigError("must be a number", path=path, key=key, expected="a number",
                           found=value)
     if tp is bool:
@@ -229,6 +301,13 @@ def structure(cls: type, data: dict[str, Any], where: str, path: Path | None = N
         kwargs[field.alias] = _convert(value, field.type, key, path)
     try:
         return cls(**kwargs)
+    except ConfigError as exc:
+        if exc.path is not None:
+            raise
+        # raised by the class's own checks, with a key relative to its table
+        raise ConfigError(exc.message, path=path,
+                          key=f"{where}.{exc.key}" if exc.key and where else exc.key or where,
+                          expected=exc.expected, found=exc.found) from None
     except TypeError as exc:
         raise ConfigError(f"incomplete: {exc}", path=path, key=where) from None
     except ValueError as exc:
@@ -261,12 +340,16 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
     if unknown:
         raise ConfigError(f"unknown section [{unknown[0]}]; known: "
                           f"{', '.join(sorted(KNOWN_TOP_LEVEL))}", path=path)
+    if "organisation" not in raw:
+        raise ConfigError(
+            "is missing: every deployment says who runs it and how it counts money and "
+            "time (name, currency, locale, timezone); see docs/configuration.md",
+            path=path, key="organisation",
+            expected="a table", found=None)
+    warnings = inline_secret_warnings(raw, path)
     raw = resolve_secrets(raw, "", path)
-    org = structure(Organisation, raw.get("organisation", {}), "organisation", path)
-    if org.currency_exponent is not None and not 0 <= org.currency_exponent <= 6:
-        raise ConfigError("must be between 0 and 6", path=path,
-                          key="organisation.currency_exponent", expected="0..6",
-                          found=org.currency_exponent)
+    org = structure(Organisation, raw["organisation"], "organisation", path)
+    check_organisation(org, path)
     database = raw.get("database", {})
     url = database.get("url", "sqlite:///dyncrm.db")
     if not isinstance(url, str):
@@ -280,6 +363,11 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
     if not isinstance(enabled, list) or not all(isinstance(n, str) for n in enabled):
         raise ConfigError("must be a list of plugin names", path=path, key="plugins.enabled",
                           expected="a list of strings", found=enabled)
+    twice = sorted({n for n in enabled if enabled.count(n) > 1})
+    if twice:
+        raise ConfigError(f"lists {twice[0]!r} more than once; list each plugin once",
+                          path=path, key="plugins.enabled", expected="each name once",
+                          found=enabled)
     template_dir = plugins.pop("template_dir", None)
     sections = {}
     for name, section in plugins.items():
@@ -303,10 +391,71 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
         base_dir=base,
         organisation=org,
         database_url=url,
-        enabled=tuple(dict.fromkeys(enabled)),
+        enabled=tuple(enabled),
         template_dir=(base / template_dir) if template_dir else None,
         data_dir=data_dir,
         notify=notify,
         permissions=permissions,
         plugin_sections=sections,
+        warnings=tuple(warnings),
     )
+
+
+def check_organisation(org: Organisation, path: Path | None = None) -> None:
+    """Refuse an organisation whose currency, locale or timezone dyncrm cannot use."""
+    if org.currency_exponent is not None and not 0 <= org.currency_exponent <= 6:
+        raise ConfigError("must be between 0 and 6", path=path,
+                          key="organisation.currency_exponent", expected="0..6",
+                          found=org.currency_exponent)
+    known = sorted(c for c in DEFAULT_EXPONENTS if c != "POINTS")
+    declared = bool(re.fullmatch(r"[A-Z]{3}", org.currency)) and \
+        org.currency_exponent is not None
+    if org.currency not in known and not declared:
+        raise ConfigError(
+            f"unknown currency; known: {', '.join(known)} (for another ISO 4217 code "
+            "also set currency_exponent, its number of decimal places)",
+            path=path, key="organisation.currency",
+            expected=f"one of {', '.join(known)}", found=org.currency)
+    if org.locale not in KNOWN_LOCALES:
+        close = difflib.get_close_matches(org.locale.replace("-", "_"), KNOWN_LOCALES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"unknown locale{hint}; known: {', '.join(KNOWN_LOCALES)}",
+                          path=path, key="organisation.locale",
+                          expected=f"one of {', '.join(KNOWN_LOCALES)}", found=org.locale)
+    check_timezone(org.timezone, path)
+
+
+def check_timezone(name: str, path: Path | None = None) -> None:
+    """Refuse a timezone that is not an IANA name, suggesting the one meant."""
+    try:
+        zoneinfo.ZoneInfo(name)
+        return
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    meant = TIMEZONE_ABBREVIATIONS.get(name.strip().upper())
+    if meant is None:
+        close = difflib.get_close_matches(name, sorted(zoneinfo.available_timezones()), n=1)
+        meant = close[0] if close else None
+    hint = f"write timezone = {meant!r}; " if meant else ""
+    raise ConfigError(
+        f"is not a timezone name; {hint}use a name from the IANA time zone database, "
+        "e.g. 'Asia/Jakarta' (WIB), 'Asia/Makassar' (WITA) or 'Asia/Jayapura' (WIT)",
+        path=path, key="organisation.timezone", expected="an IANA name such as 'Asia/Jakarta'",
+        found=name)
+
+
+def inline_secret_warnings(raw: dict[str, Any], path: Path | None = None,
+                           where: str = "") -> list[str]:
+    """Warnings for passwords and tokens written into the file instead of ``$env``."""
+    found: list[str] = []
+    for key, value in raw.items():
+        here = f"{where}.{key}" if where else key
+        if isinstance(value, dict) and set(value) - {"$env", "$file"}:
+            found.extend(inline_secret_warnings(value, path, here))
+        elif key in SECRET_KEYS and isinstance(value, str) and value:
+            env = "DYNCRM_" + re.sub(r"[^A-Z0-9]+", "_", here.upper()).strip("_")
+            found.append(
+                f"{path or 'configuration'}: [{here}] is written in the file; anyone who "
+                f"can read the file can read it. Write {key} = {{ \"$env\" = \"{env}\" }} "
+                "and set that environment variable instead")
+    return found

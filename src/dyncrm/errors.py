@@ -31,6 +31,7 @@ class ConfigError(DyncrmError):
         found: Any = None,
     ) -> None:
         self.path, self.key, self.expected, self.found = path, key, expected, found
+        self.message = message
         parts = []
         if path:
             parts.append(str(path))

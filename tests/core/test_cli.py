@@ -146,7 +146,7 @@ def test_config_errors_exit_2_and_internal_errors_exit_4(tmp_path: Path, monkeyp
 
     monkeypatch.setattr(app.CRM, "migration_status", boom)
     good = tmp_path / "ok.toml"
-    good.write_text('[database]\nurl = "sqlite:///ok.db"\n')
+    good.write_text('[organisation]\n[database]\nurl = "sqlite:///ok.db"\n')
     code, _, err = run_cli(["-c", str(good), "db", "status"])
     assert code == 4 and "disk on fire" in err and "Traceback" not in err
     code, _, err = run_cli(["-c", str(good), "--debug", "db", "status"])
@@ -183,7 +183,7 @@ def test_a_crashing_plugin_exits_3_naming_it(tmp_path: Path, monkeypatch) -> Non
     import dyncrm_retain.faq_search as faq_search
 
     config = tmp_path / "dyncrm.toml"
-    config.write_text('[database]\nurl = "sqlite:///kop.db"\n'
+    config.write_text('[organisation]\n[database]\nurl = "sqlite:///kop.db"\n'
                       '[plugins]\nenabled = ["retain.faq"]\n')
     assert run_cli(["-c", str(config), "db", "upgrade"])[0] == 0
     monkeypatch.setattr(faq_search, "words", None)  # the plugin's own code now fails

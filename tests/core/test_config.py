@@ -54,7 +54,7 @@ def test_unknown_section_and_key(tmp_path: Path) -> None:
 
 def test_env_secrets_are_resolved(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("SMTP_PASSWORD", "rahasia")
-    text = '[notify.smtp]\npassword = { "$env" = "SMTP_PASSWORD" }\n'
+    text = '[organisation]\n[notify.smtp]\npassword = { "$env" = "SMTP_PASSWORD" }\n'
     config = load_config(write(tmp_path, text))
     assert config.notify.smtp.password == "rahasia"
     monkeypatch.delenv("SMTP_PASSWORD")
@@ -89,4 +89,4 @@ def test_structure_keeps_decimals_exact_and_refuses_float() -> None:
 
 def test_enabled_must_be_a_list_of_names() -> None:
     with pytest.raises(ConfigError, match=r"plugins\.enabled"):
-        config_from_dict({"plugins": {"enabled": "expand.savings"}})
+        config_from_dict({"organisation": {}, "plugins": {"enabled": "expand.savings"}})

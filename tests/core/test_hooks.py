@@ -232,12 +232,13 @@ def test_hook_dyncrm_scheduled_jobs(tmp_path: Path) -> None:
     from dyncrm.app import CRM
     from dyncrm.config import config_from_dict
 
-    crm = CRM(config_from_dict({"database": {"url": f"sqlite:///{tmp_path}/x.db"}},
+    crm = CRM(config_from_dict({"organisation": {},
+                                "database": {"url": f"sqlite:///{tmp_path}/x.db"}},
                                base_dir=tmp_path), extra_plugins=(("jobs", Jobs()),))
     jobs = [j for js in crm.hook.dyncrm_scheduled_jobs(crm=crm) for j in js]
     assert jobs[0].run(crm, dt.date(2026, 1, 2)) == "ran for 2026-01-02"
     crm.close()
-    (tmp_path / "dyncrm.toml").write_text('[database]\nurl = "sqlite:///x.db"\n')
+    (tmp_path / "dyncrm.toml").write_text('[organisation]\n[database]\nurl = "sqlite:///x.db"\n')
     code, out, err = run_cli(["-c", str(tmp_path / "dyncrm.toml"), "run-due", "--date",
                               "2026-01-02"])
     assert code == 0, err

@@ -41,14 +41,6 @@ pengurus = "5"
 pendidikan = "5"
 sosial = "5"
 
-[plugins."koperasi_xyz.shu".years.2024.allocation]
-cadangan = "40"
-jasa_modal = "20"
-jasa_usaha = "25"
-pengurus = "5"
-pendidikan = "5"
-sosial = "10"
-
 [notify]
 default_channel = "file"
 """
@@ -135,11 +127,29 @@ def test_shu_year_through_the_cli(deployment: Path, tmp_path: Path) -> None:
     assert "Rp 10.000.001" in report_text
 
 
-def test_percentages_not_summing_to_100_are_refused_by_the_command(deployment: Path) -> None:
-    code, _, err = cli(deployment, "bendahara", "shu", "compute", "--year", "2024",
-                       "--amount", "1.000.000")
-    assert code == 1
-    assert "sums to 105%, 5% too much" in err
+BAD_YEAR = '''
+[plugins."koperasi_xyz.shu".years.2024.allocation]
+cadangan = "40"
+jasa_modal = "20"
+jasa_usaha = "25"
+pengurus = "5"
+pendidikan = "5"
+sosial = "10"
+'''
+
+
+def test_percentages_not_summing_to_100_are_refused_when_the_config_is_read(
+        deployment: Path) -> None:
+    """Not first at ``shu compute``: every command refuses the file (exit 2)."""
+    before = deployment.with_name("crm.db").read_bytes()
+    deployment.write_text(CONFIG + BAD_YEAR, encoding="utf-8")
+    for args in (["shu", "compute", "--year", "2024", "--amount", "1.000.000"],
+                 ["shu", "status", "--year", "2025"]):
+        code, _, err = cli(deployment, "bendahara", *args)
+        assert code == 2, err
+        assert str(deployment) in err and "years.2024.allocation" in err
+        assert "sums to 105%, 5% too much" in err and "Traceback" not in err
+    assert deployment.with_name("crm.db").read_bytes() == before
 
 
 def pdf_text(path: Path) -> str:

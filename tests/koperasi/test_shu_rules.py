@@ -18,27 +18,28 @@ def settings_for(allocation: dict, **kw) -> ShuSettings:
 
 
 def test_the_textbook_list_summing_to_105_is_refused_saying_by_how_much() -> None:
-    """The much-copied list: 40 cadangan, 40 jasa anggota, 5 × 5 funds = 105%."""
-    s = settings_for({"cadangan": "40", "jasa_anggota": "40", "pengurus": "5",
+    """The much-copied list: 40 cadangan, 40 jasa anggota, 5 × 5 funds = 105%.
+
+    Refused when the settings are read, not first at ``shu compute``.
+    """
+    with pytest.raises(ConfigError, match=r"sums to 105%, 5% too much") as info:
+        settings_for({"cadangan": "40", "jasa_anggota": "40", "pengurus": "5",
                       "karyawan": "5", "pendidikan": "5", "sosial": "5", "pembangunan": "5"},
                      convention="member_share",
                      member_split={"jasa_modal": "30", "jasa_usaha": "70"})
-    with pytest.raises(ValidationError, match=r"sums to 105%, 5% too much"):
-        resolve_rules(s, 2025)
+    assert info.value.key == "years.2025.allocation" and info.value.found == "105%"
 
 
 def test_short_allocation_is_refused() -> None:
-    s = settings_for({"cadangan": "25", "jasa_modal": "20", "jasa_usaha": "30",
+    with pytest.raises(ConfigError, match=r"sums to 92.5%, 7.5% short"):
+        settings_for({"cadangan": "25", "jasa_modal": "20", "jasa_usaha": "30",
                       "pengurus": "7.5", "pendidikan": "5", "sosial": "5"})
-    with pytest.raises(ValidationError, match=r"sums to 92.5%, 7.5% short"):
-        resolve_rules(s, 2025)
 
 
 def test_member_split_must_sum_to_100() -> None:
-    s = settings_for({"cadangan": "60", "jasa_anggota": "40"}, convention="member_share",
+    with pytest.raises(ConfigError, match=r"member share split for 2025 sums to 90%"):
+        settings_for({"cadangan": "60", "jasa_anggota": "40"}, convention="member_share",
                      member_split={"jasa_modal": "30", "jasa_usaha": "60"})
-    with pytest.raises(ValidationError, match=r"member share split for 2025 sums to 90%"):
-        resolve_rules(s, 2025)
 
 
 def test_a_year_without_allocation_is_refused() -> None:
@@ -48,12 +49,10 @@ def test_a_year_without_allocation_is_refused() -> None:
 
 
 def test_conventions_are_not_mixed() -> None:
-    s = settings_for({"cadangan": "50", "jasa_anggota": "50"})
-    with pytest.raises(ValidationError, match="member_share"):
-        resolve_rules(s, 2025)
-    s = settings_for({"cadangan": "50", "jasa_modal": "50"})
-    with pytest.raises(ValidationError, match="jasa_usaha missing"):
-        resolve_rules(s, 2025)
+    with pytest.raises(ConfigError, match="member_share"):
+        settings_for({"cadangan": "50", "jasa_anggota": "50"})
+    with pytest.raises(ConfigError, match="jasa_usaha missing"):
+        settings_for({"cadangan": "50", "jasa_modal": "50"})
 
 
 def test_both_conventions_resolve_to_shares_of_the_whole() -> None:
