@@ -151,9 +151,15 @@ class CRM:
 
     # -- money ---------------------------------------------------------------
 
-    def money(self, value: str | int | Any) -> Money:
-        """An amount of the organisation's currency from what a user typed."""
-        return parse_money(value, self.currency, decimal_mark=self.locale.decimal_mark)
+    def money(self, value: str | int | Any, *, field: str = "amount") -> Money:
+        """An amount of the organisation's currency from what a user typed.
+
+        Checked to be storable and at most ``[organisation] max_amount``
+        (:func:`dyncrm.money.check_amount`); refusals name ``field``.
+        """
+        return parse_money(value, self.currency, decimal_mark=self.locale.decimal_mark,
+                           field=field, exponent=self.ledger.exponent(self.currency),
+                           maximum=self.config.organisation.max_amount)
 
     def ledger_money(self, units: int, commodity: str | None = None) -> Money:
         """Money from integer minor units of ``commodity`` (default: the organisation's)."""
@@ -320,7 +326,8 @@ class CRM:
     def member_row(self, ref: int | str) -> Member:
         """The member row for an id or member number (raises ``NotFoundError``)."""
         row = None
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isascii() and ref.isdigit()
+                                    and len(ref) <= 18):
             row = Member.get_or_none(Member.id == int(ref))
         if row is None and isinstance(ref, str):
             row = Member.get_or_none(Member.number == ref)
