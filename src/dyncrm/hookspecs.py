@@ -135,7 +135,15 @@ def dyncrm_notification_channels(crm: CRM) -> list[Channel] | None:
 
     A :class:`~dyncrm.values.Channel` has a name and a ``send(message)``
     callable that raises on failure; the outbox records attempts and retries
-    with backoff, so ``send`` must not retry on its own.
+    with backoff, so ``send`` must not retry on its own.  ``send`` returns only
+    once the receiver accepted the message.
+
+    The outbox marks a message ``sending`` before ``send`` and ``sent`` after.
+    If the process dies in between, a channel declared with
+    ``honours_idempotency_key=True`` gets the message again with the same
+    ``message.idempotency_key`` (pass it to a receiver that drops repeated
+    keys); any other channel's message becomes ``unknown`` and is resent only
+    by a person.  Declare the flag only if the receiver really deduplicates.
 
     :param crm: the application object (read the plugin's config from it).
     """
