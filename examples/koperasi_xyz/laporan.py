@@ -9,7 +9,6 @@ so a spreadsheet can compute with them.
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +18,7 @@ import attrs
 import click
 
 from dyncrm import output
+from dyncrm.files import atomic_open
 
 from .pdf import Column, report_pdf
 
@@ -93,13 +93,8 @@ def write_csv(lap: Laporan, path: str | Path, *, delimiter: str = ",") -> Path:
             if key not in columns:
                 columns.append(key)
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, delimiter=delimiter,
-                                extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    with atomic_open(target, "w", newline="", encoding="utf-8-sig") as fh:
+        output.write_csv(rows, fh, columns, delimiter=delimiter)
     return target
 
 

@@ -3,16 +3,18 @@
 Both carry one row per member with amounts as whole rupiah (numbers a
 spreadsheet can add), and an empty column ``jumlah_dipotong`` that the payroll
 office fills in with what it actually deducted; the filled-in CSV is the
-confirmation file ``dyncrm payroll import`` reads back.
+confirmation file ``dyncrm payroll import`` reads back.  Every text cell of both
+passes :func:`dyncrm.output.spreadsheet_cell`, so a name never runs as a formula.
 """
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dyncrm import output
 from dyncrm.errors import DyncrmError
+from dyncrm.files import atomic_open
 
 from .fmt import tanggal
 from .payroll_list import DeductionLine, DeductionList
@@ -54,12 +56,8 @@ def rows(dlist: DeductionList) -> list[dict[str, Any]]:
 def write_csv(dlist: DeductionList, path: str | Path, *, delimiter: str = ",") -> Path:
     """Write the list as CSV (UTF-8 with BOM, so spreadsheet programs read it right)."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with target.open("w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, delimiter=delimiter)
-        writer.writeheader()
-        for row in rows(dlist):
-            writer.writerow(row)
+    with atomic_open(target, "w", newline="", encoding="utf-8-sig") as fh:
+        output.write_csv(rows(dlist), fh, COLUMNS, delimiter=delimiter)
     return target
 
 
@@ -88,20 +86,20 @@ def write_xlsx(crm: CRM, dlist: DeductionList, path: str | Path) -> Path:
 
     summary = wb.active
     summary.title = "Ringkasan"
-    summary.append([org])
-    summary.append([title])
-    summary.append([f"Tanggal potong: {tanggal(crm, dlist.payday)}; batas potongan "
-                    f"{dlist.cap_percent.normalize():f}% dari gaji bersih"])
-    summary.append([])
-    summary.append(["Departemen", "Anggota", "Jumlah Potongan", "Perlu diperiksa"])
+    _append(summary, [org])
+    _append(summary, [title])
+    _append(summary, [f"Tanggal potong: {tanggal(crm, dlist.payday)}; batas potongan "
+                      f"{dlist.cap_percent.normalize():f}% dari gaji bersih"])
+    _append(summary, [])
+    _append(summary, ["Departemen", "Anggota", "Jumlah Potongan", "Perlu diperiksa"])
     for cell in summary[5]:
         cell.font, cell.fill = bold, fill
     for name, lines in dlist.departments().items():
-        summary.append([name, len(lines), sum(x.total for x in lines),
-                        sum(1 for x in lines if x.flag)])
+        _append(summary, [name, len(lines), sum(x.total for x in lines),
+                          sum(1 for x in lines if x.flag)])
         summary.cell(summary.max_row, 3).number_format = money_format
-    summary.append(["Jumlah", len(dlist.lines), dlist.total,
-                    sum(1 for x in dlist.lines if x.flag)])
+    _append(summary, ["Jumlah", len(dlist.lines), dlist.total,
+                      sum(1 for x in dlist.lines if x.flag)])
     for cell in summary[summary.max_row]:
         cell.font = bold
     summary.cell(summary.max_row, 3).number_format = money_format
@@ -112,20 +110,20 @@ def write_xlsx(crm: CRM, dlist: DeductionList, path: str | Path) -> Path:
 
     for name, lines in dlist.departments().items():
         sheet = wb.create_sheet(_sheet_name(name, wb.sheetnames))
-        sheet.append([org])
-        sheet.append([f"{title} — {name}"])
-        sheet.append([])
-        sheet.append([TITLES[c] for c in COLUMNS])
+        _append(sheet, [org])
+        _append(sheet, [f"{title} — {name}"])
+        _append(sheet, [])
+        _append(sheet, [TITLES[c] for c in COLUMNS])
         for cell in sheet[4]:
             cell.font, cell.fill = bold, fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for line in lines:
             row = line_row(dlist, line)
-            sheet.append([row[c] for c in COLUMNS])
+            _append(sheet, [row[c] for c in COLUMNS])
         total = ["Jumlah", "", "", "", ""] + [
             sum(line_row(dlist, x)[c] or 0 for x in lines) if c in AMOUNT_COLUMNS[:5] else ""
             for c in COLUMNS[5:]]
-        sheet.append(total)
+        _append(sheet, total)
         for cell in sheet[sheet.max_row]:
             cell.font = bold
         for i, column in enumerate(COLUMNS, start=1):
@@ -140,9 +138,14 @@ def write_xlsx(crm: CRM, dlist: DeductionList, path: str | Path) -> Path:
         sheet["A1"].font = Font(bold=True, size=13)
         sheet["A2"].font = Font(bold=True, size=12)
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(target)
+    with atomic_open(target, "wb") as fh:
+        wb.save(fh)
     return target
+
+
+def _append(sheet: Any, values: list[Any]) -> None:
+    """Append one row, every text cell neutralised (numbers stay numbers)."""
+    sheet.append([output.spreadsheet_cell(v) for v in values])
 
 
 def _sheet_name(name: str, taken: list[str]) -> str:

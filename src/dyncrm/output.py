@@ -1,10 +1,17 @@
-"""Terminal output for commands: aligned tables, JSON and CSV, one place."""
+"""Terminal output for commands: aligned tables, JSON and CSV, one place.
+
+Every file meant for a spreadsheet program (CSV here, XLSX in deployment
+packages) passes its cells through :func:`spreadsheet_cell`, so text a member
+or a staff user typed (``=HYPERLINK(...)``, ``@SUM(1)``) is never read back as
+a formula.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -84,14 +91,41 @@ def emit_json(data: Any, out: TextIO | None = None) -> None:
                file=out or sys.stdout)
 
 
-def write_csv(rows: Sequence[dict[str, Any]], out: TextIO, columns: Sequence[str] | None = None
-              ) -> None:
-    """Write ``rows`` as CSV with a header line."""
+#: First characters that make a spreadsheet program read a cell as a formula
+#: (OWASP, "CSV Injection"): = + - @, tab and carriage return.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_SIGNED_NUMBER = re.compile(r"[+-]\d+(?:[.,]\d+)*")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """``value`` made safe for a spreadsheet cell, as OWASP recommends.
+
+    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets
+    a leading ``'``, so a spreadsheet shows it as text instead of running it as a
+    formula (``=HYPERLINK("http://x","y")`` → ``'=HYPERLINK("http://x","y")``).
+    Numbers stay numbers: anything not ``str`` is returned unchanged, and so is
+    text that is only a signed number (``-5000``, ``-5.000``, ``-12,5``,
+    ``+6281234``), which a spreadsheet reads as that number and nothing else.
+    """
+    if (not isinstance(value, str) or not value or value[0] not in FORMULA_TRIGGERS
+            or _SIGNED_NUMBER.fullmatch(value)):
+        return value
+    return "'" + value
+
+
+def write_csv(rows: Sequence[dict[str, Any]], out: TextIO, columns: Sequence[str] | None = None,
+              *, delimiter: str = ",") -> None:
+    """Write ``rows`` as CSV with a header line; every cell through :func:`spreadsheet_cell`.
+
+    Money and decimals are written as plain amounts (``-5000``), dates as ISO,
+    ``None`` as an empty cell.
+    """
     columns = list(columns or (rows[0].keys() if rows else []))
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore",
+                            delimiter=delimiter)
     writer.writeheader()
     for row in rows:
-        writer.writerow({c: _cell(plain(row.get(c))) for c in columns})
+        writer.writerow({c: spreadsheet_cell(_cell(plain(row.get(c)))) for c in columns})
 
 
 def kv(pairs: dict[str, Any], out: TextIO | None = None) -> None:
