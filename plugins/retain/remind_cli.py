@@ -90,6 +90,7 @@ def register(cli: click.Group) -> None:
                 if dry_run else [],
                 "failed": [{"key": k, "error": e} for k, e in report.failed],
                 "delivered": delivery.sent if delivery else None,
+                "held_unknown": delivery.unknown if delivery else None,
             })
         else:
             if dry_run:
@@ -100,6 +101,9 @@ def register(cli: click.Group) -> None:
             if delivery is not None:
                 click.echo(f"delivered {delivery.sent}, failed {delivery.failed} "
                            f"(given up: {delivery.gave_up})")
+                if delivery.unknown:
+                    click.echo(f"{delivery.unknown} messages of an interrupted run may or may "
+                               "not have been delivered; see: dyncrm outbox unknown", err=True)
             for key, error in report.failed:
                 click.echo(f"failed {key}: {error}", err=True)
         if report.failed:

@@ -428,9 +428,14 @@ def test_remind_run_send_killed_at_random_moments_never_delivers_twice(tmp_path,
                 typical = run.seconds
             kills[mode if code == -signal.SIGKILL else "not killed"] += 1
 
+        con = sqlite3.connect(tmp_path / "crm.db")
+        in_flight = con.execute("SELECT COUNT(*) FROM outbox_message WHERE status = 'sending'"
+                                ).fetchone()[0]
+        con.close()
         code, _, err = run_cli(["-c", str(config), "--as", "sec", "remind", "run", "--date",
                                 day.isoformat(), "--send"])
         assert code == 0, err
+        assert ("see: dyncrm outbox unknown" in err) == bool(in_flight), err
         listed = unknown_ids(config, "sec")
         con = sqlite3.connect(tmp_path / "crm.db")
         rows = con.execute("SELECT id, recipient, subject, status FROM outbox_message").fetchall()
