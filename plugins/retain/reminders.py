@@ -64,6 +64,9 @@ def run_job(crm, day) -> str:
     if settings(crm).deliver:
         delivery = crm.outbox.deliver(now=crm.now())
         text += f"; delivered {delivery.sent}, failed {delivery.failed}"
+        if delivery.unknown:
+            text += (f"; {delivery.unknown} of an interrupted run held as unknown "
+                     "(dyncrm outbox unknown)")
     return text
 
 

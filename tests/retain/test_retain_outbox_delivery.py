@@ -112,3 +112,19 @@ def test_concurrent_outbox_send_processes_send_each_message_once(tmp_path: Path,
             assert len(claims) == sum(1 for n in per_process if n)  # one claimer per process
         print(json.dumps({"backend": database_url.split(":")[0], "senders": per_process,
                           "posts": len(gateway.requests), "seconds": round(elapsed, 2)}))
+
+
+def test_the_daily_reminder_job_reports_messages_held_as_unknown(make_crm):
+    from dyncrm.notify import CLAIM_LEASE
+    from dyncrm_retain.reminders import run_job
+
+    crm = make_crm(enabled=["retain.reminders"])
+    with crm.action("test.queue", SYSTEM):
+        mid = crm.outbox.queue(recipient="siti@example.org", subject="s", body="b").id
+    OutboxMessage.update(status="sending", claim="gone-host:1:x", attempts=1,
+                         claimed_at=dt.datetime.now(dt.UTC).replace(tzinfo=None)
+                         - 2 * CLAIM_LEASE).where(OutboxMessage.id == mid).execute()
+    text = run_job(crm, crm.today())
+    assert "1 of an interrupted run held as unknown (dyncrm outbox unknown)" in text
+    assert "held as unknown" not in run_job(crm, crm.today())
+    assert OutboxMessage.get_by_id(mid).status == "unknown"
