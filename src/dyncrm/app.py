@@ -44,6 +44,7 @@ from dyncrm.lifecycle import Lifecycle, member_info
 from dyncrm.money import Money, from_minor, parse_money
 from dyncrm.notify import Outbox
 from dyncrm.plugins import get_plugin_manager
+from dyncrm.sessions import Sessions
 from dyncrm.templating import Locale, build_environment, render_message
 from dyncrm.values import INFO_TYPES, PHASES, Actor, MemberInfo, TouchpointInfo
 
@@ -85,6 +86,7 @@ class CRM:
         self.lifecycle = Lifecycle(self)
         self.outbox = Outbox(self)
         self.users = Users(self)
+        self.sessions = Sessions(self)
         self._plugin_configs = self._parse_plugin_sections()
         self.hook.dyncrm_configure.call_historic(kwargs={"crm": self})
 
@@ -252,7 +254,7 @@ class CRM:
         """Record ``act.key`` as taken; False (and ``act`` marked replayed) if it was."""
         if insert_once(ActionKey, {"key": act.key, "action": act.name,
                                    "actor": act.actor.username, "at": self.now(),
-                                   "result": {}}) is not None:
+                                   "result": {}, "channel": act.actor.channel}) is not None:
             return True
         seen = ActionKey.get(ActionKey.key == act.key)
         act.replayed, act.previous = True, dict(seen.result or {})
@@ -360,7 +362,8 @@ class CRM:
             raise ValidationError(f"information type must be one of {', '.join(INFO_TYPES)}",
                                   field="info")
         row = Touchpoint.create(member=member_id, phase=phase, info=info, kind=kind,
-                                actor=str(actor), at=at or self.now(), payload=payload or {})
+                                actor=str(actor), at=at or self.now(), payload=payload or {},
+                                channel=_channel_of(actor))
         tp = TouchpointInfo(id=row.id, member_id=member_id, phase=phase, info=info, kind=kind,
                             actor=str(actor), at=row.at, payload=payload or {})
         self.hook.dyncrm_touchpoint_recorded(crm=self, touchpoint=tp)
@@ -387,8 +390,10 @@ class CRM:
         if not member_ids:
             return []
         stamp = at or self.now()
+        channel = _channel_of(actor)
         rows = [{"member": m, "phase": phase, "info": info, "kind": kind, "actor": str(actor),
-                 "at": stamp, "payload": p} for m, p in zip(member_ids, payloads, strict=True)]
+                 "at": stamp, "payload": p, "channel": channel}
+                for m, p in zip(member_ids, payloads, strict=True)]
         ids: list[int] = []
         if _supports_returning(self.database):
             for start in range(0, len(rows), 500):
@@ -448,6 +453,11 @@ class CRM:
         return self.outbox.queue(recipient=recipient, subject=subject, body=body,
                                  channel=channel, member_id=member_id, kind=kind, key=key,
                                  essential=essential)
+
+
+def _channel_of(actor: Actor | str) -> str:
+    """The channel an actor acted from; a bare user name (older plugin code) is ``unknown``."""
+    return actor.channel if isinstance(actor, Actor) else "unknown"
 
 
 def _supports_returning(database) -> bool:

@@ -92,6 +92,18 @@ class NotifySettings:
 
 
 @attrs.frozen
+class AuthSettings:
+    """Sign-in: how long sessions last and how failed sign-ins are slowed and locked."""
+
+    session_idle_minutes: int = attrs.field(default=480, validator=attrs.validators.ge(1))
+    session_max_hours: int = attrs.field(default=24, validator=attrs.validators.ge(1))
+    max_failures: int = attrs.field(default=5, validator=attrs.validators.ge(1))
+    lock_minutes: int = attrs.field(default=15, validator=attrs.validators.ge(1))
+    failure_delay_seconds: int = attrs.field(default=1, validator=attrs.validators.ge(0))
+    reset_code_hours: int = attrs.field(default=24, validator=attrs.validators.ge(1))
+
+
+@attrs.frozen
 class Config:
     """The whole configuration of one deployment.
 
@@ -110,6 +122,7 @@ class Config:
     permissions: dict[str, tuple[str, ...]]
     plugin_sections: dict[str, dict[str, Any]]
     warnings: tuple[str, ...] = ()
+    auth: AuthSettings = AuthSettings()
 
     @property
     def currency_exponent(self) -> int:
@@ -314,7 +327,8 @@ def structure(cls: type, data: dict[str, Any], where: str, path: Path | None = N
         raise ConfigError(str(exc), path=path, key=where) from None
 
 
-KNOWN_TOP_LEVEL = {"organisation", "database", "plugins", "notify", "permissions", "paths"}
+KNOWN_TOP_LEVEL = {"organisation", "database", "plugins", "notify", "permissions", "paths",
+                   "auth"}
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:
@@ -378,6 +392,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
     paths = raw.get("paths", {})
     data_dir = base / paths.get("data_dir", "data")
     notify = structure(NotifySettings, raw.get("notify", {}), "notify", path)
+    auth = structure(AuthSettings, raw.get("auth", {}), "auth", path)
     perms = raw.get("permissions", {})
     permissions = {}
     for name, roles in perms.items():
@@ -398,6 +413,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
         permissions=permissions,
         plugin_sections=sections,
         warnings=tuple(warnings),
+        auth=auth,
     )
 
 

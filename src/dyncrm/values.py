@@ -16,26 +16,43 @@ from dyncrm.money import Money
 PHASES = ("acquire", "retain", "expand")
 INFO_TYPES = ("of", "for", "by")
 ROLES = ("member", "secretary", "treasurer", "cashier", "credit_committee", "admin")
+#: The role of the scheduler's actor: only permissions that name it are granted.
+SYSTEM_ROLE = "system"
+#: Where an action came from: the command line, the web portal, the scheduler, or
+#: a program that imports dyncrm and vouched for the person itself.
+CHANNELS = ("cli", "web", "system", "library")
 
 
 @attrs.frozen
 class Actor:
-    """Who performs an action: a user's name, roles and (for members) member id."""
+    """Who performs an action: a user's name, roles and (for members) member id.
+
+    People get an actor only by proving who they are
+    (:meth:`dyncrm.sessions.Sessions.resume`, ``crm.users.authenticate``), or from
+    code that vouches for them explicitly (``crm.users.trusted_actor``).
+    ``channel`` is where the action came from (:data:`CHANNELS`); the audit trail
+    keeps it beside the user name.
+    """
 
     username: str
     roles: frozenset[str] = frozenset()
     member_id: int | None = None
     user_id: int | None = None
+    channel: str = "library"
 
     @classmethod
     def system(cls, name: str = "system") -> Actor:
-        """The actor for scheduled and batch work; it holds every permission."""
-        return cls(username=name, roles=frozenset({"system"}))
+        """The scheduler's actor: it holds only permissions that name the ``system`` role.
+
+        Scheduled work (delivering the outbox, reminders, due items) runs as this
+        actor; it can never approve, verify, decide, override or post a year.
+        """
+        return cls(username=name, roles=frozenset({SYSTEM_ROLE}), channel="system")
 
     @property
     def is_system(self) -> bool:
-        """True for the batch/scheduler actor."""
-        return "system" in self.roles
+        """True for the scheduler's actor."""
+        return SYSTEM_ROLE in self.roles
 
     def __str__(self) -> str:
         return self.username

@@ -72,6 +72,7 @@ class Touchpoint(BaseModel):
     actor = CharField()
     at = DateTimeField(default=utcnow, index=True)
     payload = JSONField(default=dict)
+    channel = CharField(max_length=16, default="unknown")  # cli | web | system | library
 
 
 class Account(BaseModel):
@@ -162,6 +163,7 @@ class ActionKey(BaseModel):
     actor = CharField()
     at = DateTimeField(default=utcnow)
     result = JSONField(default=dict)
+    channel = CharField(max_length=16, default="unknown")
 
 
 class Counter(BaseModel):
@@ -184,3 +186,31 @@ class NamedLock(BaseModel):
     """
 
     name = CharField(primary_key=True, max_length=190)
+
+
+class UserSession(BaseModel):
+    """A signed-in session: only the SHA-256 of its token is stored.
+
+    It ends when revoked (``revoked_at``), after ``idle`` without use, at
+    ``expires_at`` whatever the use, or when its user is disabled.
+    """
+
+    id = AutoField()
+    user = ForeignKeyField(User, backref="sessions", on_delete="RESTRICT", index=True)
+    token_hash = CharField(max_length=64, unique=True)
+    channel = CharField(max_length=16)  # cli | web
+    label = CharField(default="")  # where it was opened (host, browser)
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+    revoked_at = DateTimeField(null=True)
+    revoked_by = CharField(null=True)
+
+
+class LoginThrottle(BaseModel):
+    """Failed sign-ins counted per scope (``user:ketua``, ``cli:root@host``)."""
+
+    scope = CharField(primary_key=True, max_length=190)
+    failures = IntegerField(default=0)
+    last_failure_at = DateTimeField(null=True)
+    locked_until = DateTimeField(null=True)
