@@ -289,9 +289,7 @@ def check(crm: CRM, data: Mapping[str, Any], *, exclude: int | None = None,
 
 
 def _employment_start(value: Any, today: dt.date, clean: dict[str, Any]) -> dt.date:
-    start = validate.date(value, "employment_start")
-    if start > today:
-        raise ValidationError("is in the future", field="employment_start")
+    start = validate.date(value, "employment_start", kind="past", on=today)
     born = clean.get("date_of_birth") or getattr(clean.get("nik"), "birth_date", None)
     if start.year < 1900 or (born is not None and start < born):
         raise ValidationError("is before the applicant was born", field="employment_start")

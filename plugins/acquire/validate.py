@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 
 import attrs
 
+from dyncrm import inputs
 from dyncrm.errors import ValidationError
+from dyncrm.text import clean_text, person_name
 
 #: Province codes (kode wilayah, first two NIK digits) of Kemendagri, incl. the 2022 Papua split.
 PROVINCES: dict[int, str] = {
@@ -29,10 +30,7 @@ PROVINCES: dict[int, str] = {
     95: "Papua Selatan", 96: "Papua Tengah", 97: "Papua Pegunungan",
 }
 
-EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-EMPLOYEE_RE = re.compile(r"^[A-Z0-9][A-Z0-9./-]{0,31}$")
-NAME_PUNCTUATION = set(" .,'-")
-MAX_AGE = 120
+MAX_AGE = inputs.MAX_AGE
 
 
 @attrs.frozen
@@ -45,27 +43,19 @@ class NikFacts:
     gender: str  # female | male
 
 
-def _clean_text(value: str) -> str:
-    return " ".join(str(value).split())
-
-
-def _has_control(value: str) -> bool:
-    return any(unicodedata.category(ch).startswith("C") for ch in value)
+def _text(value: object, field: str) -> str:
+    """``value`` as text: what a form or command passed, never a number or ``None``."""
+    if not isinstance(value, str):
+        raise ValidationError(f"must be text, not {type(value).__name__}", field=field)
+    return value
 
 
 def full_name(value: str) -> str:
-    """A person's name: letters, spaces and . , ' - ; 2 to 100 characters."""
-    name = _clean_text(value)
-    if len(name) < 2:
-        raise ValidationError("give the applicant's full name (at least 2 characters)",
-                              field="full_name")
-    if len(name) > 100:
-        raise ValidationError("is longer than 100 characters", field="full_name")
-    if not any(ch.isalpha() for ch in name) or any(
-            not (ch.isalpha() or ch in NAME_PUNCTUATION) for ch in name):
-        raise ValidationError("may contain only letters, spaces and . , ' -",
-                              field="full_name")
-    return name
+    """A person's name: letters (with accents), spaces and . , ' - ; 2 to 100 characters.
+
+    Stored NFC, curly apostrophes as ``'`` (see :func:`dyncrm.text.person_name`).
+    """
+    return person_name(_text(value, "full_name"), field="full_name", max_length=100)
 
 
 def _nik_date(day: int, month: int, yy: int, on: dt.date,
@@ -90,7 +80,7 @@ def nik(value: str, *, on: dt.date, date_of_birth: dt.date | None = None) -> Nik
     birth date ``DDMMYY`` (women add 40 to the day) and a serial (not 0000).
     When ``date_of_birth`` is given the NIK must encode that date.
     """
-    digits = re.sub(r"[\s.-]", "", str(value))
+    digits = re.sub(r"[\s.-]", "", _text(value, "nik"))
     if not re.fullmatch(r"[0-9]{16}", digits):
         raise ValidationError("a KTP NIK has exactly 16 digits", field="nik")
     province = int(digits[:2])
@@ -120,16 +110,13 @@ def nik(value: str, *, on: dt.date, date_of_birth: dt.date | None = None) -> Nik
 
 
 def email(value: str) -> str:
-    """An e-mail address, lower-cased."""
-    text = str(value).strip().lower()
-    if len(text) > 254 or not EMAIL_RE.match(text) or ".." in text:
-        raise ValidationError("is not an e-mail address (like name@example.com)", field="email")
-    return text
+    """An e-mail address within RFC 5321/5322 limits, lower-cased."""
+    return inputs.email(value, field="email")
 
 
 def mobile(value: str) -> str:
     """An Indonesian mobile number as ``+628…`` (accepts 08…, 628…, +62 8…)."""
-    text = re.sub(r"[\s().-]", "", str(value))
+    text = re.sub(r"[\s().-]", "", _text(value, "mobile"))
     if text.startswith("+"):
         text = text[1:]
         if not text.startswith("62"):
@@ -149,19 +136,14 @@ def mobile(value: str) -> str:
 
 
 def employee_number(value: str) -> str:
-    """An employee number: letters, digits, . / - ; up to 32 characters, upper-cased."""
-    text = re.sub(r"\s", "", str(value)).upper()
-    if not EMPLOYEE_RE.match(text):
-        raise ValidationError("use up to 32 letters, digits, dots, slashes or dashes",
-                              field="employee_number")
-    return text
+    """An employee number: ASCII letters, digits, . / - ; up to 32 characters, upper-cased."""
+    return inputs.identifier(value, field="employee_number", case="upper", max_length=32)
 
 
 def department(value: str, allowed: tuple[str, ...] = ()) -> str:
     """A department name; one of ``allowed`` (matched case-insensitively) when given."""
-    text = _clean_text(value)
-    if not text or len(text) > 64 or _has_control(text):
-        raise ValidationError("give a department name of 1 to 64 characters", field="department")
+    text = clean_text(_text(value, "department"), field="department", min_length=1,
+                      max_length=64)
     if allowed:
         for name in allowed:
             if name.casefold() == text.casefold():
@@ -172,32 +154,24 @@ def department(value: str, allowed: tuple[str, ...] = ()) -> str:
 
 def address(value: str) -> str:
     """A postal address, 5 to 300 characters (line breaks kept as ', ')."""
-    text = ", ".join(part for part in (_clean_text(p) for p in str(value).splitlines()) if part)
-    if len(text) < 5 or len(text) > 300 or _has_control(text):
+    lines = clean_text(_text(value, "address"), field="address", multiline=True,
+                       max_length=1000).splitlines()
+    text = ", ".join(part for part in (" ".join(p.split()) for p in lines) if part)
+    if len(text) < 5 or len(text) > 300:
         raise ValidationError("give an address of 5 to 300 characters", field="address")
     return text
 
 
-def date(value: str | dt.date, field: str) -> dt.date:
-    """A date written ``YYYY-MM-DD`` (or ``DD-MM-YYYY``)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValidationError("write the date as YYYY-MM-DD", field=field)
+def date(value: str | dt.date, field: str, *, kind: str = "business",
+         on: dt.date | None = None) -> dt.date:
+    """A date written ``YYYY-MM-DD`` (or ``DD-MM-YYYY``), plausible for its ``kind``
+    relative to ``on`` (see :func:`dyncrm.inputs.parse_date`)."""
+    return inputs.parse_date(value, field=field, kind=kind, today=on)
 
 
 def date_of_birth(value: str | dt.date, *, on: dt.date, min_age: int) -> dt.date:
     """A birth date making the applicant at least ``min_age`` years old."""
-    born = date(value, "date_of_birth")
-    if born > on:
-        raise ValidationError("is in the future", field="date_of_birth")
+    born = date(value, "date_of_birth", kind="birth", on=on)
     age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
     if age < min_age:
         raise ValidationError(f"the applicant must be at least {min_age} years old",
@@ -217,9 +191,7 @@ def choice(value: str, allowed: tuple[str, ...], field: str) -> str:
 
 def reason(value: str | None, field: str = "reason") -> str:
     """A reason a person gives: some words, at most 500 characters."""
-    text = _clean_text(value or "")
+    text = clean_text(value, field=field, max_length=500)
     if len(text) < 3:
         raise ValidationError("say why, in a few words", field=field)
-    if len(text) > 500 or _has_control(text):
-        raise ValidationError("keep it under 500 characters", field=field)
     return text

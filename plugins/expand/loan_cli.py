@@ -10,13 +10,12 @@ from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
+from dyncrm.params import AMOUNT, DATE, RATE, TERM
 from dyncrm_expand import loans
 from dyncrm_expand.loan_lifecycle import DISBURSEMENT_METHODS
 from dyncrm_expand.loan_queries import LOAN_STAGES, settings
 from dyncrm_expand.loan_repayment import REPAYMENT_METHODS
 from dyncrm_expand.loan_schedule import METHODS, RATE_UNITS
-
-DATE = click.DateTime(["%Y-%m-%d"])
 
 
 def _can_view(crm, actor, loan) -> None:
@@ -50,8 +49,8 @@ def _schedule_rows(crm, items) -> list[dict[str, Any]]:
 @click.command("apply")
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("product")
-@click.argument("amount")
-@click.option("--term", type=int, required=True, help="Months to repay in.")
+@click.argument("amount", type=AMOUNT)
+@click.option("--term", type=TERM, required=True, help="Months to repay in.")
 @click.option("--purpose", default="", help="What the loan is for.")
 @click.option("--ref", "reference", help="Form number; the same reference is recorded once.")
 @click.option("--date", "on", type=DATE, help="Date of the application (default: today).")
@@ -237,7 +236,7 @@ def disburse_cmd(crm, actor, loan_id, method, reference, on, as_json):
 
 @click.command("repay")
 @click.argument("loan_id", type=int)
-@click.argument("amount")
+@click.argument("amount", type=AMOUNT)
 @click.option("--method", type=click.Choice(REPAYMENT_METHODS[:3]), required=True)
 @click.option("--ref", "reference", required=True,
               help="Receipt, transfer or payroll line; the same reference never posts twice.")
@@ -309,11 +308,12 @@ def _print_simulation(crm, sim, as_json: bool, note: str = "") -> None:
 
 @click.command("simulate")
 @click.argument("product", required=False)
-@click.option("--amount", required=True, help="Amount to borrow.")
-@click.option("--term", type=int, required=True, help="Months.")
+@click.option("--amount", type=AMOUNT, required=True, help="Amount to borrow.")
+@click.option("--term", type=TERM, required=True, help="Months.")
 @click.option("--method", type=click.Choice((*METHODS, "efektif", "anuitas")),
               help="Interest method (default: the product's).")
-@click.option("--rate", help='Rate in percent, e.g. "1" or "1,5" (default: the product\'s).')
+@click.option("--rate", type=RATE,
+              help='Rate in percent, e.g. "1", "1,5" or "1,5%" (default: the product\'s).')
 @click.option("--rate-unit", type=click.Choice(RATE_UNITS), help="per_month or per_year.")
 @click.option("--start", type=DATE, help="Disbursement date the dates count from.")
 @json_option

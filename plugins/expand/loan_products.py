@@ -30,6 +30,8 @@ from typing import Any
 
 import attrs
 
+from dyncrm.inputs import MAX_TERM_MONTHS
+from dyncrm.money import MAX_RATE_PERCENT
 from dyncrm_expand.loan_schedule import (
     PENALTY_KINDS,
     RATE_UNITS,
@@ -67,6 +69,17 @@ def _day_of_month(instance, attribute, value) -> None:
 def _percent(instance, attribute, value) -> None:
     if value is not None and not 0 <= value <= 100:
         raise ValueError(f"{attribute.name} is a percentage (0-100), not {value}")
+
+
+def _rate(instance, attribute, value) -> None:
+    if not 0 <= value <= MAX_RATE_PERCENT:
+        raise ValueError(f"{attribute.name} is a percentage per period (0-{MAX_RATE_PERCENT}), "
+                         f"not {value}")
+
+
+def _term(instance, attribute, value) -> None:
+    if not 1 <= value <= MAX_TERM_MONTHS:
+        raise ValueError(f"{attribute.name} must be 1 to {MAX_TERM_MONTHS} months, not {value}")
 
 
 def _method(value: str) -> str:
@@ -145,10 +158,10 @@ class LoanProduct:
 
     name: str
     method: str = attrs.field(converter=_method)
-    rate: Decimal = attrs.field(validator=_not_negative)
+    rate: Decimal = attrs.field(validator=_rate)
     rate_unit: str = attrs.field(validator=_one_of(RATE_UNITS))
-    term_min: int = attrs.field(default=1, validator=_positive)
-    term_max: int = attrs.field(default=12, validator=_positive)
+    term_min: int = attrs.field(default=1, validator=_term)
+    term_max: int = attrs.field(default=12, validator=_term)
     due_day: int = attrs.field(default=25, validator=_day_of_month)
     fees: tuple[FeeRule, ...] = ()
     penalty: PenaltyRule = PenaltyRule()

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from dyncrm.hookspecs import hookimpl
-from dyncrm.money import Money
+from dyncrm.inputs import parse_term
+from dyncrm.money import Money, parse_rate
 from dyncrm.plugins import package_path
 from dyncrm.values import Permission, Product
 from dyncrm_expand.loan_eligibility import (
@@ -109,6 +110,7 @@ def simulate(crm: CRM, *, amount: Money, term: int, product: str | None = None,
     from dyncrm.errors import ValidationError
     from dyncrm_expand.loan_queries import product as get_product
 
+    term = parse_term(term)
     base = get_product(crm, product) if product else None
     if base is not None and not base.term_min <= term <= base.term_max:
         raise ValidationError(f"{product} loans run {base.term_min} to {base.term_max} months",
@@ -117,10 +119,8 @@ def simulate(crm: CRM, *, amount: Money, term: int, product: str | None = None,
         raise ValidationError("give a product or a rate", field="rate")
     changes: dict[str, Any] = {}
     if rate is not None:
-        try:
-            changes["rate"] = Decimal(str(rate).strip().replace(",", "."))
-        except ArithmeticError:
-            raise ValidationError(f"{rate!r} is not a number", field="rate") from None
+        changes["rate"] = parse_rate(rate if isinstance(rate, Decimal) else str(rate),
+                                     field="rate")
     try:
         if method:
             changes["method"] = canonical_method(method)
@@ -144,8 +144,7 @@ def simulate_terms(crm: CRM, t: LoanProduct, amount: Money, term: int, *,
     """The schedule of a loan on terms ``t`` (see :func:`simulate`)."""
     from dyncrm.errors import ValidationError
 
-    if isinstance(term, bool) or not isinstance(term, int) or term < 1:
-        raise ValidationError("must be at least one month", field="term")
+    term = parse_term(term)
     amount_units = units(crm, amount)
     if amount_units <= 0:
         raise ValidationError("must be above zero", field="amount")

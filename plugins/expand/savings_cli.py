@@ -12,10 +12,9 @@ from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
 from dyncrm.money import Money
 from dyncrm_expand import savings
+from dyncrm.params import AMOUNT, DATE, YEAR
 from dyncrm_expand.savings_config import METHODS, PRODUCTS
 from dyncrm_expand.savings_wajib import month_label, parse_month
-
-DATE = click.DateTime(["%Y-%m-%d"])
 
 
 def _who(member) -> str:
@@ -34,7 +33,7 @@ def _deposit_row(crm, d, members: dict[int, Member] | None = None) -> dict:
 @click.command("deposit")
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("product")
-@click.argument("amount")
+@click.argument("amount", type=AMOUNT)
 @click.option("--method", type=click.Choice(METHODS), required=True,
               help="cash (till), transfer (needs --proof, verified later) or payroll.")
 @click.option("--ref", "reference", required=True,
@@ -130,7 +129,7 @@ def reject_cmd(crm, actor, deposit_id, reason):
 
 @click.command("withdraw")
 @click.argument("member_ref", metavar="MEMBER")
-@click.argument("amount")
+@click.argument("amount", type=AMOUNT)
 @click.option("--ref", "reference", required=True, help="Receipt reference (idempotency key).")
 @click.option("--method", type=click.Choice(["cash", "transfer"]), default="cash",
               show_default=True)
@@ -188,7 +187,7 @@ def balance_cmd(crm, actor, member_ref, as_of, as_json):
 @click.command("statement")
 @click.argument("member_ref", metavar="MEMBER")
 @click.option("--product", help="pokok, wajib or sukarela (default: all three).")
-@click.option("--year", type=int, help="Calendar year (default: everything).")
+@click.option("--year", type=YEAR, help="Calendar year (default: everything).")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the lines to this CSV file.")
 @json_option

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from dyncrm import inputs
 from dyncrm.db.models import Member
 from dyncrm.errors import ValidationError
 from dyncrm.lifecycle import member_label
@@ -53,20 +54,11 @@ def product_name(crm, product: str) -> str:
 
 def parse_amount(crm, amount: Money | str | int | Decimal, field: str = "amount") -> Money:
     """A positive amount of the organisation's currency, exact to its minor unit."""
-    if isinstance(amount, Money):
-        if amount.currency != crm.currency:
-            raise ValidationError(f"must be in {crm.currency}, not {amount.currency}",
-                                  field=field)
-        value = amount
-    elif isinstance(amount, str):
-        value = crm.money(amount)
-    elif isinstance(amount, int | Decimal) and not isinstance(amount, bool):
-        value = Money.of(amount, crm.currency)
-    else:
+    if not isinstance(amount, Money | str | int | Decimal) or isinstance(amount, bool):
         raise ValidationError(f"{amount!r} is not an amount", field=field)
+    value = crm.money(amount, field=field)  # storable, within max_amount, whole minor units
     if value.amount <= 0:
         raise ValidationError(f"must be above zero, not {crm.format_money(value)}", field=field)
-    to_minor(value, crm.ledger.exponent(crm.currency))  # refuses sub-unit amounts
     return value
 
 
@@ -82,13 +74,7 @@ def from_units(crm, units: int) -> Money:
 
 def check_reference(reference: str | None) -> str:
     """A usable idempotency reference, stripped."""
-    text = (reference or "").strip()
-    if not text:
-        raise ValidationError("give a reference (receipt, transfer or batch number); it "
-                              "makes a repeated entry harmless", field="reference")
-    if len(text) > 120 or any(ord(c) < 32 for c in text):
-        raise ValidationError("must be at most 120 printable characters", field="reference")
-    return text
+    return inputs.reference(reference or "", field="reference", max_length=120)
 
 
 def date_on(crm, on: dt.date | None) -> dt.date:
@@ -96,11 +82,7 @@ def date_on(crm, on: dt.date | None) -> dt.date:
     today = crm.today()
     if on is None:
         return today
-    if isinstance(on, dt.datetime):
-        on = on.date()
-    if on > today:
-        raise ValidationError(f"{on.isoformat()} is in the future", field="date")
-    return on
+    return inputs.check_date(on, field="date", kind="past", today=today)
 
 
 def savings_account(crm, product: str, member_id: int) -> str:

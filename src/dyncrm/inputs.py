@@ -213,7 +213,8 @@ def parse_date(value: Any, *, field: str, kind: str = "business",
         except ValueError:
             continue
         return check_date(day, field=field, kind=kind, today=today)
-    raise ValidationError(f"{text!r} is not a date; write it as YYYY-MM-DD", field=field)
+    raise ValidationError(f"write the date as YYYY-MM-DD ({text!r} is not a date)",
+                          field=field)
 
 
 # --- counts -------------------------------------------------------------------------------

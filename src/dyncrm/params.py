@@ -23,7 +23,10 @@ from dyncrm.money import Money, parse_amount, parse_percent, parse_rate
 
 
 def _field(param: click.Parameter | None, default: str) -> str:
-    return (param.name if param is not None and param.name else default).replace("_", " ")
+    """The name a person typed: ``date`` for ``--date``, ``amount`` for AMOUNT."""
+    if isinstance(param, click.Option) and param.opts:
+        return max(param.opts, key=len).lstrip("-").replace("-", "_")
+    return param.name if param is not None and param.name else default
 
 
 def _crm(ctx: click.Context | None) -> Any:
