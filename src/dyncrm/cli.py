@@ -597,8 +597,8 @@ def concurrency_error(exc: BaseException) -> DyncrmError | None:
     return busy_error(exc)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and map errors to :class:`ExitCode` (the console script)."""
+def _run(argv: list[str] | None = None) -> int:
+    """Run the CLI and map errors to :class:`ExitCode`."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
         cli.main(args=argv, prog_name="dyncrm", standalone_mode=False)
@@ -639,6 +639,46 @@ def main(argv: list[str] | None = None) -> int:
                        "traceback.", err=True)
         return ExitCode.INTERNAL
     return ExitCode.OK
+
+
+def undecodable_argument(args: list[str]) -> str | None:
+    """A sentence naming the first argument that was not valid UTF-8, else ``None``.
+
+    Python hands undecodable command-line bytes over as lone surrogates
+    (``surrogateescape``); nothing built from them can be stored or shown.
+    """
+    from dyncrm.text import describe, printable
+
+    for position, arg in enumerate(args, start=1):
+        bad = next((ch for ch in arg if 0xD800 <= ord(ch) <= 0xDFFF), None)
+        if bad is not None:
+            return (f"argument {position} ({printable(arg)}) is not valid UTF-8 text: "
+                    f"{describe(bad)}; type it in UTF-8 (file names too)")
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and map errors to :class:`ExitCode` (the console script).
+
+    Arguments that are not valid UTF-8 are refused (exit 1) before anything
+    runs.  Messages to stderr, and everything printed to a terminal, pass
+    through :class:`dyncrm.text.TerminalEscaper`: control characters and bidi
+    overrides in stored text are shown escaped, never acted on.
+    """
+    from dyncrm.text import TerminalEscaper
+
+    saved = sys.stdout, sys.stderr
+    sys.stderr = TerminalEscaper(sys.stderr)
+    if sys.stdout.isatty():
+        sys.stdout = TerminalEscaper(sys.stdout)
+    try:
+        refused = undecodable_argument(argv if argv is not None else sys.argv[1:])
+        if refused:
+            click.echo(f"Error: {refused}", err=True)
+            return ExitCode.ERROR
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 if __name__ == "__main__":  # pragma: no cover

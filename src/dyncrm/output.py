@@ -21,6 +21,7 @@ from typing import Any, TextIO
 import click
 
 from dyncrm.money import Money
+from dyncrm.text import printable
 
 
 def plain(value: Any) -> Any:
@@ -49,7 +50,12 @@ def _width(text: str) -> int:
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, *,
           headers: dict[str, str] | None = None, align_right: Iterable[str] = (),
           out: TextIO | None = None, empty: str = "(nothing to show)") -> None:
-    """Print ``rows`` as an aligned table with a header rule."""
+    """Print ``rows`` as an aligned table with a header rule.
+
+    Cells are shown through :func:`dyncrm.text.printable`: a control character
+    or bidi override in stored text appears escaped and cannot move the cursor,
+    clear the screen or reorder the columns.
+    """
     out = out or sys.stdout
     if not rows:
         click.echo(empty, file=out)
@@ -57,8 +63,8 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, 
     columns = list(columns or rows[0].keys())
     headers = headers or {}
     right = set(align_right)
-    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
-    titles = [headers.get(c, c) for c in columns]
+    cells = [[printable(_cell(r.get(c))) for c in columns] for r in rows]
+    titles = [printable(headers.get(c, c)) for c in columns]
     widths = [max([_width(t)] + [_width(row[i]) for row in cells])
               for i, t in enumerate(titles)]
 
@@ -134,4 +140,5 @@ def kv(pairs: dict[str, Any], out: TextIO | None = None) -> None:
         return
     width = max(_width(k) for k in pairs)
     for k, v in pairs.items():
-        click.echo(f"{k}{' ' * (width - _width(k))}  {_cell(v)}", file=out or sys.stdout)
+        click.echo(f"{printable(k)}{' ' * (width - _width(k))}  {printable(_cell(v))}",
+                   file=out or sys.stdout)
