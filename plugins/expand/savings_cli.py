@@ -95,7 +95,8 @@ def show_cmd(crm, actor, deposit_id, as_json):
     row = _deposit_row(crm, found)
     row.update({"note": found.note, "decided by": found.decided_by or "",
                 "reject reason": found.reject_reason or "", "entry": found.entry_id or "",
-                "proof name": found.proof_name or "", "proof sha256": found.proof_sha256 or ""})
+                "proof name": found.proof_name or "", "proof type": found.proof_type or "",
+                "proof sha256": found.proof_sha256 or ""})
     output.emit_json(row) if as_json else output.kv(row)
 
 
