@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,7 @@ import attrs
 
 from dyncrm.errors import DyncrmError, ValidationError
 from dyncrm.money import from_minor, to_minor
+from dyncrm.text import decode_utf8, describe, odd_character
 from dyncrm.values import Actor
 
 from .models import PayrollBatch, PayrollLine
@@ -109,26 +111,50 @@ def _header_index(header: list[str], names: tuple[str, ...], what: str) -> int:
                           f"its columns are: {', '.join(header)}")
 
 
+def _rows(reader) -> Iterator[list[str]]:
+    """The reader's rows; a line the CSV module cannot read (a field longer than
+    its limit, an open quote) or holding a control character is refused naming the line."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            reason = str(exc)
+            if "field larger than field limit" in reason:
+                reason = (f"a field is longer than {csv.field_size_limit():,} characters; "
+                          "this is not a payroll confirmation file")
+            raise ValidationError(f"line {reader.line_num} cannot be read: {reason}",
+                                  field="file") from None
+        for column, cell in enumerate(row, start=1):
+            bad = next((ch for ch in cell if odd_character(ch)), None)
+            if bad is not None:
+                raise ValidationError(f"line {reader.line_num}, column {column} contains "
+                                      f"{odd_character(bad)}, {describe(bad)}; this is not a "
+                                      "payroll confirmation file", field="file")
+        yield row
+
+
 def read_confirmation(crm: CRM, data: bytes) -> list[ConfirmedLine]:
     """Parse a confirmation CSV (``,`` ``;`` or tab separated; amounts as people write them)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError("the file is not UTF-8 text (save it as CSV UTF-8)") from None
+    text = decode_utf8(data, source="file")  # names the line of a byte that is not UTF-8
     sample = text[:4096]
+    if "\n" in sample:  # whole lines only: a cut-off field misleads the sniffer
+        sample = sample[:sample.rindex("\n") + 1]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
-    header = next(reader, None)
+    rows = _rows(reader)
+    header = next(rows, None)
     if not header:
         raise ValidationError("the file is empty")
     emp = _header_index(header, EMPLOYEE_COLUMNS, "employee number")
     amt = _header_index(header, AMOUNT_COLUMNS, "amount deducted")
     exp = crm.ledger.exponent(crm.currency)
     lines = []
-    for line_no, row in enumerate(reader, start=2):
+    for line_no, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) <= max(emp, amt):
