@@ -15,36 +15,20 @@ import re
 import secrets
 from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+import attrs
 
-from dyncrm.db.models import User, utcnow
+from dyncrm import passwords
+from dyncrm.db.models import User
 from dyncrm.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
 from dyncrm.values import ROLES, Actor, Permission
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
 
-_hasher = PasswordHasher()  # argon2id with the library's current defaults
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
-MIN_PASSWORD = 10
-
-
-def hash_password(password: str) -> str:
-    """argon2id hash of ``password`` (refuses short ones)."""
-    if len(password) < MIN_PASSWORD:
-        raise ValidationError(f"must be at least {MIN_PASSWORD} characters", field="password")
-    return _hasher.hash(password)
-
-
-def verify_password(stored: str | None, password: str) -> bool:
-    """True when ``password`` matches the stored argon2 hash."""
-    if not stored:
-        return False
-    try:
-        return _hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
+MIN_PASSWORD = passwords.MIN_LENGTH
+hash_password = passwords.hash_password
+verify_password = passwords.verify_password
 
 
 def _token_hash(token: str) -> str:
@@ -113,7 +97,8 @@ class Users:
             raise DuplicateError(f"user {username!r} already exists", field="username")
         return User.create(
             username=username, display_name=display_name or username,
-            password_hash=hash_password(password) if password else None,
+            password_hash=(hash_password(password, context=(username, display_name))
+                           if password else None),
             roles=",".join(sorted(set(roles))), member=member_id,
         )
 
@@ -130,12 +115,20 @@ class Users:
             raise NotFoundError("user", username)
         return user
 
-    def actor(self, username: str) -> Actor:
-        """The :class:`Actor` for an active user."""
+    def trusted_actor(self, username: str, *, channel: str = "library") -> Actor:
+        """The :class:`Actor` of an active user, WITHOUT any proof of identity.
+
+        Only for code that is itself the operator and vouches for the person: a
+        migration, the demo, a test, a program the cooperative runs.  The command
+        line and the web never call it for people; they use
+        :meth:`dyncrm.sessions.Sessions.resume` (or :meth:`authenticate`).
+        """
         user = self.get(username)
         if not user.active:
             raise PermissionDenied(username, "act (the account is disabled)")
-        return actor_of(user)
+        return attrs.evolve(actor_of(user), channel=channel)
+
+    actor = trusted_actor  # the name of the first release
 
     def set_roles(self, username: str, roles: tuple[str, ...] | list[str]) -> User:
         """Replace a user's roles."""
@@ -146,38 +139,78 @@ class Users:
         return user
 
     def set_password(self, username: str, password: str) -> None:
-        """Set a new password (argon2id)."""
+        """Set a new password (argon2id), checked against the policy."""
         user = self.get(username)
-        user.password_hash = hash_password(password)
+        user.password_hash = hash_password(password, context=(user.username,
+                                                              user.display_name))
         user.save()
 
+    def change_password(self, username: str, current: str, new: str) -> None:
+        """A person changes their own password, proving the current one first."""
+        self.authenticate(username, current)
+        self.set_password(username, new)
+
     def authenticate(self, username: str, password: str) -> Actor:
-        """The actor for valid credentials; the same vague error for every failure."""
+        """The actor for valid credentials; the same vague error for every failure.
+
+        Throttling of repeated failures is the caller's: sign in through
+        :meth:`dyncrm.sessions.Sessions.login`.
+        """
         user = User.get_or_none(User.username == username.strip().lower())
         if user is None or not user.active or not verify_password(user.password_hash, password):
             raise PermissionDenied(username, "log in (wrong user name or password)")
+        if passwords.needs_rehash(user.password_hash):
+            user.password_hash = passwords.hash_password(password)
+            user.save()
         return actor_of(user)
 
+    def set_active(self, username: str, active: bool, *, by: str) -> User:
+        """Disable or enable a login; disabling ends its sessions at once."""
+        user = self.get(username)
+        user.active = active
+        user.save()
+        if not active:
+            self.crm.sessions.revoke_user(username, by=by)
+        return user
+
     def issue_activation(self, username: str, *, valid_days: int = 14) -> str:
-        """A one-time token that lets the person choose a password; only its hash is kept."""
+        """A one-time code that lets the person choose a password; only its hash is kept."""
+        return self._issue_code(username, dt.timedelta(days=valid_days))
+
+    def issue_reset(self, username: str, *, by: str) -> str:
+        """An administrator's password reset: the old password and sessions stop working.
+
+        The person chooses a new password with the returned one-time code
+        (``dyncrm user activate``) within ``auth.reset_code_hours``.
+        """
+        user = self.get(username)
+        user.password_hash = None
+        user.save()
+        self.crm.sessions.revoke_user(username, by=by)
+        return self._issue_code(username,
+                                dt.timedelta(hours=self.crm.config.auth.reset_code_hours))
+
+    def _issue_code(self, username: str, valid_for: dt.timedelta) -> str:
         user = self.get(username)
         token = secrets.token_hex(16)  # hex: never starts with "-" on a command line
         user.activation_token_hash = _token_hash(token)
-        user.activation_expires_at = utcnow() + dt.timedelta(days=valid_days)
+        user.activation_expires_at = self.crm.now() + valid_for
         user.save()
         return token
 
     def activate(self, username: str, token: str, password: str) -> Actor:
-        """Use an activation token to set the password; the token then stops working."""
+        """Use a one-time activation or reset code to set the password; the code then dies."""
         user = self.get(username)
         expires = user.activation_expires_at
         if isinstance(expires, str):
             expires = dt.datetime.fromisoformat(expires)
         if (not user.activation_token_hash
                 or not secrets.compare_digest(user.activation_token_hash, _token_hash(token))
-                or expires is None or expires < utcnow()):
-            raise PermissionDenied(username, "activate (the link is invalid or expired)")
-        user.password_hash = hash_password(password)
+                or expires is None or expires < self.crm.now()):
+            raise PermissionDenied(
+                username, "activate (the code is invalid or expired, or was used already)")
+        user.password_hash = hash_password(password, context=(user.username,
+                                                              user.display_name))
         user.activation_token_hash = None
         user.activation_expires_at = None
         user.save()
