@@ -6,6 +6,7 @@ Library API (what other plugins and deployments call)::
             proof=None, note="") -> DepositResult
     verify_deposit(crm, actor, deposit_id) -> DepositResult
     reject_deposit(crm, actor, deposit_id, reason) -> DepositResult
+    proof_download(crm, deposit) -> (Path, headers) | None   # serve only this way
     withdraw(crm, actor, member, amount, *, reference, on=None, product="sukarela",
              method="cash") -> WithdrawalResult
     credit_sukarela(crm, actor, member_id, amount, *, reference, source_account,
@@ -67,6 +68,7 @@ from dyncrm_expand.savings_deposits import (
     get_deposit,
     pending_deposits,
     pending_objection,
+    proof_download,
     proof_path,
     reject_deposit,
     verify_deposit,
@@ -114,6 +116,7 @@ __all__ = [
     "pending_deposits",
     "pending_objection",
     "product_name",
+    "proof_download",
     "proof_path",
     "reject_deposit",
     "set_member_class",

@@ -52,6 +52,7 @@ def deposit_result(crm, row: SavingsDeposit, *, replayed: bool = False) -> Depos
         replayed=replayed, recorded_by=row.recorded_by, decided_by=row.decided_by,
         reject_reason=row.reject_reason, note=row.note or "", proof_file=row.proof_file,
         proof_name=row.proof_name, proof_sha256=row.proof_sha256,
+        proof_type=proofs.content_type(row.proof_type) if row.proof_file else None,
     )
 
 
@@ -158,7 +159,7 @@ def deposit(crm, actor: Actor, member: MemberInfo | int | str, product: str,
     if proof is not None:
         data, name = proofs.read_proof(proof, cfg.proof_max_bytes)
         stored = proofs.store_proof(data, name, data_dir=crm.config.data_dir,
-                                    allowed=cfg.proof_types)
+                                    allowed=cfg.proof_types, max_bytes=cfg.proof_max_bytes)
     try:
         with crm.action("savings.deposit", actor):
             # lock the member's account, then look at the reference and what is owed again:
@@ -215,6 +216,20 @@ def proof_path(crm, deposit: DepositResult) -> Path | None:
     if not deposit.proof_file:
         return None
     return proofs.proofs_dir(crm.config.data_dir) / deposit.proof_file
+
+
+def proof_download(crm, deposit: DepositResult) -> tuple[Path, dict[str, str]] | None:
+    """A deposit's proof file and the HTTP headers to serve it with, if it has one.
+
+    The headers make it a download (``Content-Disposition: attachment``) of the
+    type found when it was parsed, with ``X-Content-Type-Options: nosniff``;
+    a web portal serves proofs only this way.
+    """
+    path = proof_path(crm, deposit)
+    if path is None:
+        return None
+    row = SavingsDeposit.get_by_id(deposit.id)
+    return path, proofs.download_headers(deposit.proof_name, row.proof_type)
 
 
 def pending_deposits(crm, member_id: int | None = None) -> list[DepositResult]:

@@ -1,10 +1,14 @@
-"""Transfer proofs (bukti transfer): checked by content, stored under a generated name.
+"""Transfer proofs (bukti transfer): parsed, stored re-encoded under a generated name.
 
-A proof is accepted only when its first bytes say it is a JPEG, PNG or PDF
-(whatever its file name claims) and it is no larger than the configured
-maximum.  It is written to ``<data_dir>/proofs/<uuid>.<ext>``, outside any web
-root, readable by the owner only; the uploaded file name is kept as text and
-never used as a path.
+A proof is accepted only when it *parses* as a JPEG, PNG or PDF (its first
+bytes choose the parser, whatever its file name claims) and it is no larger
+than the configured maximum; see :mod:`dyncrm.uploads` for the checks (pixel
+limits, truncation, re-encoding of images, PDFs without scripts, launch
+actions or embedded files).  What is stored is what was checked: images
+re-encoded, PDFs as parsed.  It is written to ``<data_dir>/proofs/<uuid>.<ext>``
+(folder 0700, file 0600), outside any web root; the uploaded file name is
+kept as text and never used as a path.  A proof is only ever served with
+:func:`download_headers` (as an attachment, with ``nosniff``).
 """
 
 from __future__ import annotations
@@ -17,13 +21,8 @@ from pathlib import Path
 
 import attrs
 
+from dyncrm import uploads
 from dyncrm.errors import ValidationError
-
-MAGIC: tuple[tuple[str, bytes, str], ...] = (
-    ("jpeg", b"\xff\xd8\xff", ".jpg"),
-    ("png", b"\x89PNG\r\n\x1a\n", ".png"),
-    ("pdf", b"%PDF-", ".pdf"),
-)
 
 
 @attrs.frozen
@@ -32,17 +31,20 @@ class StoredProof:
 
     file: str  # generated name inside the proofs folder
     original_name: str
-    sha256: str
-    type: str
+    sha256: str  # of the stored bytes
+    type: str  # stored type: jpeg, png or pdf
     size: int
 
+    @property
+    def content_type(self) -> str:
+        """The stored file's MIME type."""
+        return content_type(self.type)
 
-def sniff(data: bytes) -> tuple[str, str] | None:
-    """``(type, extension)`` recognised from the first bytes, or ``None``."""
-    for kind, magic, ext in MAGIC:
-        if data.startswith(magic):
-            return kind, ext
-    return None
+
+def content_type(kind: str | None) -> str:
+    """The MIME type of a stored proof type (``"png"`` -> ``"image/png"``)."""
+    found = uploads.TYPES.get(kind or "")
+    return found[0] if found else "application/octet-stream"
 
 
 def proofs_dir(data_dir: Path) -> Path:
@@ -78,38 +80,36 @@ def read_proof(proof: bytes | str | os.PathLike, max_bytes: int) -> tuple[bytes,
     return data, name
 
 
-def check_proof(data: bytes, allowed: tuple[str, ...]) -> tuple[str, str]:
-    """``(type, extension)`` of an acceptable proof, else a ``ValidationError``."""
-    found = sniff(data)
-    if found is None or found[0] not in allowed:
-        names = ", ".join(a.upper() for a in allowed)
-        raise ValidationError(
-            f"a transfer proof must be a photo or scan as {names}; this file is none of "
-            "them (its content was checked, not its name)", field="proof")
-    return found
+def check_proof(data: bytes, allowed: tuple[str, ...],
+                max_bytes: int | None = None) -> uploads.CheckedFile:
+    """Parse ``data`` as a proof; what may be stored, else a ``ValidationError``."""
+    return uploads.check_upload(data, allowed=allowed, field="proof",
+                                max_bytes=len(data) if max_bytes is None else max_bytes)
 
 
 def store_proof(data: bytes, original_name: str, *, data_dir: Path,
-                allowed: tuple[str, ...]) -> StoredProof:
-    """Check ``data`` and write it under a new random name; returns what was stored."""
-    kind, ext = check_proof(data, allowed)
-    folder = proofs_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    name = f"{uuid.uuid4().hex}{ext}"
-    target = folder / name
-    tmp = folder / f".{name}.part"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+                allowed: tuple[str, ...], max_bytes: int | None = None) -> StoredProof:
+    """Check ``data`` and write what passed under a new random name; returns what was stored.
+
+    Nothing is written when the check fails.  The caller removes the file with
+    :func:`discard_proof` when its action does not commit.
+    """
+    checked = check_proof(data, allowed, max_bytes)
+    name = f"{uuid.uuid4().hex}{checked.extension}"
+    uploads.write_private(proofs_dir(data_dir), name, checked.data)
     clean_name = os.path.basename(original_name.replace("\\", "/"))[:200] or "upload"
     return StoredProof(file=name, original_name=clean_name,
-                       sha256=hashlib.sha256(data).hexdigest(), type=kind, size=len(data))
+                       sha256=hashlib.sha256(checked.data).hexdigest(), type=checked.kind,
+                       size=len(checked.data))
+
+
+def download_headers(original_name: str | None, kind: str | None) -> dict[str, str]:
+    """The only HTTP headers under which a stored proof may be served.
+
+    ``Content-Disposition: attachment`` with the sender's name made safe, the
+    content type found by parsing, and ``X-Content-Type-Options: nosniff``.
+    """
+    return uploads.download_headers(original_name or "bukti", content_type(kind))
 
 
 def discard_proof(stored: StoredProof, data_dir: Path) -> None:

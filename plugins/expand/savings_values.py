@@ -34,6 +34,7 @@ class DepositResult:
     proof_file: str | None = None
     proof_name: str | None = None
     proof_sha256: str | None = None
+    proof_type: str | None = None  # content type of the stored proof, found by parsing
 
 
 @attrs.frozen

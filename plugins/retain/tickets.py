@@ -254,9 +254,10 @@ def submit(crm: CRM, actor: Actor, *, category: str, subject: str, text: str,
     if info.stage not in ("active", "leaving"):
         raise ValidationError(f"member {info.number or info.id} is {info.stage}; only members "
                               "can file feedback", field="member")
-    if attachment is not None:  # checked before anything is written
-        attachments.check(attachment[0], allowed=cfg.attachment_types,
-                          max_bytes=cfg.max_attachment_bytes)
+    checked = None
+    if attachment is not None:  # parsed before anything is written
+        checked = attachments.check(attachment[0], allowed=cfg.attachment_types,
+                                    max_bytes=cfg.max_attachment_bytes)
     stored = None
     try:
         with crm.action("feedback.submit", actor, key=key) as act:
@@ -264,10 +265,8 @@ def submit(crm: CRM, actor: Actor, *, category: str, subject: str, text: str,
                 return TicketResult(to_ticket(get_row(act.previous["number"])), replayed=True)
             today = crm.today()
             holidays = cfg.holiday_dates
-            if attachment is not None:
-                stored = attachments.store(attachment[0], attachment[1], attachment_dir(crm),
-                                           allowed=cfg.attachment_types,
-                                           max_bytes=cfg.max_attachment_bytes)
+            if attachment is not None and checked is not None:
+                stored = attachments.store(checked, attachment[1], attachment_dir(crm))
             row = FeedbackTicket.create(
                 number=ticket_number(crm, today), member=member_id, kind=kind,
                 category=category, subject=subject, text=text, anonymous=anonymous,
@@ -512,7 +511,11 @@ def history(row: FeedbackTicket, *, internal: bool) -> list[FeedbackEvent]:
 
 
 def read_attachment(crm: CRM, actor: Actor, number: str) -> tuple[bytes, str, str]:
-    """``(content, display name, content type)`` of a ticket's attachment."""
+    """``(content, display name, content type)`` of a ticket's attachment.
+
+    A web portal serves it only with ``attachments.download_headers(name,
+    content type)``: as an attachment, with ``X-Content-Type-Options: nosniff``.
+    """
     row = get_row(number)
     require_view(crm, actor, row)
     if not row.attachment_stored:

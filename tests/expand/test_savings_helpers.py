@@ -7,7 +7,11 @@ Imported as ``from test_savings_helpers import ...``: pytest puts this folder on
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
+
+from PIL import Image
+from pypdf import PdfWriter
 
 from dyncrm.app import CRM
 from dyncrm.db.models import Member
@@ -15,9 +19,28 @@ from dyncrm.values import Actor
 
 EXPAND = ("expand.savings", "expand.deactivation")
 TODAY = dt.date(2025, 6, 15)
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF = b"%PDF-1.4\n%fake but starts right\n"
+
+
+def real_image(fmt: str, size: tuple[int, int] = (40, 30)) -> bytes:
+    """A small real image made by Pillow (``"JPEG"`` or ``"PNG"``)."""
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, fmt)
+    return out.getvalue()
+
+
+def real_pdf() -> bytes:
+    """A one-page PDF made by pypdf."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+#: proofs that parse (uploads are checked by parsing, not by their first bytes)
+JPEG = real_image("JPEG")
+PNG = real_image("PNG")
+PDF = real_pdf()
 
 
 def clock_at(day: dt.date):

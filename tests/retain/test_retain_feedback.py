@@ -25,8 +25,27 @@ from dyncrm.errors import (
 from dyncrm_retain import feedback_report, tickets
 from dyncrm_retain.feedback_models import FeedbackEvent, FeedbackTicket
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF = b"%PDF-1.4\n" + b"x" * 64
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (10, 120, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer, out = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=100, height=100)
+    writer.write(out)
+    return out.getvalue()
+
+
+#: attachments that parse (attachments are checked by parsing, not by their first bytes)
+PNG = _png()
+PDF = _pdf()
 FRIDAY = dt.datetime(2026, 3, 6, 3, 0)  # 10:00 in Jakarta
 
 
@@ -118,6 +137,12 @@ def test_bad_settings_are_refused_naming_the_key(make_crm, section, message):
     ({"kind": "praise"}, "kind"),
     ({"attachment": (b"MZ\x90\x00 not an accepted file", "report.pdf")}, "attachment"),
     ({"attachment": (b"", "empty.png")}, "attachment"),
+    ({"attachment": (b"%PDF-1.7\n<html><script>alert(1)</script></html>", "a.pdf")},
+     "attachment"),
+    ({"attachment": (PNG[:60], "cut.png")}, "attachment"),
+    ({"attachment": (PDF.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction "
+                                 b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"), "js.pdf")},
+     "attachment"),
 ])
 def test_bad_input_is_refused_and_changes_nothing(env, kw, field):
     before = counts(FeedbackTicket, FeedbackEvent)
