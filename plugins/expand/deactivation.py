@@ -332,6 +332,18 @@ def request_leave(crm, actor: Actor, member: MemberInfo | int | str, reason: str
         raise DuplicateError(f"{member_label(row)} already has leave request "
                              f"#{open_request.id} ({open_request.status})")
     with crm.action("leave.request", actor):
+        # two requests for one member at the same moment: the second sees the first
+        crm.lock([f"leave:m{row.id}"])
+        row = crm.member_row(row.id)
+        if row.stage != "active":
+            raise ValidationError(f"{member_label(row)} is {row.stage!r}; only active "
+                                  "members can ask to leave")
+        open_request = (LeaveRequestRow.select()
+                        .where(LeaveRequestRow.member == row.id,
+                               LeaveRequestRow.status.in_(["requested", "approved"])).first())
+        if open_request is not None:
+            raise DuplicateError(f"{member_label(row)} already has leave request "
+                                 f"#{open_request.id} ({open_request.status})")
         pending = pending_objection(crm, row.id)
         if pending:
             raise ValidationError(f"{member_label(row)} cannot leave yet: {pending}")
@@ -375,6 +387,13 @@ def approve_leave(crm, actor: Actor, request_id: int, *, payout_on: dt.date | No
                               field="payout_on")
     member = crm.member_row(row.member_id)
     with crm.action("leave.approve", actor):
+        crm.lock([f"leave:m{member.id}", f"leave_request:{row.id}"])
+        row = _row(request_id)  # again, under the lock
+        new_status = _next(row, "approve")
+        # lock every account the settlement reads, then compute it on what they hold
+        found = settlement(crm, member.id, on)
+        crm.ledger.lock([ln.account for ln in found.lines]
+                        + [refund_account(crm, member.id)])
         found = settlement(crm, member.id, on)
         if found.total.is_negative():
             raise _too_little(crm, member, found)
@@ -434,7 +453,17 @@ def pay_refund(crm, actor: Actor, request_id: int, *, method: str, reference: st
                              field="reference")
     member = crm.member_row(row.member_id)
     with crm.action("leave.pay", actor):
+        crm.lock([f"leave:m{member.id}", f"leave_request:{row.id}"])
+        row = _row(request_id)  # again, under the lock: a second cashier waits here
+        if row.status == "paid" and row.payout_reference == reference:
+            return _value(crm, row, replayed=True)
+        new_status = _next(row, "pay")
+        if LeaveRequestRow.select().where(
+                LeaveRequestRow.payout_reference == reference).exists():
+            raise DuplicateError(f"reference {reference!r} was already used for another "
+                                 "payout", field="reference")
         code = refund_account(crm, member.id)
+        crm.ledger.lock([code])
         owed = crm.ledger.balance(code)
         entry_id = None
         if owed.amount > 0:
@@ -482,6 +511,9 @@ def cancel_leave(crm, actor: Actor, request_id: int, reason: str, *,
     on = _date_on(crm, on)
     member = crm.member_row(row.member_id)
     with crm.action("leave.cancel", actor):
+        crm.lock([f"leave:m{member.id}", f"leave_request:{row.id}"])
+        row = _row(request_id)  # again, under the lock
+        new_status = _next(row, "cancel")
         if row.status == "approved":
             if row.settlement_entry_id is not None:
                 reversal = crm.ledger.reverse(

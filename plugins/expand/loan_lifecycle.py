@@ -62,6 +62,17 @@ def _date(crm: CRM, on: dt.date | None, *, not_before: dt.date | None = None,
     return on
 
 
+def locked_loan_row(crm: CRM, loan_id: int) -> Loan:
+    """Lock loan ``loan_id`` for the current action, then read it.
+
+    Every change of a loan (a decision, the disbursement, a repayment) checks
+    its stage and amounts and then writes: two people acting on the same loan at
+    the same moment must see each other's result, so the loan is locked first.
+    """
+    crm.lock([f"loan:{int(loan_id)}"])
+    return loan_row(loan_id)
+
+
 def _event(row: Loan, action: str, actor: Actor | str, on: dt.date, *, reason: str = "",
            reasons_seen: list[str] | None = None, override: str = "") -> None:
     LoanEvent.create(loan=row.id, action=action, stage=row.stage, actor=str(actor),
@@ -164,7 +175,7 @@ def approve(crm: CRM, actor: Actor, loan_id: int, *, reason: str = "", override:
     reasons it overrode.
     """
     with crm.action("loans.approve", actor, permission="loans.decide"):
-        row = loan_row(loan_id)
+        row = locked_loan_row(crm, loan_id)
         new = LOAN_STAGES.next_stage(label(row), row.stage, "approve")
         _four_eyes(row, actor, "approve")
         on = _date(crm, on, not_before=as_date(row.applied_on), what="on")
@@ -195,7 +206,7 @@ def reject(crm: CRM, actor: Actor, loan_id: int, *, reason: str,
            on: dt.date | None = None) -> LoanInfo:
     """Reject a submitted loan with a reason the member is told (``loans.decide``)."""
     with crm.action("loans.reject", actor, permission="loans.decide"):
-        row = loan_row(loan_id)
+        row = locked_loan_row(crm, loan_id)
         new = LOAN_STAGES.next_stage(label(row), row.stage, "reject")
         if not (reason or "").strip():
             raise ValidationError("say why the loan is rejected", field="reason")
@@ -220,7 +231,7 @@ def withdraw(crm: CRM, actor: Actor, loan_id: int, *, reason: str = "",
              on: dt.date | None = None) -> LoanInfo:
     """Withdraw an application before disbursement: by the member, or staff for them."""
     with crm.action("loans.withdraw", actor):
-        row = loan_row(loan_id)
+        row = locked_loan_row(crm, loan_id)
         new = LOAN_STAGES.next_stage(label(row), row.stage, "withdraw")
         if actor.member_id != row.member_id:
             crm.require(actor, "loans.apply")
@@ -252,7 +263,7 @@ def disburse(crm: CRM, actor: Actor, loan_id: int, *, method: str, reference: st
                 paid_out=money(crm, act.previous["paid_out"]),
                 fees=tuple((n, money(crm, u)) for n, u in act.previous["fees"]),
                 replayed=True)
-        row = loan_row(loan_id)
+        row = locked_loan_row(crm, loan_id)
         new = LOAN_STAGES.next_stage(label(row), row.stage, "disburse")
         if actor.member_id is not None and actor.member_id == row.member_id:
             raise FourEyesViolation(f"four eyes: {actor.username} is the borrower of loan "
@@ -317,7 +328,7 @@ def write_off(crm: CRM, actor: Actor, loan_id: int, *, reason: str,
     from dyncrm_expand.loan_queries import outstanding_units, settings
 
     with crm.action("loans.write_off", actor, permission="loans.write_off"):
-        row = loan_row(loan_id)
+        row = locked_loan_row(crm, loan_id)
         new = LOAN_STAGES.next_stage(label(row), row.stage, "write_off")
         if not (reason or "").strip():
             raise ValidationError("say why the loan is written off", field="reason")

@@ -23,7 +23,7 @@ from peewee import fn
 from dyncrm.errors import DyncrmError, IllegalTransition, ValidationError
 from dyncrm.money import Money
 from dyncrm.values import Actor, Leg
-from dyncrm_expand.loan_lifecycle import _event, _notify, source_account
+from dyncrm_expand.loan_lifecycle import _event, _notify, locked_loan_row, source_account
 from dyncrm_expand.loan_models import Loan, LoanInstallment, LoanPayment
 from dyncrm_expand.loan_products import LoanProduct
 from dyncrm_expand.loan_queries import (
@@ -228,7 +228,7 @@ def repay(crm: CRM, actor: Actor, loan_id: int, amount: Money, *, method: str,
                     permission="loans.repay") as act:
         if act.replayed:
             return _replay(crm, loan_id, reference)
-        row = loan_row(loan_id)
+        row = locked_loan_row(crm, loan_id)
         _disbursed(row, "repay")
         if method not in REPAYMENT_METHODS:
             raise ValidationError(f"must be one of {', '.join(REPAYMENT_METHODS)}",
@@ -387,7 +387,7 @@ def apply_settlement(crm: CRM, entry) -> None:
         owed[loan_id] = owed.get(loan_id, 0) - units(crm, Money.of(line["amount"],
                                                                      line["currency"]))
     for loan_id, total in sorted(owed.items()):
-        row = loan_row(loan_id)
+        row = locked_loan_row(crm, loan_id) if crm.in_action() else loan_row(loan_id)
         _disbursed(row, "settle")
         t = terms(row)
         insts = _installments(row)

@@ -210,8 +210,9 @@ def earn(crm: CRM, member_id: int, points: int, *, rule: str, event: str,
             kind="rewards.award" if rule == "award" else "rewards.earn",
             actor=actor.username, key=key, on=on, member_id=member_id,
             memo=memo or f"{rule}: {event}", meta={"rule": rule, "event": event})
-        crm.touch(member_id, "expand", "for", "rewards.earned", actor,
-                  {"rule": rule, "event": event, "points": points})
+        if not posted.replayed:  # another process earned it a moment ago: no second touch
+            crm.touch(member_id, "expand", "for", "rewards.earned", actor,
+                      {"rule": rule, "event": event, "points": points})
     return PointsResult(member_id=member_id, points=points, rule=rule, key=key,
                         entry_id=posted.entry.id, replayed=posted.replayed)
 
@@ -318,6 +319,8 @@ def redeem(crm: CRM, actor: Actor, member_id: int, item_code: str, *, reference:
                                   "only active members redeem points")
         item = _item(crm, item_code)
         quantity = _whole(quantity, "quantity")
+        # check-then-write: lock the item's stock and the member's points, then read them
+        crm.lock([_stock_lock(item_code), f"account:{_member_account(crm, member_id)}"])
         left = next(e.stock_left for e in catalogue(crm) if e.code == item_code)
         if left < quantity:
             raise ValidationError(f"{item.name} is out of stock ({left} left)", field="item")
@@ -347,6 +350,11 @@ def redeem(crm: CRM, actor: Actor, member_id: int, item_code: str, *, reference:
         return result
 
 
+def _stock_lock(item_code: str) -> str:
+    """The lock name of a catalogue item's stock (``crm.lock``)."""
+    return f"rewards.item:{item_code}"
+
+
 def _redemption(crm: CRM, row: RewardRedemption) -> Redemption:
     items = settings(crm).catalogue
     return Redemption(id=row.id, member_id=row.member_id, item=row.item,
@@ -368,6 +376,7 @@ def restock(crm: CRM, actor: Actor, item_code: str, quantity: int, *, reference:
                               field="reference")
     with crm.action("rewards.restock", actor, key=f"rewards.restock:{reference}") as act:
         if not act.replayed:
+            crm.lock([_stock_lock(item_code)])
             left = next(e.stock_left for e in catalogue(crm) if e.code == item_code)
             if left + quantity < 0:
                 raise ValidationError(f"only {left} left to take out", field="quantity")

@@ -230,17 +230,20 @@ def lock_names(database: Any, names: Iterable[str], *, holds_write_lock: bool = 
         found = {row.name for row in NamedLock.select(NamedLock.name)
                  .where(NamedLock.name.in_(chunk)).order_by(NamedLock.name).for_update()}
         missing = [n for n in chunk if n not in found]
-        if missing:
-            # an upsert inserts the row, or waits for and locks the one another
-            # session inserted a moment ago
-            rows = [{"name": n} for n in missing]
-            if isinstance(db, PostgresqlDatabase):
-                query = NamedLock.insert_many(rows).on_conflict(
-                    conflict_target=[NamedLock.name], update={NamedLock.name: NamedLock.name})
-            else:
-                query = NamedLock.insert_many(rows).on_conflict(
-                    update={NamedLock.name: NamedLock.name})
-            query.execute()
+        if not missing:
+            continue
+        # an upsert inserts the row, or waits for and locks the one another session
+        # inserted a moment ago.  (Two sessions creating the same new name at once
+        # can deadlock on MariaDB; the server picks a victim, which gets DatabaseBusy.
+        # Only the first use of a name can race like this.)
+        rows = [{"name": n} for n in missing]
+        if isinstance(db, PostgresqlDatabase):
+            query = NamedLock.insert_many(rows).on_conflict(
+                conflict_target=[NamedLock.name], update={NamedLock.name: NamedLock.name})
+        else:
+            query = NamedLock.insert_many(rows).on_conflict(
+                update={NamedLock.name: NamedLock.name})
+        query.execute()
     return wanted
 
 
