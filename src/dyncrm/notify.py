@@ -57,6 +57,16 @@ STATUSES = ("pending", "sending", "sent", "failed", "unknown")
 T = TypeVar("T")
 
 
+class DeliveryUncertain(DyncrmError):
+    """Raised by a channel's ``send`` when the receiver may have got the message.
+
+    E.g. the SMTP server received the whole message and the connection broke
+    before it confirmed.  Unlike any other exception (a failure, retried with
+    backoff), the outbox does not retry such a message blindly: it is held as
+    ``unknown`` unless its channel honours the idempotency key.
+    """
+
+
 @attrs.frozen
 class QueueResult:
     """The message id, and whether the key had been queued before (nothing new written)."""
@@ -69,7 +79,8 @@ class QueueResult:
 class DeliveryReport:
     """What one delivery run did.
 
-    ``unknown``: interrupted hand-overs found in this run and held for a person;
+    ``unknown``: messages this run held for a person because their hand-over was
+    interrupted (a crash before) or unconfirmed (:class:`DeliveryUncertain`);
     ``resumed``: interrupted hand-overs resent with their idempotency key.
     """
 
@@ -130,15 +141,46 @@ def smtp_channel(settings: SmtpSettings) -> Channel:
         msg["Date"] = formatdate(localtime=False)
         msg["Message-ID"] = message_id_header(message, settings.sender)
         msg.set_content(message.body)
-        cls = smtplib.SMTP_SSL if settings.ssl else smtplib.SMTP
-        with cls(settings.host, settings.port, timeout=settings.timeout) as smtp:
+        cls = _TrackingSMTP_SSL if settings.ssl else _TrackingSMTP
+        smtp = cls(settings.host, settings.port, timeout=settings.timeout)
+        try:
             if settings.starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if settings.username:
                 smtp.login(settings.username, settings.password or "")
             smtp.send_message(msg)
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+            raise  # the server answered no: nothing was delivered
+        except (smtplib.SMTPException, OSError) as exc:
+            if smtp.content_sent:  # the whole message went out, the "250" never came back
+                raise DeliveryUncertain(f"{settings.host}:{settings.port} received the message "
+                                        f"but did not confirm it: {exc}") from exc
+            raise
+        finally:
+            try:
+                smtp.quit()  # after a "250" the message is delivered, whatever QUIT does
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
 
     return Channel("smtp", send, f"e-mail via {settings.host}:{settings.port}")
+
+
+def _tracking(cls: type[smtplib.SMTP]) -> type[smtplib.SMTP]:
+    """``cls`` that notes when a message's content (ending ``CRLF.CRLF``) has been sent."""
+
+    class Tracking(cls):
+        content_sent = False
+
+        def send(self, s) -> None:
+            super().send(s)
+            if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+                self.content_sent = True
+
+    return Tracking
+
+
+_TrackingSMTP = _tracking(smtplib.SMTP)
+_TrackingSMTP_SSL = _tracking(smtplib.SMTP_SSL)
 
 
 class Outbox:
@@ -147,7 +189,6 @@ class Outbox:
     def __init__(self, crm: CRM) -> None:
         self.crm = crm
         self._channels: dict[str, Channel] | None = None
-        self._in_flight: set[str] = set()
 
     @property
     def channels(self) -> dict[str, Channel]:
@@ -230,6 +271,8 @@ class Outbox:
             outcome = self._deliver_one(row.id, now, settings)
             if outcome == "sent":
                 sent += 1
+            elif outcome == "unknown":
+                unknown += 1
             elif outcome in ("retry", "failed"):
                 failed += 1
                 gave_up += outcome == "failed"
@@ -249,25 +292,32 @@ class Outbox:
             .execute)
         if taken != 1:
             return None
-        self._in_flight.add(claim)
+        _IN_FLIGHT.add(claim)
         try:
             row = OutboxMessage.get_by_id(message_id)
             channel = self.channels.get(row.channel)
             message = OutboundMessage(id=row.id, channel=row.channel, recipient=row.recipient,
                                       subject=row.subject, body=row.body, kind=row.kind,
                                       member_id=row.member_id, idempotency_key=row.uid)
-            error = None
+            error, uncertain = None, False
             try:
                 if channel is None:
                     raise ValidationError(f"channel {row.channel!r} is not available")
                 channel.send(message)
             except Exception as exc:  # any failure of a channel is recorded, not raised
                 error = f"{type(exc).__name__}: {exc}"
+                uncertain = isinstance(exc, DeliveryUncertain)
             if error is None:
                 # whoever holds it now (a resend after a lease ran out), it went out
                 update = (OutboxMessage.update(status="sent", sent_at=at, last_error=None)
                           .where(OutboxMessage.id == row.id, OutboxMessage.status != "sent"))
                 outcome = "sent"
+            elif uncertain and not channel.honours_idempotency_key:
+                error += "; held until a person resends it (dyncrm outbox unknown)"
+                update = (OutboxMessage.update(status="unknown", last_error=error)
+                          .where(OutboxMessage.id == row.id, OutboxMessage.claim == claim,
+                                 OutboxMessage.status == "sending"))
+                outcome = "unknown"
             else:
                 if row.attempts >= settings.max_attempts:
                     changes, outcome = {"status": "failed"}, "failed"
@@ -287,7 +337,7 @@ class Outbox:
             self._transaction(settle)
             return outcome
         finally:
-            self._in_flight.discard(claim)
+            _IN_FLIGHT.discard(claim)
 
     def recover(self, *, now: dt.datetime | None = None) -> tuple[int, int]:
         """Settle messages left in ``sending`` by a process that died; ``(resumed, unknown)``.
@@ -352,7 +402,7 @@ class Outbox:
 
     def _orphaned(self, row: OutboxMessage) -> bool:
         """Whether the process that claimed ``row`` is gone (or its lease ran out)."""
-        if row.claim in self._in_flight:
+        if row.claim in _IN_FLIGHT:
             return False
         host, _, rest = (row.claim or "").partition(":")
         pid_text = rest.partition(":")[0]
@@ -404,6 +454,9 @@ class Outbox:
 
 
 _HOST = socket.gethostname()
+
+#: Claims this process is handing over right now, whichever ``CRM`` (thread) made them.
+_IN_FLIGHT: set[str] = set()
 
 
 def _process_alive(pid: int) -> bool:

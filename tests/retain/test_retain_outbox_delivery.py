@@ -4,6 +4,7 @@ message twice (each message is claimed by one of them before it leaves)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import email.policy
@@ -60,6 +61,38 @@ def test_smtp_messages_carry_the_same_message_id_on_every_attempt(make_crm):
     uid = OutboxMessage.get_by_id(first.id).uid
     assert ids[0] == ids[2] == f"<{uid}@example.org>"  # refused, then accepted: same id
     assert ids[1] == f"<{OutboxMessage.get_by_id(other.id).uid}@example.org>" != ids[0]
+
+
+class Slow:
+    """An SMTP server that takes the message and confirms it too late for the client."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.seen.append(envelope.content)
+        await asyncio.sleep(1.6)
+        return "250 accepted (too late)"
+
+
+def test_a_message_the_smtp_server_took_but_did_not_confirm_is_held_not_resent(make_crm):
+    slow, port = Slow(), free_port()
+    controller = Controller(slow, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        crm = make_crm(notify={**smtp_notify(port), "smtp": {
+            **smtp_notify(port)["smtp"], "timeout": 1}})
+        with crm.action("test.notify", SYSTEM):
+            mid = crm.outbox.queue(recipient="siti@example.org", subject="Angsuran", body="b").id
+        report = crm.outbox.deliver()
+        assert (report.sent, report.failed, report.unknown) == (0, 0, 1)
+        row = OutboxMessage.get_by_id(mid)
+        assert row.status == "unknown" and "did not confirm" in row.last_error
+        later = crm.now() + dt.timedelta(days=1)
+        assert crm.outbox.deliver(now=later).unknown == 0
+        assert len(slow.seen) == 1  # not sent again by the system
+    finally:
+        controller.stop()
 
 
 @pytest.fixture(params=["sqlite",
