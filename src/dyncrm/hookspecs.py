@@ -144,6 +144,9 @@ def dyncrm_notification_channels(crm: CRM) -> list[Channel] | None:
     ``message.idempotency_key`` (pass it to a receiver that drops repeated
     keys); any other channel's message becomes ``unknown`` and is resent only
     by a person.  Declare the flag only if the receiver really deduplicates.
+    ``send`` raises :class:`dyncrm.notify.DeliveryUncertain` when the receiver
+    may have the message (a timeout after it went out): held like a crash,
+    where any other exception is retried.
 
     :param crm: the application object (read the plugin's config from it).
     """
