@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from fpdf import FPDF
 
+from dyncrm.files import write_atomic
+
 if TYPE_CHECKING:
     from dyncrm.app import CRM
 
@@ -233,10 +235,7 @@ class ReportPDF(FPDF):
 
     def save(self, path: str | Path) -> Path:
         """Write the PDF to ``path`` (folders created) and return the path."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        self.output(str(target))
-        return target
+        return write_atomic(path, bytes(self.output()))
 
 
 def report_pdf(crm: CRM, title: str, subtitle: str = "", *, landscape: bool = False

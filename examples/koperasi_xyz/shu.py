@@ -103,7 +103,9 @@ def dyncrm_member_details(crm, member):
 
 def _show(crm, draft, as_json: bool, csv_path: str | None) -> None:
     if csv_path:
-        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
+        from dyncrm.files import atomic_open
+
+        with atomic_open(csv_path, "w", newline="", encoding="utf-8") as fh:
             from .shu_report import csv_rows
 
             write_csv(csv_rows(draft), fh, CSV_COLUMNS)

@@ -102,10 +102,9 @@ def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None
 
 
 def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    from dyncrm.files import write_atomic
+
+    write_atomic(path, data)
 
 
 @hookimpl

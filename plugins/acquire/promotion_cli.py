@@ -11,6 +11,7 @@ import click
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.errors import ValidationError
+from dyncrm.files import atomic_open
 from dyncrm_acquire import promotions as promos
 from dyncrm_acquire import validate
 from dyncrm_acquire.referrals import referral_code
@@ -210,7 +211,7 @@ def register(cli: click.Group) -> None:
             if csv_file == "-":
                 output.write_csv(rows, sys.stdout)
             else:
-                with open(csv_file, "w", newline="", encoding="utf-8") as fh:
+                with atomic_open(csv_file, "w", newline="", encoding="utf-8") as fh:
                     output.write_csv(rows, fh)
                 click.echo(f"wrote {len(rows)} promotions to {csv_file}")
             return

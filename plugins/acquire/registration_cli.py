@@ -11,6 +11,7 @@ import click
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.errors import ValidationError
+from dyncrm.files import atomic_open
 from dyncrm_acquire import applications as apps
 from dyncrm_acquire import validate
 from dyncrm_acquire.directory import details, list_members
@@ -193,7 +194,7 @@ def register(cli: click.Group) -> None:
             if csv_file == "-":
                 output.write_csv(rows, sys.stdout, ["id", *columns, "left_on"])
             else:
-                with open(csv_file, "w", newline="", encoding="utf-8") as fh:
+                with atomic_open(csv_file, "w", newline="", encoding="utf-8") as fh:
                     output.write_csv(rows, fh, ["id", *columns, "left_on"])
                 click.echo(f"wrote {len(rows)} members to {csv_file}")
         elif as_json:

@@ -10,9 +10,10 @@ from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
+from dyncrm.files import atomic_open
 from dyncrm.money import Money
-from dyncrm_expand import savings
 from dyncrm.params import AMOUNT, DATE, YEAR
+from dyncrm_expand import savings
 from dyncrm_expand.savings_config import METHODS, PRODUCTS
 from dyncrm_expand.savings_wajib import month_label, parse_month
 
@@ -206,7 +207,7 @@ def statement_cmd(crm, actor, member_ref, product, year, csv_file, as_json):
                      "description": ln.memo, "amount": ln.amount, "balance": ln.balance}
                     for ln in st.lines)
     if csv_file:
-        with csv_file.open("w", newline="", encoding="utf-8") as fh:
+        with atomic_open(csv_file, "w", newline="", encoding="utf-8") as fh:
             output.write_csv(rows, fh, ["product", "date", "entry", "description", "amount",
                                         "balance"])
     if as_json:
@@ -245,7 +246,7 @@ def arrears_cmd(crm, actor, as_of, csv_file, as_json):
     rows = sorted(({"member": _who(members[i]), "name": members[i].name, "amount": amount}
                    for i, amount in found.items()), key=lambda r: r["member"])
     if csv_file:
-        with csv_file.open("w", newline="", encoding="utf-8") as fh:
+        with atomic_open(csv_file, "w", newline="", encoding="utf-8") as fh:
             output.write_csv(rows, fh, ["member", "name", "amount"])
     if as_json:
         output.emit_json({"as_of": day, "arrears": rows})

@@ -11,6 +11,7 @@ import click
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor
 from dyncrm.errors import ValidationError
+from dyncrm.files import atomic_open, write_atomic
 from dyncrm_retain import feedback_report, tickets
 from dyncrm_retain.feedback_models import FeedbackTicket
 
@@ -277,7 +278,7 @@ def register(cli: click.Group) -> None:
     def attachment(crm, actor, number, out):
         """Save a ticket's attachment to a file."""
         data, name, content_type = tickets.read_attachment(crm, actor, number)
-        out.write_bytes(data)
+        write_atomic(out, data)
         click.echo(f"wrote {out} ({name}, {content_type}, {len(data):,} bytes)")
 
     @feedback.command("report")
@@ -304,7 +305,7 @@ def register(cli: click.Group) -> None:
         elif csv_path == "-":
             _write_csv(rep, sys.stdout)
         elif csv_path:
-            with open(csv_path, "w", newline="", encoding="utf-8") as out:
+            with atomic_open(csv_path, "w", newline="", encoding="utf-8") as out:
                 _write_csv(rep, out)
             click.echo(f"wrote {csv_path}")
         else:
@@ -320,5 +321,5 @@ def register(cli: click.Group) -> None:
         if pdf_path:
             from dyncrm_retain.feedback_pdf import render
 
-            pdf_path.write_bytes(render(crm, rep))
+            write_atomic(pdf_path, render(crm, rep))
             click.echo(f"wrote {pdf_path}")

@@ -4,8 +4,9 @@ Plugin commands are loaded lazily for each invocation from the configuration
 given with ``-c``/``$DYNCRM_CONFIG``/``./dyncrm.toml``, into a fresh copy of
 the command tree, so nothing leaks between invocations.  Errors map to exit
 codes in one place (:func:`main`): a ``DyncrmError`` prints one line and exits
-1 (configuration 2, plugin 3); anything else exits 4, with the traceback only
-under ``--debug``.
+1 (configuration 2, plugin 3, environment 5, busy 75); a full disk, a read-only
+file or a lost server exits 5 naming the file or server (:mod:`dyncrm.faults`);
+anything else exits 4, with the traceback only under ``--debug``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dyncrm import output
 from dyncrm.app import CRM, open_crm
 from dyncrm.config import find_config_path, load_config
 from dyncrm.errors import ConfigError, DyncrmError
+from dyncrm.files import ensure_folder, write_atomic
 from dyncrm.values import ROLES, Actor
 
 USER_ENV = "DYNCRM_USER"
@@ -211,8 +213,7 @@ def init(directory: str, name: str, source: str | None, admin: str,
     """Create a deployment: config file, database schema and an administrator."""
     from importlib.resources import files
 
-    target = Path(directory)
-    target.mkdir(parents=True, exist_ok=True)
+    target = ensure_folder(directory)
     config_path = target / "dyncrm.toml"
     if config_path.exists() and not force:
         raise DyncrmError(f"{config_path} exists; use --force to overwrite it")
@@ -223,7 +224,7 @@ def init(directory: str, name: str, source: str | None, admin: str,
             raise DyncrmError(f"package {source!r} ships no dyncrm.toml") from None
     else:
         text = DEFAULT_CONFIG.format(name=name.replace('"', "'"))
-    config_path.write_text(text, encoding="utf-8")
+    write_atomic(config_path, text)
     with open_crm(config_path) as crm:
         applied = crm.upgrade()
         created = None
@@ -597,6 +598,18 @@ def concurrency_error(exc: BaseException) -> DyncrmError | None:
     return busy_error(exc)
 
 
+def environment_fault(exc: BaseException) -> DyncrmError | None:
+    """:class:`~dyncrm.errors.EnvironmentFault` for a full disk, a read-only file, a
+    missing folder, a lost database server ... (see :mod:`dyncrm.faults`), else None.
+
+    Checked before :func:`blame`: an ``OSError`` raised inside a plugin's write
+    is the operator's to fix, not the plugin's (exit 5).
+    """
+    from dyncrm.faults import classify
+
+    return classify(exc)
+
+
 def _run(argv: list[str] | None = None) -> int:
     """Run the CLI and map errors to :class:`ExitCode`."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
@@ -625,6 +638,12 @@ def _run(argv: list[str] | None = None) -> int:
                 traceback.print_exc()
             click.echo(f"Error: {concurrent}", err=True)
             return concurrent.exit_code
+        fault = environment_fault(exc)
+        if fault is not None:  # the machine (disk, permissions, server), before any blame
+            if debug:
+                traceback.print_exc()
+            click.echo(f"Error: {fault}", err=True)
+            return fault.exit_code
         culprit = blame(exc)
         if debug:
             traceback.print_exc()

@@ -113,7 +113,8 @@ def file_channel(directory: Path) -> Channel:
     """Write each message as an ``.eml`` file, one file per message."""
 
     def send(message: OutboundMessage) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
+        from dyncrm.files import write_atomic
+
         msg = EmailMessage()
         msg["To"] = message.recipient
         msg["Subject"] = message.subject
@@ -121,9 +122,7 @@ def file_channel(directory: Path) -> Channel:
         msg["X-Dyncrm-Message"] = str(message.id)
         msg.set_content(message.body)
         path = directory / f"{message.id:08d}-{message.kind or 'message'}.eml"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(bytes(msg))
-        tmp.replace(path)
+        write_atomic(path, bytes(msg))  # whole or not at all; a full disk names the file
 
     return Channel("file", send, f"write .eml files to {directory}")
 

@@ -78,5 +78,8 @@ def connect(url: str):
     from dyncrm.db.concurrency import prepare_sessions
 
     prepare_sessions(database)  # READ COMMITTED on MariaDB, lock waits bounded on servers
+    from dyncrm.db.rollback import guard_rollbacks
+
+    guard_rollbacks(database)  # a failed rollback never hides the error that caused it
     db.initialize(database)
     return database
