@@ -29,6 +29,7 @@ from dyncrm.app import CRM, open_crm
 from dyncrm.config import find_config_path, load_config
 from dyncrm.errors import ConfigError, DyncrmError
 from dyncrm.files import ensure_folder, write_atomic
+from dyncrm.notify import STATUSES
 from dyncrm.values import ROLES, Actor
 
 USER_ENV = "DYNCRM_USER"
@@ -494,7 +495,7 @@ def outbox_resend(crm: CRM, actor: Actor, message_id: int) -> None:
 
 
 @outbox.command("list")
-@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed", "unknown"]))
+@click.option("--status", type=click.Choice(STATUSES))
 @json_option
 @pass_actor
 def outbox_list(crm: CRM, actor: Actor, status: str | None, as_json: bool) -> None:
