@@ -55,7 +55,10 @@ def full_name(value: str) -> str:
 
     Stored NFC, curly apostrophes as ``'`` (see :func:`dyncrm.text.person_name`).
     """
-    return person_name(_text(value, "full_name"), field="full_name", max_length=100)
+    if len("".join(_text(value, "full_name").split())) < 2:
+        raise ValidationError("give the applicant's full name (at least 2 characters)",
+                              field="full_name")
+    return person_name(value, field="full_name", max_length=100)
 
 
 def _nik_date(day: int, month: int, yy: int, on: dt.date,

@@ -81,5 +81,8 @@ def connect(url: str):
     from dyncrm.db.rollback import guard_rollbacks
 
     guard_rollbacks(database)  # a failed rollback never hides the error that caused it
+    from dyncrm.db.textguard import guard_text
+
+    guard_text(database)  # no control character or bidi override reaches a table
     db.initialize(database)
     return database

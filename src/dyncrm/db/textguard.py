@@ -1,0 +1,55 @@
+"""The last line against odd characters in stored text.
+
+Every field a person types is checked where it is parsed (:mod:`dyncrm.text`,
+:mod:`dyncrm.inputs`), naming the field.  :func:`guard_text` makes the
+database itself refuse what slipped past: a text parameter of any statement
+holding a control character (other than tab, line feed and carriage return),
+a bidirectional control or a lone surrogate (bytes that were not UTF-8) is
+refused with a :class:`~dyncrm.errors.ValidationError` before the statement
+runs, so no plugin can store it and no driver crashes on it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from dyncrm.errors import ValidationError
+from dyncrm.text import describe
+
+#: C0 and C1 controls except tab, line feed and carriage return; bidi controls;
+#: surrogates (what ``surrogateescape`` makes of bytes that are not UTF-8).
+ODD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                 "\u2066-\u2069\ud800-\udfff]")
+
+
+def check_params(params: Any) -> None:
+    """Raise ``ValidationError`` if a text among ``params`` holds an odd character."""
+    if not params:
+        return
+    values = params.values() if isinstance(params, dict) else params
+    for value in values:
+        if isinstance(value, str):
+            found = ODD.search(value)
+            if found is not None:
+                raise ValidationError(
+                    f"a text to be stored contains {describe(found.group())} at character "
+                    f"{found.start() + 1}; nothing was saved (remove the character and try "
+                    "again)")
+
+
+def guard_text(database: Any) -> None:
+    """Make ``database.execute_sql`` refuse statements with odd characters in text params."""
+    if getattr(database, "_dyncrm_text_guard", False):
+        return
+    original = database.execute_sql
+
+    def execute_sql(sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        check_params(params)
+        return original(sql, params, *args, **kwargs)
+
+    database.execute_sql = execute_sql
+    database._dyncrm_text_guard = True
+
+
+__all__ = ["ODD", "check_params", "guard_text"]
