@@ -29,6 +29,7 @@ from dyncrm.errors import (
     ValidationError,
 )
 from dyncrm.lifecycle import StateMachine
+from dyncrm.text import clean_text
 from dyncrm.values import Actor
 from dyncrm_retain import attachments
 from dyncrm_retain.feedback_models import FeedbackEvent, FeedbackTicket
@@ -196,13 +197,9 @@ def _changed(crm: CRM, row: FeedbackTicket, action: str, actor: Actor) -> None:
 
 
 def _text(value: str | None, field: str, *, required: bool = True, limit: int = 10_000) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise ValidationError("must not be empty", field=field)
-    if len(text) > limit:
-        raise ValidationError(f"is {len(text)} characters long; at most {limit} are accepted",
-                              field=field)
-    return text
+    """Multi-line text as stored: NFC, no control characters (:func:`dyncrm.text.clean_text`)."""
+    return clean_text(value, field=field, multiline=True, max_length=limit,
+                      min_length=1 if required else 0)
 
 
 def attachment_dir(crm: CRM) -> Path:
