@@ -150,6 +150,7 @@ def enter_surplus(crm: CRM, year: int, amount: Money, actor: Actor) -> EnterResu
     """
     units = _units(crm, amount)
     with crm.action("shu.enter", actor, permission="shu.enter"):
+        crm.lock([f"shu:{year}"])  # the year's status is checked, then written
         _check_year_over(crm, year, "enter its SHU")
         if units <= 0:
             raise ValidationError(f"the SHU of {year} must be above zero; a loss is not "
@@ -258,6 +259,7 @@ def approve(crm: CRM, year: int, actor: Actor, *, rat_date: dt.date | None = Non
     named in ``superseded``.  With both approvals the year is ``approved``.
     """
     with crm.action("shu.approve", actor):
+        crm.lock([f"shu:{year}"])  # two approvers at once: the second sees the first
         row = year_row(year)
         if row is None:
             raise ValidationError(f"the SHU of {year} has not been entered yet; nothing to "
@@ -324,6 +326,7 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
     with crm.action("shu.post", actor, key=f"shu:{year}:post", permission="shu.post") as act:
         if act.replayed:
             return PostOutcome(replayed=True, **act.previous)
+        crm.lock([f"shu:{year}"])
         row = year_row(year)
         if row is None or row.status == "entered":
             have = _approvers_text(year, row.digest) if row is not None else "nobody"
