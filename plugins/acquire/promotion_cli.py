@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import attrs
 import click
@@ -12,6 +11,7 @@ from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.errors import ValidationError
 from dyncrm.files import atomic_open
+from dyncrm.text import read_text_file
 from dyncrm_acquire import promotions as promos
 from dyncrm_acquire import validate
 from dyncrm_acquire.referrals import referral_code
@@ -74,7 +74,7 @@ def register(cli: click.Group) -> None:
         """Create a promotion."""
         if (body is None) == (body_file is None):
             raise click.UsageError("give the text with --body or --body-file")
-        text = body if body is not None else Path(body_file).read_text(encoding="utf-8")
+        text = body if body is not None else read_text_file(body_file, field="body_file")
         p = promos.add(crm, actor, title=title, body=text, audience=audience,
                        starts_on=validate.date(starts, "starts") if starts else None,
                        ends_on=validate.date(ends, "ends") if ends else None,

@@ -32,6 +32,7 @@ from dyncrm.dates import as_date as _date
 from dyncrm.db.models import Member, OutboxMessage
 from dyncrm.errors import DuplicateError, IllegalTransition, NotFoundError, ValidationError
 from dyncrm.lifecycle import member_info
+from dyncrm.text import clean_text
 from dyncrm.values import Actor, MemberInfo, Product
 from dyncrm_acquire.models import ApplicationRow, ProductRow, PromotionEventRow, PromotionRow
 from dyncrm_acquire.referrals import referral_code
@@ -246,10 +247,11 @@ def add(crm: CRM, actor: Actor, *, title: str, body: str, audience: str = "every
         starts_on: dt.date | None = None, ends_on: dt.date | None = None,
         product: str | None = None, channels: Iterable[str] = ()) -> PromotionInfo:
     """Create a promotion (checked: dates, audience, product, channels, template)."""
-    title = " ".join(str(title).split())
+    title = clean_text(title, field="title", max_length=120)
     if not 3 <= len(title) <= 120:
         raise ValidationError("give a title of 3 to 120 characters", field="title")
-    if not str(body).strip() or len(body) > 10_000:
+    body = clean_text(body, field="body", multiline=True, max_length=10_000)
+    if not body:
         raise ValidationError("give the text of the promotion (up to 10,000 characters)",
                               field="body")
     starts_on = starts_on or crm.today()

@@ -7,13 +7,13 @@ entries only; staff holding ``faq.manage`` also see unpublished ones.
 from __future__ import annotations
 
 import os
-import sys
 import textwrap
 
 import click
 
 from dyncrm import output
 from dyncrm.cli import USER_ENV, json_option, pass_actor
+from dyncrm.text import read_stdin
 from dyncrm_retain import faq_search, faq_store
 from dyncrm_retain.faq_models import FaqEntry
 
@@ -25,7 +25,7 @@ def _reader(ctx: click.Context):
 
 
 def _text(value: str) -> str:
-    return sys.stdin.read() if value == "-" else value
+    return read_stdin(field="text") if value == "-" else value
 
 
 def _row(e: FaqEntry) -> dict:

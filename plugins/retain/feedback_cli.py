@@ -11,6 +11,7 @@ import click
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor
 from dyncrm.errors import ValidationError
+from dyncrm.text import read_stdin
 from dyncrm.files import atomic_open, write_atomic
 from dyncrm_retain import feedback_report, tickets
 from dyncrm_retain.feedback_models import FeedbackTicket
@@ -48,7 +49,7 @@ def _done(result: tickets.TicketResult, what: str) -> None:
 
 def _text_arg(value: str) -> str:
     """``-`` reads the text from standard input."""
-    return sys.stdin.read() if value == "-" else value
+    return read_stdin(field="text") if value == "-" else value
 
 
 def _write_csv(rep: feedback_report.FeedbackReport, out) -> None:

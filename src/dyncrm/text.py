@@ -248,7 +248,27 @@ def read_text_file(path: str | Path, *, field: str | None = None,
     return decode_utf8(data, source=name)
 
 
+def read_stdin(*, field: str, max_bytes: int = 50_000_000) -> str:
+    """Standard input as UTF-8 text (for options given as ``-``), or a
+    ``ValidationError`` naming ``field`` when it is not UTF-8 or too large."""
+    import sys
+
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a text stream handed in (tests, embedding)
+        text = sys.stdin.read(max_bytes + 1)
+        check_characters(text, field=field, multiline=True)
+        data_len = len(text)
+    else:
+        data = buffer.read(max_bytes + 1)
+        data_len = len(data)
+        text = decode_utf8(data, source=field)
+    if data_len > max_bytes:
+        raise ValidationError(f"is larger than {max_bytes:,} bytes", field=field)
+    return text
+
+
 __all__ = [
     "APOSTROPHES", "BIDI_CONTROLS", "TerminalEscaper", "check_characters", "clean_text",
-    "decode_utf8", "describe", "odd_character", "person_name", "printable", "read_text_file",
+    "decode_utf8", "describe", "odd_character", "person_name", "printable", "read_stdin",
+    "read_text_file",
 ]

@@ -201,3 +201,79 @@ def test_loan_decisions_and_disbursements_race(make_crm, database_url, request) 
     assert crm.ledger.balance_or_zero("loans.principal", member) == crm.money("1000000")
     assert loans.get(crm, loan_id).stage == "disbursed"
     assert [e["action"] for e in loans.events(loan_id)] == ["apply", "approve", "disburse"]
+
+
+CLI_TOML = """
+[organisation]
+name = "Koperasi Uji"
+currency = "IDR"
+currency_exponent = 0
+locale = "id_ID"
+timezone = "Asia/Jakarta"
+
+[database]
+url = "{url}"
+
+[plugins]
+enabled = ["expand.savings"]
+
+[notify]
+default_channel = "file"
+file_directory = "outbox"
+"""
+
+
+def test_cli_withdrawals_race(tmp_path, database_url, request) -> None:
+    """Six ``dyncrm savings withdraw`` processes at once: against a member holding
+    exactly Rp 50.000 (own references), then with one shared reference."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import run_cli
+
+    from dyncrm.app import open_crm
+
+    config = tmp_path / "dyncrm.toml"
+    config.write_text(CLI_TOML.format(url=database_url or "sqlite:///crm.db"),
+                      encoding="utf-8")
+    code, _out, err = run_cli(["-c", str(config), "db", "upgrade"])
+    assert code == 0, err
+    with open_crm(config) as crm:
+        cashier = staff(crm, "kasir", "cashier")
+        for number in ("XYZ-0001", "XYZ-0002"):
+            m = add_member(crm, f"Anggota {number}", number=number)
+            savings.deposit(crm, cashier, m, "sukarela", crm.money("50000"), method="cash",
+                            reference=f"open-{number}")
+    dyncrm = str(Path(sys.executable).with_name("dyncrm"))
+
+    def race(member: str, refs: list[str]) -> list[tuple[int, str, str]]:
+        procs = [subprocess.Popen([dyncrm, "-c", str(config), "--as", "kasir", "savings",
+                                   "withdraw", member, "50.000", "--ref", ref],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  stdin=subprocess.DEVNULL, cwd=tmp_path)
+                 for ref in refs]
+        return [(p.wait(60), p.stdout.read(), p.stderr.read()) for p in procs]
+
+    own = race("XYZ-0001", [f"W-{p}" for p in range(PROCESSES)])
+    shared = race("XYZ-0002", ["W-SAME"] * PROCESSES)
+    with open_crm(config) as crm:
+        left = {n: crm.ledger.balance(f"savings.sukarela:m{crm.member(n).id}")
+                for n in ("XYZ-0001", "XYZ-0002")}
+    paid = [r for r in own if r[0] == 0]
+    refused = [r for r in own if r[0] != 0]
+    replays = [r for r in shared if r[0] == 0 and "already recorded" in r[1]]
+    print(f"\n[{request.node.callspec.id}] CLI race: {PROCESSES} withdrawals of Rp 50.000 "
+          f"from Rp 50.000: {len(paid)} paid, {len(refused)} refused (exit codes "
+          f"{sorted(r[0] for r in refused)}); shared reference: {len(replays)} replays; "
+          f"balances left {[str(v.amount) for v in left.values()]}")
+    everything = "".join(out + err for _c, out, err in own + shared)
+    assert "Traceback" not in everything and "bug in dyncrm" not in everything
+    assert "Plugin error" not in everything and "IntegrityError" not in everything
+    assert len(paid) == 1 and "paid Rp 50.000" in paid[0][1]
+    assert all(code in (1, 75) for code, _o, _e in refused)
+    assert all("at most Rp 0 can be withdrawn" in e or "the database is busy" in e
+               for _c, _o, e in refused), refused
+    assert sum(1 for r in shared if r[0] == 0 and "paid Rp 50.000" in r[1]) == 1
+    assert len(replays) + sum(1 for r in shared if r[0] == 75) == PROCESSES - 1, shared
+    assert left == {"XYZ-0001": crm.money("0"), "XYZ-0002": crm.money("0")}
