@@ -20,6 +20,8 @@ import attrs
 from dyncrm import passwords
 from dyncrm.db.models import User
 from dyncrm.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
+from dyncrm.inputs import identifier
+from dyncrm.text import clean_text
 from dyncrm.values import ROLES, Actor, Permission
 
 if TYPE_CHECKING:
@@ -40,6 +42,13 @@ def actor_of(user: User) -> Actor:
     roles = frozenset(r for r in user.roles.split(",") if r)
     return Actor(username=user.username, roles=roles, member_id=user.member_id,
                  user_id=user.id)
+
+
+def _login_key(username: str) -> str:
+    """A typed user name as stored: lower-cased only when ASCII, so no other character
+    becomes a stored name under case mapping (the Kelvin sign never finds user ``k``)."""
+    text = username.strip()
+    return text.lower() if text.isascii() else text
 
 
 class Users:
@@ -88,7 +97,9 @@ class Users:
             password: str | None = None, display_name: str = "",
             member_id: int | None = None) -> User:
         """Create a login.  Without a password, :meth:`issue_activation` lets the person set one."""
-        username = username.strip().lower()
+        username = identifier(username, field="username", case="lower", max_length=64,
+                              punctuation="._@-", spaces="refuse")
+        display_name = clean_text(display_name, field="display_name", max_length=120)
         if not USERNAME_RE.match(username):
             raise ValidationError("use 2-64 lower-case letters, digits, . _ @ -",
                                   field="username")
@@ -110,7 +121,7 @@ class Users:
 
     def get(self, username: str) -> User:
         """The user named ``username`` (raises ``NotFoundError``)."""
-        user = User.get_or_none(User.username == username.strip().lower())
+        user = User.get_or_none(User.username == _login_key(username))
         if user is None:
             raise NotFoundError("user", username)
         return user
@@ -156,7 +167,7 @@ class Users:
         Throttling of repeated failures is the caller's: sign in through
         :meth:`dyncrm.sessions.Sessions.login`.
         """
-        user = User.get_or_none(User.username == username.strip().lower())
+        user = User.get_or_none(User.username == _login_key(username))
         if user is None or not user.active or not verify_password(user.password_hash, password):
             raise PermissionDenied(username, "log in (wrong user name or password)")
         if passwords.needs_rehash(user.password_hash):
