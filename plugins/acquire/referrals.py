@@ -39,7 +39,11 @@ def referral_code(member_id: int) -> str:
 
 def normalise(code: str) -> str:
     """Upper-case a typed code and drop spaces and dashes."""
-    return "".join(ch for ch in str(code).upper() if ch not in " -\t")
+    text = "".join(ch for ch in str(code) if ch not in " -\t")
+    if not text.isascii():  # never let a case mapping turn a character into a code letter
+        raise ValidationError("is not a referral code (six characters from "
+                              f"{ALPHABET})", field="referral_code")
+    return text.upper()
 
 
 def member_id_of(code: str) -> int:

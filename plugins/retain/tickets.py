@@ -123,7 +123,10 @@ def to_ticket(row: FeedbackTicket) -> Ticket:
 
 def get_row(number: str) -> FeedbackTicket:
     """The ticket row by number (case-insensitive), or ``NotFoundError``."""
-    row = FeedbackTicket.get_or_none(FeedbackTicket.number == number.strip().upper())
+    text = number.strip()
+    if not text.isascii():  # a case mapping must not turn it into another ticket number
+        raise NotFoundError("feedback ticket", number)
+    row = FeedbackTicket.get_or_none(FeedbackTicket.number == text.upper())
     if row is None:
         raise NotFoundError("feedback ticket", number)
     return row
