@@ -223,11 +223,26 @@ file_directory = "outbox"
 """
 
 
+#: ``python -c`` program: import the CLI, say ready, wait for the go file, run
+#: ``dyncrm.cli.main`` with the remaining arguments and exit with its code.
+CLI_AT_ONCE = """
+import sys, time
+from pathlib import Path
+import dyncrm.cli, dyncrm_expand.savings, dyncrm_expand.savings_cli
+go, n, argv = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
+Path(f"{go}.ready{n}").touch()
+while not go.exists():
+    time.sleep(0.001)
+sys.exit(dyncrm.cli.main(argv))
+"""
+
+
 def test_cli_withdrawals_race(tmp_path, database_url, request) -> None:
     """Six ``dyncrm savings withdraw`` processes at once: against a member holding
     exactly Rp 50.000 (own references), then with one shared reference."""
     import subprocess
     import sys
+    import time
     from pathlib import Path
 
     from conftest import run_cli
@@ -245,14 +260,21 @@ def test_cli_withdrawals_race(tmp_path, database_url, request) -> None:
             m = add_member(crm, f"Anggota {number}", number=number)
             savings.deposit(crm, cashier, m, "sukarela", crm.money("50000"), method="cash",
                             reference=f"open-{number}")
-    dyncrm = str(Path(sys.executable).with_name("dyncrm"))
-
     def race(member: str, refs: list[str]) -> list[tuple[int, str, str]]:
-        procs = [subprocess.Popen([dyncrm, "-c", str(config), "--as", "kasir", "savings",
+        # each process imports the command line first and then waits for the others,
+        # so the six commands run at the same moment instead of one import time apart
+        go = tmp_path / f"go-{member}"
+        procs = [subprocess.Popen([sys.executable, "-c", CLI_AT_ONCE, str(go), str(i),
+                                   "-c", str(config), "--as", "kasir", "savings",
                                    "withdraw", member, "50.000", "--ref", ref],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                   stdin=subprocess.DEVNULL, cwd=tmp_path)
-                 for ref in refs]
+                 for i, ref in enumerate(refs)]
+        deadline = time.monotonic() + 60
+        while not all(Path(f"{go}.ready{i}").exists() for i in range(len(refs))):
+            assert time.monotonic() < deadline, "the CLI processes did not start"
+            time.sleep(0.01)
+        go.touch()
         return [(p.wait(60), p.stdout.read(), p.stderr.read()) for p in procs]
 
     own = race("XYZ-0001", [f"W-{p}" for p in range(PROCESSES)])
