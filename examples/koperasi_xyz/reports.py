@@ -29,7 +29,7 @@ from pathlib import Path
 
 import click
 
-from dyncrm import hookimpl
+from dyncrm import hookimpl, params
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.output import emit_json
 from dyncrm.values import Permission
@@ -47,7 +47,7 @@ from .laporan import Laporan, print_table, write_csv, write_pdf
 DYNCRM_REQUIRES = ("acquire.registration", "expand.savings")
 PLUGIN = "koperasi_xyz.reports"
 
-DATE = click.DateTime(["%Y-%m-%d"])
+DATE = params.DATE  # a business date within plausible bounds
 
 
 @hookimpl(tryfirst=True)  # the deployment's Indonesian texts override generic ones
@@ -211,7 +211,7 @@ def dyncrm_register_commands(cli):
               as_json)
 
     @laporan.command("shu")
-    @click.option("--year", type=int, required=True, help="The fiscal year.")
+    @click.option("--year", type=params.YEAR, required=True, help="The fiscal year.")
     @_outputs
     @pass_actor
     def shu(crm, actor, year, csv_path, pdf_path, as_json):
@@ -234,7 +234,7 @@ def dyncrm_register_commands(cli):
     @_as_of
     @_period
     @click.option("--month", help="Month of the payroll deduction list, YYYY-MM.")
-    @click.option("--year", type=int, help="Fiscal year of the SHU report.")
+    @click.option("--year", type=params.YEAR, help="Fiscal year of the SHU report.")
     @pass_actor
     def semua(crm, actor, folder, as_of, since, until, month, year):
         """Every report as PDF and CSV into a folder."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import click
 
-from dyncrm import hookimpl
+from dyncrm import hookimpl, params
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.errors import ValidationError
 from dyncrm.output import emit_json, kv, table, write_csv
@@ -47,7 +47,7 @@ from .shu_service import (
     year_row,
 )
 
-YEAR = click.option("--year", type=int, required=True, help="The fiscal year (tahun buku).")
+YEAR = click.option("--year", type=params.YEAR, required=True, help="The fiscal year (tahun buku).")
 
 
 @hookimpl
@@ -135,7 +135,8 @@ def dyncrm_register_commands(cli):
 
     @shu.command("enter")
     @YEAR
-    @click.option("--amount", required=True, help='The year\'s SHU, e.g. "125.000.000".')
+    @click.option("--amount", type=params.AMOUNT, required=True,
+                  help='The year\'s SHU, e.g. "125.000.000".')
     @pass_actor
     def shu_enter(crm, actor, year, amount):
         """Record the year's SHU as closed in the books (treasurer)."""
@@ -150,7 +151,8 @@ def dyncrm_register_commands(cli):
 
     @shu.command("compute")
     @YEAR
-    @click.option("--amount", help="Compute with this SHU instead of the entered one.")
+    @click.option("--amount", type=params.AMOUNT,
+                  help="Compute with this SHU instead of the entered one.")
     @click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
                   help="Also write the per-member table as CSV.")
     @json_option
@@ -163,12 +165,12 @@ def dyncrm_register_commands(cli):
 
     @shu.command("approve")
     @YEAR
-    @click.option("--rat-date", type=click.DateTime(["%Y-%m-%d"]),
+    @click.option("--rat-date", type=params.DATE,
                   help="Date of the RAT that decided the SHU.")
     @pass_actor
     def shu_approve(crm, actor, year, rat_date):
         """Approve the year's SHU after the RAT: treasurer and chair, two people."""
-        result = approve(crm, year, actor, rat_date=rat_date.date() if rat_date else None)
+        result = approve(crm, year, actor, rat_date=rat_date)
         if result.superseded:
             click.echo(f"the figures changed since {', '.join(result.superseded)} approved; "
                        "their approval no longer counts")
@@ -181,12 +183,12 @@ def dyncrm_register_commands(cli):
 
     @shu.command("post")
     @YEAR
-    @click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]),
+    @click.option("--on", "on", type=params.DATE,
                   help="Booking date (default: today).")
     @pass_actor
     def shu_post(crm, actor, year, on):
         """Post the approved SHU to members and funds, exactly once."""
-        result = post(crm, year, actor, on=on.date() if on else None)
+        result = post(crm, year, actor, on=on)
         if result.replayed:
             click.echo(f"SHU {year} was already posted on {result.on}: nothing was posted "
                        "again")

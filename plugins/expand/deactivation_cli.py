@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import click
 
-from dyncrm import output
+from dyncrm import output, params
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
 from dyncrm_expand import deactivation
 from dyncrm_expand.deactivation import LEAVE_STAGES, LeaveRequest, Settlement
 
-DATE = click.DateTime(["%Y-%m-%d"])
+DATE = params.DATE  # a business date within plausible bounds
 
 
 def _who(member) -> str:

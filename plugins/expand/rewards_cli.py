@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from dyncrm import output
+from dyncrm import output, params
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.dates import as_date as _day
 from dyncrm_expand import rewards
 
-DATE = click.DateTime(["%Y-%m-%d"])
+DATE = params.DATE  # a business date within plausible bounds
 
 
 def _member(crm, actor, ref: str):
@@ -72,7 +72,7 @@ def catalogue_cmd(ctx, as_json):
 @click.command("redeem")
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("item")
-@click.option("--quantity", type=int, default=1, show_default=True)
+@click.option("--quantity", type=params.COUNT, default=1, show_default=True)
 @click.option("--ref", "reference", required=True,
               help="Counter slip or request number; the same reference redeems once.")
 @json_option
@@ -96,7 +96,7 @@ def redeem_cmd(crm, actor, member_ref, item, quantity, reference, as_json):
 
 @click.command("award")
 @click.argument("member_ref", metavar="MEMBER")
-@click.argument("points", type=int)
+@click.argument("points", type=params.COUNT)
 @click.option("--reason", required=True, help="Why the points are given.")
 @click.option("--ref", "reference", required=True, help="The same reference awards once.")
 @pass_actor
@@ -133,7 +133,7 @@ def tiers_cmd(crm, actor, member_ref, as_json):
 
 @click.command("restock")
 @click.argument("item")
-@click.argument("quantity", type=int)
+@click.argument("quantity", type=params.CountType(-10**9, 10**9))
 @click.option("--ref", "reference", required=True, help="Delivery note; counted once.")
 @click.option("--note", default="")
 @pass_actor

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import click
 
-from dyncrm import output
+from dyncrm import output, params
 from dyncrm.cli import json_option, pass_actor
 from dyncrm.errors import ValidationError
-from dyncrm.text import read_stdin
 from dyncrm.files import atomic_open, write_atomic
+from dyncrm.text import read_stdin
 from dyncrm_retain import feedback_report, tickets
 from dyncrm_retain.feedback_models import FeedbackTicket
 
-DATE = click.DateTime(["%Y-%m-%d"])
+DATE = params.DATE  # a business date within plausible bounds
 
 
 def _member_label(crm, actor, row: FeedbackTicket, members: dict | None = None) -> str:

@@ -6,12 +6,12 @@ import sys
 
 import click
 
-from dyncrm import output
+from dyncrm import output, params
 from dyncrm.cli import json_option, pass_actor
 from dyncrm.errors import DyncrmError
 from dyncrm_retain import remind_engine as engine
 
-DATE = click.DateTime(["%Y-%m-%d"])
+DATE = params.DATE  # a business date within plausible bounds
 
 
 def _who(p: engine.Planned) -> str:
