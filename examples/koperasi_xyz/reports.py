@@ -64,7 +64,7 @@ def dyncrm_permissions():
 
 
 def _day(value) -> dt.date | None:
-    return value.date() if value is not None else None
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _emit(crm, lap: Laporan, csv_path: str | None, pdf_path: str | None, as_json: bool) -> None:

@@ -295,8 +295,8 @@ def register(cli: click.Group) -> None:
         """Volume by category and month, time to acknowledge/resolve, SLA share, CSAT."""
         crm.require(actor, "feedback.report")
         today = crm.today()
-        start = since.date() if since else dt.date(today.year, 1, 1)
-        end = until.date() if until else today
+        start = since or dt.date(today.year, 1, 1)
+        end = until or today
         if end < start:
             raise ValidationError("--until is before --since", field="until")
         rep = feedback_report.build(crm, start, end)

@@ -58,7 +58,7 @@ def register(cli: click.Group) -> None:
         Safe to run any number of times a day: what was queued is never queued
         again, and a run that was interrupted is completed by the next one.
         """
-        day = on.date() if on else crm.today()
+        day = on or crm.today()
         deliver = engine.settings(crm).deliver if send is None else send
         crm.require(actor, "reminders.run")
         if deliver and not dry_run:
@@ -120,7 +120,7 @@ def register(cli: click.Group) -> None:
     def remind_list(crm, actor, on, statuses, as_json):
         """Every due item with its schedule: what was sent, what is due, what comes next."""
         crm.require(actor, "reminders.run")
-        day = on.date() if on else crm.today()
+        day = on or crm.today()
         planned, _ = engine.plan(crm, day)
         rows = _rows(crm, planned, set(statuses))
         if as_json:
