@@ -100,7 +100,7 @@ def admin(crm: CRM) -> Actor:
 @pytest.fixture
 def system() -> Actor:
     """The batch actor."""
-    return Actor.system()
+    return Actor.operator()
 
 
 @pytest.fixture
@@ -109,12 +109,79 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def run_cli(args: list[str], *, env: dict[str, str] | None = None, input: str | None = None):
+#: The password :func:`sign_in` gives people who sign in for a command-line test.
+TEST_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _private_session_dir(tmp_path_factory, monkeypatch) -> None:
+    """Every test keeps its command-line sessions in a folder of its own."""
+    monkeypatch.setenv("DYNCRM_SESSION_DIR", str(tmp_path_factory.mktemp("sessions")))
+    monkeypatch.delenv("DYNCRM_USER", raising=False)
+
+
+def sign_in(config: str | Path, username: str) -> None:
+    """Sign ``username`` in on the command line of the deployment at ``config``.
+
+    Gives the user :data:`TEST_PASSWORD` when theirs is another (through the
+    trusted library path, as an operator would), then signs in through the real
+    :meth:`~dyncrm.sessions.Sessions.login` and keeps the token where
+    ``dyncrm login`` would.  A live session is reused.
+    """
+    from dyncrm.app import open_crm
+    from dyncrm.passwords import verify_password
+    from dyncrm.session_store import SessionStore
+    from dyncrm.sessions import SignInRequired
+
+    store = SessionStore(config)
+    with open_crm(config) as crm:
+        found = store.token(username)
+        if found:
+            try:
+                crm.sessions.resume(found[1], channel="cli")
+                return
+            except SignInRequired:
+                pass
+        user = crm.users.get(username)
+        if not verify_password(user.password_hash, TEST_PASSWORD):
+            with crm.database.atomic():
+                crm.users.set_password(username, TEST_PASSWORD)
+        signed = crm.sessions.login(username, TEST_PASSWORD, channel="cli", source="tests")
+    store.save(signed.actor.username, signed.token)
+
+
+def _config_of(args: list[str]) -> str | None:
+    import os
+
+    for i, arg in enumerate(args):
+        if arg in ("-c", "--config") and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--config="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("DYNCRM_CONFIG") or ("dyncrm.toml" if Path("dyncrm.toml").exists()
+                                               else None)
+
+
+def run_cli(args: list[str], *, env: dict[str, str] | None = None, input: str | None = None,
+            signed_in: bool = True):
     """Run ``dyncrm`` through :func:`dyncrm.cli.main` like a shell would; returns
-    ``(exit_code, stdout, stderr)``."""
+    ``(exit_code, stdout, stderr)``.
+
+    With ``--as NAME`` in ``args`` (and ``signed_in``), NAME is signed in first
+    (:func:`sign_in`), as a person would have done with ``dyncrm login``; tests of
+    signing in itself pass ``signed_in=False``.
+    """
     import contextlib
     import io
     import os
+
+    if signed_in and "--as" in args:
+        name = args[args.index("--as") + 1]
+        config = _config_of(args)
+        if config:
+            # an unknown user and the like: the command itself then says so
+            with contextlib.suppress(Exception):
+                sign_in(config, name)
 
     out, err = io.StringIO(), io.StringIO()
     old = {k: os.environ.get(k) for k in (env or {})}

@@ -15,7 +15,7 @@ from dyncrm.db.models import (
 )
 from dyncrm.values import Actor
 
-SYSTEM = Actor.system()
+SYSTEM = Actor.operator()
 
 
 def counts() -> dict[str, int]:

@@ -366,7 +366,7 @@ def objections(crm: CRM, application: Application) -> list[str]:
 
 
 def _channel(actor: Actor) -> str:
-    return "web" if actor.is_system and actor.username == "web" else "desk"
+    return "web" if actor.channel == "web" else "desk"
 
 
 def _units(crm: CRM, money: Money | None) -> int | None:
@@ -375,7 +375,7 @@ def _units(crm: CRM, money: Money | None) -> int | None:
 
 def submit(crm: CRM, data: Mapping[str, Any], actor: Actor, *,
            key: str | None = None) -> Outcome:
-    """Submit a membership application (at the desk, or ``Actor.system("web")`` online).
+    """Submit a membership application: at the desk, or online (``actor.channel == "web"``).
 
     Validates every field, refuses duplicates and applications a plugin objects
     to, then creates the applicant (core member, stage ``applicant``), records

@@ -1,7 +1,7 @@
 """Plugin ``acquire.registration``: from application to member.
 
-Applicants apply at the desk (a secretary acts) or online (the web form acts
-as ``Actor.system("web")``); the secretary checks completeness (accept, or
+Applicants apply at the desk (a secretary acts) or online (the web form acts,
+by an actor whose channel is ``web``); the secretary checks completeness (accept, or
 return with a reason the applicant is told); the board approves or rejects.
 Approval assigns the member number, makes the applicant ``active``, fires
 ``dyncrm_acquire_member_joined``, creates the member's login with a one-time

@@ -182,8 +182,16 @@ def show_cmd(crm, actor, loan_id, on, as_json):
 def approve_cmd(crm, actor, loan_id, reason, override, on):
     """Approve a submitted loan (credit committee; not the applicant or who recorded it)."""
     loan = loans.approve(crm, actor, loan_id, reason=reason, override=override, on=_day(on))
+    status = loan.approval
+    if status is not None and not status.complete:
+        again = "you had already approved it; " if status.replayed else ""
+        click.echo(f"loan {loan.id} ({crm.format_money(loan.amount)} for "
+                   f"{_who(crm, loan.member_id)}) is not approved yet: {again}"
+                   f"{status.describe()}")
+        return
     click.echo(f"approved loan {loan.id} ({crm.format_money(loan.amount)} for "
-               f"{_who(crm, loan.member_id)}); the treasurer can disburse it")
+               f"{_who(crm, loan.member_id)}) by {', '.join(status.approvers) if status else actor}"
+               "; the treasurer can disburse it")
 
 
 @click.command("reject")

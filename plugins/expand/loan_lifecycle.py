@@ -12,8 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import attrs
+
 from dyncrm.errors import DyncrmError, PermissionDenied, ValidationError
 from dyncrm.money import Money
+from dyncrm.quorum import merge as merge_rules
 from dyncrm.values import Actor, Leg
 from dyncrm_expand.loan_eligibility import build_request, reasons
 from dyncrm_expand.loan_models import Loan, LoanEvent, LoanInstallment
@@ -173,6 +176,12 @@ def approve(crm: CRM, actor: Actor, loan_id: int, *, reason: str = "", override:
     Eligibility is checked again as of ``on``; when there are reasons, approving
     needs ``override`` — the committee's written justification, kept with the
     reasons it overrode.
+
+    The deployment's quorum decides how many people must approve
+    (``[quorum."loans.approve"]``, and ``[quorum."loans.override"]`` when
+    eligibility reasons are overridden).  Until enough distinct people have, the
+    loan stays ``submitted`` and the returned loan's ``approval`` says who has
+    approved and who is still needed.
     """
     with crm.action("loans.approve", actor, permission="loans.decide"):
         row = locked_loan_row(crm, loan_id)
@@ -185,7 +194,19 @@ def approve(crm: CRM, actor: Actor, loan_id: int, *, reason: str = "", override:
             raise ValidationError(
                 f"loan {row.id} is not eligible: " + "; ".join(found)
                 + ". To approve anyway, give the committee's reason with --override")
-        row.stage, row.decided_on, row.decided_by = new, on, actor.username
+        amount = money(crm, row.amount)
+        rules = [crm.quorum.rule("loans.approve", amount)]
+        if found:
+            rules.append(crm.quorum.rule("loans.override", amount))
+        status = crm.quorum.record("loans.approve", f"loan:{row.id}", actor,
+                                   rule=merge_rules(rules), note=override or reason.strip())
+        if not status.complete:
+            if not status.replayed:
+                _event(row, "endorse", actor, on, reason=reason.strip(), reasons_seen=found,
+                       override=override)
+            return attrs.evolve(loan_info(crm, row), approval=status)
+        row.stage, row.decided_on = new, on
+        row.decided_by = "+".join(status.approvers)[:255]
         row.decision_reason = (reason.strip() or override) or None
         row.reasons = found
         row.save()
@@ -199,7 +220,7 @@ def approve(crm: CRM, actor: Actor, loan_id: int, *, reason: str = "", override:
                                             actor=actor)
         _notify(crm, row, "loans/decision.txt", "loans.decision", f"loans:{row.id}:decision",
                 decision="approved")
-        return info
+        return attrs.evolve(info, approval=status)
 
 
 def reject(crm: CRM, actor: Actor, loan_id: int, *, reason: str,

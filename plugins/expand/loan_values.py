@@ -54,6 +54,8 @@ class LoanInfo:
     disbursed_on: dt.date | None
     closed_on: dt.date | None
     reasons: tuple[str, ...] = ()
+    #: after ``approve``: who has approved and who is still needed (dyncrm.quorum)
+    approval: Any = None
 
 
 @attrs.frozen

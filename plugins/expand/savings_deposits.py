@@ -271,7 +271,7 @@ def verify_deposit(crm, actor: Actor, deposit_id: int) -> DepositResult:
     row, repeated = _decide(deposit_id, "verify")
     if repeated:
         return deposit_result(crm, row, replayed=True)
-    if (not settings(crm).verify_own_transfers and not actor.is_system
+    if (not settings(crm).verify_own_transfers and not actor.is_operator
             and row.recorded_by == actor.username):
         raise PermissionDenied(
             actor.username,

@@ -41,7 +41,7 @@ def dyncrm_template_dirs():
 @hookimpl
 def dyncrm_permissions():
     return [
-        Permission("reminders.run", frozenset({"admin", "secretary"}),
+        Permission("reminders.run", frozenset({"admin", "secretary", "system"}),
                    "run the reminder engine and see what it would send"),
         Permission("reminders.view", frozenset({"admin", "secretary", "treasurer", "cashier"}),
                    "see the reminders sent to a member"),

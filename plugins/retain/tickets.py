@@ -142,7 +142,8 @@ def label(row: FeedbackTicket) -> str:
 
 def sees_identity(crm: CRM, actor: Actor, row: FeedbackTicket) -> bool:
     """True when ``actor`` may see who wrote the ticket."""
-    if not row.anonymous or actor.is_system or actor.member_id == row.member_id:
+    trusted = actor.is_operator or actor.is_system
+    if not row.anonymous or trusted or actor.member_id == row.member_id:
         return True
     return bool(actor.roles & set(settings(crm).identity_roles))
 

@@ -44,6 +44,7 @@ from dyncrm.lifecycle import Lifecycle, member_info
 from dyncrm.money import Money, from_minor, parse_money
 from dyncrm.notify import Outbox
 from dyncrm.plugins import get_plugin_manager
+from dyncrm.quorum import Quorum
 from dyncrm.sessions import Sessions
 from dyncrm.templating import Locale, build_environment, render_message
 from dyncrm.values import INFO_TYPES, PHASES, Actor, MemberInfo, TouchpointInfo
@@ -87,6 +88,7 @@ class CRM:
         self.outbox = Outbox(self)
         self.users = Users(self)
         self.sessions = Sessions(self)
+        self.quorum = Quorum(self)
         self._plugin_configs = self._parse_plugin_sections()
         self.hook.dyncrm_configure.call_historic(kwargs={"crm": self})
 

@@ -22,7 +22,7 @@ from dyncrm.db.models import User
 from dyncrm.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
 from dyncrm.inputs import identifier
 from dyncrm.text import clean_text
-from dyncrm.values import ROLES, Actor, Permission
+from dyncrm.values import NEVER_SCHEDULED, ROLES, SYSTEM_ROLE, Actor, Permission
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
@@ -74,16 +74,26 @@ class Users:
                         f"[permissions] names unknown permission {name!r}; known: "
                         f"{', '.join(sorted(perms))}")
                 perms[name] = Permission(name, frozenset(roles), perms[name].description)
+            for p in perms.values():
+                if SYSTEM_ROLE in p.roles and p.name.rsplit(".", 1)[-1] in NEVER_SCHEDULED:
+                    raise ValidationError(
+                        f"permission {p.name!r} may not be given to the system actor: "
+                        "scheduled work never approves, verifies, decides, overrides, "
+                        "posts, pays or manages", field="permissions")
             self._permissions = perms
         return self._permissions
 
     def can(self, actor: Actor, permission: str) -> bool:
-        """True when one of ``actor``'s roles holds ``permission`` (system holds all)."""
-        if actor.is_system:
-            return True
+        """True when one of ``actor``'s roles holds ``permission``.
+
+        Trusted operator code (:meth:`Actor.operator`) holds every permission; the
+        scheduler's system actor only those whose roles name ``system``.
+        """
         p = self.permissions.get(permission)
         if p is None:
             raise ValidationError(f"unknown permission {permission!r}")
+        if actor.is_operator:
+            return True
         return bool(actor.roles & p.roles)
 
     def require(self, actor: Actor, permission: str) -> None:

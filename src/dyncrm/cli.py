@@ -69,11 +69,28 @@ class CliState:
 
     @property
     def actor(self) -> Actor:
-        """The acting user from ``--as`` or ``$DYNCRM_USER``."""
-        name = self.username or os.environ.get(USER_ENV)
-        if not name:
-            raise click.UsageError(f"say who acts: dyncrm --as USERNAME ... (or set {USER_ENV})")
-        return self.crm.actor(name)
+        """The signed-in person acting (``dyncrm login``); ``--as`` picks among several.
+
+        ``--as NAME`` and ``$DYNCRM_USER`` only choose whose session to use; they
+        never grant an identity by themselves.
+        """
+        from dyncrm.session_store import SessionStore
+        from dyncrm.sessions import SignInRequired
+
+        name = (self.username or os.environ.get(USER_ENV) or "").strip().lower() or None
+        store = SessionStore(find_config_path(self.config_path))
+        found = store.token(name)
+        if found is None:
+            if name:
+                raise SignInRequired(f"{name} is not signed in here; sign in first: "
+                                     f"dyncrm login {name}")
+            raise SignInRequired("you are not signed in; sign in first: dyncrm login")
+        username, token = found
+        try:
+            return self.crm.sessions.resume(token, channel="cli")
+        except SignInRequired:
+            store.forget(username)
+            raise
 
 
 def pass_crm(f):
@@ -94,6 +111,22 @@ def pass_actor(f):
     @functools.wraps(f)
     def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
         return f(ctx.obj.crm, ctx.obj.actor, *args, **kwargs)
+
+    return wrapper
+
+
+def pass_scheduler(f):
+    """Decorator for scheduled work: call with ``crm`` and the system actor.
+
+    Such commands (``run-due``, ``outbox send``, ``remind run``) need no sign-in, so
+    cron can run them; the system actor holds only the permissions that name the
+    ``system`` role and can never approve, verify, decide, override or post a year.
+    """
+
+    @click.pass_context
+    @functools.wraps(f)
+    def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        return f(ctx.obj.crm, Actor.system("scheduler"), *args, **kwargs)
 
     return wrapper
 
@@ -161,15 +194,17 @@ class DyncrmGroup(click.Group):
 @click.option("-c", "--config", type=click.Path(dir_okay=False), is_eager=True,
               help="Config file (default: $DYNCRM_CONFIG, else ./dyncrm.toml).")
 @click.option("--as", "username", metavar="USERNAME",
-              help=f"Act as this user (default: ${USER_ENV}).")
+              help=f"Whose session to use when several people are signed in here "
+                   f"(default: ${USER_ENV}, else the latest 'dyncrm login').")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
 @click.version_option(package_name="dyncrm", prog_name="dyncrm")
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, username: str | None, debug: bool) -> None:
     """dyncrm: member relationships for cooperatives — acquire, retain, expand.
 
-    Start with 'dyncrm init', then 'dyncrm db upgrade'.  Commands that change
-    data act as a user: pass --as USERNAME or set DYNCRM_USER.
+    Start with 'dyncrm init', then 'dyncrm login'.  Commands that act as a person
+    need a signed-in session; scheduled work (run-due, outbox send, remind run)
+    runs as the system actor without one.
     """
     ctx.obj = CliState(config_path=config, username=username, debug=debug)
 
@@ -206,12 +241,17 @@ file_directory = "outbox"
                    "(e.g. koperasi_xyz).")
 @click.option("--admin", default="admin", show_default=True,
               help="User name of the first administrator.")
-@click.option("--admin-password", envvar="DYNCRM_ADMIN_PASSWORD",
-              help="Password for the administrator (else an activation token is printed).")
+@click.option("--admin-password-stdin", is_flag=True,
+              help="Read the administrator's password from standard input (else "
+                   "$DYNCRM_ADMIN_PASSWORD, else a one-time activation code is printed).")
 @click.option("--force", is_flag=True, help="Overwrite an existing dyncrm.toml.")
 def init(directory: str, name: str, source: str | None, admin: str,
-         admin_password: str | None, force: bool) -> None:
+         admin_password_stdin: bool, force: bool) -> None:
     """Create a deployment: config file, database schema and an administrator."""
+    from dyncrm.cli_auth import read_password
+
+    admin_password = (read_password("Administrator's password", from_stdin=True)
+                      if admin_password_stdin else os.environ.get("DYNCRM_ADMIN_PASSWORD"))
     from importlib.resources import files
 
     target = ensure_folder(directory)
@@ -340,13 +380,17 @@ def _roles(value: str) -> list[str]:
 @click.option("--role", "roles", default="", help=f"Comma-separated roles: {', '.join(ROLES)}.")
 @click.option("--name", "display_name", default="", help="Full name shown in records.")
 @click.option("--member", "member_ref", help="Member number or id this login belongs to.")
-@click.option("--password", envvar="DYNCRM_NEW_PASSWORD",
-              help="Initial password (else a one-time activation token is printed).")
+@click.option("--password-stdin", is_flag=True,
+              help="Read an initial password from standard input (else a one-time "
+                   "activation code is printed for the person).")
 @pass_actor
 def user_add(crm: CRM, actor: Actor, username: str, roles: str, display_name: str,
-             member_ref: str | None, password: str | None) -> None:
-    """Add a user; prints an activation token unless --password is given."""
+             member_ref: str | None, password_stdin: bool) -> None:
+    """Add a user; prints a one-time activation code unless --password-stdin is given."""
+    from dyncrm.cli_auth import read_password
+
     crm.require(actor, "users.manage")
+    password = read_password("Password", from_stdin=True) if password_stdin else None
     with crm.action("user.add", actor):
         member_id = crm.member(member_ref).id if member_ref else None
         row = crm.users.add(username, roles=_roles(roles), password=password,
@@ -379,18 +423,6 @@ def user_set_role(crm: CRM, actor: Actor, username: str, roles: str) -> None:
     with crm.action("user.set_role", actor):
         row = crm.users.set_roles(username, _roles(roles))
     click.echo(f"{row.username}: {row.roles or 'no roles'}")
-
-
-@user.command("activate")
-@click.argument("username")
-@click.argument("token")
-@click.password_option(help="The new password (asked for when not given).")
-@pass_crm
-def user_activate(crm: CRM, username: str, token: str, password: str) -> None:
-    """Choose a password with the one-time activation TOKEN."""
-    with crm.database.atomic():
-        crm.users.activate(username, token, password)
-    click.echo(f"password set for {username}")
 
 
 # --- members ----------------------------------------------------------------------
@@ -430,7 +462,7 @@ def outbox() -> None:
 
 @outbox.command("send")
 @click.option("--limit", type=int, help="Deliver at most this many messages.")
-@pass_actor
+@pass_scheduler
 def outbox_send(crm: CRM, actor: Actor, limit: int | None) -> None:
     """Deliver due messages through their channels, with retries and backoff."""
     crm.require(actor, "outbox.send")
@@ -700,6 +732,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sys.stdout, sys.stderr = saved
 
+
+from dyncrm import cli_auth  # noqa: E402, F401  (login, logout, whoami, passwd, user ...)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -123,6 +123,7 @@ class Config:
     plugin_sections: dict[str, dict[str, Any]]
     warnings: tuple[str, ...] = ()
     auth: AuthSettings = AuthSettings()
+    quorum: dict[str, Any] = attrs.field(factory=dict)  # decision -> dyncrm.quorum.QuorumRule
 
     @property
     def currency_exponent(self) -> int:
@@ -328,7 +329,7 @@ def structure(cls: type, data: dict[str, Any], where: str, path: Path | None = N
 
 
 KNOWN_TOP_LEVEL = {"organisation", "database", "plugins", "notify", "permissions", "paths",
-                   "auth"}
+                   "auth", "quorum"}
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:
@@ -393,6 +394,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
     data_dir = base / paths.get("data_dir", "data")
     notify = structure(NotifySettings, raw.get("notify", {}), "notify", path)
     auth = structure(AuthSettings, raw.get("auth", {}), "auth", path)
+    quorum = parse_quorum(raw.get("quorum", {}), path)
     perms = raw.get("permissions", {})
     permissions = {}
     for name, roles in perms.items():
@@ -414,7 +416,31 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
         plugin_sections=sections,
         warnings=tuple(warnings),
         auth=auth,
+        quorum=quorum,
     )
+
+
+def parse_quorum(section: Any, path: Path | None = None) -> dict[str, Any]:
+    """``[quorum."<decision>"]`` tables into :class:`dyncrm.quorum.QuorumRule` values."""
+    from dyncrm.quorum import QuorumRule
+    from dyncrm.values import ROLES
+
+    if not isinstance(section, dict):
+        raise ConfigError("must be a table of decisions", path=path, key="quorum",
+                          expected='[quorum."loans.approve"] tables', found=section)
+    rules = {}
+    for decision, table in section.items():
+        where = f"quorum.{decision}"
+        if not isinstance(table, dict):
+            raise ConfigError("must be a table", path=path, key=where,
+                              expected="approvals, above, roles", found=table)
+        rule = structure(QuorumRule, table, where, path)
+        unknown = [r for r in rule.roles if r not in ROLES]
+        if unknown:
+            raise ConfigError(f"names unknown role {unknown[0]!r}; roles are "
+                              f"{', '.join(ROLES)}", path=path, key=f"{where}.roles")
+        rules[decision] = rule
+    return rules
 
 
 def check_organisation(org: Organisation, path: Path | None = None) -> None:

@@ -18,6 +18,12 @@ INFO_TYPES = ("of", "for", "by")
 ROLES = ("member", "secretary", "treasurer", "cashier", "credit_committee", "admin")
 #: The role of the scheduler's actor: only permissions that name it are granted.
 SYSTEM_ROLE = "system"
+#: The role of trusted operator code (migrations, the demo, tests): every permission.
+OPERATOR_ROLE = "operator"
+#: What the system actor may never do, whatever a deployment's [permissions] say:
+#: permissions whose last part is one of these.
+NEVER_SCHEDULED = frozenset({"approve", "verify", "decide", "override", "post", "disburse",
+                             "reverse", "write_off", "manage", "import", "pay", "enter"})
 #: Where an action came from: the command line, the web portal, the scheduler, or
 #: a program that imports dyncrm and vouched for the person itself.
 CHANNELS = ("cli", "web", "system", "library")
@@ -49,10 +55,24 @@ class Actor:
         """
         return cls(username=name, roles=frozenset({SYSTEM_ROLE}), channel="system")
 
+    @classmethod
+    def operator(cls, name: str = "operator") -> Actor:
+        """An actor that holds EVERY permission, for code that is the operator itself.
+
+        Trusted and unproven: a migration, the demo, a test, a one-off script the
+        cooperative runs.  The command line and the web never use it for people.
+        """
+        return cls(username=name, roles=frozenset({OPERATOR_ROLE}), channel="library")
+
     @property
     def is_system(self) -> bool:
         """True for the scheduler's actor."""
         return SYSTEM_ROLE in self.roles
+
+    @property
+    def is_operator(self) -> bool:
+        """True for trusted operator code (see :meth:`operator`)."""
+        return OPERATOR_ROLE in self.roles
 
     def __str__(self) -> str:
         return self.username

@@ -46,19 +46,22 @@ SITI = ["--full-name", "Siti Aminah", "--nik", "3275014508920003", "--employee-n
 def deployment(tmp_path, monkeypatch):
     monkeypatch.setenv("TEST_CARD_SECRET", SECRET)
     monkeypatch.chdir(tmp_path)
-    code, _, err = run_cli(["init", str(tmp_path), "--admin-password", "correct horse battery"])
+    code, _, err = run_cli(["init", str(tmp_path), "--admin-password-stdin"],
+                           input="correct horse battery\n")
     assert code == 0, err
     config = tmp_path / "dyncrm.toml"
     config.write_text(CONFIG, encoding="utf-8")
     assert run_cli(["-c", str(config), "db", "upgrade"])[0] == 0
 
-    def cli(user: str, *args: str):
-        return run_cli(["-c", str(config), "--as", user, *args])
+    def cli(user: str, *args: str, input: str | None = None):
+        return run_cli(["-c", str(config), "--as", user, *args], input=input)
 
     assert cli("admin", "user", "add", "sec", "--role", "secretary",
-               "--password", "correct horse battery")[0] == 0
+               "--password-stdin", input="correct horse battery\n")[0] == 0
     assert cli("admin", "user", "add", "kasir", "--role", "cashier",
-               "--password", "correct horse battery")[0] == 0
+               "--password-stdin", input="correct horse battery\n")[0] == 0
+    for person in ("sec", "kasir"):  # signed in before any test takes its snapshot
+        assert cli(person, "whoami")[0] == 0
     cli.config = config
     return cli
 

@@ -8,7 +8,7 @@ from dyncrm.db.models import ActionKey, Counter, Member, OutboxMessage, Touchpoi
 from dyncrm.errors import DyncrmError, PermissionDenied, ValidationError
 from dyncrm.values import Actor
 
-SYSTEM = Actor.system()
+SYSTEM = Actor.operator()
 
 
 def test_action_rolls_back_every_write_on_error(crm) -> None:

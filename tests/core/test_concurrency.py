@@ -20,7 +20,7 @@ from dyncrm.db.models import Counter, NamedLock
 from dyncrm.errors import ConcurrentDuplicate, DatabaseBusy, PluginError
 from dyncrm.values import Actor
 
-SYSTEM = Actor.system()
+SYSTEM = Actor.operator()
 
 
 def sqlite_path(crm) -> str:

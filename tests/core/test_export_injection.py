@@ -110,7 +110,7 @@ def deployment(make_crm, tmp_path: Path):
         from dyncrm.values import Actor
         from dyncrm_acquire.models import ApplicationRow
 
-        with crm.action("seed", Actor.system()):
+        with crm.action("seed", Actor.operator()):
             m = Member.create(number=number, name=name, stage="active", joined_on=joined,
                               email=f"{emp.lower()}@xyz.co.id")
             ApplicationRow.create(member=m.id, status="approved",

@@ -16,7 +16,7 @@ from dyncrm.hookspecs import hookimpl
 from dyncrm.money import Money
 from dyncrm.values import Actor, Channel, Permission, ScheduledJob
 
-SYSTEM = Actor.system()
+SYSTEM = Actor.operator()
 BASE_ORGANISATION = BASE_CONFIG["organisation"]
 
 

@@ -14,7 +14,7 @@ from dyncrm.errors import NotFoundError, UnbalancedEntryError, ValidationError
 from dyncrm.money import Money
 from dyncrm.values import Actor, Leg
 
-SYSTEM = Actor.system()
+SYSTEM = Actor.operator()
 
 
 def idr(n: int | str) -> Money:

@@ -18,7 +18,7 @@ from dyncrm.hookspecs import hookimpl
 from dyncrm.lifecycle import MEMBER_STAGES, StateMachine
 from dyncrm.values import Actor
 
-SYSTEM = Actor.system()
+SYSTEM = Actor.operator()
 ACTIONS = sorted({a for actions in MEMBER_STAGES.transitions.values() for a in actions})
 
 

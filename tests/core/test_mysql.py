@@ -22,7 +22,7 @@ from dyncrm.errors import ValidationError
 from dyncrm.money import Money
 from dyncrm.values import Actor
 
-SYSTEM = Actor.system()
+SYSTEM = Actor.operator()
 
 #: The plugins checked by hand on MariaDB before these tests existed.
 PLUGINS = ["acquire.registration", "expand.savings", "expand.loans", "retain.feedback",

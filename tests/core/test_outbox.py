@@ -26,7 +26,7 @@ from dyncrm.errors import DyncrmError, NotFoundError, PermissionDenied, Validati
 from dyncrm.notify import CLAIM_LEASE
 from dyncrm.values import Actor, Channel
 
-SYSTEM = Actor.system()
+SYSTEM = Actor.operator()
 
 
 class Crash(BaseException):
@@ -207,7 +207,7 @@ def test_the_console_channel_flushes_before_sent_is_recorded(make_crm, capsys):
 @pytest.fixture
 def deployment(tmp_path: Path) -> Path:
     code, _, err = run_cli(["init", str(tmp_path), "--name", "Koperasi Uji",
-                              "--admin-password", "sangat-rahasia-1"])
+                            "--admin-password-stdin"], input="sangat-rahasia-1\n")
     assert code == 0, err
     return tmp_path / "dyncrm.toml"
 

@@ -19,7 +19,7 @@ from dyncrm.db.models import (
 from dyncrm.errors import DyncrmError
 from dyncrm.values import Actor
 
-SYSTEM = Actor.system()
+SYSTEM = Actor.operator()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from dyncrm.errors import IllegalTransition, UnbalancedEntryError, ValidationErr
 from dyncrm.plugins import package_path
 from dyncrm.values import Actor, Leg
 
-SYSTEM = Actor.system()
+SYSTEM = Actor.operator()
 BACKENDS = {"pg_url": PostgresqlDatabase, "mysql_url": MySQLDatabase}
 
 

@@ -20,7 +20,7 @@ from dyncrm.errors import PluginError, ValidationError
 from dyncrm.plugins import get_plugin_manager, installed_plugins
 from dyncrm.values import Actor
 
-SYSTEM = Actor.system()
+SYSTEM = Actor.operator()
 
 
 def write_config(tmp_path: Path, enabled: list[str], visits: dict | None = None) -> str:

@@ -87,7 +87,7 @@ def lend(crm, loans, m, amount):
     """Book a loan the fake plugin will report: debit loans.principal, credit bank."""
     code = crm.ledger.open_account("loans.principal", type="asset", member_id=m)
     bank = crm.ledger.open_account("bank", type="asset")
-    with crm.action("test.loan", Actor.system()):
+    with crm.action("test.loan", Actor.operator()):
         crm.ledger.transfer(rp(amount), debit=code, credit=bank, kind="loans.disbursement",
                             actor="system", member_id=m)
     loans.owed[m] = rp(amount)
@@ -378,10 +378,10 @@ def test_hook_dyncrm_expand_year_closed(crm):
 
     crm.pm.register(YearEnd(), name="test.year_end")
     try:
-        crm.hook.dyncrm_expand_year_closed(crm=crm, year=2024, actor=Actor.system())
+        crm.hook.dyncrm_expand_year_closed(crm=crm, year=2024, actor=Actor.operator())
     finally:
         crm.pm.unregister(name="test.year_end")
-    assert seen == [(2024, "system", frozenset())]
+    assert seen == [(2024, "operator", frozenset())]
 
 
 def test_bad_settlement_lines_are_refused(crm, people):

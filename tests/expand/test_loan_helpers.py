@@ -108,7 +108,7 @@ def add_member(crm: CRM, name: str, *, joined: dt.date = dt.date(2024, 1, 2),
                number: str | None = None, login: str | None = None,
                roles: tuple[str, ...] = ("member",)) -> tuple[int, Actor | None]:
     """An active member created with the core only; optionally a login for them."""
-    admin = Actor.system()
+    admin = Actor.operator()
     with crm.action("test.member", admin):
         row = Member.create(name=name, number=number, email=f"{name.lower()}@example.org")
         crm.lifecycle.transition(row.id, "approve", admin, on=joined)
@@ -121,7 +121,7 @@ def fund(crm: CRM, member_id: int, amount: str, *, product: str = "sukarela",
     """Put savings on a member's account through the savings plugin (cash)."""
     from dyncrm_expand import savings
 
-    savings.deposit(crm, Actor.system(), member_id, product, crm.money(amount),
+    savings.deposit(crm, Actor.operator(), member_id, product, crm.money(amount),
                     method="cash", reference=reference or f"fund-{member_id}-{product}-{amount}",
                     on=on)
 

@@ -84,7 +84,7 @@ def test_applicants_who_are_not_active_cannot_apply(setup) -> None:
     from dyncrm.db.models import Member
     from dyncrm.values import Actor
 
-    with crm.action("t", Actor.system()):
+    with crm.action("t", Actor.operator()):
         applicant = Member.create(name="Calon")
     with pytest.raises(ValidationError, match="only active members"):
         loans.apply(crm, people.secretary, applicant.id, "konsumtif", idr(100_000), term=2)

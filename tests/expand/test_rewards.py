@@ -96,14 +96,14 @@ def test_full_year_of_wajib_on_time(coop) -> None:
     late, _ = add_member(crm, "Hadi", joined=dt.date(2023, 12, 1))
     for n, month in enumerate(range(1, 13)):
         day = dt.date(2024, month, 5)
-        savings.deposit(crm, Actor.system(), punctual, "wajib", idr(50_000), method="payroll",
+        savings.deposit(crm, Actor.operator(), punctual, "wajib", idr(50_000), method="payroll",
                         reference=f"W-{n}", on=day)
         if month != 6:
-            savings.deposit(crm, Actor.system(), late, "wajib", idr(50_000), method="payroll",
+            savings.deposit(crm, Actor.operator(), late, "wajib", idr(50_000), method="payroll",
                             reference=f"L-{n}", on=day)
-    savings.deposit(crm, Actor.system(), punctual, "wajib", idr(50_000), method="payroll",
+    savings.deposit(crm, Actor.operator(), punctual, "wajib", idr(50_000), method="payroll",
                     reference="W-dec23", on=dt.date(2023, 12, 5))
-    savings.deposit(crm, Actor.system(), late, "wajib", idr(50_000), method="payroll",
+    savings.deposit(crm, Actor.operator(), late, "wajib", idr(50_000), method="payroll",
                     reference="L-dec23", on=dt.date(2023, 12, 5))
     expected = savings.wajib_paid_on_time(crm, 2024)
     assert punctual in expected and late not in expected

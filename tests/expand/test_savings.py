@@ -272,11 +272,11 @@ def test_hook_dyncrm_acquire_member_joined_records_pokok(crm):
 
     row = Member.create(name="Via Registration", number="XYZ-0900", stage="active",
                         joined_on=dt.date(2025, 3, 3))
-    with crm.action("test", Actor.system()):
+    with crm.action("test", Actor.operator()):
         crm.hook.dyncrm_acquire_member_joined(crm=crm, member=crm.member(row.id),
-                                              actor=Actor.system())
+                                              actor=Actor.operator())
         crm.hook.dyncrm_acquire_member_joined(crm=crm, member=crm.member(row.id),
-                                              actor=Actor.system())
+                                              actor=Actor.operator())
     rows = SavingsObligation.select().where(SavingsObligation.member == row.id)
     assert sorted(r.product for r in rows) == ["pokok", "wajib"]
     assert savings.wajib_arrears(crm, row.id, dt.date(2025, 3, 31)) == [

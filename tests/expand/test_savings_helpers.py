@@ -82,7 +82,7 @@ class Staff:
 def add_member(crm: CRM, name: str = "Siti Aminah", *, joined: dt.date = dt.date(2025, 1, 6),
                number: str | None = None, email: str | None = "auto") -> int:
     """An active member created with the core only (no registration plugin)."""
-    actor = Actor.system()
+    actor = Actor.operator()
     with crm.action("test.add_member", actor):
         count = Member.select().count() + 1
         row = Member.create(name=name, number=number or f"XYZ-{count:04d}",

@@ -9,7 +9,7 @@ from dyncrm.db.models import Member
 from dyncrm.money import Money
 from dyncrm.values import Actor
 
-SYSTEM = Actor.system()
+SYSTEM = Actor.operator()
 AFTER_RAT = dt.datetime(2026, 4, 15, 3, 0)  # 15 April 2026, 10:00 in Jakarta
 
 #: The worked example's allocation (of_total): sums to 100.

@@ -43,7 +43,7 @@ def employee(crm, number: str, name: str, *, emp: str, dept: str, thp: int | Non
              joined: dt.date, stage: str = "active", left: dt.date | None = None) -> Member:
     from dyncrm_acquire.models import ApplicationRow
 
-    with crm.action("seed", Actor.system()):
+    with crm.action("seed", Actor.operator()):
         m = Member.create(number=number, name=name, stage=stage, joined_on=joined, left_on=left,
                           email=f"{emp.lower()}@xyz.co.id")
         ApplicationRow.create(member=m.id, status="approved", nik=f"31710101900{m.id:05d}",

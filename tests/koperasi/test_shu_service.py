@@ -152,7 +152,7 @@ def test_approve_then_compute_is_refused_and_figures_stay_locked(shu_crm) -> Non
     with pytest.raises(ValidationError, match="locked"):
         svc.enter_surplus(crm, 2025, idr(5), treasurer)
     # live data changes after the approval do not change the year's figures
-    with crm.action("late", Actor.system()):
+    with crm.action("late", Actor.operator()):
         post_balances(crm, a.id, interest=9_999_999, on=dt.date(2025, 12, 31))
     locked = svc.current(crm, 2025)
     assert locked.locked
@@ -165,7 +165,7 @@ def test_changed_figures_between_approvals_void_the_first(shu_crm) -> None:
     treasurer, chair = board(crm)
     svc.enter_surplus(crm, 2025, idr(10_000_001), treasurer)
     svc.approve(crm, 2025, treasurer)
-    with crm.action("late", Actor.system()):
+    with crm.action("late", Actor.operator()):
         post_balances(crm, a.id, interest=1, on=dt.date(2025, 12, 30))
     result = svc.approve(crm, 2025, chair)
     assert not result.approved and result.superseded == ("bendahara",)

@@ -26,7 +26,7 @@ from dyncrm import hookimpl
 from dyncrm.db.models import ActionKey, DeliveryAttempt, Member, OutboxMessage, Touchpoint, User
 from dyncrm.values import Actor
 
-SYSTEM = Actor.system()
+SYSTEM = Actor.operator()
 RETAIN = ["retain.feedback", "retain.faq", "retain.reminders"]
 
 

@@ -199,7 +199,7 @@ def test_a_resolved_ticket_becomes_an_unpublished_entry(faq):
 def test_from_ticket_needs_the_feedback_plugin(make_crm):
     crm = make_crm(enabled=["retain.faq"])
     with pytest.raises(ValidationError, match=r"retain\.feedback"):
-        faq_store.from_ticket(crm, Actor.system(), "FB-2026-00001")
+        faq_store.from_ticket(crm, Actor.operator(), "FB-2026-00001")
 
 
 def test_fts5_setting_on_a_database_without_fts5_is_a_config_error(make_crm, pg_url):

@@ -214,3 +214,19 @@ class LoginThrottle(BaseModel):
     failures = IntegerField(default=0)
     last_failure_at = DateTimeField(null=True)
     locked_until = DateTimeField(null=True)
+
+
+class Approval(BaseModel):
+    """One person's approval of a decision that may need a quorum (``crm.quorum``)."""
+
+    id = AutoField()
+    decision = CharField(max_length=64)  # loans.approve, loans.override
+    subject = CharField(max_length=64)  # loan:42
+    username = CharField()
+    roles = CharField(default="")  # the roles the person held when approving
+    channel = CharField(max_length=16, default="unknown")
+    note = TextField(default="")
+    at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("decision", "subject", "username"), True),)
