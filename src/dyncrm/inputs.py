@@ -229,8 +229,8 @@ def parse_count(value: Any, *, field: str, minimum: int = 0, maximum: int = 10**
         raise ValidationError("must be a whole number", field=field)
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]{1,19}\s*", value):
-        number = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,19}", value.strip(" \t")):
+        number = int(value.strip(" \t"))
     else:
         raise ValidationError(f"{value!r} is not a whole number", field=field)
     if not minimum <= number <= maximum:
