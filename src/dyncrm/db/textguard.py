@@ -6,7 +6,9 @@ database itself refuse what slipped past: a text parameter of any statement
 holding a control character (other than tab, line feed and carriage return),
 a bidirectional control or a lone surrogate (bytes that were not UTF-8) is
 refused with a :class:`~dyncrm.errors.ValidationError` before the statement
-runs, so no plugin can store it and no driver crashes on it.
+runs, so no plugin can store it and no driver crashes on it.  Likewise an
+integer beyond the BIGINT columns (a count or quantity nobody bounded) is
+refused instead of crashing the driver with ``OverflowError``.
 """
 
 from __future__ import annotations
@@ -19,16 +21,24 @@ from dyncrm.text import describe
 
 #: C0 and C1 controls except tab, line feed and carriage return; bidi controls;
 #: surrogates (what ``surrogateescape`` makes of bytes that are not UTF-8).
+#: Integers the database's BIGINT columns hold lie in [-BIGINT_LIMIT, BIGINT_LIMIT).
+BIGINT_LIMIT = 2**63
+
 ODD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
                  "\u2066-\u2069\ud800-\udfff]")
 
 
 def check_params(params: Any) -> None:
-    """Raise ``ValidationError`` if a text among ``params`` holds an odd character."""
+    """Raise ``ValidationError`` if a text among ``params`` holds an odd character or an
+    integer exceeds the BIGINT range."""
     if not params:
         return
     values = params.values() if isinstance(params, dict) else params
     for value in values:
+        if isinstance(value, int) and not -BIGINT_LIMIT <= value < BIGINT_LIMIT:
+            shown = f"{value:,}".replace(",", ".") if abs(value) < 10**40 else "a number"
+            raise ValidationError(f"{shown} is larger than the database can store; nothing "
+                                  "was saved")
         if isinstance(value, str):
             found = ODD.search(value)
             if found is not None:
@@ -52,4 +62,4 @@ def guard_text(database: Any) -> None:
     database._dyncrm_text_guard = True
 
 
-__all__ = ["ODD", "check_params", "guard_text"]
+__all__ = ["BIGINT_LIMIT", "ODD", "check_params", "guard_text"]
