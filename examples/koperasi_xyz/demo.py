@@ -32,12 +32,16 @@ import attrs
 
 from dyncrm.app import CRM, open_crm
 from dyncrm.errors import DyncrmError
+from dyncrm.files import atomic_open, ensure_folder, write_atomic
 from dyncrm.money import Money
 from dyncrm.values import Actor
 
 from .demo_people import Person, people
 
 YEAR = 2025
+#: The demo's sizes.  Its cost grows with the members (a 2000-member year takes a
+#: few minutes); larger cooperatives are what benchmarks/ measures, not the demo.
+MIN_MEMBERS, MAX_MEMBERS = 10, 2000
 MARKER = ".koperasi-xyz-demo"
 STAFF = {  # user name: (roles, display name)
     "ketua": (("admin",), "Hendra Wijaya (Ketua)"),
@@ -128,8 +132,8 @@ def prepare_folder(directory: Path, *, force: bool) -> None:
             raise DyncrmError(f"{directory} does not hold an earlier demo; refusing to delete "
                               "it even with --force")
         shutil.rmtree(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / MARKER).write_text("made by dyncrm demo; safe to delete\n", encoding="utf-8")
+    ensure_folder(directory)
+    write_atomic(directory / MARKER, "made by dyncrm demo; safe to delete\n")
 
 
 def write_config(directory: Path, rng: random.Random) -> Path:
@@ -139,9 +143,7 @@ def write_config(directory: Path, rng: random.Random) -> Path:
     marker = '# secret = { "$env" = "KOPERASI_XYZ_CARD_SECRET" }'
     if marker in text:
         text = text.replace(marker, f'secret = "{secret}"   # demo only: use $env in production')
-    path = directory / "dyncrm.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_atomic(directory / "dyncrm.toml", text)
 
 
 class Simulation:
@@ -406,7 +408,7 @@ class Simulation:
         if not confirmed:
             return
         path = folder / f"konfirmasi-potongan-{dlist.label}.csv"
-        with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        with atomic_open(path, "w", newline="", encoding="utf-8-sig") as fh:
             writer = csv.DictWriter(fh, fieldnames=payroll_export.COLUMNS)
             writer.writeheader()
             writer.writerows(confirmed)
@@ -494,14 +496,27 @@ class Simulation:
     # -- rewards -----------------------------------------------------------------
 
     def redemptions(self) -> None:
+        """Members with enough points collect a gift the counter still has in stock.
+
+        The catalogue is finite: once an item runs out, members choose among what
+        is left (or go home with their points), as at a real counter.
+        """
         from dyncrm_expand import rewards
 
+        stock = {e.code: e for e in rewards.catalogue(self.crm)}
         for member_id in self.active_ids():
-            points = rewards.balance(self.crm, member_id)
-            if points.amount >= 150 and self.rng.random() < 0.5:
-                rewards.redeem(self.crm, self.staff["kasir"], member_id, "payung",
-                               reference=f"TUKAR-{member_id}")
-                self.counts["redemptions"] += 1
+            if self.rng.random() >= 0.5:
+                continue
+            points = int(rewards.balance(self.crm, member_id).amount)
+            choices = sorted(code for code, e in stock.items()
+                             if e.stock_left > 0 and e.points <= points)
+            if not choices:
+                continue
+            code = self.rng.choice(choices)
+            rewards.redeem(self.crm, self.staff["kasir"], member_id, code,
+                           reference=f"TUKAR-{member_id}")
+            stock[code] = attrs.evolve(stock[code], stock_left=stock[code].stock_left - 1)
+            self.counts["redemptions"] += 1
 
     # -- daily jobs ----------------------------------------------------------------
 
@@ -599,9 +614,8 @@ def write_outputs(sim: Simulation, directory: Path) -> dict[str, Path]:
     crm = sim.crm
     written: dict[str, Path] = {}
     cards = directory / "kartu"
-    cards.mkdir(exist_ok=True)
     _, pdf = member_card.sheet_file(crm, sim.staff["sekretaris"])
-    (cards / "kartu-anggota.pdf").write_bytes(pdf)
+    write_atomic(cards / "kartu-anggota.pdf", pdf)
     written["kartu"] = cards / "kartu-anggota.pdf"
     written.update(write_reports(crm, sim, directory / "laporan"))
     crm.outbox.deliver()
@@ -622,8 +636,9 @@ def write_reports(crm: CRM, sim: Simulation, folder: Path) -> dict[str, Path]:
 def run_demo(directory: Path, *, seed: int = 2025, members: int = 150, force: bool = False,
              progress: Callable[[int], None] | None = None) -> DemoSummary:
     """Create the demo deployment in ``directory`` and live through a year (see module doc)."""
-    if members < 10:
-        raise DyncrmError("the demo needs at least 10 members")
+    if not MIN_MEMBERS <= members <= MAX_MEMBERS:
+        raise DyncrmError(f"the demo runs with {MIN_MEMBERS} to {MAX_MEMBERS} members, "
+                          f"not {members}")
     rng = random.Random(seed)
     directory = Path(directory)
     prepare_folder(directory, force=force)

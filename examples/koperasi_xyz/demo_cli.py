@@ -14,6 +14,8 @@ import click
 
 from dyncrm import output
 
+from .demo import MAX_MEMBERS, MIN_MEMBERS
+
 
 @click.command("demo")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
@@ -21,8 +23,10 @@ from dyncrm import output
               help="Folder for the demo deployment (database, config, reports, cards).")
 @click.option("--seed", type=int, default=2025, show_default=True,
               help="Random seed: the same seed gives the same year.")
-@click.option("--members", type=click.IntRange(10, 5000), default=150, show_default=True,
-              help="How many employees become members.")
+@click.option("--members", type=click.IntRange(MIN_MEMBERS, MAX_MEMBERS), default=150,
+              show_default=True,
+              help=f"How many employees apply for membership ({MIN_MEMBERS} to {MAX_MEMBERS}; "
+                   "a year takes about a minute per 500 members).")
 @click.option("--force", is_flag=True, help="Replace an earlier demo in the folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def demo(directory: Path, seed: int, members: int, force: bool, as_json: bool) -> None:
@@ -34,7 +38,7 @@ def demo(directory: Path, seed: int, members: int, force: bool, as_json: bool) -
     rewards, members leaving), closes the year with the SHU and writes the
     reports (PDF and CSV), the member cards and the outbox to the folder.
     """
-    from koperasi_xyz.demo import YEAR, run_demo
+    from .demo import YEAR, run_demo
 
     started = time.monotonic()
     with click.progressbar(length=12, label=f"Tahun buku {YEAR}", file=sys.stderr,

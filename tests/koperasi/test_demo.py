@@ -92,3 +92,38 @@ def test_demo_is_deterministic_for_a_seed(tmp_path) -> None:
         data = json.loads(out)
         runs.append((data["counts"], data["amounts"]))
     assert runs[0] == runs[1]
+
+
+def test_demo_sizes_are_bounded_and_said_in_help(tmp_path) -> None:
+    from dyncrm.errors import DyncrmError
+    from koperasi_xyz.demo import MAX_MEMBERS, MIN_MEMBERS, run_demo
+
+    code, out, _ = run_cli(["demo", "--help"])
+    assert code == 0 and f"{MIN_MEMBERS} to" in out and str(MAX_MEMBERS) in out
+    code, _, err = run_cli(["demo", "--dir", str(tmp_path / "big"), "--members",
+                            str(MAX_MEMBERS + 1)])
+    assert code == 2 and "--members" in err
+    with pytest.raises(DyncrmError, match="members"):
+        run_demo(tmp_path / "huge", members=MAX_MEMBERS * 3)
+    assert not (tmp_path / "big").exists() and not (tmp_path / "huge").exists()
+
+
+@pytest.mark.slow
+def test_demo_at_500_members_redeems_only_what_is_in_stock(tmp_path) -> None:
+    """At 500 members more members earn enough points than the catalogue holds gifts;
+    the year still runs to the end, and no item is redeemed beyond its stock."""
+    folder = tmp_path / "kop500"
+    code, out, err = run_cli(["demo", "--dir", str(folder), "--members", "500", "--json"])
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["trial_balance"] == {"IDR": 0, "POINTS": 0}
+    counts = summary["counts"]
+    assert counts["applications"] == 500 and counts["payroll_batches"] == 12
+    from dyncrm_expand import rewards
+    from dyncrm_expand.rewards_models import RewardRedemption
+
+    with open_crm(folder / "dyncrm.toml") as crm:
+        stock = rewards.catalogue(crm)
+        assert all(item.stock_left >= 0 for item in stock)
+        assert any(item.stock_left == 0 for item in stock)  # a gift ran out during the year
+        assert RewardRedemption.select().count() == counts["redemptions"] > 0
