@@ -20,21 +20,28 @@ member and kind) and touchpoints; the funnel counts them with one grouped query.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 from peewee import JOIN, Case, fn
 
 from dyncrm.dates import as_date as _date
 from dyncrm.db.models import Member, OutboxMessage
-from dyncrm.errors import DuplicateError, IllegalTransition, NotFoundError, ValidationError
+from dyncrm.errors import (
+    DuplicateError,
+    EnvironmentFault,
+    IllegalTransition,
+    NotFoundError,
+    ValidationError,
+)
 from dyncrm.lifecycle import member_info
 from dyncrm.text import clean_text
 from dyncrm.values import Actor, MemberInfo, Product
 from dyncrm_acquire.models import ApplicationRow, ProductRow, PromotionEventRow, PromotionRow
+from dyncrm_acquire.promo_limits import BoundedSandbox, Limits, TemplateLimit, trial_render
 from dyncrm_acquire.referrals import referral_code
 from dyncrm_acquire.settings import PromotionSettings
 
@@ -172,13 +179,17 @@ def own_products(crm: CRM) -> list[Product]:
 # --- templates ----------------------------------------------------------------------
 
 
-def _sandbox(crm: CRM) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                               keep_trailing_newline=False)
-    env.filters["money"] = crm.templates.filters["money"]
-    env.filters["date"] = crm.templates.filters["date"]
-    env.globals["organisation"] = crm.config.organisation
-    return env
+def limits(crm: CRM) -> Limits:
+    """How long and how large filling in one promotion text may get (from the settings)."""
+    cfg = settings(crm)
+    return Limits(timeout=cfg.render_timeout_ms / 1000, memory_mb=cfg.render_memory_mb,
+                  max_chars=cfg.max_message_chars)
+
+
+def _sandbox(crm: CRM) -> BoundedSandbox:
+    return BoundedSandbox(limits(crm), filters={"money": crm.templates.filters["money"],
+                                                "date": crm.templates.filters["date"]},
+                          globals={"organisation": crm.config.organisation})
 
 
 def _context(crm: CRM, member: MemberInfo, promo: PromotionInfo,
@@ -189,8 +200,9 @@ def _context(crm: CRM, member: MemberInfo, promo: PromotionInfo,
 
 
 def _compile(crm: CRM, body: str) -> jinja2.Template:
+    """The body compiled in a fresh bounded sandbox (``template.environment`` renders it)."""
     try:
-        return _sandbox(crm).from_string(body)
+        return _sandbox(crm).compile_text(body)
     except jinja2.TemplateSyntaxError as exc:
         raise ValidationError(f"template error on line {exc.lineno}: {exc.message}",
                               field="body") from None
@@ -206,11 +218,45 @@ def _product(crm: CRM, code: str | None) -> Product | None:
 
 
 def _fill(template: jinja2.Template, context: dict[str, Any], member: MemberInfo) -> str:
+    """The body for one member, within the sandbox's limits (in this process)."""
+    env = template.environment
+    assert isinstance(env, BoundedSandbox)
     try:
-        return template.render(**context).strip()
+        return env.render_text(template, context).strip()
+    except TemplateLimit as exc:
+        raise ValidationError(f"the text is too costly to fill in for "
+                              f"{member.number or member.name}: {exc}", field="body") from None
     except Exception as exc:  # a template that works for the sample may fail for a member
         raise ValidationError(f"the text cannot be filled in for "
                               f"{member.number or member.name}: {exc}", field="body") from None
+
+
+def _trial(crm: CRM, promo: PromotionInfo, product: Product | None) -> None:
+    """Fill the text in once for a sample member in a child process bounded in time and memory.
+
+    The in-process sandbox already refuses the usual exhaustion; the child
+    catches what it does not foresee, before anything is written.
+    """
+    sample = MemberInfo(id=0, number="SAMPLE-0001", name="Sample Member",
+                        email="sample@example.com", phone="+628120000000", stage="active",
+                        joined_on=crm.today(), left_on=None, preferred_channel=None,
+                        marketing_opt_out=False)
+    context = {**_context(crm, sample, promo, product), "referral_code": "ABCDEF"}
+    bounds = limits(crm)
+    try:
+        trial_render(promo.body, context, limits=bounds, locale=crm.locale.tag,
+                     currency=crm.currency, exponent=crm.ledger.exponent(crm.currency),
+                     globals={"organisation": crm.config.organisation})
+    except TemplateLimit as exc:
+        raise ValidationError(f"the text is too costly to fill in: {exc} (limits: "
+                              f"{bounds.timeout:g} s, {bounds.memory_mb} MB, "
+                              f"{bounds.max_chars:,} characters)", field="body") from None
+    except ValueError as exc:  # the template's own error
+        raise ValidationError(f"the text cannot be filled in: {exc}", field="body") from None
+    except OSError as exc:
+        raise EnvironmentFault(f"cannot start a process to check the promotion text "
+                               f"({sys.executable}): {exc.strerror or exc}",
+                               path=sys.executable, cause=str(exc)) from None
 
 
 def render(crm: CRM, promo: PromotionInfo, member: MemberInfo) -> tuple[str, str]:
@@ -269,23 +315,19 @@ def add(crm: CRM, actor: Actor, *, title: str, body: str, audience: str = "every
     if kind == "segment" and crm.hook.dyncrm_acquire_segment(
             crm=crm, name=arg, on=crm.today()) is None:
         raise ValidationError(f"no enabled plugin knows segment {arg!r}", field="audience")
+    crm.require(actor, "promotions.manage")  # before a process is started for the trial
+    body = str(body).strip()
+    _compile(crm, body)
+    draft = PromotionInfo(id=0, title=title, body=body, product=product, starts_on=starts_on,
+                          ends_on=ends_on, audience=kind, audience_arg=arg, channels=channels,
+                          created_by=actor.username, stopped=False)
+    _trial(crm, draft, _product(crm, product))  # no transaction is open while it runs
     with crm.action("acquire.promotion_add", actor, permission="promotions.manage"):
-        row = PromotionRow.create(title=title, body=str(body).strip(), product=product,
+        row = PromotionRow.create(title=title, body=body, product=product,
                                   starts_on=starts_on, ends_on=ends_on, audience=kind,
                                   audience_arg=arg, channels=list(channels),
                                   created_by=actor.username, created_at=crm.now())
-        info = _info(row)
-        sample = MemberInfo(id=0, number="SAMPLE-0001", name="Sample Member",
-                            email="sample@example.com", phone="+628120000000", stage="active",
-                            joined_on=crm.today(), left_on=None, preferred_channel=None,
-                            marketing_opt_out=False)
-        try:
-            _compile(crm, info.body).render(**{**_context(crm, sample, info, _product(
-                crm, product)), "referral_code": "ABCDEF"})
-        except Exception as exc:  # any error of the staff's template is a refusal
-            raise ValidationError(f"the text cannot be filled in: {exc}", field="body") \
-                from None
-        return info
+        return _info(row)
 
 
 def _row(promotion_id: int | str) -> PromotionRow:

@@ -148,3 +148,18 @@ class PromotionSettings:
     products: tuple[ProductSetting, ...] = ()
     #: Channels used when a promotion names none and the member has no preference.
     default_channels: tuple[str, ...] = ()
+    #: Milliseconds one filling-in of a promotion text may take (tried in a child
+    #: process at ``promo add``; counted in-process when pushing).
+    render_timeout_ms: int = 2000
+    #: Megabytes the trial at ``promo add`` may allocate.
+    render_memory_mb: int = 256
+    #: Characters of one promotion message (and of any value built while filling it in).
+    max_message_chars: int = 65_536
+
+    def __attrs_post_init__(self) -> None:
+        if not 100 <= self.render_timeout_ms <= 60_000:
+            raise ValueError("render_timeout_ms must be between 100 and 60000")
+        if not 32 <= self.render_memory_mb <= 4096:
+            raise ValueError("render_memory_mb must be between 32 and 4096")
+        if not 1_000 <= self.max_message_chars <= 1_000_000:
+            raise ValueError("max_message_chars must be between 1000 and 1000000")
