@@ -7,7 +7,7 @@ import sys
 import click
 
 from dyncrm import output, params
-from dyncrm.cli import json_option, pass_actor
+from dyncrm.cli import json_option, pass_actor, pass_scheduler
 from dyncrm.errors import DyncrmError
 from dyncrm_retain import remind_engine as engine
 
@@ -51,12 +51,13 @@ def register(cli: click.Group) -> None:
     @click.option("--send/--no-send", default=None,
                   help="Deliver the outbox after queueing (default: the 'deliver' setting).")
     @json_option
-    @pass_actor
+    @pass_scheduler
     def remind_run(crm, actor, on, dry_run, send, as_json):
         """Queue the reminders due today (each item and offset once), then deliver them.
 
         Safe to run any number of times a day: what was queued is never queued
-        again, and a run that was interrupted is completed by the next one.
+        again, and a run that was interrupted is completed by the next one.  Runs
+        as the system actor, so cron needs no sign-in.
         """
         day = on or crm.today()
         deliver = engine.settings(crm).deliver if send is None else send

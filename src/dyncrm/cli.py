@@ -33,6 +33,8 @@ from dyncrm.notify import STATUSES
 from dyncrm.values import ROLES, Actor
 
 USER_ENV = "DYNCRM_USER"
+#: The umask of every ``dyncrm`` command: files 0600, folders 0700.
+PRIVATE_UMASK = 0o077
 
 
 class ExitCode(enum.IntEnum):
@@ -720,6 +722,9 @@ def main(argv: list[str] | None = None) -> int:
     from dyncrm.text import TerminalEscaper
 
     saved = sys.stdout, sys.stderr
+    # Everything a command creates (the database and its WAL, outbox files, uploads,
+    # reports, cards) may hold personal data: readable by this OS user only.
+    saved_umask = os.umask(PRIVATE_UMASK)
     sys.stderr = TerminalEscaper(sys.stderr)
     if sys.stdout.isatty():
         sys.stdout = TerminalEscaper(sys.stdout)
@@ -730,6 +735,7 @@ def main(argv: list[str] | None = None) -> int:
             return ExitCode.ERROR
         return _run(argv)
     finally:
+        os.umask(saved_umask)
         sys.stdout, sys.stderr = saved
 
 

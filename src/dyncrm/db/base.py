@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from peewee import DatabaseProxy, Model, TextField
@@ -84,5 +85,35 @@ def connect(url: str):
     from dyncrm.db.textguard import guard_text
 
     guard_text(database)  # no control character or bidi override reaches a table
+    if url.startswith("sqlite") and database.database != ":memory:":
+        make_private(Path(database.database))
     db.initialize(database)
     return database
+
+
+def make_private(path: Path) -> None:
+    """Create the SQLite file ``path`` readable by its owner only (0600), or take the
+    world's access away from an existing one and its WAL and shared-memory files.
+
+    SQLite gives the WAL and ``-shm`` files the database file's permissions, so a
+    private database file keeps them private too.  An ``OSError`` here is left to
+    the first real access, which names the file and the cause.
+    """
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        return
+    except FileExistsError:
+        pass
+    except OSError:
+        return
+    for part in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            mode = part.stat().st_mode
+            if mode & stat.S_IRWXO:
+                os.chmod(part, stat.S_IMODE(mode) & ~stat.S_IRWXO)
+        except OSError:
+            continue
