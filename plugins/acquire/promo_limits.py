@@ -24,6 +24,7 @@ whatever the in-process checks do not foresee; the child is started once per
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pickle
@@ -369,6 +370,17 @@ class _TrialServer:
             self._process.wait()
             self._process = None
 
+    def close(self) -> None:
+        """End the server (at exit): it stops when its input closes."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(OSError):
+                process.stdin.close()
+            try:
+                process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self._stop()
+
     def ask(self, job: dict[str, Any], *, wait: float) -> dict[str, Any]:
         """Send one job, return the server's answer (a dict)."""
         with self._lock:
@@ -390,6 +402,7 @@ class _TrialServer:
 
 
 _SERVER = _TrialServer()
+atexit.register(_SERVER.close)
 
 
 def _serve() -> None:
