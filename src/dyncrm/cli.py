@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 import click
 
-from dyncrm import output
+from dyncrm import output, params
 from dyncrm.app import CRM, open_crm
 from dyncrm.config import find_config_path, load_config
 from dyncrm.errors import ConfigError, DyncrmError
@@ -463,7 +463,7 @@ def outbox() -> None:
 
 
 @outbox.command("send")
-@click.option("--limit", type=int, help="Deliver at most this many messages.")
+@click.option("--limit", type=params.COUNT, help="Deliver at most this many messages.")
 @pass_scheduler
 def outbox_send(crm: CRM, actor: Actor, limit: int | None) -> None:
     """Deliver due messages through their channels, with retries and backoff."""
@@ -547,12 +547,12 @@ def outbox_list(crm: CRM, actor: Actor, status: str | None, as_json: bool) -> No
 
 
 @cli.command("run-due")
-@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]),
+@click.option("--date", "on", type=params.DATE,
               help="Run as of this date (default: today).")
 @pass_crm
 def run_due(crm: CRM, on) -> None:
     """Run every plugin's scheduled work for a date (put this in a daily cron)."""
-    day = on.date() if on else crm.today()
+    day = on or crm.today()
     jobs = [j for js in crm.hook.dyncrm_scheduled_jobs(crm=crm) for j in (js or [])]
     for job in jobs:
         message = job.run(crm, day)
