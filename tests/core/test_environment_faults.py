@@ -112,7 +112,7 @@ def seeded(tmp_path_factory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("seed") / "kop"
     code, _, err = run_cli(["demo", "--dir", str(folder), "--members", "10", "--seed", "5"])
     assert code == 0, err
-    with open_crm(folder / "dyncrm.toml") as crm:
+    with open_crm(folder / "dyncrm.toml"):
         from dyncrm.db.models import Member
 
         member = Member.select().where(Member.stage == "active").order_by(Member.id).first()
@@ -324,13 +324,14 @@ def _pg_restart(server) -> None:
                 "-o", options, "-w", "-t", "60", "start")
 
 
-@pytest.mark.postgres
-def test_killed_postgres_server_mid_command(own_postgres, tmp_path: Path) -> None:
-    server = own_postgres
-    name = server.create_database()
-    url = server.url(name)
+HISTORY = "dyncrm_schema_migration"
+
+
+def _server_deployment(tmp_path: Path, url: str) -> Path:
+    """A deployment on ``url`` with the core's tables, then ``retain.faq`` enabled: its
+    migrations are pending, so ``dyncrm db upgrade`` has something to write."""
     config = tmp_path / "dyncrm.toml"
-    config.write_text(f"""[organisation]
+    text = f"""[organisation]
 name = "Koperasi Uji"
 currency = "IDR"
 locale = "id_ID"
@@ -339,51 +340,142 @@ timezone = "Asia/Jakarta"
 url = "{url}"
 [plugins]
 enabled = []
-""", encoding="utf-8")
+"""
+    config.write_text(text, encoding="utf-8")
     with open_crm(config) as crm:
         crm.upgrade()
-        with crm.database.atomic():
-            crm.users.add("admin", roles=["admin"], password="sangat-rahasia-1")
-    import psycopg2
+    config.write_text(text.replace("enabled = []", 'enabled = ["retain.faq"]'),
+                      encoding="utf-8")
+    return config
 
-    blocker = server.admin_connection()  # autocommit: each poll sees the present
 
-    holder = psycopg2.connect(url)
-    with holder.cursor() as cur:  # hold the users table: the command waits on it
-        cur.execute('LOCK TABLE "user" IN ACCESS EXCLUSIVE MODE')
+def _start_waiting_command(config: Path) -> subprocess.Popen:
+    """``dyncrm db upgrade`` in its own process (it will wait on the locked history)."""
     command = [sys.executable, "-c", "import sys; from dyncrm.cli import main; "
-               "sys.exit(main())", "-c", str(config), "--as", "admin", "user", "add",
-               "newbie", "--role", "cashier", "--password", "sangat-rahasia-2"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               "sys.exit(main())", "-c", str(config), "db", "upgrade"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_until_waiting(proc: subprocess.Popen, query) -> None:
+    """Until ``query()`` sees the command wait on the lock (starting Python may take a
+    while on a busy machine); fails at once if the command ended instead."""
+    deadline = time.monotonic() + 120
+    while not query():
+        if proc.poll() is not None:
+            pytest.fail(f"the command ended before it waited: {proc.communicate()}")
+        assert time.monotonic() < deadline, "the command never waited on the lock"
+        time.sleep(0.05)
+
+
+def _kill_mid_command(config: Path, waiting, kill, where: str) -> None:
+    """Start the command, wait until it waits on the lock, kill the server: exit 5 naming
+    the server; then the next command cannot connect and says so too."""
+    proc = _start_waiting_command(config)
     try:
-        deadline = time.monotonic() + 8
-        with blocker.cursor() as cur:
-            while True:  # wait until the command's session waits for the lock
-                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
-                            "AND wait_event_type = 'Lock'", (name,))
-                if cur.fetchone()[0]:
-                    break
-                assert time.monotonic() < deadline, "the command never waited on the lock"
-                time.sleep(0.05)
-        blocker.close()
-        server._run(server.bins["pg_ctl"], "-D", str(server.data), "-m", "immediate",
-                    "-w", "stop")
+        _wait_until_waiting(proc, waiting)
+        kill()
         _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
+    assert_environment(proc.returncode, err, where, "connection was lost")
+    code, _, err = run_cli(["-c", str(config), "db", "status"])
+    assert_environment(code, err, where, "cannot connect")
+
+
+@pytest.mark.postgres
+def test_killed_postgres_server_mid_command(own_postgres, tmp_path: Path) -> None:
+    import psycopg2
+
+    server = own_postgres
+    name = server.create_database()
+    url = server.url(name)
+    config = _server_deployment(tmp_path, url)
+    watcher = server.admin_connection()  # autocommit: each poll sees the present
+    holder = psycopg2.connect(url)
+    with holder.cursor() as cur:  # hold the migration history: the command waits on it
+        cur.execute(f'LOCK TABLE "{HISTORY}" IN ACCESS EXCLUSIVE MODE')
+
+    def waiting() -> bool:
+        with watcher.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                        "AND wait_event_type = 'Lock'", (name,))
+            return cur.fetchone()[0] > 0
+
+    def kill() -> None:
+        watcher.close()
+        server._run(server.bins["pg_ctl"], "-D", str(server.data), "-m", "immediate",
+                    "-w", "stop")
+
+    try:
+        _kill_mid_command(config, waiting, kill, f"127.0.0.1:{server.port}")
+    finally:
         with contextlib.suppress(Exception):
             holder.close()
-    assert_environment(proc.returncode, err, f"127.0.0.1:{server.port}",
-                       "connection was lost")
-    # the server is down: the next command cannot connect, and says where
-    code, _, err = run_cli(["-c", str(config), "--as", "admin", "user", "list"])
-    assert_environment(code, err, f"127.0.0.1:{server.port}", "cannot connect")
     _pg_restart(server)
     conn = psycopg2.connect(url)
     try:
-        with conn.cursor() as cur:
-            cur.execute('SELECT username FROM "user" ORDER BY username')
-            assert [r[0] for r in cur.fetchall()] == ["admin"]  # nothing was written
+        with conn.cursor() as cur:  # nothing of the upgrade was written
+            cur.execute(f"SELECT count(*) FROM {HISTORY} WHERE name LIKE 'retain.faq:%%'")
+            assert cur.fetchone()[0] == 0
+            cur.execute("SELECT count(*) FROM information_schema.tables "
+                        "WHERE table_name LIKE 'faq%%'")
+            assert cur.fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def own_mariadb() -> Iterator:
+    """A MariaDB server of this test alone (the test kills and restarts it)."""
+    from mysql import MariaDBServer, MariaDBUnavailable, unavailable
+
+    try:
+        server = MariaDBServer()
+        server.start()
+    except MariaDBUnavailable as exc:
+        unavailable(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.mysql
+def test_killed_mariadb_server_mid_command(own_mariadb, tmp_path: Path) -> None:
+    server = own_mariadb
+    name = server.create_database()
+    config = _server_deployment(tmp_path, server.url(name))
+    watcher = server.admin_connection()
+    holder = server.admin_connection()
+    with holder.cursor() as cur:  # hold the migration history: the command waits on it
+        cur.execute(f"LOCK TABLES `{name}`.`{HISTORY}` WRITE")
+
+    def waiting() -> bool:
+        with watcher.cursor() as cur:
+            cur.execute("SELECT count(*) FROM information_schema.PROCESSLIST "
+                        "WHERE DB = %s AND STATE LIKE 'Waiting for table%%'", (name,))
+            return cur.fetchone()[0] > 0
+
+    def kill() -> None:
+        watcher.close()
+        server._kill()  # SIGKILL: the server is gone mid-query
+
+    try:
+        _kill_mid_command(config, waiting, kill, f"127.0.0.1:{server.port}")
+    finally:
+        with contextlib.suppress(Exception):
+            holder.close()
+    server._launch()
+    conn = server.admin_connection()
+    try:
+        with conn.cursor() as cur:  # nothing of the upgrade was written
+            cur.execute(f"SELECT count(*) FROM `{name}`.`{HISTORY}` "
+                        "WHERE name LIKE 'retain.faq:%%'")
+            assert cur.fetchone()[0] == 0
+            cur.execute("SELECT count(*) FROM information_schema.tables "
+                        "WHERE table_schema = %s AND table_name LIKE 'faq%%'", (name,))
+            assert cur.fetchone()[0] == 0
     finally:
         conn.close()
