@@ -114,6 +114,7 @@ def pass_actor(f):
     def wrapper(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
         return f(ctx.obj.crm, ctx.obj.actor, *args, **kwargs)
 
+    wrapper.acts_as_person = True  # type: ignore[attr-defined]  (tests enumerate these)
     return wrapper
 
 
@@ -281,8 +282,10 @@ def init(directory: str, name: str, source: str | None, admin: str,
                     created = crm.users.issue_activation(admin)
     click.echo(f"Wrote {config_path}; applied {len(applied)} migrations.")
     if created:
-        click.echo(f"Administrator {admin!r} created. Set a password with:\n"
-                   f"  dyncrm -c {config_path} user activate {admin} {created}")
+        click.echo(f"Administrator {admin!r} created; one-time code: {created}\n"
+                   f"Choose the password (it asks for the code), then sign in:\n"
+                   f"  dyncrm -c {config_path} user activate {admin}\n"
+                   f"  dyncrm -c {config_path} login {admin}")
 
 
 @cli.command("plugins")
@@ -400,7 +403,8 @@ def user_add(crm: CRM, actor: Actor, username: str, roles: str, display_name: st
         token = None if password else crm.users.issue_activation(row.username)
     click.echo(f"added user {row.username} ({row.roles or 'no roles'})")
     if token:
-        click.echo(f"activation token (give it to the person): {token}")
+        click.echo(f"one-time activation code (give it to the person): {token}\n"
+                   f"they choose a password with: dyncrm user activate {row.username}")
 
 
 @user.command("list")

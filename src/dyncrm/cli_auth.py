@@ -181,7 +181,7 @@ def user_reset_password(crm: CRM, actor: Actor, username: str) -> None:
         crm.sessions.unlock(username)
     hours = crm.config.auth.reset_code_hours
     click.echo(f"one-time code for {username} (valid {hours} hours, usable once): {code}\n"
-               f"they choose a new password with: dyncrm user activate {username} CODE")
+               f"they choose a new password with: dyncrm user activate {username}")
 
 
 @user.command("unlock")
@@ -239,12 +239,17 @@ def user_revoke(crm: CRM, actor: Actor, session_id: int | None, username: str | 
 
 @user.command("activate")
 @click.argument("username")
-@click.argument("code")
-@password_stdin
+@click.option("--stdin", "from_stdin", is_flag=True,
+              help="Read the code, then the new password, one a line, from standard input.")
 @pass_crm
-def user_activate(crm: CRM, username: str, code: str, password_stdin: bool) -> None:
-    """Choose a password with the one-time CODE (from 'user add' or 'user reset-password')."""
-    password = read_password("New password", from_stdin=password_stdin, confirm=True)
+def user_activate(crm: CRM, username: str, from_stdin: bool) -> None:
+    """Choose a password with the one-time code from 'user add' or 'user reset-password'.
+
+    Asks for the code and the new password without showing them: on the command
+    line they could be read from the process list by other users of the computer.
+    """
+    code = read_password("One-time code", from_stdin=from_stdin).strip()
+    password = read_password("New password", from_stdin=from_stdin, confirm=True)
     with crm.action("user.activate", Actor(username=username.strip().lower(), channel="cli")):
         crm.users.activate(username, code, password)
     click.echo(f"password set for {username}; sign in with: dyncrm login {username}")

@@ -43,13 +43,13 @@ def test_init_refuses_to_overwrite(deployment: Path) -> None:
 def test_init_without_password_prints_activation(tmp_path: Path) -> None:
     code, out, _ = run_cli(["init", str(tmp_path)])
     assert code == 0
-    token = out.split("user activate admin ")[1].split()[0]
+    token = out.split("one-time code: ")[1].split()[0]
     config = tmp_path / "dyncrm.toml"
-    code, out, err = cli(config, "user", "activate", "admin", token, "--password-stdin",
-                         user=None, input="baru-dan-panjang\n")
+    code, out, err = cli(config, "user", "activate", "admin", "--stdin",
+                         user=None, input=f"{token}\nbaru-dan-panjang\n")
     assert code == 0, err
-    code, _, err = cli(config, "user", "activate", "admin", token, "--password-stdin",
-                       user=None, input="lain-lagi-panjang\n")
+    code, _, err = cli(config, "user", "activate", "admin", "--stdin",
+                       user=None, input=f"{token}\nlain-lagi-panjang\n")
     assert code == 1 and "invalid or expired" in err
 
 
