@@ -129,9 +129,9 @@ def place(seeded: tuple[Path, str], folder: Path) -> Path:
     return folder / "dyncrm.toml"
 
 
-def deposit(config: Path, member: str, ref: str):
-    return run_cli(["-c", str(config), "--as", "kasir", "savings", "deposit", member,
-                    "sukarela", "50000", "--method", "cash", "--ref", ref])
+def run_due(config: Path):
+    """The daily cron job: on this date it awards points and queues and sends reminders."""
+    return run_cli(["-c", str(config), "run-due", "--date", "2026-01-20"])
 
 
 def assert_environment(code: int, err: str, *names: str) -> None:
@@ -146,7 +146,6 @@ def assert_environment(code: int, err: str, *names: str) -> None:
 
 
 def test_full_disk_names_the_database_and_saves_nothing(seeded, tmp_path: Path) -> None:
-    _, member = seeded
     with tmpfs(tmp_path / "disk", "8m") as disk:
         config = place(seeded, disk / "kop")
         db = disk / "kop" / DB
@@ -155,12 +154,15 @@ def test_full_disk_names_the_database_and_saves_nothing(seeded, tmp_path: Path) 
         holder.execute("select count(*) from member").fetchone()
         filler = fill(disk)
         try:
-            code, _, err = deposit(config, member, "FULL-1")
+            code, _, err = run_due(config)
         finally:
             filler.unlink()
             holder.close()
         assert_environment(code, err, str(db), "the disk is full", "nothing was saved")
         assert dump(db) == before
+        code, _, err = run_due(config)  # with room again the same job writes
+        assert code == 0, err
+        assert dump(db) != before
 
 
 def test_full_disk_the_write_error_is_not_hidden_by_the_rollback(seeded, tmp_path) -> None:
@@ -208,7 +210,6 @@ def test_full_disk_leaves_no_half_written_report(seeded, tmp_path: Path) -> None
 
 
 def test_read_only_deployment_names_the_database(seeded, tmp_path: Path) -> None:
-    _, member = seeded
     config = place(seeded, tmp_path / "kop")
     db = tmp_path / "kop" / DB
     before = dump(db)
@@ -216,7 +217,7 @@ def test_read_only_deployment_names_the_database(seeded, tmp_path: Path) -> None
     holder.execute("select count(*) from member").fetchone()
     try:
         with read_only_view(tmp_path / "kop", tmp_path / "ro") as ro:
-            code, _, err = deposit(ro / "dyncrm.toml", member, "RO-1")
+            code, _, err = run_due(ro / "dyncrm.toml")
             assert_environment(code, err, str(ro / DB), "read-only", "nothing was saved")
             code, _, err = run_cli(["init", str(ro / "new-deployment")])
             assert_environment(code, err, str(ro / "new-deployment"), "read-only")
