@@ -104,7 +104,7 @@ def dyncrm_template_dirs():
 @hookimpl
 def dyncrm_permissions():
     return [
-        Permission("members.apply", frozenset({"secretary", "admin"}),
+        Permission("members.apply", frozenset({"secretary", "admin", "public"}),
                    "enter a membership application (at the desk) or correct a returned one"),
         Permission("members.verify", frozenset({"secretary", "admin"}),
                    "check applications for completeness: accept or return them"),

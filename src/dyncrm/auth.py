@@ -22,7 +22,14 @@ from dyncrm.db.models import User
 from dyncrm.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
 from dyncrm.inputs import identifier
 from dyncrm.text import clean_text
-from dyncrm.values import NEVER_SCHEDULED, ROLES, SYSTEM_ROLE, Actor, Permission
+from dyncrm.values import (
+    NEVER_SCHEDULED,
+    PUBLIC_ROLE,
+    ROLES,
+    SYSTEM_ROLE,
+    Actor,
+    Permission,
+)
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
@@ -75,11 +82,13 @@ class Users:
                         f"{', '.join(sorted(perms))}")
                 perms[name] = Permission(name, frozenset(roles), perms[name].description)
             for p in perms.values():
-                if SYSTEM_ROLE in p.roles and p.name.rsplit(".", 1)[-1] in NEVER_SCHEDULED:
+                unproven = p.roles & {SYSTEM_ROLE, PUBLIC_ROLE}
+                if unproven and p.name.rsplit(".", 1)[-1] in NEVER_SCHEDULED:
+                    who = sorted(unproven)[0]
                     raise ValidationError(
-                        f"permission {p.name!r} may not be given to the system actor: "
-                        "scheduled work never approves, verifies, decides, overrides, "
-                        "posts, pays or manages", field="permissions")
+                        f"permission {p.name!r} may not be given to the {who} actor: "
+                        "nobody who has not signed in approves, verifies, decides, "
+                        "overrides, posts, pays or manages", field="permissions")
             self._permissions = perms
         return self._permissions
 

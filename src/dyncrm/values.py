@@ -20,6 +20,9 @@ ROLES = ("member", "secretary", "treasurer", "cashier", "credit_committee", "adm
 SYSTEM_ROLE = "system"
 #: The role of trusted operator code (migrations, the demo, tests): every permission.
 OPERATOR_ROLE = "operator"
+#: The role of someone who has not signed in (an applicant on the web form): only
+#: permissions whose roles name it.
+PUBLIC_ROLE = "public"
 #: What the system actor may never do, whatever a deployment's [permissions] say:
 #: permissions whose last part is one of these.
 NEVER_SCHEDULED = frozenset({"approve", "verify", "decide", "override", "post", "disburse",
@@ -54,6 +57,15 @@ class Actor:
         actor; it can never approve, verify, decide, override or post a year.
         """
         return cls(username=name, roles=frozenset({SYSTEM_ROLE}), channel="system")
+
+    @classmethod
+    def public(cls, name: str = "web", *, channel: str = "web") -> Actor:
+        """Someone who has not signed in: an applicant filling in the web form.
+
+        Holds only permissions whose roles name ``public`` (applying for
+        membership); everything else needs a person who signed in.
+        """
+        return cls(username=name, roles=frozenset({PUBLIC_ROLE}), channel=channel)
 
     @classmethod
     def operator(cls, name: str = "operator") -> Actor:
