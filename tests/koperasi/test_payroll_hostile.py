@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 
 import pytest
+from input_support import data_dump as dump
 from kxyz_payroll_setup import MONTH, cooperative
 
 from dyncrm.errors import ValidationError
@@ -23,12 +24,6 @@ HEADER = b"nik_karyawan;nama;jumlah_dipotong\n"
 @pytest.fixture
 def coop(make_crm):
     return cooperative(make_crm)
-
-
-def dump(crm) -> dict[str, list[tuple]]:
-    """Every row of every table."""
-    return {t: crm.database.execute_sql(f'SELECT * FROM "{t}" ORDER BY 1').fetchall()
-            for t in sorted(crm.database.get_tables())}
 
 
 HOSTILE = {
