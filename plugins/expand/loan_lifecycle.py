@@ -17,6 +17,7 @@ import attrs
 from dyncrm.errors import DyncrmError, PermissionDenied, ValidationError
 from dyncrm.money import Money
 from dyncrm.quorum import merge as merge_rules
+from dyncrm.text import clean_text
 from dyncrm.values import Actor, Leg
 from dyncrm_expand.loan_eligibility import build_request, reasons
 from dyncrm_expand.loan_models import Loan, LoanEvent, LoanInstallment
@@ -135,7 +136,8 @@ def apply(crm: CRM, actor: Actor, member, product_code: str, amount: Money, *, t
         on = _date(crm, on, what="on")
         row = Loan.create(member=member_id, product=product_code, terms=t.terms(),
                           currency=crm.currency, amount=amount_units, term=term,
-                          purpose=purpose.strip(), stage="submitted", applied_on=on,
+                          purpose=clean_text(purpose, field="purpose", max_length=500),
+                          stage="submitted", applied_on=on,
                           applied_by=actor.username)
         request = build_request(crm, member_id, product_code, t, amount, term, on,
                                 loan_id=row.id, purpose=row.purpose)

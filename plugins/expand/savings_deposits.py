@@ -12,6 +12,7 @@ from dyncrm.db.models import Member
 from dyncrm.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
 from dyncrm.lifecycle import StateMachine, member_label
 from dyncrm.money import Money
+from dyncrm.text import clean_text
 from dyncrm.values import Actor, Leg, MemberInfo
 from dyncrm_expand import savings_proofs as proofs
 from dyncrm_expand.savings_common import (
@@ -149,7 +150,7 @@ def deposit(crm, actor: Actor, member: MemberInfo | int | str, product: str,
         return replay
     on = date_on(crm, on)
     require_active(row, "record a deposit")
-    note = (note or "").strip()
+    note = clean_text(note, field="note", max_length=1000)
     if method == "transfer" and proof is None:
         raise ValidationError("a transfer needs the proof of transfer (photo or PDF)",
                               field="proof")
