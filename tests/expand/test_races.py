@@ -239,7 +239,7 @@ def test_cli_withdrawals_race(tmp_path, database_url, request) -> None:
     import time
     from pathlib import Path
 
-    from conftest import run_cli
+    from conftest import run_cli, sign_in
 
     from dyncrm.app import open_crm
 
@@ -254,6 +254,7 @@ def test_cli_withdrawals_race(tmp_path, database_url, request) -> None:
             m = add_member(crm, f"Anggota {number}", number=number)
             savings.deposit(crm, cashier, m, "sukarela", crm.money("50000"), method="cash",
                             reference=f"open-{number}")
+    sign_in(config, "kasir")  # as the cashier would with 'dyncrm login' (kept in the env's folder)
     def race(member: str, refs: list[str]) -> list[tuple[int, str, str]]:
         # each process imports the command line first and then waits for the others,
         # so the six commands run at the same moment instead of one import time apart
