@@ -55,14 +55,17 @@ def month_label(month: dt.date) -> str:
 
 def parse_month(text: str) -> dt.date:
     """The first day of a month written ``YYYY-MM`` (or a full ISO date)."""
+    from dyncrm.errors import ValidationError
+    from dyncrm.inputs import check_date
+
     try:
         if len(text) == 7:
-            return dt.date.fromisoformat(text + "-01")
-        return month_start(dt.date.fromisoformat(text))
-    except ValueError:
-        from dyncrm.errors import ValidationError
-
+            month = dt.date.fromisoformat(text + "-01")
+        else:
+            month = month_start(dt.date.fromisoformat(text))
+    except (ValueError, TypeError):
         raise ValidationError(f"{text!r} is not a month; write YYYY-MM", field="month") from None
+    return check_date(month, field="month", kind="business")  # 50 years back, 10 ahead
 
 
 def due_date(month: dt.date, due_day: int, start_on: dt.date | None = None) -> dt.date:
