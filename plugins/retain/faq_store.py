@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 
 from dyncrm.app import CRM
 from dyncrm.errors import IllegalTransition, NotFoundError, ValidationError
+from dyncrm.text import clean_text
 from dyncrm.values import Actor
 from dyncrm_retain import faq_search
 from dyncrm_retain.faq_models import FaqEntry, FaqVote
@@ -76,12 +77,8 @@ def can_manage(crm: CRM, actor: Actor | None) -> bool:
 
 
 def _clean(value: str | None, field: str, limit: int) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise ValidationError("must not be empty", field=field)
-    if len(text) > limit:
-        raise ValidationError(f"is {len(text)} characters; at most {limit}", field=field)
-    return text
+    """Question or answer as stored: NFC, lines kept, no control characters."""
+    return clean_text(value, field=field, multiline=True, min_length=1, max_length=limit)
 
 
 def _category(crm: CRM, value: str | None) -> str:
