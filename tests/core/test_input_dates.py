@@ -105,3 +105,15 @@ def test_the_cli_refuses_implausible_dates_and_writes_nothing(tmp_path) -> None:
         assert code == 1 and message in err, (args, out, err)
     with open_crm(config) as crm:
         assert data_dump(crm) == before
+
+
+@given(st.text(max_size=20) | st.from_regex(r"\A[0-9/-]{6,12}\Z"))
+@settings(max_examples=300, deadline=None)
+def test_the_parser_never_raises_anything_but_validation_error(text) -> None:
+    for kind in ("birth", "business", "past"):
+        try:
+            day = parse_date(text, field="date", kind=kind, today=TODAY)
+        except ValidationError:
+            continue
+        earliest, latest = date_bounds(kind, TODAY)
+        assert earliest <= day <= latest

@@ -236,3 +236,15 @@ def test_a_terminal_sees_legacy_escape_sequences_escaped(deployment) -> None:
     assert proc.returncode == 0, shown
     assert b"Eko\\x1b[2J\\u202eEvil" in shown
     assert b"\x1b[2J" not in shown and "\u202e".encode() not in shown
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_a_name_is_refused_clearly_or_stored_normalised(text) -> None:
+    try:
+        stored = person_name(text, field="full_name")
+    except ValidationError as exc:
+        assert exc.field == "full_name"
+        return
+    assert unicodedata.is_normalized("NFC", stored) and "\u2019" not in stored
+    assert printable(stored) == stored
