@@ -54,9 +54,12 @@ file_directory = "outbox"
 def data_dump(crm) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table a command could change (see the module docstring)."""
     out = {}
+    left, right = crm.database.quote  # "" on SQLite and PostgreSQL, `` on MariaDB
     for table in sorted(set(crm.database.get_tables()) - SESSION_TABLES):
-        columns = ", ".join(f'"{c}"' for c in USER_COLUMNS) if table == "user" else "*"
-        cursor = crm.database.execute_sql(f'SELECT {columns} FROM "{table}" ORDER BY 1')
+        columns = ", ".join(f"{left}{c}{right}" for c in USER_COLUMNS) \
+            if table == "user" else "*"
+        cursor = crm.database.execute_sql(
+            f"SELECT {columns} FROM {left}{table}{right} ORDER BY 1")
         out[table] = cursor.fetchall()
     return out
 

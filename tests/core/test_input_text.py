@@ -129,8 +129,17 @@ def test_bytes_that_are_not_utf8_are_refused_naming_line_and_byte(tmp_path) -> N
     assert read_text_file(path, field="body_file") == "Halo {{ nama }}\n"  # BOM dropped
 
 
-def test_the_database_refuses_odd_text_from_any_plugin(make_crm) -> None:
-    crm = make_crm()
+@pytest.fixture(params=["sqlite", pytest.param("pg_url", marks=pytest.mark.postgres),
+                        pytest.param("mysql_url", marks=pytest.mark.mysql)],
+                ids=["sqlite", "postgres", "mysql"])
+def any_backend(request, make_crm):
+    """A core-only CRM on SQLite, PostgreSQL and MariaDB."""
+    url = None if request.param == "sqlite" else request.getfixturevalue(request.param)
+    return make_crm(database_url=url)
+
+
+def test_the_database_refuses_odd_text_from_any_plugin(any_backend) -> None:
+    crm = any_backend
     before = data_dump(crm)
     for bad in ("Eko\x1b[2J", "\u202eabc", "x\x00", "\udcff"):
         with pytest.raises(ValidationError, match="nothing was saved"), \
