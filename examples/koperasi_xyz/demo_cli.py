@@ -26,7 +26,7 @@ from .demo import MAX_MEMBERS, MIN_MEMBERS
 @click.option("--members", type=click.IntRange(MIN_MEMBERS, MAX_MEMBERS), default=150,
               show_default=True,
               help=f"How many employees apply for membership ({MIN_MEMBERS} to {MAX_MEMBERS}; "
-                   "a year takes about a minute per 500 members).")
+                   "500 members take about a minute, 2000 about five).")
 @click.option("--force", is_flag=True, help="Replace an earlier demo in the folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def demo(directory: Path, seed: int, members: int, force: bool, as_json: bool) -> None:
