@@ -155,8 +155,8 @@ class Simulation:
         self.waiting = list(cast)  # employees who have not applied yet
         self.day = dt.date(YEAR, 1, 2)
         crm.set_clock(lambda: dt.datetime.combine(self.day, dt.time(3, 0)))
-        self.staff = {name: crm.actor(name) for name in STAFF}
-        self.system = Actor.system("demo")
+        self.staff = {name: crm.trusted_actor(name) for name in STAFF}
+        self.system = Actor.operator("demo")
         self.member_actor: dict[int, Actor] = {}
         self.person_of: dict[int, Person] = {}
         self.late_payers: set[int] = set()
@@ -202,7 +202,7 @@ class Simulation:
             if actives and self.rng.random() < 0.3:
                 referral = referral_code(self.rng.choice(actives))
             actor = self.staff["sekretaris"] if self.rng.random() < 0.5 else \
-                Actor.system("web")
+                Actor.public()
             outcome = applications.submit(self.crm, person.application(referral), actor,
                                           key=f"demo-apply:{person.nik}")
             self.counts["applications"] += 1
@@ -345,8 +345,12 @@ class Simulation:
                                       reason="Kemampuan bayar belum memadai menurut analisis 5C")
                 self.counts["loans_rejected"] += 1
                 continue
-            loan_lifecycle.approve(self.crm, committee, loan.id,
-                                   reason="Memenuhi syarat; riwayat simpanan baik")
+            decided = loan_lifecycle.approve(self.crm, committee, loan.id,
+                                             reason="Memenuhi syarat; riwayat simpanan baik")
+            if not decided.approval.complete:  # above the quorum's amount: the other member
+                other = "panitia2" if committee.username == "panitia1" else "panitia1"
+                loan_lifecycle.approve(self.crm, self.staff[other], loan.id,
+                                       reason="Setuju; dua anggota panitia kredit")
             self.counts["loans_approved"] += 1
             loan_lifecycle.disburse(self.crm, self.staff["bendahara"], loan.id,
                                     method="transfer", reference=f"CAIR-{loan.id}")
@@ -646,7 +650,7 @@ def run_demo(directory: Path, *, seed: int = 2025, members: int = 150, force: bo
     crm = open_crm(config)
     try:
         crm.upgrade()
-        with crm.action("demo.staff", Actor.system("demo")):
+        with crm.action("demo.staff", Actor.operator("demo")):
             for name, (roles, display) in STAFF.items():
                 crm.users.add(name, roles=list(roles), password=STAFF_PASSWORD,
                               display_name=display)

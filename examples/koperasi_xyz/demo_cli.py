@@ -14,7 +14,7 @@ import click
 
 from dyncrm import output
 
-from .demo import MAX_MEMBERS, MIN_MEMBERS
+from .demo import MAX_MEMBERS, MIN_MEMBERS, STAFF_PASSWORD
 
 
 @click.command("demo")
@@ -85,5 +85,6 @@ def demo(directory: Path, seed: int, members: int, force: bool, as_json: bool) -
     click.echo(f"  kartu        {summary.files['kartu']}")
     click.echo(f"  potong gaji  {summary.directory / 'potong-gaji'}")
     click.echo(f"  outbox       {summary.files['outbox']}")
-    click.echo(f"\nLanjutkan dengan:  cd {summary.directory} && dyncrm --as bendahara "
-               "laporan --help   (kata sandi staf demo: koperasi-demo-2025)")
+    click.echo(f"\nLanjutkan dengan:  cd {summary.directory} && dyncrm login bendahara "
+               "&& dyncrm laporan --help\n(staf demo: ketua, sekretaris, bendahara, kasir, "
+               f"panitia1, panitia2; kata sandi demo: {STAFF_PASSWORD})")

@@ -30,7 +30,7 @@ from dyncrm.db.concurrency import (
     write_transaction,
 )
 from dyncrm.db.migrate import MigrationStatus, status, upgrade
-from dyncrm.db.models import ActionKey, Counter, Member, Touchpoint, utcnow
+from dyncrm.db.models import ActionKey, ActionLog, Counter, Member, Touchpoint, utcnow
 from dyncrm.errors import (
     ConcurrentDuplicate,
     ConfigError,
@@ -245,6 +245,10 @@ class CRM:
                     if key is not None and act.result:
                         (ActionKey.update(result=act.result)
                          .where(ActionKey.key == key).execute())
+                    if saved[0] == 0:  # the outermost action: one line of the audit trail
+                        ActionLog.insert(action=name[:64], actor=actor.username,
+                                         channel=actor.channel, key=key,
+                                         at=self.now()).execute()
                 finally:
                     state.depth, state.write_locked = saved
         except IntegrityError as exc:

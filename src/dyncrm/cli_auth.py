@@ -139,6 +139,29 @@ def passwd(ctx: click.Context, password_stdin: bool) -> None:
     click.echo(f"password changed for {actor.username}")
 
 
+@cli.command("audit")
+@click.option("--user", "username", help="Only this person's actions.")
+@click.option("--action", "action", help="Only actions whose name starts with this.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True,
+              help="How many of the latest actions.")
+@json_option
+@pass_actor
+def audit(crm: CRM, actor: Actor, username: str | None, action: str | None, limit: int,
+          as_json: bool) -> None:
+    """The audit trail: the latest actions, who ran them and from where (cli, web, system)."""
+    from dyncrm.db.models import ActionLog
+
+    crm.require(actor, "audit.view")
+    query = ActionLog.select().order_by(ActionLog.id.desc()).limit(limit)
+    if username:
+        query = query.where(ActionLog.actor == username.strip().lower())
+    if action:
+        query = query.where(ActionLog.action.startswith(action))
+    rows = [{"at": r.at, "action": r.action, "by": r.actor, "channel": r.channel,
+             "key": r.key or ""} for r in query]
+    output.emit_json(rows) if as_json else output.table(rows, empty="no actions recorded")
+
+
 # --- administering logins -----------------------------------------------------------
 
 

@@ -30,6 +30,8 @@ def dyncrm_permissions():
                    "deliver queued messages"),
         Permission("outbox.resend", frozenset({"admin", "secretary"}),
                    "send again a message whose delivery is unknown or that failed"),
+        Permission("audit.view", frozenset({"admin", "treasurer"}),
+                   "see the audit trail: every action, who ran it and from where"),
         Permission("ledger.view", frozenset({"admin", "treasurer", "cashier"}),
                    "see journal entries and balances"),
         Permission("ledger.reverse", frozenset({"admin", "treasurer"}),

@@ -74,7 +74,7 @@ def test_user_commands_and_permissions(deployment: Path) -> None:
     code, out, err = cli(deployment, "user", "add", "siti", "--role", "secretary",
                          "--name", "Siti Aminah")
     assert code == 0, err
-    assert "activation token" in out
+    assert "one-time activation code" in out
     code, out, _ = cli(deployment, "user", "list", "--json")
     assert {u["username"]: u["roles"] for u in json.loads(out)}["siti"] == "secretary"
     code, _, err = cli(deployment, "user", "set-role", "siti", "secretary,treasurer")

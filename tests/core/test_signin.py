@@ -37,7 +37,9 @@ def deployment(tmp_path: Path) -> Path:
     assert code == 0, err
     config = tmp_path / "kop" / "dyncrm.toml"
     text = config.read_text(encoding="utf-8")
-    config.write_text(text + "\n[auth]\nfailure_delay_seconds = 0\nmax_failures = 3\n",
+    assert "\nmax_failures = 5" in text  # the deployment's [auth], made quick to lock
+    config.write_text(text.replace("\nmax_failures = 5",
+                                   "\nmax_failures = 3\nfailure_delay_seconds = 0"),
                       encoding="utf-8")
     return config
 

@@ -230,3 +230,14 @@ class Approval(BaseModel):
 
     class Meta:
         indexes = ((("decision", "subject", "username"), True),)
+
+
+class ActionLog(BaseModel):
+    """The audit trail: every action that ran (not replays), who ran it and from where."""
+
+    id = AutoField()
+    action = CharField(max_length=64, index=True)
+    actor = CharField(index=True)
+    channel = CharField(max_length=16)  # cli | web | system | library
+    key = CharField(null=True)
+    at = DateTimeField(default=utcnow, index=True)
