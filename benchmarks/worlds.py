@@ -285,16 +285,18 @@ def prepare_koperasi(crm, world: harness.World) -> None:
         kinds, kind_params = values("k", ("phase", "info", "kind"), list(TOUCHPOINTS))
         db.execute_sql(
             f"WITH {kinds} INSERT INTO {t['Touchpoint']} (member_id, phase, info, kind, actor, "
-            "at, payload) SELECT m.id, k.phase, k.info, k.kind, 'benchmark', ?, '{}' "
+            "at, payload, channel) SELECT m.id, k.phase, k.info, k.kind, 'benchmark', ?, '{}', "
+            "'library' "
             f"FROM {t['Member']} m CROSS JOIN k ORDER BY m.id", [*kind_params, NOW])
         # December installments already reminded on their due day (offset 0)
         dec = DUE_DATES[8]
         reminded = (f"FROM {t['Loan']} l JOIN {t['Member']} m ON m.id = l.member_id "
                     "WHERE l.member_id % 6 = 0")
         db.execute_sql(
-            f"INSERT INTO {t['OutboxMessage']} (key, member_id, channel, recipient, subject, "
-            "body, kind, essential, status, attempts, next_attempt_at, created_at) "
-            "SELECT 'remind:loan:' || l.id || ':inst:9:0', m.id, 'file', m.email, "
+            f"INSERT INTO {t['OutboxMessage']} (uid, key, member_id, channel, recipient, "
+            "subject, body, kind, essential, status, attempts, next_attempt_at, created_at) "
+            "SELECT 'bench-' || l.id, 'remind:loan:' || l.id || ':inst:9:0', m.id, 'file', "
+            "m.email, "
             "'Angsuran', 'Angsuran jatuh tempo', 'remind.loans.installment', 1, 'sent', 1, "
             f"?, ? {reminded}", [NOW, NOW])
         db.execute_sql(
@@ -306,7 +308,7 @@ def prepare_koperasi(crm, world: harness.World) -> None:
             f"JOIN {t['OutboxMessage']} o ON o.key = 'remind:loan:' || l.id || ':inst:9:0' "
             "WHERE l.member_id % 6 = 0",
             [dec.isoformat(), dec.isoformat(), cur, NOW])
-    actor = Actor.system("benchmark")
+    actor = Actor.operator("benchmark")
     for title, audience in PROMOTIONS:
         promotions.add(crm, actor, title=title, body="Halo {{ member.name }}!",
                        audience=audience, starts_on=world.start, channels=["file"])

@@ -30,6 +30,6 @@ def push(crm, world):
     from dyncrm_acquire import promotions
 
     promo = next(p for p in promotions.find(crm) if p.audience_label == "department:Produksi")
-    report = promotions.push(crm, promo.id, Actor.system("benchmark"))
+    report = promotions.push(crm, promo.id, Actor.operator("benchmark"))
     check("members reached", report.reached,
           sum(1 for m in world.member_ids if department(m) == "Produksi"))

@@ -45,7 +45,7 @@ def run_dry(crm, world):
     """A dry run: the plan and its report, nothing queued."""
     from dyncrm_retain import remind_engine
 
-    report = remind_engine.run(crm, ON, Actor.system("benchmark"), dry_run=True)
+    report = remind_engine.run(crm, ON, Actor.system("scheduler"), dry_run=True)
     items, send = _expected(world)
     check("due items", report.items, items)
     check("would queue", report.count(remind_engine.SEND), send)
@@ -56,7 +56,7 @@ def run(crm, world):
     """Queue the reminders: one small transaction per reminder, by design."""
     from dyncrm_retain import remind_engine
 
-    report = remind_engine.run(crm, ON, Actor.system("benchmark"))
+    report = remind_engine.run(crm, ON, Actor.system("scheduler"))
     _, send = _expected(world)
     check("failed reminders", report.failed, ())
     check("queued reminders", len(report.queued), send)
