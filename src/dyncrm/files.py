@@ -48,13 +48,15 @@ def file_fault(exc: OSError, path: str | Path) -> EnvironmentFault | None:
 
 @contextlib.contextmanager
 def atomic_open(path: str | Path, mode: str = "w", *, encoding: str | None = None,
-                newline: str | None = None, private: bool = False,
+                newline: str | None = None, private: bool = True,
                 make_parents: bool = True, durable: bool = False) -> Iterator[IO[Any]]:
     """Open ``path`` for writing so that it appears whole or not at all.
 
     :param mode: ``"w"`` (text) or ``"wb"`` (bytes).
-    :param private: the file gets mode 0600 (uploads, proofs); else 0666 minus the umask.
-    :param make_parents: create missing folders on the way first.
+    :param private: the file gets mode 0600 (the default: what dyncrm writes, from
+        reports and cards to outbox files, holds personal data); ``False`` gives
+        0666 minus the umask, for a file meant to be shared.
+    :param make_parents: create missing folders on the way first (mode 0700).
     :param durable: ``fsync`` before the rename (survives a power cut; slower).
     An ``OSError`` (full disk, read-only, no permission, a file in the way)
     becomes an :class:`~dyncrm.errors.EnvironmentFault` naming ``path``; the
@@ -65,7 +67,7 @@ def atomic_open(path: str | Path, mode: str = "w", *, encoding: str | None = Non
     target = Path(path)
     try:
         if make_parents:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
                                    dir=target.parent)
     except OSError as exc:
@@ -93,7 +95,7 @@ def atomic_open(path: str | Path, mode: str = "w", *, encoding: str | None = Non
 
 
 def write_atomic(path: str | Path, data: bytes | str, *, encoding: str = "utf-8",
-                 private: bool = False, durable: bool = False) -> Path:
+                 private: bool = True, durable: bool = False) -> Path:
     """Write ``data`` to ``path`` whole or not at all (see :func:`atomic_open`); returns it."""
     if isinstance(data, str):
         with atomic_open(path, "w", encoding=encoding, newline="", private=private,
@@ -105,9 +107,10 @@ def write_atomic(path: str | Path, data: bytes | str, *, encoding: str = "utf-8"
     return Path(path)
 
 
-def ensure_folder(path: str | Path, *, mode: int = 0o777) -> Path:
-    """Create folder ``path`` (and its parents) if missing; an ``OSError`` becomes an
-    :class:`~dyncrm.errors.EnvironmentFault` naming it (e.g. a file is in the way)."""
+def ensure_folder(path: str | Path, *, mode: int = 0o700) -> Path:
+    """Create folder ``path`` (and its parents) if missing, private to its owner by
+    default; an ``OSError`` becomes an :class:`~dyncrm.errors.EnvironmentFault`
+    naming it (e.g. a file is in the way)."""
     folder = Path(path)
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=mode)

@@ -439,3 +439,21 @@ def test_files_holding_personal_data_are_private(deployment: Path) -> None:
             assert mode & 0o077 == 0, (name, oct(mode))
     outbox = [n for n in modes if n.startswith("outbox") and not (folder / n).is_dir()]
     assert outbox, modes
+
+
+def test_library_callers_write_private_files_whatever_their_umask(make_crm, tmp_path) -> None:
+    """A program importing dyncrm (no CLI umask) still leaves nothing world-readable."""
+    old = os.umask(0o022)
+    try:
+        crm = make_crm(notify={"default_channel": "file", "file_directory": "outbox"})
+        with crm.action("q", Actor.operator()):
+            crm.outbox.queue(recipient="budi@example.id", subject="Kode reset",
+                             body="Kode: 1234", kind="reset")
+        crm.outbox.deliver()
+    finally:
+        os.umask(old)
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix in (".eml", ".db")]
+    assert {p.suffix for p in written} == {".eml", ".db"}
+    for path in [*written, *(p for p in tmp_path.rglob("*") if p.is_dir())]:
+        if "outbox" in str(path) or path.suffix == ".db":
+            assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
