@@ -227,16 +227,20 @@ def lock_names(database: Any, names: Iterable[str], *, holds_write_lock: bool = 
         return wanted
     for start in range(0, len(wanted), 500):
         chunk = wanted[start:start + 500]
-        found = {row.name for row in NamedLock.select(NamedLock.name)
-                 .where(NamedLock.name.in_(chunk)).order_by(NamedLock.name).for_update()}
-        missing = [n for n in chunk if n not in found]
-        if not missing:
+        # a plain read first: rows are never deleted, so "all there" stays true
+        have = {row.name for row in NamedLock.select(NamedLock.name)
+                .where(NamedLock.name.in_(chunk))}
+        if len(have) == len(chunk):
+            list(NamedLock.select(NamedLock.name).where(NamedLock.name.in_(chunk))
+                 .order_by(NamedLock.name).for_update())
             continue
-        # an upsert inserts the row, or waits for and locks the one another session
-        # inserted a moment ago.  (Two sessions creating the same new name at once
-        # can deadlock on MariaDB; the server picks a victim, which gets DatabaseBusy.
-        # Only the first use of a name can race like this.)
-        rows = [{"name": n} for n in missing]
+        # some are new: one upsert in sorted order inserts each row or waits for and
+        # locks the existing one, so the names are still taken in one global order
+        # (locking the existing rows first and inserting the new ones after them
+        # would not be, and two sessions could deadlock).  Two sessions creating the
+        # same new name can still deadlock on MariaDB's gap locks; the server's victim
+        # gets DatabaseBusy, and only the first use of a name can race like this.
+        rows = [{"name": n} for n in chunk]
         if isinstance(db, PostgresqlDatabase):
             query = NamedLock.insert_many(rows).on_conflict(
                 conflict_target=[NamedLock.name], update={NamedLock.name: NamedLock.name})
