@@ -127,3 +127,20 @@ def test_demo_at_500_members_redeems_only_what_is_in_stock(tmp_path) -> None:
         assert all(item.stock_left >= 0 for item in stock)
         assert any(item.stock_left == 0 for item in stock)  # a gift ran out during the year
         assert RewardRedemption.select().count() == counts["redemptions"] > 0
+
+
+def test_demo_files_are_private_and_its_staff_sign_in(demo_run) -> None:
+    import stat
+
+    folder, _ = demo_run
+    open_to_others = [str(p.relative_to(folder)) for p in [folder, *folder.rglob("*")]
+                      if stat.S_IMODE(p.stat().st_mode) & 0o077]
+    assert open_to_others == []
+    from koperasi_xyz.demo import STAFF_PASSWORD
+
+    config = str(folder / "dyncrm.toml")
+    code, out, err = run_cli(["-c", config, "login", "bendahara", "--password-stdin"],
+                             input=STAFF_PASSWORD + "\n", signed_in=False)
+    assert code == 0 and "signed in as bendahara" in out, err
+    code, out, err = run_cli(["-c", config, "laporan", "simpanan"], signed_in=False)
+    assert code == 0, err
