@@ -76,6 +76,7 @@ class CRM:
         self.pm = pm or get_plugin_manager(config.enabled, extra=extra_plugins)
         self.hook = self.pm.hook
         self.database = dbmod.connect(config.database_url)
+        self._notice_writes()
         self.db = self.database
         self._clock = clock
         self._local = threading.local()
@@ -232,6 +233,8 @@ class CRM:
         try:
             with txn as began:
                 saved = state.depth, state.write_locked
+                if state.depth == 0:
+                    state.wrote = False
                 if outermost_txn:
                     state.write_locked = began is True
                 elif state.depth == 0:
@@ -245,7 +248,7 @@ class CRM:
                     if key is not None and act.result:
                         (ActionKey.update(result=act.result)
                          .where(ActionKey.key == key).execute())
-                    if saved[0] == 0:  # the outermost action: one line of the audit trail
+                    if saved[0] == 0 and state.wrote:  # it changed something: audit it
                         ActionLog.insert(action=name[:64], actor=actor.username,
                                          channel=actor.channel, key=key,
                                          at=self.now()).execute()
@@ -270,8 +273,20 @@ class CRM:
         """This thread's action nesting: depth, and whether the write lock is held."""
         state = self._local
         if not hasattr(state, "depth"):
-            state.depth, state.write_locked = 0, False
+            state.depth, state.write_locked, state.wrote = 0, False, False
         return state
+
+    def _notice_writes(self) -> None:
+        """Let actions know whether they wrote anything (an action that changed
+        nothing, such as a push that reached nobody, leaves no audit line)."""
+        original = self.database.execute_sql
+
+        def execute_sql(sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+            if sql.lstrip()[:7].upper().startswith(_WRITES):
+                self._action_state().wrote = True
+            return original(sql, params, *args, **kwargs)
+
+        self.database.execute_sql = execute_sql
 
     def in_action(self) -> bool:
         """True inside :meth:`action` (in this thread)."""
@@ -466,6 +481,10 @@ class CRM:
         return self.outbox.queue(recipient=recipient, subject=subject, body=body,
                                  channel=channel, member_id=member_id, kind=kind, key=key,
                                  essential=essential)
+
+
+#: Statement openings that change data (a ``WITH`` may, so it counts).
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "WITH", "MERGE")
 
 
 def _channel_of(actor: Actor | str) -> str:

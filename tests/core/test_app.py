@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from dyncrm.db.models import ActionKey, Counter, Member, OutboxMessage, Touchpoint
@@ -115,3 +116,24 @@ def test_touch_many_records_each_member_in_one_statement(crm) -> None:
     assert crm.timeline(ids[2])[0].payload == {"promotion": 1, "n": 2}
     with pytest.raises(ValidationError, match="phase"), crm.action("bad", SYSTEM):
         crm.touch_many(ids, "delight", "for", "x", SYSTEM)
+
+
+def test_the_audit_trail_keeps_actions_that_changed_something(crm) -> None:
+    """One line per action that wrote, with the person and channel; none for a no-op,
+    a replay or a refusal."""
+    from dyncrm.db.models import ActionLog
+
+    person = attrs.evolve(Actor.operator("siti"), channel="cli")
+    with crm.action("noop", person):
+        Member.select().count()
+    with crm.action("create", person, key="k1"):
+        Member.create(name="Budi")
+    with crm.action("create", person, key="k1") as act:
+        assert act.replayed
+    with pytest.raises(ValidationError), crm.action("refused", person):
+        Member.create(name="Ani")
+        raise ValidationError("no")
+    with crm.action("outer", person), crm.action("inner", person):
+        Member.create(name="Citra")
+    rows = [(r.action, r.actor, r.channel, r.key) for r in ActionLog.select()]
+    assert rows == [("create", "siti", "cli", "k1"), ("outer", "siti", "cli", None)]
