@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
 
 import attrs
@@ -329,7 +329,9 @@ def parse_rate(text: str | int | Decimal, *, field: str = "rate",
 def format_amount(amount: Decimal, exponent: int, *, decimal_mark: str = ",",
                   thousands: str = ".") -> str:
     """``1250000`` → ``"1.250.000"``; shows ``exponent`` decimals when above zero."""
-    q = amount.quantize(Decimal(1).scaleb(-exponent), ROUND_HALF_EVEN)
+    with localcontext() as ctx:  # enough digits for any amount, however large
+        ctx.prec = max(ctx.prec, amount.adjusted() + exponent + 2)
+        q = amount.quantize(Decimal(1).scaleb(-exponent), ROUND_HALF_EVEN)
     sign = "-" if q < 0 else ""
     whole, _, frac = f"{abs(q):f}".partition(".")
     grouped = f"{int(whole):,}".replace(",", thousands)

@@ -171,8 +171,9 @@ due_day = 25
     assert (tmp_path / "s.pdf").exists() and (tmp_path / "s.csv").exists()
     code, _, err = run_cli(["-c", str(config), "--as", "kasir", "laporan", "anggota"])
     assert code == 0, err
+    assert run_cli(["-c", str(config), "logout", "--all"])[0] == 0
     code, _, err = run_cli(["-c", str(config), "laporan", "anggota"], env={"DYNCRM_USER": ""})
-    assert code != 0
+    assert code == 1 and "not signed in" in err
     with crm.database.atomic():
         crm.users.add("anggota1", roles=["member"])
     code, _, err = run_cli(["-c", str(config), "--as", "anggota1", "laporan", "anggota"])

@@ -86,9 +86,21 @@ def connect(url: str):
 
     guard_text(database)  # no control character or bidi override reaches a table
     if url.startswith("sqlite") and database.database != ":memory:":
-        make_private(Path(database.database))
+        _private_on_first_connect(database, Path(database.database))
     db.initialize(database)
     return database
+
+
+def _private_on_first_connect(database: Any, path: Path) -> None:
+    """Make the SQLite file private when a connection is first opened (not before: a
+    command refused while reading its configuration must leave no file behind)."""
+    original = database._connect
+
+    def _connect(*args: Any, **kwargs: Any) -> Any:
+        make_private(path)
+        return original(*args, **kwargs)
+
+    database._connect = _connect
 
 
 def make_private(path: Path) -> None:
