@@ -322,15 +322,6 @@ def request_leave(crm, actor: Actor, member: MemberInfo | int | str, reason: str
         crm.require(actor, "leave.request")
     reason = _text(reason, "reason", "say why the member leaves")
     on = _date_on(crm, on)
-    if row.stage != "active":
-        raise ValidationError(f"{member_label(row)} is {row.stage!r}; only active members "
-                              "can ask to leave")
-    open_request = (LeaveRequestRow.select()
-                    .where(LeaveRequestRow.member == row.id,
-                           LeaveRequestRow.status.in_(["requested", "approved"])).first())
-    if open_request is not None:
-        raise DuplicateError(f"{member_label(row)} already has leave request "
-                             f"#{open_request.id} ({open_request.status})")
     with crm.action("leave.request", actor):
         # two requests for one member at the same moment: the second sees the first
         crm.lock([f"leave:m{row.id}"])
