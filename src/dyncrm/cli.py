@@ -12,6 +12,7 @@ anything else exits 4, with the traceback only under ``--debug``.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import enum
 import functools
 import importlib.metadata as md
@@ -56,6 +57,7 @@ class CliState:
     config_path: str | None = None
     username: str | None = None
     debug: bool = False
+    today: dt.date | None = None  #: the simulated date (``--today``), if any
     _crm: CRM | None = None
 
     @property
@@ -63,6 +65,10 @@ class CliState:
         """The opened deployment (opened on first use, closed when the command ends)."""
         if self._crm is None:
             self._crm = open_crm(self.config_path)
+            if self.today is not None:
+                from dyncrm.simclock import SimulatedClock
+
+                self._crm.set_clock(SimulatedClock(self.today, self._crm.tz))
             for warning in self._crm.config.warnings:
                 click.echo(f"warning: {warning}", err=True)
             ctx = click.get_current_context()
@@ -200,16 +206,28 @@ class DyncrmGroup(click.Group):
               help=f"Whose session to use when several people are signed in here "
                    f"(default: ${USER_ENV}, else the latest 'dyncrm login').")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.option("--today", type=params.DATE, envvar="DYNCRM_TODAY", metavar="YYYY-MM-DD",
+              help="Run as if it were this date (default: $DYNCRM_TODAY); only on training "
+                   "and staging deployments, whose config sets [clock] simulated = true.")
 @click.version_option(package_name="dyncrm", prog_name="dyncrm")
 @click.pass_context
-def cli(ctx: click.Context, config: str | None, username: str | None, debug: bool) -> None:
+def cli(ctx: click.Context, config: str | None, username: str | None, debug: bool,
+        today: dt.date | None) -> None:
     """dyncrm: member relationships for cooperatives — acquire, retain, expand.
 
     Start with 'dyncrm init', then 'dyncrm login'.  Commands that act as a person
     need a signed-in session; scheduled work (run-due, outbox send, remind run)
     runs as the system actor without one.
     """
-    ctx.obj = CliState(config_path=config, username=username, debug=debug)
+    ctx.obj = CliState(config_path=config, username=username, debug=debug, today=today)
+    if today is not None:  # refused unless [clock] simulated = true; then said every time
+        from dyncrm.simclock import TODAY_ENV, banner, check_allowed
+
+        given = (f"${TODAY_ENV}" if ctx.get_parameter_source("today")
+                 == click.core.ParameterSource.ENVIRONMENT else "--today")
+        settings = load_config(find_config_path(config))
+        check_allowed(settings, today, given)
+        click.echo(banner(settings, today), err=True)
 
 
 # --- init / plugins / hooks -------------------------------------------------------

@@ -104,6 +104,18 @@ class AuthSettings:
 
 
 @attrs.frozen
+class ClockSettings:
+    """``[clock]``: whether ``--today``/``$DYNCRM_TODAY`` may move this deployment's date.
+
+    Only for training and staging deployments (see :mod:`dyncrm.simclock`);
+    ``label`` names the deployment in the banner every command then prints.
+    """
+
+    simulated: bool = False
+    label: str = "training deployment"
+
+
+@attrs.frozen
 class Config:
     """The whole configuration of one deployment.
 
@@ -124,6 +136,7 @@ class Config:
     warnings: tuple[str, ...] = ()
     auth: AuthSettings = AuthSettings()
     quorum: dict[str, Any] = attrs.field(factory=dict)  # decision -> dyncrm.quorum.QuorumRule
+    clock: ClockSettings = ClockSettings()
 
     @property
     def currency_exponent(self) -> int:
@@ -329,7 +342,7 @@ def structure(cls: type, data: dict[str, Any], where: str, path: Path | None = N
 
 
 KNOWN_TOP_LEVEL = {"organisation", "database", "plugins", "notify", "permissions", "paths",
-                   "auth", "quorum"}
+                   "auth", "quorum", "clock"}
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:
@@ -394,6 +407,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
     data_dir = base / paths.get("data_dir", "data")
     notify = structure(NotifySettings, raw.get("notify", {}), "notify", path)
     auth = structure(AuthSettings, raw.get("auth", {}), "auth", path)
+    clock = structure(ClockSettings, raw.get("clock", {}), "clock", path)
     quorum = parse_quorum(raw.get("quorum", {}), path)
     perms = raw.get("permissions", {})
     permissions = {}
@@ -417,6 +431,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
         warnings=tuple(warnings),
         auth=auth,
         quorum=quorum,
+        clock=clock,
     )
 
 
