@@ -11,6 +11,8 @@ Library API (what other plugins and deployments call)::
              method="cash") -> WithdrawalResult
     credit_sukarela(crm, actor, member_id, amount, *, reference, source_account,
                     memo="", on=None) -> SukarelaCredit
+    debit_sukarela(crm, actor, member_id, amount, *, reference, target_account,
+                   memo="", on=None) -> SukarelaDebit
     balance(crm, member_id, product, *, as_of=None) -> Money
     balances(crm, member_id, *, as_of=None) -> dict[str, Money]
     wajib_due(crm, member_id, month) -> Money
@@ -90,6 +92,7 @@ from dyncrm_expand.savings_values import (
     Statement,
     StatementLine,
     SukarelaCredit,
+    SukarelaDebit,
     WithdrawalResult,
 )
 from dyncrm_expand.savings_wajib import month_label, month_start
@@ -101,6 +104,7 @@ __all__ = [
     "Statement",
     "StatementLine",
     "SukarelaCredit",
+    "SukarelaDebit",
     "WithdrawalResult",
     "arrears_by_member",
     "as_date",
@@ -109,6 +113,7 @@ __all__ = [
     "can_view",
     "canonical_product",
     "credit_sukarela",
+    "debit_sukarela",
     "deposit",
     "due_items",
     "get_deposit",
@@ -252,6 +257,73 @@ def credit_sukarela(crm, actor: Actor, member_id: int, amount: Money | str | int
                    "source": source_account})
     return SukarelaCredit(entry_id=posted.entry.id, member_id=member_id, amount=value,
                           reference=reference)
+
+
+def debit_sukarela(crm, actor: Actor, member_id: int, amount: Money | str | int | Decimal,
+                   *, reference: str, target_account: str, memo: str = "",
+                   on: dt.date | None = None) -> SukarelaDebit:
+    """Move sukarela savings of a member to ``target_account`` (credited), by the savings rules.
+
+    The counterpart of :func:`credit_sukarela` for other plugins: fund a term
+    deposit or pay a fee from sukarela.  The same rules as a withdrawal hold:
+    the member must be active, and the balance may not fall below zero or the
+    product's ``minimum_balance``.  The member's sukarela account is locked
+    (``crm.ledger.lock``) before the key and the balance are read, so two
+    programs debiting at once cannot overdraw it.  Idempotent by ``reference``
+    (ledger key ``sukarela_debit:<reference>``): the same reference and amount
+    again returns the first result with ``replayed=True``; the same reference
+    with another member or amount is a :class:`~dyncrm.errors.DuplicateError`.
+    Runs in its own ``crm.action`` (a savepoint inside the caller's), needs
+    ``savings.withdraw``, and a refusal writes nothing.  ``on`` dates the entry
+    (default today; never in the future).
+    """
+    reference = check_reference(reference)
+    value = parse_amount(crm, amount)
+    key = f"sukarela_debit:{reference}"
+    crm.require(actor, "savings.withdraw")
+    on = date_on(crm, on)
+    row = crm.member_row(member_id)  # NotFoundError for an unknown member
+    with crm.action("savings.debit_sukarela", actor):
+        code = savings_account(crm, "sukarela", member_id)
+        # check-then-write: lock the account, then read the key and the balance
+        crm.ledger.lock([code])
+        previous = crm.ledger.entry_by_key(key)
+        if previous is not None:
+            if (previous.member_id != member_id
+                    or Decimal(str(previous.meta.get("amount", "-1"))) != value.amount):
+                raise DuplicateError(f"reference {reference!r} was already used for another "
+                                     f"debit (entry {previous.id}); use a new reference",
+                                     field="reference")
+            return SukarelaDebit(
+                entry_id=previous.id, member_id=member_id, amount=value, reference=reference,
+                target_account=previous.meta.get("target", target_account),
+                balance_after=from_units(crm, int(previous.meta.get("balance_after_units", 0))),
+                replayed=True)
+        require_active(crm.member_row(member_id), "debit sukarela savings")
+        current = crm.ledger.balance(code)
+        minimum = Money.of(settings(crm).sukarela.minimum_balance, crm.currency)
+        after = current - value
+        if after < minimum or after.is_negative():
+            available = current - minimum if current > minimum else Money.zero(crm.currency)
+            extra = (f" and must keep at least {crm.format_money(minimum)}"
+                     if minimum.amount > 0 else "")
+            raise ValidationError(
+                f"{member_label(row)} has {crm.format_money(current)} in "
+                f"{product_name(crm, 'sukarela')}{extra}; at most "
+                f"{crm.format_money(available)} can be debited", field="amount")
+        posted = crm.ledger.post(
+            [Leg(code, value), Leg(target_account, -value)],
+            kind="savings.sukarela_debit", actor=actor.username, key=key,
+            memo=memo or f"debited from {product_name(crm, 'sukarela')} ref {reference}",
+            on=on, member_id=member_id,
+            meta={"amount": str(value.amount), "target": target_account,
+                  "balance_after_units": to_units(crm, after)})
+        crm.touch(member_id, "expand", "for", "savings.sukarela_debit", actor,
+                  {"entry": posted.entry.id, "amount": str(value.amount),
+                   "target": target_account})
+    return SukarelaDebit(entry_id=posted.entry.id, member_id=member_id, amount=value,
+                         reference=reference, target_account=target_account,
+                         balance_after=after)
 
 
 # ---------------------------------------------------------------------------

@@ -64,6 +64,19 @@ class SukarelaCredit:
 
 
 @attrs.frozen
+class SukarelaDebit:
+    """Sukarela savings moved out to another account by a program (``debit_sukarela``)."""
+
+    entry_id: int
+    member_id: int
+    amount: Money
+    reference: str
+    target_account: str
+    balance_after: Money
+    replayed: bool = False
+
+
+@attrs.frozen
 class StatementLine:
     """One movement of a savings account, with the running balance after it."""
 

@@ -39,6 +39,11 @@ def perform(crm, actor, op: tuple) -> tuple:
             member_id, amount, reference = args
             result = savings.withdraw(crm, actor, member_id, crm.money(amount),
                                       reference=reference)
+        elif kind == "debit":  # a program funding a product from sukarela
+            member_id, amount, reference = args
+            result = savings.debit_sukarela(crm, actor, member_id, crm.money(amount),
+                                            reference=reference,
+                                            target_account="deposito.principal")
         elif kind == "redeem":
             member_id, item, reference = args
             result = rewards.redeem(crm, actor, member_id, item, reference=reference)

@@ -113,6 +113,48 @@ def test_withdrawals_race_without_overdraft(make_crm, database_url, request) -> 
                or "the database is busy" in r for r in refusals), refusals[:5]
 
 
+def test_sukarela_debits_race_without_overdraft(make_crm, database_url, request) -> None:
+    """``debit_sukarela`` locks like a withdrawal: 10 members hold Rp 50.000; six
+    processes each debit Rp 30.000 under their own reference and Rp 20.000 under one
+    shared reference per member, towards a term-deposit account."""
+    from dyncrm.values import Actor
+
+    crm = make_crm(enabled=["expand.savings"], database_url=database_url)
+    cashier = staff(crm, "kasir", "cashier")
+    with crm.action("test.open_account", Actor.operator()):
+        crm.ledger.open_account("deposito.principal", type="liability")
+    members = [add_member(crm, f"Anggota {i}") for i in range(10)]
+    for m in members:
+        savings.deposit(crm, cashier, m, "sukarela", crm.money("50000"), method="cash",
+                        reference=f"open-{m}")
+
+    plans = plans_for(members, lambda p, m: [("debit", m, "30000", f"dd-{m}-{p}"),
+                                             ("debit", m, "20000", f"ds-{m}")])
+    outcomes, seconds = run_racers(crm.config, "kasir", plans)
+
+    balances = crm.ledger.balances_by_member(["savings.sukarela"])
+    sukarela = {m: balances[m]["savings.sukarela"] for m in members}
+    own = tally([(op, out) for op, out in outcomes if op[0] == "debit" and op[2] == "30000"],
+                "debit")
+    shared = tally([(op, out) for op, out in outcomes
+                    if op[0] == "debit" and op[2] == "20000"], "debit")
+    print(f"\n[{request.node.callspec.id}] sukarela debit race: {PROCESSES} processes, "
+          f"{len(outcomes)} operations in {seconds:.2f}s; lowest balance "
+          f"{min(sukarela.values())}; Rp 30.000 debits {dict(own)}; shared Rp 20.000 "
+          f"debits {dict(shared)}; crashes {len(crashes(outcomes))}")
+    assert crashes(outcomes) == []
+    # whichever came first, both fit exactly once and nothing more: every account at 0
+    assert sukarela == {m: 0 for m in members}
+    assert crm.ledger.balance("deposito.principal") == crm.money("500000")
+    assert entries_with_prefix("sukarela_debit:ds-") == len(members)
+    attempts = PROCESSES * len(members)
+    assert settled(shared, len(members), attempts, "replayed"), shared
+    assert settled(own, len(members), attempts, "ValidationError"), own
+    refusals = [out[2] for op, out in outcomes if out[0] == "refused"]
+    assert all("can be debited" in r or "the database is busy" in r for r in refusals), \
+        refusals[:5]
+
+
 def test_redemptions_race_against_stock_and_points(make_crm, database_url, request) -> None:
     """Six processes redeem at once: 5 umbrellas in stock for 12 members, a member with
     25 points trying to take three 10-point T-shirts per process, and one shared
