@@ -29,12 +29,13 @@ from dyncrm.db.concurrency import (
     lock_names,
     write_transaction,
 )
-from dyncrm.db.migrate import MigrationStatus, status, upgrade
+from dyncrm.db.migrate import MigrationStatus, pending, status, upgrade
 from dyncrm.db.models import ActionKey, ActionLog, Counter, Member, Touchpoint, utcnow
 from dyncrm.errors import (
     ConcurrentDuplicate,
     ConfigError,
     NotFoundError,
+    PendingMigrations,
     PluginError,
     ValidationError,
 )
@@ -46,7 +47,7 @@ from dyncrm.notify import Outbox
 from dyncrm.plugins import get_plugin_manager
 from dyncrm.quorum import Quorum
 from dyncrm.sessions import Sessions
-from dyncrm.templating import Locale, build_environment, render_message
+from dyncrm.templating import Locale, build_environment, render_message, template_errors
 from dyncrm.values import INFO_TYPES, PHASES, Actor, MemberInfo, TouchpointInfo
 
 
@@ -193,6 +194,20 @@ class CRM:
     def migration_status(self) -> list[MigrationStatus]:
         """Every migration and whether it is applied."""
         return status(self.database, self.migration_sources())
+
+    def pending_migrations(self) -> list[str]:
+        """Names (``plugin:script``) of migrations not applied yet; one query."""
+        return pending(self.database, self.migration_sources())
+
+    def check_schema(self) -> None:
+        """Refuse to work on a database that misses migrations of the enabled plugins.
+
+        :raises PendingMigrations: naming them and ``dyncrm db upgrade``.
+        """
+        names = self.pending_migrations()
+        if names:
+            path = str(self.config.path) if self.config.path else None
+            raise PendingMigrations(names, path=path)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -452,12 +467,18 @@ class CRM:
         return build_environment(self)
 
     def render(self, template: str, /, **context: Any) -> str:
-        """Render the template named ``template`` with ``context``."""
-        return self.templates.get_template(template).render(**context)
+        """Render the template named ``template`` with ``context``.
+
+        :raises PluginError: (or :class:`ConfigError` for the deployment's own
+            templates) naming the template file, line and the undefined variable.
+        """
+        with template_errors(self):
+            return self.templates.get_template(template).render(**context)
 
     def render_message(self, template: str, /, **context: Any) -> tuple[str, str]:
-        """Render a message template into ``(subject, body)``."""
-        return render_message(self.templates, template, context)
+        """Render a message template into ``(subject, body)`` (errors as :meth:`render`)."""
+        with template_errors(self):
+            return render_message(self.templates, template, context)
 
     def notify_member(self, member_id: int, template: str, /, *, kind: str, key: str | None = None,
                       essential: bool = True, channel: str | None = None,

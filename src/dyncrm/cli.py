@@ -34,6 +34,8 @@ from dyncrm.notify import STATUSES
 from dyncrm.values import ROLES, Actor
 
 USER_ENV = "DYNCRM_USER"
+#: Commands that run on a database with pending migrations (the rest refuse, naming them).
+SCHEMA_EXEMPT = frozenset({"db upgrade", "db status", "init", "plugins", "hooks"})
 #: The umask of every ``dyncrm`` command: files 0600, folders 0700.
 PRIVATE_UMASK = 0o077
 
@@ -73,6 +75,8 @@ class CliState:
                 click.echo(f"warning: {warning}", err=True)
             ctx = click.get_current_context()
             ctx.call_on_close(self._crm.close)
+            if ctx.command_path.split(" ", 1)[-1] not in SCHEMA_EXEMPT:
+                self._crm.check_schema()  # pending migrations: say 'dyncrm db upgrade'
         return self._crm
 
     @property
@@ -182,8 +186,12 @@ class DyncrmGroup(click.Group):
             try:
                 from dyncrm.plugins import get_plugin_manager
 
-                pm = get_plugin_manager(load_config(path).enabled)
+                broken: dict = {}
+                pm = get_plugin_manager(load_config(path).enabled, broken=broken)
                 pm.hook.dyncrm_register_commands(cli=scratch)
+                if broken:  # the others' commands stay; a missing one names the culprit
+                    root.meta["dyncrm.load_error"] = next(iter(broken.values()))
+                    root.meta["dyncrm.broken"] = broken
             except DyncrmError as exc:
                 root.meta["dyncrm.load_error"] = exc
         root.meta["dyncrm.commands"] = scratch.commands
@@ -191,6 +199,19 @@ class DyncrmGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self._tree(ctx))
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """``--help`` names the plugins that could not be loaded, and why."""
+        super().format_epilog(ctx, formatter)
+        self._tree(ctx)
+        meta = ctx.find_root().meta
+        broken = meta.get("dyncrm.broken") or (
+            {"": meta["dyncrm.load_error"]} if meta.get("dyncrm.load_error") else {})
+        if broken:
+            with formatter.section("Plugins that could not be loaded (their commands "
+                                   "are missing; see 'dyncrm plugins')"):
+                formatter.write_dl([(name or "config", str(error))
+                                    for name, error in broken.items()])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         cmd = self._tree(ctx).get(cmd_name)
@@ -316,18 +337,27 @@ def plugins_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
 
     path = find_config_path(ctx.obj.config_path)
     enabled = load_config(path).enabled if path.exists() else ()
-    rows = describe_plugins(get_plugin_manager(enabled), include_builtin=show_all)
+    broken: dict = {}
+    rows = describe_plugins(get_plugin_manager(enabled, broken=broken),
+                            include_builtin=show_all, broken=broken)
     if as_json:
         output.emit_json([attrs.asdict(r) for r in rows])
-        return
-    output.table(
-        [{"name": r.name, "enabled": r.enabled, "version": r.version or "",
-          "source": r.source, "hooks": ", ".join(h.removeprefix("dyncrm_") for h in r.hooks)}
-         for r in rows],
-        ["name", "enabled", "version", "source", "hooks"],
-    )
+    else:
+        output.table(
+            [{"name": r.name, "enabled": r.enabled, "version": r.version or "",
+              "source": r.source,
+              "hooks": (f"BROKEN: {r.problem}" if r.problem else
+                        ", ".join(h.removeprefix("dyncrm_") for h in r.hooks))}
+             for r in rows],
+            ["name", "enabled", "version", "source", "hooks"],
+        )
     if not path.exists():
         click.echo(f"(no config at {path}: nothing is enabled)")
+    errors = list(broken.values())
+    for error in errors[:-1]:
+        click.echo(f"Error: {error}", err=True)
+    if errors:  # listed above; exit 3 so scripts notice
+        raise errors[-1]
 
 
 @cli.command("hooks")

@@ -44,6 +44,19 @@ class ConfigError(DyncrmError):
         super().__init__(text)
 
 
+class PendingMigrations(ConfigError):
+    """The database is behind the code: migrations of the core or an enabled plugin
+    are not applied yet.  Says which, and the command that applies them.  Exit 2."""
+
+    def __init__(self, names: list[str], *, path: str | None = None) -> None:
+        self.names = list(names)
+        shown = ", ".join(self.names[:5]) + (", ..." if len(self.names) > 5 else "")
+        command = f"dyncrm -c {path} db upgrade" if path else "dyncrm db upgrade"
+        super().__init__(f"the database is not up to date: {len(self.names)} migration(s) "
+                         f"are pending ({shown}); apply them with: "
+                         f"{command}", path=path)
+
+
 class PluginError(DyncrmError):
     """A plugin failed or is wrongly declared.  Keeps ``.plugin`` and ``.hook``."""
 

@@ -9,12 +9,15 @@ organisation's locale.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from dyncrm.errors import ConfigError, DyncrmError, PluginError
 from dyncrm.money import Money, format_money
 from dyncrm.plugins import package_path
 
@@ -110,3 +113,72 @@ def render_message(env: jinja2.Environment, name: str, context: dict[str, Any]) 
     if first.lower().startswith("subject:"):
         return first.split(":", 1)[1].strip(), rest.lstrip("\n")
     return "", text
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """File and line of the innermost template frame in ``exc``'s traceback.
+
+    Jinja2 rewrites tracebacks so that template code shows as frames whose file
+    is the template itself.
+    """
+    found: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if not name.endswith(".py") and not name.startswith("<"):
+            found = (name, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _owner(crm: CRM, filename: str) -> str | None:
+    """``"deployment"``, a plugin's name, or ``None`` (the core) for a template file."""
+    path = Path(filename).resolve()
+    if crm.config.template_dir is not None and \
+            path.is_relative_to(Path(crm.config.template_dir).resolve()):
+        return "deployment"
+    for impl in crm.pm.hook.dyncrm_template_dirs.get_hookimpls():
+        with contextlib.suppress(Exception):
+            for folder in impl.function() or []:
+                if path.is_relative_to(Path(folder).resolve()):
+                    return impl.plugin_name
+    return None
+
+
+def template_error(crm: CRM, exc: jinja2.TemplateError) -> DyncrmError | None:
+    """A sentence for a broken template, naming its file, line and the variable.
+
+    The deployment's own templates (``template_dir``) are its operator's to fix
+    (:class:`ConfigError`), a plugin's templates that plugin's
+    (:class:`PluginError`, exit 3); ``None`` for the core's own (a bug).
+    """
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        filename, line = exc.filename, exc.lineno
+        what = f"syntax error: {exc.message}"
+    elif isinstance(exc, jinja2.UndefinedError):
+        filename, line = _template_frame(exc)
+        what = (f"{exc.message}; the variable is not given to this template "
+                "(check its spelling, or the context the code passes)")
+    else:
+        return None
+    if filename is None:
+        return None
+    owner = _owner(crm, filename)
+    if owner is None:
+        return None
+    where = f"template {filename}" + (f", line {line}" if line else "")
+    if owner == "deployment":
+        return ConfigError(f"{where}: {what}", path=str(crm.config.path or ""))
+    return PluginError(f"{where}: {what}", plugin=owner)
+
+
+@contextlib.contextmanager
+def template_errors(crm: CRM) -> Iterator[None]:
+    """Turn Jinja2 errors raised inside into :func:`template_error` sentences."""
+    try:
+        yield
+    except (jinja2.TemplateSyntaxError, jinja2.UndefinedError) as exc:
+        error = template_error(crm, exc)
+        if error is None:
+            raise
+        raise error from exc

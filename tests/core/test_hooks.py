@@ -237,6 +237,7 @@ def test_hook_dyncrm_scheduled_jobs(tmp_path: Path) -> None:
                                base_dir=tmp_path), extra_plugins=(("jobs", Jobs()),))
     jobs = [j for js in crm.hook.dyncrm_scheduled_jobs(crm=crm) for j in js]
     assert jobs[0].run(crm, dt.date(2026, 1, 2)) == "ran for 2026-01-02"
+    crm.upgrade()  # commands refuse a database with pending migrations
     crm.close()
     (tmp_path / "dyncrm.toml").write_text('[organisation]\n[database]\nurl = "sqlite:///x.db"\n')
     code, out, err = run_cli(["-c", str(tmp_path / "dyncrm.toml"), "run-due", "--date",

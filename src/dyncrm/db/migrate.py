@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import attrs
+from peewee import Table
 from playhouse.migrations import Migration, MigrationError, Runner
 
-from dyncrm.errors import DyncrmError
+from dyncrm.errors import DyncrmError, PluginError
 
 HISTORY_TABLE = "dyncrm_schema_migration"
 
@@ -24,6 +25,7 @@ class PluginRunner(Runner):
     def __init__(self, database, plugin: str, directory: Path) -> None:
         super().__init__(database, directory=str(directory), table_name=HISTORY_TABLE)
         self.plugin = plugin
+        self.folder = Path(directory)
         self.prefix = f"{plugin}:"
 
     def migrations(self):
@@ -55,18 +57,74 @@ def status(database, sources: list[tuple[str, Path]]) -> list[MigrationStatus]:
     return rows
 
 
+def pending(database, sources: list[tuple[str, Path]]) -> list[str]:
+    """Names (``plugin:file``) of migration scripts not yet applied, in apply order.
+
+    Cheap enough to run before every command: the scripts are listed from their
+    folders, the history is read with one query (none when the table is missing).
+    """
+    names = [f"{plugin}:{m.name}" for plugin, folder in sources
+             for m in Migration.load_directory(str(folder))]
+    if not names:
+        return []
+    done: set[str] = set()
+    if database.table_exists(HISTORY_TABLE):
+        history = Table(HISTORY_TABLE, ("name",)).bind(database)
+        done = {name for (name,) in history.select(history.name).tuples()}
+    return [n for n in names if n not in done]
+
+
+def _migration_failed(runner: PluginRunner, exc: Exception) -> DyncrmError | None:
+    """The error for a script of ``runner`` that raised ``exc``: the plugin is named.
+
+    A full disk, a lost server or a busy database stay the operator's
+    (:mod:`dyncrm.faults`); anything else a plugin's script raised is that
+    plugin's fault (:class:`PluginError`, exit 3); the core's own is a bug (``None``:
+    the exception goes on unchanged).
+    """
+    from dyncrm.db.concurrency import busy_error
+    from dyncrm.faults import classify
+
+    known = busy_error(exc) or classify(exc, database=runner.database)
+    if known is not None:
+        return known
+    if isinstance(exc, DyncrmError):
+        return exc
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:  # the innermost line of the plugin's own script
+        file = Path(tb.tb_frame.f_code.co_filename)
+        if file.parent.resolve() == runner.folder.resolve():
+            where = f" ({file.name}:{tb.tb_lineno})"
+        tb = tb.tb_next
+    message = f"migration failed{where}: {type(exc).__name__}: {exc}"
+    if runner.plugin == "core":
+        return None
+    return PluginError(f"{message}; the migrations before it stay applied. Report this to "
+                       "the plugin's authors", plugin=runner.plugin, hook="dyncrm_migrations")
+
+
 def upgrade(database, sources: list[tuple[str, Path]]) -> list[str]:
     """Apply every pending migration, core first, then plugins in load order.
 
-    Idempotent: a second call applies nothing and returns ``[]``.
+    Idempotent: a second call applies nothing and returns ``[]``.  A script
+    that fails names its plugin (:class:`~dyncrm.errors.PluginError`, exit 3);
+    the scripts applied before it stay applied.
     """
     applied: list[str] = []
     for runner in _runners(database, sources):
         try:
             applied.extend(runner.up())
         except MigrationError as exc:
-            raise DyncrmError(f"migration of {runner.plugin!r} failed: {exc}") from exc
+            raise PluginError(f"migration failed: {exc}", plugin=runner.plugin) \
+                if runner.plugin != "core" else \
+                DyncrmError(f"migration of 'core' failed: {exc}") from exc
+        except Exception as exc:
+            error = _migration_failed(runner, exc)
+            if error is None:
+                raise
+            raise error from exc
     return applied
 
 
-__all__ = ["Migration", "MigrationStatus", "status", "upgrade"]
+__all__ = ["Migration", "MigrationStatus", "pending", "status", "upgrade"]
