@@ -224,7 +224,7 @@ class Users:
         user = self.get(username)
         token = secrets.token_hex(16)  # hex: never starts with "-" on a command line
         user.activation_token_hash = _token_hash(token)
-        user.activation_expires_at = self.crm.now() + valid_for
+        user.activation_expires_at = self.crm.sessions.clock() + valid_for  # real time
         user.save()
         return token
 
@@ -236,7 +236,7 @@ class Users:
             expires = dt.datetime.fromisoformat(expires)
         if (not user.activation_token_hash
                 or not secrets.compare_digest(user.activation_token_hash, _token_hash(token))
-                or expires is None or expires < self.crm.now()):
+                or expires is None or expires < self.crm.sessions.clock()):
             raise PermissionDenied(
                 username, "activate (the code is invalid or expired, or was used already)")
         user.password_hash = hash_password(password, context=(user.username,

@@ -14,6 +14,10 @@ command line, the address for the web).  Each failure is answered more slowly
 seconds), and after ``auth.max_failures`` the user or source is locked for
 ``auth.lock_minutes``.  The person is told until when.  The counts are written in
 their own transaction, so a refused sign-in is still remembered.
+
+Sessions and throttling keep real time (:attr:`Sessions.clock`), never the
+deployment's clock: a simulated date (:mod:`dyncrm.simclock`) months ahead must
+neither end every session nor lift a lock.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from dyncrm.db.models import LoginThrottle, User, UserSession
+from dyncrm.db.models import LoginThrottle, User, UserSession, utcnow
 from dyncrm.errors import DyncrmError, PermissionDenied, ValidationError
 from dyncrm.values import CHANNELS, Actor
 
@@ -85,9 +89,12 @@ class Login:
 class Sessions:
     """Sessions of one deployment; reach it as ``crm.sessions``."""
 
-    def __init__(self, crm: CRM, *, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, crm: CRM, *, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.crm = crm
         self._sleep = sleep
+        #: Real time as naive UTC; not ``crm.now()``, which a simulated date moves.
+        self.clock = clock
 
     @property
     def settings(self):
@@ -114,7 +121,7 @@ class Sessions:
         except PermissionDenied:
             self._count_failure(scopes)
             raise
-        now = self.crm.now()
+        now = self.clock()
         token = secrets.token_urlsafe(32)
         idle = dt.timedelta(minutes=self.settings.session_idle_minutes)
         longest = dt.timedelta(hours=self.settings.session_max_hours)
@@ -127,7 +134,7 @@ class Sessions:
                      session_id=row.id, expires_at=min(now + idle, now + longest))
 
     def _refuse_if_locked(self, scopes: tuple[str, ...], username: str) -> None:
-        now = self.crm.now()
+        now = self.clock()
         for row in LoginThrottle.select().where(LoginThrottle.scope.in_(scopes)):
             if row.locked_until and row.locked_until > now:
                 local = row.locked_until.replace(tzinfo=dt.UTC).astimezone(self.crm.tz)
@@ -137,7 +144,7 @@ class Sessions:
     def _count_failure(self, scopes: tuple[str, ...]) -> None:
         """Record one failure per scope (own transaction), lock at the limit, then wait."""
         s = self.settings
-        now = self.crm.now()
+        now = self.clock()
         worst = 0
         with self.crm.database.atomic():
             for scope in scopes:
@@ -168,7 +175,7 @@ class Sessions:
                .where(UserSession.token_hash == token_hash(token)).first())
         if row is None or row.channel != channel:
             raise SignInRequired("you are not signed in; run: dyncrm login")
-        now = self.crm.now()
+        now = self.clock()
         idle = dt.timedelta(minutes=self.settings.session_idle_minutes)
         if row.revoked_at is not None:
             raise SignInRequired("your session was ended; sign in again: dyncrm login")
@@ -187,7 +194,7 @@ class Sessions:
     def logout(self, token: str) -> bool:
         """End the session of ``token``; False when it had already ended."""
         with self.crm.database.atomic():
-            return bool(UserSession.update(revoked_at=self.crm.now(), revoked_by="logout")
+            return bool(UserSession.update(revoked_at=self.clock(), revoked_by="logout")
                         .where(UserSession.token_hash == token_hash(token),
                                UserSession.revoked_at.is_null()).execute())
 
@@ -196,7 +203,7 @@ class Sessions:
     def list(self, username: str | None = None, *, include_ended: bool = False
              ) -> list[SessionInfo]:
         """Sessions, newest first (of one user when ``username`` is given)."""
-        now = self.crm.now()
+        now = self.clock()
         idle = dt.timedelta(minutes=self.settings.session_idle_minutes)
         query = (UserSession.select(UserSession, User).join(User)
                  .order_by(UserSession.created_at.desc(), UserSession.id.desc()))
@@ -218,13 +225,13 @@ class Sessions:
 
     def revoke(self, session_id: int, *, by: str) -> bool:
         """End one session at once; False when it had already ended."""
-        return bool(UserSession.update(revoked_at=self.crm.now(), revoked_by=by)
+        return bool(UserSession.update(revoked_at=self.clock(), revoked_by=by)
                     .where(UserSession.id == session_id,
                            UserSession.revoked_at.is_null()).execute())
 
     def revoke_user(self, username: str, *, by: str) -> int:
         """End every session of ``username`` at once; returns how many."""
         user = self.crm.users.get(username)
-        return (UserSession.update(revoked_at=self.crm.now(), revoked_by=by)
+        return (UserSession.update(revoked_at=self.clock(), revoked_by=by)
                 .where(UserSession.user == user.id, UserSession.revoked_at.is_null())
                 .execute())
