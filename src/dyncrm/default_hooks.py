@@ -26,6 +26,8 @@ def dyncrm_permissions():
         Permission("members.view", frozenset({"admin", "secretary", "treasurer", "cashier",
                                               "credit_committee"}),
                    "see member profiles, timelines and lists"),
+        Permission("members.enrol", frozenset({"admin"}),
+                   "add active members from code (imports, plugins), bypassing registration"),
         Permission("outbox.send", frozenset({"admin", "secretary", "system"}),
                    "deliver queued messages"),
         Permission("outbox.resend", frozenset({"admin", "secretary"}),

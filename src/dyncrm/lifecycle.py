@@ -127,3 +127,50 @@ class Lifecycle:
                        {"from": old, "to": new, "reason": reason, **(payload or {})})
         self.crm.hook.dyncrm_member_stage_changed(crm=self.crm, change=change)
         return change
+
+    def enrol(self, actor: Actor, name: str, *, email: str | None = None,
+              phone: str | None = None, number: str | None = None,
+              joined_on: dt.date | None = None, preferred_channel: str | None = None,
+              marketing_opt_out: bool = False, key: str | None = None) -> MemberInfo:
+        """Create an active member in one action: the public way for code to add members.
+
+        For plugin authors, data imports and tests: the member is created as an
+        applicant and approved at once (``applicant → active`` on ``joined_on``,
+        default today), so ``dyncrm_stage_change_objections`` are asked and
+        ``dyncrm_member_stage_changed`` fires as for any approval, with the
+        touchpoint ``stage.approve``.  It does not go through a registration
+        plugin's application (no NIK or duplicate checks, no welcome message,
+        no ``dyncrm_acquire_member_joined``); people joining use
+        ``dyncrm_acquire.applications`` instead.
+
+        Needs ``members.enrol`` (admins; ``Actor.operator()`` holds every
+        permission).  ``name``, ``email``, ``phone`` and ``number`` are checked
+        like typed input (``ValidationError`` naming the field; a number already
+        taken is refused).  Idempotent by ``key``: the same key again returns the
+        member made the first time and writes nothing.  Runs in its own
+        ``crm.action`` (a savepoint inside the caller's).
+        """
+        from dyncrm import inputs, text
+
+        with self.crm.action("members.enrol", actor, key=key,
+                             permission="members.enrol") as act:
+            if act.replayed:
+                return member_info(self.get(act.previous["member"]))
+            # a name as the cooperative keeps it (an import may hold "Anggota 12" or a company)
+            clean_name = text.clean_text(name, field="name", min_length=1, max_length=200)
+            clean_email = inputs.email(email) if email is not None else None
+            clean_phone = (text.clean_text(phone, field="phone", max_length=32) or None
+                           if phone is not None else None)
+            clean_number = (inputs.identifier(number, field="number", max_length=32)
+                            if number is not None else None)
+            if clean_number is not None and \
+                    Member.select().where(Member.number == clean_number).exists():
+                raise ValidationError(f"member number {clean_number} is already taken",
+                                      field="number")
+            row = Member.create(name=clean_name, email=clean_email, phone=clean_phone,
+                                number=clean_number, preferred_channel=preferred_channel,
+                                marketing_opt_out=bool(marketing_opt_out),
+                                created_at=self.crm.now())
+            self.transition(row.id, "approve", actor, on=joined_on)
+            act.done(member=row.id)
+            return member_info(self.get(row.id))

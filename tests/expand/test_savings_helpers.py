@@ -82,13 +82,10 @@ class Staff:
 def add_member(crm: CRM, name: str = "Siti Aminah", *, joined: dt.date = dt.date(2025, 1, 6),
                number: str | None = None, email: str | None = "auto") -> int:
     """An active member created with the core only (no registration plugin)."""
-    actor = Actor.operator()
-    with crm.action("test.add_member", actor):
-        count = Member.select().count() + 1
-        row = Member.create(name=name, number=number or f"XYZ-{count:04d}",
-                            email=(f"m{count}@example.org" if email == "auto" else email))
-        crm.lifecycle.transition(row.id, "approve", actor, on=joined)
-    return row.id
+    count = Member.select().count() + 1
+    return crm.lifecycle.enrol(Actor.operator(), name, number=number or f"XYZ-{count:04d}",
+                               email=(f"m{count}@example.org" if email == "auto" else email),
+                               joined_on=joined).id
 
 
 def member_actor(crm: CRM, member_id: int, username: str | None = None) -> Actor:
