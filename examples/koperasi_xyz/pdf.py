@@ -243,5 +243,7 @@ def report_pdf(crm: CRM, title: str, subtitle: str = "", *, landscape: bool = Fa
     """A :class:`ReportPDF` headed with ``crm``'s organisation, printed today."""
     org = crm.config.organisation
     printed = crm.locale.date(crm.today())
+    if crm.simulated_day is not None:  # a training deployment: no one takes it for real
+        printed += f" (TANGGAL SIMULASI, {crm.config.clock.label})"
     return ReportPDF(organisation=org.name, address=org.address, title=title,
                      subtitle=subtitle, printed=printed, landscape=landscape)

@@ -155,6 +155,16 @@ class CRM:
         """Replace the clock (simulations, tests); ``None`` restores real time."""
         self._clock = clock
 
+    @property
+    def simulated_day(self) -> dt.date | None:
+        """The date a training deployment simulates (``dyncrm --today``), else ``None``.
+
+        Printed documents mark themselves with it (see :mod:`dyncrm.simclock`).
+        """
+        from dyncrm.simclock import SimulatedClock
+
+        return self._clock.day if isinstance(self._clock, SimulatedClock) else None
+
     # -- money ---------------------------------------------------------------
 
     def money(self, value: str | int | Any, *, field: str = "amount") -> Money:

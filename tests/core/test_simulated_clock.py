@@ -283,3 +283,26 @@ def test_events_of_one_run_keep_their_order(first, later):
                 == (first + later).replace(tzinfo=dt.UTC).astimezone(JAKARTA).date())
     if same_day:
         assert b - a == later
+
+
+def test_printed_reports_say_the_date_is_simulated(tmp_path):
+    from conftest import build_config, pdf_text
+
+    from dyncrm.app import CRM
+    from koperasi_xyz.pdf import report_pdf
+
+    config = build_config(tmp_path, clock={"simulated": True, "label": "pelatihan kasir"})
+    crm = CRM(config, clock=SimulatedClock(dt.date(2027, 1, 15), JAKARTA))
+    try:
+        assert crm.simulated_day == dt.date(2027, 1, 15)
+        report_pdf(crm, "Laporan Uji").save(tmp_path / "sim.pdf")
+        assert ("Dicetak 15 Januari 2027 (TANGGAL SIMULASI, pelatihan kasir)"
+                in pdf_text(tmp_path / "sim.pdf"))
+        # a clock set by a test or the demo is not a simulated date
+        crm.set_clock(lambda: dt.datetime(2027, 1, 15, 3, 0))
+        assert crm.simulated_day is None
+        report_pdf(crm, "Laporan Uji").save(tmp_path / "real.pdf")
+        text = pdf_text(tmp_path / "real.pdf")
+        assert "Dicetak 15 Januari 2027" in text and "SIMULASI" not in text
+    finally:
+        crm.close()
