@@ -1,4 +1,9 @@
-"""Shared fixtures: real SQLite files, a fresh CRM per test, staff actors.
+"""Fixtures of this repository's tests only.
+
+The CRM, staff, command-line and snapshot fixtures and helpers every plugin's tests
+can use live in :mod:`dyncrm.testing`, loaded by pytest as a plugin (``make_crm``,
+``crm``, ``admin``; ``from dyncrm.testing import run_cli, sign_in, staff, snapshot``).
+What stays here needs the repository: the database servers, the third-party plugin.
 
 PostgreSQL: ``postgres_server`` (session) starts a throwaway server (see
 ``tests/pg.py``); ``pg_url`` gives each test a fresh database on it, e.g.
@@ -18,13 +23,10 @@ as an installed distribution ``dyncrm-visits 0.1`` in a temporary directory;
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from mysql import MariaDBServer, MariaDBUnavailable
 from pg import PostgresServer, PostgresUnavailable
 from servers import started
@@ -36,177 +38,6 @@ from thirdparty import (
     on_sys_path,
     write_distribution,
 )
-
-from dyncrm.app import CRM
-from dyncrm.config import config_from_dict
-from dyncrm.values import Actor
-
-BASE_CONFIG: dict[str, Any] = {
-    "organisation": {"name": "Koperasi Uji", "currency": "IDR", "currency_exponent": 0,
-                     "locale": "id_ID", "timezone": "Asia/Jakarta"},
-    "notify": {"default_channel": "file", "file_directory": "outbox"},
-}
-
-
-def build_config(tmp_path: Path, enabled=(), plugins: dict | None = None,
-                 database_url: str | None = None, **sections: Any):
-    """A Config for a deployment living in ``tmp_path`` on a real SQLite file."""
-    raw: dict[str, Any] = {k: dict(v) for k, v in BASE_CONFIG.items()}
-    raw["database"] = {"url": database_url or f"sqlite:///{tmp_path / 'crm.db'}"}
-    raw["plugins"] = {"enabled": list(enabled), **(plugins or {})}
-    for name, value in sections.items():
-        raw[name] = value
-    return config_from_dict(raw, base_dir=tmp_path)
-
-
-@pytest.fixture
-def make_crm(tmp_path: Path) -> Iterator[Callable[..., CRM]]:
-    """Factory: ``make_crm(enabled=[...], plugins={...}, extra_plugins=...)`` → migrated CRM."""
-    opened: list[CRM] = []
-
-    def factory(enabled=(), plugins: dict | None = None, extra_plugins=(),
-                clock: Callable[[], dt.datetime] | None = None, database_url=None,
-                **sections: Any) -> CRM:
-        config = build_config(tmp_path, enabled, plugins, database_url, **sections)
-        crm = CRM(config, extra_plugins=tuple(extra_plugins), clock=clock)
-        crm.upgrade()
-        opened.append(crm)
-        return crm
-
-    yield factory
-    for crm in opened:
-        crm.close()
-
-
-@pytest.fixture
-def crm(make_crm) -> CRM:
-    """A CRM with only the core loaded."""
-    return make_crm()
-
-
-def staff(crm: CRM, username: str, *roles: str) -> Actor:
-    """Create a staff user with ``roles`` and return its actor."""
-    with crm.database.atomic():
-        crm.users.add(username, roles=list(roles), password="correct horse battery")
-    return crm.actor(username)
-
-
-@pytest.fixture
-def admin(crm: CRM) -> Actor:
-    """An administrator of the core-only CRM."""
-    return staff(crm, "admin", "admin")
-
-
-@pytest.fixture
-def system() -> Actor:
-    """The batch actor."""
-    return Actor.operator()
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    """A click runner with stderr kept apart from stdout."""
-    return CliRunner()
-
-
-#: The password :func:`sign_in` gives people who sign in for a command-line test.
-TEST_PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def _private_session_dir(tmp_path_factory, monkeypatch) -> None:
-    """Every test keeps its command-line sessions in a folder of its own."""
-    monkeypatch.setenv("DYNCRM_SESSION_DIR", str(tmp_path_factory.mktemp("sessions")))
-    monkeypatch.delenv("DYNCRM_USER", raising=False)
-
-
-def sign_in(config: str | Path, username: str) -> None:
-    """Sign ``username`` in on the command line of the deployment at ``config``.
-
-    Gives the user :data:`TEST_PASSWORD` when theirs is another (through the
-    trusted library path, as an operator would), then signs in through the real
-    :meth:`~dyncrm.sessions.Sessions.login` and keeps the token where
-    ``dyncrm login`` would.  A live session is reused.
-    """
-    from dyncrm.app import open_crm
-    from dyncrm.passwords import verify_password
-    from dyncrm.session_store import SessionStore
-    from dyncrm.sessions import SignInRequired
-
-    store = SessionStore(config)
-    with open_crm(config) as crm:
-        found = store.token(username)
-        if found:
-            try:
-                crm.sessions.resume(found[1], channel="cli")
-                return
-            except SignInRequired:
-                pass
-        user = crm.users.get(username)
-        if not verify_password(user.password_hash, TEST_PASSWORD):
-            with crm.database.atomic():
-                crm.users.set_password(username, TEST_PASSWORD)
-        signed = crm.sessions.login(username, TEST_PASSWORD, channel="cli", source="tests")
-    store.save(signed.actor.username, signed.token)
-
-
-def _config_of(args: list[str]) -> str | None:
-    import os
-
-    for i, arg in enumerate(args):
-        if arg in ("-c", "--config") and i + 1 < len(args):
-            return args[i + 1]
-        if arg.startswith("--config="):
-            return arg.split("=", 1)[1]
-    return os.environ.get("DYNCRM_CONFIG") or ("dyncrm.toml" if Path("dyncrm.toml").exists()
-                                               else None)
-
-
-def run_cli(args: list[str], *, env: dict[str, str] | None = None, input: str | None = None,
-            signed_in: bool = True):
-    """Run ``dyncrm`` through :func:`dyncrm.cli.main` like a shell would; returns
-    ``(exit_code, stdout, stderr)``.
-
-    With ``--as NAME`` in ``args`` (and ``signed_in``), NAME is signed in first
-    (:func:`sign_in`), as a person would have done with ``dyncrm login``; tests of
-    signing in itself pass ``signed_in=False``.
-    """
-    import contextlib
-    import io
-    import os
-
-    if signed_in and "--as" in args:
-        name = args[args.index("--as") + 1]
-        config = _config_of(args)
-        if config:
-            # an unknown user and the like: the command itself then says so
-            with contextlib.suppress(Exception):
-                sign_in(config, name)
-
-    out, err = io.StringIO(), io.StringIO()
-    old = {k: os.environ.get(k) for k in (env or {})}
-    os.environ.update(env or {})
-    try:
-        from dyncrm.cli import main
-
-        stdin = io.StringIO(input or "")
-        import sys
-
-        saved_stdin = sys.stdin
-        sys.stdin = stdin
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                code = main(args)
-        finally:
-            sys.stdin = saved_stdin
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-    return int(code), out.getvalue(), err.getvalue()
-
 
 # --- PostgreSQL ---------------------------------------------------------------------
 

@@ -13,10 +13,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-#: Tables that signing in on the command line writes, whatever the command does.
-SESSION_TABLES = frozenset({"user_session", "login_throttle"})
-#: Columns of ``user`` that a command-line sign-in may change.
-USER_COLUMNS = ("id", "username", "display_name", "roles", "member_id", "active")
+from dyncrm.testing import snapshot
 
 TOML = """
 [organisation]
@@ -52,24 +49,16 @@ file_directory = "outbox"
 
 
 def data_dump(crm) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table a command could change (see the module docstring)."""
-    out = {}
-    left, right = crm.database.quote  # "" on SQLite and PostgreSQL, `` on MariaDB
-    for table in sorted(set(crm.database.get_tables()) - SESSION_TABLES):
-        columns = ", ".join(f"{left}{c}{right}" for c in USER_COLUMNS) \
-            if table == "user" else "*"
-        cursor = crm.database.execute_sql(
-            f"SELECT {columns} FROM {left}{table}{right} ORDER BY 1")
-        out[table] = cursor.fetchall()
-    return out
+    """Every row of every table a command could change (see the module docstring):
+    :func:`dyncrm.testing.snapshot` with its default exclusions."""
+    return snapshot(crm)
 
 
 def make_deployment(tmp_path: Path) -> Path:
     """Write the config, migrate, add staff and the member ``XYZ-0001``; the config path."""
-    from conftest import run_cli
-
     from dyncrm.app import open_crm
     from dyncrm.db.models import Member
+    from dyncrm.testing import run_cli
     from dyncrm.values import Actor
 
     config = tmp_path / "dyncrm.toml"
@@ -91,6 +80,6 @@ def make_deployment(tmp_path: Path) -> Path:
 
 def cli(config: Path, *args: str, user: str = "kasir") -> tuple[int, str, str]:
     """``dyncrm -c CONFIG --as USER ARGS...``: (exit code, stdout, stderr)."""
-    from conftest import run_cli
+    from dyncrm.testing import run_cli
 
     return run_cli(["-c", str(config), "--as", user, *args])

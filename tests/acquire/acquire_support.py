@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from dyncrm.testing import snapshot
+
 ACQUIRE = ["acquire.registration", "acquire.member_card", "acquire.promotion"]
 SECRET = "card-secret-for-tests-0123456789"
 NOW = dt.datetime(2026, 3, 2, 3, 0)  # 10:00 in Jakarta
@@ -49,11 +51,7 @@ class Clock:
 
 def dump(crm) -> dict[str, list[tuple]]:
     """Every row of every table: compare before/after to prove nothing changed."""
-    out = {}
-    for table in sorted(crm.database.get_tables()):
-        cursor = crm.database.execute_sql(f'SELECT * FROM "{table}" ORDER BY 1')
-        out[table] = cursor.fetchall()
-    return out
+    return snapshot(crm, exclude=())
 
 
 def staff(crm, username: str, *roles: str):

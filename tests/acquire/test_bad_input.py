@@ -13,7 +13,6 @@ import tempfile
 from pathlib import Path
 
 from acquire_support import ACQUIRE, NOW, SETTINGS, acq, applicant, dump, people, staff  # noqa: F401
-from conftest import build_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -28,6 +27,7 @@ from hypothesis.stateful import (
 from dyncrm.app import CRM
 from dyncrm.db.models import Member, User
 from dyncrm.errors import DuplicateError, DyncrmError, IllegalTransition, PermissionDenied
+from dyncrm.testing import build_config
 from dyncrm_acquire import registration as reg
 from dyncrm_acquire.profile_edit import EDITABLE
 from dyncrm_acquire.settings import APPLICATION_FIELDS

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from acquire_support import SECRET, dump
-from conftest import run_cli
 
 from dyncrm.app import open_crm
+from dyncrm.testing import run_cli
 
 CONFIG = """\
 [organisation]

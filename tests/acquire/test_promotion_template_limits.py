@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from acquire_support import dump, staff
-from conftest import run_cli
 
 from dyncrm.app import open_crm
 from dyncrm.db.models import Member
+from dyncrm.testing import run_cli
 from dyncrm.values import Actor
 from dyncrm_acquire.promo_limits import BoundedSandbox, Limits, TemplateLimit, trial_render
 

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
 from dyncrm.app import open_crm
 from dyncrm.db.models import Member
+from dyncrm.testing import run_cli
 from dyncrm.values import Actor
 
 

@@ -11,10 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
 from dyncrm.config import load_config, parse_config_decimal
 from dyncrm.errors import ConfigError
+from dyncrm.testing import run_cli
 
 ORGANISATION = """\
 [organisation]

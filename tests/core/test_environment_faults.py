@@ -23,12 +23,12 @@ from pathlib import Path
 
 import peewee
 import pytest
-from conftest import run_cli
 from servers import in_ci
 
 from dyncrm.app import open_crm
 from dyncrm.errors import EnvironmentFault
 from dyncrm.faults import classify
+from dyncrm.testing import run_cli, snapshot
 
 DB = "koperasi-xyz.db"
 CHUNK = 4096
@@ -94,13 +94,9 @@ def fill(folder: Path) -> Path:
     return filler
 
 
-def dump(db: Path) -> list[str]:
-    """Every row of the database as SQL, to compare before and after."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
+def dump(db: Path) -> dict:
+    """Every row of the database (opened read-only), to compare before and after."""
+    return snapshot(db, exclude=())
 
 
 # --- a deployment with members ------------------------------------------------------

@@ -15,11 +15,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
 from dyncrm.errors import ValidationError
 from dyncrm.money import Money
 from dyncrm.output import FORMULA_TRIGGERS, spreadsheet_cell, write_csv
+from dyncrm.testing import run_cli
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import attrs
 import jinja2
 import pytest
-from conftest import BASE_CONFIG, run_cli
 
 from dyncrm.db.models import Member
 from dyncrm.errors import ConfigError, PermissionDenied
 from dyncrm.hookspecs import hookimpl
 from dyncrm.money import Money
+from dyncrm.testing import BASE_CONFIG, run_cli
 from dyncrm.values import Actor, Channel, Permission, ScheduledJob
 
 SYSTEM = Actor.operator()

@@ -107,9 +107,8 @@ class LedgerMachine(RuleBasedStateMachine):
         import tempfile
         from pathlib import Path
 
-        from conftest import build_config
-
         from dyncrm.app import CRM
+        from dyncrm.testing import build_config
 
         self.dir = tempfile.TemporaryDirectory()
         self.crm = CRM(build_config(Path(self.dir.name)))

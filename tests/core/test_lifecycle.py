@@ -6,7 +6,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import build_config
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -16,6 +15,7 @@ from dyncrm.db.models import Member, Touchpoint
 from dyncrm.errors import IllegalTransition, ValidationError
 from dyncrm.hookspecs import hookimpl
 from dyncrm.lifecycle import MEMBER_STAGES, StateMachine
+from dyncrm.testing import build_config
 from dyncrm.values import Actor
 
 SYSTEM = Actor.operator()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import staff
 from peewee import MySQLDatabase
 from tables import add_member, counts
 
@@ -20,6 +19,7 @@ from dyncrm.db.models import (
 )
 from dyncrm.errors import ValidationError
 from dyncrm.money import Money
+from dyncrm.testing import staff
 from dyncrm.values import Actor
 
 SYSTEM = Actor.operator()

@@ -17,13 +17,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, staff
 from peewee import SqliteDatabase
 
 from dyncrm import hookimpl
 from dyncrm.db.models import DeliveryAttempt, OutboxMessage, utcnow
 from dyncrm.errors import DyncrmError, NotFoundError, PermissionDenied, ValidationError
 from dyncrm.notify import CLAIM_LEASE
+from dyncrm.testing import run_cli, staff
 from dyncrm.values import Actor, Channel
 
 SYSTEM = Actor.operator()

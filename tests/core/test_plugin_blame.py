@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 from thirdparty import on_sys_path, write_distribution
 
 from dyncrm import hookimpl
 from dyncrm.app import open_crm
 from dyncrm.errors import ConfigError, PendingMigrations, PluginError
 from dyncrm.plugins import get_plugin_manager
+from dyncrm.testing import run_cli
 
 PACKAGE = "dyncrm_blame"
 NAME = "blame"

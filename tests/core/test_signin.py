@@ -16,7 +16,6 @@ from pathlib import Path
 
 import click
 import pytest
-from conftest import TEST_PASSWORD, run_cli, sign_in
 
 from dyncrm import passwords
 from dyncrm.app import open_crm
@@ -24,6 +23,7 @@ from dyncrm.db.models import ActionKey, LoginThrottle, Touchpoint, UserSession
 from dyncrm.errors import NotFoundError, PermissionDenied, ValidationError
 from dyncrm.session_store import SessionStore
 from dyncrm.sessions import SignInLocked, SignInRequired
+from dyncrm.testing import TEST_PASSWORD, run_cli, sign_in
 from dyncrm.values import Actor
 
 ADMIN_PASSWORD = "sangat-rahasia-1"

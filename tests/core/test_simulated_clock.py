@@ -16,7 +16,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import run_cli, sign_in
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,6 +24,7 @@ from dyncrm.db.models import LoginThrottle, Member, UserSession, utcnow
 from dyncrm.errors import PermissionDenied
 from dyncrm.sessions import SignInLocked
 from dyncrm.simclock import SimulatedClock
+from dyncrm.testing import run_cli, sign_in
 from dyncrm.values import Actor
 
 TOML = """
@@ -286,9 +286,10 @@ def test_events_of_one_run_keep_their_order(first, later):
 
 
 def test_printed_reports_say_the_date_is_simulated(tmp_path):
-    from conftest import build_config, pdf_text
+    from conftest import pdf_text
 
     from dyncrm.app import CRM
+    from dyncrm.testing import build_config
     from koperasi_xyz.pdf import report_pdf
 
     config = build_config(tmp_path, clock={"simulated": True, "label": "pelatihan kasir"})

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import staff
 from peewee import MySQLDatabase, PostgresqlDatabase
 from tables import add_member, counts
 
 from dyncrm.errors import IllegalTransition, UnbalancedEntryError, ValidationError
 from dyncrm.plugins import package_path
+from dyncrm.testing import staff
 from dyncrm.values import Actor, Leg
 
 SYSTEM = Actor.operator()

@@ -11,13 +11,13 @@ import types
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
 from dyncrm import hookimpl
 from dyncrm.app import open_crm
 from dyncrm.db.models import Member, OutboxMessage, Touchpoint
 from dyncrm.errors import PluginError, ValidationError
 from dyncrm.plugins import get_plugin_manager, installed_plugins
+from dyncrm.testing import run_cli
 from dyncrm.values import Actor
 
 SYSTEM = Actor.operator()

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 from test_savings_cli import TOML
 from test_savings_helpers import PNG, add_member, staff
 
 from dyncrm.app import open_crm
 from dyncrm.money import Money
+from dyncrm.testing import run_cli
 
 
 def rp(value) -> Money:

@@ -7,7 +7,6 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from conftest import build_config
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -16,6 +15,7 @@ from test_savings_helpers import Staff, add_member, dump
 from dyncrm.app import CRM
 from dyncrm.errors import DyncrmError, IllegalTransition, ValidationError
 from dyncrm.money import Money
+from dyncrm.testing import build_config
 from dyncrm_expand import deactivation, savings
 from dyncrm_expand.deactivation import LEAVE_STAGES
 

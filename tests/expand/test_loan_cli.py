@@ -9,11 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 from test_loan_helpers import add_member, staff
 
 from dyncrm.app import open_crm
 from dyncrm.money import Money
+from dyncrm.testing import run_cli
 
 TOML = """
 [organisation]

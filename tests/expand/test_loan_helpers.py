@@ -13,6 +13,7 @@ from dyncrm import hookimpl
 from dyncrm.app import CRM
 from dyncrm.db.models import Member
 from dyncrm.money import Money
+from dyncrm.testing import snapshot
 from dyncrm.values import Actor
 
 LOANS = ("expand.savings", "expand.loans")
@@ -143,9 +144,4 @@ def table_counts(crm: CRM) -> dict[str, int]:
 
 def dump(crm: CRM) -> dict[str, list]:
     """Every row of every table (for 'nothing changed' checks on small databases)."""
-    out = {}
-    for name in sorted(crm.database.get_tables()):
-        if name == "dyncrm_schema_migration":
-            continue
-        out[name] = crm.database.execute_sql(f'SELECT * FROM "{name}" ORDER BY 1').fetchall()
-    return out
+    return snapshot(crm, exclude={"dyncrm_schema_migration"})

@@ -10,7 +10,6 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from conftest import build_config
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -18,6 +17,7 @@ from test_loan_helpers import LOANS, PRODUCTS, Clock, Staff, add_member, dump, f
 
 from dyncrm.app import CRM
 from dyncrm.errors import DyncrmError, IllegalTransition
+from dyncrm.testing import build_config
 from dyncrm_expand import loans
 from dyncrm_expand.loan_models import Loan, LoanInstallment, LoanPayment
 

@@ -17,7 +17,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 from PIL import Image
 from pypdf import PdfWriter
 from pypdf.generic import (
@@ -30,6 +29,7 @@ from pypdf.generic import (
 from test_savings_helpers import add_member, dump, staff
 
 from dyncrm.app import open_crm
+from dyncrm.testing import run_cli
 from dyncrm_expand import savings
 
 TOML = """

@@ -281,9 +281,8 @@ def test_cli_withdrawals_race(tmp_path, database_url, request) -> None:
     import time
     from pathlib import Path
 
-    from conftest import run_cli, sign_in
-
     from dyncrm.app import open_crm
+    from dyncrm.testing import run_cli, sign_in
 
     config = tmp_path / "dyncrm.toml"
     config.write_text(CLI_TOML.format(url=database_url or "sqlite:///crm.db"),

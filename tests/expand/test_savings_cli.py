@@ -9,11 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 from test_savings_helpers import JPEG, PDF, add_member, staff
 
 from dyncrm.app import open_crm
 from dyncrm.money import Money
+from dyncrm.testing import run_cli
 
 TOML = """
 [organisation]

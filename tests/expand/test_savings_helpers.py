@@ -15,6 +15,7 @@ from pypdf import PdfWriter
 
 from dyncrm.app import CRM
 from dyncrm.db.models import Member
+from dyncrm.testing import snapshot
 from dyncrm.values import Actor
 
 EXPAND = ("expand.savings", "expand.deactivation")
@@ -95,11 +96,7 @@ def member_actor(crm: CRM, member_id: int, username: str | None = None) -> Actor
 
 def dump(crm: CRM) -> dict:
     """Every row of every table, plus the files in the proofs folder."""
-    tables = [r[0] for r in crm.database.execute_sql(
-        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name").fetchall()]
-    out = {t: crm.database.execute_sql(f'SELECT * FROM "{t}" ORDER BY rowid').fetchall()
-           for t in tables}
+    out: dict = snapshot(crm, exclude=())
     proofs = Path(crm.config.data_dir) / "proofs"
     out["<proof files>"] = sorted(p.name for p in proofs.iterdir()) if proofs.exists() else []
     return out

@@ -6,7 +6,6 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
-from conftest import build_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -20,6 +19,7 @@ from dyncrm.errors import (
     ValidationError,
 )
 from dyncrm.money import Money
+from dyncrm.testing import build_config
 from dyncrm_expand import savings
 from dyncrm_expand.savings_config import SavingsSettings, WajibProduct
 from dyncrm_expand.savings_wajib import WajibCalculator, WajibState, add_months

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
 from dyncrm.app import open_crm
+from dyncrm.testing import run_cli
 
 
 @pytest.fixture(scope="module")

@@ -139,7 +139,7 @@ def test_every_report_writes_csv_and_a_pdf_with_header_and_page_numbers(coop, tm
 
 
 def test_laporan_commands(coop, tmp_path: Path) -> None:
-    from conftest import run_cli
+    from dyncrm.testing import run_cli
 
     crm, *_ = coop
     config = tmp_path / "dyncrm.toml"

@@ -122,7 +122,7 @@ def test_malformed_files_and_wrong_people_change_nothing(coop) -> None:
 
 
 def test_payroll_commands(coop, tmp_path) -> None:
-    from conftest import run_cli
+    from dyncrm.testing import run_cli
 
     crm, *_ = coop
     db = crm.config.database_url.removeprefix("sqlite:///")

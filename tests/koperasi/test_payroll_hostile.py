@@ -61,7 +61,7 @@ def test_amounts_typed_the_indonesian_way_are_read(coop) -> None:
 
 
 def test_the_cli_refuses_a_huge_field_with_exit_1(coop, tmp_path) -> None:
-    from conftest import run_cli
+    from dyncrm.testing import run_cli
 
     crm, *_ = coop
     db = crm.config.database_url.removeprefix("sqlite:///")

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 from kxyz_helpers import add_member
 
 from dyncrm.app import open_crm
+from dyncrm.testing import run_cli
 
 CONFIG = """
 [organisation]

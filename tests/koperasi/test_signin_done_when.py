@@ -15,12 +15,12 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import TEST_PASSWORD, run_cli
 from kxyz_helpers import add_member
 
 from dyncrm.app import open_crm
 from dyncrm.db.models import ActionLog, Approval
 from dyncrm.errors import ValidationError
+from dyncrm.testing import TEST_PASSWORD, run_cli
 from dyncrm.values import Actor
 
 CHAIR_PASSWORD = "memimpin rapat sejak 2019"

@@ -24,11 +24,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 from retain_support import RETAIN, add_member, add_staff, smtp_notify, smtp_server, write_config
 from thirdparty import on_sys_path, write_distribution
 
 from dyncrm.app import open_crm
+from dyncrm.testing import run_cli, snapshot
 
 DUES_PACKAGE = Path(__file__).resolve().parent / "plugins" / "dyncrm_test_dues"
 
@@ -55,16 +55,9 @@ def cli(config: Path, *args: str, user: str | None = None, expect: int = 0) -> s
     return out + err if expect else out
 
 
-def dump(db: Path) -> list:
+def dump(db: Path) -> dict:
     """Every row of every table: what "the database is unchanged" compares."""
-    con = sqlite3.connect(db)
-    try:
-        tables = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "AND name NOT LIKE 'faq_search%' ORDER BY name")]
-        return [(t, con.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall()) for t in tables]
-    finally:
-        con.close()
+    return snapshot(db, exclude={"faq_search*"})
 
 
 def fresh_deployment(tmp_path: Path, port: int, *, enabled, plugins=None) -> Path:

@@ -34,7 +34,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 from retain_support import (
     SYSTEM,
     add_member,
@@ -47,6 +46,7 @@ from retain_support import (
 from thirdparty import on_sys_path, write_distribution
 
 from dyncrm.app import open_crm
+from dyncrm.testing import run_cli
 
 TRIALS = int(os.environ.get("DYNCRM_KILL_TRIALS", "27"))  # per channel, the first not killed
 SEED = int(os.environ.get("DYNCRM_KILL_SEED", str(random.randrange(1_000_000))))

@@ -10,7 +10,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import build_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from retain_support import (
@@ -28,6 +27,7 @@ from dyncrm import hookimpl
 from dyncrm.app import CRM
 from dyncrm.db.models import OutboxMessage, Touchpoint
 from dyncrm.errors import ConfigError, PermissionDenied, ValidationError
+from dyncrm.testing import build_config
 from dyncrm_retain import remind_engine as engine
 from dyncrm_retain.quiet import parse_ranges, release_time
 from dyncrm_retain.reminder_models import Reminder

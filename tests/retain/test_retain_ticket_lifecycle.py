@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import build_config
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -23,6 +22,7 @@ from retain_support import add_member, add_staff, fixed_clock
 from dyncrm.app import CRM
 from dyncrm.db.models import ActionKey, OutboxMessage, Touchpoint
 from dyncrm.errors import IllegalTransition, ValidationError
+from dyncrm.testing import build_config
 from dyncrm_retain import tickets
 from dyncrm_retain.feedback_models import FeedbackEvent, FeedbackTicket
 
