@@ -352,7 +352,9 @@ def snapshot(source: Any, *, exclude: Iterable[str] = DEFAULT_EXCLUDE
     columns_out = [e.split(".", 1) for e in exclude if "." in e]
     if isinstance(source, str | os.PathLike):
         return _snapshot_sqlite_file(Path(source), tables_out, columns_out)
-    database = getattr(source, "database", source)
+    import peewee
+
+    database = source if isinstance(source, peewee.Database) else source.database
     left, right = getattr(database, "quote", '""')
     out: dict[str, list[tuple[Any, ...]]] = {}
     for table in sorted(database.get_tables()):
