@@ -98,18 +98,26 @@ def full_command_tree():
         tree.add_command(cmd, name)
     for ep in md.entry_points(group="dyncrm.cli"):
         tree.add_command(ep.load(), ep.name)
-    get_plugin_manager(enabled).hook.dyncrm_register_commands(cli=tree)
+    pm = get_plugin_manager(enabled)
+    pm.hook.dyncrm_register_commands(cli=tree)
+    tree.plugin_manager = pm  # groups made from hooks (laporan) list their commands from it
     return tree
 
 
-def _walk(group, prefix=()):
+def _walk(group, prefix=(), ctx=None):
+    """Every command below ``group``, resolved as click resolves them (so a group whose
+    commands come from a hook, like ``laporan`` from ``dyncrm_reports``, shows them)."""
     import click
 
-    for name, cmd in sorted(group.commands.items()):
+    if ctx is None:
+        ctx = click.Context(group)
+        ctx.meta["dyncrm.plugin_manager"] = getattr(group, "plugin_manager", None)
+    for name in sorted(group.list_commands(ctx)):
+        cmd = group.get_command(ctx, name)
         path = (*prefix, name)
         yield path, cmd
         if isinstance(cmd, click.Group):
-            yield from _walk(cmd, path)
+            yield from _walk(cmd, path, ctx)
 
 
 def test_user_guide_names_every_cli_command() -> None:

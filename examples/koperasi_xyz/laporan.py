@@ -1,6 +1,8 @@
 """A report (laporan) as one value, shown three ways: terminal table, CSV, printable PDF.
 
-A builder in :mod:`koperasi_xyz.report_builders` returns a :class:`Laporan`:
+A builder (in :mod:`koperasi_xyz.report_builders`, or any plugin's through the
+``dyncrm_reports`` hook) returns a :class:`~dyncrm.reports.Report` (here called
+:class:`Laporan`):
 a title, the period or date it covers, summary lines and one or more sections
 of rows.  Display rows carry formatted text (``Rp 1.250.000``, ``31 Desember
 2025``); each section also keeps the raw rows for CSV (whole rupiah, ISO dates)
@@ -14,49 +16,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-import attrs
 import click
 
 from dyncrm import output
 from dyncrm.files import atomic_open
+from dyncrm.reports import Report, ReportColumn, ReportSection
 
-from .pdf import Column, report_pdf
+from .pdf import report_pdf
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
 
 
-@attrs.frozen
-class Section:
-    """One table of a report, with an optional heading and totals row."""
-
-    rows: tuple[dict[str, Any], ...]
-    raw: tuple[dict[str, Any], ...] = ()
-    heading: str = ""
-    totals: dict[str, Any] | None = None
-    columns: tuple[Column, ...] = ()  # defaults to the report's columns
-
-
-@attrs.frozen
-class Laporan:
-    """A whole report."""
-
-    name: str
-    title: str
-    subtitle: str
-    columns: tuple[Column, ...]
-    sections: tuple[Section, ...]
-    summary: tuple[tuple[str, str], ...] = ()
-    notes: tuple[str, ...] = ()
-    landscape: bool = False
-    signatures: tuple[tuple[str, str], ...] = ()
-
-    def csv_rows(self) -> list[dict[str, Any]]:
-        """Raw rows of every section (the display rows where no raw rows are kept)."""
-        out: list[dict[str, Any]] = []
-        for section in self.sections:
-            out.extend(section.raw or section.rows)
-        return out
+#: A report and its parts are the core's values (:mod:`dyncrm.reports`), so every plugin's
+#: report (hook ``dyncrm_reports``) renders here the same way as the deployment's own.
+Laporan = Report
+Section = ReportSection
 
 
 def print_table(lap: Laporan, out: TextIO | None = None) -> None:
@@ -119,6 +94,6 @@ def write_pdf(crm: CRM, lap: Laporan, path: str | Path) -> Path:
     return pdf.save(path)
 
 
-def cols(*spec: Sequence[Any]) -> tuple[Column, ...]:
+def cols(*spec: Sequence[Any]) -> tuple[ReportColumn, ...]:
     """Columns from ``(key, title, align, width)`` tuples (align and width optional)."""
-    return tuple(Column(*s) for s in spec)
+    return tuple(ReportColumn(*s) for s in spec)

@@ -20,7 +20,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
@@ -32,6 +32,9 @@ from dyncrm.errors import ConfigError, DyncrmError
 from dyncrm.files import ensure_folder, write_atomic
 from dyncrm.notify import STATUSES
 from dyncrm.values import ROLES, Actor
+
+if TYPE_CHECKING:
+    import pluggy
 
 USER_ENV = "DYNCRM_USER"
 #: Commands that run on a database with pending migrations (the rest refuse, naming them).
@@ -160,6 +163,15 @@ def subgroup(cli: click.Group, name: str, help: str = "") -> click.Group:
     return group
 
 
+def plugin_manager(ctx: click.Context) -> pluggy.PluginManager | None:
+    """The enabled plugins of this invocation's deployment, without opening its database.
+
+    For groups whose commands come from a hook (``dyncrm_reports``): ``None`` when
+    there is no config file or it could not be read.
+    """
+    return ctx.find_root().meta.get("dyncrm.plugin_manager")
+
+
 class DyncrmGroup(click.Group):
     """The root group: adds enabled plugins' commands, per invocation."""
 
@@ -188,6 +200,7 @@ class DyncrmGroup(click.Group):
 
                 broken: dict = {}
                 pm = get_plugin_manager(load_config(path).enabled, broken=broken)
+                root.meta["dyncrm.plugin_manager"] = pm
                 pm.hook.dyncrm_register_commands(cli=scratch)
                 if broken:  # the others' commands stay; a missing one names the culprit
                     root.meta["dyncrm.load_error"] = next(iter(broken.values()))

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from dyncrm.app import CRM
     from dyncrm.money import Money
+    from dyncrm.reports import ReportBuilder
     from dyncrm.values import (
         Actor,
         Channel,
@@ -170,6 +171,22 @@ def dyncrm_scheduled_jobs(crm: CRM) -> list[ScheduledJob] | None:
 
     Each job must be idempotent for a given date: running it twice on the same
     day does nothing the second time.
+    """
+
+
+@hookspec
+def dyncrm_reports() -> list[ReportBuilder] | None:
+    """Return the named reports this plugin offers, as :class:`~dyncrm.reports.ReportBuilder`.
+
+    Each builder has a ``name``, a one-line ``title``, the ``permission`` a
+    person needs, the options it takes and ``build(crm, options)`` returning a
+    :class:`~dyncrm.reports.Report` (sections of rows under columns).  The
+    deployment's report command renders every enabled plugin's reports the same
+    way — table, CSV, printable PDF — and includes them when writing all reports
+    at once (Koperasi XYZ: ``dyncrm laporan NAME`` and ``dyncrm laporan semua``).
+    Called without a CRM, so ``--help`` lists reports without opening the
+    database; two plugins offering the same name is a
+    :class:`~dyncrm.errors.PluginError` naming both.
     """
 
 
