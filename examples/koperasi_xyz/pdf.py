@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import attrs
 from fpdf import FPDF
 
 from dyncrm.files import write_atomic
+from dyncrm.reports import ReportColumn
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
@@ -29,14 +29,9 @@ STRIPE_FILL = (246, 248, 250)
 ACCENT = (20, 70, 120)
 
 
-@attrs.frozen
-class Column:
-    """A table column: key in the row dicts, printed title, alignment and relative width."""
-
-    key: str
-    title: str
-    align: str = "L"  # L | R | C
-    width: float = 1.0  # relative share of the page width (layout, not money)
+#: A table column (key, title, align L/R/C, relative width): the core's report column, so
+#: slips, lists and every plugin's report (hook ``dyncrm_reports``) share one type.
+Column = ReportColumn
 
 
 def _find_font() -> tuple[Path, Path] | None:
