@@ -28,7 +28,10 @@ DATE = params.DATE  # a business date within plausible bounds
 class MonthType(click.ParamType):
     """``YYYY-MM`` → the first day of that month."""
 
-    name = "YYYY-MM"
+    name = "month"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "YYYY-MM"
 
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> dt.date:
