@@ -11,38 +11,19 @@ can become an entry.  Logic: :mod:`dyncrm_retain.faq_store`; commands:
 
 from __future__ import annotations
 
-from dyncrm import hookimpl
-from dyncrm.plugins import package_path
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Permission
-from dyncrm_retain.faq_models import MODELS
 from dyncrm_retain.faq_store import PLUGIN, FaqSettings, render_answer
 
-__all__ = ["PLUGIN", "FaqSettings", "render_answer"]
+__all__ = ["PLUGIN", "FaqSettings", "render_answer", "spec"]
 
-
-@hookimpl
-def dyncrm_config_schema():
-    return {PLUGIN: FaqSettings}
-
-
-@hookimpl
-def dyncrm_migrations():
-    return (PLUGIN, package_path("dyncrm_retain", "migrations", "faq"))
-
-
-@hookimpl
-def dyncrm_register_models():
-    return list(MODELS)
-
-
-@hookimpl
-def dyncrm_permissions():
-    return [Permission("faq.manage", frozenset({"admin", "secretary"}),
-                       "write, edit, publish and unpublish FAQ entries")]
-
-
-@hookimpl
-def dyncrm_register_commands(cli):
-    from dyncrm_retain.faq_cli import register
-
-    register(cli)
+spec = PluginSpec(
+    PLUGIN,
+    settings=FaqSettings,
+    models="dyncrm_retain.faq_models:MODELS",
+    migrations="migrations/faq",
+    commands="dyncrm_retain.faq_cli:register",
+    permissions=[Permission("faq.manage", frozenset({"admin", "secretary"}),
+                            "write, edit, publish and unpublish FAQ entries")],
+)
+spec.export(globals())

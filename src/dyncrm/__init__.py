@@ -28,6 +28,7 @@ from dyncrm.errors import (
 from dyncrm.hookspecs import hookimpl, hookspec
 from dyncrm.lifecycle import StateMachine
 from dyncrm.money import Money, allocate, parse_money
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Actor, DueItem, Leg, MemberInfo, Permission, Product
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "Permission",
     "PermissionDenied",
     "PluginError",
+    "PluginSpec",
     "Product",
     "StateMachine",
     "ValidationError",
