@@ -14,10 +14,10 @@ import pytest
 
 from dyncrm import hookimpl
 from dyncrm.app import open_crm
-from dyncrm.db.models import Member, OutboxMessage, Touchpoint
+from dyncrm.db.models import Member
 from dyncrm.errors import PluginError, ValidationError
 from dyncrm.plugins import get_plugin_manager, installed_plugins
-from dyncrm.testing import run_cli
+from dyncrm.testing import messages_for, run_cli, snapshot, staff, touchpoints
 from dyncrm.values import Actor
 
 SYSTEM = Actor.operator()
@@ -25,17 +25,15 @@ SYSTEM = Actor.operator()
 
 def write_config(tmp_path: Path, enabled: list[str], visits: dict | None = None) -> str:
     """A deployment config in ``tmp_path`` with ``enabled`` plugins."""
-    lines = [
-        "[organisation]", 'name = "Koperasi Uji"', 'currency = "IDR"', "currency_exponent = 0",
-        "", "[database]", 'url = "sqlite:///crm.db"', "",
-        "[notify]", 'default_channel = "file"', 'file_directory = "outbox"', "",
-        "[plugins]", "enabled = [" + ", ".join(f'"{n}"' for n in enabled) + "]",
-    ]
+    lines = ['[organisation]\nname = "Koperasi Uji"\ncurrency = "IDR"\ncurrency_exponent = 0',
+             '[database]\nurl = "sqlite:///crm.db"',
+             '[notify]\ndefault_channel = "file"\nfile_directory = "outbox"',
+             "[plugins]\nenabled = " + json.dumps(enabled)]
     if visits is not None:
-        lines += ["", "[plugins.visits]"]
-        lines += [f"{k} = {json.dumps(v)}" for k, v in visits.items()]
+        lines.append("[plugins.visits]\n" + "\n".join(f"{k} = {json.dumps(v)}"
+                                                    for k, v in visits.items()))
     path = tmp_path / "dyncrm.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\n\n".join(lines) + "\n", encoding="utf-8")
     return str(path)
 
 
@@ -45,17 +43,21 @@ def cli_ok(*args: str) -> str:
     return out
 
 
+def applicant(crm, name: str, **fields) -> int:
+    """A member still applying (``active_member`` would approve them), by id."""
+    with crm.action("test.add_member", SYSTEM):
+        return Member.create(name=name, **fields).id
+
+
 @pytest.fixture
 def deployment(tmp_path: Path, visits_installed: str) -> str:
     """A migrated deployment with ``visits`` enabled, a clerk and member #1 (applicant)."""
     config = write_config(tmp_path, ["visits"], {"branch": "Cabang Sleman"})
     cli_ok("-c", config, "db", "upgrade")
     with open_crm(config) as crm:
-        with crm.database.atomic():
-            crm.users.add("clerk", roles=["cashier"], password="correct horse battery")
-            crm.users.add("guest", roles=["member"], password="correct horse battery")
-        with crm.action("test.add_member", SYSTEM):
-            Member.create(name="Sri Wahyuni", email="sri@example.org", number="A-0001")
+        staff(crm, "clerk", "cashier", password=None)
+        staff(crm, "guest", "member", password=None)
+        applicant(crm, "Sri Wahyuni", email="sri@example.org", number="A-0001")
     return config
 
 
@@ -134,8 +136,7 @@ def test_hook_dyncrm_register_commands(deployment) -> None:
     table = cli_ok("-c", deployment, "--as", "clerk", "visits", "list")
     assert "Cabang Sleman" in table and "asked about a loan" in table
     with open_crm(deployment) as crm:
-        kinds = [t.kind for t in crm.timeline(1)]
-    assert kinds == ["visit.logged", "visit.logged"]
+        assert [t.kind for t in touchpoints(crm, 1, kind="visit.*")] == ["visit.logged"] * 2
 
 
 def test_hook_dyncrm_permissions(deployment) -> None:
@@ -147,20 +148,19 @@ def test_hook_dyncrm_permissions(deployment) -> None:
 
 
 def test_bad_visit_is_refused_and_writes_nothing(deployment) -> None:
+    before = snapshot(Path(deployment).parent / "crm.db")
     code, _, err = run_cli(["-c", deployment, "--as", "clerk", "visits", "log", "Z-9"])
     assert code == 1 and "member 'Z-9' not found" in err
+    assert snapshot(Path(deployment).parent / "crm.db") == before
     with open_crm(deployment) as crm:
         with crm.action("test.reject", SYSTEM):
             crm.lifecycle.transition(1, "reject", SYSTEM)
-        before = Touchpoint.select().count()
+        before = snapshot(crm)
     code, _, err = run_cli(["-c", deployment, "--as", "clerk", "visits", "log", "A-0001",
                             "--note", "too late"])
     assert code == 1 and "is rejected" in err
     with open_crm(deployment) as crm:
-        from dyncrm_visits.service import visits
-
-        assert visits(crm) == []
-        assert Touchpoint.select().count() == before
+        assert snapshot(crm) == before
 
 
 def test_hook_dyncrm_member_stage_changed(deployment) -> None:
@@ -204,11 +204,10 @@ def test_hook_dyncrm_template_dirs(tmp_path, visits_installed) -> None:
                                                  "welcome_message": True})
     cli_ok("-c", config, "db", "upgrade")
     with open_crm(config) as crm:
-        with crm.action("test.add_member", SYSTEM):
-            member_id = Member.create(name="Tono", email="tono@example.org").id
+        member_id = applicant(crm, "Tono", email="tono@example.org")
         with crm.action("member.approve", SYSTEM):
             crm.lifecycle.transition(member_id, "approve", SYSTEM)
-        (message,) = OutboxMessage.select()
+        (message,) = messages_for(crm, member_id)
         assert message.kind == "visits.welcome"
         assert message.subject == "Welcome to Cabang Sleman"
         assert "Dear Tono" in message.body and "Koperasi Uji" in message.body

@@ -21,3 +21,6 @@ class Visit(BaseModel):
 
     class Meta:
         table_name = "visits_visit"
+
+
+MODELS = [Visit]
