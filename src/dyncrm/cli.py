@@ -804,7 +804,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = saved
 
 
-from dyncrm import cli_auth  # noqa: E402, F401  (login, logout, whoami, passwd, user ...)
+# login, logout, whoami, passwd, user ...; plugin new
+from dyncrm import cli_auth, cli_plugin  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
