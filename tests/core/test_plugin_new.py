@@ -77,3 +77,19 @@ def test_default_folder_is_dyncrm_name(tmp_path: Path, monkeypatch: pytest.Monke
             / "models.py").is_file()
     assert "Note(BaseModel)" in (tmp_path / "dyncrm-simpanan_berjangka"
                                  / "dyncrm_simpanan_berjangka" / "models.py").read_text()
+
+
+def test_package_data_ships_migrations_and_templates(tmp_path: Path) -> None:
+    """Files outside the package's modules (migrations, templates) are all declared as
+    package data, so a real ``pip install`` (not only the copy above) ships them."""
+    import tomllib
+
+    project = tmp_path / "proj"
+    assert generate("berjangka", "--dir", str(project))[0] == 0
+    settings = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["setuptools"]
+    package = project / "dyncrm_berjangka"
+    declared = {p for pattern in settings["package-data"]["dyncrm_berjangka"]
+                for p in package.glob(pattern) if p.is_file()}
+    data = {p for p in package.rglob("*") if p.is_file() and p.parent != package}
+    assert data and data == declared
+    assert settings["packages"] == ["dyncrm_berjangka"]
