@@ -479,7 +479,7 @@ class CRM:
     def render(self, template: str, /, **context: Any) -> str:
         """Render the template named ``template`` with ``context``.
 
-        :raises PluginError: (or :class:`ConfigError` for the deployment's own
+        :raises PluginError: (or :class:`~dyncrm.errors.ConfigError` for the deployment's own
             templates) naming the template file, line and the undefined variable.
         """
         with template_errors(self):

@@ -32,7 +32,8 @@ def _umask() -> int:
 
 
 def file_fault(exc: OSError, path: str | Path) -> EnvironmentFault | None:
-    """The :class:`EnvironmentFault` for ``exc`` raised while writing ``path``, or None."""
+    """The :class:`~dyncrm.errors.EnvironmentFault` for ``exc`` raised while writing
+    ``path``, or None."""
     from dyncrm.faults import classify
 
     target = Path(path).absolute()
@@ -58,6 +59,7 @@ def atomic_open(path: str | Path, mode: str = "w", *, encoding: str | None = Non
         0666 minus the umask, for a file meant to be shared.
     :param make_parents: create missing folders on the way first (mode 0700).
     :param durable: ``fsync`` before the rename (survives a power cut; slower).
+
     An ``OSError`` (full disk, read-only, no permission, a file in the way)
     becomes an :class:`~dyncrm.errors.EnvironmentFault` naming ``path``; the
     temporary file is removed and an earlier ``path`` is left untouched.

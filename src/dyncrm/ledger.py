@@ -93,7 +93,7 @@ class Ledger:
         before reading their balances, inside the same ``crm.action``; another
         action locking any of them waits, then reads the balance this one left.
         An account not opened yet can be locked too (its name is locked, not its
-        row).  Accounts are locked in sorted order.  See :meth:`CRM.lock`.
+        row).  Accounts are locked in sorted order.  See :meth:`CRM.lock <dyncrm.app.CRM.lock>`.
         """
         if isinstance(accounts, str):
             accounts = [accounts]

@@ -11,7 +11,7 @@ At most once across crashes: a message is claimed (``pending`` → ``sending``,
 a conditional UPDATE committed on its own, so two senders never take the same
 message) before it is handed to its channel, and marked ``sent`` after.  A
 ``sending`` message whose process died is resent with the same idempotency key
-when its channel honours one (:attr:`Channel.honours_idempotency_key`, the HTTP
+when its channel honours one (``Channel.honours_idempotency_key``, the HTTP
 gateway); otherwise it becomes ``unknown`` — listed by ``dyncrm outbox unknown``
 and resent only by a person (:meth:`Outbox.resend`).
 """

@@ -105,7 +105,7 @@ def build_config(tmp_path: Path, enabled: Iterable[str] = (), plugins: dict | No
 
 
 class Clock:
-    """A settable clock for :func:`make_crm`: ``clock.now = ...`` moves time.
+    """A settable clock for ``make_crm``: ``clock.now = ...`` moves time.
 
     ``Clock(dt.datetime(2026, 3, 2, 9, 0))``; :meth:`advance` moves it on by a
     :class:`~datetime.timedelta` or by ``days=``/``hours=``/....  Naive datetimes
@@ -266,7 +266,7 @@ def _config_of(args: list[str]) -> str | None:
 
 def run_cli(args: list[str], *, env: dict[str, str] | None = None, input: str | None = None,
             signed_in: bool = True) -> tuple[int, str, str]:
-    """Run ``dyncrm`` through :func:`dyncrm.cli.main` like a shell would; returns
+    """Run ``dyncrm`` through ``dyncrm.cli.main`` like a shell would; returns
     ``(exit_code, stdout, stderr)``.
 
     With ``--as NAME`` in ``args`` (and ``signed_in``), NAME is signed in first
