@@ -47,6 +47,11 @@ nitpick_ignore_regex += [
     (r"py:(class|mod|data|func|attr|meth|exc|obj)",
      r"(dyncrm_expand|dyncrm_acquire|dyncrm_retain)\.[a-z]+_[a-z_]+\.[A-Za-z_.]+"),
     (r"py:mod", r"(dyncrm_expand|dyncrm_acquire|dyncrm_retain)\.[a-z]+_[a-z_]+"),
+    # the same helper modules once a plugin is a folder (dyncrm_expand.savings.deposits):
+    # a module or a name one level below the documented plugin module is internal too.
+    (r"py:mod", r"(dyncrm_expand|dyncrm_acquire|dyncrm_retain)\.[a-z_]+\.[a-z_]+"),
+    (r"py:(class|data|func|attr|meth|exc|obj)",
+     r"(dyncrm_expand|dyncrm_acquire|dyncrm_retain)\.[a-z_]+\.[a-z_]+\.[A-Za-z_.]+"),
     (r"py:class", r"Config|Catalogue|Member|Account|OutboxMessage|SmtpSettings|"
                   r"LoanProduct|LoanGrade|DisbursementResult|InstallmentInfo|OverdueItem|"
                   r"PaymentInfo|RepaymentResult|Tier"),
