@@ -164,9 +164,9 @@ def prepare_koperasi(crm, world: harness.World) -> None:
     """Add the plugins' data described in the module docstring (set-based)."""
     from dyncrm_acquire import promotions
     from dyncrm_acquire.models import ApplicationRow
-    from dyncrm_expand.loan_models import Loan, LoanInstallment, LoanPayment
-    from dyncrm_expand.loan_queries import settings as loan_settings
-    from dyncrm_expand.savings_models import SavingsObligation
+    from dyncrm_expand.loans.models import Loan, LoanInstallment, LoanPayment
+    from dyncrm_expand.loans.queries import settings as loan_settings
+    from dyncrm_expand.savings.models import SavingsObligation
     from dyncrm_retain.reminder_models import Reminder
 
     db = crm.database

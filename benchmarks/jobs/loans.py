@@ -18,7 +18,7 @@ ON = dt.date(2025, 12, 20)
 @koperasi_job("loans.overdue", memory_growth="linear")
 def overdue(crm, world):
     """Unpaid installments past due on 20 December, with denda (one query)."""
-    from dyncrm_expand import loan_queries
+    from dyncrm_expand.loans import queries as loan_queries
 
     items = loan_queries.overdue(crm, ON)
     e = Expect(world)
@@ -33,7 +33,7 @@ def overdue(crm, world):
 @koperasi_job("loans.collectibility", memory_growth="linear")
 def collectibility(crm, world):
     """Collectibility grade and outstanding principal of every disbursed loan."""
-    from dyncrm_expand import loan_queries
+    from dyncrm_expand.loans import queries as loan_queries
 
     grades = loan_queries.collectibility(crm, ON)
     e = Expect(world)

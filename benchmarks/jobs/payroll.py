@@ -13,7 +13,7 @@ MONTH = dt.date(2025, 12, 1)
 @koperasi_job("payroll.deduction_list", memory_growth="linear")
 def deduction_list(crm, world):
     """Wajib, installments and arrears with denda per member, capped by take-home pay."""
-    from koperasi_xyz import payroll_list
+    from koperasi_xyz.payroll import listing as payroll_list
 
     found = payroll_list.deduction_list(crm, MONTH)
     e = Expect(world)

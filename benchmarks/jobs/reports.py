@@ -17,7 +17,7 @@ def _rows(laporan, heading: str) -> tuple[dict, ...]:
 @koperasi_job("reports.savings_report", memory_growth="linear")
 def savings_report(crm, world):
     """Laporan simpanan: balances per member and product at year end, wajib arrears."""
-    from koperasi_xyz import report_builders
+    from koperasi_xyz.reports import builders as report_builders
 
     rows = _rows(report_builders.savings_report(crm, YEAR_END), "Per anggota")
     check("members", len(rows), world.n)
@@ -31,7 +31,7 @@ def savings_report(crm, world):
 @koperasi_job("reports.park_kim", memory_growth="linear")
 def park_kim(crm, world):
     """Touchpoints per member by phase × information type (one grouped query)."""
-    from koperasi_xyz import report_builders
+    from koperasi_xyz.reports import builders as report_builders
 
     rows = _rows(report_builders.park_kim(crm, YEAR_END), "Per anggota")
     check("members", len(rows), world.n)
@@ -43,7 +43,7 @@ def loan_report(crm, world):
     """Laporan pinjaman: outstanding, arrears and collectibility per loan."""
     from worlds import LOAN_TERM, paid_installments
 
-    from koperasi_xyz import report_builders
+    from koperasi_xyz.reports import builders as report_builders
 
     on = dt.date(2025, 12, 20)
     rows = _rows(report_builders.loan_report(crm, on), "Daftar pinjaman")

@@ -12,7 +12,7 @@ SHU = 500_000_000
 @koperasi_job("shu.compute draft", memory_growth="linear")
 def compute(crm, world):
     """Capital (year-end pokok + wajib) and loan interest per member, split exactly."""
-    from koperasi_xyz import shu_service
+    from koperasi_xyz.shu import service as shu_service
 
     draft = shu_service.compute(crm, 2025, Money.of(SHU, crm.currency))
     dist = draft.distribution

@@ -34,8 +34,8 @@ def templates_dir() -> Path:
 
 
 def migrations_dir(plugin_short_name: str) -> Path:
-    """The migration folder of one of this package's plugins (``shu``, ``payroll``)."""
-    return package_path("migrations", plugin_short_name)
+    """The migrations folder of one of this package's plugins (``shu/migrations`` ...)."""
+    return package_path(plugin_short_name, "migrations")
 
 
 def config_path() -> Path:

@@ -1,6 +1,6 @@
 """A report (laporan) as one value, shown three ways: terminal table, CSV, printable PDF.
 
-A builder (in :mod:`koperasi_xyz.report_builders`, or any plugin's through the
+A builder (in :mod:`koperasi_xyz.reports.builders`, or any plugin's through the
 ``dyncrm_reports`` hook) returns a :class:`~dyncrm.reports.Report` (here called
 :class:`Laporan`):
 a title, the period or date it covers, summary lines and one or more sections

@@ -120,7 +120,7 @@ def test_a_deposit_and_run_due_on_the_simulated_day(tmp_path):
     assert err.splitlines() == [BANNER]
     assert "posted deposit #1" in out
     with open_crm(config) as crm:
-        from dyncrm_expand.savings_models import SavingsDeposit
+        from dyncrm_expand.savings.models import SavingsDeposit
 
         row = SavingsDeposit.get()
         assert row.effective_date == dt.date(2027, 1, 15)
@@ -177,7 +177,7 @@ def test_the_environment_variable_moves_the_date(tmp_path):
                              env={"DYNCRM_TODAY": "2027-01-15"})
     assert code == 0 and err.splitlines() == ["SIMULATED DATE 2027-01-16 (pelatihan kasir)"]
     with open_crm(config):
-        from dyncrm_expand.savings_models import SavingsDeposit
+        from dyncrm_expand.savings.models import SavingsDeposit
 
         days = [r.effective_date for r in SavingsDeposit.select().order_by(SavingsDeposit.id)]
     assert days == [dt.date(2027, 1, 15), dt.date(2027, 1, 16)]

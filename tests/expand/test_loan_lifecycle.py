@@ -27,7 +27,7 @@ from dyncrm.errors import (
     ValidationError,
 )
 from dyncrm_expand import loans
-from dyncrm_expand.loan_models import LoanEvent, LoanInstallment
+from dyncrm_expand.loans.models import LoanEvent, LoanInstallment
 
 
 @pytest.fixture
@@ -359,7 +359,7 @@ def test_hook_dyncrm_expand_take_home_pay(make_crm) -> None:
     assert crm.hook.dyncrm_expand_take_home_pay(crm=crm, member_id=1) in (
         idr(2_000_000), idr(9_000_000))
     assert crm.hook.dyncrm_expand_take_home_pay(crm=crm, member_id=2) is None
-    from dyncrm_expand.loan_eligibility import take_home_pay
+    from dyncrm_expand.loans.eligibility import take_home_pay
 
     assert take_home_pay(crm, 1) is not None
 

@@ -58,7 +58,7 @@ def test_overdue_and_collectibility(book) -> None:
 def test_collectibility_grades_come_from_config(make_crm) -> None:
     crm = open_loans(make_crm, loans={"collectibility": [
         {"name": "current", "min_days": 0}, {"name": "late", "min_days": 30}]})
-    from dyncrm_expand.loan_queries import settings
+    from dyncrm_expand.loans.queries import settings
 
     assert [settings(crm).grade(d) for d in (0, 29, 30, 400)] == [
         "current", "current", "late", "late"]

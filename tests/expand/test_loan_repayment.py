@@ -11,7 +11,7 @@ from dyncrm import hookimpl
 from dyncrm.db.models import OutboxMessage
 from dyncrm.errors import IllegalTransition, ValidationError
 from dyncrm_expand import loans
-from dyncrm_expand.loan_models import LoanInstallment
+from dyncrm_expand.loans.models import LoanInstallment
 
 START = dt.date(2025, 1, 10)
 

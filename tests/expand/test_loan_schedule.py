@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dyncrm_expand.loan_schedule import (
+from dyncrm_expand.loans.schedule import (
     METHODS,
     add_months,
     annuity_payment,

@@ -19,7 +19,7 @@ from dyncrm.app import CRM
 from dyncrm.errors import DyncrmError, IllegalTransition
 from dyncrm.testing import build_config
 from dyncrm_expand import loans
-from dyncrm_expand.loan_models import Loan, LoanInstallment, LoanPayment
+from dyncrm_expand.loans.models import Loan, LoanInstallment, LoanPayment
 
 MEMBERS = 3
 FUNDED = 4_000_000

@@ -21,8 +21,8 @@ from test_savings_helpers import add_member, staff
 
 from dyncrm.db.models import JournalEntry
 from dyncrm_expand import loans, rewards, savings
-from dyncrm_expand.rewards_models import RewardRedemption
-from dyncrm_expand.savings_models import SavingsDeposit
+from dyncrm_expand.rewards.models import RewardRedemption
+from dyncrm_expand.savings.models import SavingsDeposit
 
 PROCESSES = 6
 BACKENDS = [pytest.param(None, id="sqlite"),
@@ -264,7 +264,7 @@ file_directory = "outbox"
 CLI_AT_ONCE = """
 import sys, time
 from pathlib import Path
-import dyncrm.cli, dyncrm_expand.savings, dyncrm_expand.savings_cli
+import dyncrm.cli, dyncrm_expand.savings, dyncrm_expand.savings.cli
 go, n, argv = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]
 Path(f"{go}.ready{n}").touch()
 while not go.exists():

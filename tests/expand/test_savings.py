@@ -32,7 +32,7 @@ from dyncrm.errors import (
 from dyncrm.money import Money
 from dyncrm.values import Actor
 from dyncrm_expand import savings
-from dyncrm_expand.savings_models import SavingsObligation
+from dyncrm_expand.savings.models import SavingsObligation
 
 
 def rp(value) -> Money:

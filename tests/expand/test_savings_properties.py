@@ -21,8 +21,8 @@ from dyncrm.errors import (
 from dyncrm.money import Money
 from dyncrm.testing import build_config
 from dyncrm_expand import savings
-from dyncrm_expand.savings_config import SavingsSettings, WajibProduct
-from dyncrm_expand.savings_wajib import WajibCalculator, WajibState, add_months
+from dyncrm_expand.savings.config import SavingsSettings, WajibProduct
+from dyncrm_expand.savings.wajib import WajibCalculator, WajibState, add_months
 
 TODAY = dt.date(2025, 6, 15)
 POKOK = 100_000

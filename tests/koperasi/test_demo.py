@@ -38,7 +38,7 @@ def test_demo_year_balances_and_reconciles_with_the_ledger(demo_run) -> None:
         # the SHU: the pools are the whole surplus, members' shares are their pools to the
         # rupiah, and exactly those shares reached the members' sukarela savings
         from dyncrm.db.models import JournalEntry, Posting
-        from koperasi_xyz import shu_service
+        from koperasi_xyz.shu import service as shu_service
 
         dist = shu_service.locked(crm, 2025).distribution
         assert dist.total == int(summary["amounts"]["shu"]) > 0
@@ -120,7 +120,7 @@ def test_demo_at_500_members_redeems_only_what_is_in_stock(tmp_path) -> None:
     counts = summary["counts"]
     assert counts["applications"] == 500 and counts["payroll_batches"] == 12
     from dyncrm_expand import rewards
-    from dyncrm_expand.rewards_models import RewardRedemption
+    from dyncrm_expand.rewards.models import RewardRedemption
 
     with open_crm(folder / "dyncrm.toml") as crm:
         stock = rewards.catalogue(crm)

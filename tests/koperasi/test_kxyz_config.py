@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dyncrm.app import open_crm
 from koperasi_xyz import config_path
-from koperasi_xyz.shu_service import rules_for
+from koperasi_xyz.shu.service import rules_for
 
 
 def test_the_shipped_config_loads_with_all_plugins(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from kxyz_payroll_setup import ENABLED, cooperative
 
 from dyncrm.db.models import OutboxMessage
 from dyncrm.values import Actor
-from koperasi_xyz.payroll_import import import_confirmation
+from koperasi_xyz.payroll.importer import import_confirmation
 from koperasi_xyz.reminders import bulan, confirmation_items
 
 

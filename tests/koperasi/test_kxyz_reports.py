@@ -12,7 +12,7 @@ from kxyz_helpers import shu_settings
 from kxyz_payroll_setup import ENABLED, MONTH, SAVINGS, cooperative
 
 from dyncrm.values import Actor
-from koperasi_xyz import report_builders as rb
+from koperasi_xyz.reports import builders as rb
 
 EXTRA = ["retain.feedback", "expand.deactivation", "koperasi_xyz.shu", "koperasi_xyz.reports"]
 
@@ -39,7 +39,7 @@ def coop(make_crm):
                     reference="KP-3", on=dt.date(2026, 3, 2))
     deactivation.request_leave(crm, people["sekretaris"], citra.id, "pindah kerja",
                                on=dt.date(2026, 3, 20))
-    from koperasi_xyz.shu_service import enter_surplus
+    from koperasi_xyz.shu.service import enter_surplus
 
     enter_surplus(crm, 2025, crm.money("12.000.000"), staff(crm, "bendahara2", "treasurer"))
     return crm, people, members, loans, budi

@@ -9,9 +9,9 @@ from kxyz_helpers import counts
 from kxyz_payroll_setup import MONTH, cooperative
 
 from dyncrm.errors import PermissionDenied, ValidationError
-from koperasi_xyz.payroll_export import write_csv, write_xlsx
-from koperasi_xyz.payroll_import import PayrollFileRejected, import_confirmation
-from koperasi_xyz.payroll_list import deduction_list
+from koperasi_xyz.payroll.export import write_csv, write_xlsx
+from koperasi_xyz.payroll.importer import PayrollFileRejected, import_confirmation
+from koperasi_xyz.payroll.listing import deduction_list
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from input_support import data_dump as dump
 from kxyz_payroll_setup import MONTH, cooperative
 
 from dyncrm.errors import ValidationError
-from koperasi_xyz.payroll_import import import_confirmation, read_confirmation
+from koperasi_xyz.payroll.importer import import_confirmation, read_confirmation
 
 HEADER = b"nik_karyawan;nama;jumlah_dipotong\n"
 

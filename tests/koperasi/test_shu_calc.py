@@ -10,13 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dyncrm.errors import ValidationError
-from koperasi_xyz.shu_calc import (
+from koperasi_xyz.shu.calc import (
     MemberBasis,
     compute_distribution,
     distribution_from_dict,
     distribution_to_dict,
 )
-from koperasi_xyz.shu_rules import ShuSettings, YearRules, resolve_rules
+from koperasi_xyz.shu.rules import ShuSettings, YearRules, resolve_rules
 
 
 def rules(allocation: dict, **kw):

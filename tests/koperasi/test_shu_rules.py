@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 from dyncrm.errors import ConfigError, ValidationError
-from koperasi_xyz.shu_rules import ShuSettings, YearRules, resolve_rules
+from koperasi_xyz.shu.rules import ShuSettings, YearRules, resolve_rules
 
 
 def settings_for(allocation: dict, **kw) -> ShuSettings:

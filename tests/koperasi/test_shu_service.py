@@ -11,8 +11,8 @@ from kxyz_helpers import quick_staff as staff
 from dyncrm import hookimpl
 from dyncrm.errors import PermissionDenied, ValidationError
 from dyncrm.values import Actor
-from koperasi_xyz import shu_service as svc
 from koperasi_xyz.models import ShuYear
+from koperasi_xyz.shu import service as svc
 
 
 @pytest.fixture

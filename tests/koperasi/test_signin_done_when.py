@@ -95,7 +95,7 @@ def test_the_chair_approves_the_shu_only_after_signing_in(deployment: Path) -> N
 
 
 def _loan(config: Path, amount: str, *, member: str = "XYZ-2024-00001") -> int:
-    from dyncrm_expand.loan_models import Loan
+    from dyncrm_expand.loans.models import Loan
 
     code, _, err = cli(config, "loan", "apply", member, "konsumtif", amount,
                        "--term", "12", user="sekretaris")

@@ -1,0 +1,164 @@
+"""Plugin ``koperasi_xyz.payroll``: payroll deduction (potong gaji) for Koperasi XYZ.
+
+Commands (group ``dyncrm payroll``): ``list`` the month's deduction list
+(terminal, ``--csv``, ``--xlsx``, ``--pdf``), ``import`` the payroll office's
+confirmation file, ``batches`` imported so far.  The list is computed in
+:mod:`koperasi_xyz.payroll.listing`, exported by :mod:`koperasi_xyz.payroll.export`
+and imported by :mod:`koperasi_xyz.payroll.importer`.
+"""
+
+from __future__ import annotations
+
+import click
+
+from dyncrm import hookimpl
+from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.output import emit_json, table
+from dyncrm.values import Permission
+
+# Every koperasi_xyz plugin brings the deployment's language: catalogue and filters.
+from koperasi_xyz.translations import (  # noqa: F401  (the language hooks)
+    dyncrm_prepare_jinja2_environment,
+    dyncrm_translations,
+)
+
+from .. import migrations_dir, templates_dir
+from ..fmt import amount_plain, rupiah
+from ..models import PAYROLL_MODELS
+from .export import rows, write_csv, write_pdf, write_xlsx
+from .importer import PayrollFileRejected, batches, import_confirmation
+from .listing import PLUGIN, PayrollSettings, deduction_list, parse_month, settings_of
+
+DYNCRM_REQUIRES = ("acquire.registration", "expand.savings", "expand.loans")
+
+MONTH = click.option("--month", required=True, help="The month, YYYY-MM (e.g. 2026-03).")
+
+
+@hookimpl
+def dyncrm_config_schema():
+    return {PLUGIN: PayrollSettings}
+
+
+@hookimpl
+def dyncrm_migrations():
+    return (PLUGIN, migrations_dir("payroll"))
+
+
+@hookimpl
+def dyncrm_register_models():
+    return PAYROLL_MODELS
+
+
+@hookimpl(tryfirst=True)  # the deployment's Indonesian texts override generic ones
+def dyncrm_template_dirs():
+    return [templates_dir()]
+
+
+@hookimpl
+def dyncrm_permissions():
+    staff = frozenset({"admin", "secretary", "treasurer", "cashier", "credit_committee"})
+    return [
+        Permission("payroll.view", staff, "see and export the payroll deduction list"),
+        Permission("payroll.import", frozenset({"treasurer"}),
+                   "post the payroll office's confirmation of what was deducted"),
+    ]
+
+
+def _terminal_rows(crm, dlist) -> list[dict]:
+    out = []
+    for row, line in zip(rows(dlist), dlist.lines, strict=True):
+        out.append({"departemen": row["departemen"], "nik": row["nik_karyawan"],
+                    "nomor": row["nomor_anggota"], "nama": row["nama"],
+                    "wajib": rupiah(crm, line.wajib + line.wajib_arrears),
+                    "angsuran": rupiah(crm, line.installments + line.loan_arrears),
+                    "jumlah": rupiah(crm, line.total),
+                    "gaji bersih": "" if line.take_home_pay is None
+                    else rupiah(crm, line.take_home_pay),
+                    "catatan": line.flag})
+    return out
+
+
+@hookimpl
+def dyncrm_register_commands(cli):
+    payroll = subgroup(cli, "payroll", help="Payroll deduction (potong gaji): list and import.")
+
+    @payroll.command("list")
+    @MONTH
+    @click.option("--department", help="Only this department.")
+    @click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
+                  help="Write the list as CSV for the payroll office.")
+    @click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False),
+                  help="Write the list as an XLSX workbook (needs openpyxl).")
+    @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False),
+                  help="Write the list as a printable PDF.")
+    @json_option
+    @pass_actor
+    def payroll_list(crm, actor, month, department, csv_path, xlsx_path, pdf_path, as_json):
+        """The month's payroll deduction list (daftar potongan gaji), by department."""
+        crm.require(actor, "payroll.view")
+        dlist = deduction_list(crm, parse_month(month), department=department)
+        if csv_path:
+            write_csv(dlist, csv_path, delimiter=settings_of(crm).csv_delimiter)
+            click.echo(f"wrote {csv_path}", err=True)
+        if xlsx_path:
+            write_xlsx(crm, dlist, xlsx_path)
+            click.echo(f"wrote {xlsx_path}", err=True)
+        if pdf_path:
+            write_pdf(crm, dlist, pdf_path)
+            click.echo(f"wrote {pdf_path}", err=True)
+        if as_json:
+            emit_json({"month": dlist.label, "payday": dlist.payday,
+                       "cap_percent": str(dlist.cap_percent), "total": dlist.total,
+                       "lines": rows(dlist)})
+            return
+        table(_terminal_rows(crm, dlist), align_right=["wajib", "angsuran", "jumlah",
+                                                       "gaji bersih"],
+              empty="(no active members)")
+        flagged = sum(1 for x in dlist.lines if x.flag)
+        click.echo(f"{len(dlist.lines)} members, total {rupiah(crm, dlist.total)}, payday "
+                   f"{dlist.payday.isoformat()}; {flagged} line(s) to check")
+
+    @payroll.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--batch", required=True, help="The payroll office's batch id.")
+    @MONTH
+    @click.option("--dry-run", is_flag=True, help="Check the file; post nothing.")
+    @pass_actor
+    def payroll_import(crm, actor, file, batch, month, dry_run):
+        """Post the payroll office's confirmation FILE (CSV), all lines or none."""
+        try:
+            report = import_confirmation(crm, actor, file, batch=batch,
+                                         month=parse_month(month), dry_run=dry_run)
+        except PayrollFileRejected as exc:
+            table([{"line": x.line_no, "nik": x.employee_number, "member": x.number or "",
+                    "amount": amount_plain(crm, x.amount), "problem": x.reason}
+                   for x in exc.report.mismatches], align_right=["amount"], out=None)
+            raise
+        total = rupiah(crm, report.total)
+        skipped = [x for x in report.lines if x.status == "not_deducted"]
+        if skipped:
+            click.echo(f"not deducted (dues stay open): "
+                       f"{', '.join(x.employee_number for x in skipped)}")
+        if report.missing:
+            click.echo(f"on the list but not in the file (dues stay open): "
+                       f"{', '.join(report.missing)}")
+        if report.replayed:
+            click.echo(f"batch {batch} was already imported ({len(report.lines)} lines, "
+                       f"{total}); nothing was posted again")
+        elif report.dry_run:
+            click.echo(f"batch {batch}: all {len(report.lines)} lines match ({total}); "
+                       "nothing posted (dry run)")
+        else:
+            posted = sum(1 for x in report.lines if x.status == "posted")
+            click.echo(f"batch {batch}: posted {posted} lines, {total}")
+
+    @payroll.command("batches")
+    @json_option
+    @pass_actor
+    def payroll_batches(crm, actor, as_json):
+        """Confirmation files imported so far."""
+        crm.require(actor, "payroll.view")
+        data = [{"batch": b.batch, "month": b.period, "lines": b.posted_lines,
+                 "total": rupiah(crm, b.posted_total), "by": b.imported_by,
+                 "at": str(b.imported_at)[:16]} for b in batches()]
+        emit_json(data) if as_json else table(data, align_right=["total"])

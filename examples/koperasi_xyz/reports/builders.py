@@ -1,0 +1,600 @@
+"""The reports (laporan) of Koperasi XYZ, each built set-based into a :class:`Laporan`.
+
+Every builder reads with a fixed number of grouped queries whatever the number
+of members, and returns display rows (``Rp 1.250.000``, Indonesian dates) and
+raw rows (whole rupiah, ISO dates) for CSV.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from peewee import fn
+
+from dyncrm.db.models import Member, Touchpoint
+from dyncrm.errors import ValidationError
+
+from ..fmt import amount_plain, rupiah, tanggal
+from ..laporan import Laporan, Section, cols
+from ..profiles import profiles
+
+if TYPE_CHECKING:
+    from dyncrm.app import CRM
+
+STAGE_ID = {"applicant": "calon anggota", "active": "aktif", "leaving": "proses keluar",
+            "inactive": "keluar", "rejected": "ditolak"}
+NO_DEPT = "(tanpa departemen)"
+
+
+def _need(crm: CRM, plugin: str, report: str) -> None:
+    if not crm.is_enabled(plugin):
+        raise ValidationError(f"the {report} report needs plugin {plugin!r}; add it to "
+                              "[plugins] enabled")
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _iso(value: Any) -> str:
+    d = _date(value)
+    return d.isoformat() if d else ""
+
+
+def _short(crm: CRM, value: Any) -> str:
+    d = _date(value)
+    return tanggal(crm, d, long=False) if d else ""
+
+
+def _as_of_text(crm: CRM, as_of: dt.date) -> str:
+    return f"Per tanggal {tanggal(crm, as_of)}"
+
+
+def _period_text(crm: CRM, since: dt.date, until: dt.date) -> str:
+    return f"Periode {tanggal(crm, since)} s.d. {tanggal(crm, until)}"
+
+
+def _status_on(stage: str, left_on: dt.date | None, as_of: dt.date) -> str:
+    if left_on is not None and left_on <= as_of:
+        return "keluar"
+    if stage == "inactive":  # left after the date asked about: still a member then
+        return "aktif"
+    return STAGE_ID.get(stage, stage)
+
+
+# --- members ----------------------------------------------------------------------
+
+
+def member_list(crm: CRM, as_of: dt.date, *, department: str | None = None) -> Laporan:
+    """Buku daftar anggota: everyone who had joined by ``as_of``, with their status then."""
+    people = [p for p in profiles().values()
+              if p.joined_on is not None and _date(p.joined_on) <= as_of]
+    if department:
+        people = [p for p in people
+                  if (p.department or "").lower() == department.strip().lower()]
+    people.sort(key=lambda p: (_date(p.joined_on), p.number or ""))
+    rows, raw = [], []
+    counts: dict[str, int] = defaultdict(int)
+    per_dept: dict[str, int] = defaultdict(int)
+    for i, p in enumerate(people, start=1):
+        status = _status_on(p.stage, _date(p.left_on), as_of)
+        counts[status] += 1
+        if status != "keluar":
+            per_dept[p.department or NO_DEPT] += 1
+        left = _date(p.left_on) if status == "keluar" else None
+        rows.append({"no": i, "nomor": p.number or "", "nama": p.name,
+                     "nik": p.employee_number or "", "departemen": p.department or "",
+                     "bergabung": _short(crm, p.joined_on), "status": status,
+                     "keluar": _short(crm, left)})
+        raw.append({"nomor_anggota": p.number or "", "nama": p.name,
+                    "nik_karyawan": p.employee_number or "", "departemen": p.department or "",
+                    "bergabung": _iso(p.joined_on), "status": status, "keluar": _iso(left)})
+    dept_rows = [{"departemen": d, "anggota": n} for d, n in sorted(per_dept.items())]
+    return Laporan(
+        name="anggota", title="Daftar Anggota", subtitle=_as_of_text(crm, as_of),
+        columns=cols(("no", "No", "R", 0.5), ("nomor", "No. Anggota", "L", 1.5),
+                     ("nama", "Nama", "L", 2.4), ("nik", "NIK Karyawan", "L", 1.2),
+                     ("departemen", "Departemen", "L", 1.6), ("bergabung", "Bergabung", "L", 1.1),
+                     ("status", "Status", "L", 1.1), ("keluar", "Keluar", "L", 1.1)),
+        sections=(Section(rows=tuple(rows), raw=tuple(raw)),
+                  Section(heading="Anggota per departemen (belum keluar)",
+                          rows=tuple(dept_rows),
+                          columns=cols(("departemen", "Departemen", "L", 3),
+                                       ("anggota", "Anggota", "R", 1)),
+                          totals={"departemen": "Jumlah", "anggota": sum(per_dept.values())})),
+        summary=(("Anggota aktif", str(counts.get("aktif", 0))),
+                 ("Dalam proses keluar", str(counts.get("proses keluar", 0))),
+                 ("Sudah keluar", str(counts.get("keluar", 0))),
+                 ("Jumlah tercatat", str(len(people)))),
+        landscape=True)
+
+
+def new_members(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
+    """Anggota baru: members who joined in the period, with their simpanan pokok paid."""
+    people = [p for p in profiles().values() if p.joined_on is not None
+              and since <= _date(p.joined_on) <= until]
+    people.sort(key=lambda p: (_date(p.joined_on), p.number or ""))
+    pokok = crm.ledger.balances_by_member(["savings.pokok"], as_of=until)
+    rows, raw = [], []
+    for i, p in enumerate(people, start=1):
+        paid = pokok.get(p.member_id, {}).get("savings.pokok", 0)
+        rows.append({"no": i, "nomor": p.number or "", "nama": p.name,
+                     "departemen": p.department or "", "bergabung": _short(crm, p.joined_on),
+                     "pokok": rupiah(crm, paid), "status": STAGE_ID.get(p.stage, p.stage)})
+        raw.append({"nomor_anggota": p.number or "", "nama": p.name,
+                    "departemen": p.department or "", "bergabung": _iso(p.joined_on),
+                    "simpanan_pokok": paid, "status": STAGE_ID.get(p.stage, p.stage)})
+    total = sum(pokok.get(p.member_id, {}).get("savings.pokok", 0) for p in people)
+    return Laporan(
+        name="anggota-baru", title="Laporan Anggota Baru", subtitle=_period_text(crm, since, until),
+        columns=cols(("no", "No", "R", 0.5), ("nomor", "No. Anggota", "L", 1.6),
+                     ("nama", "Nama", "L", 2.6), ("departemen", "Departemen", "L", 1.6),
+                     ("bergabung", "Bergabung", "L", 1.1), ("pokok", "Simpanan pokok", "R", 1.3),
+                     ("status", "Status sekarang", "L", 1.3)),
+        sections=(Section(rows=tuple(rows), raw=tuple(raw),
+                          totals={"nama": "Jumlah", "pokok": rupiah(crm, total)}),),
+        summary=(("Anggota baru", str(len(people))),),
+        landscape=True)
+
+
+REFUND_ID = {"requested": "menunggu persetujuan", "approved": "disetujui, belum dibayar",
+             "paid": "sudah dibayar", "cancelled": "dibatalkan"}
+
+
+def leaving_members(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
+    """Anggota keluar / non-aktif: who left (or is leaving), with the refund status."""
+    everyone = profiles()
+    requests: dict[int, Any] = {}
+    if crm.is_enabled("expand.deactivation"):
+        from dyncrm_expand.deactivation.models import LeaveRequest
+
+        query = (LeaveRequest.select()
+                 .where(LeaveRequest.status.in_(["requested", "approved"])
+                        | ((LeaveRequest.requested_on >= since)
+                           & (LeaveRequest.requested_on <= until))
+                        | ((LeaveRequest.paid_on >= since) & (LeaveRequest.paid_on <= until)))
+                 .order_by(LeaveRequest.id))
+        for req in query:
+            if req.status != "cancelled" or req.member_id not in requests:
+                requests[req.member_id] = req
+    chosen = {mid: p for mid, p in everyone.items()
+              if p.stage == "leaving" or mid in requests
+              or (p.left_on is not None and since <= _date(p.left_on) <= until)}
+    rows, raw = [], []
+    owed_total = paid_total = 0
+    ordered = sorted(chosen.values(), key=lambda p: (_date(p.left_on) or until, p.number or ""))
+    for i, p in enumerate(ordered, start=1):
+        req = requests.get(p.member_id)
+        refund = req.settlement_total if req is not None and req.settlement_total else 0
+        status = REFUND_ID.get(req.status, req.status) if req is not None else "-"
+        if req is not None and req.status == "approved" and req.payout_on:
+            status += f" (dijadwalkan {_short(crm, req.payout_on)})"
+        if req is not None and req.status == "paid":
+            status = f"sudah dibayar {_short(crm, req.paid_on)}"
+            paid_total += refund
+        elif req is not None and req.status == "approved":
+            owed_total += refund
+        rows.append({"no": i, "nomor": p.number or "", "nama": p.name,
+                     "departemen": p.department or "",
+                     "diajukan": _short(crm, req.requested_on) if req else "",
+                     "keluar": _short(crm, p.left_on), "stage": STAGE_ID.get(p.stage, p.stage),
+                     "pengembalian": rupiah(crm, refund) if req and req.settlement_total
+                     is not None else "", "status": status})
+        raw.append({"nomor_anggota": p.number or "", "nama": p.name,
+                    "departemen": p.department or "",
+                    "diajukan": _iso(req.requested_on) if req else "",
+                    "keluar": _iso(p.left_on), "status_anggota": STAGE_ID.get(p.stage, p.stage),
+                    "pengembalian_simpanan": refund if req else "",
+                    "status_pengembalian": req.status if req else "",
+                    "jadwal_bayar": _iso(req.payout_on) if req else "",
+                    "dibayar": _iso(req.paid_on) if req else ""})
+    return Laporan(
+        name="anggota-keluar", title="Laporan Anggota Keluar dan Non-aktif",
+        subtitle=(_period_text(crm, since, until)
+                  + "; termasuk permohonan keluar yang masih berjalan"),
+        columns=cols(("no", "No", "R", 0.45), ("nomor", "No. Anggota", "L", 1.4),
+                     ("nama", "Nama", "L", 2.0), ("departemen", "Departemen", "L", 1.3),
+                     ("diajukan", "Diajukan", "L", 1.0), ("keluar", "Keluar", "L", 1.0),
+                     ("stage", "Status", "L", 1.1),
+                     ("pengembalian", "Pengembalian simpanan", "R", 1.4),
+                     ("status", "Status pengembalian", "L", 2.2)),
+        sections=(Section(rows=tuple(rows), raw=tuple(raw)),),
+        summary=(("Anggota", str(len(rows))),
+                 ("Pengembalian belum dibayar", rupiah(crm, owed_total)),
+                 ("Pengembalian sudah dibayar", rupiah(crm, paid_total))),
+        landscape=True)
+
+
+# --- savings ----------------------------------------------------------------------
+
+PRODUCTS = (("pokok", "Simpanan pokok"), ("wajib", "Simpanan wajib"),
+            ("sukarela", "Simpanan sukarela"))
+
+
+def savings_report(crm: CRM, as_of: dt.date) -> Laporan:
+    """Laporan simpanan: every member's balances per product as of a date, and totals."""
+    kinds = [f"savings.{p}" for p, _ in PRODUCTS]
+    balances = crm.ledger.balances_by_member(kinds, as_of=as_of)
+    arrears: dict[int, int] = {}
+    if crm.is_enabled("expand.savings"):
+        from dyncrm_expand import savings
+
+        exp = crm.ledger.exponent(crm.currency)
+        arrears = {m: int(v.amount.scaleb(exp)) for m, v in
+                   savings.arrears_by_member(crm, as_of).items()}
+    people = profiles()
+    ids = sorted(set(balances) | set(arrears),
+                 key=lambda m: (people[m].number or "", m) if m in people else ("", m))
+    rows, raw = [], []
+    totals = dict.fromkeys(kinds, 0)
+    holders = dict.fromkeys(kinds, 0)
+    for i, mid in enumerate(ids, start=1):
+        b = balances.get(mid, {})
+        p = people.get(mid)
+        for k in kinds:
+            totals[k] += b.get(k, 0)
+            holders[k] += 1 if b.get(k, 0) else 0
+        total = sum(b.get(k, 0) for k in kinds)
+        rows.append({"no": i, "nomor": p.number if p else f"#{mid}", "nama": p.name if p else "",
+                     "departemen": (p.department or "") if p else "",
+                     **{p_: rupiah(crm, b.get(f"savings.{p_}", 0)) for p_, _ in PRODUCTS},
+                     "jumlah": rupiah(crm, total),
+                     "tunggakan": rupiah(crm, arrears[mid]) if arrears.get(mid) else ""})
+        raw.append({"nomor_anggota": p.number if p else "", "nama": p.name if p else "",
+                    "departemen": (p.department or "") if p else "",
+                    **{p_: b.get(f"savings.{p_}", 0) for p_, _ in PRODUCTS},
+                    "jumlah": total, "tunggakan_wajib": arrears.get(mid, 0)})
+    grand = sum(totals.values())
+    product_rows = [{"produk": label, "anggota": holders[f"savings.{p}"],
+                     "saldo": rupiah(crm, totals[f"savings.{p}"])} for p, label in PRODUCTS]
+    return Laporan(
+        name="simpanan", title="Laporan Simpanan Anggota", subtitle=_as_of_text(crm, as_of),
+        columns=cols(("no", "No", "R", 0.45), ("nomor", "No. Anggota", "L", 1.4),
+                     ("nama", "Nama", "L", 2.1), ("departemen", "Departemen", "L", 1.3),
+                     ("pokok", "Pokok", "R", 1.1), ("wajib", "Wajib", "R", 1.2),
+                     ("sukarela", "Sukarela", "R", 1.2), ("jumlah", "Jumlah", "R", 1.3),
+                     ("tunggakan", "Tunggakan wajib", "R", 1.1)),
+        sections=(
+            Section(heading="Per produk", rows=tuple(product_rows),
+                    columns=cols(("produk", "Produk", "L", 2), ("anggota", "Anggota", "R", 1),
+                                 ("saldo", "Saldo", "R", 1.5)),
+                    totals={"produk": "Jumlah", "saldo": rupiah(crm, grand)}),
+            Section(heading="Per anggota", rows=tuple(rows), raw=tuple(raw), totals={
+                "nama": "Jumlah", "pokok": rupiah(crm, totals["savings.pokok"]),
+                "wajib": rupiah(crm, totals["savings.wajib"]),
+                "sukarela": rupiah(crm, totals["savings.sukarela"]),
+                "jumlah": rupiah(crm, grand),
+                "tunggakan": rupiah(crm, sum(arrears.values()))})),
+        summary=(("Anggota dengan simpanan", str(len(ids))),
+                 ("Jumlah simpanan", rupiah(crm, grand)),
+                 ("Tunggakan simpanan wajib", rupiah(crm, sum(arrears.values())))),
+        landscape=True)
+
+
+# --- loans ------------------------------------------------------------------------
+
+
+def loan_report(crm: CRM, as_of: dt.date) -> Laporan:
+    """Laporan pinjaman: loans outstanding on a date, arrears and collectibility.
+
+    Outstanding principal as of the date is the principal less the principal of
+    repayments booked by then; a late installment is one due before the date and
+    not paid by it; the grade follows the oldest late installment.
+    """
+    _need(crm, "expand.loans", "loan")
+    from dyncrm_expand.loans import queries as lq
+    from dyncrm_expand.loans.models import Loan, LoanInstallment, LoanPayment
+
+    loans = list(Loan.select().where(
+        Loan.disbursed_on.is_null(False), Loan.disbursed_on <= as_of,
+        Loan.stage.in_(["disbursed", "closed", "written_off"]),
+        Loan.closed_on.is_null() | (Loan.closed_on > as_of)).order_by(Loan.id))
+    ids = [row.id for row in loans]
+    repaid = dict(LoanPayment.select(LoanPayment.loan, fn.SUM(LoanPayment.principal))
+                  .where(LoanPayment.loan.in_(ids), LoanPayment.effective_date <= as_of,
+                         LoanPayment.reversed_by.is_null())
+                  .group_by(LoanPayment.loan).tuples()) if ids else {}
+    late: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # oldest ordinal, arrears
+    first_inst: dict[int, int] = {}
+    if ids:
+        for inst in LoanInstallment.select().where(LoanInstallment.loan.in_(ids)):
+            if inst.number == 1:
+                first_inst[inst.loan_id] = inst.principal + inst.interest
+            due = _date(inst.due_on)
+            paid = _date(inst.paid_on)
+            if due < as_of and (paid is None or paid > as_of):
+                owed = lq.unpaid_base(inst) if paid is None else inst.principal + inst.interest
+                slot = late[inst.loan_id]
+                slot[0] = min(slot[0], due.toordinal()) if slot[0] else due.toordinal()
+                slot[1] += owed
+    cfg = lq.settings(crm)
+    people = profiles()
+    rows, raw = [], []
+    by_grade: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    out_total = arrears_total = 0
+    for row in loans:
+        outstanding = max(row.principal - int(repaid.get(row.id) or 0), 0)
+        oldest, arrears = late.get(row.id, [0, 0])
+        dpd = (as_of - dt.date.fromordinal(oldest)).days if oldest else 0
+        grade = cfg.grade(dpd)
+        by_grade[grade][0] += 1
+        by_grade[grade][1] += outstanding
+        out_total += outstanding
+        arrears_total += arrears
+        p = people.get(row.member_id)
+        name = row.terms.get("name", row.product)
+        rows.append({"pinjaman": row.id, "nomor": p.number if p else "",
+                     "nama": p.name if p else "", "produk": name,
+                     "cair": _short(crm, row.disbursed_on), "tenor": f"{row.term} bln",
+                     "pokok": rupiah(crm, row.principal), "sisa": rupiah(crm, outstanding),
+                     "angsuran": rupiah(crm, first_inst.get(row.id, 0)),
+                     "tunggakan": rupiah(crm, arrears) if arrears else "",
+                     "hari": str(dpd) if dpd else "", "kolektibilitas": grade})
+        raw.append({"pinjaman": row.id, "nomor_anggota": p.number if p else "",
+                    "nama": p.name if p else "", "produk": row.product,
+                    "dicairkan": _iso(row.disbursed_on), "tenor_bulan": row.term,
+                    "pokok_pinjaman": row.principal, "sisa_pokok": outstanding,
+                    "angsuran_per_bulan": first_inst.get(row.id, 0), "tunggakan": arrears,
+                    "hari_terlambat": dpd, "kolektibilitas": grade})
+    grade_rows = []
+    for g in cfg.collectibility:
+        n, amount = by_grade.get(g.name, [0, 0])
+        share = (Decimal(amount) * 100 / out_total).quantize(Decimal("0.1")) if out_total \
+            else Decimal(0)
+        grade_rows.append({"kolektibilitas": g.name, "sejak": f"{g.min_days} hari",
+                           "pinjaman": n, "sisa": rupiah(crm, amount),
+                           "porsi": f"{share:f}".replace(".", ",") + "%"})
+    return Laporan(
+        name="pinjaman", title="Laporan Pinjaman", subtitle=_as_of_text(crm, as_of),
+        columns=cols(("pinjaman", "No.", "R", 0.5), ("nomor", "No. Anggota", "L", 1.35),
+                     ("nama", "Nama", "L", 1.7), ("produk", "Produk", "L", 1.35),
+                     ("cair", "Cair", "L", 0.95), ("tenor", "Tenor", "R", 0.7),
+                     ("pokok", "Pokok", "R", 1.15), ("sisa", "Sisa pokok", "R", 1.15),
+                     ("angsuran", "Angsuran", "R", 1.05), ("tunggakan", "Tunggakan", "R", 1.05),
+                     ("hari", "Hari", "R", 0.5), ("kolektibilitas", "Kolektibilitas", "L", 1.75)),
+        sections=(
+            Section(heading="Kolektibilitas", rows=tuple(grade_rows),
+                    columns=cols(("kolektibilitas", "Kolektibilitas", "L", 2),
+                                 ("sejak", "Terlambat sejak", "L", 1.2),
+                                 ("pinjaman", "Pinjaman", "R", 1), ("sisa", "Sisa pokok", "R", 1.5),
+                                 ("porsi", "Porsi", "R", 0.8)),
+                    totals={"kolektibilitas": "Jumlah", "pinjaman": len(loans),
+                            "sisa": rupiah(crm, out_total), "porsi": "100%"}),
+            Section(heading="Daftar pinjaman", rows=tuple(rows), raw=tuple(raw),
+                    totals={"nama": "Jumlah", "sisa": rupiah(crm, out_total),
+                            "tunggakan": rupiah(crm, arrears_total)})),
+        summary=(("Pinjaman beredar", str(len(loans))),
+                 ("Sisa pokok", rupiah(crm, out_total)),
+                 ("Tunggakan pokok + jasa", rupiah(crm, arrears_total))),
+        notes=("Tunggakan: angsuran (pokok dan jasa) yang jatuh tempo sebelum tanggal laporan "
+               "dan belum lunas pada tanggal itu, tanpa denda.",),
+        landscape=True)
+
+
+def loan_schedule(crm: CRM, loan_id: int) -> Laporan:
+    """Jadwal angsuran of one loan, with what was paid."""
+    _need(crm, "expand.loans", "loan schedule")
+    from dyncrm_expand import loans
+
+    info = loans.get(crm, loan_id)
+    member = crm.member(info.member_id)
+    insts = loans.installments(crm, loan_id)
+    if not insts:
+        raise ValidationError(f"loan {loan_id} has no schedule yet (it is {info.stage!r})")
+    exp = crm.ledger.exponent(crm.currency)
+
+    def u(m) -> int:
+        return int(m.amount.scaleb(exp))
+
+    rows, raw = [], []
+    remaining = sum(u(i.principal) for i in insts)
+    for i in insts:
+        remaining -= u(i.principal)
+        paid = u(i.principal_paid) + u(i.interest_paid) + u(i.penalty_paid)
+        rows.append({"ke": i.number, "jatuh_tempo": _short(crm, i.due_on),
+                     "pokok": rupiah(crm, u(i.principal)), "jasa": rupiah(crm, u(i.interest)),
+                     "angsuran": rupiah(crm, u(i.total)), "dibayar": rupiah(crm, paid),
+                     "denda": rupiah(crm, u(i.penalty_assessed)) if u(i.penalty_assessed)
+                     else "", "lunas": _short(crm, i.paid_on),
+                     "sisa": rupiah(crm, remaining)})
+        raw.append({"ke": i.number, "jatuh_tempo": _iso(i.due_on), "pokok": u(i.principal),
+                    "jasa": u(i.interest), "angsuran": u(i.total), "dibayar": paid,
+                    "denda": u(i.penalty_assessed), "lunas": _iso(i.paid_on),
+                    "sisa_pokok_terjadwal": remaining})
+    return Laporan(
+        name="jadwal", title=f"Jadwal Angsuran Pinjaman {loan_id}",
+        subtitle=f"{member.number} {member.name} — {info.product}",
+        columns=cols(("ke", "Ke", "R", 0.4), ("jatuh_tempo", "Jatuh tempo", "L", 1.0),
+                     ("pokok", "Pokok", "R", 1.1), ("jasa", "Jasa", "R", 1.0),
+                     ("angsuran", "Angsuran", "R", 1.1), ("dibayar", "Dibayar", "R", 1.1),
+                     ("denda", "Denda", "R", 0.9), ("lunas", "Lunas", "L", 1.0),
+                     ("sisa", "Sisa pokok", "R", 1.1)),
+        sections=(Section(rows=tuple(rows), raw=tuple(raw), totals={
+            "jatuh_tempo": "Jumlah", "pokok": rupiah(crm, sum(u(i.principal) for i in insts)),
+            "jasa": rupiah(crm, sum(u(i.interest) for i in insts)),
+            "angsuran": rupiah(crm, sum(u(i.total) for i in insts))}),),
+        summary=(("Pinjaman", f"{loan_id} ({info.stage})"),
+                 ("Anggota", f"{member.number} {member.name}"),
+                 ("Tenor", f"{len(insts)} bulan")))
+
+
+# --- payroll, feedback, SHU ----------------------------------------------------------
+
+
+def payroll_report(crm: CRM, month: dt.date) -> Laporan:
+    """Daftar potongan gaji of a month, one section per department."""
+    _need(crm, "koperasi_xyz.payroll", "payroll deduction")
+    from ..payroll.export import line_row
+    from ..payroll.listing import deduction_list
+
+    dlist = deduction_list(crm, month)
+    keys = ("simpanan_wajib", "tunggakan_wajib", "angsuran", "tunggakan_angsuran",
+            "jumlah_potongan")
+    sections = []
+    for name, lines in dlist.departments().items():
+        raw = [line_row(dlist, x) for x in lines]
+        rows = [{k: (amount_plain(crm, v) if k in keys or (k == "gaji_bersih" and v != "")
+                     else v) for k, v in r.items()} for r in raw]
+        totals = {"nama": "Jumlah", **{k: amount_plain(crm, sum(r[k] for r in raw))
+                                       for k in keys}}
+        sections.append(Section(heading=f"{name} ({len(lines)} anggota)", rows=tuple(rows),
+                                raw=tuple(raw), totals=totals))
+    month_name = f"{crm.locale.month_name(dlist.month.month)} {dlist.month.year}"
+    return Laporan(
+        name="potongan", title=f"Daftar Potongan Gaji — {month_name}",
+        subtitle=f"Tanggal potong {tanggal(crm, dlist.payday)}; batas potongan "
+                 f"{dlist.cap_percent.normalize():f}% dari gaji bersih; jumlah dalam rupiah",
+        columns=cols(("nik_karyawan", "NIK Karyawan", "L", 1.1),
+                     ("nomor_anggota", "No. Anggota", "L", 1.25), ("nama", "Nama", "L", 1.8),
+                     ("simpanan_wajib", "Wajib", "R", 0.95),
+                     ("tunggakan_wajib", "Tunggakan wajib", "R", 0.95),
+                     ("angsuran", "Angsuran", "R", 1.05),
+                     ("tunggakan_angsuran", "Tunggakan angsuran + denda", "R", 1.15),
+                     ("jumlah_potongan", "Jumlah", "R", 1.1),
+                     ("gaji_bersih", "Gaji bersih", "R", 1.1), ("catatan", "Catatan", "L", 1.6)),
+        sections=tuple(sections),
+        summary=(("Anggota", str(len(dlist.lines))),
+                 ("Jumlah potongan", rupiah(crm, dlist.total)),
+                 ("Perlu diperiksa", str(sum(1 for x in dlist.lines if x.flag)))),
+        landscape=True,
+        signatures=(("Bendahara Koperasi", ""), ("Bagian Penggajian (HRD)", "")))
+
+
+def feedback_report(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
+    """Laporan kritik dan saran: volume by category and month, service levels, satisfaction."""
+    _need(crm, "retain.feedback", "feedback")
+    from dyncrm_retain import feedback_report as fr
+
+    rep = fr.build(crm, since, until)
+    month_cols = [(m, _month_short(crm, m), "R", 0.7) for m in rep.months]
+    volume = rep.volume_rows()
+    for row in volume:
+        if row["category"] == "total":
+            row["category"] = "Jumlah"
+    volume_cols = cols(("category", "Kategori", "L", 1.6), *month_cols,
+                       ("total", "Jumlah", "R", 0.8))
+    summary_rows = []
+    for row in rep.summary_rows():
+        summary_rows.append({
+            "kategori": "Jumlah" if row["category"] == "total" else row["category"],
+            "tiket": row["tickets"], "tanggap": _comma(row["median ack (days)"]),
+            "tanggap_sla": _comma(row["ack within SLA"]),
+            "selesai": _comma(row["median resolve (days)"]),
+            "selesai_sla": _comma(row["resolved within SLA"]), "penilaian": row["ratings"],
+            "rata": _comma(row["avg rating"]), "csat": _comma(row["CSAT"])})
+    t = rep.total
+    return Laporan(
+        name="kritik-saran", title="Laporan Kritik dan Saran Anggota",
+        subtitle=_period_text(crm, since, until),
+        columns=volume_cols,
+        sections=(
+            Section(heading="Jumlah tiket per kategori dan bulan",
+                    rows=tuple(r for r in volume if r["category"] != "Jumlah"),
+                    totals=next(r for r in volume if r["category"] == "Jumlah")),
+            Section(heading="Kecepatan layanan dan kepuasan", rows=tuple(summary_rows),
+                    columns=cols(("kategori", "Kategori", "L", 1.5), ("tiket", "Tiket", "R", 0.7),
+                                 ("tanggap", "Median tanggap (hari)", "R", 1.1),
+                                 ("tanggap_sla", "Ditanggapi tepat waktu", "R", 1.3),
+                                 ("selesai", "Median selesai (hari)", "R", 1.1),
+                                 ("selesai_sla", "Selesai tepat waktu", "R", 1.3),
+                                 ("penilaian", "Penilaian", "R", 0.9),
+                                 ("rata", "Rata-rata (1–5)", "R", 0.9),
+                                 ("csat", "Puas (4–5)", "R", 0.8)))),
+        summary=(("Tiket", str(t.tickets)), ("Sudah diselesaikan", str(t.resolved)),
+                 ("Kepuasan (CSAT)", f"{t.csat}%".replace(".", ",") if t.csat is not None
+                  else "-")),
+        landscape=True)
+
+
+def _comma(text: object) -> str:
+    """Indonesian decimal comma in a figure the feedback report formatted (``12.5`` → ``12,5``)."""
+    return str(text).replace(".", ",")
+
+
+def _month_short(crm: CRM, label: str) -> str:
+    year, month = label.split("-")
+    return f"{crm.locale.month_name(int(month))[:3]} {year}"
+
+
+def shu_report(crm: CRM, year: int) -> Laporan:
+    """Laporan pembagian SHU (the locked figures once approved, else a draft)."""
+    _need(crm, "koperasi_xyz.shu", "SHU")
+    from ..shu.report import shu_laporan
+    from ..shu.service import current
+
+    return shu_laporan(crm, current(crm, year))
+
+
+# --- Park & Kim ---------------------------------------------------------------------
+
+PHASES = (("acquire", "Akuisisi"), ("retain", "Retensi"), ("expand", "Ekspansi"))
+INFOS = (("of", "tentang"), ("for", "untuk"), ("by", "dari"))
+
+
+def park_kim(crm: CRM, as_of: dt.date) -> Laporan:
+    """Touchpoints per member by phase × information type (Park & Kim's Dynamic CRM).
+
+    One grouped query over the touchpoint log up to the end of ``as_of``
+    (Jakarta time).
+    """
+    end = (dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=crm.tz)
+           .astimezone(dt.UTC).replace(tzinfo=None))
+    query = (Touchpoint.select(Touchpoint.member, Touchpoint.phase, Touchpoint.info,
+                               fn.COUNT(Touchpoint.id).alias("n"))
+             .where(Touchpoint.at < end)
+             .group_by(Touchpoint.member, Touchpoint.phase, Touchpoint.info))
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    matrix: dict[tuple[str, str], int] = defaultdict(int)
+    for row in query.dicts().iterator():
+        counts[row["member"]][f"{row['phase']}_{row['info']}"] = row["n"]
+        matrix[(row["phase"], row["info"])] += row["n"]
+    names = {m.id: (m.number or f"#{m.id}", m.name) for m in
+             Member.select(Member.id, Member.number, Member.name)
+             .where(Member.id.in_(list(counts)))} if counts else {}
+    keys = [f"{p}_{i}" for p, _ in PHASES for i, _ in INFOS]
+    rows, raw = [], []
+    for mid in sorted(counts, key=lambda m: names.get(m, ("", ""))[0]):
+        c = counts[mid]
+        number, name = names.get(mid, (f"#{mid}", ""))
+        total = sum(c.values())
+        rows.append({"nomor": number, "nama": name, **{k: c.get(k, 0) or "" for k in keys},
+                     "jumlah": total})
+        raw.append({"nomor_anggota": number, "nama": name, **{k: c.get(k, 0) for k in keys},
+                    "jumlah": total})
+    matrix_rows = []
+    for phase, label in PHASES:
+        row = {"fase": label, **{i: matrix.get((phase, i), 0) for i, _ in INFOS}}
+        row["jumlah"] = sum(row[i] for i, _ in INFOS)
+        matrix_rows.append(row)
+    matrix_totals = {"fase": "Jumlah", **{i: sum(r[i] for r in matrix_rows) for i, _ in INFOS},
+                     "jumlah": sum(r["jumlah"] for r in matrix_rows)}
+    member_cols = cols(("nomor", "No. Anggota", "L", 1.6), ("nama", "Nama", "L", 2.2),
+                       *[(f"{p}_{i}", f"{pl[:3]}. {il}", "R", 0.72)
+                         for p, pl in PHASES for i, il in INFOS],
+                       ("jumlah", "Jumlah", "R", 0.8))
+    totals = {"nama": "Jumlah", **{k: sum(r[k] for r in raw) for k in keys},
+              "jumlah": sum(r["jumlah"] for r in raw)}
+    return Laporan(
+        name="parkkim", title="Titik Kontak Anggota (Park & Kim)",
+        subtitle=_as_of_text(crm, as_of) + "; informasi tentang / untuk / dari anggota per fase",
+        columns=member_cols,
+        sections=(
+            Section(heading="Fase × jenis informasi", rows=tuple(matrix_rows),
+                    columns=cols(("fase", "Fase", "L", 1.5),
+                                 *[(i, f"Informasi {il} anggota", "R", 1.3) for i, il in INFOS],
+                                 ("jumlah", "Jumlah", "R", 1)),
+                    totals=matrix_totals),
+            Section(heading="Per anggota", rows=tuple(rows), raw=tuple(raw), totals=totals)),
+        summary=(("Anggota dengan titik kontak", str(len(rows))),
+                 ("Titik kontak", str(matrix_totals["jumlah"]))),
+        notes=("Akuisisi: menjadi anggota; Retensi: pengingat, kritik dan saran, FAQ; "
+               "Ekspansi: simpanan, pinjaman, poin, SHU, keluar. 'Tentang': data anggota; "
+               "'untuk': informasi yang dikirim kepada anggota; 'dari': tindakan anggota.",),
+        landscape=True)

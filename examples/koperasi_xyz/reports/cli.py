@@ -1,0 +1,190 @@
+"""``dyncrm laporan``: one command per report of every enabled plugin, and ``semua``.
+
+The reports come from the ``dyncrm_reports`` hook — Koperasi XYZ's own
+(:mod:`koperasi_xyz.reports`) and any other enabled plugin's — so a plugin's
+report is printed, written as CSV and PDF, and included in ``laporan semua``
+exactly like the deployment's.  The commands are made from the builders when
+the command line starts, without opening the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dyncrm import params
+from dyncrm.cli import json_option, pass_actor, plugin_manager
+from dyncrm.output import emit_json
+from dyncrm.reports import ReportBuilder, ReportOptions, build, collect
+
+from ..laporan import Laporan, print_table, write_csv, write_pdf
+
+DATE = params.DATE  # a business date within plausible bounds
+
+
+class MonthType(click.ParamType):
+    """``YYYY-MM`` → the first day of that month."""
+
+    name = "month"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "YYYY-MM"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        from ..payroll.listing import parse_month
+
+        return parse_month(str(value))
+
+
+MONTH = MonthType()
+
+
+def _day(value: Any) -> dt.date | None:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def builders(crm) -> dict[str, ReportBuilder]:
+    """Every enabled plugin's report builders by name (hook ``dyncrm_reports``)."""
+    return collect(crm.pm)
+
+
+def emit(crm, lap: Laporan, csv_path: str | None, pdf_path: str | None,
+         as_json: bool) -> None:
+    """Show a report: CSV and PDF files when asked, then JSON or the table."""
+    if csv_path:
+        write_csv(lap, csv_path)
+        click.echo(f"wrote {csv_path}", err=True)
+    if pdf_path:
+        write_pdf(crm, lap, pdf_path)
+        click.echo(f"wrote {pdf_path}", err=True)
+    if as_json:
+        emit_json({"name": lap.name, "title": lap.title, "subtitle": lap.subtitle,
+                   "summary": dict(lap.summary), "rows": lap.csv_rows()})
+    else:
+        print_table(lap)
+
+
+def all_reports(crm, folder: Path, *, as_of: dt.date, since: dt.date, until: dt.date,
+                month: dt.date | None, year: int | None, csv: bool = True,
+                actor=None) -> list[Path]:
+    """Write every report that applies as PDF (and CSV) into ``folder``; the files written.
+
+    Reports of every enabled plugin take part; one whose required option (month,
+    year) is not given, or that does not apply (its plugin off, no SHU that
+    year), is left out, and so is one ``actor`` (when given) may not see.
+    """
+    options = ReportOptions(as_of=as_of, since=since, until=until, month=month, year=year)
+    chosen = [b for b in builders(crm).values() if b.wanted(crm, options)
+              and (actor is None or crm.users.can(actor, b.permission))]
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for builder in chosen:
+        lap = build(crm, builder, options)
+        written.append(write_pdf(crm, lap, folder / f"laporan-{lap.name}.pdf"))
+        if csv:
+            written.append(write_csv(lap, folder / f"laporan-{lap.name}.csv"))
+    return written
+
+
+def _outputs(f):
+    f = json_option(f)
+    f = click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False),
+                     help="Write a printable PDF.")(f)
+    return click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
+                        help="Write the rows as CSV.")(f)
+
+
+def _standard(f, name: str, required: bool):
+    if name == "as_of":
+        return click.option("--as-of", "as_of", type=DATE, help="The date (default: today).")(f)
+    if name == "period":
+        f = click.option("--to", "until", type=DATE, help="Last day (default: today).")(f)
+        return click.option("--from", "since", type=DATE,
+                            help="First day (default: 1 January of this year).")(f)
+    if name == "month":
+        return click.option("--month", type=MONTH, required=required,
+                            help="The month, YYYY-MM.")(f)
+    return click.option("--year", type=params.YEAR, required=required,
+                        help="The fiscal year.")(f)
+
+
+def report_command(builder: ReportBuilder) -> click.Command:
+    """The ``laporan NAME`` command of one builder: its options, --csv, --pdf, --json."""
+
+    @pass_actor
+    def run(crm, actor, csv_path=None, pdf_path=None, as_json=False, **given):
+        crm.require(actor, builder.permission)
+        given = {k: _day(v) for k, v in given.items()}
+        options = ReportOptions.on(crm.today(), **given)
+        emit(crm, build(crm, builder, options), csv_path, pdf_path, as_json)
+
+    run.__doc__ = builder.title + (f"\n\n{builder.description}" if builder.description
+                                   else "")
+    f = _outputs(run)
+    for option in reversed(builder.options):
+        if isinstance(option, str):
+            f = _standard(f, option, option in builder.required)
+        else:
+            f = click.option(option.flag, option.name, required=option.required,
+                             type=int if option.type == "int" else str, help=option.help)(f)
+    return click.command(builder.name, help=run.__doc__)(f)
+
+
+class LaporanGroup(click.Group):
+    """``laporan``: its own commands plus one per report builder of the enabled plugins."""
+
+    def _reports(self, ctx: click.Context) -> dict[str, click.Command]:
+        cache = ctx.find_root().meta.setdefault("koperasi_xyz.laporan", {})
+        if "commands" not in cache:
+            pm = plugin_manager(ctx)
+            found = collect(pm) if pm is not None else {}
+            clash = set(found) & set(self.commands)
+            if clash:
+                from dyncrm.errors import PluginError
+
+                name = sorted(clash)[0]
+                raise PluginError(f"offers the report {name!r}, but 'dyncrm laporan {name}' "
+                                  "is a command already; rename the report",
+                                  plugin=found[name].plugin, hook="dyncrm_reports")
+            cache["commands"] = {name: report_command(b) for name, b in found.items()}
+        return cache["commands"]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self._reports(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self.commands.get(cmd_name) or self._reports(ctx).get(cmd_name)
+
+
+def register(cli: click.Group) -> click.Group:
+    """Add the ``laporan`` group (with ``semua``) to ``cli``."""
+    laporan = LaporanGroup("laporan", help="Reports (laporan): table, --csv, --pdf.")
+    cli.add_command(laporan)
+
+    @laporan.command("semua")
+    @click.option("--dir", "folder", type=click.Path(file_okay=False), default="laporan",
+                  show_default=True, help="Folder to write into.")
+    @click.option("--as-of", "as_of", type=DATE, help="The date (default: today).")
+    @click.option("--from", "since", type=DATE,
+                  help="First day (default: 1 January of this year).")
+    @click.option("--to", "until", type=DATE, help="Last day (default: today).")
+    @click.option("--month", type=MONTH, help="Month of the payroll deduction list, YYYY-MM.")
+    @click.option("--year", type=params.YEAR, help="Fiscal year of the SHU report.")
+    @pass_actor
+    def semua(crm, actor, folder, as_of, since, until, month, year):
+        """Every report (of every enabled plugin) as PDF and CSV into a folder."""
+        crm.require(actor, "reports.view")
+        options = ReportOptions.on(crm.today(), as_of=_day(as_of), since=_day(since),
+                                   until=_day(until))
+        files = all_reports(crm, Path(folder), as_of=options.as_of, since=options.since,
+                            until=options.until, month=month, year=year, actor=actor)
+        for path in files:
+            click.echo(str(path))
+
+    return laporan

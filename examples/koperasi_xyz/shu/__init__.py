@@ -1,0 +1,255 @@
+"""Plugin ``koperasi_xyz.shu``: the year-end surplus (SHU) of Koperasi XYZ.
+
+Commands (group ``dyncrm shu``): ``enter`` the year's SHU, ``compute`` a draft,
+``approve`` it after the RAT (treasurer and chair), ``post`` it once,
+``status``, ``report`` and a member's ``slip``.  The arithmetic is in
+:mod:`koperasi_xyz.shu.calc`, the bases in :mod:`koperasi_xyz.shu.bases`, the
+actions in :mod:`koperasi_xyz.shu.service`.
+"""
+
+from __future__ import annotations
+
+import click
+
+from dyncrm import hookimpl, params
+from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.errors import ValidationError
+from dyncrm.output import emit_json, kv, table, write_csv
+from dyncrm.values import Permission
+
+# Every koperasi_xyz plugin brings the deployment's language: catalogue and filters.
+from koperasi_xyz.translations import (  # noqa: F401  (the language hooks)
+    dyncrm_prepare_jinja2_environment,
+    dyncrm_translations,
+)
+
+from .. import migrations_dir, templates_dir
+from ..fmt import rupiah
+from ..models import SHU_MODELS, ShuApproval
+from .calc import distribution_to_dict
+from .report import (
+    CSV_COLUMNS,
+    member_rows,
+    pool_rows,
+    report_pdf_file,
+    slip_pdf_file,
+    summary_pairs,
+)
+from .rules import PLUGIN, ShuSettings
+from .service import approve, compute, current, enter_surplus, locked, member_share, post, year_row
+
+YEAR = click.option("--year", type=params.YEAR, required=True, help="The fiscal year (tahun buku).")
+
+
+@hookimpl
+def dyncrm_config_schema():
+    return {PLUGIN: ShuSettings}
+
+
+@hookimpl
+def dyncrm_migrations():
+    return (PLUGIN, migrations_dir("shu"))
+
+
+@hookimpl
+def dyncrm_register_models():
+    return SHU_MODELS
+
+
+@hookimpl(tryfirst=True)  # the deployment's Indonesian texts override generic ones
+def dyncrm_template_dirs():
+    return [templates_dir()]
+
+
+@hookimpl
+def dyncrm_permissions():
+    staff = frozenset({"admin", "secretary", "treasurer", "cashier", "credit_committee"})
+    return [
+        Permission("shu.view", staff, "see SHU drafts, the SHU report and members' slips"),
+        Permission("shu.enter", frozenset({"treasurer", "admin"}),
+                   "enter the year's SHU as closed in the books"),
+        Permission("shu.post", frozenset({"treasurer", "admin"}),
+                   "post the approved SHU to members and funds"),
+    ]
+
+
+@hookimpl
+def dyncrm_member_details(crm, member):
+    """The member's share of the latest posted SHU, on the profile."""
+    from ..models import ShuYear
+
+    row = (ShuYear.select().where(ShuYear.status == "posted").order_by(ShuYear.year.desc())
+           .first())
+    if row is None:
+        return None
+    for line in row.snapshot["distribution"]["members"]:
+        if line["member_id"] == member.id:
+            total = line["jasa_modal"] + line["jasa_usaha"]
+            return {f"SHU {row.year}": rupiah(crm, total, row.currency)}
+    return None
+
+
+# --- commands ---------------------------------------------------------------------
+
+
+def _show(crm, draft, as_json: bool, csv_path: str | None) -> None:
+    if csv_path:
+        from dyncrm.files import atomic_open
+
+        with atomic_open(csv_path, "w", newline="", encoding="utf-8") as fh:
+            from .report import csv_rows
+
+            write_csv(csv_rows(draft), fh, CSV_COLUMNS)
+    if as_json:
+        emit_json({"status": draft.status, "locked": draft.locked, "currency": draft.currency,
+                   "rules": draft.rules,
+                   "distribution": distribution_to_dict(draft.distribution)})
+        return
+    kv(dict(summary_pairs(crm, draft)))
+    click.echo()
+    table([{k: r[k] for k in ("alokasi", "persen", "jumlah", "akun")}
+           for r in pool_rows(crm, draft)], align_right=["persen", "jumlah"])
+    for note in draft.distribution.notes:
+        click.echo(f"catatan: {note}")
+    click.echo()
+    table(member_rows(crm, draft), ["nomor", "nama", "modal", "transaksi", "jasa_modal",
+                                    "jasa_usaha", "jumlah"],
+          align_right=["modal", "transaksi", "jasa_modal", "jasa_usaha", "jumlah"],
+          empty="(no eligible members)")
+    if csv_path:
+        click.echo(f"wrote {csv_path}", err=True)
+
+
+@hookimpl
+def dyncrm_register_commands(cli):
+    shu = subgroup(cli, "shu", help="Year-end surplus (SHU): enter, compute, approve, post.")
+
+    @shu.command("enter")
+    @YEAR
+    @click.option("--amount", type=params.AMOUNT, required=True,
+                  help='The year\'s SHU, e.g. "125.000.000".')
+    @pass_actor
+    def shu_enter(crm, actor, year, amount):
+        """Record the year's SHU as closed in the books (treasurer)."""
+        result = enter_surplus(crm, year, crm.money(amount), actor)
+        text = crm.format_money(result.amount)
+        if result.replayed:
+            click.echo(f"SHU {year} already recorded as {text}; nothing changed")
+        elif result.replaced is not None:
+            click.echo(f"SHU {year} changed from {crm.format_money(result.replaced)} to {text}")
+        else:
+            click.echo(f"recorded SHU {year}: {text}")
+
+    @shu.command("compute")
+    @YEAR
+    @click.option("--amount", type=params.AMOUNT,
+                  help="Compute with this SHU instead of the entered one.")
+    @click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
+                  help="Also write the per-member table as CSV.")
+    @json_option
+    @pass_actor
+    def shu_compute(crm, actor, year, amount, csv_path, as_json):
+        """A draft of the year's distribution from live data (refused once approved)."""
+        crm.require(actor, "shu.view")
+        draft = compute(crm, year, crm.money(amount) if amount else None)
+        _show(crm, draft, as_json, csv_path)
+
+    @shu.command("approve")
+    @YEAR
+    @click.option("--rat-date", type=params.DATE,
+                  help="Date of the RAT that decided the SHU.")
+    @pass_actor
+    def shu_approve(crm, actor, year, rat_date):
+        """Approve the year's SHU after the RAT: treasurer and chair, two people."""
+        result = approve(crm, year, actor, rat_date=rat_date)
+        if result.superseded:
+            click.echo(f"the figures changed since {', '.join(result.superseded)} approved; "
+                       "their approval no longer counts")
+        if result.approved:
+            click.echo(f"SHU {year} approved as {result.capacity}: the year is locked; "
+                       f"post it with: dyncrm shu post --year {year}")
+        else:
+            click.echo(f"approved SHU {year} as {result.capacity}; "
+                       f"still needs {result.waiting_for}")
+
+    @shu.command("post")
+    @YEAR
+    @click.option("--on", "on", type=params.DATE,
+                  help="Booking date (default: today).")
+    @pass_actor
+    def shu_post(crm, actor, year, on):
+        """Post the approved SHU to members and funds, exactly once."""
+        result = post(crm, year, actor, on=on)
+        if result.replayed:
+            click.echo(f"SHU {year} was already posted on {result.on}: nothing was posted "
+                       "again")
+            return
+        click.echo(f"posted SHU {year}: {result.members} members, "
+                   f"{rupiah(crm, result.members_total)} to members "
+                   f"({'simpanan sukarela' if result.payout == 'sukarela' else 'payable'}), "
+                   f"{rupiah(crm, result.pools_total)} to reserve and funds")
+
+    @shu.command("status")
+    @YEAR
+    @json_option
+    @pass_actor
+    def shu_status(crm, actor, year, as_json):
+        """Where the year's SHU stands: entered, approvals, posted."""
+        crm.require(actor, "shu.view")
+        row = year_row(year)
+        approvals = [{"user": a.username, "as": a.capacity, "at": a.at,
+                      "counts": bool(row and a.digest == row.digest)}
+                     for a in ShuApproval.select().where(ShuApproval.year == year)
+                     .order_by(ShuApproval.id)]
+        info = {"year": year, "status": row.status if row else "not entered",
+                "amount": rupiah(crm, row.amount) if row else "",
+                "entered by": row.entered_by if row else "",
+                "rat date": row.rat_date if row else None,
+                "posted on": row.posted_on if row else None}
+        if as_json:
+            emit_json({**info, "approvals": approvals})
+            return
+        kv(info)
+        if approvals:
+            click.echo()
+            table(approvals)
+
+    @shu.command("report")
+    @YEAR
+    @click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
+                  help="Write the per-member table as CSV.")
+    @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False),
+                  help="Write the printable report as PDF.")
+    @json_option
+    @pass_actor
+    def shu_report(crm, actor, year, csv_path, pdf_path, as_json):
+        """The SHU report: the locked figures once approved, else a draft."""
+        crm.require(actor, "shu.view")
+        draft = current(crm, year)
+        if pdf_path:
+            report_pdf_file(crm, draft, pdf_path)
+            click.echo(f"wrote {pdf_path}", err=True)
+        _show(crm, draft, as_json, csv_path)
+
+    @shu.command("slip")
+    @YEAR
+    @click.argument("member_ref", metavar="MEMBER")
+    @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False),
+                  help="Write the slip as PDF (default: slip-shu-YEAR-NUMBER.pdf).")
+    @pass_actor
+    def shu_slip(crm, actor, year, member_ref, pdf_path):
+        """A member's SHU slip as PDF (members may print their own once approved)."""
+        info = crm.member(member_ref)
+        if actor.member_id == info.id:
+            draft = locked(crm, year)
+            line = next((m for m in draft.distribution.members if m.member_id == info.id),
+                        None)
+        else:
+            crm.require(actor, "shu.view")
+            draft, line = member_share(crm, year, info.id)
+        if line is None:
+            raise ValidationError(f"member {info.number} does not share in SHU {year} "
+                                  "(not a member at the close of the year)")
+        path = pdf_path or f"slip-shu-{year}-{info.number or info.id}.pdf"
+        slip_pdf_file(crm, draft, line, path)
+        click.echo(f"wrote {path}: {info.name}, SHU {year} {rupiah(crm, line.total)}")

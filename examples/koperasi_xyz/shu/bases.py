@@ -1,0 +1,102 @@
+"""Who shares in a year's SHU, and with what capital and transactions.
+
+Set-based: one query for the eligible members and one grouped ledger query per
+basis (twelve for a monthly average), whatever the number of members.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from peewee import fn
+
+from dyncrm.db.models import Account, JournalEntry, Member, Posting
+
+from .calc import MemberBasis
+from .rules import Rules
+
+if TYPE_CHECKING:
+    from dyncrm.app import CRM
+
+CAPITAL_KINDS = ("savings.pokok", "savings.wajib")
+SUKARELA = "savings.sukarela"
+INTEREST = "income.loan_interest"
+PRINCIPAL = "loans.principal"
+DISBURSEMENT_KINDS = ("loans.disbursement", "loans.disbursement.reversal")
+
+
+def year_bounds(year: int) -> tuple[dt.date, dt.date]:
+    """First and last day of fiscal year ``year`` (the calendar year, tutup buku 31 Dec)."""
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
+def eligible_members(crm: CRM, year: int, rules: Rules) -> list[tuple[int, str, str]]:
+    """``(id, number, name)`` of the members who share in ``year``'s SHU, by number.
+
+    Members active at the close of the year (joined on or before 31 December and
+    not left by then); applicants and those who left during the year only when
+    the rules include them.
+    """
+    start, end = year_bounds(year)
+    active = (Member.joined_on.is_null(False) & (Member.joined_on <= end)
+              & (Member.left_on.is_null() | (Member.left_on > end))
+              & Member.stage.not_in(["applicant", "rejected"]))
+    condition = active
+    if rules.include_leavers:
+        condition |= (Member.left_on >= start) & (Member.left_on <= end)
+    if rules.include_applicants:
+        close_utc = (dt.datetime(year + 1, 1, 1, tzinfo=crm.tz)
+                     .astimezone(dt.UTC).replace(tzinfo=None))
+        condition |= ((Member.created_at < close_utc) & Member.stage.not_in(["rejected"])
+                      & (Member.joined_on.is_null() | (Member.joined_on > end)))
+    query = (Member.select(Member.id, Member.number, Member.name).where(condition)
+             .order_by(Member.number, Member.id))
+    return [(m.id, m.number or f"#{m.id}", m.name) for m in query]
+
+
+def month_ends(year: int) -> list[dt.date]:
+    """The last day of each month of ``year``."""
+    return [dt.date(year, m, calendar.monthrange(year, m)[1]) for m in range(1, 13)]
+
+
+def capital_by_member(crm: CRM, year: int, rules: Rules) -> dict[int, Fraction]:
+    """Each member's capital for jasa modal, in minor units (exact)."""
+    kinds = list(CAPITAL_KINDS) + ([SUKARELA] if rules.capital_sukarela else [])
+    if rules.capital_average == "monthly":
+        sums: dict[int, int] = {}
+        for day in month_ends(year):
+            for member, balances in crm.ledger.balances_by_member(kinds, as_of=day).items():
+                sums[member] = sums.get(member, 0) + sum(balances.values())
+        return {m: Fraction(units, 12) for m, units in sums.items()}
+    _, end = year_bounds(year)
+    return {m: Fraction(sum(b.values()))
+            for m, b in crm.ledger.balances_by_member(kinds, as_of=end).items()}
+
+
+def transactions_by_member(crm: CRM, year: int, rules: Rules) -> dict[int, Fraction]:
+    """Each member's transactions for jasa usaha in the year, in minor units."""
+    start, end = year_bounds(year)
+    if rules.transactions == "interest":
+        found = crm.ledger.balances_by_member([INTEREST], since=start, as_of=end)
+        return {m: Fraction(b.get(INTEREST, 0)) for m, b in found.items()}
+    query = (Posting.select(Account.member, fn.SUM(Posting.amount).alias("units"))
+             .join(Account).switch(Posting).join(JournalEntry)
+             .where(Account.kind == PRINCIPAL, Account.member.is_null(False),
+                    JournalEntry.kind.in_(list(DISBURSEMENT_KINDS)),
+                    JournalEntry.effective_date >= start, JournalEntry.effective_date <= end)
+             .group_by(Account.member))
+    return {row["member"]: Fraction(int(row["units"] or 0)) for row in query.dicts()}
+
+
+def gather_bases(crm: CRM, year: int, rules: Rules) -> list[MemberBasis]:
+    """Every eligible member with capital and transactions (zero when none)."""
+    members = eligible_members(crm, year, rules)
+    capital = capital_by_member(crm, year, rules)
+    txns = transactions_by_member(crm, year, rules)
+    return [MemberBasis(member_id=mid, number=number, name=name,
+                        capital=capital.get(mid, Fraction(0)),
+                        transactions=txns.get(mid, Fraction(0)))
+            for mid, number, name in members]

@@ -1,0 +1,209 @@
+"""The SHU arithmetic, free of any database: pools, then each member's share.
+
+Everything is exact: amounts are integer minor units (whole rupiah in Koperasi
+XYZ), percentages and bases are :class:`~fractions.Fraction`.  The formula
+(domain notes §2.3)::
+
+    pool_k      = floor(SHU × pct_k / 100)        every allocation but cadangan
+    cadangan    = SHU − Σ other pools             (takes the rounding remainder)
+    JM_member   = pool_JM × capital_member / Σ capital      (largest remainder)
+    JU_member   = pool_JU × txn_member     / Σ txn          (largest remainder)
+    SHU_member  = JM_member + JU_member
+
+Largest remainder: each member gets the floor of the exact share; the rupiah
+left over go one each to the largest remainders.  Equal remainders are broken
+by the other basis (jasa modal by transactions, jasa usaha by capital), then by
+member number, so a member with more capital and the same transactions never
+gets less.
+
+With the ``member_share`` convention the member share is floored once and
+split into the jasa modal and jasa usaha pools by largest remainder, so
+JM + JU is exactly the announced member share.  A member pool nobody can
+claim (no capital, or no loan interest in the year) goes to cadangan.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+from dyncrm.errors import ValidationError
+from dyncrm.money import Money, allocate
+
+from .rules import MEMBER_POOLS, RESERVE, Rules
+
+
+@attrs.frozen
+class MemberBasis:
+    """What one eligible member brings: capital and transactions, in minor units."""
+
+    member_id: int
+    number: str
+    name: str
+    capital: Fraction
+    transactions: Fraction
+
+
+@attrs.frozen
+class MemberShare:
+    """One member's line of the distribution."""
+
+    member_id: int
+    number: str
+    name: str
+    capital: Fraction
+    transactions: Fraction
+    jasa_modal: int
+    jasa_usaha: int
+
+    @property
+    def total(self) -> int:
+        """Jasa modal plus jasa usaha, in minor units."""
+        return self.jasa_modal + self.jasa_usaha
+
+
+@attrs.frozen
+class Distribution:
+    """A whole year's SHU: pools and member lines (all amounts in minor units)."""
+
+    year: int
+    total: int
+    pools: dict[str, int]  # every allocation incl. jasa_modal and jasa_usaha
+    members: tuple[MemberShare, ...]
+    capital_total: Fraction
+    transactions_total: Fraction
+    rounding_to_reserve: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def members_total(self) -> int:
+        """Sum of the member shares (equals jasa modal + jasa usaha pools)."""
+        return sum(m.total for m in self.members)
+
+
+def _split(units: int, weights: list[Fraction], tiebreak: list[Fraction] | None = None
+           ) -> list[int]:
+    """Largest-remainder split of whole minor units (the core's ``allocate``).
+
+    Equal remainders go first to the larger ``tiebreak`` value, then to the
+    earlier position: for jasa usaha the tie-break is capital and for jasa modal
+    transactions, so a member who brings more never receives less.
+    """
+    if units == 0 or not weights:
+        return [0] * len(weights)
+    order = list(range(len(weights)))
+    if tiebreak is not None:
+        order.sort(key=lambda i: (-tiebreak[i], i))
+    parts = allocate(Money(Decimal(units), "XXX"), [weights[i] for i in order], 0)
+    result = [0] * len(weights)
+    for i, part in zip(order, parts, strict=True):
+        result[i] = int(part.amount)
+    return result
+
+
+def _floor(x: Fraction) -> int:
+    return x.numerator // x.denominator
+
+
+def compute_distribution(year: int, total: int, rules: Rules,
+                         bases: list[MemberBasis]) -> Distribution:
+    """Split ``total`` minor units of SHU by ``rules`` among the members in ``bases``.
+
+    Returns pools that sum to ``total`` exactly and member shares that sum to
+    the jasa modal and jasa usaha pools exactly.  Negative bases count as zero.
+    """
+    if total < 0:
+        raise ValidationError(f"the SHU for {year} is negative (a loss); a loss is not "
+                              "distributed to members")
+    notes: list[str] = []
+    pools: dict[str, int] = {}
+    for name, share in rules.pools.items():
+        if name != RESERVE:
+            pools[name] = _floor(total * share)
+    if rules.convention == "member_share":
+        member_pool = _floor(total * rules.member_share)
+        jm, ju = _split(member_pool, [rules.member_pools[p] for p in MEMBER_POOLS]) \
+            if rules.member_share else (0, 0)
+    else:
+        jm = _floor(total * rules.member_share * rules.member_pools["jasa_modal"])
+        ju = _floor(total * rules.member_share * rules.member_pools["jasa_usaha"])
+    pools["jasa_modal"], pools["jasa_usaha"] = jm, ju
+    reserve_exact = _floor(total * rules.pools[RESERVE])
+    reserve = total - sum(pools.values())
+    rounding = reserve - reserve_exact
+
+    capital = [max(b.capital, Fraction(0)) for b in bases]
+    txns = [max(b.transactions, Fraction(0)) for b in bases]
+    if any(b.capital < 0 for b in bases) or any(b.transactions < 0 for b in bases):
+        notes.append("saldo negatif dihitung nol")
+    capital_total, txn_total = sum(capital, Fraction(0)), sum(txns, Fraction(0))
+    if pools["jasa_modal"] and capital_total == 0:
+        notes.append("tidak ada anggota berhak yang memiliki modal: dana jasa modal "
+                     "dimasukkan ke dana cadangan")
+        reserve += pools["jasa_modal"]
+        pools["jasa_modal"] = 0
+    if pools["jasa_usaha"] and txn_total == 0:
+        notes.append("tidak ada anggota berhak yang bertransaksi dalam tahun buku: dana jasa "
+                     "usaha dimasukkan ke dana cadangan")
+        reserve += pools["jasa_usaha"]
+        pools["jasa_usaha"] = 0
+    pools[RESERVE] = reserve
+    jm_parts = _split(pools["jasa_modal"], capital, txns) if capital_total \
+        else [0] * len(bases)
+    ju_parts = _split(pools["jasa_usaha"], txns, capital) if txn_total else [0] * len(bases)
+    members = tuple(
+        MemberShare(member_id=b.member_id, number=b.number, name=b.name, capital=b.capital,
+                    transactions=b.transactions, jasa_modal=m, jasa_usaha=u)
+        for b, m, u in zip(bases, jm_parts, ju_parts, strict=True)
+    )
+    ordered = {RESERVE: pools.pop(RESERVE), "jasa_modal": pools.pop("jasa_modal"),
+               "jasa_usaha": pools.pop("jasa_usaha"), **pools}
+    return Distribution(year=year, total=total, pools=ordered, members=members,
+                        capital_total=capital_total, transactions_total=txn_total,
+                        rounding_to_reserve=rounding, notes=tuple(notes))
+
+
+def fraction_text(value: Fraction) -> str:
+    """``"1250000"`` for whole values, ``"1250000/3"`` otherwise (exact, for JSON)."""
+    return str(value.numerator) if value.denominator == 1 else \
+        f"{value.numerator}/{value.denominator}"
+
+
+def parse_fraction(text: str) -> Fraction:
+    """Inverse of :func:`fraction_text`."""
+    return Fraction(text)
+
+
+def distribution_to_dict(dist: Distribution) -> dict:
+    """A JSON-able form of a distribution (the approved snapshot stores this)."""
+    return {
+        "year": dist.year, "total": dist.total, "pools": dict(dist.pools),
+        "capital_total": fraction_text(dist.capital_total),
+        "transactions_total": fraction_text(dist.transactions_total),
+        "rounding_to_reserve": dist.rounding_to_reserve, "notes": list(dist.notes),
+        "members": [
+            {"member_id": m.member_id, "number": m.number, "name": m.name,
+             "capital": fraction_text(m.capital), "transactions": fraction_text(m.transactions),
+             "jasa_modal": m.jasa_modal, "jasa_usaha": m.jasa_usaha}
+            for m in dist.members
+        ],
+    }
+
+
+def distribution_from_dict(data: dict) -> Distribution:
+    """Rebuild a distribution from :func:`distribution_to_dict`."""
+    return Distribution(
+        year=data["year"], total=data["total"], pools=dict(data["pools"]),
+        capital_total=parse_fraction(data["capital_total"]),
+        transactions_total=parse_fraction(data["transactions_total"]),
+        rounding_to_reserve=data["rounding_to_reserve"], notes=tuple(data["notes"]),
+        members=tuple(
+            MemberShare(member_id=m["member_id"], number=m["number"], name=m["name"],
+                        capital=parse_fraction(m["capital"]),
+                        transactions=parse_fraction(m["transactions"]),
+                        jasa_modal=m["jasa_modal"], jasa_usaha=m["jasa_usaha"])
+            for m in data["members"]
+        ),
+    )

@@ -1,0 +1,397 @@
+"""The SHU actions: enter the year's amount, compute a draft, approve, post.
+
+The life of a fiscal year's SHU::
+
+    enter (treasurer) ──► compute (drafts, anyone on staff, as often as wanted)
+          └──► approve (treasurer + chair, two people, after the RAT) ──► post (once)
+
+``enter`` posts the year's SHU, as closed in the cooperative's books, from
+``equity.income_summary`` to ``equity.shu_undistributed`` (dated 31 December of
+the year).  ``approve`` stores the computed distribution as a snapshot; from
+then on the year's figures come from the snapshot only and are never computed
+from live data again.  ``post`` moves ``equity.shu_undistributed`` to each
+member (simpanan sukarela, or ``payable.shu`` for a cash payout) and the pools
+to ``equity.reserve`` and ``equity.fund.<name>``, exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import TYPE_CHECKING
+
+import attrs
+
+from dyncrm.db.models import Member
+from dyncrm.errors import NotFoundError, PermissionDenied, ValidationError
+from dyncrm.money import Money, from_minor, to_minor
+from dyncrm.values import Actor, Leg
+
+from ..models import ShuApproval, ShuYear
+from .bases import gather_bases, year_bounds
+from .calc import Distribution, compute_distribution, distribution_from_dict, distribution_to_dict
+from .rules import PLUGIN, RESERVE, Rules, ShuSettings, resolve_rules
+
+if TYPE_CHECKING:
+    from dyncrm.app import CRM
+
+UNDISTRIBUTED = "equity.shu_undistributed"
+INCOME_SUMMARY = "equity.income_summary"
+RESERVE_ACCOUNT = "equity.reserve"
+CAPACITIES = {"bendahara": "the treasurer (bendahara)", "ketua": "the chair (ketua)"}
+
+
+@attrs.frozen
+class EnterResult:
+    """What ``enter`` did: the amount now recorded and whether it was already so."""
+
+    year: int
+    amount: Money
+    replayed: bool
+    replaced: Money | None = None
+
+
+@attrs.frozen
+class Draft:
+    """A computed distribution with the rules it used; ``locked`` when from the snapshot."""
+
+    rules: dict
+    distribution: Distribution
+    currency: str
+    locked: bool = False
+    status: str = "draft"
+
+
+@attrs.frozen
+class ApproveResult:
+    """One approval: in which capacity, and whether the year is now approved."""
+
+    year: int
+    capacity: str
+    approved: bool
+    waiting_for: str | None
+    superseded: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class PostOutcome:
+    """What ``post`` did (or, replayed, had done)."""
+
+    year: int
+    replayed: bool
+    members: int
+    members_total: int
+    pools_total: int
+    on: str
+    payout: str
+
+
+def settings_of(crm: CRM) -> ShuSettings:
+    """The parsed ``[plugins."koperasi_xyz.shu"]`` settings."""
+    return crm.plugin_config(PLUGIN)
+
+
+def rules_for(crm: CRM, year: int) -> Rules:
+    """The effective rules of ``year`` (see :func:`koperasi_xyz.shu.rules.resolve_rules`)."""
+    return resolve_rules(settings_of(crm), year)
+
+
+def _units(crm: CRM, money: Money) -> int:
+    if money.currency != crm.currency:
+        raise ValidationError(f"the SHU is kept in {crm.currency}, not {money.currency}")
+    return to_minor(money, crm.ledger.exponent(money.currency))
+
+
+def _money(crm: CRM, units: int) -> Money:
+    return from_minor(units, crm.currency, crm.ledger.exponent(crm.currency))
+
+
+def year_row(year: int) -> ShuYear | None:
+    """The stored SHU year, if the amount was entered."""
+    return ShuYear.get_or_none(ShuYear.year == year)
+
+
+def _check_year_over(crm: CRM, year: int, doing: str) -> None:
+    _, end = year_bounds(year)
+    if crm.today() <= end:
+        raise ValidationError(f"the fiscal year {year} closes on 31 December {year}; "
+                              f"{doing} after that")
+
+
+def _approvers_text(year: int, digest: str | None) -> str:
+    rows = list(ShuApproval.select().where(ShuApproval.year == year,
+                                           ShuApproval.digest == (digest or ""))
+                .order_by(ShuApproval.id))
+    return ", ".join(f"{a.username} ({a.capacity})" for a in rows) or "nobody"
+
+
+def _locked_error(row: ShuYear) -> ValidationError:
+    when = row.approved_at.date().isoformat() if isinstance(row.approved_at, dt.datetime) \
+        else str(row.approved_at)[:10]
+    return ValidationError(
+        f"SHU {row.year} was approved on {when} by {_approvers_text(row.year, row.digest)}; "
+        "its figures are locked and are not computed from live data again "
+        f"(see: dyncrm shu report --year {row.year})")
+
+
+def enter_surplus(crm: CRM, year: int, amount: Money, actor: Actor) -> EnterResult:
+    """Record the year's SHU (net surplus) as closed in the books; one action.
+
+    Posts ``amount`` from ``equity.income_summary`` to
+    ``equity.shu_undistributed`` dated 31 December ``year``.  Entering the same
+    amount again changes nothing (``replayed``); a different amount before the
+    approval reverses the earlier entry and posts the new one.
+    """
+    units = _units(crm, amount)
+    with crm.action("shu.enter", actor, permission="shu.enter"):
+        crm.lock([f"shu:{year}"])  # the year's status is checked, then written
+        _check_year_over(crm, year, "enter its SHU")
+        if units <= 0:
+            raise ValidationError(f"the SHU of {year} must be above zero; a loss is not "
+                                  "distributed", field="amount")
+        row = year_row(year)
+        if row is not None and row.status != "entered":
+            raise ValidationError(f"SHU {year} is already {row.status}; its amount "
+                                  f"({crm.format_money(_money(crm, row.amount))}) is locked")
+        if row is not None and row.amount == units:
+            return EnterResult(year, _money(crm, units), replayed=True)
+        replaced = None
+        if row is not None:
+            replaced = _money(crm, row.amount)
+            crm.ledger.reverse(row.entry_id, actor=actor.username,
+                               memo=f"SHU {year} re-entered: {crm.format_money(amount)}")
+        summary = crm.ledger.open_account(INCOME_SUMMARY, type="equity",
+                                          name="Ikhtisar hasil usaha")
+        undistributed = crm.ledger.open_account(UNDISTRIBUTED, type="equity",
+                                                name="SHU belum dibagikan")
+        seq = crm.next_number(f"shu.{year}.entered")
+        _, end = year_bounds(year)
+        posted = crm.ledger.transfer(
+            _money(crm, units), debit=summary, credit=undistributed, kind="shu.surplus",
+            actor=actor.username, key=f"shu:{year}:surplus:{seq}", on=end,
+            memo=f"SHU tahun buku {year}")
+        if row is None:
+            ShuYear.create(year=year, amount=units, currency=crm.currency,
+                           entered_by=actor.username, entered_at=crm.now(),
+                           entry=posted.entry.id)
+        else:
+            row.amount, row.entry, row.entered_by = units, posted.entry.id, actor.username
+            row.entered_at, row.snapshot, row.digest = crm.now(), None, None
+            row.save()
+    return EnterResult(year, _money(crm, units), replayed=False, replaced=replaced)
+
+
+def compute(crm: CRM, year: int, amount: Money | None = None) -> Draft:
+    """A draft distribution of ``year``'s SHU from live data.
+
+    Uses ``amount`` (a what-if) or the amount entered.  Refused once the year
+    is approved: its figures are then locked (use :func:`locked`).
+    """
+    row = year_row(year)
+    if row is not None and row.status != "entered":
+        raise _locked_error(row)
+    if amount is not None:
+        units = _units(crm, amount)
+    elif row is not None:
+        units = row.amount
+    else:
+        raise ValidationError(f"the SHU of {year} has not been entered; the treasurer enters "
+                              f"it with: dyncrm shu enter --year {year} --amount ... "
+                              "(or try a figure with --amount)")
+    rules = rules_for(crm, year)
+    dist = compute_distribution(year, units, rules, gather_bases(crm, year, rules))
+    return Draft(rules=rules.as_dict(), distribution=dist, currency=crm.currency)
+
+
+def locked(crm: CRM, year: int) -> Draft:
+    """The approved (locked) distribution of ``year``, from its snapshot."""
+    row = year_row(year)
+    if row is None or row.status == "entered" or not row.snapshot:
+        raise NotFoundError("approved SHU of year", year)
+    snap = row.snapshot
+    return Draft(rules=snap["rules"], distribution=distribution_from_dict(snap["distribution"]),
+                 currency=snap.get("currency", crm.currency), locked=True, status=row.status)
+
+
+def current(crm: CRM, year: int) -> Draft:
+    """The locked distribution once approved, else a draft from live data."""
+    row = year_row(year)
+    if row is not None and row.status != "entered":
+        return locked(crm, year)
+    return compute(crm, year)
+
+
+def _digest(snapshot: dict) -> str:
+    text = json.dumps(snapshot, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def capacities_of(crm: CRM, actor: Actor) -> list[str]:
+    """The capacities ``actor`` may approve in, preferred first."""
+    chair_listed = actor.username in settings_of(crm).chair
+    caps = []
+    if chair_listed:
+        caps.append("ketua")
+    if "treasurer" in actor.roles:
+        caps.append("bendahara")
+    if "admin" in actor.roles and "ketua" not in caps:
+        caps.append("ketua")
+    return caps
+
+
+def approve(crm: CRM, year: int, actor: Actor, *, rat_date: dt.date | None = None
+            ) -> ApproveResult:
+    """Approve ``year``'s SHU as treasurer or chair; two different people lock the year.
+
+    Who may approve is a matter of capacity, not of a permission: the
+    treasurer (role ``treasurer``) and the chair (role ``admin``, or a user name
+    listed in the settings' ``chair``).
+
+    The first approval stores the computed distribution as the snapshot.  The
+    second must see the same figures: if live data changed in between, the new
+    figures replace the snapshot, the earlier approval no longer counts and is
+    named in ``superseded``.  With both approvals the year is ``approved``.
+    """
+    with crm.action("shu.approve", actor):
+        crm.lock([f"shu:{year}"])  # two approvers at once: the second sees the first
+        row = year_row(year)
+        if row is None:
+            raise ValidationError(f"the SHU of {year} has not been entered yet; nothing to "
+                                  "approve")
+        if row.status != "entered":
+            raise _locked_error(row)
+        _check_year_over(crm, year, "approve its SHU (after the RAT)")
+        _, end = year_bounds(year)
+        if rat_date is not None and not end < rat_date <= crm.today():
+            raise ValidationError(f"the RAT that decides SHU {year} is held after 31 December "
+                                  f"{year} and not in the future, not on {rat_date.isoformat()}",
+                                  field="rat_date")
+        caps = capacities_of(crm, actor)
+        if not caps:
+            raise PermissionDenied(actor.username, "approve the SHU as treasurer (role "
+                                   "treasurer) or chair (role admin or listed in chair)",
+                                   actor.roles)
+        draft = compute(crm, year)
+        snapshot = {"year": year, "currency": crm.currency, "amount": row.amount,
+                    "rules": draft.rules,
+                    "distribution": distribution_to_dict(draft.distribution)}
+        digest = _digest(snapshot)
+        superseded: tuple[str, ...] = ()
+        if row.digest and row.digest != digest:
+            superseded = tuple(a.username for a in ShuApproval.select().where(
+                ShuApproval.year == year, ShuApproval.digest == row.digest))
+        current_approvals = list(ShuApproval.select().where(
+            ShuApproval.year == year, ShuApproval.digest == digest))
+        if any(a.username == actor.username for a in current_approvals):
+            taken = {a.capacity for a in current_approvals}
+            missing = [CAPACITIES[c] for c in CAPACITIES if c not in taken]
+            raise ValidationError(f"{actor.username} has already approved SHU {year}; it "
+                                  f"still needs {' and '.join(missing)}, a different person")
+        taken = {a.capacity for a in current_approvals}
+        free = [c for c in caps if c not in taken]
+        if not free:
+            holder = next(a.username for a in current_approvals if a.capacity in caps)
+            missing = [CAPACITIES[c] for c in CAPACITIES if c not in taken]
+            raise ValidationError(f"SHU {year} is already approved by {holder} as "
+                                  f"{caps[0]}; it still needs {' and '.join(missing)}")
+        capacity = free[0]
+        ShuApproval.create(year=year, username=actor.username, capacity=capacity,
+                           digest=digest, at=crm.now())
+        row.snapshot, row.digest = snapshot, digest
+        if rat_date is not None:
+            row.rat_date = rat_date
+        taken.add(capacity)
+        approved = set(CAPACITIES) <= taken
+        if approved:
+            row.status, row.approved_at = "approved", crm.now()
+        row.save()
+    waiting = None if approved else next(CAPACITIES[c] for c in CAPACITIES if c not in taken)
+    return ApproveResult(year, capacity, approved, waiting, superseded)
+
+
+def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> PostOutcome:
+    """Post the approved SHU of ``year`` exactly once; a second call says it is done.
+
+    Each member's share is one entry (key ``shu:<year>:<member id>``) from
+    ``equity.shu_undistributed`` to simpanan sukarela (or ``payable.shu`` for a
+    cash payout, and always for members no longer active); the other pools are
+    one entry (key ``shu:<year>:pools``).  Fires ``dyncrm_expand_year_closed``.
+    """
+    with crm.action("shu.post", actor, key=f"shu:{year}:post", permission="shu.post") as act:
+        if act.replayed:
+            return PostOutcome(replayed=True, **act.previous)
+        crm.lock([f"shu:{year}"])
+        row = year_row(year)
+        if row is None or row.status == "entered":
+            have = _approvers_text(year, row.digest) if row is not None else "nobody"
+            raise ValidationError(f"SHU {year} is not approved yet: it needs the treasurer "
+                                  f"(bendahara) and the chair (ketua); approved so far by {have}")
+        draft = locked(crm, year)
+        dist = draft.distribution
+        payout = draft.rules.get("payout", "sukarela")
+        day = on or crm.today()
+        _, end = year_bounds(year)
+        if not end < day <= crm.today():
+            raise ValidationError(f"SHU {year} is booked after 31 December {year} and not in "
+                                  f"the future, not on {day.isoformat()}", field="on")
+        ledger = crm.ledger
+        undistributed = ledger.open_account(UNDISTRIBUTED, type="equity",
+                                            name="SHU belum dibagikan")
+        stages = {m.id: m.stage for m in Member.select(Member.id, Member.stage).where(
+            Member.id.in_([s.member_id for s in dist.members if s.total]))}
+        posted = 0
+        for share in dist.members:
+            if not share.total:
+                continue
+            to_savings = payout == "sukarela" and stages.get(share.member_id) in (
+                "active", "leaving")
+            kind, label = ("savings.sukarela", "liability") if to_savings else \
+                ("payable.shu", "liability")
+            target = ledger.open_account(kind, type=label, member_id=share.member_id)
+            amount = _money(crm, share.total)
+            ledger.post(
+                [Leg(undistributed, amount), Leg(target, -amount)],
+                kind="shu.distribution", actor=actor.username, key=f"shu:{year}:{share.member_id}",
+                on=day, member_id=share.member_id,
+                memo=f"SHU {year}: jasa modal {crm.format_money(_money(crm, share.jasa_modal))},"
+                     f" jasa usaha {crm.format_money(_money(crm, share.jasa_usaha))}",
+                meta={"year": year, "jasa_modal": share.jasa_modal,
+                      "jasa_usaha": share.jasa_usaha, "to": kind})
+            crm.touch(share.member_id, "expand", "for", "shu.distributed", actor,
+                      {"year": year, "amount": share.total, "to": kind})
+            crm.notify_member(share.member_id, "messages/shu_distributed.txt",
+                              kind="shu.distributed", key=f"shu:{year}:{share.member_id}:msg",
+                              year=year, share=amount,
+                              jasa_modal=_money(crm, share.jasa_modal),
+                              jasa_usaha=_money(crm, share.jasa_usaha), to_savings=to_savings)
+            posted += 1
+        pool_legs = []
+        for name, units in dist.pools.items():
+            if name in ("jasa_modal", "jasa_usaha") or not units:
+                continue
+            code = ledger.open_account(RESERVE_ACCOUNT if name == RESERVE else
+                                       f"equity.fund.{name}", type="equity")
+            pool_legs.append(Leg(code, -_money(crm, units)))
+        pools_total = sum(u for n, u in dist.pools.items()
+                          if n not in ("jasa_modal", "jasa_usaha"))
+        if pools_total:
+            ledger.post([Leg(undistributed, _money(crm, pools_total)), *pool_legs],
+                        kind="shu.allocation", actor=actor.username, key=f"shu:{year}:pools",
+                        on=day, memo=f"Pembagian SHU {year}: dana cadangan dan dana lain")
+        row.status, row.posted_by, row.posted_at, row.posted_on = \
+            "posted", actor.username, crm.now(), day
+        row.save()
+        crm.hook.dyncrm_expand_year_closed(crm=crm, year=year, actor=actor)
+        result = {"year": year, "members": posted, "members_total": dist.members_total,
+                  "pools_total": pools_total, "on": day.isoformat(), "payout": payout}
+        act.done(**result)
+    return PostOutcome(replayed=False, **result)
+
+
+def member_share(crm: CRM, year: int, member_ref: int | str) -> tuple[Draft, object]:
+    """The distribution of ``year`` and one member's line in it (``None`` if not eligible)."""
+    info = crm.member(member_ref)
+    draft = current(crm, year)
+    line = next((m for m in draft.distribution.members if m.member_id == info.id), None)
+    return draft, line

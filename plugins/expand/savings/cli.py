@@ -1,0 +1,287 @@
+"""``dyncrm savings ...``: deposits, transfers to verify, withdrawals, balances, arrears."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dyncrm import output
+from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.dates import as_date as _day
+from dyncrm.db.models import Member
+from dyncrm.files import atomic_open
+from dyncrm.money import Money
+from dyncrm.params import AMOUNT, DATE, YEAR
+from dyncrm_expand import savings
+from dyncrm_expand.savings.config import METHODS, PRODUCTS
+from dyncrm_expand.savings.wajib import month_label, parse_month
+
+
+def _who(member) -> str:
+    return member.number or f"#{member.id}"
+
+
+def _deposit_row(crm, d, members: dict[int, Member] | None = None) -> dict:
+    member = (members or {}).get(d.member_id) or crm.member_row(d.member_id)
+    proof = savings.proof_path(crm, d)
+    return {"id": d.id, "member": _who(member), "name": member.name, "product": d.product,
+            "amount": crm.format_money(d.amount), "method": d.method, "date": d.on,
+            "reference": d.reference, "status": d.status, "recorded by": d.recorded_by,
+            "proof": str(proof) if proof else ""}
+
+
+@click.command("deposit")
+@click.argument("member_ref", metavar="MEMBER")
+@click.argument("product")
+@click.argument("amount", type=AMOUNT)
+@click.option("--method", type=click.Choice(METHODS), required=True,
+              help="cash (till), transfer (needs --proof, verified later) or payroll.")
+@click.option("--ref", "reference", required=True,
+              help="Receipt, transfer or batch reference; the same reference never posts twice.")
+@click.option("--proof", type=click.Path(dir_okay=False, path_type=Path),
+              help="Photo or PDF of the transfer (JPEG, PNG or PDF).")
+@click.option("--date", "on", type=DATE, help="Date of the deposit (default: today).")
+@click.option("--note", default="", help="A note kept with the deposit.")
+@json_option
+@pass_actor
+def deposit_cmd(crm, actor, member_ref, product, amount, method, reference, proof, on, note,
+                as_json):
+    """Record a deposit of AMOUNT to MEMBER's PRODUCT (pokok, wajib or sukarela)."""
+    member = crm.member(member_ref)
+    result = savings.deposit(crm, actor, member.id, product, amount, method=method,
+                             reference=reference, on=_day(on), proof=proof, note=note)
+    if as_json:
+        output.emit_json(result)
+        return
+    what = (f"{crm.format_money(result.amount)} to {savings.product_name(crm, result.product)} "
+            f"of {_who(member)} {member.name}")
+    if result.replayed:
+        click.echo(f"already recorded: deposit #{result.id} ({what}, reference "
+                   f"{result.reference}, {result.status}); nothing changed")
+    elif result.status == "pending":
+        click.echo(f"recorded transfer #{result.id}: {what}; waiting for a cashier to verify "
+                   f"it (dyncrm savings verify {result.id})")
+    else:
+        click.echo(f"posted deposit #{result.id}: {what} (ledger entry {result.entry_id})")
+
+
+@click.command("pending")
+@json_option
+@pass_actor
+def pending_cmd(crm, actor, as_json):
+    """List transfers waiting for verification, oldest first."""
+    crm.require(actor, "savings.verify")
+    found = savings.pending_deposits(crm)
+    members = {m.id: m for m in Member.select().where(
+        Member.id.in_({d.member_id for d in found}))} if found else {}
+    rows = [_deposit_row(crm, d, members) for d in found]
+    if as_json:
+        output.emit_json(rows)
+    else:
+        output.table(rows, ["id", "member", "name", "product", "amount", "date", "reference",
+                            "recorded by", "proof"], align_right=["amount"],
+                     empty="no transfers are waiting for verification")
+
+
+@click.command("show")
+@click.argument("deposit_id", type=int)
+@json_option
+@pass_actor
+def show_cmd(crm, actor, deposit_id, as_json):
+    """Show one deposit, with where its proof file is stored."""
+    found = savings.get_deposit(crm, deposit_id)
+    if actor.member_id != found.member_id:
+        crm.require(actor, "savings.view")
+    row = _deposit_row(crm, found)
+    row.update({"note": found.note, "decided by": found.decided_by or "",
+                "reject reason": found.reject_reason or "", "entry": found.entry_id or "",
+                "proof name": found.proof_name or "", "proof type": found.proof_type or "",
+                "proof sha256": found.proof_sha256 or ""})
+    output.emit_json(row) if as_json else output.kv(row)
+
+
+@click.command("verify")
+@click.argument("deposit_id", type=int)
+@pass_actor
+def verify_cmd(crm, actor, deposit_id):
+    """Post a pending transfer after checking its proof (not your own)."""
+    result = savings.verify_deposit(crm, actor, deposit_id)
+    if result.replayed:
+        click.echo(f"deposit #{result.id} was already posted (ledger entry {result.entry_id}); "
+                   "nothing changed")
+    else:
+        click.echo(f"verified deposit #{result.id}: {crm.format_money(result.amount)} posted "
+                   f"to {savings.product_name(crm, result.product)} (ledger entry "
+                   f"{result.entry_id})")
+
+
+@click.command("reject")
+@click.argument("deposit_id", type=int)
+@click.option("--reason", required=True, help="Why; the member is told.")
+@pass_actor
+def reject_cmd(crm, actor, deposit_id, reason):
+    """Refuse a pending transfer with a reason."""
+    result = savings.reject_deposit(crm, actor, deposit_id, reason)
+    if result.replayed:
+        click.echo(f"deposit #{result.id} was already rejected; nothing changed")
+    else:
+        click.echo(f"rejected deposit #{result.id}: {result.reject_reason}")
+
+
+@click.command("withdraw")
+@click.argument("member_ref", metavar="MEMBER")
+@click.argument("amount", type=AMOUNT)
+@click.option("--ref", "reference", required=True, help="Receipt reference (idempotency key).")
+@click.option("--method", type=click.Choice(["cash", "transfer"]), default="cash",
+              show_default=True)
+@click.option("--product", default="sukarela", show_default=True,
+              help="Only sukarela can be withdrawn.")
+@click.option("--date", "on", type=DATE, help="Date of the withdrawal (default: today).")
+@json_option
+@pass_actor
+def withdraw_cmd(crm, actor, member_ref, amount, reference, method, product, on, as_json):
+    """Pay out AMOUNT from MEMBER's simpanan sukarela."""
+    member = crm.member(member_ref)
+    result = savings.withdraw(crm, actor, member.id, amount, reference=reference, on=_day(on),
+                              product=product, method=method)
+    if as_json:
+        output.emit_json(result)
+    elif result.replayed:
+        click.echo(f"already recorded: withdrawal {result.reference} (ledger entry "
+                   f"{result.entry_id}); nothing changed")
+    else:
+        click.echo(f"paid {crm.format_money(result.amount)} to {_who(member)} {member.name}; "
+                   f"{savings.product_name(crm, 'sukarela')} is now "
+                   f"{crm.format_money(result.balance_after)} (ledger entry {result.entry_id})")
+
+
+@click.command("balance")
+@click.argument("member_ref", metavar="MEMBER")
+@click.option("--as-of", type=DATE, help="Balances at the end of this date.")
+@json_option
+@pass_actor
+def balance_cmd(crm, actor, member_ref, as_of, as_json):
+    """Show MEMBER's savings per product and any wajib arrears."""
+    member = crm.member(member_ref)
+    savings.can_view(crm, actor, member.id)
+    day = _day(as_of)
+    found = savings.balances(crm, member.id, as_of=day)
+    arrears = (savings.wajib_arrears(crm, member.id, day or crm.today())
+               if member.stage == "active" else [])
+    total = sum(found.values(), Money.zero(crm.currency))
+    owed = sum((m for _, m in arrears), Money.zero(crm.currency))
+    if as_json:
+        output.emit_json({"member": member.number or member.id, "name": member.name,
+                          "as_of": day or crm.today(), "balances": found, "total": total,
+                          "wajib_arrears": [{"month": month_label(m), "amount": a}
+                                            for m, a in arrears]})
+        return
+    click.echo(f"{_who(member)}  {member.name}  ({member.stage})")
+    pairs = {savings.product_name(crm, p): crm.format_money(found[p]) for p in PRODUCTS}
+    pairs["Total"] = crm.format_money(total)
+    if arrears:
+        pairs[f"{savings.product_name(crm, 'wajib')} arrears"] = (
+            f"{crm.format_money(owed)} ({', '.join(month_label(m) for m, _ in arrears)})")
+    output.kv(pairs)
+
+
+@click.command("statement")
+@click.argument("member_ref", metavar="MEMBER")
+@click.option("--product", help="pokok, wajib or sukarela (default: all three).")
+@click.option("--year", type=YEAR, help="Calendar year (default: everything).")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the lines to this CSV file.")
+@json_option
+@pass_actor
+def statement_cmd(crm, actor, member_ref, product, year, csv_file, as_json):
+    """Print MEMBER's savings statement with running balances."""
+    member = crm.member(member_ref)
+    savings.can_view(crm, actor, member.id)
+    products = [savings.canonical_product(crm, product)] if product else list(PRODUCTS)
+    statements = [savings.statement(crm, member.id, p, year) for p in products]
+    rows = []
+    for st in statements:
+        name = savings.product_name(crm, st.product)
+        rows.extend({"product": name, "date": ln.date, "entry": ln.entry_id,
+                     "description": ln.memo, "amount": ln.amount, "balance": ln.balance}
+                    for ln in st.lines)
+    if csv_file:
+        with atomic_open(csv_file, "w", newline="", encoding="utf-8") as fh:
+            output.write_csv(rows, fh, ["product", "date", "entry", "description", "amount",
+                                        "balance"])
+    if as_json:
+        output.emit_json({"member": member.number or member.id, "name": member.name,
+                          "year": year, "statements": statements})
+        return
+    period = f"year {year}" if year else "all time"
+    click.echo(f"Savings statement of {_who(member)} {member.name}, {period}")
+    for st in statements:
+        click.echo("")
+        click.echo(f"{savings.product_name(crm, st.product)}: opening "
+                   f"{crm.format_money(st.opening)}")
+        output.table([{"date": ln.date, "description": ln.memo,
+                       "amount": crm.format_money(ln.amount),
+                       "balance": crm.format_money(ln.balance)} for ln in st.lines],
+                     ["date", "description", "amount", "balance"],
+                     align_right=["amount", "balance"], empty="(no movements)")
+        click.echo(f"closing {crm.format_money(st.closing)}")
+    if csv_file:
+        click.echo(f"wrote {len(rows)} lines to {csv_file}", err=True)
+
+
+@click.command("arrears")
+@click.option("--as-of", type=DATE, help="Arrears on this date (default: today).")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the list to this CSV file.")
+@json_option
+@pass_actor
+def arrears_cmd(crm, actor, as_of, csv_file, as_json):
+    """List active members with unpaid simpanan wajib."""
+    crm.require(actor, "savings.view")
+    day = _day(as_of) or crm.today()
+    found = savings.arrears_by_member(crm, day)
+    members = {m.id: m for m in Member.select().where(Member.id.in_(list(found)))} \
+        if found else {}
+    rows = sorted(({"member": _who(members[i]), "name": members[i].name, "amount": amount}
+                   for i, amount in found.items()), key=lambda r: r["member"])
+    if csv_file:
+        with atomic_open(csv_file, "w", newline="", encoding="utf-8") as fh:
+            output.write_csv(rows, fh, ["member", "name", "amount"])
+    if as_json:
+        output.emit_json({"as_of": day, "arrears": rows})
+        return
+    output.table([{**r, "amount": crm.format_money(r["amount"])} for r in rows],
+                 ["member", "name", "amount"], align_right=["amount"],
+                 empty=f"no wajib arrears on {day.isoformat()}")
+    if rows:
+        total = sum((r["amount"] for r in rows), Money.zero(crm.currency))
+        click.echo(f"{len(rows)} member(s), total {crm.format_money(total)}")
+
+
+@click.command("set-class")
+@click.argument("member_ref", metavar="MEMBER")
+@click.argument("member_class", metavar="CLASS")
+@click.option("--since", help="First month the class applies, YYYY-MM (default: this month).")
+@pass_actor
+def set_class_cmd(crm, actor, member_ref, member_class, since):
+    """Set MEMBER's class (grade), which fixes their monthly wajib amount."""
+    member = crm.member(member_ref)
+    month = parse_month(since) if since else None
+    savings.set_member_class(crm, actor, member.id, member_class, since=month)
+    click.echo(f"{_who(member)} is class {member_class} from "
+               f"{month_label(month or crm.today().replace(day=1))}")
+
+
+COMMANDS = [deposit_cmd, pending_cmd, show_cmd, verify_cmd, reject_cmd, withdraw_cmd,
+            balance_cmd, statement_cmd, arrears_cmd, set_class_cmd]
+
+
+def register(cli: click.Group) -> None:
+    """Add the ``savings`` group to the ``dyncrm`` command tree."""
+    group = subgroup(cli, "savings", "Simpanan pokok, wajib and sukarela.")
+    for command in COMMANDS:
+        group.add_command(command)
+
+
+__all__ = ["COMMANDS", "register"]

@@ -1,0 +1,254 @@
+"""Simpanan wajib owed, paid and in arrears, derived from the ledger.
+
+A member owes wajib for every month from the month they joined until they
+leave.  Month ``M`` falls due on the configured day of ``M`` (its last day in
+short months; in the joining month never before the joining date).  Whatever
+wajib a member has paid is allocated to the oldest month first, so with
+months ``m1..mk`` of amounts ``a1..ak`` and ``T`` paid in total, month ``mi``
+still lacks ``clamp(a1+…+ai − T, 0, ai)``.  A prepayment simply covers later
+months.
+
+"Paid" is the natural sum of the member's ``savings.wajib`` postings except the
+entries of a leaving settlement (kinds ``deactivation.*``), which move the
+balance out without un-paying anything.
+
+Loading is set-based: :func:`load_states` reads members, obligations, classes
+and paid sums in four grouped queries whatever the number of members; the
+per-member arithmetic then runs in Python without touching the database.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+import attrs
+from peewee import JOIN, fn
+
+from dyncrm.dates import as_date as _date
+from dyncrm.db.models import Account, JournalEntry, Member, Posting
+from dyncrm_expand.savings.config import SavingsSettings
+from dyncrm_expand.savings.models import SavingsMemberClass, SavingsObligation
+
+SETTLEMENT_KIND_PREFIX = "deactivation."
+
+
+def month_start(day: dt.date) -> dt.date:
+    """The first day of ``day``'s month."""
+    return day.replace(day=1)
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    """The first day of the month ``n`` months after ``month``."""
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_label(month: dt.date) -> str:
+    """``YYYY-MM``."""
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def parse_month(text: str) -> dt.date:
+    """The first day of a month written ``YYYY-MM`` (or a full ISO date)."""
+    from dyncrm.errors import ValidationError
+    from dyncrm.inputs import check_date
+
+    try:
+        if len(text) == 7:
+            month = dt.date.fromisoformat(text + "-01")
+        else:
+            month = month_start(dt.date.fromisoformat(text))
+    except (ValueError, TypeError):
+        raise ValidationError(f"{text!r} is not a month; write YYYY-MM", field="month") from None
+    return check_date(month, field="month", kind="business")  # 50 years back, 10 ahead
+
+
+def due_date(month: dt.date, due_day: int, start_on: dt.date | None = None) -> dt.date:
+    """When month ``month``'s wajib falls due (never before ``start_on``)."""
+    last = calendar.monthrange(month.year, month.month)[1]
+    due = dt.date(month.year, month.month, min(due_day, last))
+    if start_on is not None and due < start_on:
+        due = start_on
+    return due
+
+
+@attrs.frozen
+class WajibState:
+    """What the arithmetic needs about one member, loaded in bulk."""
+
+    member_id: int
+    start_on: dt.date | None
+    end_on: dt.date | None
+    classes: tuple[tuple[dt.date, str], ...]
+    paid_units: int
+    pokok_owed_units: int
+    pokok_paid_units: int
+
+    def class_on(self, month: dt.date) -> str | None:
+        """The member's class in ``month`` (the latest set on or before it)."""
+        if not self.classes:
+            return None
+        i = bisect.bisect_right([since for since, _ in self.classes], month)
+        return self.classes[i - 1][1] if i else None
+
+
+class WajibCalculator:
+    """Owed and unpaid wajib per month, from settings and loaded states."""
+
+    def __init__(self, settings: SavingsSettings, exponent: int) -> None:
+        self.settings = settings
+        self.exponent = exponent
+
+    def units(self, amount: Decimal) -> int:
+        """Minor units of a configured amount."""
+        scaled = amount.scaleb(self.exponent)
+        return int(scaled.to_integral_value())
+
+    def monthly_units(self, state: WajibState, month: dt.date) -> int:
+        """Wajib owed for ``month`` by the member's class, in minor units."""
+        wajib = self.settings.wajib
+        cls = state.class_on(month)
+        amount = wajib.by_class.get(cls, wajib.amount) if cls is not None else wajib.amount
+        return self.units(amount)
+
+    def months(self, state: WajibState, *, due_until: dt.date | None = None,
+               through_month: dt.date | None = None) -> list[tuple[dt.date, dt.date, int]]:
+        """``(month, due date, units)`` owed from joining, oldest first.
+
+        Stops at the last month due on or before ``due_until`` and at
+        ``through_month``; never beyond the end of membership.
+        """
+        if due_until is None and through_month is None:
+            raise ValueError("months() needs due_until or through_month")
+        if state.start_on is None:
+            return []
+        out = []
+        month = month_start(state.start_on)
+        due_day = self.settings.wajib.due_day
+        limit = due_until
+        if state.end_on is not None:
+            limit = state.end_on if limit is None else min(limit, state.end_on)
+        while True:
+            if through_month is not None and month > through_month:
+                break
+            due = due_date(month, due_day, state.start_on)
+            if limit is not None and due > limit:
+                break
+            out.append((month, due, self.monthly_units(state, month)))
+            month = add_months(month, 1)
+        return out
+
+    @staticmethod
+    def unpaid(months: list[tuple[dt.date, dt.date, int]], paid_units: int
+               ) -> list[tuple[dt.date, dt.date, int]]:
+        """Allocate ``paid_units`` oldest first; return the months still lacking money."""
+        out = []
+        cumulative = 0
+        for month, due, units in months:
+            cumulative += units
+            lacking = min(max(cumulative - paid_units, 0), units)
+            if lacking:
+                out.append((month, due, lacking))
+        return out
+
+    def arrears(self, state: WajibState, as_of: dt.date) -> list[tuple[dt.date, int]]:
+        """Unpaid months due on or before ``as_of`` (state loaded as of ``as_of``)."""
+        owed = self.months(state, due_until=as_of)
+        return [(m, u) for m, _, u in self.unpaid(owed, state.paid_units)]
+
+    def due_for_month(self, state: WajibState, month: dt.date) -> int:
+        """What is still unpaid of ``month``'s wajib (0 if not owed or paid)."""
+        owed = self.months(state, through_month=month)
+        if not owed or owed[-1][0] != month:
+            return 0
+        lacking = self.unpaid(owed, state.paid_units)
+        return lacking[-1][2] if lacking and lacking[-1][0] == month else 0
+
+    def pokok_unpaid(self, state: WajibState) -> int:
+        """Simpanan pokok still owed, in minor units."""
+        return max(state.pokok_owed_units - state.pokok_paid_units, 0)
+
+
+def paid_by_member(kinds: Iterable[str], *, as_of: dt.date | None = None,
+                   member_ids: Iterable[int] | None = None) -> dict[int, dict[str, int]]:
+    """Natural sums of savings postings per member and kind, settlements excluded.
+
+    One grouped query.  Savings accounts are liabilities, so the natural
+    amount is the negated sum of postings.
+    """
+    query = (Posting
+             .select(Account.member, Account.kind, fn.SUM(Posting.amount).alias("units"))
+             .join(Account)
+             .switch(Posting).join(JournalEntry)
+             .where(Account.kind.in_(list(kinds)), Account.member.is_null(False),
+                    ~JournalEntry.kind.startswith(SETTLEMENT_KIND_PREFIX))
+             .group_by(Account.member, Account.kind))
+    if as_of is not None:
+        query = query.where(JournalEntry.effective_date <= as_of)
+    if member_ids is not None:
+        query = query.where(Account.member.in_(list(member_ids)))
+    out: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in query.dicts().iterator():
+        out[row["member"]][row["kind"]] = -int(row["units"] or 0)
+    return dict(out)
+
+
+def load_states(calc: WajibCalculator, *, stages: Iterable[str] | None = ("active",),
+                member_ids: Iterable[int] | None = None,
+                as_of: dt.date | None = None) -> dict[int, WajibState]:
+    """Load every member's :class:`WajibState` in four queries.
+
+    :param stages: only members in these stages (``None``: any stage).
+    :param member_ids: only these members.
+    :param as_of: count payments effective on or before this date.
+    """
+    ids = list(member_ids) if member_ids is not None else None
+    wajib = SavingsObligation.alias()
+    pokok = SavingsObligation.alias()
+    query = (Member
+             .select(Member.id, Member.joined_on, wajib.start_on.alias("w_start"),
+                     wajib.end_on.alias("w_end"), pokok.amount.alias("p_amount"),
+                     pokok.id.alias("p_id"))
+             .join(wajib, JOIN.LEFT_OUTER,
+                   on=((wajib.member == Member.id) & (wajib.product == "wajib")))
+             .switch(Member)
+             .join(pokok, JOIN.LEFT_OUTER,
+                   on=((pokok.member == Member.id) & (pokok.product == "pokok"))))
+    if stages is not None:
+        query = query.where(Member.stage.in_(list(stages)))
+    if ids is not None:
+        query = query.where(Member.id.in_(ids))
+    rows = list(query.dicts().iterator())
+    if not rows:
+        return {}
+    selected = [r["id"] for r in rows] if ids is not None or len(rows) < 500 else None
+    classes: dict[int, list[tuple[dt.date, str]]] = defaultdict(list)
+    class_query = (SavingsMemberClass.select(SavingsMemberClass.member,
+                                             SavingsMemberClass.member_class,
+                                             SavingsMemberClass.since)
+                   .order_by(SavingsMemberClass.member, SavingsMemberClass.since))
+    if selected is not None:
+        class_query = class_query.where(SavingsMemberClass.member.in_(selected))
+    for row in class_query.dicts().iterator():
+        classes[row["member"]].append((_date(row["since"]), row["member_class"]))
+    paid = paid_by_member(("savings.wajib", "savings.pokok"), as_of=as_of, member_ids=selected)
+    default_pokok = calc.units(calc.settings.pokok.amount)
+    states = {}
+    for r in rows:
+        start = _date(r["w_start"]) or _date(r["joined_on"])
+        member_paid = paid.get(r["id"], {})
+        pokok_owed = r["p_amount"] if r["p_id"] is not None else (
+            default_pokok if start is not None else 0)
+        states[r["id"]] = WajibState(
+            member_id=r["id"], start_on=start, end_on=_date(r["w_end"]),
+            classes=tuple(classes.get(r["id"], ())),
+            paid_units=member_paid.get("savings.wajib", 0),
+            pokok_owed_units=int(pokok_owed or 0),
+            pokok_paid_units=member_paid.get("savings.pokok", 0),
+        )
+    return states
