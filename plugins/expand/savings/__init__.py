@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from dyncrm import hookimpl
 from dyncrm.dates import as_date
@@ -96,6 +97,9 @@ from dyncrm_expand.savings.values import (
     WithdrawalResult,
 )
 from dyncrm_expand.savings.wajib import month_label, month_start
+
+if TYPE_CHECKING:
+    from dyncrm.app import CRM
 
 __all__ = [
     "DEPOSIT_STAGES",
@@ -173,17 +177,7 @@ def withdraw(crm, actor: Actor, member: MemberInfo | int | str,
         if previous is not None:
             return _withdrawal_replay(crm, previous, row, value, reference, method)
         require_active(crm.member_row(row.id), "withdraw savings")
-        current = crm.ledger.balance(code)
-        minimum = Money.of(settings(crm).sukarela.minimum_balance, crm.currency)
-        after = current - value
-        if after < minimum or after.is_negative():
-            available = current - minimum if current > minimum else Money.zero(crm.currency)
-            extra = (f" and must keep at least {crm.format_money(minimum)}"
-                     if minimum.amount > 0 else "")
-            raise ValidationError(
-                f"{member_label(row)} has {crm.format_money(current)} in "
-                f"{product_name(crm, 'sukarela')}{extra}; at most "
-                f"{crm.format_money(available)} can be withdrawn", field="amount")
+        after = _keep_floor(crm, row, code, value, "withdrawn") - value
         posted = crm.ledger.post(
             [Leg(code, value), Leg(money_account(crm, method), -value)],
             kind="savings.withdrawal", actor=actor.username, key=key,
@@ -300,17 +294,7 @@ def debit_sukarela(crm, actor: Actor, member_id: int, amount: Money | str | int 
                 balance_after=from_units(crm, int(previous.meta.get("balance_after_units", 0))),
                 replayed=True)
         require_active(crm.member_row(member_id), "debit sukarela savings")
-        current = crm.ledger.balance(code)
-        minimum = Money.of(settings(crm).sukarela.minimum_balance, crm.currency)
-        after = current - value
-        if after < minimum or after.is_negative():
-            available = current - minimum if current > minimum else Money.zero(crm.currency)
-            extra = (f" and must keep at least {crm.format_money(minimum)}"
-                     if minimum.amount > 0 else "")
-            raise ValidationError(
-                f"{member_label(row)} has {crm.format_money(current)} in "
-                f"{product_name(crm, 'sukarela')}{extra}; at most "
-                f"{crm.format_money(available)} can be debited", field="amount")
+        after = _keep_floor(crm, row, code, value, "debited") - value
         posted = crm.ledger.post(
             [Leg(code, value), Leg(target_account, -value)],
             kind="savings.sukarela_debit", actor=actor.username, key=key,
@@ -532,3 +516,21 @@ def _account_type(kind: str) -> str:
     return {"equity": "equity", "income": "income", "expense": "expense",
             "payable": "liability", "savings": "liability"}.get(head, "asset")
 
+
+def _keep_floor(crm: CRM, row, code: str, value: Money, verb: str) -> Money:
+    """The sukarela balance of ``code``, refused unless taking ``value`` keeps the minimum.
+
+    Call it after ``crm.ledger.lock([code])``: the balance it reads is then final.
+    """
+    current = crm.ledger.balance(code)
+    minimum = Money.of(settings(crm).sukarela.minimum_balance, crm.currency)
+    after = current - value
+    if after < minimum or after.is_negative():
+        available = current - minimum if current > minimum else Money.zero(crm.currency)
+        extra = (f" and must keep at least {crm.format_money(minimum)}"
+                 if minimum.amount > 0 else "")
+        raise ValidationError(
+            f"{member_label(row)} has {crm.format_money(current)} in "
+            f"{product_name(crm, 'sukarela')}{extra}; at most "
+            f"{crm.format_money(available)} can be {verb}", field="amount")
+    return current
