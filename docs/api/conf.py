@@ -33,7 +33,8 @@ nitpick_ignore_regex = [
     (r"py:class", r"(int|str|bytes|bool|float|dict|list|tuple|set|frozenset|object|type|None)"),
     # third-party libraries: peewee, click, pluggy, jinja2, attrs, pytest, fpdf2
     (r"py:.*", r"(peewee|playhouse|click|pluggy|jinja2|attrs?|attr|pytest|_pytest|fpdf|"
-               r"markdown_it|PIL|pypdf|segno)(\..*)?"),
+               r"markdown_it|PIL|pypdf|segno|flask|werkzeug)(\..*)?"),
+    (r"py:class", r"(Flask|Blueprint|FlaskClient|TestResponse|F)"),
 ]
 # dyncrm's internal modules and types. They appear in signatures and docstrings of the
 # stable API (a parameter's type, a "see also"), but are themselves internal (see

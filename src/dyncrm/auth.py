@@ -220,6 +220,28 @@ class Users:
         return self._issue_code(username,
                                 dt.timedelta(hours=self.crm.config.auth.reset_code_hours))
 
+    def request_reset(self, username: str) -> tuple[str, int] | None:
+        """A member's own "I forgot my password": a one-time code to choose a new one.
+
+        Unlike :meth:`issue_reset` the old password keeps working until the code
+        is used, so nobody can lock a member out by asking for their reset.
+        Returns ``(code, member_id)`` for the caller to send to the member's own
+        address, or ``None`` when there is nothing to send: no such account, a
+        disabled or staff account, or a code sent less than five minutes ago.
+        """
+        user = User.get_or_none(User.username == username.strip().lower())
+        if user is None or not user.active or user.member_id is None:
+            return None
+        hours = dt.timedelta(hours=self.crm.config.auth.reset_code_hours)
+        expires = user.activation_expires_at
+        if isinstance(expires, str):
+            expires = dt.datetime.fromisoformat(expires)
+        now = self.crm.sessions.clock()
+        if (user.password_hash and user.activation_token_hash and expires is not None
+                and expires - hours > now - dt.timedelta(minutes=5)):
+            return None
+        return self._issue_code(user.username, hours), user.member_id
+
     def _issue_code(self, username: str, valid_for: dt.timedelta) -> str:
         user = self.get(username)
         token = secrets.token_hex(16)  # hex: never starts with "-" on a command line

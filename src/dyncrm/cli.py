@@ -805,7 +805,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # login, logout, whoami, passwd, user ...; plugin new
-from dyncrm import cli_auth, cli_plugin  # noqa: E402, F401
+from dyncrm import cli_auth, cli_plugin, cli_web  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -116,6 +116,27 @@ class ClockSettings:
 
 
 @attrs.frozen
+class WebSettings:
+    """``[web]``: the portal started by ``dyncrm serve`` (see :mod:`dyncrm.web`).
+
+    ``secret_key`` signs the portal's cookies; left empty, a random key is made
+    once and kept in ``web-secret`` beside the config file (mode 0600), which
+    every worker on that machine shares.  Workers on several machines need the
+    same key: give it with ``{ "$env" = "DYNCRM_WEB_SECRET" }``.
+    ``trusted_proxies`` is how many reverse proxies in front of the portal may set
+    ``X-Forwarded-For``/``-Proto``/``-Host`` (0: none; 1 behind one nginx).
+    """
+
+    secret_key: str = ""
+    trusted_proxies: int = attrs.field(default=0, validator=attrs.validators.ge(0))
+    host: str = "127.0.0.1"
+    port: int = attrs.field(default=8080, validator=[attrs.validators.ge(1),
+                                                      attrs.validators.le(65535)])
+    threads: int = attrs.field(default=8, validator=attrs.validators.ge(1))
+    max_upload_mb: int = attrs.field(default=10, validator=attrs.validators.ge(1))
+
+
+@attrs.frozen
 class Config:
     """The whole configuration of one deployment.
 
@@ -137,6 +158,7 @@ class Config:
     auth: AuthSettings = AuthSettings()
     quorum: dict[str, Any] = attrs.field(factory=dict)  # decision -> dyncrm.quorum.QuorumRule
     clock: ClockSettings = ClockSettings()
+    web: WebSettings = WebSettings()
 
     @property
     def currency_exponent(self) -> int:
@@ -342,7 +364,7 @@ def structure(cls: type, data: dict[str, Any], where: str, path: Path | None = N
 
 
 KNOWN_TOP_LEVEL = {"organisation", "database", "plugins", "notify", "permissions", "paths",
-                   "auth", "quorum", "clock"}
+                   "auth", "quorum", "clock", "web"}
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:
@@ -408,6 +430,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
     notify = structure(NotifySettings, raw.get("notify", {}), "notify", path)
     auth = structure(AuthSettings, raw.get("auth", {}), "auth", path)
     clock = structure(ClockSettings, raw.get("clock", {}), "clock", path)
+    web = structure(WebSettings, raw.get("web", {}), "web", path)
     quorum = parse_quorum(raw.get("quorum", {}), path)
     perms = raw.get("permissions", {})
     permissions = {}
@@ -432,6 +455,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
         auth=auth,
         quorum=quorum,
         clock=clock,
+        web=web,
     )
 
 

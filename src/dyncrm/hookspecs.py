@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         StageChange,
         TouchpointInfo,
     )
+    from dyncrm.web.extension import WebExtension
 
 hookspec = pluggy.HookspecMarker("dyncrm")
 hookimpl = pluggy.HookimplMarker("dyncrm")
@@ -187,6 +188,22 @@ def dyncrm_reports() -> list[ReportBuilder] | None:
     Called without a CRM, so ``--help`` lists reports without opening the
     database; two plugins offering the same name is a
     :class:`~dyncrm.errors.PluginError` naming both.
+    """
+
+
+@hookspec
+def dyncrm_web(crm: CRM) -> WebExtension | None:
+    """Return what the plugin adds to the web portal (``dyncrm serve``), or ``None``.
+
+    A :class:`dyncrm.web.WebExtension` holds a Flask blueprint with the plugin's
+    pages and templates, its menu entries for members and staff, its dashboard
+    cards and the kinds of work it adds to the staff work queue.  Called once when
+    the portal starts; a plugin that is not enabled adds no pages.  Views call the
+    plugin's library functions (the same as its commands) and check the same
+    permission with :func:`dyncrm.web.guards.staff_only` or
+    :func:`~dyncrm.web.guards.member_only`; no business rule lives in a view.
+
+    :param crm: the application object.
     """
 
 

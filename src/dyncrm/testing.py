@@ -19,7 +19,9 @@ and these helpers, imported ``from dyncrm.testing import ...``:
 * :func:`messages_for` and :func:`touchpoints` — what a member was sent and what
   happened to them;
 * :func:`snapshot` — every row of every table, for "nothing was written" checks,
-  on SQLite, PostgreSQL and MariaDB.
+  on SQLite, PostgreSQL and MariaDB;
+* :func:`web_client` — the web portal of a CRM, with a browser-like client that
+  signs in and sends CSRF tokens (:class:`dyncrm.web.testclient.WebClient`).
 
 Nothing here mocks the database or the channels: the CRMs are real, on real files.
 """
@@ -58,6 +60,7 @@ __all__ = [
     "snapshot",
     "staff",
     "touchpoints",
+    "web_client",
 ]
 
 #: The configuration every test deployment starts from: an Indonesian cooperative
@@ -252,6 +255,27 @@ def sign_in(config: str | Path, username: str) -> None:
                 crm.users.set_password(username, TEST_PASSWORD)
         signed = crm.sessions.login(username, TEST_PASSWORD, channel="cli", source="tests")
     store.save(signed.actor.username, signed.token)
+
+
+def web_client(crm: CRM, username: str | None = None) -> Any:
+    """The portal of ``crm`` with a browser-like client, signed in as ``username`` if given.
+
+    The user's password becomes :data:`TEST_PASSWORD` when it is another (as in
+    :func:`sign_in`).  Returns a :class:`dyncrm.web.testclient.WebClient`;
+    ``client.app`` is the Flask application.
+    """
+    from dyncrm.passwords import verify_password
+    from dyncrm.web import create_app
+    from dyncrm.web.testclient import WebClient
+
+    client = WebClient(create_app(crm=crm))
+    if username is not None:
+        user = crm.users.get(username)
+        if not verify_password(user.password_hash, TEST_PASSWORD):
+            with crm.database.atomic():
+                crm.users.set_password(username, TEST_PASSWORD)
+        client.sign_in(username, TEST_PASSWORD)
+    return client
 
 
 def _config_of(args: list[str]) -> str | None:
