@@ -53,8 +53,12 @@ INDONESIAN: dict[str, str] = {
 
 @hookimpl
 def dyncrm_translations(locale):
-    """The Indonesian catalogue for ``id`` locales."""
-    return INDONESIAN if locale.lower().startswith("id") else None
+    """The Indonesian catalogue for ``id`` locales, with the web portal's texts."""
+    if not locale.lower().startswith("id"):
+        return None
+    from koperasi_xyz.i18n import web_messages
+
+    return {**web_messages(), **INDONESIAN}
 
 
 def bulan(label: str) -> str:
