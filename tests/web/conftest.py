@@ -60,3 +60,33 @@ def kop(kop_template: Path, tmp_path: Path) -> Iterator[Any]:
     crm = open_crm(folder / "dyncrm.toml")
     yield crm
     crm.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium under Playwright (skips without it, fails so under CI=true)."""
+    import os
+
+    from browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        message = f"no chromium at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser tab (own cookies) at desktop size."""
+    from browser import DESKTOP
+
+    context = browser.new_context(viewport=DESKTOP, locale="id-ID")
+    yield context.new_page()
+    context.close()

@@ -1,0 +1,61 @@
+"""The portal in a real browser: signing in, the dashboards, accessibility and phones.
+
+Each page is checked with axe-core (no serious or critical violation) and at
+360 px width (nothing wider than the screen), and photographed at both sizes into
+``artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+from browser import check_page, live_portal
+from portal import member_login
+
+from dyncrm.testing import TEST_PASSWORD
+
+
+def sign_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_load_state()
+
+
+def test_welcome_and_sign_in_pages(kop, page):
+    with live_portal(kop) as base:
+        page.goto(base)
+        assert page.get_by_role("heading", level=1).inner_text().startswith("Selamat datang")
+        check_page(page, "welcome")
+        page.goto(f"{base}/login")
+        check_page(page, "login")
+        page.get_by_label("Nama pengguna").fill("kasir")
+        page.get_by_label("Kata sandi").fill("salah sekali")
+        page.get_by_role("button", name="Masuk").click()
+        assert "Nama pengguna atau kata sandi salah." in page.inner_text("main")
+        check_page(page, "login-error")
+
+
+def test_staff_sign_in_reaches_the_dashboard_and_the_queue(kop, page):
+    with live_portal(kop) as base:
+        sign_in(page, base, "bendahara")
+        assert page.get_by_role("heading", level=1).inner_text() == "Dasbor"
+        check_page(page, "staff-dashboard")
+        page.get_by_role("link", name="Antrian kerja").click()
+        check_page(page, "staff-queue")
+        page.get_by_role("button", name="Keluar").click()
+        page.goto(f"{base}/queue")
+        assert "/login" in page.url
+
+
+def test_member_dashboard_and_keyboard_sign_in(kop, page):
+    _, username = member_login(kop, "Dewi Lestari")
+    with live_portal(kop) as base:
+        page.goto(f"{base}/login")
+        page.keyboard.press("Tab")  # the skip link comes first
+        assert page.evaluate("document.activeElement.textContent") == "Langsung ke isi"
+        page.get_by_label("Nama pengguna").fill(username)
+        page.get_by_label("Kata sandi").fill(TEST_PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        assert page.get_by_role("heading", level=1).inner_text() == "Dasbor saya"
+        check_page(page, "member-dashboard")
