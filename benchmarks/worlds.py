@@ -162,8 +162,8 @@ def values(name: str, columns: Iterable[str], rows: list[tuple]) -> tuple[str, l
 
 def prepare_koperasi(crm, world: harness.World) -> None:
     """Add the plugins' data described in the module docstring (set-based)."""
-    from dyncrm_acquire import promotions
     from dyncrm_acquire.models import ApplicationRow
+    from dyncrm_acquire.promotion import promotions
     from dyncrm_expand.loans.models import Loan, LoanInstallment, LoanPayment
     from dyncrm_expand.loans.queries import settings as loan_settings
     from dyncrm_expand.savings.models import SavingsObligation

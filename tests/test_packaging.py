@@ -48,3 +48,17 @@ def test_bundled_plugins_keep_their_migrations_and_templates_in_their_folders():
         assert list((package_path(module, "templates") / short).glob("*.txt")), name
     for short in ("shu", "payroll"):
         assert list(package_path(f"koperasi_xyz.{short}", "migrations").glob("0*.py")), short
+    # the acquire plugins share the template prefix of their package: acquire/welcome.txt
+    for name in ("acquire.registration", "acquire.member_card", "acquire.promotion"):
+        module = plugins[name].value
+        migrations = package_path(module, "migrations")
+        assert sorted(p.name for p in migrations.glob("0*.py")) == ["0001_initial.py"], name
+    for name, templates in (("acquire.registration", {"application_received.txt",
+                                                      "application_rejected.txt",
+                                                      "application_returned.txt",
+                                                      "welcome.txt"}),
+                            ("acquire.promotion", {"promotion.txt"})):
+        folder = package_path(plugins[name].value, "templates") / "acquire"
+        assert {p.name for p in folder.glob("*.txt")} == templates, name
+    assert not package_path("dyncrm_acquire", "migrations").exists()
+    assert not package_path("dyncrm_acquire", "templates").exists()

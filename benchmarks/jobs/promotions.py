@@ -14,7 +14,7 @@ ON = dt.date(2025, 12, 20)
 @koperasi_job("promotions.audience_ids", memory_growth="linear")
 def audience_ids(crm, world):
     """The audiences everyone, department:Produksi and without_loan (loans' segment)."""
-    from dyncrm_acquire import promotions
+    from dyncrm_acquire.promotion import promotions
 
     produksi = sum(1 for m in world.member_ids if department(m) == "Produksi")
     expected = {"everyone": world.n, "department:Produksi": produksi,
@@ -27,7 +27,7 @@ def audience_ids(crm, world):
 @koperasi_job("promotions.push", memory_growth="linear", writes=True)
 def push(crm, world):
     """Queue the department:Produksi promotion for its audience (messages in batches)."""
-    from dyncrm_acquire import promotions
+    from dyncrm_acquire.promotion import promotions
 
     promo = next(p for p in promotions.find(crm) if p.audience_label == "department:Produksi")
     report = promotions.push(crm, promo.id, Actor.operator("benchmark"))

@@ -141,7 +141,7 @@ class Lifecycle:
         touchpoint ``stage.approve``.  It does not go through a registration
         plugin's application (no NIK or duplicate checks, no welcome message,
         no ``dyncrm_acquire_member_joined``); people joining use
-        ``dyncrm_acquire.applications`` instead.
+        ``dyncrm_acquire.registration`` instead.
 
         Needs ``members.enrol`` (admins; ``Actor.operator()`` holds every
         permission).  ``name``, ``email``, ``phone`` and ``number`` are checked

@@ -29,7 +29,7 @@ from dyncrm.db.models import Member, User
 from dyncrm.errors import DuplicateError, DyncrmError, IllegalTransition, PermissionDenied
 from dyncrm.testing import build_config
 from dyncrm_acquire import registration as reg
-from dyncrm_acquire.profile_edit import EDITABLE
+from dyncrm_acquire.registration.profile_edit import EDITABLE
 from dyncrm_acquire.settings import APPLICATION_FIELDS
 
 JUNK = st.one_of(

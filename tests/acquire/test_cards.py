@@ -20,7 +20,7 @@ from dyncrm.db.models import Touchpoint
 from dyncrm.errors import ConfigError, PermissionDenied, ValidationError
 from dyncrm_acquire import member_card
 from dyncrm_acquire import registration as reg
-from dyncrm_acquire.card_pdf import CARD_H, CARD_W, latin
+from dyncrm_acquire.member_card.pdf import CARD_H, CARD_W, latin
 
 MM = 72 / 25.4
 

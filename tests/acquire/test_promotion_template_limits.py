@@ -18,7 +18,7 @@ from dyncrm.app import open_crm
 from dyncrm.db.models import Member
 from dyncrm.testing import run_cli
 from dyncrm.values import Actor
-from dyncrm_acquire.promo_limits import BoundedSandbox, Limits, TemplateLimit, trial_render
+from dyncrm_acquire.promotion.limits import BoundedSandbox, Limits, TemplateLimit, trial_render
 
 CONFIG = """\
 [organisation]

@@ -192,8 +192,8 @@ class Simulation:
 
     def registrations(self, count: int) -> None:
         """``count`` employees apply; the secretary checks, the board decides."""
-        from dyncrm_acquire import applications
         from dyncrm_acquire.referrals import referral_code
+        from dyncrm_acquire.registration import applications
 
         actives = self.active_ids()
         for _ in range(min(count, len(self.waiting))):
@@ -242,7 +242,7 @@ class Simulation:
 
     def promotions(self) -> list[int]:
         """Two campaigns: loans for members without one, and member-get-member."""
-        from dyncrm_acquire import promotions
+        from dyncrm_acquire.promotion import promotions
 
         sekretaris = self.staff["sekretaris"]
         loan = promotions.add(
@@ -259,7 +259,7 @@ class Simulation:
         return [loan.id, mgm.id]
 
     def push_promotions(self, ids: list[int]) -> None:
-        from dyncrm_acquire import promotions
+        from dyncrm_acquire.promotion import promotions
 
         for promo_id in ids:
             promotions.push(self.crm, promo_id, self.staff["sekretaris"])

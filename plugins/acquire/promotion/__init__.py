@@ -17,11 +17,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dyncrm import hookimpl
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Actor, Permission
-from dyncrm_acquire import package_dir
-from dyncrm_acquire.applications import Application
 from dyncrm_acquire.models import ApplicationRow
-from dyncrm_acquire.promotions import (
+from dyncrm_acquire.promotion.promotions import (
     AUDIENCES,
     EVENTS,
     PLUGIN,
@@ -49,13 +48,12 @@ from dyncrm_acquire.promotions import (
     track,
 )
 from dyncrm_acquire.referrals import member_id_of, referral_code
+from dyncrm_acquire.registration.applications import Application
 from dyncrm_acquire.settings import PromotionSettings
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
     from dyncrm.values import MemberInfo
-
-DYNCRM_REQUIRES = ("acquire.registration",)
 
 __all__ = [
     "AUDIENCES", "EVENTS", "FunnelRow", "PromotionInfo", "PushReport", "ReferralRow",
@@ -65,38 +63,22 @@ __all__ = [
 ]
 
 
-@hookimpl
-def dyncrm_config_schema():
-    return {PLUGIN: PromotionSettings}
-
-
-@hookimpl
-def dyncrm_migrations():
-    return (PLUGIN, package_dir("migrations", "promotion"))
-
-
-@hookimpl
-def dyncrm_register_models():
-    from dyncrm_acquire.models import PROMOTION_MODELS
-
-    return PROMOTION_MODELS
-
-
-@hookimpl
-def dyncrm_permissions():
-    return [
+spec = PluginSpec(
+    PLUGIN,
+    settings=PromotionSettings,
+    models="dyncrm_acquire.models:PROMOTION_MODELS",
+    migrations="migrations",
+    templates="templates",
+    commands="dyncrm_acquire.promotion.cli:register",
+    permissions=[
         Permission("promotions.manage", frozenset({"secretary", "admin"}),
                    "add products and promotions, record views and claims for members"),
         Permission("promotions.push", frozenset({"secretary", "admin"}),
                    "send a promotion to its audience"),
-    ]
-
-
-@hookimpl
-def dyncrm_register_commands(cli):
-    from dyncrm_acquire.promotion_cli import register
-
-    register(cli)
+    ],
+    requires=["acquire.registration"],
+)
+spec.export(globals())
 
 
 @hookimpl

@@ -9,7 +9,8 @@ from dyncrm.db.models import Member
 from dyncrm.errors import DuplicateError, NotFoundError, ValidationError
 from dyncrm.values import Actor
 from dyncrm_acquire import validate
-from dyncrm_acquire.applications import (
+from dyncrm_acquire.models import ApplicationRow
+from dyncrm_acquire.registration.applications import (
     ApplicantProfile,
     _employment_start,
     _pay,
@@ -18,7 +19,6 @@ from dyncrm_acquire.applications import (
     profile,
     settings,
 )
-from dyncrm_acquire.models import ApplicationRow
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM

@@ -18,7 +18,7 @@ import segno
 from fpdf import FPDF
 
 from dyncrm.errors import ConfigError, DyncrmError
-from dyncrm_acquire.cards import CardData
+from dyncrm_acquire.member_card.cards import CardData
 from dyncrm_acquire.settings import CardLabels, CardSettings
 
 if TYPE_CHECKING:

@@ -19,9 +19,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dyncrm import hookimpl
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Permission
-from dyncrm_acquire import package_dir
-from dyncrm_acquire.applications import (
+from dyncrm_acquire.registration.applications import (
     APPLICATION_STAGES,
     PLUGIN,
     ApplicantProfile,
@@ -43,8 +43,8 @@ from dyncrm_acquire.applications import (
     settings,
     submit,
 )
-from dyncrm_acquire.directory import MemberListing, details, list_members
-from dyncrm_acquire.profile_edit import update_profile
+from dyncrm_acquire.registration.directory import MemberListing, details, list_members
+from dyncrm_acquire.registration.profile_edit import update_profile
 from dyncrm_acquire.settings import RegistrationSettings
 
 if TYPE_CHECKING:
@@ -79,31 +79,14 @@ __all__ = [
 ]
 
 
-@hookimpl
-def dyncrm_config_schema():
-    return {PLUGIN: RegistrationSettings}
-
-
-@hookimpl
-def dyncrm_migrations():
-    return (PLUGIN, package_dir("migrations", "registration"))
-
-
-@hookimpl
-def dyncrm_register_models():
-    from dyncrm_acquire.models import REGISTRATION_MODELS
-
-    return REGISTRATION_MODELS
-
-
-@hookimpl
-def dyncrm_template_dirs():
-    return [package_dir("templates")]
-
-
-@hookimpl
-def dyncrm_permissions():
-    return [
+spec = PluginSpec(
+    PLUGIN,
+    settings=RegistrationSettings,
+    models="dyncrm_acquire.models:REGISTRATION_MODELS",
+    migrations="migrations",
+    templates="templates",
+    commands="dyncrm_acquire.registration.cli:register",
+    permissions=[
         Permission("members.apply", frozenset({"secretary", "admin", "public"}),
                    "enter a membership application (at the desk) or correct a returned one"),
         Permission("members.verify", frozenset({"secretary", "admin"}),
@@ -112,14 +95,9 @@ def dyncrm_permissions():
                    "approve or reject membership applications (the board)"),
         Permission("members.edit", frozenset({"secretary", "admin"}),
                    "update a member's contact, department and employment details"),
-    ]
-
-
-@hookimpl
-def dyncrm_register_commands(cli):
-    from dyncrm_acquire.registration_cli import register
-
-    register(cli)
+    ],
+)
+spec.export(globals())
 
 
 @hookimpl

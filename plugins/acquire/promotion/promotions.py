@@ -41,7 +41,7 @@ from dyncrm.lifecycle import member_info
 from dyncrm.text import clean_text
 from dyncrm.values import Actor, MemberInfo, Product
 from dyncrm_acquire.models import ApplicationRow, ProductRow, PromotionEventRow, PromotionRow
-from dyncrm_acquire.promo_limits import BoundedSandbox, Limits, TemplateLimit, trial_render
+from dyncrm_acquire.promotion.limits import BoundedSandbox, Limits, TemplateLimit, trial_render
 from dyncrm_acquire.referrals import referral_code
 from dyncrm_acquire.settings import PromotionSettings
 

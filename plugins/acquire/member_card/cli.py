@@ -1,104 +1,18 @@
-"""Plugin ``acquire.member_card``: printable member cards with a signed QR code.
-
-``dyncrm card print`` makes one ID-1 card (PDF, or PNG with the optional
-``pypdfium2``: ``pip install 'dyncrm[png]'``); ``dyncrm card sheet`` puts ten
-cards on each A4 page for batch printing; ``dyncrm card reissue`` replaces a
-lost card so the old one verifies as superseded; ``dyncrm card verify``
-checks a scanned QR text.  Labels follow the organisation's locale
-(Indonesian for ``id_ID``) and can be changed in the config.
-"""
+"""``dyncrm card …`` commands of acquire.member_card."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
-from dyncrm import hookimpl, output
+from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.errors import DyncrmError
-from dyncrm.values import Permission
-from dyncrm_acquire import package_dir
-from dyncrm_acquire.card_pdf import card_pdf, sheet_pdf, style_for, to_png
-from dyncrm_acquire.cards import (
-    PLUGIN,
-    CardCheck,
-    CardData,
-    cards_for,
-    issue,
-    settings,
-    sign,
-    verify,
-)
-from dyncrm_acquire.settings import CardSettings
-
-if TYPE_CHECKING:
-    from dyncrm.app import CRM
-    from dyncrm.values import Actor, MemberInfo
-
-DYNCRM_REQUIRES = ("acquire.registration",)
-
-__all__ = ["CardCheck", "CardData", "card_files", "cards_for", "issue", "sheet_file", "sign",
-           "verify"]
-
-
-def card_files(crm: CRM, member_ref: int | str, actor: Actor, *, png: bool = False
-               ) -> tuple[CardData, bytes]:
-    """The card of one member as PDF bytes (or PNG bytes with ``png``)."""
-    member = crm.member_row(member_ref)
-    [card] = cards_for(crm, actor, member_ids=[member.id])
-    conf = settings(crm)
-    pdf = card_pdf(card, style_for(crm, conf))
-    return card, (to_png(pdf, conf.png_dpi)[0] if png else pdf)
-
-
-def sheet_file(crm: CRM, actor: Actor, *, stage: str = "active",
-               progress: Callable[[int], None] | None = None) -> tuple[int, bytes]:
-    """An A4 PDF with the cards of every numbered member in ``stage``: (count, bytes)."""
-    cards = cards_for(crm, actor, stage=stage)
-    return len(cards), sheet_pdf(cards, style_for(crm, settings(crm)), progress)
-
-
-@hookimpl
-def dyncrm_config_schema():
-    return {PLUGIN: CardSettings}
-
-
-@hookimpl
-def dyncrm_migrations():
-    return (PLUGIN, package_dir("migrations", "member_card"))
-
-
-@hookimpl
-def dyncrm_register_models():
-    from dyncrm_acquire.models import CARD_MODELS
-
-    return CARD_MODELS
-
-
-@hookimpl
-def dyncrm_permissions():
-    return [
-        Permission("cards.print", frozenset({"secretary", "admin"}),
-                   "print and reissue member cards"),
-        Permission("cards.verify", frozenset({"admin", "secretary", "treasurer", "cashier",
-                                              "credit_committee"}),
-                   "check a scanned member card"),
-    ]
-
-
-@hookimpl
-def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None:
-    from dyncrm_acquire.models import CardRow
-
-    row = (CardRow.select().where(CardRow.member == member.id)
-           .order_by(CardRow.serial.desc()).first())
-    if row is None:
-        return None
-    return {"Member card": f"#{row.serial}, issued {crm.locale.date(row.issued_at)}"}
+from dyncrm_acquire.member_card import card_files
+from dyncrm_acquire.member_card.cards import cards_for, issue, settings, verify
+from dyncrm_acquire.member_card.pdf import sheet_pdf, style_for
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -107,8 +21,8 @@ def _write(path: Path, data: bytes) -> None:
     write_atomic(path, data)
 
 
-@hookimpl
-def dyncrm_register_commands(cli):
+def register(cli: click.Group) -> None:
+    """Add the ``card`` group: print, sheet, reissue, verify."""
     card = subgroup(cli, "card", "Member cards: print, batch sheets, reissue, verify.")
 
     @card.command("print")

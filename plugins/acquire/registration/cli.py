@@ -12,10 +12,10 @@ from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.errors import ValidationError
 from dyncrm.files import atomic_open
-from dyncrm_acquire import applications as apps
 from dyncrm_acquire import validate
-from dyncrm_acquire.directory import details, list_members
-from dyncrm_acquire.profile_edit import EDITABLE, update_profile
+from dyncrm_acquire.registration import applications as apps
+from dyncrm_acquire.registration.directory import details, list_members
+from dyncrm_acquire.registration.profile_edit import EDITABLE, update_profile
 
 FIELD_HELP = {
     "full_name": "Full name as on the KTP.",

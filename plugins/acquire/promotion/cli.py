@@ -12,8 +12,8 @@ from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.errors import ValidationError
 from dyncrm.files import atomic_open
 from dyncrm.text import read_text_file
-from dyncrm_acquire import promotions as promos
 from dyncrm_acquire import validate
+from dyncrm_acquire.promotion import promotions as promos
 from dyncrm_acquire.referrals import referral_code
 
 
