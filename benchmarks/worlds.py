@@ -167,7 +167,7 @@ def prepare_koperasi(crm, world: harness.World) -> None:
     from dyncrm_expand.loans.models import Loan, LoanInstallment, LoanPayment
     from dyncrm_expand.loans.queries import settings as loan_settings
     from dyncrm_expand.savings.models import SavingsObligation
-    from dyncrm_retain.reminder_models import Reminder
+    from dyncrm_retain.reminders.models import Reminder
 
     db = crm.database
     t = {model.__name__: model._meta.table_name for model in (

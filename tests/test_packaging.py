@@ -46,6 +46,13 @@ def test_bundled_plugins_keep_their_migrations_and_templates_in_their_folders():
         assert sorted(p.name for p in migrations.glob("0*.py")) == ["0001_initial.py"], name
         short = name.split(".")[1]
         assert list((package_path(module, "templates") / short).glob("*.txt")), name
+    for name in ("retain.feedback", "retain.faq", "retain.reminders"):
+        module = plugins[name].value
+        migrations = package_path(module, "migrations")
+        assert sorted(p.name for p in migrations.glob("0*.py")) == ["0001_initial.py"], name
+    for name in ("retain.feedback", "retain.reminders"):
+        short = name.split(".")[1]
+        assert list((package_path(plugins[name].value, "templates") / short).glob("*.txt")), name
     for short in ("shu", "payroll"):
         assert list(package_path(f"koperasi_xyz.{short}", "migrations").glob("0*.py")), short
     # the acquire plugins share the template prefix of their package: acquire/welcome.txt

@@ -31,7 +31,7 @@ def _expected(world) -> tuple[int, int]:
 @koperasi_job("reminders.plan", memory_growth="linear")
 def plan(crm, world):
     """Collect every plugin's due items and decide which reminder goes out."""
-    from dyncrm_retain import remind_engine
+    from dyncrm_retain.reminders import engine as remind_engine
 
     planned, duplicates = remind_engine.plan(crm, ON)
     items, send = _expected(world)
@@ -43,7 +43,7 @@ def plan(crm, world):
 @koperasi_job("reminders.run dry", memory_growth="linear")
 def run_dry(crm, world):
     """A dry run: the plan and its report, nothing queued."""
-    from dyncrm_retain import remind_engine
+    from dyncrm_retain.reminders import engine as remind_engine
 
     report = remind_engine.run(crm, ON, Actor.system("scheduler"), dry_run=True)
     items, send = _expected(world)
@@ -54,7 +54,7 @@ def run_dry(crm, world):
 @koperasi_job("reminders.run", memory_growth="linear", writes=True, queries="per_row")
 def run(crm, world):
     """Queue the reminders: one small transaction per reminder, by design."""
-    from dyncrm_retain import remind_engine
+    from dyncrm_retain.reminders import engine as remind_engine
 
     report = remind_engine.run(crm, ON, Actor.system("scheduler"))
     _, send = _expected(world)

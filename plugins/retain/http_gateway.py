@@ -28,6 +28,7 @@ import attrs
 
 from dyncrm import hookimpl
 from dyncrm.errors import DyncrmError
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Channel, OutboundMessage
 
 PLUGIN = "retain.http_gateway"
@@ -88,9 +89,8 @@ def gateway_channel(settings: GatewaySettings) -> Channel:
                    honours_idempotency_key=True)
 
 
-@hookimpl
-def dyncrm_config_schema():
-    return {PLUGIN: GatewaySettings}
+spec = PluginSpec(PLUGIN, settings=GatewaySettings)
+spec.export(globals())
 
 
 @hookimpl

@@ -354,7 +354,7 @@ def dyncrm_retain_reminder_queued(crm: CRM, reminder: Any) -> None:
     refuses that one reminder (nothing of it is written and the run reports
     it); the rest of the run goes on.
 
-    :param reminder: a ``dyncrm_retain.remind_engine.ReminderSent`` value
+    :param reminder: a ``dyncrm_retain.reminders.engine.ReminderSent`` value
         (item key, kind, offset, member, channel, outbox message id).
     """
 

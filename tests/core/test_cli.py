@@ -180,7 +180,7 @@ def test_blame_names_the_innermost_plugin_frame() -> None:
 
 def test_a_crashing_plugin_exits_3_naming_it(tmp_path: Path, monkeypatch) -> None:
     """An unexpected error inside a plugin is a plugin error (exit 3), not a core bug."""
-    import dyncrm_retain.faq_search as faq_search
+    import dyncrm_retain.faq.search as faq_search
 
     config = tmp_path / "dyncrm.toml"
     config.write_text('[organisation]\n[database]\nurl = "sqlite:///kop.db"\n'
@@ -189,5 +189,5 @@ def test_a_crashing_plugin_exits_3_naming_it(tmp_path: Path, monkeypatch) -> Non
     monkeypatch.setattr(faq_search, "words", None)  # the plugin's own code now fails
     code, _, err = run_cli(["-c", str(config), "faq", "search", "simpanan"])
     assert code == 3
-    assert "Plugin error in dyncrm_retain.faq_search (faq_search.py:" in err
+    assert "Plugin error in dyncrm_retain.faq.search (search.py:" in err
     assert "Traceback" not in err

@@ -151,7 +151,8 @@ def test_mysql_a_loan_applied_approved_disbursed_and_repaid(make_crm, mysql_url)
 
 
 def test_mysql_faq_search_uses_the_like_fallback(make_crm, mysql_url) -> None:
-    from dyncrm_retain import faq_search, faq_store
+    from dyncrm_retain.faq import search as faq_search
+    from dyncrm_retain.faq import store as faq_store
 
     crm = make_crm(enabled=["retain.feedback", "retain.faq"], database_url=mysql_url)
     admin = staff(crm, "admin", "admin")

@@ -44,7 +44,7 @@ def _plugin(tmp_path: Path, **extra) -> types.ModuleType:
 
 
 def test_spec_provides_only_the_hooks_it_has_something_for() -> None:
-    namespace = {"__name__": "dyncrm_retain.faq", "__package__": "dyncrm_retain"}
+    namespace = {"__name__": "dyncrm_retain.faq", "__package__": "dyncrm_retain.faq"}
     PluginSpec("x", settings=TallySettings, requires=("expand.savings",)).export(namespace)
     assert "dyncrm_config_schema" in namespace
     assert "dyncrm_migrations" not in namespace and "dyncrm_register_commands" not in namespace
@@ -67,10 +67,11 @@ def test_spec_plugin_works_in_a_real_crm(make_crm, tmp_path: Path) -> None:
 
 
 def test_relative_folders_come_from_the_module_package() -> None:
-    namespace = {"__name__": "dyncrm_retain.faq", "__package__": "dyncrm_retain"}
-    PluginSpec("retain.faq", migrations="migrations/faq", templates="templates").export(namespace)
+    namespace = {"__name__": "dyncrm_retain.feedback", "__package__": "dyncrm_retain.feedback"}
+    PluginSpec("retain.feedback", migrations="migrations", templates="templates").export(namespace)
     name, folder = namespace["dyncrm_migrations"]()
-    assert name == "retain.faq" and folder.is_dir() and folder.parts[-2:] == ("migrations", "faq")
+    assert name == "retain.feedback" and folder.is_dir()
+    assert folder.parts[-2:] == ("feedback", "migrations")
     assert all(f.is_dir() for f in namespace["dyncrm_template_dirs"]())
 
 

@@ -31,7 +31,7 @@ def test_bulan_writes_months_in_indonesian() -> None:
 
 
 def test_members_get_indonesian_reminders_and_the_treasurer_the_missing_file(coop) -> None:
-    from dyncrm_retain.remind_engine import run
+    from dyncrm_retain.reminders.engine import run
 
     crm, *_ = coop
     on = dt.date(2026, 3, 28)

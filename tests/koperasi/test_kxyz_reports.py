@@ -21,7 +21,7 @@ EXTRA = ["retain.feedback", "expand.deactivation", "koperasi_xyz.shu", "koperasi
 def coop(make_crm):
     """The payroll cooperative, plus a complaint, a member leaving and a 2025 SHU draft."""
     from dyncrm_expand import deactivation, savings
-    from dyncrm_retain import tickets
+    from dyncrm_retain.feedback import tickets
 
     def factory(*, enabled=(), plugins=None, **kw):
         plugins = dict(plugins or {})

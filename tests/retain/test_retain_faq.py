@@ -13,8 +13,10 @@ from retain_support import add_member, add_staff, counts, fixed_clock
 from dyncrm.config import ConfigError
 from dyncrm.errors import IllegalTransition, NotFoundError, PermissionDenied, ValidationError
 from dyncrm.values import Actor
-from dyncrm_retain import faq_search, faq_store, tickets
-from dyncrm_retain.faq_models import FaqEntry, FaqVote
+from dyncrm_retain.faq import search as faq_search
+from dyncrm_retain.faq import store as faq_store
+from dyncrm_retain.faq.models import FaqEntry, FaqVote
+from dyncrm_retain.feedback import tickets
 
 ENTRIES = [
     ("Bagaimana cara mengajukan pinjaman?",

@@ -22,8 +22,9 @@ from dyncrm.errors import (
     PermissionDenied,
     ValidationError,
 )
-from dyncrm_retain import feedback_report, tickets
-from dyncrm_retain.feedback_models import FeedbackEvent, FeedbackTicket
+from dyncrm_retain.feedback import report as feedback_report
+from dyncrm_retain.feedback import tickets
+from dyncrm_retain.feedback.models import FeedbackEvent, FeedbackTicket
 
 
 def _png() -> bytes:
@@ -410,7 +411,7 @@ def test_overdue_tickets_are_listed_and_supplied_as_due_items_for_staff(make_crm
     assert items[f"feedback:{assigned}:resolve"].recipient == "sec@example.org"
     assert all(i.member_id is None for i in items.values())
 
-    from dyncrm_retain import remind_engine
+    from dyncrm_retain.reminders import engine as remind_engine
 
     report = remind_engine.run(crm, dt.date(2026, 3, 11), SYSTEM)  # 1 day after the deadline
     assert [s.key for s in report.queued] == [f"remind:feedback:{late_ack}:acknowledge:1"]
@@ -425,7 +426,7 @@ def test_overdue_tickets_are_listed_and_supplied_as_due_items_for_staff(make_crm
 
 def test_hook_dyncrm_retain_reminder_offsets(make_crm):
     env = build(make_crm, enabled=("retain.feedback", "retain.reminders"))
-    from dyncrm_retain.remind_engine import schedule_for
+    from dyncrm_retain.reminders.engine import schedule_for
 
     assert env.crm.hook.dyncrm_retain_reminder_offsets(
         crm=env.crm, kind="feedback.resolve") == (1, 3, 7)
@@ -437,7 +438,7 @@ def test_hook_dyncrm_retain_reminder_offsets(make_crm):
 def test_configured_offsets_beat_what_the_source_suggests(make_crm):
     crm = make_crm(enabled=["retain.feedback", "retain.reminders"], plugins={
         "retain.reminders": {"offsets": {"feedback.resolve": [0, 2]}}})
-    from dyncrm_retain.remind_engine import schedule_for
+    from dyncrm_retain.reminders.engine import schedule_for
 
     assert schedule_for(crm, "feedback.resolve") == (0, 2)
     assert schedule_for(crm, "feedback.acknowledge") == (1, 3, 7)
@@ -507,7 +508,7 @@ def test_report_volume_medians_sla_share_and_csat(env):
 def test_report_pdf_has_header_period_and_page_numbers(env):
     make_history(env)
     rep = feedback_report.build(env.crm, dt.date(2026, 1, 1), dt.date(2026, 12, 31))
-    from dyncrm_retain.feedback_pdf import render
+    from dyncrm_retain.feedback.pdf import render
 
     pdf = render(env.crm, rep, compress=False)
     assert pdf.startswith(b"%PDF-")
@@ -522,7 +523,7 @@ def test_report_csv(env):
     make_history(env)
     _at(env, dt.date(2026, 5, 2))
     rep = feedback_report.build(env.crm, dt.date(2026, 3, 1), dt.date(2026, 4, 30))
-    from dyncrm_retain.feedback_cli import _write_csv
+    from dyncrm_retain.feedback.cli import _write_csv
 
     out = io.StringIO()
     _write_csv(rep, out)

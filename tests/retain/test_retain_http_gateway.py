@@ -9,7 +9,7 @@ from retain_support import SYSTEM, Dues, add_member, fixed_clock, free_port, htt
 
 from dyncrm.config import ConfigError
 from dyncrm.db.models import DeliveryAttempt, OutboxMessage
-from dyncrm_retain import remind_engine
+from dyncrm_retain.reminders import engine as remind_engine
 
 DUE = dt.date(2026, 3, 16)
 

@@ -28,10 +28,9 @@ from dyncrm.app import CRM
 from dyncrm.db.models import OutboxMessage, Touchpoint
 from dyncrm.errors import ConfigError, PermissionDenied, ValidationError
 from dyncrm.testing import build_config
-from dyncrm_retain import remind_engine as engine
-from dyncrm_retain.quiet import parse_ranges, release_time
-from dyncrm_retain.reminder_models import Reminder
-from dyncrm_retain.reminders import run_job
+from dyncrm_retain.reminders import engine, run_job
+from dyncrm_retain.reminders.models import Reminder
+from dyncrm_retain.reminders.quiet import parse_ranges, release_time
 
 DUE = dt.date(2026, 3, 16)
 START = dt.date(2026, 3, 1)

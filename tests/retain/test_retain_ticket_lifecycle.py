@@ -23,8 +23,8 @@ from dyncrm.app import CRM
 from dyncrm.db.models import ActionKey, OutboxMessage, Touchpoint
 from dyncrm.errors import IllegalTransition, ValidationError
 from dyncrm.testing import build_config
-from dyncrm_retain import tickets
-from dyncrm_retain.feedback_models import FeedbackEvent, FeedbackTicket
+from dyncrm_retain.feedback import tickets
+from dyncrm_retain.feedback.models import FeedbackEvent, FeedbackTicket
 
 ACTIONS = ("acknowledge", "start", "resolve", "close", "reject")
 STAMP = {"acknowledge": "acknowledged_at", "start": "started_at", "resolve": "resolved_at",

@@ -429,7 +429,7 @@ class Simulation:
     # -- retain --------------------------------------------------------------
 
     def faq(self) -> None:
-        from dyncrm_retain import faq_store
+        from dyncrm_retain.faq import store as faq_store
 
         for order, (question, answer, category) in enumerate(FAQ, start=1):
             faq_store.add(self.crm, self.staff["sekretaris"], question=question, answer=answer,
@@ -437,7 +437,8 @@ class Simulation:
                           key=f"demo-faq:{order}")
 
     def read_faq(self) -> None:
-        from dyncrm_retain import faq_search, faq_store
+        from dyncrm_retain.faq import search as faq_search
+        from dyncrm_retain.faq import store as faq_store
 
         for member_id in self.active_ids():
             if self.rng.random() < 0.05 and member_id in self.member_actor:
@@ -452,7 +453,7 @@ class Simulation:
 
     def complaints(self) -> None:
         """A few members complain or suggest; the secretary handles it to the end."""
-        from dyncrm_retain import tickets
+        from dyncrm_retain.feedback import tickets
 
         actives = [m for m in self.active_ids() if m in self.member_actor]
         for _ in range(self.rng.randint(1, 3)):

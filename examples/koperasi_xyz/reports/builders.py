@@ -470,7 +470,7 @@ def payroll_report(crm: CRM, month: dt.date) -> Laporan:
 def feedback_report(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
     """Laporan kritik dan saran: volume by category and month, service levels, satisfaction."""
     _need(crm, "retain.feedback", "feedback")
-    from dyncrm_retain import feedback_report as fr
+    from dyncrm_retain.feedback import report as fr
 
     rep = fr.build(crm, since, until)
     month_cols = [(m, _month_short(crm, m), "R", 0.7) for m in rep.months]

@@ -3,26 +3,26 @@
 Entries have a question, a Markdown answer (rendered safely), a category, an
 order and a published flag.  Search finds entries by the words of their
 question or answer, ignoring case and accents (SQLite FTS5 where available,
-``LIKE`` over folded text elsewhere; see :mod:`dyncrm_retain.faq_search`).
+``LIKE`` over folded text elsewhere; see :mod:`dyncrm_retain.faq.search`).
 Views and "was this helpful?" votes are counted.  A resolved feedback ticket
-can become an entry.  Logic: :mod:`dyncrm_retain.faq_store`; commands:
-:mod:`dyncrm_retain.faq_cli`.
+can become an entry.  Logic: :mod:`dyncrm_retain.faq.store`; commands:
+:mod:`dyncrm_retain.faq.cli`.
 """
 
 from __future__ import annotations
 
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Permission
-from dyncrm_retain.faq_store import PLUGIN, FaqSettings, render_answer
+from dyncrm_retain.faq.store import PLUGIN, FaqSettings, render_answer
 
 __all__ = ["PLUGIN", "FaqSettings", "render_answer", "spec"]
 
 spec = PluginSpec(
     PLUGIN,
     settings=FaqSettings,
-    models="dyncrm_retain.faq_models:MODELS",
-    migrations="migrations/faq",
-    commands="dyncrm_retain.faq_cli:register",
+    models="dyncrm_retain.faq.models:MODELS",
+    migrations="migrations",
+    commands="dyncrm_retain.faq.cli:register",
     permissions=[Permission("faq.manage", frozenset({"admin", "secretary"}),
                             "write, edit, publish and unpublish FAQ entries")],
 )

@@ -7,7 +7,7 @@ from typing import Any
 from fpdf import FPDF
 
 from dyncrm.app import CRM
-from dyncrm_retain.feedback_report import FeedbackReport
+from dyncrm_retain.feedback.report import FeedbackReport
 
 
 def _latin1(text: Any) -> str:

@@ -14,7 +14,7 @@ One run for a date ``on``:
    sent is read with one query per 500 items, not per item;
 3. **queue** each remaining reminder in its own small transaction
    (``crm.action`` keyed ``remind:<item key>:<offset>``): the outbox message,
-   the :class:`~dyncrm_retain.reminder_models.Reminder` row and the member's
+   the :class:`~dyncrm_retain.reminders.models.Reminder` row and the member's
    touchpoint commit together.  A run killed half way leaves the finished
    reminders committed and the rest untouched; the next run queues only the
    rest, and the keys make a second queueing of the same reminder impossible.
@@ -37,9 +37,9 @@ from dyncrm.errors import ConfigError, DyncrmError, PluginError
 from dyncrm.lifecycle import member_info
 from dyncrm.money import to_minor
 from dyncrm.values import Actor, DueItem, MemberInfo
-from dyncrm_retain.quiet import parse_ranges, release_time
-from dyncrm_retain.reminder_models import Reminder
-from dyncrm_retain.reminder_settings import PLUGIN, ReminderSettings
+from dyncrm_retain.reminders.models import Reminder
+from dyncrm_retain.reminders.quiet import parse_ranges, release_time
+from dyncrm_retain.reminders.settings import PLUGIN, ReminderSettings
 
 CHUNK = 500
 #: Channels that deliver to an e-mail address; every other channel gets the phone number.

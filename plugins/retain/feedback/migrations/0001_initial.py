@@ -2,12 +2,12 @@
 
 
 def up(migrator, db):
-    from dyncrm_retain.feedback_models import MODELS
+    from dyncrm_retain.feedback.models import MODELS
 
     db.create_tables(MODELS)
 
 
 def down(migrator, db):
-    from dyncrm_retain.feedback_models import MODELS
+    from dyncrm_retain.feedback.models import MODELS
 
     db.drop_tables(list(reversed(MODELS)))

@@ -5,21 +5,20 @@ anonymous towards staff other than the admin).  Staff acknowledge, assign,
 write internal notes and replies, resolve or reject; the member rates the
 resolution (CSAT).  Service levels come from the settings; tickets past a
 deadline are listed and handed to ``retain.reminders`` as due items for staff.
-The logic lives in :mod:`dyncrm_retain.tickets`, the report in
-:mod:`dyncrm_retain.feedback_report`, the commands in
-:mod:`dyncrm_retain.feedback_cli`.
+The logic lives in :mod:`dyncrm_retain.feedback.tickets`, the report in
+:mod:`dyncrm_retain.feedback.report`, the commands in
+:mod:`dyncrm_retain.feedback.cli`.
 """
 
 from __future__ import annotations
 
 from dyncrm import hookimpl
-from dyncrm.plugins import package_path
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import DueItem, Permission
-from dyncrm_retain.feedback_models import MODELS
-from dyncrm_retain.feedback_settings import PLUGIN, FeedbackSettings
-from dyncrm_retain.tickets import OPEN_STAGES, Ticket, TicketResult, settings, to_ticket
+from dyncrm_retain.feedback.config import PLUGIN, FeedbackSettings
+from dyncrm_retain.feedback.tickets import OPEN_STAGES, Ticket, TicketResult, settings, to_ticket
 
-__all__ = ["PLUGIN", "FeedbackSettings", "Ticket", "TicketResult"]
+__all__ = ["PLUGIN", "FeedbackSettings", "Ticket", "TicketResult", "spec"]
 
 #: Due-item kinds this plugin supplies to the reminder engine.
 DUE_KINDS = ("feedback.acknowledge", "feedback.resolve")
@@ -27,29 +26,14 @@ DUE_KINDS = ("feedback.acknowledge", "feedback.resolve")
 STAFF = frozenset({"admin", "secretary", "treasurer", "cashier", "credit_committee"})
 
 
-@hookimpl
-def dyncrm_config_schema():
-    return {PLUGIN: FeedbackSettings}
-
-
-@hookimpl
-def dyncrm_migrations():
-    return (PLUGIN, package_path("dyncrm_retain", "migrations", "feedback"))
-
-
-@hookimpl
-def dyncrm_register_models():
-    return list(MODELS)
-
-
-@hookimpl
-def dyncrm_template_dirs():
-    return [package_path("dyncrm_retain", "templates")]
-
-
-@hookimpl
-def dyncrm_permissions():
-    return [
+spec = PluginSpec(
+    PLUGIN,
+    settings=FeedbackSettings,
+    models="dyncrm_retain.feedback.models:MODELS",
+    migrations="migrations",
+    templates="templates",
+    commands="dyncrm_retain.feedback.cli:register",
+    permissions=[
         Permission("feedback.submit", frozenset({"member", "admin", "secretary"}),
                    "file a complaint or suggestion (staff: for a member)"),
         Permission("feedback.view", STAFF, "see feedback tickets (anonymous ones unnamed)"),
@@ -59,14 +43,9 @@ def dyncrm_permissions():
                    "publish what came of a suggestion, without personal data"),
         Permission("feedback.report", frozenset({"admin", "secretary"}),
                    "see the feedback report"),
-    ]
-
-
-@hookimpl
-def dyncrm_register_commands(cli):
-    from dyncrm_retain.feedback_cli import register
-
-    register(cli)
+    ],
+)
+spec.export(globals())
 
 
 @hookimpl
@@ -79,7 +58,7 @@ def dyncrm_retain_due_items(crm, on):
     ticket that is acknowledged or resolved stops being returned, so the
     engine stops reminding.
     """
-    from dyncrm_retain.feedback_models import FeedbackTicket
+    from dyncrm_retain.feedback.models import FeedbackTicket
 
     cfg = settings(crm)
     items = []

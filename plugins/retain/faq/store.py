@@ -17,8 +17,8 @@ from dyncrm.app import CRM
 from dyncrm.errors import IllegalTransition, NotFoundError, ValidationError
 from dyncrm.text import clean_text
 from dyncrm.values import Actor
-from dyncrm_retain import faq_search
-from dyncrm_retain.faq_models import FaqEntry, FaqVote
+from dyncrm_retain.faq import search as faq_search
+from dyncrm_retain.faq.models import FaqEntry, FaqVote
 
 PLUGIN = "retain.faq"
 
@@ -200,7 +200,7 @@ def from_ticket(crm: CRM, actor: Actor, number: str, *, question: str | None = N
     """
     if not crm.is_enabled("retain.feedback"):
         raise ValidationError("needs the retain.feedback plugin enabled", field="ticket")
-    from dyncrm_retain import tickets
+    from dyncrm_retain.feedback import tickets
 
     crm.require(actor, "faq.manage")
     row = tickets.get_row(number)

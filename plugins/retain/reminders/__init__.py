@@ -5,59 +5,37 @@ due date, amount); this plugin applies a schedule of day offsets per item
 kind, renders ``reminders/<kind>/<offset>.txt`` (falling back to
 ``reminders/<kind>.txt``, then ``reminders/default.txt``) and queues each
 (item, offset) exactly once.  ``dyncrm remind run`` and ``dyncrm run-due``
-drive it.  The engine is :mod:`dyncrm_retain.remind_engine`; the commands are
-in :mod:`dyncrm_retain.remind_cli`.
+drive it.  The engine is :mod:`dyncrm_retain.reminders.engine`; the commands are
+in :mod:`dyncrm_retain.reminders.cli`.
 """
 
 from __future__ import annotations
 
 from dyncrm import hookimpl
-from dyncrm.plugins import package_path
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Actor, Permission, ScheduledJob
-from dyncrm_retain.reminder_models import MODELS
-from dyncrm_retain.reminder_settings import PLUGIN, ReminderSettings
+from dyncrm_retain.reminders.settings import PLUGIN, ReminderSettings
 
-
-@hookimpl
-def dyncrm_config_schema():
-    return {PLUGIN: ReminderSettings}
-
-
-@hookimpl
-def dyncrm_migrations():
-    return (PLUGIN, package_path("dyncrm_retain", "migrations", "reminders"))
-
-
-@hookimpl
-def dyncrm_register_models():
-    return list(MODELS)
-
-
-@hookimpl
-def dyncrm_template_dirs():
-    return [package_path("dyncrm_retain", "templates")]
-
-
-@hookimpl
-def dyncrm_permissions():
-    return [
+spec = PluginSpec(
+    PLUGIN,
+    settings=ReminderSettings,
+    models="dyncrm_retain.reminders.models:MODELS",
+    migrations="migrations",
+    templates="templates",
+    commands="dyncrm_retain.reminders.cli:register",
+    permissions=[
         Permission("reminders.run", frozenset({"admin", "secretary", "system"}),
                    "run the reminder engine and see what it would send"),
         Permission("reminders.view", frozenset({"admin", "secretary", "treasurer", "cashier"}),
                    "see the reminders sent to a member"),
-    ]
-
-
-@hookimpl
-def dyncrm_register_commands(cli):
-    from dyncrm_retain.remind_cli import register
-
-    register(cli)
+    ],
+)
+spec.export(globals())
 
 
 def run_job(crm, day) -> str:
     """The daily job: queue the day's reminders as the batch actor, then deliver the outbox."""
-    from dyncrm_retain.remind_engine import run, settings
+    from dyncrm_retain.reminders.engine import run, settings
 
     report = run(crm, day, Actor.system("reminders"))
     text = report.summary()

@@ -13,8 +13,9 @@ from dyncrm.cli import json_option, pass_actor
 from dyncrm.errors import ValidationError
 from dyncrm.files import atomic_open, write_atomic
 from dyncrm.text import read_stdin
-from dyncrm_retain import feedback_report, tickets
-from dyncrm_retain.feedback_models import FeedbackTicket
+from dyncrm_retain.feedback import report as feedback_report
+from dyncrm_retain.feedback import tickets
+from dyncrm_retain.feedback.models import FeedbackTicket
 
 DATE = params.DATE  # a business date within plausible bounds
 
@@ -320,7 +321,7 @@ def register(cli: click.Group) -> None:
             output.table(summary, list(summary[0].keys()),
                          align_right=[k for k in summary[0] if k != "category"])
         if pdf_path:
-            from dyncrm_retain.feedback_pdf import render
+            from dyncrm_retain.feedback.pdf import render
 
             write_atomic(pdf_path, render(crm, rep))
             click.echo(f"wrote {pdf_path}")

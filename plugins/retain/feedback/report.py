@@ -18,8 +18,8 @@ import attrs
 from peewee import Case, fn
 
 from dyncrm.app import CRM
-from dyncrm_retain.feedback_models import FeedbackTicket as T
-from dyncrm_retain.tickets import OPEN_STAGES
+from dyncrm_retain.feedback.models import FeedbackTicket as T
+from dyncrm_retain.feedback.tickets import OPEN_STAGES
 
 SECONDS_PER_DAY = Decimal(86400)
 
@@ -152,7 +152,7 @@ def build(crm: CRM, since: dt.date, until: dt.date) -> FeedbackReport:
     deadline lies before ``until`` (or before today, if earlier) counts as
     outside the service level.
     """
-    from dyncrm_retain.tickets import settings
+    from dyncrm_retain.feedback.tickets import settings
 
     as_of = min(until, crm.today())
     in_period = (T.submitted_on >= since) & (T.submitted_on <= until)

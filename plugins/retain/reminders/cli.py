@@ -9,7 +9,7 @@ import click
 from dyncrm import output, params
 from dyncrm.cli import json_option, pass_actor, pass_scheduler
 from dyncrm.errors import DyncrmError
-from dyncrm_retain import remind_engine as engine
+from dyncrm_retain.reminders import engine
 
 DATE = params.DATE  # a business date within plausible bounds
 

@@ -31,10 +31,10 @@ from dyncrm.errors import (
 from dyncrm.lifecycle import StateMachine
 from dyncrm.text import clean_text
 from dyncrm.values import Actor
-from dyncrm_retain import attachments
-from dyncrm_retain.feedback_models import FeedbackEvent, FeedbackTicket
-from dyncrm_retain.feedback_settings import PLUGIN, FeedbackSettings
-from dyncrm_retain.sla import due_date
+from dyncrm_retain.feedback import attachments
+from dyncrm_retain.feedback.config import PLUGIN, FeedbackSettings
+from dyncrm_retain.feedback.models import FeedbackEvent, FeedbackTicket
+from dyncrm_retain.feedback.sla import due_date
 
 KINDS = ("complaint", "suggestion")
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import attrs
 
-from dyncrm_retain.attachments import SIGNATURES
-from dyncrm_retain.sla import parse_holidays
+from dyncrm_retain.feedback.attachments import SIGNATURES
+from dyncrm_retain.feedback.sla import parse_holidays
 
 PLUGIN = "retain.feedback"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from dyncrm_retain.quiet import parse_ranges
+from dyncrm_retain.reminders.quiet import parse_ranges
 
 PLUGIN = "retain.reminders"
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from peewee import OperationalError, SqliteDatabase
 
-from dyncrm_retain.faq_models import FTS_TABLE, FaqEntry
+from dyncrm_retain.faq.models import FTS_TABLE, FaqEntry
 
 _APOSTROPHES = str.maketrans("", "", "'’`´ʼ")
 #: Latin letters that Unicode does not decompose into a base letter and an accent.
@@ -81,7 +81,7 @@ def has_fts(db: Any) -> bool:
 
 def backend(crm: Any) -> str:
     """``"fts5"`` or ``"like"``: the setting, or ``auto`` = fts5 where the table exists."""
-    from dyncrm_retain.faq_store import settings
+    from dyncrm_retain.faq.store import settings
 
     wanted = settings(crm).search
     if wanted == "like":

@@ -14,8 +14,9 @@ import click
 from dyncrm import output
 from dyncrm.cli import USER_ENV, json_option, pass_actor
 from dyncrm.text import read_stdin
-from dyncrm_retain import faq_search, faq_store
-from dyncrm_retain.faq_models import FaqEntry
+from dyncrm_retain.faq import search as faq_search
+from dyncrm_retain.faq import store as faq_store
+from dyncrm_retain.faq.models import FaqEntry
 
 
 def _reader(ctx: click.Context):
