@@ -534,3 +534,5 @@ def _keep_floor(crm: CRM, row, code: str, value: Money, verb: str) -> Money:
             f"{product_name(crm, 'sukarela')}{extra}; at most "
             f"{crm.format_money(available)} can be {verb}", field="amount")
     return current
+from dyncrm_expand.savings.selfservice import deposit_own_transfer, deposits_of, pending_transfers  # noqa: E402, F401
+from dyncrm_expand.savings.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)
