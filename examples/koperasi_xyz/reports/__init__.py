@@ -121,3 +121,4 @@ def dyncrm_register_commands(cli):
     from .cli import register
 
     register(cli)
+from koperasi_xyz.reports.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)

@@ -21,6 +21,7 @@ from dyncrm.output import emit_json
 from dyncrm.reports import ReportBuilder, ReportOptions, build, collect
 
 from ..laporan import Laporan, print_table, write_csv, write_pdf
+from .runner import run as run_report
 
 DATE = params.DATE  # a business date within plausible bounds
 
@@ -119,10 +120,8 @@ def report_command(builder: ReportBuilder) -> click.Command:
 
     @pass_actor
     def run(crm, actor, csv_path=None, pdf_path=None, as_json=False, **given):
-        crm.require(actor, builder.permission)
         given = {k: _day(v) for k, v in given.items()}
-        options = ReportOptions.on(crm.today(), **given)
-        emit(crm, build(crm, builder, options), csv_path, pdf_path, as_json)
+        emit(crm, run_report(crm, actor, builder, given), csv_path, pdf_path, as_json)
 
     run.__doc__ = builder.title + (f"\n\n{builder.description}" if builder.description
                                    else "")
