@@ -536,3 +536,10 @@ def _keep_floor(crm: CRM, row, code: str, value: Money, verb: str) -> Money:
     return current
 from dyncrm_expand.savings.selfservice import deposit_own_transfer, deposits_of, pending_transfers  # noqa: E402, F401
 from dyncrm_expand.savings.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)
+from dyncrm_expand.savings.withdrawal_requests import (  # noqa: E402, F401
+    get_withdrawal_request,
+    pay_withdrawal_request,
+    refuse_withdrawal_request,
+    request_withdrawal,
+    withdrawal_requests,
+)
