@@ -222,3 +222,82 @@ def test_a_pdf_proof_is_only_a_download_and_reject_needs_a_reason(kop):
                       {"reason": "bukti tidak terbaca"}).status_code == 303
     page = member.get("/savings/").get_data(as_text=True)
     assert "Ditolak" in page and "bukti tidak terbaca" in page
+
+
+def ask_withdrawal(client, amount="100000", method="cash"):
+    key = key_of(client.get("/savings/withdraw").get_data(as_text=True))
+    return client.post("/savings/withdraw", {"amount": amount, "method": method, "note": "",
+                                             "key": key})
+
+
+@pytest.mark.parametrize("role", [*ROLES, "member"])
+def test_withdrawals_permission_matrix(kop, role):
+    member_id, user = member_login(kop)
+    savings.deposit(kop, Actor.operator(), member_id, "sukarela", "500000", method="cash",
+                    reference="kas-1")
+    assert ask_withdrawal(web_client(kop, user)).status_code == 303
+    request_id = savings.withdrawal_requests(kop, member_id=member_id)[0][0].id
+    allowed = role in {"cashier", "treasurer"}
+    client = web_client(kop, user if role == "member" else USER_OF[role])
+    assert client.get("/savings/withdrawals").status_code == (200 if allowed else 403)
+    before = snapshot(kop)
+    status = client.post(f"/savings/withdrawals/{request_id}/pay").status_code
+    if allowed:
+        assert status == 303
+    else:
+        assert status == 403 and snapshot(kop) == before
+
+
+def test_member_asks_cashier_pays_balance_shown(kop):
+    member_id, user = member_login(kop)
+    savings.deposit(kop, Actor.operator(), member_id, "sukarela", "500000", method="cash",
+                    reference="kas-1")
+    member = web_client(kop, user)
+    assert ask_withdrawal(member, "200000").status_code == 303
+    assert "Menunggu kasir" in member.get("/savings/").get_data(as_text=True)
+    kasir = web_client(kop, "kasir")
+    assert "Penarikan untuk dibayar" in kasir.get("/queue").get_data(as_text=True)
+    request_id = savings.withdrawal_requests(kop, member_id=member_id)[0][0].id
+    assert kasir.post(f"/savings/withdrawals/{request_id}/pay").status_code == 303
+    page = member.get("/savings/").get_data(as_text=True)
+    assert "Dibayar" in page and "Rp 300.000" in page
+
+
+def test_asking_for_too_much_is_refused_and_writes_nothing(kop):
+    member_id, user = member_login(kop)
+    savings.deposit(kop, Actor.operator(), member_id, "sukarela", "50000", method="cash",
+                    reference="kas-1")
+    client = web_client(kop, user)
+    client.get("/savings/withdraw")
+    before = snapshot(kop)
+    response = ask_withdrawal(client, "900000")
+    assert response.status_code == 400 and 'id="e-amount"' in response.get_data(as_text=True)
+    assert snapshot(kop) == before
+
+
+def test_refusing_needs_a_reason_and_the_member_sees_it(kop):
+    member_id, user = member_login(kop)
+    savings.deposit(kop, Actor.operator(), member_id, "sukarela", "500000", method="cash",
+                    reference="kas-1")
+    member = web_client(kop, user)
+    assert ask_withdrawal(member).status_code == 303
+    request_id = savings.withdrawal_requests(kop, member_id=member_id)[0][0].id
+    kasir = web_client(kop, "kasir")
+    before = snapshot(kop)
+    empty = kasir.post(f"/savings/withdrawals/{request_id}/refuse", {"reason": ""})
+    assert empty.status_code == 400
+    assert f'id="e-reason-{request_id}"' in empty.get_data(as_text=True)
+    assert snapshot(kop) == before
+    assert kasir.post(f"/savings/withdrawals/{request_id}/refuse",
+                      {"reason": "datang ke kantor"}).status_code == 303
+    assert "datang ke kantor" in member.get("/savings/").get_data(as_text=True)
+
+
+def test_a_member_never_sees_another_members_requests(kop):
+    a_id, a_user = member_login(kop, "Siti Aminah")
+    b_id, b_user = member_login(kop, "Budi Santoso")
+    savings.deposit(kop, Actor.operator(), b_id, "sukarela", "500000", method="cash",
+                    reference="kas-b")
+    assert ask_withdrawal(web_client(kop, b_user), "123000").status_code == 303
+    page = web_client(kop, a_user).get("/savings/").get_data(as_text=True)
+    assert "123.000" not in page and a_id != b_id

@@ -56,4 +56,28 @@ MESSAGES = {
     "Verify": "Verifikasi",
     "Reason for rejecting": "Alasan penolakan",
     "Reject": "Tolak",
+    "Cash at the office": "Tunai di kantor",
+    "Transfer to my bank account": "Transfer ke rekening bank saya",
+    "Your request to withdraw {amount} is sent to the cashier.":
+        "Permintaan penarikan Anda sebesar {amount} sudah dikirim ke kasir.",
+    "Withdrawal {id} for {name}, {amount}": "Penarikan {id} untuk {name}, {amount}",
+    "Withdrawal {id} paid: {amount}.": "Penarikan {id} dibayar: {amount}.",
+    "Withdrawal {id} refused.": "Penarikan {id} ditolak.",
+    "Withdrawals to pay": "Penarikan untuk dibayar",
+    "Withdraw savings": "Tarik simpanan",
+    "You can ask for up to {amount} of your {product}. A cashier pays it and the money leaves "
+    "your savings then.":
+        "Anda dapat meminta paling banyak {amount} dari {product} Anda. Kasir membayarnya dan "
+        "saat itulah uang keluar dari simpanan Anda.",
+    "How to pay you": "Cara pembayaran kepada Anda",
+    "Asked on": "Diminta pada",
+    "Pay": "Bayar",
+    "Reason for refusing": "Alasan penolakan",
+    "Refuse": "Tolak",
+    "No withdrawals are waiting.": "Tidak ada penarikan yang menunggu.",
+    "My withdrawal requests": "Permintaan penarikan saya",
+    "Waiting for the cashier": "Menunggu kasir",
+    "Paid": "Dibayar",
+    "Refused": "Ditolak",
+    "No withdrawal requests.": "Belum ada permintaan penarikan.",
 }

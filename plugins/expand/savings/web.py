@@ -35,6 +35,13 @@ from dyncrm_expand.savings.selfservice import (
 )
 from dyncrm_expand.savings.statement_export import statement_csv, statement_pdf
 from dyncrm_expand.savings.wajib import month_label
+from dyncrm_expand.savings.withdrawal_requests import (
+    free_to_withdraw,
+    pay_withdrawal_request,
+    refuse_withdrawal_request,
+    request_withdrawal,
+    withdrawal_requests,
+)
 
 blueprint = Blueprint("savings", __name__, url_prefix="/savings", template_folder="templates")
 
@@ -92,7 +99,8 @@ def overview():
         years=list(range(this_year, first - 1, -1)),
         statements=[(savings.product_name(c, st.product), st)
                     for st in _statements(member_id, year)],
-        deposits=deposits_of(c, member_id))
+        deposits=deposits_of(c, member_id),
+        requests=[r for r, _ in withdrawal_requests(c, member_id=member_id)][::-1])
 
 
 def _download_name(member_id: int, year: int | None, ext: str) -> str:
@@ -238,14 +246,103 @@ def reject(deposit_id: int):
     return redirect(url_for("home.queue"), 303)
 
 
+# ---------------------------------------------------------------------------
+# withdrawals of sukarela: members ask, cashiers pay
+# ---------------------------------------------------------------------------
+
+
+def _method_options() -> list[tuple[str, str]]:
+    c = crm()
+    return [("cash", c.t("Cash at the office")), ("transfer", c.t("Transfer to my bank account"))]
+
+
+@blueprint.route("/withdraw", methods=["GET", "POST"])
+@member_only
+def withdraw():
+    """Ask to withdraw sukarela savings; a cashier pays it."""
+    c = crm()
+    member_id = own_member_id()
+    errors: dict[str, str] = {}
+    values = {"amount": "", "method": "cash", "note": "", "key": uuid.uuid4().hex}
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in ("amount", "method", "note", "key")}
+        try:
+            result = request_withdrawal(c, actor(), values["amount"].strip(),
+                                        key=f"web-{values['key']}", method=values["method"],
+                                        note=values["note"])
+        except ValidationError as exc:
+            errors[exc.field if exc.field in {"amount", "method", "note"} else "_"] = str(exc)
+        else:
+            flash(c.t("Your request to withdraw {amount} is sent to the cashier.",
+                      amount=c.format_money(result.amount)), "success")
+            return redirect(url_for("savings.overview"), 303)
+    return render_template("web/savings/withdraw.html", values=values, errors=errors,
+                           methods=_method_options(), free=free_to_withdraw(c, member_id),
+                           product=savings.product_name(c, "sukarela")), (400 if errors else 200)
+
+
+def _withdrawal_items(c, who) -> list[QueueItem]:
+    return [QueueItem(
+        title=c.t("Withdrawal {id} for {name}, {amount}", id=found.id, name=member.name,
+                  amount=c.format_money(found.amount)),
+        url=url_for("savings.withdrawals"), waiting_since=found.requested_at,
+        note=member.number or "") for found, member in withdrawal_requests(c, status="pending")]
+
+
+def _withdrawals_page(errors: dict[str, str] | None = None, status: int = 200):
+    c = crm()
+    return render_template("web/savings/withdrawals.html", errors=errors or {},
+                           requests=withdrawal_requests(c, status="pending")), status
+
+
+@blueprint.route("/withdrawals")
+@staff_only("savings.withdraw")
+def withdrawals():
+    """Withdrawal requests waiting to be paid, oldest first."""
+    return _withdrawals_page()
+
+
+@blueprint.route("/withdrawals/<int:request_id>/pay", methods=["POST"])
+@staff_only("savings.withdraw")
+def pay(request_id: int):
+    """Pay a request: the withdrawal is posted to the member's sukarela savings."""
+    c = crm()
+    try:
+        result = pay_withdrawal_request(c, actor(), request_id)
+    except ValidationError as exc:
+        return _withdrawals_page({"_": str(exc)}, 400)
+    flash(c.t("Withdrawal {id} paid: {amount}.", id=result.id,
+              amount=c.format_money(result.amount)), "success")
+    return redirect(url_for("savings.withdrawals"), 303)
+
+
+@blueprint.route("/withdrawals/<int:request_id>/refuse", methods=["POST"])
+@staff_only("savings.withdraw")
+def refuse(request_id: int):
+    """Close a request without paying it, with a reason the member sees."""
+    c = crm()
+    try:
+        result = refuse_withdrawal_request(c, actor(), request_id,
+                                           request.form.get("reason", ""))
+    except ValidationError as exc:
+        return _withdrawals_page({f"reason-{request_id}" if exc.field == "reason" else "_":
+                                  str(exc)}, 400)
+    flash(c.t("Withdrawal {id} refused.", id=result.id), "success")
+    return redirect(url_for("savings.withdrawals"), 303)
+
+
 @hookimpl
 def dyncrm_web(crm):
     """The savings pages, the member's savings card and the transfers to verify."""
     return WebExtension(
         blueprint=blueprint,
-        menu=[MenuEntry("My savings", "savings.overview", audience="member", order=20)],
+        menu=[MenuEntry("My savings", "savings.overview", audience="member", order=20),
+              MenuEntry("Withdrawals to pay", "savings.withdrawals", audience="staff",
+                        permission="savings.withdraw", order=21)],
         cards=[Card("My savings", "web/savings/_card.html", _card, audience="member",
                     order=20)],
         queue=[QueueSource("Transfer proofs to verify", "savings.verify", _queue_items,
-                           order=20)],
+                           order=20),
+               QueueSource("Withdrawals to pay", "savings.withdraw", _withdrawal_items,
+                           order=21)],
     )
