@@ -486,3 +486,6 @@ __all__ = [
     "award_wajib_year", "balance", "catalogue", "earn", "earned", "redeem", "restock",
     "statement", "tier",
 ]
+
+
+from dyncrm_expand.rewards.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)
