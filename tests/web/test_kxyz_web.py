@@ -103,3 +103,86 @@ def test_a_member_does_not_see_the_chair_card(kop):
     _, user = member_login(kop)
     page = web_client(kop, user).get("/").get_data(as_text=True)
     assert "<meter" not in page
+
+
+# --- SHU ---------------------------------------------------------------------------------
+
+SHU_POSTS = {"/shu/enter": {"admin", "treasurer"}, "/shu/post": {"admin", "treasurer"},
+             "/shu/approve": set(ROLES)}
+
+
+@pytest.mark.parametrize("role", [*ROLES, "member"])
+def test_shu_page_permission_matrix(kop, role):
+    status = web_client(kop, user_of(kop, role)).get("/shu/").status_code
+    assert status == (403 if role == "member" else 200)
+
+
+@pytest.mark.parametrize("path", sorted(SHU_POSTS))
+@pytest.mark.parametrize("role", [*ROLES, "member"])
+def test_shu_actions_permission_matrix(kop, path, role):
+    client = web_client(kop, user_of(kop, role))
+    before = snapshot(kop)
+    response = client.post(path, data={"year": "tahun"})
+    # allowed: the bad year is refused with its error; others: 403
+    assert response.status_code == (400 if role in SHU_POSTS[path] else 403)
+    assert snapshot(kop) == before
+
+
+def test_shu_pages_send_visitors_to_sign_in(kop):
+    client = web_client(kop)
+    for path in ("/shu/", "/shu/slip/2025.pdf"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def _shu_year(kop) -> tuple[tuple[int, str], tuple[int, str]]:
+    """Two members of 2025; SHU 2025 entered, approved and posted through the pages."""
+    import datetime as dt
+
+    a = member_login(kop, "Siti Aminah", joined_on=dt.date(2025, 1, 10), number="A-0001")
+    b = member_login(kop, "Budi Santoso", joined_on=dt.date(2025, 2, 1), number="A-0002")
+    treasurer, chair = web_client(kop, "bendahara"), web_client(kop, "ketua")
+    done = treasurer.post("/shu/enter", data={"year": "2025", "amount": "10.000.000"})
+    assert done.status_code == 303
+    assert "10.000.000" in treasurer.get(done.headers["Location"]).get_data(as_text=True)
+    assert treasurer.post("/shu/approve", data={"year": "2025"}).status_code == 303
+    assert chair.post("/shu/approve", data={"year": "2025"}).status_code == 303
+    assert treasurer.post("/shu/post", data={"year": "2025"}).status_code == 303
+    return a, b
+
+
+def test_shu_year_through_the_pages_and_the_members_slips(kop):
+    (a_id, a_user), (b_id, b_user) = _shu_year(kop)
+    page = web_client(kop, "bendahara").get("/shu/?year=2025").get_data(as_text=True)
+    assert "Siti Aminah" in page and "Budi Santoso" in page
+    member = web_client(kop, a_user)
+    home = member.get("/").get_data(as_text=True)
+    assert "/shu/slip/2025.pdf" in home and "Budi" not in home
+    slip = member.get("/shu/slip/2025.pdf")
+    assert slip.status_code == 200 and slip.data.startswith(b"%PDF")
+    assert "attachment" in slip.headers["Content-Disposition"]
+    number = kop.member(a_id).number
+    assert number in slip.headers["Content-Disposition"]
+    other = web_client(kop, b_user).get("/shu/slip/2025.pdf")
+    assert kop.member(b_id).number in other.headers["Content-Disposition"]
+    assert number not in other.headers["Content-Disposition"]
+    assert member.get("/shu/slip/2024.pdf").status_code == 404
+
+
+def test_staff_cannot_use_the_member_slip_route(kop):
+    assert web_client(kop, "ketua").get("/shu/slip/2025.pdf").status_code == 403
+
+
+def test_shu_refusals_are_shown_and_nothing_written(kop):
+    client = web_client(kop, "bendahara")
+    before = snapshot(kop)
+    year = kop.today().year
+    response = client.post("/shu/enter", data={"year": str(year), "amount": "1.000.000"})
+    assert response.status_code == 400 and f"31 December {year}" in \
+        response.get_data(as_text=True)
+    response = client.post("/shu/enter", data={"year": "2025", "amount": "sejuta"})
+    assert response.status_code == 400 and 'id="e-amount"' in response.get_data(as_text=True)
+    response = client.post("/shu/post", data={"year": "2025"})
+    assert response.status_code == 400 and "not approved" in response.get_data(as_text=True)
+    assert snapshot(kop) == before
+    assert client.get("/shu/?year=abc").status_code == 400

@@ -62,4 +62,70 @@ MESSAGES = {
     "Past their due date": "Melewati batas waktu",
     "Share of open tickets past their due date":
         "Porsi tiket terbuka yang melewati batas waktu",
+    # SHU
+    "SHU": "SHU",
+    "SHU {year}": "SHU {year}",
+    "Fiscal year": "Tahun buku",
+    "Jasa modal": "Jasa modal",
+    "Jasa usaha": "Jasa usaha",
+    "Your SHU": "SHU Anda",
+    "Status": "Status",
+    "Paid out": "Sudah dibagikan",
+    "Approved, not paid out yet": "Disetujui, belum dibagikan",
+    "Download my SHU slip (PDF)": "Unduh slip SHU saya (PDF)",
+    "Show": "Tampilkan",
+    "Where the year stands": "Kedudukan tahun ini",
+    "Not entered yet": "Belum dicatat",
+    "Entered, not approved yet": "Sudah dicatat, belum disetujui",
+    "Approved, not posted yet": "Disetujui, belum dibukukan",
+    "Posted": "Sudah dibukukan",
+    "SHU amount": "Jumlah SHU",
+    "Entered by": "Dicatat oleh",
+    "RAT date": "Tanggal RAT",
+    "Posted on": "Dibukukan pada",
+    "Approvals": "Persetujuan",
+    "User name": "Nama pengguna",
+    "As": "Sebagai",
+    "When": "Waktu",
+    "Counts": "Berlaku",
+    "yes": "ya",
+    "no: the figures changed": "tidak: angkanya berubah",
+    "What to do": "Yang perlu dilakukan",
+    "The year's SHU as closed in the books": "SHU tahun ini sesuai tutup buku",
+    "For example 125.000.000": "Misalnya 125.000.000",
+    "Enter SHU": "Catat SHU",
+    "Date of the RAT that decided the SHU": "Tanggal RAT yang memutuskan SHU",
+    "Approve SHU": "Setujui SHU",
+    "Booking date": "Tanggal pembukuan",
+    "Leave empty for today.": "Kosongkan untuk hari ini.",
+    "Post SHU to members and funds": "Bukukan SHU ke anggota dan dana-dana",
+    "Distribution": "Pembagian",
+    "Compute with another amount": "Hitung dengan jumlah lain",
+    "Optional: a what-if figure; nothing is saved.":
+        "Pilihan: angka simulasi; tidak ada yang disimpan.",
+    "Compute": "Hitung",
+    "Draft: the figures may change until the year is approved.":
+        "Draf: angka dapat berubah sampai tahun ini disetujui.",
+    "Allocation": "Alokasi",
+    "Amount": "Jumlah",
+    "Members' shares": "Bagian anggota",
+    "Member number": "Nomor anggota",
+    "Name": "Nama",
+    "Total": "Jumlah",
+    "No eligible members.": "Tidak ada anggota yang berhak.",
+    "SHU {year} was already recorded as {amount}; nothing changed.":
+        "SHU {year} sudah tercatat sebesar {amount}; tidak ada yang berubah.",
+    "SHU {year} recorded: {amount}.": "SHU {year} dicatat: {amount}.",
+    "The figures changed since {names} approved; their approval no longer counts.":
+        "Angka berubah sejak {names} menyetujui; persetujuan itu tidak berlaku lagi.",
+    "SHU {year} approved: the year is locked and can be posted.":
+        "SHU {year} disetujui: tahun ini terkunci dan dapat dibukukan.",
+    "You approved SHU {year}; it still needs {who}.":
+        "Anda menyetujui SHU {year}; masih perlu persetujuan {who}.",
+    "SHU {year} was already posted on {day}; nothing was posted again.":
+        "SHU {year} sudah dibukukan pada {day}; tidak ada yang dibukukan lagi.",
+    "SHU {year} posted: {members} members, {to_members} to members, {to_pools} to reserve "
+    "and funds.":
+        "SHU {year} dibukukan: {members} anggota, {to_members} untuk anggota, {to_pools} "
+        "untuk cadangan dan dana-dana.",
 }

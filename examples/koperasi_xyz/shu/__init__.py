@@ -253,3 +253,4 @@ def dyncrm_register_commands(cli):
         path = pdf_path or f"slip-shu-{year}-{info.number or info.id}.pdf"
         slip_pdf_file(crm, draft, line, path)
         click.echo(f"wrote {path}: {info.name}, SHU {year} {rupiah(crm, line.total)}")
+from koperasi_xyz.shu.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)
