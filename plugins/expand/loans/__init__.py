@@ -321,3 +321,12 @@ __all__ = [
     "outstanding", "overdue", "payments", "payoff_quote", "preview", "recheck", "reject",
     "repay", "simulate", "simulate_terms", "withdraw", "write_off",
 ]
+
+# the portal's pages and the helpers they read with
+from dyncrm_expand.loans.overview import (  # noqa: E402, F401
+    approval_status,
+    eligibility,
+    member_loans,
+    waiting,
+)
+from dyncrm_expand.loans.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)
