@@ -186,3 +186,117 @@ def test_shu_refusals_are_shown_and_nothing_written(kop):
     assert response.status_code == 400 and "not approved" in response.get_data(as_text=True)
     assert snapshot(kop) == before
     assert client.get("/shu/?year=abc").status_code == 400
+
+
+# --- payroll ---------------------------------------------------------------------------
+
+MONTH = "2026-11"
+
+
+def _employee(kop, name: str = "Andi Wijaya", emp: str = "E001") -> int:
+    """An active member of 2025 with an employee number, whose dues go on the list."""
+    import datetime as dt
+
+    from dyncrm_acquire.models import ApplicationRow
+
+    member_id, _ = member_login(kop, name, joined_on=dt.date(2025, 1, 10))
+    with kop.database.atomic():
+        ApplicationRow.create(member=member_id, status="approved", nik="3171010190000001",
+                              employee_number=emp, department="Produksi",
+                              take_home_pay=5_000_000, submitted_by="test")
+    return member_id
+
+
+def _upload(client, data: bytes, batch: str = "HR-2026-11", month: str = MONTH, **extra):
+    import io
+
+    form = {"import_month": month, "batch": batch,
+            "file": (io.BytesIO(data), "konfirmasi.csv"), **extra}
+    return client.post("/potongan/import", data=form, content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize("path", ["/potongan/", f"/potongan/list?month={MONTH}&format=csv"])
+@pytest.mark.parametrize("role", [*ROLES, "member"])
+def test_payroll_pages_permission_matrix(kop, path, role):
+    status = web_client(kop, user_of(kop, role)).get(path).status_code
+    assert status == (403 if role == "member" else 200)
+
+
+@pytest.mark.parametrize("role", [*ROLES, "member"])
+def test_payroll_import_permission_matrix(kop, role):
+    client = web_client(kop, user_of(kop, role))
+    before = snapshot(kop)
+    response = _upload(client, b"", month="bulan")
+    assert response.status_code == (400 if role == "treasurer" else 403)
+    assert snapshot(kop) == before
+
+
+def test_payroll_pages_send_visitors_to_sign_in(kop):
+    client = web_client(kop)
+    for response in (client.get("/potongan/"), _upload(client, b"x")):
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_deduction_list_downloads_are_the_command_line_files(kop, tmp_path):
+    import datetime as dt
+
+    from koperasi_xyz.payroll.export import write_csv
+    from koperasi_xyz.payroll.listing import deduction_list, settings_of
+
+    _employee(kop)
+    client = web_client(kop, "kasir")
+    csv = client.get(f"/potongan/list?month={MONTH}&format=csv")
+    assert csv.status_code == 200 and "attachment" in csv.headers["Content-Disposition"]
+    expected = write_csv(deduction_list(kop, dt.date(2026, 11, 1)), tmp_path / "p.csv",
+                         delimiter=settings_of(kop).csv_delimiter)
+    assert csv.data == expected.read_bytes() and b"E001" in csv.data
+    pdf = client.get(f"/potongan/list?month={MONTH}&format=pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    bad = client.get("/potongan/list?month=2026-13&format=csv")
+    assert bad.status_code == 400 and 'id="e-month"' in bad.get_data(as_text=True)
+
+
+def _confirmation(kop) -> bytes:
+    """The confirmation the payroll office returns: every line of the list, deducted in full."""
+    import csv as csvmod
+    import io
+
+    client = web_client(kop, "bendahara")
+    text = client.get(f"/potongan/list?month={MONTH}&format=csv").data.decode("utf-8-sig")
+    delimiter = ";" if text.count(";") > text.count(",") else ","
+    rows = list(csvmod.DictReader(io.StringIO(text), delimiter=delimiter))
+    assert rows, "the list has lines"
+    return ("nik_karyawan;jumlah_dipotong\n" + "".join(
+        f"{r['nik_karyawan']};{r['jumlah_potongan']}\n" for r in rows)).encode()
+
+
+def test_treasurer_checks_then_imports_the_confirmation(kop):
+    _employee(kop)
+    data = _confirmation(kop)
+    client = web_client(kop, "bendahara")
+    before = snapshot(kop)
+    checked = _upload(client, data, dry_run="1")
+    assert checked.status_code == 200 and "HR-2026-11" in checked.get_data(as_text=True)
+    assert snapshot(kop) == before
+    done = _upload(client, data)
+    assert done.status_code == 303
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "HR-2026-11" in page and 'class="flash' in page
+    again = _upload(client, data)
+    assert again.status_code == 303  # the same file again: replayed, nothing posted twice
+
+
+@pytest.mark.parametrize("data,text", [
+    (b"<?php system($_GET['c']); ?>", "employee number"),
+    (b"nik_karyawan;jumlah_dipotong\nE999;50.000\n", "do not match"),
+    (b"nik_karyawan;jumlah_dipotong\n\xff\xfeE001;1\n", "UTF-8"),
+    (b"", "Choose the file"),
+])
+def test_bad_confirmation_files_are_refused_and_nothing_written(kop, data, text):
+    _employee(kop)
+    client = web_client(kop, "bendahara")
+    before = snapshot(kop)
+    response = _upload(client, data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and text in page, page[-3000:]
+    assert snapshot(kop) == before

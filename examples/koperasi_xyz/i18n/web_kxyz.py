@@ -128,4 +128,37 @@ MESSAGES = {
     "and funds.":
         "SHU {year} dibukukan: {members} anggota, {to_members} untuk anggota, {to_pools} "
         "untuk cadangan dan dana-dana.",
+    # payroll deduction
+    "Payroll deduction": "Potong gaji",
+    "Deduction list of a month": "Daftar potongan satu bulan",
+    "Leave empty for every department.": "Kosongkan untuk semua departemen.",
+    "Import the payroll office's confirmation": "Impor konfirmasi dari bagian penggajian",
+    "The payroll office's batch id": "Nomor batch dari bagian penggajian",
+    "Confirmation file (CSV)": "Berkas konfirmasi (CSV)",
+    "Only check the file; post nothing": "Periksa berkas saja; tidak ada yang dibukukan",
+    "Import": "Impor",
+    "Lines that do not match the deduction list": "Baris yang tidak cocok dengan daftar potongan",
+    "Line": "Baris",
+    "Employee number": "NIK karyawan",
+    "Problem": "Masalah",
+    "Batch {batch}: all {lines} lines match ({total}); nothing posted (check only).":
+        "Batch {batch}: semua {lines} baris cocok ({total}); tidak ada yang dibukukan "
+        "(hanya pemeriksaan).",
+    "Imported batches": "Batch yang sudah diimpor",
+    "Batch": "Batch",
+    "Month": "Bulan",
+    "Lines posted": "Baris dibukukan",
+    "By": "Oleh",
+    "No batches imported yet.": "Belum ada batch yang diimpor.",
+    "Choose the file the payroll office returned.":
+        "Pilih berkas yang dikembalikan bagian penggajian.",
+    "Batch {batch} was already imported ({lines} lines, {total}); nothing was posted again.":
+        "Batch {batch} sudah pernah diimpor ({lines} baris, {total}); tidak ada yang "
+        "dibukukan lagi.",
+    "Batch {batch}: {posted} lines posted, {total}.":
+        "Batch {batch}: {posted} baris dibukukan, {total}.",
+    "Not deducted (dues stay open): {who}.":
+        "Tidak dipotong (kewajiban tetap terbuka): {who}.",
+    "On the list but not in the file (dues stay open): {who}.":
+        "Ada di daftar tetapi tidak ada di berkas (kewajiban tetap terbuka): {who}.",
 }

@@ -162,3 +162,4 @@ def dyncrm_register_commands(cli):
                  "total": rupiah(crm, b.posted_total), "by": b.imported_by,
                  "at": str(b.imported_at)[:16]} for b in batches()]
         emit_json(data) if as_json else table(data, align_right=["total"])
+from koperasi_xyz.payroll.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)
