@@ -144,3 +144,20 @@ def test_demo_files_are_private_and_its_staff_sign_in(demo_run) -> None:
     assert code == 0 and "signed in as bendahara" in out, err
     code, out, err = run_cli(["-c", config, "laporan", "simpanan"], signed_in=False)
     assert code == 0, err
+
+
+def test_demo_members_sign_in_to_the_portal(demo_run) -> None:
+    from koperasi_xyz.demo import STAFF_PASSWORD
+
+    from dyncrm.web.testclient import WebClient
+
+    folder, summary = demo_run
+    assert list(summary["member_logins"]) == ["anggota1", "anggota2", "anggota3"]
+    with open_crm(folder / "dyncrm.toml") as crm:
+        from dyncrm.web import create_app
+
+        client = WebClient(create_app(crm=crm))
+        client.sign_in("anggota1", STAFF_PASSWORD)
+        assert "Dasbor saya" in client.get("/").get_data(as_text=True)
+        user = crm.users.get("anggota1")
+        assert user.member_id is not None and crm.member(user.member_id).stage == "active"

@@ -106,6 +106,7 @@ class DemoSummary:
     amounts: dict[str, Money]
     files: dict[str, Path]
     trial_balance: dict[str, int]
+    member_logins: dict[str, str] = attrs.field(factory=dict)  # user name -> member's name
 
 
 def _tiny_png(seed: int) -> bytes:
@@ -668,11 +669,41 @@ def run_demo(directory: Path, *, seed: int = 2025, members: int = 150, force: bo
         sim = Simulation(crm, rng, cast)
         simulate_year(sim, members, progress=progress)
         surplus = close_year(sim)
+        logins = add_member_logins(crm)
         written = write_outputs(sim, directory)
-        return summarise(sim, directory, config, surplus, written)
+        summary = summarise(sim, directory, config, surplus, written)
+        return attrs.evolve(summary, member_logins=logins)
     finally:
         crm.set_clock(None)
         crm.close()
+
+
+#: How many members get a portal login in the demo (anggota1, anggota2, ...).
+MEMBER_LOGINS = 3
+
+
+def add_member_logins(crm) -> dict[str, str]:
+    """Portal logins ``anggota1``… for the first active members, with the demo password.
+
+    Members who borrowed come first, so a demo login shows a loan schedule too.
+    """
+    from dyncrm.db.models import Member
+    from dyncrm_expand.loans.models import Loan
+
+    borrowers = Loan.select(Loan.member).distinct()
+    active = Member.select().where(Member.stage == "active")
+    chosen = (list(active.where(Member.id.in_(borrowers)).order_by(Member.id)
+                   .limit(MEMBER_LOGINS))
+              + list(active.where(Member.id.not_in(borrowers)).order_by(Member.id)
+                     .limit(MEMBER_LOGINS)))[:MEMBER_LOGINS]
+    logins = {}
+    with crm.action("demo.member_logins", Actor.operator("demo")):
+        for number, member in enumerate(chosen, start=1):
+            username = f"anggota{number}"
+            crm.users.add(username, roles=["member"], password=STAFF_PASSWORD,
+                          member_id=member.id, display_name=member.name)
+            logins[username] = member.name
+    return logins
 
 
 def summarise(sim: Simulation, directory: Path, config: Path, surplus: Money,

@@ -50,7 +50,8 @@ def demo(directory: Path, seed: int, members: int, force: bool, as_json: bool) -
         output.emit_json({"directory": str(summary.directory), "year": summary.year,
                           "counts": summary.counts, "amounts": summary.amounts,
                           "files": {k: str(v) for k, v in summary.files.items()},
-                          "trial_balance": summary.trial_balance, "seconds": round(took, 1)})
+                          "trial_balance": summary.trial_balance,
+                          "member_logins": summary.member_logins, "seconds": round(took, 1)})
         return
     from dyncrm.app import open_crm
 
@@ -88,3 +89,7 @@ def demo(directory: Path, seed: int, members: int, force: bool, as_json: bool) -
     click.echo(f"\nLanjutkan dengan:  cd {summary.directory} && dyncrm login bendahara "
                "&& dyncrm laporan --help\n(staf demo: ketua, sekretaris, bendahara, kasir, "
                f"panitia1, panitia2; kata sandi demo: {STAFF_PASSWORD})")
+    anggota = ", ".join(f"{user} ({name})" for user, name in summary.member_logins.items())
+    click.echo(f"\nPortal web:  cd {summary.directory} && dyncrm serve   lalu buka "
+               f"http://127.0.0.1:8080/\n(masuk sebagai staf di atas, atau sebagai anggota: "
+               f"{anggota}; kata sandi yang sama)")
