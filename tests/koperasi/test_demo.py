@@ -147,9 +147,8 @@ def test_demo_files_are_private_and_its_staff_sign_in(demo_run) -> None:
 
 
 def test_demo_members_sign_in_to_the_portal(demo_run) -> None:
-    from koperasi_xyz.demo import STAFF_PASSWORD
-
     from dyncrm.web.testclient import WebClient
+    from koperasi_xyz.demo import STAFF_PASSWORD
 
     folder, summary = demo_run
     assert list(summary["member_logins"]) == ["anggota1", "anggota2", "anggota3"]
