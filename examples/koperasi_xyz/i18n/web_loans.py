@@ -42,6 +42,11 @@ MESSAGES = {
     "withdrawn": "dibatalkan",
     "repaid in full": "lunas",
     "written off": "dihapusbukukan",
+    "applied": "diajukan",
+    "approved, more approvals needed": "disetujui, masih perlu persetujuan lain",
+    "approved": "disetujui",
+    "paid out": "dicairkan",
+    "reopened": "dibuka kembali",
     "Simulate a loan": "Simulasi pinjaman",
     "Simulate": "Hitung",
     "Your schedule": "Jadwal angsuran Anda",
@@ -93,6 +98,10 @@ MESSAGES = {
     "By": "Oleh",
     "Your approval of loan {id} is recorded: {have} of {needed} approvals.":
         "Persetujuan Anda atas pinjaman {id} tercatat: {have} dari {needed} persetujuan.",
+    "You had already approved loan {id}; each person counts once, so another member of the "
+    "committee must approve: {have} of {needed} approvals.":
+        "Anda sudah menyetujui pinjaman {id}; setiap orang dihitung satu kali, jadi anggota "
+        "panitia lain harus menyetujuinya: {have} dari {needed} persetujuan.",
     "Loan {id} is approved; the treasurer can disburse it.":
         "Pinjaman {id} disetujui; bendahara dapat mencairkannya.",
     "Loan {id} is rejected.": "Pinjaman {id} ditolak.",

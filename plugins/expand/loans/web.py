@@ -195,8 +195,7 @@ def _decide_page(loan_id: int, errors: dict[str, str], values: dict[str, str], s
     view = loans.committee_view(c, loan_id)
     quorum = approval_status(c, loan_id, view["reasons"])
     return render_template("web/loans/decide.html", view=view, loan=view["loan"],
-                           quorum=quorum, errors=errors, values=values,
-                           items=loans.installments(c, loan_id)), status
+                           quorum=quorum, errors=errors, values=values), status
 
 
 @blueprint.route("/decide/<int:loan_id>", methods=["GET", "POST"])
@@ -233,8 +232,14 @@ def decide(loan_id: int):
         return _decide_page(loan_id, errors, values, 400)
     status = loan.approval
     if decision != "reject" and status is not None and not status.complete:
-        flash(c.t("Your approval of loan {id} is recorded: {have} of {needed} approvals.",
-                  id=loan.id, have=len(status.approvers), needed=status.needed))
+        if status.replayed:
+            flash(c.t("You had already approved loan {id}; each person counts once, so "
+                      "another member of the committee must approve: {have} of {needed} "
+                      "approvals.", id=loan.id, have=len(status.approvers),
+                      needed=status.needed), "error")
+        else:
+            flash(c.t("Your approval of loan {id} is recorded: {have} of {needed} approvals.",
+                      id=loan.id, have=len(status.approvers), needed=status.needed))
         return redirect(url_for("loans.decide", loan_id=loan.id), 303)
     if decision == "reject":
         flash(c.t("Loan {id} is rejected.", id=loan.id))
