@@ -77,3 +77,32 @@ def details(crm: CRM, member: MemberInfo) -> dict[str, Any]:
     for contribution in crm.hook.dyncrm_member_details(crm=crm, member=member):
         facts.update(contribution or {})
     return facts
+
+
+def search_members(crm: CRM, text: str, *, limit: int = 50) -> list[MemberListing]:
+    """Members whose name contains ``text`` or whose number, NIK or employee number is it.
+
+    Case-insensitive, in one query; at most ``limit`` rows, by number.  An
+    empty ``text`` finds nobody.
+    """
+    text = (text or "").strip()
+    if not text:
+        return []
+    if len(text) > 100:
+        raise ValidationError("is too long", field="q")
+    lowered = text.lower()
+    query = (Member.select(Member, ApplicationRow.department, ApplicationRow.employee_number,
+                           ApplicationRow.status)
+             .join(ApplicationRow, JOIN.LEFT_OUTER,
+                   on=(ApplicationRow.member == Member.id))
+             .where(fn.LOWER(Member.name).contains(lowered)
+                    | (fn.LOWER(Member.number) == lowered)
+                    | (ApplicationRow.nik == text)
+                    | (fn.LOWER(ApplicationRow.employee_number) == lowered))
+             .order_by(Member.number.is_null(), Member.number, Member.id)
+             .limit(limit))
+    return [MemberListing(
+        id=m.id, number=m.number, name=m.name, stage=m.stage, department=m.department,
+        employee_number=m.employee_number, email=m.email, mobile=m.phone,
+        joined_on=_date(m.joined_on), left_on=_date(m.left_on), application=m.status)
+        for m in query.objects()]

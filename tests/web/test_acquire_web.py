@@ -1,0 +1,221 @@
+"""The membership pages: online application, verification and decision, the register."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from portal import ROLES, USER_OF, member_login
+
+from dyncrm.testing import snapshot, web_client
+from dyncrm.values import Actor
+from dyncrm_acquire.registration import applications as apps
+
+SITI = {"full_name": "Siti Aminah", "nik": "3275014508920003", "employee_number": "E-2001",
+        "department": "Keuangan", "email": "siti@example.com", "mobile": "0812 9876 5432",
+        "address": "Jl. Melati 3, Bekasi", "date_of_birth": "1992-08-05",
+        "employment_status": "permanent", "employment_start": "2015-01-05",
+        "take_home_pay": "6.500.000"}
+
+
+def key_of(page: str) -> str:
+    return re.search(r'name="key" value="([0-9a-f]+)"', page).group(1)
+
+
+def apply_online(client, **changes):
+    key = key_of(client.get("/members/join").get_data(as_text=True))
+    return client.post("/members/join", {**SITI, **changes, "key": key})
+
+
+def submitted(kop, **changes) -> int:
+    return apps.submit(kop, {**SITI, **changes}, Actor.public()).application.id
+
+
+def test_a_visitor_applies_and_follows_the_application_with_the_link(kop):
+    client = web_client(kop)
+    assert "/members/join" in client.get("/").get_data(as_text=True)
+    page = client.get("/members/join")
+    assert page.status_code == 200 and "Daftar menjadi anggota" in page.get_data(as_text=True)
+    response = apply_online(client)
+    assert response.status_code == 303
+    status_url = response.headers["Location"]
+    number = int(re.search(r"/status/(\d+)\?token=", status_url).group(1))
+    application = apps.get(kop, number)
+    assert application.channel == "web" and application.status == "submitted"
+    text = client.get(status_url).get_data(as_text=True)
+    assert "Siti Aminah" in text and "diajukan" in text and str(number) in text
+    # without the token, or with another application's, nobody reads it
+    assert client.get(f"/members/join/status/{number}").status_code == 404
+    other = submitted(kop, full_name="Budi Santoso", nik="3201011505900001",
+                      employee_number="E-9", email="budi@example.com",
+                      date_of_birth="1990-05-15")
+    token = status_url.split("token=")[1]
+    assert client.get(f"/members/join/status/{other}?token={token}").status_code == 404
+
+
+def test_a_double_submit_records_one_application(kop):
+    client = web_client(kop)
+    key = key_of(client.get("/members/join").get_data(as_text=True))
+    first = client.post("/members/join", {**SITI, "key": key})
+    second = client.post("/members/join", {**SITI, "key": key})
+    assert first.headers["Location"] == second.headers["Location"]
+    assert len(apps.find(kop)) == 1
+
+
+@pytest.mark.parametrize(("changes", "field", "text"), [
+    ({"nik": "123"}, "nik", "16 digits"),
+    ({"email": "not-an-email"}, "email", ""),
+    ({"take_home_pay": "banyak"}, "take_home_pay", "amount"),
+    ({"employment_status": "probation"}, "_", ""),
+])
+def test_bad_input_is_shown_with_nothing_written(kop, changes, field, text):
+    client = web_client(kop)
+    client.get("/members/join")
+    before = snapshot(kop)
+    response = apply_online(client, **changes)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    marker = 'id="e-' + field + '"' if field != "_" else "form-error"
+    assert marker in page and text in page
+    assert snapshot(kop) == before
+
+
+def test_a_duplicate_nik_is_refused(kop):
+    submitted(kop)
+    client = web_client(kop)
+    before = snapshot(kop)
+    response = apply_online(client, employee_number="E-77", email="lain@example.com")
+    assert response.status_code == 400 and "NIK" in response.get_data(as_text=True)
+    assert snapshot(kop) == before
+
+
+def test_a_post_without_csrf_is_refused(kop):
+    client = web_client(kop)
+    before = snapshot(kop)
+    assert client.post_without_csrf("/members/join", SITI).status_code in (400, 403)
+    application = submitted(kop)
+    staff = web_client(kop, "sekretaris")
+    before = snapshot(kop)
+    response = staff.post_without_csrf(f"/members/applications/{application}/verify")
+    assert response.status_code in (400, 403)
+    assert snapshot(kop) == before
+
+
+def staff_routes(application: int, member_id: int) -> list[tuple[str, str, set[str]]]:
+    view = {"admin", "secretary", "treasurer", "cashier", "credit_committee"}
+    return [
+        ("GET", f"/members/applications/{application}", view),
+        ("GET", "/members/", view),
+        ("GET", "/members/?q=Siti", view),
+        ("GET", f"/members/{member_id}", view),
+        ("POST", f"/members/applications/{application}/verify", {"admin", "secretary"}),
+        ("POST", f"/members/applications/{application}/return", {"admin", "secretary"}),
+        ("POST", f"/members/applications/{application}/approve", {"admin"}),
+        ("POST", f"/members/applications/{application}/reject", {"admin"}),
+    ]
+
+
+@pytest.mark.parametrize("who", [*ROLES, "member"])
+def test_permission_matrix_of_the_staff_pages(kop, who):
+    application = submitted(kop)
+    member_id, member_user = member_login(kop, "Ani Lestari")
+    client = web_client(kop, member_user if who == "member" else USER_OF[who])
+    for method, url, allowed in staff_routes(application, member_id):
+        if method == "GET":
+            status = client.get(url).status_code
+            assert status == (200 if who in allowed else 403), (who, url, status)
+        else:
+            before = snapshot(kop)
+            status = client.post(url, {"return_reason": "", "reason": ""}).status_code
+            if who in allowed:
+                assert status in (303, 400), (who, url, status)
+            else:
+                assert status == 403, (who, url, status)
+                assert snapshot(kop) == before
+
+
+def test_anonymous_staff_pages_go_to_sign_in(kop):
+    application = submitted(kop)
+    client = web_client(kop)
+    for url in (f"/members/applications/{application}", "/members/", "/members/1"):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_return_needs_a_reason_and_writes_nothing_without_it(kop):
+    application = submitted(kop)
+    client = web_client(kop, "sekretaris")
+    before = snapshot(kop)
+    response = client.post(f"/members/applications/{application}/return",
+                           {"return_reason": ""})
+    assert response.status_code == 400 and 'id="e-return_reason"' in response.get_data(
+        as_text=True)
+    assert snapshot(kop) == before
+    response = client.post(f"/members/applications/{application}/return",
+                           {"return_reason": "Fotokopi KTP belum dilampirkan"})
+    assert response.status_code == 303
+    assert apps.get(kop, application).status == "returned"
+
+
+def test_the_queue_lists_applications_to_verify_and_to_decide(kop):
+    application = submitted(kop)
+    text = web_client(kop, "sekretaris").get("/queue").get_data(as_text=True)
+    assert "Permohonan untuk diverifikasi" in text and "Siti Aminah" in text
+    assert f"/members/applications/{application}" in text
+    apps.accept(kop, application, Actor("sekretaris", frozenset({"secretary"})))
+    text = web_client(kop, "ketua").get("/queue").get_data(as_text=True)
+    assert "Permohonan untuk diputuskan" in text and "Siti Aminah" in text
+
+
+def test_visitor_applies_secretary_verifies_chair_approves_member_activates(kop):
+    visitor = web_client(kop)
+    status_url = apply_online(visitor).headers["Location"]
+    number = int(re.search(r"/status/(\d+)", status_url).group(1))
+
+    secretary = web_client(kop, "sekretaris")
+    page = secretary.get(f"/members/applications/{number}").get_data(as_text=True)
+    assert "Siti Aminah" in page and "3275014508920003" in page
+    assert secretary.post(f"/members/applications/{number}/verify").status_code == 303
+    assert secretary.post(f"/members/applications/{number}/approve").status_code == 403
+
+    chair = web_client(kop, "ketua")
+    response = chair.post(f"/members/applications/{number}/approve")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    code = re.search(r"<code>([^<]+)</code>", page).group(1)
+    member = kop.member(number)
+    assert member.stage == "active" and member.number in page
+    username = re.search(r"<dt>Nama pengguna</dt><dd>([^<]+)</dd>", page).group(1)
+    # approving again changes nothing
+    assert chair.post(f"/members/applications/{number}/approve").status_code == 303
+
+    assert "disetujui" in visitor.get(status_url).get_data(as_text=True)
+    newcomer = web_client(kop)
+    newcomer.get("/activate")
+    response = newcomer.post("/activate", {"username": username, "code": code,
+                                           "password": "Kop3rasi-Baru!2026",
+                                           "password2": "Kop3rasi-Baru!2026"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    newcomer.sign_in(username, "Kop3rasi-Baru!2026")
+    assert newcomer.get("/").status_code == 200
+
+    # the register finds her, with her timeline
+    found = secretary.get("/members/?q=3275014508920003").get_data(as_text=True)
+    assert member.number in found
+    record = secretary.get(f"/members/{number}").get_data(as_text=True)
+    assert "application.submitted" in record and "application.accepted" in record
+
+
+def test_reject_with_a_reason(kop):
+    application = submitted(kop)
+    chair = web_client(kop, "ketua")
+    response = chair.post(f"/members/applications/{application}/reject",
+                          {"reason": "Bukan karyawan perusahaan"})
+    assert response.status_code == 303
+    assert apps.get(kop, application).status == "rejected"
+
+
+def test_an_unknown_application_or_member_is_404(kop):
+    client = web_client(kop, "ketua")
+    assert client.get("/members/applications/999").status_code == 404
+    assert client.get("/members/999").status_code == 404
