@@ -87,3 +87,6 @@ def dyncrm_retain_reminder_offsets(crm, kind):
     if kind in DUE_KINDS:
         return tuple(settings(crm).escalation_offsets)
     return None
+
+
+from dyncrm_retain.feedback.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)
