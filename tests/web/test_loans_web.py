@@ -158,6 +158,7 @@ STAFF_PAGES = [
     ("/loans/decide/{submitted}", "loans.decide"),
     ("/loans/disburse/", "loans.disburse"),
     ("/loans/disburse/{approved}", "loans.disburse"),
+    ("/loans/repay/", "loans.repay"),
     ("/loans/repay/{disbursed}", "loans.repay"),
 ]
 
@@ -261,6 +262,29 @@ def test_bad_disbursement_and_repayment_input_write_nothing(kop, three_loans):
     response = kasir.post(f"/loans/repay/{three_loans['disbursed']}",
                           {"amount": "abc", "method": "cash", "reference": "R-1"})
     assert response.status_code == 400 and 'id="e-amount"' in response.get_data(as_text=True)
+    assert snapshot(kop) == before
+
+
+def test_the_repayment_page_lists_loans_being_repaid_and_opens_one_by_number(kop, three_loans):
+    kasir = web_client(kop, "kasir")
+    page = kasir.get("/loans/repay/").get_data(as_text=True)
+    assert f"/loans/repay/{three_loans['disbursed']}" in page
+    assert f"/loans/repay/{three_loans['approved']}" not in page
+    opened = kasir.get(f"/loans/repay/?loan={three_loans['disbursed']}")
+    assert opened.status_code == 303
+    assert opened.headers["Location"].endswith(f"/loans/repay/{three_loans['disbursed']}")
+    bad = kasir.get("/loans/repay/?loan=abc")
+    assert bad.status_code == 400 and 'id="e-loan"' in bad.get_data(as_text=True)
+    assert kasir.get("/loans/repay/424242").status_code == 404
+
+
+def test_apply_without_the_csrf_token_is_refused(kop):
+    _, siti = member_login(kop, "Siti Aminah")
+    client = web_client(kop, siti)
+    before = snapshot(kop)
+    response = client.post_without_csrf("/loans/apply", {"product": "konsumtif",
+                                                          "amount": "1000000", "term": "6"})
+    assert response.status_code == 400
     assert snapshot(kop) == before
 
 

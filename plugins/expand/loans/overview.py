@@ -105,15 +105,18 @@ def approval_status(crm: CRM, loan_id: int, found: list[str] | tuple[str, ...]
     return crm.quorum.status("loans.approve", f"loan:{row.id}", rule=merge_rules(rules))
 
 
-def waiting(crm: CRM, stage: str) -> list[dict[str, Any]]:
-    """Loans in ``stage`` (``submitted``: to decide, ``approved``: to disburse), oldest
-    first, with the member's number and name (one query)."""
+def waiting(crm: CRM, stage: str, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """Loans in ``stage`` (``submitted``: to decide, ``approved``: to disburse,
+    ``disbursed``: being repaid), oldest first, with the member's number and name
+    (one query; at most ``limit`` loans)."""
     query = (Loan.select(Loan.id, Loan.stage, Loan.amount, Loan.currency, Loan.term,
                          Loan.product, Loan.terms, Loan.reasons, Loan.applied_on,
                          Loan.decided_on, Member.id, Member.number, Member.name)
              .join(Member)
              .where(Loan.stage == stage)
              .order_by(Loan.id))
+    if limit is not None:
+        query = query.limit(int(limit))
     return [{"id": r.id, "member_id": r.member.id,
              "member": f"{r.member.number or '#' + str(r.member.id)} {r.member.name}",
              "product": r.product, "product_name": r.terms.get("name", r.product),

@@ -290,6 +290,26 @@ def disburse(loan_id: int):
 # -- staff: repayments ---------------------------------------------------------------
 
 
+#: loans listed on the repayment page; others are opened by their number
+REPAY_LIST_LIMIT = 200
+
+
+@blueprint.route("/repay/")
+@staff_only("loans.repay")
+def to_repay():
+    """Loans being repaid: open one by its number, or from the list."""
+    c = crm()
+    wanted = request.args.get("loan", "").strip()
+    errors: dict[str, str] = {}
+    if wanted:
+        if wanted.isdigit() and len(wanted) <= 12:
+            return redirect(url_for("loans.repay", loan_id=int(wanted)), 303)
+        errors["loan"] = c.t("Give the loan's number.")
+    rows = waiting(c, "disbursed", limit=REPAY_LIST_LIMIT)
+    return render_template("web/loans/repay_list.html", rows=rows, errors=errors,
+                           wanted=wanted, limit=REPAY_LIST_LIMIT), (400 if errors else 200)
+
+
 @blueprint.route("/repay/<int:loan_id>", methods=["GET", "POST"])
 @staff_only("loans.repay")
 def repay(loan_id: int):
@@ -352,7 +372,9 @@ def dyncrm_web(crm):
               MenuEntry("Loans to decide", "loans.to_decide", "staff",
                         permission="loans.decide", order=30),
               MenuEntry("Loans to disburse", "loans.to_disburse", "staff",
-                        permission="loans.disburse", order=31)],
+                        permission="loans.disburse", order=31),
+              MenuEntry("Loan repayments", "loans.to_repay", "staff",
+                        permission="loans.repay", order=32)],
         cards=[Card("My loans", "web/loans/_card.html", _card, "member", order=30)],
         queue=[QueueSource("Loans to decide", "loans.decide",
                            _queue("submitted", "loans.decide"), order=30),
