@@ -17,8 +17,8 @@ def sign_in(page, base: str, username: str) -> None:
     page.goto(f"{base}/login")
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Masuk").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Masuk").click()
 
 
 def test_welcome_and_sign_in_pages(kop, page):
@@ -55,7 +55,8 @@ def test_member_dashboard_and_keyboard_sign_in(kop, page):
         assert page.evaluate("document.activeElement.textContent") == "Langsung ke isi"
         page.get_by_label("Nama pengguna").fill(username)
         page.get_by_label("Kata sandi").fill(TEST_PASSWORD)
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        page.wait_for_url(f"{base}/")
         assert page.get_by_role("heading", level=1).inner_text() == "Dasbor saya"
         check_page(page, "member-dashboard")
