@@ -27,3 +27,6 @@ spec = PluginSpec(
                             "write, edit, publish and unpublish FAQ entries")],
 )
 spec.export(globals())
+
+
+from dyncrm_retain.faq.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)
