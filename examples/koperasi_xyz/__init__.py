@@ -33,11 +33,6 @@ def templates_dir() -> Path:
     return package_path("templates")
 
 
-def migrations_dir(plugin_short_name: str) -> Path:
-    """The migrations folder of one of this package's plugins (``shu/migrations`` ...)."""
-    return package_path(plugin_short_name, "migrations")
-
-
 def config_path() -> Path:
     """The deployment's ``dyncrm.toml`` as shipped in the package."""
     return package_path("dyncrm.toml")

@@ -57,6 +57,9 @@ class PluginSpec:
         (``dyncrm_migrations``).
     :param templates: a template folder (or several), relative to the package or
         absolute (``dyncrm_template_dirs``).
+    :param templates_first: search these folders before every other plugin's
+        (``@hookimpl(tryfirst=True)``), whatever the order of ``enabled``: for a
+        deployment package whose templates override the generic plugins' by name.
     :param commands: what to add to the ``dyncrm`` command line: a click command or
         group, a function ``register(cli)``, or ``"module:ATTRIBUTE"`` naming either,
         imported only when the command line is built (``dyncrm_register_commands``).
@@ -71,6 +74,7 @@ class PluginSpec:
     models: Sequence[type] | str | None = None
     migrations: str | Path | None = None
     templates: str | Path | Sequence[str | Path] | None = None
+    templates_first: bool = False
     commands: Any = None
     permissions: Sequence[Any] = ()
     requires: Sequence[str] = ()
@@ -163,7 +167,7 @@ class PluginSpec:
         folders: Iterable[str | Path] = (
             [templates] if isinstance(templates, str | Path) else list(templates or ()))
 
-        @hookimpl
+        @hookimpl(tryfirst=self.templates_first)
         def dyncrm_template_dirs() -> list[Path]:
             """The plugin's template folders."""
             return [spec.folder(f) for f in folders]

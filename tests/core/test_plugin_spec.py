@@ -104,3 +104,24 @@ def test_spec_commands_reach_the_command_line(commands, name: str) -> None:
     group = click.Group("dyncrm")
     PluginSpec("tally", commands=commands).hooks()["dyncrm_register_commands"](group)
     assert group.commands[name] is tally_cmd
+
+
+def _template_plugin(tmp_path: Path, name: str, **extra) -> types.ModuleType:
+    """A spec plugin whose only set-up is a folder with ``hi.txt`` saying its name."""
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "hi.txt").write_text(f"{name}\n")
+    module = types.ModuleType(name)
+    PluginSpec(name, templates=folder, **extra).export(vars(module))
+    return module
+
+
+@pytest.mark.parametrize(("first", "winner"), [(True, "deployment"), (False, "generic")])
+def test_templates_first_win_whatever_the_plugin_order(make_crm, tmp_path: Path,
+                                                       first: bool, winner: str) -> None:
+    """``templates_first`` registers the folders with tryfirst: found before later plugins'."""
+    deployment = _template_plugin(tmp_path, "deployment", templates_first=first)
+    generic = _template_plugin(tmp_path, "generic")
+    assert deployment.dyncrm_template_dirs.dyncrm_impl["tryfirst"] is first
+    crm = make_crm(extra_plugins=[("deployment", deployment), ("generic", generic)])
+    assert crm.templates.get_template("hi.txt").render().strip() == winner

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import click
 
-from dyncrm import hookimpl
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.output import emit_json, table
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Permission
 
 # Every koperasi_xyz plugin brings the deployment's language: catalogue and filters.
@@ -22,46 +22,34 @@ from koperasi_xyz.translations import (  # noqa: F401  (the language hooks)
     dyncrm_translations,
 )
 
-from .. import migrations_dir, templates_dir
 from ..fmt import amount_plain, rupiah
 from ..models import PAYROLL_MODELS
 from .export import rows, write_csv, write_pdf, write_xlsx
 from .importer import PayrollFileRejected, batches, import_confirmation
 from .listing import PLUGIN, PayrollSettings, deduction_list, parse_month, settings_of
 
-DYNCRM_REQUIRES = ("acquire.registration", "expand.savings", "expand.loans")
-
 MONTH = click.option("--month", required=True, help="The month, YYYY-MM (e.g. 2026-03).")
 
 
-@hookimpl
-def dyncrm_config_schema():
-    return {PLUGIN: PayrollSettings}
+STAFF = frozenset({"admin", "secretary", "treasurer", "cashier", "credit_committee"})
 
-
-@hookimpl
-def dyncrm_migrations():
-    return (PLUGIN, migrations_dir("payroll"))
-
-
-@hookimpl
-def dyncrm_register_models():
-    return PAYROLL_MODELS
-
-
-@hookimpl(tryfirst=True)  # the deployment's Indonesian texts override generic ones
-def dyncrm_template_dirs():
-    return [templates_dir()]
-
-
-@hookimpl
-def dyncrm_permissions():
-    staff = frozenset({"admin", "secretary", "treasurer", "cashier", "credit_committee"})
-    return [
-        Permission("payroll.view", staff, "see and export the payroll deduction list"),
+spec = PluginSpec(
+    PLUGIN,
+    package="koperasi_xyz",
+    settings=PayrollSettings,
+    models=PAYROLL_MODELS,
+    migrations="payroll/migrations",
+    templates="templates",
+    templates_first=True,  # the deployment's Indonesian texts override generic ones
+    commands="koperasi_xyz.payroll:register_commands",
+    permissions=[
+        Permission("payroll.view", STAFF, "see and export the payroll deduction list"),
         Permission("payroll.import", frozenset({"treasurer"}),
                    "post the payroll office's confirmation of what was deducted"),
-    ]
+    ],
+    requires=("acquire.registration", "expand.savings", "expand.loans"),
+)
+spec.export(globals())
 
 
 def _terminal_rows(crm, dlist) -> list[dict]:
@@ -78,8 +66,8 @@ def _terminal_rows(crm, dlist) -> list[dict]:
     return out
 
 
-@hookimpl
-def dyncrm_register_commands(cli):
+def register_commands(cli: click.Group) -> None:
+    """``dyncrm payroll``: the month's deduction list, its import, the batches imported."""
     payroll = subgroup(cli, "payroll", help="Payroll deduction (potong gaji): list and import.")
 
     @payroll.command("list")

@@ -19,6 +19,7 @@ import datetime as dt
 
 from dyncrm import hookimpl
 from dyncrm.money import from_minor
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import DueItem
 
 # Every koperasi_xyz plugin brings the deployment's Indonesian catalogue.
@@ -28,15 +29,17 @@ from koperasi_xyz.translations import (  # noqa: F401  (the language hooks)
     dyncrm_translations,
 )
 
-from .. import templates_dir
-
-DYNCRM_REQUIRES = ("retain.reminders",)
 CONFIRMATION = "payroll.confirmation"
 
 
-@hookimpl(tryfirst=True)  # the deployment's Indonesian texts override generic ones
-def dyncrm_template_dirs():
-    return [templates_dir()]
+spec = PluginSpec(
+    "koperasi_xyz.reminders",
+    package="koperasi_xyz",
+    templates="templates",
+    templates_first=True,  # the deployment's Indonesian texts override generic ones
+    requires=("retain.reminders",),
+)
+spec.export(globals())
 
 
 @hookimpl

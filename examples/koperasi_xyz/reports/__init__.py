@@ -28,6 +28,7 @@ semua               every report as PDF (and CSV) into a folder          all of 
 from __future__ import annotations
 
 from dyncrm import hookimpl
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.reports import ReportBuilder, ReportOption
 from dyncrm.values import Permission
 
@@ -37,26 +38,25 @@ from koperasi_xyz.translations import (  # noqa: F401  (the language hooks)
     dyncrm_translations,
 )
 
-from .. import templates_dir
 from . import builders as rb
 from .cli import all_reports  # noqa: F401  (where programs have found it)
 
-DYNCRM_REQUIRES = ("acquire.registration", "expand.savings")
 PLUGIN = "koperasi_xyz.reports"
 VIEW = "reports.view"
 
 
-@hookimpl(tryfirst=True)  # the deployment's Indonesian texts override generic ones
-def dyncrm_template_dirs():
-    return [templates_dir()]
-
-
-@hookimpl
-def dyncrm_permissions():
-    return [Permission(VIEW,
-                       frozenset({"admin", "secretary", "treasurer", "cashier",
-                                  "credit_committee"}),
-                       "print the cooperative's reports (laporan)")]
+spec = PluginSpec(
+    PLUGIN,
+    package="koperasi_xyz",
+    templates="templates",
+    templates_first=True,  # the deployment's Indonesian texts override generic ones
+    commands="koperasi_xyz.reports.cli:register",  # dyncrm laporan
+    permissions=[Permission(VIEW, frozenset({"admin", "secretary", "treasurer", "cashier",
+                                             "credit_committee"}),
+                            "print the cooperative's reports (laporan)")],
+    requires=("acquire.registration", "expand.savings"),
+)
+spec.export(globals())
 
 
 def _enabled(plugin: str):
@@ -115,10 +115,4 @@ def dyncrm_reports():
     ]
 
 
-@hookimpl
-def dyncrm_register_commands(cli):
-    """``dyncrm laporan``: one command per report of every enabled plugin, and ``semua``."""
-    from .cli import register
-
-    register(cli)
 from koperasi_xyz.reports.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)

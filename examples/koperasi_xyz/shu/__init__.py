@@ -15,6 +15,7 @@ from dyncrm import hookimpl, params
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.errors import ValidationError
 from dyncrm.output import emit_json, kv, table, write_csv
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Permission
 
 # Every koperasi_xyz plugin brings the deployment's language: catalogue and filters.
@@ -23,7 +24,6 @@ from koperasi_xyz.translations import (  # noqa: F401  (the language hooks)
     dyncrm_translations,
 )
 
-from .. import migrations_dir, templates_dir
 from ..fmt import rupiah
 from ..models import SHU_MODELS, ShuApproval
 from .calc import distribution_to_dict
@@ -41,36 +41,26 @@ from .service import approve, compute, current, enter_surplus, locked, member_sh
 YEAR = click.option("--year", type=params.YEAR, required=True, help="The fiscal year (tahun buku).")
 
 
-@hookimpl
-def dyncrm_config_schema():
-    return {PLUGIN: ShuSettings}
+STAFF = frozenset({"admin", "secretary", "treasurer", "cashier", "credit_committee"})
 
-
-@hookimpl
-def dyncrm_migrations():
-    return (PLUGIN, migrations_dir("shu"))
-
-
-@hookimpl
-def dyncrm_register_models():
-    return SHU_MODELS
-
-
-@hookimpl(tryfirst=True)  # the deployment's Indonesian texts override generic ones
-def dyncrm_template_dirs():
-    return [templates_dir()]
-
-
-@hookimpl
-def dyncrm_permissions():
-    staff = frozenset({"admin", "secretary", "treasurer", "cashier", "credit_committee"})
-    return [
-        Permission("shu.view", staff, "see SHU drafts, the SHU report and members' slips"),
+spec = PluginSpec(
+    PLUGIN,
+    package="koperasi_xyz",
+    settings=ShuSettings,
+    models=SHU_MODELS,
+    migrations="shu/migrations",
+    templates="templates",
+    templates_first=True,  # the deployment's Indonesian texts override generic ones
+    commands="koperasi_xyz.shu:register_commands",
+    permissions=[
+        Permission("shu.view", STAFF, "see SHU drafts, the SHU report and members' slips"),
         Permission("shu.enter", frozenset({"treasurer", "admin"}),
                    "enter the year's SHU as closed in the books"),
         Permission("shu.post", frozenset({"treasurer", "admin"}),
                    "post the approved SHU to members and funds"),
-    ]
+    ],
+)
+spec.export(globals())
 
 
 @hookimpl
@@ -120,8 +110,8 @@ def _show(crm, draft, as_json: bool, csv_path: str | None) -> None:
         click.echo(f"wrote {csv_path}", err=True)
 
 
-@hookimpl
-def dyncrm_register_commands(cli):
+def register_commands(cli: click.Group) -> None:
+    """``dyncrm shu``: enter, compute, approve and post the year's SHU; status, report, slip."""
     shu = subgroup(cli, "shu", help="Year-end surplus (SHU): enter, compute, approve, post.")
 
     @shu.command("enter")

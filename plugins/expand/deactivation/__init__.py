@@ -39,14 +39,13 @@ from dyncrm.db.models import Member
 from dyncrm.errors import DuplicateError, NotFoundError, ValidationError
 from dyncrm.lifecycle import StateMachine, member_info, member_label
 from dyncrm.money import Money, from_minor, to_minor
-from dyncrm.plugins import package_path
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Actor, Leg, MemberInfo, Permission
 from dyncrm_expand.deactivation.models import MODELS
 from dyncrm_expand.deactivation.models import LeaveRequest as LeaveRequestRow
 from dyncrm_expand.savings import pending_objection
 
 PLUGIN = "expand.deactivation"
-DYNCRM_REQUIRES = ("expand.savings",)
 REFUND_KIND = "payable.refund"
 
 #: A leave request's lifecycle.
@@ -552,36 +551,14 @@ def list_requests(crm, *, status: str | None = None,
 # ---------------------------------------------------------------------------
 
 
-@hookimpl
-def dyncrm_config_schema():
-    return {PLUGIN: DeactivationSettings}
-
-
-@hookimpl
-def dyncrm_migrations():
-    return (PLUGIN, package_path("dyncrm_expand.deactivation", "migrations"))
-
-
-@hookimpl
-def dyncrm_register_models():
-    return list(MODELS)
-
-
-@hookimpl
-def dyncrm_template_dirs():
-    return [package_path("dyncrm_expand.deactivation", "templates")]
-
-
-@hookimpl
-def dyncrm_register_commands(cli):
-    from dyncrm_expand.deactivation.cli import register
-
-    register(cli)
-
-
-@hookimpl
-def dyncrm_permissions():
-    return [
+spec = PluginSpec(
+    PLUGIN,
+    settings=DeactivationSettings,
+    models=MODELS,
+    migrations="migrations",
+    templates="templates",
+    commands="dyncrm_expand.deactivation.cli:register",
+    permissions=[
         Permission("leave.request", frozenset({"admin", "secretary"}),
                    "record a member's request to leave (members may ask for themselves)"),
         Permission("leave.approve", frozenset({"admin", "treasurer"}),
@@ -592,7 +569,10 @@ def dyncrm_permissions():
                    "cancel a leave request before the refund is paid"),
         Permission("leave.view", frozenset({"admin", "secretary", "treasurer", "cashier"}),
                    "see leave requests and settlements (members see their own)"),
-    ]
+    ],
+    requires=("expand.savings",),
+)
+spec.export(globals())
 
 
 @hookimpl

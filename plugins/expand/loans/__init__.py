@@ -27,7 +27,7 @@ import attrs
 from dyncrm.hookspecs import hookimpl
 from dyncrm.inputs import parse_term
 from dyncrm.money import Money, parse_rate
-from dyncrm.plugins import package_path
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Permission, Product
 from dyncrm_expand.loans.eligibility import (
     build_request,
@@ -84,7 +84,6 @@ from dyncrm_expand.loans.values import (
 if TYPE_CHECKING:
     from dyncrm.app import CRM
 
-DYNCRM_REQUIRES = ("expand.savings",)
 PLUGIN = "expand.loans"
 
 
@@ -202,31 +201,14 @@ def committee_view(crm: CRM, loan_id: int, on: dt.date | None = None) -> dict[st
 # -- hooks ------------------------------------------------------------------------------
 
 
-@hookimpl
-def dyncrm_config_schema():
-    return {PLUGIN: LoansSettings}
-
-
-@hookimpl
-def dyncrm_migrations():
-    return (PLUGIN, package_path("dyncrm_expand.loans", "migrations"))
-
-
-@hookimpl
-def dyncrm_register_models():
-    from dyncrm_expand.loans.models import MODELS
-
-    return MODELS
-
-
-@hookimpl
-def dyncrm_template_dirs():
-    return [package_path("dyncrm_expand.loans", "templates")]
-
-
-@hookimpl
-def dyncrm_permissions():
-    return [
+spec = PluginSpec(
+    PLUGIN,
+    settings=LoansSettings,
+    models="dyncrm_expand.loans.models:MODELS",
+    migrations="migrations",
+    templates="templates",
+    commands="dyncrm_expand.loans.cli:register",
+    permissions=[
         Permission("loans.apply", frozenset({"member", "secretary", "cashier", "admin"}),
                    "apply for a loan (members for themselves, staff for a member)"),
         Permission("loans.view", frozenset({"admin", "secretary", "treasurer", "cashier",
@@ -239,14 +221,10 @@ def dyncrm_permissions():
                    "record loan repayments"),
         Permission("loans.write_off", frozenset({"treasurer"}),
                    "write off a loan judged uncollectable"),
-    ]
-
-
-@hookimpl
-def dyncrm_register_commands(cli):
-    from dyncrm_expand.loans.cli import register
-
-    register(cli)
+    ],
+    requires=("expand.savings",),
+)
+spec.export(globals())
 
 
 @hookimpl

@@ -32,7 +32,7 @@ from dyncrm.db.models import Account, JournalEntry, Member, Posting
 from dyncrm.errors import ValidationError
 from dyncrm.hookspecs import hookimpl
 from dyncrm.money import POINTS, Money
-from dyncrm.plugins import package_path
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Actor, Leg, Permission, ScheduledJob
 from dyncrm_expand.rewards.config import CatalogueItem, RewardsSettings, Tier
 from dyncrm_expand.rewards.models import MODELS, RewardRedemption, RewardStock
@@ -389,36 +389,14 @@ def restock(crm: CRM, actor: Actor, item_code: str, quantity: int, *, reference:
 # -- hooks ------------------------------------------------------------------------------
 
 
-@hookimpl
-def dyncrm_config_schema():
-    return {PLUGIN: RewardsSettings}
-
-
-@hookimpl
-def dyncrm_migrations():
-    return (PLUGIN, package_path("dyncrm_expand.rewards", "migrations"))
-
-
-@hookimpl
-def dyncrm_register_models():
-    return list(MODELS)
-
-
-@hookimpl
-def dyncrm_template_dirs():
-    return [package_path("dyncrm_expand.rewards", "templates")]
-
-
-@hookimpl
-def dyncrm_register_commands(cli):
-    from dyncrm_expand.rewards.cli import register
-
-    register(cli)
-
-
-@hookimpl
-def dyncrm_permissions():
-    return [
+spec = PluginSpec(
+    PLUGIN,
+    settings=RewardsSettings,
+    models=MODELS,
+    migrations="migrations",
+    templates="templates",
+    commands="dyncrm_expand.rewards.cli:register",
+    permissions=[
         Permission("rewards.view", frozenset({"admin", "secretary", "treasurer", "cashier"}),
                    "see any member's points (members always see their own)"),
         Permission("rewards.award", frozenset({"admin", "secretary"}),
@@ -427,7 +405,9 @@ def dyncrm_permissions():
                    "redeem points for a member at the counter"),
         Permission("rewards.manage", frozenset({"admin", "secretary"}),
                    "restock the rewards catalogue"),
-    ]
+    ],
+)
+spec.export(globals())
 
 
 @hookimpl

@@ -45,7 +45,7 @@ from dyncrm.dates import as_date
 from dyncrm.errors import DuplicateError, ValidationError
 from dyncrm.lifecycle import member_label
 from dyncrm.money import Money, to_minor
-from dyncrm.plugins import package_path
+from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Actor, Leg, MemberInfo, Permission, Product
 from dyncrm_expand.savings.common import (
     PLUGIN,
@@ -365,48 +365,28 @@ def _record_obligations(crm, member_id: int, on: dt.date) -> None:
 # ---------------------------------------------------------------------------
 
 
-@hookimpl
-def dyncrm_config_schema():
-    return {PLUGIN: SavingsSettings}
-
-
-@hookimpl
-def dyncrm_migrations():
-    return (PLUGIN, package_path("dyncrm_expand.savings", "migrations"))
-
-
-@hookimpl
-def dyncrm_register_models():
-    return list(MODELS)
-
-
-@hookimpl
-def dyncrm_template_dirs():
-    return [package_path("dyncrm_expand.savings", "templates")]
-
-
-@hookimpl
-def dyncrm_register_commands(cli):
-    from dyncrm_expand.savings.cli import register
-
-    register(cli)
-
-
-@hookimpl
-def dyncrm_permissions():
-    staff = frozenset({"admin", "secretary", "treasurer", "cashier", "credit_committee"})
-    return [
+spec = PluginSpec(
+    PLUGIN,
+    settings=SavingsSettings,
+    models=MODELS,
+    migrations="migrations",
+    templates="templates",
+    commands="dyncrm_expand.savings.cli:register",
+    permissions=[
         Permission("savings.deposit", frozenset({"cashier", "treasurer"}),
                    "record savings deposits (cash, transfer, payroll)"),
         Permission("savings.verify", frozenset({"cashier", "treasurer"}),
                    "verify or reject transfers recorded by someone else"),
         Permission("savings.withdraw", frozenset({"cashier", "treasurer"}),
                    "pay out simpanan sukarela"),
-        Permission("savings.view", staff,
+        Permission("savings.view", frozenset({"admin", "secretary", "treasurer", "cashier",
+                                              "credit_committee"}),
                    "see any member's savings (members always see their own)"),
         Permission("savings.manage", frozenset({"admin", "treasurer"}),
                    "set members' classes for the simpanan wajib amount"),
-    ]
+    ],
+)
+spec.export(globals())
 
 
 @hookimpl
