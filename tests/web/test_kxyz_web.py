@@ -290,7 +290,7 @@ def test_treasurer_checks_then_imports_the_confirmation(kop):
     (b"<?php system($_GET['c']); ?>", "employee number"),
     (b"nik_karyawan;jumlah_dipotong\nE999;50.000\n", "do not match"),
     (b"nik_karyawan;jumlah_dipotong\n\xff\xfeE001;1\n", "UTF-8"),
-    (b"", "Choose the file"),
+    (b"", 'id="e-file"'),
 ])
 def test_bad_confirmation_files_are_refused_and_nothing_written(kop, data, text):
     _employee(kop)
