@@ -87,4 +87,23 @@ class SavingsMemberClass(BaseModel):
         indexes = ((("member", "since"), True),)
 
 
-MODELS = [SavingsDeposit, SavingsObligation, SavingsMemberClass]
+class SavingsWithdrawalRequest(BaseModel):
+    """A member's request to withdraw sukarela savings, until a cashier pays or refuses it."""
+
+    id = AutoField()
+    member = ForeignKeyField(Member, backref="+", on_delete="RESTRICT", index=True)
+    amount = BigIntegerField()  # minor units, above zero
+    currency = CharField(max_length=8)
+    method = CharField()  # cash | transfer
+    note = TextField(default="")
+    key = CharField(unique=True)  # idempotency key of the request
+    status = CharField(index=True, default="pending")
+    requested_by = CharField()
+    requested_at = DateTimeField(default=utcnow)
+    decided_by = CharField(null=True)
+    decided_at = DateTimeField(null=True)
+    reason = TextField(null=True)
+    entry = ForeignKeyField(JournalEntry, null=True, backref="+", on_delete="RESTRICT")
+
+
+MODELS = [SavingsDeposit, SavingsObligation, SavingsMemberClass, SavingsWithdrawalRequest]

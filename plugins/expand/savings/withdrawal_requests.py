@@ -15,10 +15,8 @@ import datetime as dt
 from decimal import Decimal
 
 import attrs
-from peewee import AutoField, BigIntegerField, CharField, DateTimeField, ForeignKeyField, TextField
 
-from dyncrm.db import BaseModel
-from dyncrm.db.models import JournalEntry, Member, utcnow
+from dyncrm.db.models import Member
 from dyncrm.errors import NotFoundError, PermissionDenied, ValidationError
 from dyncrm.money import Money
 from dyncrm.text import clean_text
@@ -33,31 +31,12 @@ from dyncrm_expand.savings.common import (
     settings,
     to_units,
 )
+from dyncrm_expand.savings.models import SavingsWithdrawalRequest
 
 #: a request's stages
 STATUSES = ("pending", "paid", "refused")
 
 
-class SavingsWithdrawalRequest(BaseModel):
-    """A member's request to withdraw sukarela savings, until a cashier pays or refuses it."""
-
-    id = AutoField()
-    member = ForeignKeyField(Member, backref="+", on_delete="RESTRICT", index=True)
-    amount = BigIntegerField()  # minor units, above zero
-    currency = CharField(max_length=8)
-    method = CharField()  # cash | transfer
-    note = TextField(default="")
-    key = CharField(unique=True)  # idempotency key of the request
-    status = CharField(index=True, default="pending")
-    requested_by = CharField()
-    requested_at = DateTimeField(default=utcnow)
-    decided_by = CharField(null=True)
-    decided_at = DateTimeField(null=True)
-    reason = TextField(null=True)
-    entry = ForeignKeyField(JournalEntry, null=True, backref="+", on_delete="RESTRICT")
-
-
-MODELS = [SavingsWithdrawalRequest]
 
 
 @attrs.frozen
@@ -219,6 +198,6 @@ def withdrawal_requests(crm, *, member_id: int | None = None, status: str | None
     return [(_value(crm, row), row.member) for row in query]
 
 
-__all__ = ["MODELS", "STATUSES", "SavingsWithdrawalRequest", "WithdrawalRequest",
+__all__ = ["STATUSES", "SavingsWithdrawalRequest", "WithdrawalRequest",
            "free_to_withdraw", "get_withdrawal_request", "pay_withdrawal_request",
            "refuse_withdrawal_request", "request_withdrawal", "withdrawal_requests"]

@@ -1,13 +1,15 @@
 """expand.savings: deposits, obligations and member classes."""
 
 
-def up(migrator, db):
-    from dyncrm_expand.savings.models import MODELS
+def _tables():
+    from dyncrm_expand.savings.models import SavingsDeposit, SavingsMemberClass, SavingsObligation
 
-    db.create_tables(MODELS)
+    return [SavingsDeposit, SavingsObligation, SavingsMemberClass]
+
+
+def up(migrator, db):
+    db.create_tables(_tables())
 
 
 def down(migrator, db):
-    from dyncrm_expand.savings.models import MODELS
-
-    db.drop_tables(list(reversed(MODELS)))
+    db.drop_tables(list(reversed(_tables())))

@@ -2,12 +2,12 @@
 
 
 def up(migrator, db):
-    from dyncrm_expand.savings.withdrawal_requests import MODELS
+    from dyncrm_expand.savings.models import SavingsWithdrawalRequest
 
-    db.create_tables(MODELS)
+    db.create_tables([SavingsWithdrawalRequest])
 
 
 def down(migrator, db):
-    from dyncrm_expand.savings.withdrawal_requests import MODELS
+    from dyncrm_expand.savings.models import SavingsWithdrawalRequest
 
-    db.drop_tables(list(reversed(MODELS)))
+    db.drop_tables([SavingsWithdrawalRequest])
