@@ -300,3 +300,26 @@ def test_bad_confirmation_files_are_refused_and_nothing_written(kop, data, text)
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and text in page, page[-3000:]
     assert snapshot(kop) == before
+
+
+def test_the_chair_card_counts_members_and_tickets_past_their_service_level(kop):
+    import datetime as dt
+
+    from dyncrm_retain.feedback import tickets
+    from dyncrm_retain.feedback.models import FeedbackTicket
+    from koperasi_xyz.reports.dashboard import chair_figures
+
+    member_id, user = member_login(kop)
+    member_login(kop, "Budi Santoso")
+    with kop.database.atomic():
+        for subject in ("Antrian lama", "Aplikasi lambat"):
+            tickets.submit(kop, kop.actor(user), category="layanan", subject=subject,
+                           text="Mohon diperbaiki.")
+        late = kop.today() - dt.timedelta(days=30)
+        FeedbackTicket.update(resolve_due_on=late, ack_due_on=late).where(
+            FeedbackTicket.subject == "Antrian lama").execute()
+    figures = chair_figures(kop)
+    assert {r["stage"]: r["value"] for r in figures["stages"]}["active"] == 2
+    assert figures["tickets"] == {"open": 2, "overdue": 1, "within": 1, "not_acknowledged": 1}
+    page = web_client(kop, "ketua").get("/").get_data(as_text=True)
+    assert 'id="tickets-late" max="2" value="1"' in page

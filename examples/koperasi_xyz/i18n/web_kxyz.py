@@ -57,7 +57,8 @@ MESSAGES = {
     "Arrears (principal and interest)": "Tunggakan (pokok dan jasa)",
     "Share of outstanding principal in arrears": "Porsi sisa pokok yang menunggak",
     "Open feedback tickets": "Tiket kritik & saran terbuka",
-    "Open": "Terbuka",
+    "Open tickets": "Tiket terbuka",
+    "Not acknowledged in time": "Tidak ditanggapi tepat waktu",
     "Within service level": "Masih dalam batas waktu layanan",
     "Past their due date": "Melewati batas waktu",
     "Share of open tickets past their due date":

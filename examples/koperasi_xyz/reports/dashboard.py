@@ -61,7 +61,7 @@ def loans_outstanding(crm: CRM) -> dict[str, Any] | None:
 
 
 def open_tickets(crm: CRM) -> dict[str, int] | None:
-    """Open feedback tickets: how many, and how many past their resolution date (one query)."""
+    """Open feedback tickets: how many, how many past their resolution or acknowledgement date."""
     if not crm.is_enabled("retain.feedback"):
         return None
     from dyncrm_retain.feedback.models import FeedbackTicket
@@ -69,10 +69,14 @@ def open_tickets(crm: CRM) -> dict[str, int] | None:
 
     today = crm.today()
     late = Case(None, [(FeedbackTicket.resolve_due_on < today, 1)], 0)
-    total, overdue = (FeedbackTicket.select(fn.COUNT(FeedbackTicket.id), fn.SUM(late))
-                      .where(FeedbackTicket.stage.in_(OPEN_STAGES)).tuples().get())
+    unanswered = Case(None, [((FeedbackTicket.stage == "new")
+                              & (FeedbackTicket.ack_due_on < today), 1)], 0)
+    total, overdue, not_acknowledged = (
+        FeedbackTicket.select(fn.COUNT(FeedbackTicket.id), fn.SUM(late), fn.SUM(unanswered))
+        .where(FeedbackTicket.stage.in_(OPEN_STAGES)).tuples().get())
     total, overdue = int(total or 0), int(overdue or 0)
-    return {"open": total, "overdue": overdue, "within": total - overdue}
+    return {"open": total, "overdue": overdue, "within": total - overdue,
+            "not_acknowledged": int(not_acknowledged or 0)}
 
 
 def chair_figures(crm: CRM) -> dict[str, Any]:
