@@ -309,7 +309,7 @@ def test_the_chair_card_counts_members_and_tickets_past_their_service_level(kop)
     from dyncrm_retain.feedback.models import FeedbackTicket
     from koperasi_xyz.reports.dashboard import chair_figures
 
-    member_id, user = member_login(kop)
+    _, user = member_login(kop)
     member_login(kop, "Budi Santoso")
     with kop.database.atomic():
         for subject in ("Antrian lama", "Aplikasi lambat"):
