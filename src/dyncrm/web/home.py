@@ -24,8 +24,9 @@ def index():
     who = actor()
     if who is None:
         return render_template("web/welcome.html")
-    template = "web/member_home.html" if is_member(who) else "web/staff_home.html"
-    return render_template(template, cards=nav.cards())
+    # _("My dashboard") _("Dashboard"): the headings, translated in the template
+    heading = "My dashboard" if is_member(who) else "Dashboard"
+    return render_template("web/dashboard.html", heading=heading, cards=nav.cards())
 
 
 def _age(moment) -> dt.datetime:
