@@ -588,3 +588,6 @@ def dyncrm_member_details(crm, member):
         text += (f"; refund {crm.format_money(value.settlement_total)} payable from "
                  f"{value.payout_on.isoformat()}")
     return {"Leave request": text}
+
+
+from dyncrm_expand.deactivation.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)
