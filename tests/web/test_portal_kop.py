@@ -24,3 +24,28 @@ def test_a_member_reaches_their_own_dashboard(kop):
     _, username = member_login(kop)
     page = web_client(kop, username).get("/").get_data(as_text=True)
     assert "Dasbor saya" in page
+
+
+def test_a_member_reads_their_own_messages_and_nobody_elses(kop):
+    siti, siti_login = member_login(kop, "Siti Aminah")
+    budi, _ = member_login(kop, "Budi Santoso")
+    with kop.database.atomic():
+        kop.outbox.queue(recipient="siti@contoh.id", subject="Setoran diterima",
+                         body="Setoran Anda Rp 500.000 diterima.", channel="file",
+                         member_id=siti, kind="savings.deposit")
+        kop.outbox.queue(recipient="budi@contoh.id", subject="Pinjaman disetujui",
+                         body="Rahasia Budi", channel="file", member_id=budi,
+                         kind="loans.decision")
+        kop.outbox.queue(recipient="siti@contoh.id", subject="Kode", body="kode 123",
+                         channel="file", member_id=siti, kind="auth.reset")
+    client = web_client(kop, siti_login)
+    home = client.get("/").get_data(as_text=True)
+    assert "Pesan terbaru" in home and "Setoran diterima" in home
+    page = client.get("/messages/").get_data(as_text=True)
+    assert "Setoran Anda Rp 500.000 diterima." in page
+    assert "Rahasia Budi" not in page and "Pinjaman disetujui" not in page
+    assert "kode 123" not in page  # sign-in codes are not shown
+
+
+def test_staff_have_no_inbox(kop):
+    assert web_client(kop, "kasir").get("/messages/").status_code == 403

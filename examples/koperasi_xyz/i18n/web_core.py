@@ -75,4 +75,8 @@ MESSAGES = {
     "This page cannot be used that way.": "Halaman ini tidak dapat dipakai dengan cara itu.",
     "The file is too large.": "Berkas terlalu besar.",
     "Error": "Kesalahan",
+    "Messages": "Pesan",
+    "Latest messages": "Pesan terbaru",
+    "No messages yet.": "Belum ada pesan.",
+    "All messages": "Semua pesan",
 }

@@ -64,11 +64,11 @@ def create_app(config: Any = None, *, crm: Any = None) -> Flask:
     formatting.install(app.jinja_env, crm)
     app.jinja_env.undefined = __import__("jinja2").StrictUndefined
 
-    from dyncrm.web import account, home, nav
+    from dyncrm.web import account, home, messages, nav
 
     app.register_blueprint(account.blueprint)
     app.register_blueprint(home.blueprint)
-    extensions = _plugin_extensions(crm)
+    extensions = [messages.EXTENSION, *_plugin_extensions(crm)]
     for extension in extensions:
         app.register_blueprint(extension.blueprint)
     app.extensions["dyncrm.web"] = extensions
