@@ -323,3 +323,37 @@ def test_the_chair_card_counts_members_and_tickets_past_their_service_level(kop)
     assert figures["tickets"] == {"open": 2, "overdue": 1, "within": 1, "not_acknowledged": 1}
     page = web_client(kop, "ketua").get("/").get_data(as_text=True)
     assert 'id="tickets-late" max="2" value="1"' in page
+
+
+# --- in a real browser: accessibility and phones ---------------------------------------
+
+
+def test_kxyz_pages_in_a_browser(kop, page):
+    from browser import check_page, live_portal
+
+    from dyncrm.testing import TEST_PASSWORD
+
+    (_, member), _ = _shu_year(kop)
+    with live_portal(kop) as base:
+        def sign_in(username: str) -> None:
+            page.context.clear_cookies()
+            page.goto(f"{base}/login")
+            page.get_by_label("Nama pengguna").fill(username)
+            page.get_by_label("Kata sandi").fill(TEST_PASSWORD)
+            with page.expect_navigation():
+                page.get_by_role("button", name="Masuk").click()
+
+        sign_in("bendahara")
+        check_page(page, "kxyz-chair-card")
+        page.goto(f"{base}/laporan/")
+        check_page(page, "kxyz-reports")
+        page.goto(f"{base}/laporan/anggota?as_of=31-31-2026&format=pdf")
+        assert page.locator("#e-as_of").count() == 1
+        check_page(page, "kxyz-report-error")
+        page.goto(f"{base}/shu/?year=2025")
+        check_page(page, "kxyz-shu-staff")
+        page.goto(f"{base}/potongan/")
+        check_page(page, "kxyz-payroll")
+        sign_in(member)
+        assert page.get_by_role("link", name="Unduh slip SHU saya (PDF)").count() == 1
+        check_page(page, "kxyz-member-shu-card")

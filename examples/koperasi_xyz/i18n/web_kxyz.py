@@ -92,6 +92,8 @@ MESSAGES = {
     "yes": "ya",
     "no: the figures changed": "tidak: angkanya berubah",
     "What to do": "Yang perlu dilakukan",
+    "Nothing: the year's SHU is posted.": "Tidak ada: SHU tahun ini sudah dibukukan.",
+    "The treasurer posts the approved SHU.": "Bendahara membukukan SHU yang sudah disetujui.",
     "The year's SHU as closed in the books": "SHU tahun ini sesuai tutup buku",
     "For example 125.000.000": "Misalnya 125.000.000",
     "Enter SHU": "Catat SHU",
