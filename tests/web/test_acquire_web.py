@@ -219,3 +219,125 @@ def test_an_unknown_application_or_member_is_404(kop):
     client = web_client(kop, "ketua")
     assert client.get("/members/applications/999").status_code == 404
     assert client.get("/members/999").status_code == 404
+
+
+# --- the member's own profile and card -------------------------------------------------------
+
+
+def enrolled_with_profile(kop, name="Siti Aminah", **changes) -> tuple[int, str]:
+    """A member who joined through registration, with a login."""
+    from dyncrm.testing import TEST_PASSWORD
+
+    application = submitted(kop, full_name=name, **changes)
+    apps.accept(kop, application, Actor("sekretaris", frozenset({"secretary"})))
+    approval = apps.approve(kop, application, Actor("ketua", frozenset({"admin"})))
+    with kop.database.atomic():
+        kop.users.set_password(approval.username, TEST_PASSWORD)
+    return application, approval.username
+
+
+def test_member_edits_contact_details_channel_and_opt_out(kop):
+    member_id, user = enrolled_with_profile(kop)
+    client = web_client(kop, user)
+    page = client.get("/members/me")
+    assert page.status_code == 200 and "siti@example.com" in page.get_data(as_text=True)
+    response = client.post("/members/me", {"email": "siti.baru@example.com",
+                                           "mobile": "0813 1111 2222",
+                                           "address": "Jl. Kenanga 5, Bogor",
+                                           "preferred_channel": "file",
+                                           "marketing_opt_out": "1"})
+    assert response.status_code == 303
+    info = kop.member(member_id)
+    assert info.email == "siti.baru@example.com" and info.phone.startswith("+62")
+    assert info.preferred_channel == "file" and info.marketing_opt_out
+    assert apps.profile(kop, member_id).address == "Jl. Kenanga 5, Bogor"
+    kinds = [t.kind for t in kop.timeline(member_id)]
+    assert "profile.updated" in kinds and "preferences.updated" in kinds
+
+
+@pytest.mark.parametrize(("form", "field"), [
+    ({"email": "bukan-email"}, "email"),
+    ({"mobile": "12"}, "mobile"),
+    ({"preferred_channel": "merpati"}, "preferred_channel"),
+])
+def test_bad_profile_input_is_shown_with_nothing_written(kop, form, field):
+    member_id, user = enrolled_with_profile(kop)
+    client = web_client(kop, user)
+    values = {"email": "siti@example.com", "mobile": "0812 9876 5432",
+              "address": "Jl. Melati 3, Bekasi", "preferred_channel": "", **form}
+    before = snapshot(kop)
+    response = client.post("/members/me", values)
+    assert response.status_code == 400
+    assert f'id="e-{field}"' in response.get_data(as_text=True)
+    assert snapshot(kop) == before
+
+
+def test_an_e_mail_of_another_member_is_refused(kop):
+    enrolled_with_profile(kop, nik="3201011505900001",
+                          employee_number="E-9", email="budi@example.com",
+                          date_of_birth="1990-05-15", name="Budi Santoso")
+    member_id, user = enrolled_with_profile(kop)
+    client = web_client(kop, user)
+    before = snapshot(kop)
+    response = client.post("/members/me", {"email": "budi@example.com",
+                                           "mobile": "0812 9876 5432",
+                                           "address": "Jl. Melati 3, Bekasi"})
+    assert response.status_code == 400
+    assert snapshot(kop) == before
+    assert "Budi" not in response.get_data(as_text=True)
+
+
+def test_member_downloads_their_own_card(kop, monkeypatch):
+    import attrs
+
+    from dyncrm_acquire.member_card import cards
+
+    conf = attrs.evolve(cards.settings(kop), secret="kartu-anggota-rahasia-2026")
+    monkeypatch.setattr(cards, "settings", lambda crm: conf)
+    member_id, user = enrolled_with_profile(kop)
+    client = web_client(kop, user)
+    assert "/card/my-card.pdf" in client.get("/members/me").get_data(as_text=True)
+    response = client.get("/card/my-card.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert "attachment" in response.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize("url", ["/members/me", "/card/my-card.pdf"])
+def test_member_pages_are_for_members_only(kop, url):
+    assert web_client(kop).get(url).status_code == 302
+    for role in ROLES:
+        assert web_client(kop, USER_OF[role]).get(url).status_code == 403
+
+
+def test_only_a_member_changes_their_own_contact_through_the_library(kop):
+    from dyncrm.errors import PermissionDenied
+    from dyncrm_acquire.registration.profile_edit import update_own_contact
+
+    member_id, _ = enrolled_with_profile(kop)
+    with pytest.raises(PermissionDenied):
+        update_own_contact(kop, Actor("sekretaris", frozenset({"secretary"})),
+                           {"email": "x@example.com"})
+    with pytest.raises(PermissionDenied):
+        update_own_contact(kop, Actor.public(), {"email": "x@example.com"})
+
+
+def test_a_member_gets_only_their_own_card_from_the_library(kop, monkeypatch):
+    import attrs
+
+    from dyncrm.errors import PermissionDenied
+    from dyncrm_acquire.member_card import cards
+
+    conf = attrs.evolve(cards.settings(kop), secret="kartu-anggota-rahasia-2026")
+    monkeypatch.setattr(cards, "settings", lambda crm: conf)
+    siti, _ = enrolled_with_profile(kop)
+    budi, _ = enrolled_with_profile(kop, nik="3201011505900001", employee_number="E-9",
+                                    email="budi@example.com", date_of_birth="1990-05-15",
+                                    name="Budi Santoso")
+    as_siti = Actor("siti", frozenset({"member"}), member_id=siti)
+    [card] = cards.cards_for(kop, as_siti, member_ids=[siti])
+    assert card.member_id == siti
+    for asked in ([budi], [siti, budi]):
+        with pytest.raises(PermissionDenied):
+            cards.cards_for(kop, as_siti, member_ids=asked)
+    with pytest.raises(PermissionDenied):
+        cards.cards_for(kop, as_siti, stage="active")

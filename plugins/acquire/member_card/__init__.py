@@ -85,3 +85,4 @@ def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None
     if row is None:
         return None
     return {"Member card": f"#{row.serial}, issued {crm.locale.date(row.issued_at)}"}
+from dyncrm_acquire.member_card.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)

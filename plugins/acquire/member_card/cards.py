@@ -147,13 +147,19 @@ def cards_for(crm: CRM, actor: Actor, *, member_ids: Iterable[int] | None = None
               stage: str | None = None) -> list[CardData]:
     """Card data for the given members or every numbered member in ``stage``.
 
-    Members without a card get their first one.  Set-based: one query for the
+    Members without a card get their first one.  A member may ask for their
+    own card (``member_ids=[actor.member_id]``); everything else needs
+    ``cards.print``.  Set-based: one query for the
     members with their profiles, one for the current serials, one insert for
     the missing cards.
     """
     if (member_ids is None) == (stage is None):
         raise ValidationError("name either members or a stage")
-    with crm.action("acquire.card_print", actor, permission="cards.print"):
+    member_ids = None if member_ids is None else list(member_ids)
+    own = (actor.member_id is not None and "member" in actor.roles
+           and member_ids is not None and set(member_ids) == {actor.member_id})
+    with crm.action("acquire.card_print", actor,
+                    permission=None if own else "cards.print"):
         query = (Member.select(Member, ApplicationRow.employee_number,
                                ApplicationRow.department)
                  .join(ApplicationRow, on=(ApplicationRow.member == Member.id),

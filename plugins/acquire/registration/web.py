@@ -29,9 +29,10 @@ from dyncrm import hookimpl
 from dyncrm.errors import IllegalTransition, NotFoundError, ValidationError
 from dyncrm.values import Actor
 from dyncrm.web import MenuEntry, QueueItem, QueueSource, WebExtension
-from dyncrm.web.guards import actor, can, crm, staff_only
+from dyncrm.web.guards import actor, can, crm, member_only, own_member_id, staff_only
 from dyncrm_acquire.registration import applications as apps
 from dyncrm_acquire.registration.directory import details, search_members
+from dyncrm_acquire.registration.profile_edit import OWN_EDITABLE, update_own_contact
 from dyncrm_acquire.settings import APPLICATION_FIELDS
 
 blueprint = Blueprint("members", __name__, url_prefix="/members", template_folder="templates")
@@ -224,12 +225,54 @@ def member(member_id: int):
                            timeline=list(reversed(c.timeline(member_id))))
 
 
+# --- members: their own profile --------------------------------------------------------
+
+
+def _profile_page(values: dict[str, str], errors: dict[str, str], status: int = 200):
+    c = crm()
+    member_id = own_member_id()
+    info = c.member(member_id)
+    channels = [("", c.t("The cooperative's choice")),
+                *[(name, name) for name in sorted(c.outbox.channels)]]
+    return render_template("web/members/profile.html", member=info, values=values,
+                           errors=errors, channels=channels,
+                           profile=apps.profile(c, member_id),
+                           card_url=url_for("cards.own") if info.number
+                           and "cards.own" in current_app.view_functions else None), status
+
+
+@blueprint.route("/me", methods=["GET", "POST"])
+@member_only
+def profile():
+    """The member's own details: contact data, channel and marketing opt-out."""
+    c = crm()
+    if request.method == "GET":
+        info = c.member(own_member_id())
+        p = apps.profile(c, info.id)
+        values = {"email": info.email or "", "mobile": info.phone or "",
+                  "address": p.address if p else "",
+                  "preferred_channel": info.preferred_channel or "",
+                  "marketing_opt_out": "1" if info.marketing_opt_out else ""}
+        return _profile_page(values, {})
+    values = {f: request.form.get(f, "").strip() for f in (*OWN_EDITABLE, "preferred_channel")}
+    values["marketing_opt_out"] = "1" if request.form.get("marketing_opt_out") else ""
+    try:
+        update_own_contact(c, actor(), {f: values[f] for f in OWN_EDITABLE},
+                           preferred_channel=values["preferred_channel"],
+                           marketing_opt_out=bool(values["marketing_opt_out"]))
+    except ValidationError as exc:
+        return _profile_page(values, _errors(exc), 400)
+    flash(c.t("Your details are saved."))
+    return redirect(url_for("members.profile"), 303)
+
+
 @hookimpl
 def dyncrm_web(crm):
     """The membership pages: apply online, verify and decide, the register."""
     return WebExtension(
         blueprint=blueprint,
         menu=[MenuEntry("Apply for membership", "members.apply", audience="public", order=10),
+              MenuEntry("My profile", "members.profile", audience="member", order=90),
               MenuEntry("Members", "members.search", audience="staff",
                         permission="members.view", order=20)],
         queue=[QueueSource("Applications to verify", "members.verify", _queue("submitted"),
