@@ -145,3 +145,31 @@ def test_anonymous_ticket_hides_the_writer_from_the_secretary(kop):
     number = file_ticket(kop, user, anonymous="1")
     page = web_client(kop, "sekretaris").get(f"/feedback/handle/{number}").get_data(as_text=True)
     assert "Budi" not in page and "budi" not in page
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (10, 120, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_attachment_is_served_only_as_a_download_to_the_owner_and_staff(kop):
+    _, a_user = member_login(kop, "Siti Aminah")
+    _, b_user = member_login(kop, "Budi Santoso")
+    png = _png()
+    owner = web_client(kop, b_user)
+    made = owner.post("/feedback/", {**FORM, "attachment": (io.BytesIO(png), "foto.png")},
+                      content_type="multipart/form-data")
+    assert made.status_code == 303
+    number = made.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+    got = owner.get(f"/feedback/{number}/attachment")
+    assert got.status_code == 200 and got.data == png
+    assert got.headers["Content-Disposition"].startswith("attachment")
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    assert web_client(kop, a_user).get(f"/feedback/{number}/attachment").status_code == 404
+    staff = web_client(kop, "sekretaris").get(f"/feedback/handle/{number}/attachment")
+    assert staff.status_code == 200 and staff.data == png
+    assert web_client(kop, "kasir").get(f"/feedback/handle/{number}/attachment"
+                                        ).status_code == 403

@@ -8,6 +8,7 @@ MESSAGES = {
     "Acknowledge": "Terima",
     "Acknowledge by": "Diterima paling lambat",
     "Assignee": "Petugas",
+    "Attachment": "Lampiran",
     "Attachment (PDF or image, optional)": "Lampiran (PDF atau gambar, tidak wajib)",
     "Category": "Kategori",
     "Choose a rating from 1 to 5.": "Pilih penilaian dari 1 sampai 5.",

@@ -13,13 +13,22 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from dyncrm.errors import IllegalTransition, NotFoundError, ValidationError
 from dyncrm.hookspecs import hookimpl
 from dyncrm.web import Card, MenuEntry, QueueItem, QueueSource, WebExtension
 from dyncrm.web.guards import actor, crm, member_only, own_member_id, staff_only
-from dyncrm_retain.feedback import tickets
+from dyncrm_retain.feedback import attachments, tickets
 from dyncrm_retain.feedback.member import member_reply
 from dyncrm_retain.feedback.models import FeedbackTicket
 
@@ -173,6 +182,19 @@ def rate(number: str):
     return redirect(url_for("feedback.ticket", number=row.number), 303)
 
 
+def _attachment(number: str) -> Response:
+    """The ticket's attachment, always as a download (never shown inside the portal)."""
+    data, name, content_type = tickets.read_attachment(crm(), actor(), number)
+    return Response(data, headers=attachments.download_headers(name, content_type))
+
+
+@blueprint.route("/<number>/attachment")
+@member_only
+def attachment(number: str):
+    """The attachment of the member's own ticket."""
+    return _attachment(_own_row(number).number)
+
+
 # -- staff ---------------------------------------------------------------------------
 
 
@@ -241,6 +263,13 @@ def handle_post(number: str):
         return _handle_page(tickets.get_row(row.number), errors, form, 400)
     flash(c.t("Ticket {number} is updated.", number=row.number))
     return redirect(url_for("feedback.handle", number=row.number), 303)
+
+
+@blueprint.route("/handle/<number>/attachment")
+@staff_only("feedback.manage")
+def handle_attachment(number: str):
+    """A ticket's attachment for staff handling it."""
+    return _attachment(_staff_row(number).number)
 
 
 def _queue(c, who) -> list[QueueItem]:
