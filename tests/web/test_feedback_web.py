@@ -173,3 +173,18 @@ def test_attachment_is_served_only_as_a_download_to_the_owner_and_staff(kop):
     assert staff.status_code == 200 and staff.data == png
     assert web_client(kop, "kasir").get(f"/feedback/handle/{number}/attachment"
                                         ).status_code == 403
+
+
+def test_queue_marks_a_ticket_past_its_acknowledgement_date_late(kop):
+    import datetime as dt
+
+    _, user = member_login(kop)
+    number = file_ticket(kop, user)
+    later = kop.now() + dt.timedelta(days=10)
+    kop.set_clock(lambda: later)
+    try:
+        page = web_client(kop, "sekretaris").get("/queue").get_data(as_text=True)
+    finally:
+        kop.set_clock(None)
+    row = page[page.index(number) - 400: page.index(number) + 600]
+    assert "overdue" in row and "terlambat" in row
