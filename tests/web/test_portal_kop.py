@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from portal import STAFF, member_login
 
-from dyncrm.testing import web_client
+from dyncrm.testing import run_cli, web_client
 
 
 def test_the_portal_speaks_indonesian(kop):
@@ -49,3 +51,18 @@ def test_a_member_reads_their_own_messages_and_nobody_elses(kop):
 
 def test_staff_have_no_inbox(kop):
     assert web_client(kop, "kasir").get("/messages/").status_code == 403
+
+
+def test_staff_actions_in_the_portal_are_audited_with_channel_web(kop):
+    from dyncrm.db.models import ActionLog
+
+    client = web_client(kop, "sekretaris")
+    made = client.post("/faq/manage/new", {"question": "Kapan SHU dibagi?",
+                                           "answer": "Setelah RAT.", "category": "shu"})
+    assert made.status_code == 303
+    [row] = ActionLog.select().where(ActionLog.actor == "sekretaris")
+    assert row.channel == "web"
+    code, out, err = run_cli(["-c", str(kop.config.path), "--as", "ketua", "audit",
+                              "--json"])
+    assert code == 0, err
+    assert any(r["by"] == "sekretaris" and r["channel"] == "web" for r in json.loads(out))
