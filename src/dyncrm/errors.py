@@ -78,6 +78,7 @@ class ValidationError(DyncrmError):
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         self.field = field
+        self.message = message  #: the sentence without the field's name (a form shows it there)
         super().__init__(f"{field}: {message}" if field else message)
 
 

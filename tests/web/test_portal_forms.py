@@ -1,0 +1,31 @@
+"""The form helpers of dyncrm.web.forms."""
+
+from __future__ import annotations
+
+import uuid
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dyncrm.errors import PermissionDenied, ValidationError
+from dyncrm.web.forms import field_error, form_key
+
+
+def test_a_submitted_uuid_is_kept_so_a_second_submit_replays():
+    key = uuid.uuid4().hex
+    assert form_key(key) == key
+    assert form_key(str(uuid.UUID(key))) == key
+
+
+@given(st.text())
+def test_anything_else_becomes_a_fresh_uuid(text):
+    key = form_key(text)
+    assert uuid.UUID(key).hex == key
+    assert len(key) == 32
+
+
+def test_errors_go_to_their_field_or_to_the_form():
+    assert field_error(ValidationError("too much", field="amount")) == {"amount": "too much"}
+    assert str(ValidationError("too much", field="amount")) == "amount: too much"
+    assert field_error(ValidationError("no")) == {"_": "no"}
+    assert list(field_error(PermissionDenied("siti", "approve"), default="reason")) == ["reason"]
