@@ -188,3 +188,22 @@ def test_queue_marks_a_ticket_past_its_acknowledgement_date_late(kop):
         kop.set_clock(None)
     row = page[page.index(number) - 400: page.index(number) + 600]
     assert "overdue" in row and "terlambat" in row
+
+
+def test_internal_note_is_never_shown_to_the_member(kop):
+    _, user = member_login(kop)
+    number = file_ticket(kop, user)
+    staff = web_client(kop, "sekretaris")
+    done = staff.post(f"/feedback/handle/{number}", {"action": "note",
+                                                     "text": "Catatan rahasia pengurus"})
+    assert done.status_code == 303
+    assert "Catatan rahasia pengurus" in staff.get(f"/feedback/handle/{number}"
+                                                   ).get_data(as_text=True)
+    page = web_client(kop, user).get(f"/feedback/{number}").get_data(as_text=True)
+    assert "Catatan rahasia pengurus" not in page
+    before = snapshot(kop)
+    empty = staff.post(f"/feedback/handle/{number}", {"action": "note", "text": ""})
+    assert empty.status_code == 400 and 'id="e-text"' in empty.get_data(as_text=True)
+    unknown = staff.post(f"/feedback/handle/{number}", {"action": "delete"})
+    assert unknown.status_code == 400 and 'id="e-action"' in unknown.get_data(as_text=True)
+    assert snapshot(kop) == before

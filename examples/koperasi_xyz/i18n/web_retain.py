@@ -18,8 +18,10 @@ MESSAGES = {
     "Handle the ticket": "Tangani tiket",
     "Kind": "Jenis",
     "Message": "Pesan",
-    "Message to the member (required to resolve, reject or reply)":
-        "Pesan untuk anggota (wajib untuk menyelesaikan, menolak atau membalas)",
+    "Message (required to resolve, reject, reply or note)":
+        "Pesan (wajib untuk menyelesaikan, menolak, membalas atau mencatat)",
+    "Internal note (never shown to the member)":
+        "Catatan internal (tidak pernah ditampilkan ke anggota)",
     "My tickets": "Tiket saya",
     "No open tickets.": "Tidak ada tiket terbuka.",
     "Open tickets": "Tiket terbuka",

@@ -224,6 +224,7 @@ def _handle_page(row: FeedbackTicket, errors: dict[str, str] | None = None, form
     choices = [(a, labels[a]) for a in tickets.TICKET_STAGES.allowed(row.stage) if a in labels]
     if row.stage in tickets.ACTIVE_STAGES:
         choices.append(("reply", c.t("Reply to the member")))
+        choices.append(("note", c.t("Internal note (never shown to the member)")))
     return render_template("web/feedback/handle.html", row=row, hidden=hidden, choices=choices,
                            member=_member_label(c, who, row),
                            history=tickets.history(row, internal=True),
@@ -241,7 +242,7 @@ def handle(number: str):
 @blueprint.route("/handle/<number>", methods=["POST"])
 @staff_only("feedback.manage")
 def handle_post(number: str):
-    """Acknowledge, start, resolve, reject or reply, as ``dyncrm feedback`` does."""
+    """Acknowledge, start, resolve, reject, reply or note, as ``dyncrm feedback`` does."""
     c = crm()
     row = _staff_row(number)
     form = request.form
@@ -251,15 +252,17 @@ def handle_post(number: str):
     try:
         if action == "reply":
             tickets.reply(c, actor(), row.number, text, key=_key(form.get("key")))
+        elif action == "note":
+            tickets.add_note(c, actor(), row.number, text, key=_key(form.get("key")))
         elif action in STAFF_ACTIONS:
             tickets.transition(c, actor(), row.number, action, text=text or None)
         else:
             raise ValidationError(c.t("Choose what to do with the ticket."), field="action")
     except (ValidationError, IllegalTransition) as exc:
         _error(errors, exc)
-        if errors.get("resolution") or errors.get("reason") or errors.get("reply"):
-            errors["text"] = errors.pop("resolution", None) or errors.pop(
-                "reason", None) or errors.pop("reply")
+        for field in ("resolution", "reason", "reply", "note"):
+            if field in errors:
+                errors["text"] = errors.pop(field)
         return _handle_page(tickets.get_row(row.number), errors, form, 400)
     flash(c.t("Ticket {number} is updated.", number=row.number))
     return redirect(url_for("feedback.handle", number=row.number), 303)
