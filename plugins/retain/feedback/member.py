@@ -33,6 +33,6 @@ def member_reply(crm: CRM, actor: Actor, number: str, text: str, *, key: str | N
         if row.stage not in tickets.ACTIVE_STAGES:
             raise IllegalTransition(tickets.label(row), row.stage, "reply", ())
         event = tickets._event(crm, row, actor, "member_reply", text=text)
-        tickets._touch(crm, row, actor, "member replied", "by")
+        tickets._touch(crm, row, actor, "member_replied", "by")
         act.done(number=row.number, event_id=event.id)
         return tickets.TicketResult(tickets.to_ticket(row), event_id=event.id)
