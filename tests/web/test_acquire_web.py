@@ -261,7 +261,7 @@ def test_member_edits_contact_details_channel_and_opt_out(kop):
     ({"preferred_channel": "merpati"}, "preferred_channel"),
 ])
 def test_bad_profile_input_is_shown_with_nothing_written(kop, form, field):
-    member_id, user = enrolled_with_profile(kop)
+    _member_id, user = enrolled_with_profile(kop)
     client = web_client(kop, user)
     values = {"email": "siti@example.com", "mobile": "0812 9876 5432",
               "address": "Jl. Melati 3, Bekasi", "preferred_channel": "", **form}
@@ -276,7 +276,7 @@ def test_an_e_mail_of_another_member_is_refused(kop):
     enrolled_with_profile(kop, nik="3201011505900001",
                           employee_number="E-9", email="budi@example.com",
                           date_of_birth="1990-05-15", name="Budi Santoso")
-    member_id, user = enrolled_with_profile(kop)
+    _member_id, user = enrolled_with_profile(kop)
     client = web_client(kop, user)
     before = snapshot(kop)
     response = client.post("/members/me", {"email": "budi@example.com",
@@ -294,7 +294,7 @@ def test_member_downloads_their_own_card(kop, monkeypatch):
 
     conf = attrs.evolve(cards.settings(kop), secret="kartu-anggota-rahasia-2026")
     monkeypatch.setattr(cards, "settings", lambda crm: conf)
-    member_id, user = enrolled_with_profile(kop)
+    _member_id, user = enrolled_with_profile(kop)
     client = web_client(kop, user)
     assert "/card/my-card.pdf" in client.get("/members/me").get_data(as_text=True)
     response = client.get("/card/my-card.pdf")
@@ -313,7 +313,7 @@ def test_only_a_member_changes_their_own_contact_through_the_library(kop):
     from dyncrm.errors import PermissionDenied
     from dyncrm_acquire.registration.profile_edit import update_own_contact
 
-    member_id, _ = enrolled_with_profile(kop)
+    _member_id, _ = enrolled_with_profile(kop)
     with pytest.raises(PermissionDenied):
         update_own_contact(kop, Actor("sekretaris", frozenset({"secretary"})),
                            {"email": "x@example.com"})
@@ -341,3 +341,79 @@ def test_a_member_gets_only_their_own_card_from_the_library(kop, monkeypatch):
             cards.cards_for(kop, as_siti, member_ids=asked)
     with pytest.raises(PermissionDenied):
         cards.cards_for(kop, as_siti, stage="active")
+
+
+# --- promotions ----------------------------------------------------------------------------
+
+
+def promotion(kop, **fields):
+    from dyncrm_acquire.promotion import promotions as promos
+
+    fields.setdefault("title", "Pinjaman konsumtif jasa ringan")
+    fields.setdefault("body", "Halo {{ member.name }}, ajukan pinjaman konsumtif sekarang.")
+    return promos.add(kop, Actor.operator(), **fields)
+
+
+def test_member_sees_offers_and_joins_one(kop):
+    from dyncrm_acquire.promotion import promotions as promos
+
+    _member_id, user = member_login(kop, "Ani Lestari")
+    offer = promotion(kop, product="konsumtif")
+    hidden = promotion(kop, title="Khusus Produksi", audience="department:Produksi")
+    client = web_client(kop, user)
+    page = client.get("/promotions/").get_data(as_text=True)
+    assert "Pinjaman konsumtif jasa ringan" in page and "Halo Ani Lestari" in page
+    assert "Khusus Produksi" not in page and "Simpanan Sukarela" in page
+    response = client.post(f"/promotions/{offer.id}/claim")
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/loans/simulate")
+    [row] = [r for r in promos.funnel(kop, offer.id)]
+    assert row.claimed == 1 and row.viewed == 1
+    # a promotion not offered to her is refused, nothing written
+    before = snapshot(kop)
+    assert client.post(f"/promotions/{hidden.id}/claim").status_code == 400
+    assert snapshot(kop) == before
+    assert client.post(f"/promotions/{offer.id}/claim").status_code == 303  # replay
+    assert promos.funnel(kop, offer.id)[0].claimed == 1
+
+
+def test_promotion_pages_access(kop):
+    _, user = member_login(kop, "Ani Lestari")
+    assert web_client(kop).get("/promotions/").status_code == 302
+    assert web_client(kop, "sekretaris").get("/promotions/").status_code == 403
+    assert web_client(kop, user).get("/promotions/manage").status_code == 403
+
+
+@pytest.mark.parametrize("who", [*ROLES, "member"])
+def test_permission_matrix_of_promotion_management(kop, who):
+    _, member_user = member_login(kop, "Ani Lestari")
+    client = web_client(kop, member_user if who == "member" else USER_OF[who])
+    allowed = who in ("admin", "secretary")
+    assert client.get("/promotions/manage").status_code == (200 if allowed else 403)
+    before = snapshot(kop)
+    response = client.post("/promotions/manage", {"title": "x", "body": ""})
+    assert response.status_code == (400 if allowed else 403)
+    assert snapshot(kop) == before
+
+
+def test_staff_create_a_promotion(kop):
+    from dyncrm_acquire.promotion import promotions as promos
+
+    client = web_client(kop, "sekretaris")
+    response = client.post("/promotions/manage", {
+        "title": "Simpanan sukarela berhadiah", "body": "Setor sukarela bulan ini.",
+        "audience": "everyone", "starts_on": "", "ends_on": "", "product": "sukarela"})
+    assert response.status_code == 303
+    [p] = promos.find(kop)
+    assert p.product == "sukarela" and p.created_by == "sekretaris"
+    assert "Simpanan sukarela berhadiah" in client.get("/promotions/manage").get_data(
+        as_text=True)
+    before = snapshot(kop)
+    response = client.post("/promotions/manage", {"title": "Salah", "body": "teks",
+                                                  "audience": "semua"})
+    assert response.status_code == 400 and 'id="e-audience"' in response.get_data(as_text=True)
+    assert snapshot(kop) == before
+    assert client.post_without_csrf("/promotions/manage", {"title": "Tanpa token",
+                                                           "body": "x"}).status_code in (400,
+                                                                                         403)
+    assert len(promos.find(kop)) == 1

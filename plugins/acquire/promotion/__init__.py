@@ -115,3 +115,4 @@ def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None
     if referred:
         facts["Referred applicants"] = str(referred)
     return facts
+from dyncrm_acquire.promotion.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)
