@@ -208,6 +208,8 @@ def test_the_queue_lists_loans_to_decide_and_to_disburse(kop, three_loans):
     panitia = web_client(kop, "panitia1").get("/queue").get_data(as_text=True)
     assert f"/loans/decide/{three_loans['submitted']}" in panitia
     assert f"/loans/disburse/{three_loans['approved']}" not in panitia
+    assert web_client(kop, "panitia1").get("/loans/decide/424242").status_code == 404
+    assert web_client(kop, "bendahara").get("/loans/disburse/424242").status_code == 404
     bendahara = web_client(kop, "bendahara").get("/queue").get_data(as_text=True)
     assert f"/loans/disburse/{three_loans['approved']}" in bendahara
     assert f"/loans/decide/{three_loans['submitted']}" not in bendahara
