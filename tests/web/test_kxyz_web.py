@@ -252,6 +252,7 @@ def test_deduction_list_downloads_are_the_command_line_files(kop, tmp_path):
     assert csv.data == expected.read_bytes() and b"E001" in csv.data
     pdf = client.get(f"/potongan/list?month={MONTH}&format=pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert client.get("/potongan/list").status_code == 200  # no month yet: the form
     bad = client.get("/potongan/list?month=2026-13&format=csv")
     assert bad.status_code == 400 and 'id="e-month"' in bad.get_data(as_text=True)
 

@@ -53,8 +53,13 @@ def index():
 @blueprint.route("/list")
 @staff_only("payroll.view")
 def download():
-    """The month's deduction list as CSV or PDF (``dyncrm payroll list --csv/--pdf``)."""
+    """The month's deduction list as CSV or PDF (``dyncrm payroll list --csv/--pdf``).
+
+    Without a month (the form not sent yet) it is the page with the form.
+    """
     c = crm()
+    if "month" not in request.args:
+        return index()
     values = {"month": request.args.get("month", ""), "batch": "",
               "department": request.args.get("department", ""),
               "import_month": _default_month()}
