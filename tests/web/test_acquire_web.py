@@ -302,6 +302,12 @@ def test_member_downloads_their_own_card(kop, monkeypatch):
     assert "attachment" in response.headers["Content-Disposition"]
 
 
+def test_without_a_card_secret_the_card_link_is_not_offered(kop):
+    _, user = enrolled_with_profile(kop)
+    assert "/card/my-card.pdf" not in web_client(kop, user).get("/members/me").get_data(
+        as_text=True)
+
+
 @pytest.mark.parametrize("url", ["/members/me", "/card/my-card.pdf"])
 def test_member_pages_are_for_members_only(kop, url):
     assert web_client(kop).get(url).status_code == 302

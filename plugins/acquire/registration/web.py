@@ -237,8 +237,16 @@ def _profile_page(values: dict[str, str], errors: dict[str, str], status: int = 
     return render_template("web/members/profile.html", member=info, values=values,
                            errors=errors, channels=channels,
                            profile=apps.profile(c, member_id),
-                           card_url=url_for("cards.own") if info.number
-                           and "cards.own" in current_app.view_functions else None), status
+                           card_url=url_for("cards.own") if _has_card(info) else None), status
+
+
+def _has_card(info) -> bool:
+    """Whether the member-card plugin can make this member's card (signing secret set)."""
+    if not info.number or "cards.own" not in current_app.view_functions:
+        return False
+    from dyncrm_acquire.member_card import cards
+
+    return bool(cards.settings(crm()).secret)
 
 
 @blueprint.route("/me", methods=["GET", "POST"])
