@@ -52,7 +52,7 @@ def context() -> dict:
         deposit=NS(amount=rp(50_000), on=day, reference="D-1", reject_reason="buram"),
         withdrawal=NS(amount=rp(50_000), on=day, reference="W-1", balance_after=rp(10_000)),
         ticket=ticket, text="Sudah kami perbaiki.", year=2025, share=rp(123_456),
-        jasa_modal=rp(23_456), jasa_usaha=rp(100_000), to_savings=True,
+        jasa_modal=rp(23_456), jasa_usaha=rp(100_000), to_savings=True, code="0a1b2c",
     )
 
 
