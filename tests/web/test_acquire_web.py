@@ -423,3 +423,24 @@ def test_staff_create_a_promotion(kop):
                                                            "body": "x"}).status_code in (400,
                                                                                          403)
     assert len(promos.find(kop)) == 1
+
+
+def test_members_see_only_their_own_profile_and_no_staff_pages(kop):
+    siti, _ = enrolled_with_profile(kop)
+    budi, budi_user = enrolled_with_profile(kop, nik="3201011505900001", employee_number="E-9",
+                                            email="budi@example.com",
+                                            date_of_birth="1990-05-15", name="Budi Santoso")
+    client = web_client(kop, budi_user)
+    page = client.get("/members/me").get_data(as_text=True)
+    assert "budi@example.com" in page and "siti@example.com" not in page
+    assert "Siti" not in page
+    for url in (f"/members/{siti}", f"/members/applications/{siti}", "/members/?q=Siti"):
+        assert client.get(url).status_code == 403
+    # a form cannot point the change at someone else: the member is always the signed-in one
+    response = client.post("/members/me", {"email": "budi@example.com",
+                                           "mobile": "0812 9876 5432",
+                                           "address": "Jl. Baru 1", "member_id": str(siti),
+                                           "member": str(siti)})
+    assert response.status_code == 303
+    assert apps.profile(kop, siti).address == "Jl. Melati 3, Bekasi"
+    assert apps.profile(kop, budi).address == "Jl. Baru 1"
