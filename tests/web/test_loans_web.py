@@ -151,6 +151,25 @@ def test_apply_records_the_members_own_application_once(kop):
     assert client.get(first.headers["Location"]).status_code == 200
 
 
+def test_member_withdraws_their_own_application_only(kop):
+    siti_id, siti = member_login(kop, "Siti Aminah")
+    budi_id, _ = member_login(kop, "Budi Santoso")
+    mine = application(kop, siti_id, "1000000", 6)
+    theirs = application(kop, budi_id, "1000000", 6)
+    client = web_client(kop, siti)
+    before = snapshot(kop)
+    assert client.post(f"/loans/{theirs}/withdraw", {"reason": "x"}).status_code == 404
+    assert snapshot(kop) == before
+    page = client.get(f"/loans/{mine}").get_data(as_text=True)
+    assert f'action="/loans/{mine}/withdraw"' in page
+    done = client.post(f"/loans/{mine}/withdraw", {"reason": "tidak jadi"})
+    assert done.status_code == 303
+    assert loans.get(kop, mine).stage == "withdrawn"
+    assert loans.get(kop, theirs).stage == "submitted"
+    again = client.post(f"/loans/{mine}/withdraw", {}, follow_redirects=True)
+    assert again.status_code == 200 and 'class="flash error"' in again.get_data(as_text=True)
+
+
 # -- staff ---------------------------------------------------------------------------
 
 STAFF_PAGES = [
@@ -249,6 +268,10 @@ def test_reject_with_a_reason(kop):
     response = web_client(kop, "panitia1").post(
         f"/loans/decide/{loan_id}", {"decision": "reject", "reject_reason": "gaji belum cukup"})
     assert response.status_code == 303
+    assert loans.get(kop, loan_id).stage == "rejected"
+    late = web_client(kop, "panitia2").post(f"/loans/decide/{loan_id}",
+                                            {"decision": "approve"})
+    assert late.status_code == 409 and 'class="error form-error"' in late.get_data(as_text=True)
     assert loans.get(kop, loan_id).stage == "rejected"
     assert "gaji belum cukup" in web_client(kop, siti).get(f"/loans/{loan_id}").get_data(
         as_text=True)

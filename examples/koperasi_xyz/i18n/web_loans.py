@@ -60,6 +60,10 @@ MESSAGES = {
     "Choose one of the loan products.": "Pilih salah satu jenis pinjaman.",
     "Your application for loan {id} is sent to the credit committee.":
         "Pengajuan pinjaman {id} Anda telah dikirim ke panitia kredit.",
+    "Withdraw the application": "Batalkan pengajuan",
+    "Why (optional)": "Alasan (tidak wajib)",
+    "Withdraw my application": "Batalkan pengajuan saya",
+    "Your application for loan {id} is withdrawn.": "Pengajuan pinjaman {id} Anda dibatalkan.",
     "Loans to decide": "Pinjaman untuk diputuskan",
     "Loans to disburse": "Pinjaman untuk dicairkan",
     "Eligibility reasons": "Catatan kelayakan",

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from dyncrm.errors import ValidationError
+from dyncrm.errors import IllegalTransition, ValidationError
 from dyncrm.hookspecs import hookimpl
 from dyncrm.inputs import parse_term
 from dyncrm.web import Card, MenuEntry, QueueItem, QueueSource, WebExtension
@@ -96,6 +96,21 @@ def detail(loan_id: int):
     return render_template("web/loans/detail.html", loan=loan, items=items, preview=preview,
                            payments=loans.payments(c, loan.id),
                            outstanding=loans.outstanding(c, loan.id))
+
+
+@blueprint.route("/<int:loan_id>/withdraw", methods=["POST"])
+@member_only
+def withdraw(loan_id: int):
+    """The member withdraws their own application before it is paid out."""
+    c = crm()
+    loan = _own_loan(loan_id)
+    try:
+        loans.withdraw(c, actor(), loan.id, reason=request.form.get("reason", ""))
+    except (ValidationError, IllegalTransition) as exc:
+        flash(str(exc), "error")
+    else:
+        flash(c.t("Your application for loan {id} is withdrawn.", id=loan.id))
+    return redirect(url_for("loans.detail", loan_id=loan.id), 303)
 
 
 def _read_request(form: Any, errors: dict[str, str]) -> dict[str, Any]:
@@ -224,6 +239,8 @@ def decide(loan_id: int):
             abort(400)
     except FourEyesViolation as exc:
         return _decide_page(loan_id, {"_": str(exc)}, values, 403)
+    except IllegalTransition as exc:  # decided meanwhile: show the loan as it is now
+        return _decide_page(loan_id, {"_": str(exc)}, values, 409)
     except ValidationError as exc:
         if exc.field == "reason" and decision == "reject":
             errors["reject_reason"] = str(exc)
@@ -272,7 +289,7 @@ def disburse(loan_id: int):
         try:
             result = loans.disburse(c, actor(), loan_id, method=values["method"],
                                     reference=values["reference"])
-        except FourEyesViolation as exc:
+        except (FourEyesViolation, IllegalTransition) as exc:
             errors["_"] = str(exc)
         except ValidationError as exc:
             _error(errors, exc)
@@ -325,7 +342,7 @@ def repay(loan_id: int):
             amount = c.money(values["amount"], field="amount")
             result = loans.repay(c, actor(), loan_id, amount, method=values["method"],
                                  reference=values["reference"])
-        except FourEyesViolation as exc:
+        except (FourEyesViolation, IllegalTransition) as exc:
             errors["_"] = str(exc)
         except ValidationError as exc:
             _error(errors, exc)
