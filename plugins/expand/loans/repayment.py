@@ -351,10 +351,12 @@ def _close(crm: CRM, actor: Actor | str, row: Loan, on: dt.date) -> None:
 def settlement_lines(crm: CRM, member_id: int, on: dt.date) -> list[dict]:
     """What each disbursed loan of a leaving member needs settled on ``on``: the
     payoff quote as lines ``{code, label, amount, account}`` (amounts negative)."""
+    lines: list[dict] = []
+    loans = list(Loan.select().where(Loan.member == member_id, Loan.stage == "disbursed")
+                 .order_by(Loan.id))
+    if not loans:
+        return lines  # nothing owed: open no accounts (a preview writes nothing)
     pen_acct, int_acct, prin_acct = loan_accounts(crm, member_id)
-    lines = []
-    loans = (Loan.select().where(Loan.member == member_id, Loan.stage == "disbursed")
-             .order_by(Loan.id))
     for row in loans:
         quote = payoff_quote(crm, row.id, on)
         parts = ((f"loan:{row.id}:principal", f"loan {row.id}: outstanding principal",
