@@ -19,6 +19,7 @@ from dyncrm.errors import IllegalTransition, NotFoundError, ValidationError
 from dyncrm.hookspecs import hookimpl
 from dyncrm.inputs import parse_date
 from dyncrm.web import MenuEntry, QueueItem, QueueSource, WebExtension
+from dyncrm.web.forms import field_error
 from dyncrm.web.guards import actor, crm, member_only, own_member_id, staff_only
 from dyncrm_expand import deactivation
 from dyncrm_expand.deactivation import LEAVE_STAGES
@@ -26,8 +27,6 @@ from dyncrm_expand.deactivation import LEAVE_STAGES
 blueprint = Blueprint("leave", __name__, url_prefix="/leave", template_folder="templates")
 
 
-def _error(errors: dict[str, str], exc: Exception) -> None:
-    errors[getattr(exc, "field", None) or "_"] = str(exc)
 
 
 def _request(request_id: int):
@@ -76,7 +75,7 @@ def ask():
         found = deactivation.request_leave(c, actor(), own_member_id(),
                                            request.form.get("reason", ""))
     except (ValidationError, IllegalTransition) as exc:
-        _error(errors, exc)
+        errors.update(field_error(exc))
         return _mine(errors, request.form, 400)
     flash(c.t("Your request to leave (#{id}) is recorded; the board will decide on it.",
               id=found.id))
@@ -94,7 +93,7 @@ def withdraw(request_id: int):
         deactivation.cancel_leave(c, actor(), found.id,
                                   request.form.get("reason", "") or c.t("I stay a member."))
     except (ValidationError, IllegalTransition) as exc:
-        _error(errors, exc)
+        errors.update(field_error(exc))
         return _mine(errors, {}, 400)
     flash(c.t("Your request to leave is withdrawn; you stay a member."))
     return redirect(url_for("leave.mine"), 303)
@@ -146,7 +145,7 @@ def _act(request_id: int, do) -> Any:
     try:
         message = do(c, found)
     except (ValidationError, IllegalTransition) as exc:
-        _error(errors, exc)
+        errors.update(field_error(exc))
         return _detail(deactivation.get_request(c, found.id), errors, request.form, 400)
     flash(message)
     return redirect(url_for("leave.detail", request_id=found.id), 303)

@@ -11,7 +11,6 @@ show the library's refusals next to the field they concern.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -20,6 +19,7 @@ from dyncrm.errors import IllegalTransition, ValidationError
 from dyncrm.hookspecs import hookimpl
 from dyncrm.inputs import parse_term
 from dyncrm.web import Card, MenuEntry, QueueItem, QueueSource, WebExtension
+from dyncrm.web.forms import field_error, form_key
 from dyncrm.web.guards import actor, crm, member_only, own_member_id, staff_only
 from dyncrm_expand import loans
 from dyncrm_expand.loans.lifecycle import DISBURSEMENT_METHODS, FourEyesViolation
@@ -30,8 +30,6 @@ from dyncrm_expand.loans.repayment import REPAYMENT_METHODS
 blueprint = Blueprint("loans", __name__, url_prefix="/loans", template_folder="templates")
 
 
-def _error(errors: dict[str, str], exc: ValidationError) -> None:
-    errors[exc.field or "_"] = str(exc)
 
 
 def _products() -> list[tuple[str, str]]:
@@ -58,17 +56,11 @@ def _method_label(method: str) -> str:
     return labels.get(method, method)
 
 
-def _new_key() -> str:
-    return uuid.uuid4().hex
 
 
 def _apply_reference(member_id: int, key: str) -> str:
     """The idempotency reference of a web application: the member's own, from the form's key."""
-    try:
-        key = uuid.UUID(key).hex
-    except (ValueError, AttributeError, TypeError):
-        key = _new_key()
-    return f"web:m{member_id}:{key}"
+    return f"web:m{member_id}:{form_key(key)}"
 
 
 # -- members -------------------------------------------------------------------------
@@ -124,11 +116,11 @@ def _read_request(form: Any, errors: dict[str, str]) -> dict[str, Any]:
     try:
         parsed["amount"] = c.money(values["amount"], field="amount")
     except ValidationError as exc:
-        _error(errors, exc)
+        errors.update(field_error(exc))
     try:
         parsed["term"] = parse_term(values["term"], field="term")
     except ValidationError as exc:
-        _error(errors, exc)
+        errors.update(field_error(exc))
     values["parsed"] = parsed
     return values
 
@@ -143,7 +135,7 @@ def _simulate(values: dict[str, Any], errors: dict[str, str]):
         sim = loans.simulate(c, amount=p["amount"], term=p["term"], product=values["product"])
         found = eligibility(c, own_member_id(), values["product"], p["amount"], p["term"])
     except ValidationError as exc:
-        _error(errors, exc)
+        errors.update(field_error(exc))
         return None, []
     return sim, found
 
@@ -161,7 +153,7 @@ def simulate():
         values = {"product": "", "amount": "", "term": "", "purpose": ""}
     return render_template("web/loans/simulate.html", values=values, errors=errors,
                            products=_products(), sim=sim, reasons=found,
-                           key=_new_key()), (400 if errors else 200)
+                           key=form_key()), (400 if errors else 200)
 
 
 @blueprint.route("/apply", methods=["POST"])
@@ -180,7 +172,7 @@ def apply():
                                          term=p["term"], purpose=values["purpose"],
                                          reference=_apply_reference(member_id, key))
         except ValidationError as exc:
-            _error(errors, exc)
+            errors.update(field_error(exc))
         else:
             if loan.member_id != member_id:
                 abort(404)
@@ -191,7 +183,7 @@ def apply():
     sim, found = _simulate(values, dict(errors)) if not errors else (None, [])
     return render_template("web/loans/simulate.html", values=values, errors=errors,
                            products=_products(), sim=sim, reasons=found,
-                           key=key or _new_key()), 400
+                           key=key or form_key()), 400
 
 
 # -- staff: decide -------------------------------------------------------------------
@@ -245,7 +237,7 @@ def decide(loan_id: int):
         if exc.field == "reason" and decision == "reject":
             errors["reject_reason"] = str(exc)
         else:
-            _error(errors, exc)
+            errors.update(field_error(exc))
         return _decide_page(loan_id, errors, values, 400)
     status = loan.approval
     if decision != "reject" and status is not None and not status.complete:
@@ -292,7 +284,7 @@ def disburse(loan_id: int):
         except (FourEyesViolation, IllegalTransition) as exc:
             errors["_"] = str(exc)
         except ValidationError as exc:
-            _error(errors, exc)
+            errors.update(field_error(exc))
         else:
             flash(c.t("Loan {id} is disbursed: {amount} paid out.", id=loan_id,
                       amount=c.format_money(result.paid_out)))
@@ -345,7 +337,7 @@ def repay(loan_id: int):
         except (FourEyesViolation, IllegalTransition) as exc:
             errors["_"] = str(exc)
         except ValidationError as exc:
-            _error(errors, exc)
+            errors.update(field_error(exc))
         else:
             flash(c.t("Recorded {amount} on loan {id}.", id=loan_id,
                       amount=c.format_money(result.payment.amount)))

@@ -8,7 +8,6 @@ unpublish entries (:mod:`dyncrm_retain.faq.store`, as ``dyncrm faq`` does).
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -16,6 +15,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from dyncrm.errors import IllegalTransition, NotFoundError, ValidationError
 from dyncrm.hookspecs import hookimpl
 from dyncrm.web import MenuEntry, WebExtension
+from dyncrm.web.forms import field_error, form_key
 from dyncrm.web.guards import actor, crm, signed_in, staff_only
 from dyncrm_retain.faq import search as faq_search
 from dyncrm_retain.faq import store
@@ -24,11 +24,6 @@ from dyncrm_retain.faq.models import FaqEntry
 blueprint = Blueprint("faq", __name__, url_prefix="/faq", template_folder="templates")
 
 
-def _key(value: str | None) -> str:
-    try:
-        return uuid.UUID(value or "").hex
-    except (ValueError, AttributeError, TypeError):
-        return uuid.uuid4().hex
 
 
 def _entry(entry_id: int) -> FaqEntry:
@@ -102,7 +97,7 @@ def _order(value: str | None) -> int | None:
 
 def _form_page(entry_row: FaqEntry | None, form: Any, errors: dict[str, str], status: int = 200):
     return render_template("web/faq/form.html", entry=entry_row, form=form, errors=errors,
-                           key=_key(form.get("key"))), status
+                           key=form_key(form.get("key"))), status
 
 
 @blueprint.route("/manage/new", methods=["GET", "POST"])
@@ -118,9 +113,9 @@ def new():
         result = store.add(c, actor(), question=form.get("question", ""),
                            answer=form.get("answer", ""), category=form.get("category") or None,
                            order=_order(form.get("order")), published=form.get("published") == "1",
-                           key=_key(form.get("key")))
+                           key=form_key(form.get("key")))
     except ValidationError as exc:
-        errors[exc.field or "_"] = str(exc)
+        errors.update(field_error(exc))
         return _form_page(None, form, errors, 400)
     flash(c.t("FAQ entry {id} is saved.", id=result.id))
     return redirect(url_for("faq.edit", entry_id=result.id), 303)
@@ -142,7 +137,7 @@ def edit(entry_id: int):
                    answer=form.get("answer", ""), category=form.get("category", ""),
                    order=_order(form.get("order")))
     except ValidationError as exc:
-        errors[exc.field or "_"] = str(exc)
+        errors.update(field_error(exc))
         return _form_page(row, form, errors, 400)
     flash(c.t("FAQ entry {id} is saved.", id=row.id))
     return redirect(url_for("faq.edit", entry_id=row.id), 303)

@@ -10,7 +10,6 @@ rate a resolved one; a ticket of another member is a 404.  Staff holding
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from flask import (
@@ -27,6 +26,7 @@ from flask import (
 from dyncrm.errors import IllegalTransition, NotFoundError, ValidationError
 from dyncrm.hookspecs import hookimpl
 from dyncrm.web import Card, MenuEntry, QueueItem, QueueSource, WebExtension
+from dyncrm.web.forms import field_error, form_key
 from dyncrm.web.guards import actor, crm, member_only, own_member_id, staff_only
 from dyncrm_retain.feedback import attachments, tickets
 from dyncrm_retain.feedback.member import member_reply
@@ -38,16 +38,8 @@ blueprint = Blueprint("feedback", __name__, url_prefix="/feedback", template_fol
 STAFF_ACTIONS = ("acknowledge", "start", "resolve", "reject")
 
 
-def _key(value: str | None) -> str:
-    """The form's submission id (a uuid made when it was rendered), or a fresh one."""
-    try:
-        return uuid.UUID(value or "").hex
-    except (ValueError, AttributeError, TypeError):
-        return uuid.uuid4().hex
 
 
-def _error(errors: dict[str, str], exc: Exception) -> None:
-    errors[getattr(exc, "field", None) or "_"] = str(exc)
 
 
 def _own_row(number: str) -> FeedbackTicket:
@@ -98,7 +90,7 @@ def _mine(errors: dict[str, str] | None = None, form: Any = None, status: int = 
                 .order_by(FeedbackTicket.id.desc()))
     return render_template("web/feedback/mine.html", rows=rows, errors=errors or {},
                            form=form or {}, categories=_categories(), kinds=_kinds(),
-                           key=_key((form or {}).get("key"))), status
+                           key=form_key((form or {}).get("key"))), status
 
 
 @blueprint.route("/")
@@ -124,9 +116,9 @@ def submit():
                                 subject=form.get("subject", ""), text=form.get("text", ""),
                                 kind=form.get("kind", "complaint"),
                                 anonymous=form.get("anonymous") == "1",
-                                attachment=attachment, key=_key(form.get("key")))
+                                attachment=attachment, key=form_key(form.get("key")))
     except ValidationError as exc:
-        _error(errors, exc)
+        errors.update(field_error(exc))
         return _mine(errors, form, 400)
     flash(c.t("Ticket {number} is filed.", number=result.ticket.number))
     return redirect(url_for("feedback.ticket", number=result.ticket.number), 303)
@@ -135,7 +127,7 @@ def submit():
 def _ticket_page(row: FeedbackTicket, errors: dict[str, str] | None = None, status: int = 200):
     return render_template("web/feedback/ticket.html", row=row, hidden=set(),
                            history=tickets.history(row, internal=False),
-                           errors=errors or {}, key=_key(None)), status
+                           errors=errors or {}, key=form_key(None)), status
 
 
 @blueprint.route("/<number>")
@@ -154,9 +146,9 @@ def reply(number: str):
     errors: dict[str, str] = {}
     try:
         member_reply(c, actor(), row.number, request.form.get("text", ""),
-                     key=_key(request.form.get("key")))
+                     key=form_key(request.form.get("key")))
     except (ValidationError, IllegalTransition) as exc:
-        _error(errors, exc)
+        errors.update(field_error(exc))
         return _ticket_page(row, errors, 400)
     flash(c.t("Your message is added to ticket {number}.", number=row.number))
     return redirect(url_for("feedback.ticket", number=row.number), 303)
@@ -176,7 +168,7 @@ def rate(number: str):
             raise ValidationError(c.t("Choose a rating from 1 to 5."), field="rating") from None
         tickets.rate(c, actor(), row.number, rating, comment=request.form.get("comment", ""))
     except (ValidationError, IllegalTransition) as exc:
-        _error(errors, exc)
+        errors.update(field_error(exc))
         return _ticket_page(row, errors, 400)
     flash(c.t("Thank you for rating ticket {number}.", number=row.number))
     return redirect(url_for("feedback.ticket", number=row.number), 303)
@@ -228,7 +220,7 @@ def _handle_page(row: FeedbackTicket, errors: dict[str, str] | None = None, form
     return render_template("web/feedback/handle.html", row=row, hidden=hidden, choices=choices,
                            member=_member_label(c, who, row),
                            history=tickets.history(row, internal=True),
-                           errors=errors or {}, form=form or {}, key=_key(None),
+                           errors=errors or {}, form=form or {}, key=form_key(None),
                            today=c.today()), status
 
 
@@ -251,15 +243,15 @@ def handle_post(number: str):
     errors: dict[str, str] = {}
     try:
         if action == "reply":
-            tickets.reply(c, actor(), row.number, text, key=_key(form.get("key")))
+            tickets.reply(c, actor(), row.number, text, key=form_key(form.get("key")))
         elif action == "note":
-            tickets.add_note(c, actor(), row.number, text, key=_key(form.get("key")))
+            tickets.add_note(c, actor(), row.number, text, key=form_key(form.get("key")))
         elif action in STAFF_ACTIONS:
             tickets.transition(c, actor(), row.number, action, text=text or None)
         else:
             raise ValidationError(c.t("Choose what to do with the ticket."), field="action")
     except (ValidationError, IllegalTransition) as exc:
-        _error(errors, exc)
+        errors.update(field_error(exc))
         for field in ("resolution", "reason", "reply", "note"):
             if field in errors:
                 errors["text"] = errors.pop(field)
