@@ -29,3 +29,27 @@ def test_errors_go_to_their_field_or_to_the_form():
     assert str(ValidationError("too much", field="amount")) == "amount: too much"
     assert field_error(ValidationError("no")) == {"_": "no"}
     assert list(field_error(PermissionDenied("siti", "approve"), default="reason")) == ["reason"]
+
+
+def test_a_refusal_is_shown_beside_its_field_without_the_fields_name(kop):
+    from portal import member_login
+
+    from dyncrm.testing import web_client
+
+    _, username = member_login(kop)
+    page = web_client(kop, username).post("/savings/withdraw", {"amount": "banyak",
+                                                             "method": "cash"})
+    assert page.status_code == 400
+    text = page.get_data(as_text=True)
+    error = text.split('id="e-amount">')[1].split("</p>")[0]
+    assert not error.startswith("amount:"), error
+
+
+def test_extra_attributes_of_a_field_are_written_as_attributes(kop):
+    from portal import member_login
+
+    from dyncrm.testing import web_client
+
+    _, username = member_login(kop)
+    page = web_client(kop, username).get("/savings/withdraw").get_data(as_text=True)
+    assert 'inputmode="decimal"' in page and "&#34;" not in page

@@ -52,7 +52,13 @@ def install(env: jinja2.Environment, crm: CRM) -> None:
         moment = local_time(crm, value)
         return f"{locale.date(moment)} {moment:%H:%M}"
 
+    def beside(message: str, field: str) -> str:
+        """An error shown beside its field, without the field's name the CLI puts first."""
+        prefix = f"{field}: "
+        return message[len(prefix):] if message.startswith(prefix) else message
+
     env.filters["money"] = money
+    env.filters["beside"] = beside
     env.filters["date"] = date
     env.filters["datetime"] = datetime
     env.globals["_"] = crm.t
