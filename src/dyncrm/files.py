@@ -125,3 +125,26 @@ def ensure_folder(path: str | Path, *, mode: int = 0o700) -> Path:
 
 
 __all__ = ["atomic_open", "ensure_folder", "file_fault", "write_atomic"]
+
+
+def deployment_secret(config_path: str | Path, name: str) -> str:
+    """A random secret kept in the file ``name`` beside the deployment's config.
+
+    Made on first use (48 random bytes, URL-safe text) and written whole with
+    mode 0600, then read back by every later call and every process on the
+    machine.  Two processes racing on the first use each write a key and both
+    read back whichever landed last.  Used where a deployment needs a key nobody
+    has to choose: the portal's cookie key (``web-secret``), the member cards'
+    signing key (``card-secret``).  Deployments on several machines set the key in
+    the config instead, so all of them share it.
+    """
+    import secrets
+
+    path = Path(config_path).parent / name
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        write_atomic(path, secrets.token_urlsafe(48) + "\n")
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise file_fault(exc, path) or exc from None

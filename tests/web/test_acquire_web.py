@@ -302,10 +302,17 @@ def test_member_downloads_their_own_card(kop, monkeypatch):
     assert "attachment" in response.headers["Content-Disposition"]
 
 
-def test_without_a_card_secret_the_card_link_is_not_offered(kop):
+def test_without_a_configured_secret_cards_are_signed_with_the_deployments_own_key(kop):
+    import stat
+
     _, user = enrolled_with_profile(kop)
-    assert "/card/my-card.pdf" not in web_client(kop, user).get("/members/me").get_data(
-        as_text=True)
+    client = web_client(kop, user)
+    assert "/card/my-card.pdf" in client.get("/members/me").get_data(as_text=True)
+    response = client.get("/card/my-card.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    key = kop.config.path.parent / "card-secret"
+    assert stat.S_IMODE(key.stat().st_mode) & 0o077 == 0  # private to its owner
+    assert len(key.read_text().strip()) >= 32
 
 
 @pytest.mark.parametrize("url", ["/members/me", "/card/my-card.pdf"])

@@ -67,7 +67,12 @@ def settings(crm: CRM) -> CardSettings:
 
 
 def _secret(crm: CRM) -> bytes:
+    """The configured signing key, else the deployment's own ``card-secret`` file."""
     secret = settings(crm).secret
+    if not secret and crm.config.path is not None:
+        from dyncrm.files import deployment_secret
+
+        secret = deployment_secret(crm.config.path, "card-secret")
     if not secret:
         raise ConfigError('set a card signing secret: [plugins."acquire.member_card"] '
                           'secret = { "$env" = "DYNCRM_CARD_SECRET" }',

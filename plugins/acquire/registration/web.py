@@ -241,12 +241,13 @@ def _profile_page(values: dict[str, str], errors: dict[str, str], status: int = 
 
 
 def _has_card(info) -> bool:
-    """Whether the member-card plugin can make this member's card (signing secret set)."""
+    """Whether the member-card plugin can make this member's card (it is enabled, and the
+    member has a number; the signing key is the configured one or the deployment's own)."""
     if not info.number or "cards.own" not in current_app.view_functions:
         return False
     from dyncrm_acquire.member_card import cards
 
-    return bool(cards.settings(crm()).secret)
+    return bool(cards.settings(crm()).secret) or crm().config.path is not None
 
 
 @blueprint.route("/me", methods=["GET", "POST"])

@@ -21,7 +21,7 @@ from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from dyncrm.files import write_atomic
+from dyncrm.files import deployment_secret
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -49,13 +49,7 @@ def secret_key(configured: str, config_path: Path | None) -> str:
         return configured
     if config_path is None:
         return secrets.token_urlsafe(48)  # a CRM built in code: cookies live as long as it
-    path = config_path.parent / "web-secret"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        key = secrets.token_urlsafe(48)
-        write_atomic(path, key + "\n")  # 0600; a racing worker's key may win, both work
-        return path.read_text().strip()
+    return deployment_secret(config_path, "web-secret")
 
 
 class CookieSessions(SecureCookieSessionInterface):
