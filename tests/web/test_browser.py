@@ -60,3 +60,26 @@ def test_member_dashboard_and_keyboard_sign_in(kop, page):
         page.wait_for_url(f"{base}/")
         assert page.get_by_role("heading", level=1).inner_text() == "Dasbor saya"
         check_page(page, "member-dashboard")
+
+
+def test_the_loan_simulation_follows_the_amount_as_it_is_typed(kop, page):
+    """Progressive enhancement: with JavaScript the schedule appears without the button."""
+    _, username = member_login(kop, "Dewi Lestari")
+    with live_portal(kop) as base:
+        sign_in(page, base, username)
+        page.goto(f"{base}/loans/simulate")
+        assert page.locator("#simulation h2").count() == 0
+        page.fill("#f-amount", "3000000")
+        page.fill("#f-term", "12")
+        page.locator("#simulation h2").first.wait_for(timeout=10_000)
+        assert page.url.endswith("/loans/simulate")  # no page load: the region was updated
+        assert page.locator("#simulation table").count() >= 1
+        check_page(page, "loan-simulate-live")
+
+
+def test_pages_load_no_script_but_the_portals_own(kop, page):
+    scripts = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+    with live_portal(kop) as base:
+        page.goto(f"{base}/login")
+        assert scripts == [f"{base}/static/dyncrm.js"]
