@@ -232,6 +232,10 @@ def test_the_journey_of_a_member_and_the_staff(kop, browser, tmp_path):
 
             # 7. the year is over; the SHU of 2025 is closed and the member reads the slip
             clock.jump(dt.datetime(2026, 2, 10, 2, 0))
+            cashier_actor = kop.users.trusted_actor("kasir")
+            for item in loans.installments(kop, loan.id)[:6]:  # July to December 2025
+                loans.repay(kop, cashier_actor, loan.id, item.total, method="cash",
+                            reference=f"KW-{item.number}", on=item.due_on)
             treasurer_actor = kop.users.trusted_actor("bendahara")
             shu.enter_surplus(kop, 2025, kop.money("10000000"), treasurer_actor)
             shu.approve(kop, 2025, treasurer_actor)
@@ -240,6 +244,8 @@ def test_the_journey_of_a_member_and_the_staff(kop, browser, tmp_path):
             sign_in(member, base, username, MEMBER_PASSWORD)
             slip_link = member.get_by_role("link", name="Unduh slip SHU saya (PDF)")
             assert slip_link.count() == 1
+            share = member.get_by_role("region", name="SHU").inner_text()
+            assert "2025" in share, share
             check_page(member, "shu-card")
             slip = member.request.get(f"{base}/shu/slip/2025.pdf")
             assert slip.status == 200 and slip.body().startswith(b"%PDF")
