@@ -97,6 +97,10 @@ class PromotionRow(BaseModel):
     created_by = CharField()
     created_at = DateTimeField(default=utcnow)
     stopped_at = DateTimeField(null=True)
+    # the banner image: a generated file name in <data_dir>/promotions (re-encoded PNG/JPEG)
+    banner = CharField(null=True)
+    banner_width = IntegerField(null=True)
+    banner_height = IntegerField(null=True)
 
     class Meta:
         table_name = "acquire_promotion"

@@ -87,6 +87,7 @@ MESSAGES = {
     "Offers": "Penawaran",
     "Our products": "Produk kami",
     "Promotion {id} created.": "Promosi {id} sudah dibuat.",
+    "Promotion {id}": "Promosi {id}",
     "Promotions": "Promosi",
     "Promotions for you": "Promosi untuk Anda",
     "Reached": "Terkirim",
@@ -109,4 +110,20 @@ MESSAGES = {
     "active": "aktif",
     "leaving": "dalam proses keluar",
     "inactive": "tidak aktif",
+    # promotion banners
+    "A JPEG, PNG or WebP image of at most 5 MB.":
+        "Gambar JPEG, PNG atau WebP, paling besar 5 MB.",
+    "All promotions": "Semua promosi",
+    "Banner": "Spanduk",
+    "Banner image": "Gambar spanduk",
+    "Banner image (optional)": "Gambar spanduk (tidak wajib)",
+    "Choose an image file.": "Pilih berkas gambar.",
+    "No banner yet.": "Belum ada spanduk.",
+    "Remove the banner": "Hapus spanduk",
+    "Replace the banner": "Ganti spanduk",
+    "Save the banner": "Simpan spanduk",
+    "The banner is removed.": "Spanduk sudah dihapus.",
+    "The banner is saved.": "Spanduk sudah disimpan.",
+    "with banner": "dengan spanduk",
 }
+

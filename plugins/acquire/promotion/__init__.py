@@ -3,7 +3,8 @@
 Library API (re-exported here): :func:`products`, :func:`add_product`,
 :func:`add`, :func:`get`, :func:`find`, :func:`stop`, :func:`audience_ids`,
 :func:`active_for`, :func:`push`, :func:`track`, :func:`funnel`,
-:func:`render`, :func:`referral_code`, :func:`referral_report`.
+:func:`render`, :func:`referral_code`, :func:`referral_report`; banner images:
+:func:`set_banner`, :func:`remove_banner`, :func:`read_banner`.
 
 Hooks it implements: it offers its own products (config and staff-added)
 through ``dyncrm_acquire_products``; on ``dyncrm_acquire_application_received``
@@ -20,6 +21,7 @@ from dyncrm import hookimpl
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Actor, Permission
 from dyncrm_acquire.models import ApplicationRow
+from dyncrm_acquire.promotion.banners import read_banner, remove_banner, set_banner
 from dyncrm_acquire.promotion.promotions import (
     AUDIENCES,
     EVENTS,
@@ -58,8 +60,8 @@ if TYPE_CHECKING:
 __all__ = [
     "AUDIENCES", "EVENTS", "FunnelRow", "PromotionInfo", "PushReport", "ReferralRow",
     "Tracked", "active_for", "add", "add_product", "audience_ids", "find", "funnel", "get",
-    "member_id_of", "parse_audience", "products", "push", "referral_code", "referral_report",
-    "render", "stop", "track",
+    "member_id_of", "parse_audience", "products", "push", "read_banner", "referral_code",
+    "referral_report", "remove_banner", "render", "set_banner", "stop", "track",
 ]
 
 

@@ -74,6 +74,9 @@ class PromotionInfo:
     channels: tuple[str, ...]
     created_by: str
     stopped: bool
+    banner: str | None = None  # stored file name of the banner image, if any
+    banner_width: int | None = None
+    banner_height: int | None = None
 
     @property
     def audience_label(self) -> str:
@@ -130,7 +133,8 @@ def _info(row: PromotionRow) -> PromotionInfo:
         id=row.id, title=row.title, body=row.body, product=row.product,
         starts_on=_date(row.starts_on), ends_on=_date(row.ends_on), audience=row.audience,
         audience_arg=row.audience_arg, channels=tuple(row.channels or ()),
-        created_by=row.created_by, stopped=row.stopped_at is not None)
+        created_by=row.created_by, stopped=row.stopped_at is not None, banner=row.banner,
+        banner_width=row.banner_width, banner_height=row.banner_height)
 
 
 # --- products ---------------------------------------------------------------------
@@ -291,8 +295,14 @@ def parse_audience(text: str) -> tuple[str, str | None]:
 
 def add(crm: CRM, actor: Actor, *, title: str, body: str, audience: str = "everyone",
         starts_on: dt.date | None = None, ends_on: dt.date | None = None,
-        product: str | None = None, channels: Iterable[str] = ()) -> PromotionInfo:
-    """Create a promotion (checked: dates, audience, product, channels, template)."""
+        product: str | None = None, channels: Iterable[str] = (),
+        banner: bytes | None = None) -> PromotionInfo:
+    """Create a promotion (checked: dates, audience, product, channels, template).
+
+    ``banner`` is an optional image (JPEG, PNG or WebP, checked by content; see
+    :mod:`dyncrm_acquire.promotion.banners`); when it is refused nothing is written.
+    """
+    from dyncrm_acquire.promotion import banners
     title = clean_text(title, field="title", max_length=120)
     if not 3 <= len(title) <= 120:
         raise ValidationError("give a title of 3 to 120 characters", field="title")
@@ -315,6 +325,7 @@ def add(crm: CRM, actor: Actor, *, title: str, body: str, audience: str = "every
     if kind == "segment" and crm.hook.dyncrm_acquire_segment(
             crm=crm, name=arg, on=crm.today()) is None:
         raise ValidationError(f"no enabled plugin knows segment {arg!r}", field="audience")
+    checked = banners.check(banner) if banner is not None else None
     crm.require(actor, "promotions.manage")  # before a process is started for the trial
     body = str(body).strip()
     _compile(crm, body)
@@ -322,12 +333,19 @@ def add(crm: CRM, actor: Actor, *, title: str, body: str, audience: str = "every
                           ends_on=ends_on, audience=kind, audience_arg=arg, channels=channels,
                           created_by=actor.username, stopped=False)
     _trial(crm, draft, _product(crm, product))  # no transaction is open while it runs
-    with crm.action("acquire.promotion_add", actor, permission="promotions.manage"):
-        row = PromotionRow.create(title=title, body=body, product=product,
-                                  starts_on=starts_on, ends_on=ends_on, audience=kind,
-                                  audience_arg=arg, channels=list(channels),
-                                  created_by=actor.username, created_at=crm.now())
-        return _info(row)
+    stored = banners.store(crm, checked) if checked is not None else None
+    try:
+        with crm.action("acquire.promotion_add", actor, permission="promotions.manage"):
+            row = PromotionRow.create(title=title, body=body, product=product,
+                                      starts_on=starts_on, ends_on=ends_on, audience=kind,
+                                      audience_arg=arg, channels=list(channels),
+                                      created_by=actor.username, created_at=crm.now(),
+                                      banner=stored, banner_width=checked and checked.width,
+                                      banner_height=checked and checked.height)
+            return _info(row)
+    except BaseException:
+        banners.discard(crm, stored)
+        raise
 
 
 def _row(promotion_id: int | str) -> PromotionRow:
