@@ -133,7 +133,7 @@ def test_the_journey_of_a_member_and_the_staff(kop, browser, tmp_path):
             submit(member, 'form[action$="/activate"] button')
             sign_in(member, base, username, MEMBER_PASSWORD)
             assert member.get_by_role("heading", level=1).inner_text() == "Dasbor saya"
-            check_page(member, "member-dashboard")
+            check_page(member, "member-dashboard-first")
             member_id = kop.users.get(username).member_id
 
             # 4. a deposit by transfer with a proof; the cashier verifies it
@@ -146,7 +146,7 @@ def test_the_journey_of_a_member_and_the_staff(kop, browser, tmp_path):
             assert "Menunggu verifikasi" in member.inner_text("main")
             sign_in(cashier, base, "kasir")
             cashier.goto(f"{base}/queue")
-            check_page(cashier, "staff-queue")
+            check_page(cashier, "staff-queue-transfers")
             with cashier.expect_navigation():
                 cashier.locator('a[href*="/savings/review/"]').first.click()
             proof = cashier.get_by_role("img", name="Bukti transfer")
