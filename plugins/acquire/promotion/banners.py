@@ -25,7 +25,7 @@ import attrs
 from dyncrm import uploads
 from dyncrm.errors import NotFoundError
 from dyncrm.values import Actor
-from dyncrm_acquire.promotion.promotions import _info, _row, active_for
+from dyncrm_acquire.promotion.promotions import _row, active_for
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
@@ -179,7 +179,7 @@ def may_see(crm: CRM, actor: Actor | None, promotion_id: int | str) -> bool:
         return True
     if actor.member_id is None:
         return False
-    return _info(row) in active_for(crm, actor.member_id)
+    return any(p.id == row.id for p in active_for(crm, actor.member_id))
 
 
 def read_banner(crm: CRM, actor: Actor | None, promotion_id: int | str) -> ServedBanner:
