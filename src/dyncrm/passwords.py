@@ -30,6 +30,17 @@ MIN_LENGTH = 8
 MAX_LENGTH = 128  # NIST asks for at least 64
 
 _hasher = PasswordHasher()  # argon2id with the library's current defaults
+
+
+def use_cheap_hashing_for_tests() -> None:
+    """Hash with argon2id at its lowest cost, for test runs only (``dyncrm.testing`` does it).
+
+    A production hash takes tens of milliseconds and 64 MiB on purpose; a test suite
+    that signs hundreds of people in spends minutes on it.  Hashes made this way still
+    verify anywhere, and a deployment that meets one rehashes it at the next sign-in.
+    """
+    global _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 _TAIL = re.compile(r"[\d\W_]*$")
 _SEQUENCES = ("0123456789", "abcdefghijklmnopqrstuvwxyz", "qwertyuiop", "asdfghjkl",
               "zxcvbnm")

@@ -137,6 +137,19 @@ def _as_clock(clock: Any) -> Callable[[], dt.datetime] | None:
     raise TypeError(f"clock must be a callable, a datetime or a date, not {clock!r}")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Test runs hash passwords cheaply (see :func:`dyncrm.passwords.use_cheap_hashing_for_tests`).
+
+    Signing a person in is then a matter of microseconds instead of the tens of
+    milliseconds a real argon2id hash takes on purpose.  Set
+    ``DYNCRM_TEST_REAL_PASSWORD_HASHING=1`` to test with the production cost.
+    """
+    if not os.environ.get("DYNCRM_TEST_REAL_PASSWORD_HASHING"):
+        from dyncrm import passwords
+
+        passwords.use_cheap_hashing_for_tests()
+
+
 @pytest.fixture
 def make_crm(tmp_path: Path) -> Iterator[Callable[..., CRM]]:
     """Factory of migrated CRMs on a real SQLite file in ``tmp_path``, closed after the test.
