@@ -14,7 +14,7 @@ import types
 from pathlib import Path
 
 import pytest
-from conftest import pdf_pages
+from pdfs import pdf_pages
 
 from dyncrm import hookimpl
 from dyncrm.app import open_crm

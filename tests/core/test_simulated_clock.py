@@ -286,7 +286,7 @@ def test_events_of_one_run_keep_their_order(first, later):
 
 
 def test_printed_reports_say_the_date_is_simulated(tmp_path):
-    from conftest import pdf_text
+    from pdfs import pdf_text
 
     from dyncrm.app import CRM
     from dyncrm.testing import build_config

@@ -89,12 +89,28 @@ def test_a_fresh_project_gets_the_fixtures_from_plain_pytest(tmp_path: Path) -> 
 
 
 def test_the_repository_conftest_defines_none_of_the_kit() -> None:
-    """A conftest fixture would silently win over the plugin's: no second copy."""
-    import conftest
+    """A conftest fixture would silently win over the plugin's: no second copy.
 
-    for name in ("make_crm", "crm", "admin", "dyncrm_sessions", "run_cli", "sign_in",
-                 "staff", "build_config", "TEST_PASSWORD", "BASE_CONFIG"):
-        assert not hasattr(conftest, name), name
+    Every conftest.py of the repository is read from its file; importing a name of
+    the kit (``from dyncrm.testing import TEST_PASSWORD``) is fine, defining one is not.
+    """
+    import importlib.util
+
+    import dyncrm.testing
+
+    root = Path(__file__).resolve().parents[1]
+    for number, path in enumerate(sorted(root.rglob("conftest.py"))):
+        spec = importlib.util.spec_from_file_location(f"_conftest_{number}", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.path.insert(0, str(path.parent))  # its own helper modules (tests/web/portal.py)
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path.remove(str(path.parent))
+        for name in ("make_crm", "crm", "admin", "dyncrm_sessions", "run_cli", "sign_in",
+                     "staff", "build_config", "TEST_PASSWORD", "BASE_CONFIG"):
+            own = getattr(module, name, None)
+            assert own is None or own is getattr(dyncrm.testing, name), f"{path}: {name}"
 
 
 def test_make_crm_takes_a_clock_a_datetime_or_a_date(make_crm) -> None:

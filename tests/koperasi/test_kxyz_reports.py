@@ -119,7 +119,7 @@ def test_payroll_feedback_shu_and_park_kim(coop) -> None:
 
 def test_every_report_writes_csv_and_a_pdf_with_header_and_page_numbers(coop, tmp_path
                                                                         ) -> None:
-    from conftest import pdf_pages
+    from pdfs import pdf_pages
 
     from koperasi_xyz.reports import all_reports
 

@@ -153,6 +153,6 @@ def test_percentages_not_summing_to_100_are_refused_when_the_config_is_read(
 
 
 def pdf_text(path: Path) -> str:
-    from conftest import pdf_text as text_of
+    from pdfs import pdf_text as text_of
 
     return text_of(path)
