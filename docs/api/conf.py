@@ -55,7 +55,8 @@ nitpick_ignore_regex += [
      r"(dyncrm_expand|dyncrm_acquire|dyncrm_retain)\.[a-z_]+\.[a-z_]+\.[A-Za-z_.]+"),
     (r"py:class", r"Config|Catalogue|Member|Account|OutboxMessage|SmtpSettings|"
                   r"LoanProduct|LoanGrade|DisbursementResult|InstallmentInfo|OverdueItem|"
-                  r"PaymentInfo|RepaymentResult|Tier"),
+                  r"PaymentInfo|RepaymentResult|Tier|Banner|ServedBanner"),
+    (r"py:data", r"MAX_BYTES|MAX_PIXELS"),
     (r"py:class", r"fractions\.Fraction"),
     # click's ParamType.convert docstring, inherited by dyncrm.params' types, says :meth:`fail`.
     (r"py:meth", r"fail"),
