@@ -125,5 +125,10 @@ MESSAGES = {
     "The banner is removed.": "Spanduk sudah dihapus.",
     "The banner is saved.": "Spanduk sudah disimpan.",
     "with banner": "dengan spanduk",
+    # employment statuses of [plugins."acquire.registration"] employment_statuses
+    "permanent": "karyawan tetap",
+    "contract": "karyawan kontrak",
+    "probation": "masa percobaan",
+    "other": "lainnya",
 }
 

@@ -57,7 +57,7 @@ def _form_values() -> dict[str, str]:
 
 
 def _options(values, blank: str) -> list[tuple[str, str]]:
-    return [("", blank), *[(v, v) for v in values]]
+    return [("", blank), *[(v, crm().t(v)) for v in values]]  # codes shown translated
 
 
 def _apply_page(values: dict[str, str], errors: dict[str, str], key: str, status: int = 200):
