@@ -65,12 +65,17 @@ def build(folder: Path, n: int, members: int) -> list[str]:
 
 def serve(folder: Path, port: int, threads: int) -> None:
     """The server process: the portal of the world in ``folder`` on waitress."""
+    import logging
+
     import waitress
 
     from dyncrm.app import CRM
     from dyncrm.web import create_app
 
     crm = CRM(harness.build_config(folder, worlds.ENABLED, worlds.PLUGINS))
+    # more clients than threads is the point of the run: waitress's "Task queue depth"
+    # warnings would bury the table
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     waitress.serve(create_app(crm=crm), host="127.0.0.1", port=port, threads=threads,
                    ident="dyncrm", _quiet=True)
 
