@@ -451,3 +451,16 @@ def test_members_see_only_their_own_profile_and_no_staff_pages(kop):
     assert response.status_code == 303
     assert apps.profile(kop, siti).address == "Jl. Melati 3, Bekasi"
     assert apps.profile(kop, budi).address == "Jl. Baru 1"
+
+
+def test_a_members_record_shows_the_timeline_by_phase_and_kind_of_information(kop):
+    member_id, _ = member_login(kop, "Rina Kartika", username="rina")
+    with kop.database.atomic():
+        kop.touch(member_id, "retain", "for", "reminder.savings.wajib", Actor.system())
+        kop.touch(member_id, "retain", "by", "feedback.submitted", Actor.system())
+    page = web_client(kop, "sekretaris").get(f"/members/{member_id}").get_data(as_text=True)
+    assert "Interaksi menurut fase dan jenis informasi" in page
+    matrix = page.split('id="matrix-caption"')[1].split("</table>")[0]
+    retensi = matrix.split("retensi</th>")[1].split("</tr>")[0]
+    assert [c.split(">")[-1] for c in retensi.split("</td>")[:3]] == ["0", "1", "1"]
+    assert "informasi untuk anggota" in page

@@ -130,5 +130,14 @@ MESSAGES = {
     "contract": "karyawan kontrak",
     "probation": "masa percobaan",
     "other": "lainnya",
+    # the member's timeline: Park & Kim's phases and kinds of information
+    "Interactions by phase and kind of information":
+        "Interaksi menurut fase dan jenis informasi",
+    "acquire": "akuisisi",
+    "retain": "retensi",
+    "expand": "ekspansi",
+    "information of the member": "informasi tentang anggota",
+    "information for the member": "informasi untuk anggota",
+    "information by the member": "informasi dari anggota",
 }
 

@@ -27,7 +27,7 @@ from flask import (
 
 from dyncrm import hookimpl
 from dyncrm.errors import IllegalTransition, NotFoundError, ValidationError
-from dyncrm.values import Actor
+from dyncrm.values import INFO_TYPES, PHASES, Actor
 from dyncrm.web import MenuEntry, QueueItem, QueueSource, WebExtension
 from dyncrm.web.guards import actor, can, crm, member_only, own_member_id, staff_only
 from dyncrm_acquire.registration import applications as apps
@@ -221,8 +221,14 @@ def member(member_id: int):
         info = c.member(member_id)
     except NotFoundError:
         abort(404)
+    timeline = list(reversed(c.timeline(member_id)))
+    matrix = {(phase, kind): 0 for phase in PHASES for kind in INFO_TYPES}
+    for touchpoint in timeline:
+        matrix[touchpoint.phase, touchpoint.info] = matrix.get(
+            (touchpoint.phase, touchpoint.info), 0) + 1
     return render_template("web/members/member.html", member=info, facts=details(c, info),
-                           timeline=list(reversed(c.timeline(member_id))))
+                           timeline=timeline, matrix=matrix, phases=PHASES,
+                           info_types=INFO_TYPES)
 
 
 # --- members: their own profile --------------------------------------------------------
