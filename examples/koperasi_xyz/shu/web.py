@@ -140,6 +140,12 @@ def enter():
     return redirect(url_for("shu.manage", year=year), 303)
 
 
+def _optional_date(values: dict[str, str], field: str):
+    """The date typed in ``field`` (the CLI's date parser), or ``None`` when left empty."""
+    text = values[field].strip()
+    return inputs.parse_date(text, field=field, today=crm().today()) if text else None
+
+
 @blueprint.route("/approve", methods=["POST"])
 @staff_only("shu.view")
 def approve_year():
@@ -150,8 +156,7 @@ def approve_year():
     if year is None:
         return _page(_last_year(), errors, values, 400)
     try:
-        rat = (inputs.parse_date(values["rat_date"], field="rat_date", today=c.today())
-               if values["rat_date"].strip() else None)
+        rat = _optional_date(values, "rat_date")
         result = approve(c, year, actor(), rat_date=rat)
     except ValidationError as exc:
         return _refused(year, exc, values)
@@ -176,8 +181,7 @@ def post_year():
     if year is None:
         return _page(_last_year(), errors, values, 400)
     try:
-        on = (inputs.parse_date(values["on"], field="on", today=c.today())
-              if values["on"].strip() else None)
+        on = _optional_date(values, "on")
         result = post(c, year, actor(), on=on)
     except ValidationError as exc:
         return _refused(year, exc, values)
