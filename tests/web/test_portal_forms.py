@@ -53,3 +53,15 @@ def test_extra_attributes_of_a_field_are_written_as_attributes(kop):
     _, username = member_login(kop)
     page = web_client(kop, username).get("/savings/withdraw").get_data(as_text=True)
     assert 'inputmode="decimal"' in page and "&#34;" not in page
+
+
+def test_a_parsers_refusal_reaches_the_member_in_indonesian(kop):
+    from portal import member_login
+
+    from dyncrm.testing import web_client
+
+    _, username = member_login(kop)
+    page = web_client(kop, username).post("/savings/withdraw", {"amount": "banyak",
+                                                             "method": "cash"})
+    error = page.get_data(as_text=True).split('id="e-amount">')[1].split("</p>")[0]
+    assert error == "&#39;banyak&#39; bukan jumlah uang yang sah"

@@ -52,13 +52,18 @@ def install(env: jinja2.Environment, crm: CRM) -> None:
         moment = local_time(crm, value)
         return f"{locale.date(moment)} {moment:%H:%M}"
 
+    def sentence(message: str) -> str:
+        """A finished sentence (a refusal's text) in the deployment's language."""
+        return crm.translations.sentence(str(message))
+
     def beside(message: str, field: str) -> str:
         """An error shown beside its field, without the field's name the CLI puts first."""
         prefix = f"{field}: "
-        return message[len(prefix):] if message.startswith(prefix) else message
+        return sentence(message[len(prefix):] if message.startswith(prefix) else message)
 
     env.filters["money"] = money
     env.filters["beside"] = beside
+    env.filters["sentence"] = sentence
     env.filters["date"] = date
     env.filters["datetime"] = datetime
     env.globals["_"] = crm.t
