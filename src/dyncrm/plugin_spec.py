@@ -64,6 +64,9 @@ class PluginSpec:
         group, a function ``register(cli)``, or ``"module:ATTRIBUTE"`` naming either,
         imported only when the command line is built (``dyncrm_register_commands``).
     :param permissions: :class:`~dyncrm.values.Permission` values (``dyncrm_permissions``).
+    :param web: ``"module:function"`` naming the plugin's ``dyncrm_web(crm)``, imported
+        only when the portal starts, so the command line never loads Flask
+        (``dyncrm_web``).
     :param requires: names of plugins this one needs (becomes ``DYNCRM_REQUIRES``).
     :param package: the package relative folders are found in; by default the
         package of the module :meth:`export` is called in.
@@ -77,6 +80,7 @@ class PluginSpec:
     templates_first: bool = False
     commands: Any = None
     permissions: Sequence[Any] = ()
+    web: str | None = None
     requires: Sequence[str] = ()
     package: str | None = None
 
@@ -109,6 +113,8 @@ class PluginSpec:
             found["dyncrm_permissions"] = self._permissions()
         if self.commands is not None:
             found["dyncrm_register_commands"] = self._commands()
+        if self.web is not None:
+            found["dyncrm_web"] = self._web()
         return found
 
     def export(self, namespace: MutableMapping[str, Any]) -> None:
@@ -199,3 +205,13 @@ class PluginSpec:
                 found(cli)
 
         return dyncrm_register_commands
+
+    def _web(self) -> Callable[[Any], Any]:
+        reference = self.web
+
+        @hookimpl
+        def dyncrm_web(crm: Any) -> Any:
+            """The plugin's pages in the portal (its web module, imported now)."""
+            return _load(reference)(crm)  # type: ignore[arg-type]
+
+        return dyncrm_web

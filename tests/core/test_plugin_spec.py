@@ -125,3 +125,20 @@ def test_templates_first_win_whatever_the_plugin_order(make_crm, tmp_path: Path,
     assert deployment.dyncrm_template_dirs.dyncrm_impl["tryfirst"] is first
     crm = make_crm(extra_plugins=[("deployment", deployment), ("generic", generic)])
     assert crm.templates.get_template("hi.txt").render().strip() == winner
+
+
+def test_web_pages_are_named_and_imported_only_when_the_portal_asks() -> None:
+    import sys
+
+    calls = []
+    module = types.ModuleType("spec_web_pages_example")
+    module.pages = lambda crm: calls.append(crm) or "the extension"
+    spec = PluginSpec("example", web="spec_web_pages_example:pages", package=__name__)
+    hooks = spec.hooks()
+    assert list(hooks) == ["dyncrm_web"]
+    sys.modules["spec_web_pages_example"] = module  # "installed" only now: nothing ran yet
+    try:
+        assert hooks["dyncrm_web"]("crm") == "the extension"
+    finally:
+        del sys.modules["spec_web_pages_example"]
+    assert calls == ["crm"]

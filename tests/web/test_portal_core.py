@@ -286,3 +286,21 @@ def test_dyncrm_serve_serves_the_portal_on_waitress(tmp_path: Path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_command_line_never_loads_flask(tmp_path: Path):
+    """Plugins name their pages (PluginSpec(web=...)); the portal's code loads with the portal."""
+    import textwrap
+
+    script = textwrap.dedent("""
+        import sys
+        from dyncrm.plugins import get_plugin_manager, installed_plugins
+        manager = get_plugin_manager(sorted(installed_plugins()))
+        assert manager.hook.dyncrm_web.get_hookimpls(), "no plugin offers pages"
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("flask", "werkzeug"))
+        print(loaded)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -35,6 +35,7 @@ STAFF = frozenset({"admin", "secretary", "treasurer", "cashier", "credit_committ
 
 spec = PluginSpec(
     PLUGIN,
+    web="koperasi_xyz.payroll.web:dyncrm_web",
     package="koperasi_xyz",
     settings=PayrollSettings,
     models=PAYROLL_MODELS,
@@ -150,4 +151,3 @@ def register_commands(cli: click.Group) -> None:
                  "total": rupiah(crm, b.posted_total), "by": b.imported_by,
                  "at": str(b.imported_at)[:16]} for b in batches()]
         emit_json(data) if as_json else table(data, align_right=["total"])
-from koperasi_xyz.payroll.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)

@@ -47,6 +47,7 @@ VIEW = "reports.view"
 
 spec = PluginSpec(
     PLUGIN,
+    web="koperasi_xyz.reports.web:dyncrm_web",
     package="koperasi_xyz",
     templates="templates",
     templates_first=True,  # the deployment's Indonesian texts override generic ones
@@ -113,6 +114,3 @@ def dyncrm_reports():
         ReportBuilder("parkkim", "Touchpoints per member by phase × information type (of / "
                       "for / by).", lambda crm, o: rb.park_kim(crm, o.as_of), VIEW),
     ]
-
-
-from koperasi_xyz.reports.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)

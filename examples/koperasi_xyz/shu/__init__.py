@@ -45,6 +45,7 @@ STAFF = frozenset({"admin", "secretary", "treasurer", "cashier", "credit_committ
 
 spec = PluginSpec(
     PLUGIN,
+    web="koperasi_xyz.shu.web:dyncrm_web",
     package="koperasi_xyz",
     settings=ShuSettings,
     models=SHU_MODELS,
@@ -243,4 +244,3 @@ def register_commands(cli: click.Group) -> None:
         path = pdf_path or f"slip-shu-{year}-{info.number or info.id}.pdf"
         slip_pdf_file(crm, draft, line, path)
         click.echo(f"wrote {path}: {info.name}, SHU {year} {rupiah(crm, line.total)}")
-from koperasi_xyz.shu.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)

@@ -60,6 +60,7 @@ def sheet_file(crm: CRM, actor: Actor, *, stage: str = "active",
 
 spec = PluginSpec(
     PLUGIN,
+    web="dyncrm_acquire.member_card.web:dyncrm_web",
     settings=CardSettings,
     models="dyncrm_acquire.models:CARD_MODELS",
     migrations="migrations",
@@ -85,4 +86,3 @@ def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None
     if row is None:
         return None
     return {"Member card": f"#{row.serial}, issued {crm.locale.date(row.issued_at)}"}
-from dyncrm_acquire.member_card.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)

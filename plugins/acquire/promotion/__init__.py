@@ -67,6 +67,7 @@ __all__ = [
 
 spec = PluginSpec(
     PLUGIN,
+    web="dyncrm_acquire.promotion.web:dyncrm_web",
     settings=PromotionSettings,
     models="dyncrm_acquire.models:PROMOTION_MODELS",
     migrations="migrations",
@@ -117,4 +118,3 @@ def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None
     if referred:
         facts["Referred applicants"] = str(referred)
     return facts
-from dyncrm_acquire.promotion.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)

@@ -81,6 +81,7 @@ __all__ = [
 
 spec = PluginSpec(
     PLUGIN,
+    web="dyncrm_acquire.registration.web:dyncrm_web",
     settings=RegistrationSettings,
     models="dyncrm_acquire.models:REGISTRATION_MODELS",
     migrations="migrations",
@@ -147,4 +148,3 @@ def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None
     app = get(crm, member.id)
     facts["Application"] = app.status + (f" ({app.reason})" if app.reason else "")
     return {k: v for k, v in facts.items() if v}
-from dyncrm_acquire.registration.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)

@@ -553,6 +553,7 @@ def list_requests(crm, *, status: str | None = None,
 
 spec = PluginSpec(
     PLUGIN,
+    web="dyncrm_expand.deactivation.web:dyncrm_web",
     settings=DeactivationSettings,
     models=MODELS,
     migrations="migrations",
@@ -588,6 +589,3 @@ def dyncrm_member_details(crm, member):
         text += (f"; refund {crm.format_money(value.settlement_total)} payable from "
                  f"{value.payout_on.isoformat()}")
     return {"Leave request": text}
-
-
-from dyncrm_expand.deactivation.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)

@@ -203,6 +203,7 @@ def committee_view(crm: CRM, loan_id: int, on: dt.date | None = None) -> dict[st
 
 spec = PluginSpec(
     PLUGIN,
+    web="dyncrm_expand.loans.web:dyncrm_web",
     settings=LoansSettings,
     models="dyncrm_expand.loans.models:MODELS",
     migrations="migrations",
@@ -307,4 +308,3 @@ from dyncrm_expand.loans.overview import (  # noqa: E402, F401
     member_loans,
     waiting,
 )
-from dyncrm_expand.loans.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)

@@ -391,6 +391,7 @@ def restock(crm: CRM, actor: Actor, item_code: str, quantity: int, *, reference:
 
 spec = PluginSpec(
     PLUGIN,
+    web="dyncrm_expand.rewards.web:dyncrm_web",
     settings=RewardsSettings,
     models=MODELS,
     migrations="migrations",
@@ -466,6 +467,3 @@ __all__ = [
     "award_wajib_year", "balance", "catalogue", "earn", "earned", "redeem", "restock",
     "statement", "tier",
 ]
-
-
-from dyncrm_expand.rewards.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)

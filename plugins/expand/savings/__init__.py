@@ -367,6 +367,7 @@ def _record_obligations(crm, member_id: int, on: dt.date) -> None:
 
 spec = PluginSpec(
     PLUGIN,
+    web="dyncrm_expand.savings.web:dyncrm_web",
     settings=SavingsSettings,
     models=MODELS,
     migrations="migrations",
@@ -515,7 +516,6 @@ def _keep_floor(crm: CRM, row, code: str, value: Money, verb: str) -> Money:
             f"{crm.format_money(available)} can be {verb}", field="amount")
     return current
 from dyncrm_expand.savings.selfservice import deposit_own_transfer, deposits_of, pending_transfers  # noqa: E402, F401
-from dyncrm_expand.savings.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)
 from dyncrm_expand.savings.withdrawal_requests import (  # noqa: E402, F401
     get_withdrawal_request,
     pay_withdrawal_request,

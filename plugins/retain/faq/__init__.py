@@ -19,6 +19,7 @@ __all__ = ["PLUGIN", "FaqSettings", "render_answer", "spec"]
 
 spec = PluginSpec(
     PLUGIN,
+    web="dyncrm_retain.faq.web:dyncrm_web",
     settings=FaqSettings,
     models="dyncrm_retain.faq.models:MODELS",
     migrations="migrations",
@@ -27,6 +28,3 @@ spec = PluginSpec(
                             "write, edit, publish and unpublish FAQ entries")],
 )
 spec.export(globals())
-
-
-from dyncrm_retain.faq.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)

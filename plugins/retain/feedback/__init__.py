@@ -28,6 +28,7 @@ STAFF = frozenset({"admin", "secretary", "treasurer", "cashier", "credit_committ
 
 spec = PluginSpec(
     PLUGIN,
+    web="dyncrm_retain.feedback.web:dyncrm_web",
     settings=FeedbackSettings,
     models="dyncrm_retain.feedback.models:MODELS",
     migrations="migrations",
@@ -87,6 +88,3 @@ def dyncrm_retain_reminder_offsets(crm, kind):
     if kind in DUE_KINDS:
         return tuple(settings(crm).escalation_offsets)
     return None
-
-
-from dyncrm_retain.feedback.web import dyncrm_web  # noqa: E402, F401  (the portal's pages)
