@@ -83,3 +83,23 @@ def test_pages_load_no_script_but_the_portals_own(kop, page):
     with live_portal(kop) as base:
         page.goto(f"{base}/login")
         assert scripts == [f"{base}/static/dyncrm.js"]
+
+
+def test_on_a_phone_the_menu_folds_behind_its_button(kop, browser):
+    from browser import PHONE
+
+    _, username = member_login(kop, "Dewi Lestari")
+    context = browser.new_context(viewport=PHONE, locale="id-ID")
+    phone = context.new_page()
+    try:
+        with live_portal(kop) as base:
+            sign_in(phone, base, username)
+            savings = phone.get_by_role("link", name="Simpanan saya")
+            assert not savings.is_visible()
+            phone.get_by_text("Menu", exact=True).click()
+            assert savings.is_visible()
+            with phone.expect_navigation():
+                savings.click()
+            assert phone.url.endswith("/savings/")
+    finally:
+        context.close()

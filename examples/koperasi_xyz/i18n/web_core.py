@@ -76,6 +76,7 @@ MESSAGES = {
     "The file is too large.": "Berkas terlalu besar.",
     "Error": "Kesalahan",
     "Messages": "Pesan",
+    "Menu": "Menu",
     "Latest messages": "Pesan terbaru",
     "No messages yet.": "Belum ada pesan.",
     "All messages": "Semua pesan",

@@ -39,8 +39,23 @@
     form.addEventListener("change", soon);
   }
 
+  /* On a phone the menu folds behind its "Menu" button; wider screens always show it. */
+  function foldMenu() {
+    var wide = window.matchMedia("(min-width: 48rem)");
+    var folds = document.querySelectorAll("details.menu-fold");
+    function apply() {
+      for (var i = 0; i < folds.length; i++) {
+        if (wide.matches) { folds[i].setAttribute("open", ""); }
+        else { folds[i].removeAttribute("open"); }
+      }
+    }
+    apply();
+    if (wide.addEventListener) { wide.addEventListener("change", apply); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var forms = document.querySelectorAll("form[data-live]");
     for (var i = 0; i < forms.length; i++) { live(forms[i]); }
+    foldMenu();
   });
 }());
