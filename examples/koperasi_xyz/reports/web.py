@@ -136,4 +136,4 @@ def dyncrm_web(crm):
         blueprint=blueprint,
         menu=[MenuEntry("Reports", "laporan.index", "staff", permission=VIEW, order=60)],
         cards=[Card("The cooperative at a glance", "web/laporan/_card.html", _card,
-                    audience="staff", permission=VIEW, order=5)])
+                    audience="staff", permission=VIEW, order=5, wide=True)])

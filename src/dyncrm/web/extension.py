@@ -62,6 +62,7 @@ class Card:
     :param audience: ``"member"`` (the member's own dashboard) or ``"staff"``.
     :param permission: shown only to those who hold it.
     :param order: place on the dashboard, smallest first.
+    :param wide: spans the whole width of the dashboard (a summary with charts).
     """
 
     title: str
@@ -70,6 +71,7 @@ class Card:
     audience: Audience = "member"
     permission: str | None = None
     order: int = 100
+    wide: bool = False
 
 
 @attrs.frozen
