@@ -464,3 +464,27 @@ def test_a_members_record_shows_the_timeline_by_phase_and_kind_of_information(ko
     retensi = matrix.split("retensi</th>")[1].split("</tr>")[0]
     assert [c.split(">")[-1] for c in retensi.split("</td>")[:3]] == ["0", "1", "1"]
     assert "informasi untuk anggota" in page
+
+
+def test_a_returned_application_is_corrected_from_its_status_link(kop):
+    client = web_client(kop)
+    client.get("/members/join")
+    status_url = apply_online(client).headers["Location"]
+    number = int(re.search(r"/status/(\d+)\?token=", status_url).group(1))
+    token = status_url.split("token=")[1]
+    apps.return_to_applicant(kop, number, kop.users.trusted_actor("sekretaris"),
+                             "Nomor HP tidak aktif")
+    page = client.get(status_url).get_data(as_text=True)
+    assert "Perbaiki pendaftaran saya" in page
+    amend_url = f"/members/join/status/{number}/amend?token={token}"
+    form = client.get(amend_url).get_data(as_text=True)
+    assert "Nomor HP tidak aktif" in form and 'value="3275014508920003"' in form
+    assert client.get(f"/members/join/status/{number}/amend?token=x").status_code == 404
+    bad = client.post(amend_url, {**SITI, "nik": "123", "key": key_of(form)})
+    assert bad.status_code == 400 and 'id="e-nik"' in bad.get_data(as_text=True)
+    done = client.post(amend_url, {**SITI, "mobile": "0813 1111 2222", "key": key_of(form)})
+    assert done.status_code == 303
+    application = apps.get(kop, number)
+    assert application.status == "submitted" and application.mobile.endswith("2222")
+    again = client.get(amend_url)  # nothing to correct any more
+    assert again.status_code == 303 and "/status/" in again.headers["Location"]

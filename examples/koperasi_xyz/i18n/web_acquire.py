@@ -139,5 +139,11 @@ MESSAGES = {
     "information of the member": "informasi tentang anggota",
     "information for the member": "informasi untuk anggota",
     "information by the member": "informasi dari anggota",
+    # correcting a returned application
+    "Correct application {id}": "Perbaiki pendaftaran {id}",
+    "The secretary returned your application:": "Sekretaris mengembalikan pendaftaran Anda:",
+    "Correct my application": "Perbaiki pendaftaran saya",
+    "Your corrected application has been sent again.":
+        "Pendaftaran yang sudah diperbaiki telah dikirim kembali.",
 }
 

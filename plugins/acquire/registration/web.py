@@ -60,7 +60,8 @@ def _options(values, blank: str) -> list[tuple[str, str]]:
     return [("", blank), *[(v, crm().t(v)) for v in values]]  # codes shown translated
 
 
-def _apply_page(values: dict[str, str], errors: dict[str, str], key: str, status: int = 200):
+def _apply_page(values: dict[str, str], errors: dict[str, str], key: str, status: int = 200,
+                *, action: str | None = None, amend_of=None):
     c = crm()
     conf = apps.settings(c)
     required = set(conf.required_fields) | {"full_name", "nik"}
@@ -68,7 +69,7 @@ def _apply_page(values: dict[str, str], errors: dict[str, str], key: str, status
         "web/members/apply.html", values=values, errors=errors, key=key, required=required,
         departments=_options(conf.departments, c.t("Choose…")) if conf.departments else None,
         statuses=_options(conf.employment_statuses, c.t("Choose…"))
-        if conf.employment_statuses else None), status
+        if conf.employment_statuses else None, action=action, amend_of=amend_of), status
 
 
 @blueprint.route("/join", methods=["GET", "POST"])
@@ -93,15 +94,52 @@ def apply():
                             token=status_token(application_id)), 303)
 
 
-@blueprint.route("/join/status/<int:application_id>")
-def application_status(application_id: int):
-    """Where an applicant follows their application (needs the token of their link)."""
+def _followed(application_id: int):
+    """The application whose status link this is (404 without its token)."""
     token = request.args.get("token", "")
     if not hmac.compare_digest(token.encode(), status_token(application_id).encode()):
         abort(404)
-    application = apps.get(crm(), application_id)
+    return apps.get(crm(), application_id)
+
+
+@blueprint.route("/join/status/<int:application_id>")
+def application_status(application_id: int):
+    """Where an applicant follows their application (needs the token of their link)."""
+    application = _followed(application_id)
+    amend_url = (url_for("members.amend", application_id=application_id,
+                         token=status_token(application_id))
+                 if application.status == "returned" else None)
     return render_template("web/members/status.html", application=application,
-                           link=request.url)
+                           link=request.url, amend_url=amend_url)
+
+
+@blueprint.route("/join/status/<int:application_id>/amend", methods=["GET", "POST"])
+def amend(application_id: int):
+    """The applicant corrects a returned application and sends it again (``member amend``)."""
+    application = _followed(application_id)
+    if application.status != "returned":
+        return redirect(url_for("members.application_status", application_id=application_id,
+                                token=status_token(application_id)), 303)
+    action = url_for("members.amend", application_id=application_id,
+                     token=status_token(application_id))
+    if request.method == "GET":
+        values = {f: "" if getattr(application, f, None) is None
+                  else str(getattr(application, f)) for f in FORM_FIELDS}
+        if application.take_home_pay is not None:
+            values["take_home_pay"] = str(application.take_home_pay.amount)
+        values["promotion"] = ""
+        return _apply_page(values, {}, uuid.uuid4().hex, action=action, amend_of=application)
+    values = _form_values()
+    changes = {f: v for f, v in values.items() if v and f != "promotion"}
+    c = crm()
+    try:
+        apps.amend(c, application_id, changes, Actor.public())
+    except ValidationError as exc:
+        return _apply_page(values, _errors(exc), request.form.get("key", ""), 400,
+                           action=action, amend_of=application)
+    flash(c.t("Your corrected application has been sent again."))
+    return redirect(url_for("members.application_status", application_id=application_id,
+                            token=status_token(application_id)), 303)
 
 
 # --- staff: verifying and deciding ------------------------------------------------
