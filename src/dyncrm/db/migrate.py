@@ -124,7 +124,25 @@ def upgrade(database, sources: list[tuple[str, Path]]) -> list[str]:
             if error is None:
                 raise
             raise error from exc
+    if applied:
+        refresh_statistics(database)
     return applied
 
 
-__all__ = ["Migration", "MigrationStatus", "pending", "status", "upgrade"]
+def refresh_statistics(database) -> None:
+    """Let PostgreSQL's planner see the tables as they are now (``ANALYZE``).
+
+    Run after migrations changed the schema, so new indexes are planned with
+    current row counts rather than waiting for autovacuum.  SQLite is left
+    without statistics on purpose: its hot queries have indexes that win without
+    them (``account(member_id, kind)``), and statistics taken once would go stale
+    as the data grows.  MariaDB keeps InnoDB statistics up to date itself.
+    """
+    from peewee import PostgresqlDatabase
+
+    if isinstance(database, PostgresqlDatabase):
+        database.execute_sql("ANALYZE")
+
+
+__all__ = ["Migration", "MigrationStatus", "pending", "refresh_statistics", "status",
+           "upgrade"]
