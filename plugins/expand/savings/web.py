@@ -100,6 +100,9 @@ def overview():
         statements=[(savings.product_name(c, st.product), st)
                     for st in _statements(member_id, year)],
         deposits=deposits_of(c, member_id),
+        product_names={p: savings.product_name(c, p) for p in ("pokok", "wajib", "sukarela")},
+        methods={"cash": c.t("Cash"), "transfer": c.t("Bank transfer"),
+                 "payroll": c.t("Payroll deduction")},
         requests=[r for r, _ in withdrawal_requests(c, member_id=member_id)][::-1])
 
 
