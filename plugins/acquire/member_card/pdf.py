@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import attrs
-import segno
-from fpdf import FPDF
 
 from dyncrm.errors import ConfigError, DyncrmError
 from dyncrm_acquire.member_card.cards import CardData
 from dyncrm_acquire.settings import CardLabels, CardSettings
 
 if TYPE_CHECKING:
+    from fpdf import FPDF  # imported where a PDF is made: fpdf pulls numpy and fontTools
+
     from dyncrm.app import CRM
 
 CARD_W, CARD_H, CARD_R = 85.60, 53.98, 3.18
@@ -155,6 +155,8 @@ def _initials(name: str) -> str:
 
 def _qr(pdf: FPDF, payload: str, x: float, y: float, size: float) -> None:
     """Draw the QR code of ``payload`` as a ``size`` mm square of vector modules."""
+    import segno
+
     qr = segno.make(payload, error="m", micro=False)
     matrix = qr.matrix
     modules = len(matrix)
@@ -288,6 +290,8 @@ def _outline(pdf: FPDF, x: float, y: float) -> None:
 
 
 def _new_pdf(title: str, author: str) -> FPDF:
+    from fpdf import FPDF
+
     pdf = FPDF(unit="mm")
     pdf.set_auto_page_break(False)
     pdf.set_margin(0)
