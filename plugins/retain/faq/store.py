@@ -8,10 +8,9 @@ out as text and ``javascript:`` links are not links.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-from markdown_it import MarkdownIt
 
 from dyncrm.app import CRM
 from dyncrm.errors import IllegalTransition, NotFoundError, ValidationError
@@ -19,6 +18,9 @@ from dyncrm.text import clean_text
 from dyncrm.values import Actor
 from dyncrm_retain.faq import search as faq_search
 from dyncrm_retain.faq.models import FaqEntry, FaqVote
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt  # imported when an answer is rendered
 
 PLUGIN = "retain.faq"
 
@@ -51,6 +53,8 @@ def settings(crm: CRM) -> FaqSettings:
 
 @functools.cache
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
