@@ -20,16 +20,26 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from importlib.resources import files
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING
 
 from dyncrm.errors import ValidationError
+
+if TYPE_CHECKING:  # argon2 is imported when a password is hashed or checked
+    from argon2 import PasswordHasher
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128  # NIST asks for at least 64
 
-_hasher = PasswordHasher()  # argon2id with the library's current defaults
+_hasher: PasswordHasher | None = None  # argon2id with the library's current defaults
+
+
+def _the_hasher() -> PasswordHasher:
+    global _hasher
+    if _hasher is None:
+        from argon2 import PasswordHasher
+
+        _hasher = PasswordHasher()
+    return _hasher
 
 
 def use_cheap_hashing_for_tests() -> None:
@@ -39,6 +49,8 @@ def use_cheap_hashing_for_tests() -> None:
     that signs hundreds of people in spends minutes on it.  Hashes made this way still
     verify anywhere, and a deployment that meets one rehashes it at the next sign-in.
     """
+    from argon2 import PasswordHasher
+
     global _hasher
     _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 _TAIL = re.compile(r"[\d\W_]*$")
@@ -105,22 +117,26 @@ def check(password: str, *, context: Iterable[str] = ()) -> str:
 
 def hash_password(password: str, *, context: Iterable[str] = ()) -> str:
     """argon2id hash of ``password`` after the policy check."""
-    return _hasher.hash(check(password, context=context))
+    return _the_hasher().hash(check(password, context=context))
 
 
 def verify_password(stored: str | None, password: str) -> bool:
     """True when ``password`` matches the stored argon2 hash."""
     if not stored:
         return False
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(stored, normalise(password))
+        return _the_hasher().verify(stored, normalise(password))
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(stored: str) -> bool:
     """True when ``stored`` was hashed with weaker parameters than today's."""
+    from argon2.exceptions import InvalidHashError
+
     try:
-        return _hasher.check_needs_rehash(stored)
+        return _the_hasher().check_needs_rehash(stored)
     except InvalidHashError:
         return False
