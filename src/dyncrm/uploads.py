@@ -31,11 +31,14 @@ import os
 import re
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
-from PIL import Image, ImageOps
 
 from dyncrm.errors import ValidationError
+
+if TYPE_CHECKING:  # Pillow is imported when an image is checked
+    from PIL import Image
 
 #: The largest image accepted, in pixels (width × height); a 48-megapixel
 #: phone photo fits, a decompression bomb does not.
@@ -45,9 +48,23 @@ MAX_PAGES = 100
 #: The most PDF objects walked when looking for active content.
 MAX_PDF_OBJECTS = 200_000
 
-# Pillow's own process-wide guard (it warns above this and refuses above twice
-# this); the per-call limit below is the one that is enforced.
-Image.MAX_IMAGE_PIXELS = min(Image.MAX_IMAGE_PIXELS or MAX_PIXELS, MAX_PIXELS)
+_pillow_guarded = False
+
+
+def _pillow():
+    """Pillow's ``Image`` module, imported on first use with its guard lowered.
+
+    Pillow's own process-wide guard (it warns above this and refuses above twice
+    this) is set to at most :data:`MAX_PIXELS` once; the per-call limit below is the
+    one that is enforced.
+    """
+    global _pillow_guarded
+    from PIL import Image
+
+    if not _pillow_guarded:
+        Image.MAX_IMAGE_PIXELS = min(Image.MAX_IMAGE_PIXELS or MAX_PIXELS, MAX_PIXELS)
+        _pillow_guarded = True
+    return Image
 
 # pypdf reports repairs through logging; without a handler Python would print
 # them on stderr, under the CLI's own message.
@@ -128,20 +145,21 @@ def check_upload(data: bytes, *, allowed: tuple[str, ...], field: str, max_bytes
 def _check_image(data: bytes, kind: str, *, field: str, max_pixels: int) -> CheckedFile:
     label = _LABELS[kind]
     formats = [_PIL_FORMATS[kind]]
+    image = _pillow()
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=formats) as im:
+            warnings.simplefilter("error", image.DecompressionBombWarning)
+            with image.open(io.BytesIO(data), formats=formats) as im:
                 width, height = im.size
                 _pixels_ok(width, height, max_pixels, field)
                 im.verify()
-            with Image.open(io.BytesIO(data), formats=formats) as im:
+            with image.open(io.BytesIO(data), formats=formats) as im:
                 im.load()
                 stored_kind, encoded = _reencode(im, kind)
     except ValidationError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
+    except (image.DecompressionBombError, image.DecompressionBombWarning):
+        limit = min(max_pixels, image.MAX_IMAGE_PIXELS or max_pixels)
         raise ValidationError(f"the image has more than {limit:,} pixels; send a smaller "
                               "photo or scan", field=field) from None
     except Exception as exc:  # Pillow raises many kinds for a broken file
@@ -163,6 +181,8 @@ def _pixels_ok(width: int, height: int, max_pixels: int, field: str) -> None:
 
 def _reencode(im: Image.Image, kind: str) -> tuple[str, bytes]:
     """Decode and save again: JPEG as JPEG, the rest as PNG, without metadata."""
+    from PIL import ImageOps
+
     out = io.BytesIO()
     if kind == "jpeg":
         im = ImageOps.exif_transpose(im)
