@@ -22,8 +22,6 @@ from dyncrm import output
 from dyncrm.files import atomic_open
 from dyncrm.reports import Report, ReportColumn, ReportSection
 
-from .pdf import report_pdf
-
 if TYPE_CHECKING:
     from dyncrm.app import CRM
 
@@ -75,6 +73,8 @@ def write_csv(lap: Laporan, path: str | Path, *, delimiter: str = ",") -> Path:
 
 def write_pdf(crm: CRM, lap: Laporan, path: str | Path) -> Path:
     """The report as a printable PDF with the cooperative's header and page numbers."""
+    from .pdf import report_pdf  # fpdf (numpy, fontTools) only when a PDF is made
+
     pdf = report_pdf(crm, lap.title, lap.subtitle, landscape=lap.landscape)
     if lap.summary:
         pdf.heading("Ringkasan")

@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dyncrm.reports import ReportColumn as Column
+
 from ..fmt import persen, rupiah, tanggal
 from ..laporan import Laporan, Section, write_pdf
-from ..pdf import Column, report_pdf
 from .bases import year_bounds
 from .calc import MemberShare, fraction_text
 from .rules import MEMBER_POOLS, MEMBER_SHARE, RESERVE, pool_label
@@ -168,6 +169,8 @@ def report_pdf_file(crm: CRM, draft: Draft, path: str | Path) -> Path:
 
 def slip_pdf_file(crm: CRM, draft: Draft, line: MemberShare, path: str | Path) -> Path:
     """Write one member's SHU slip (statement) as a PDF, with the arithmetic shown."""
+    from ..pdf import report_pdf  # fpdf (numpy, fontTools) only when a PDF is made
+
     dist = draft.distribution
     cur = draft.currency
     pdf = report_pdf(crm, f"Slip SHU Anggota — Tahun Buku {dist.year}",
