@@ -210,3 +210,33 @@ def test_a_promotion_reaches_its_audience_once_and_the_funnel_counts(deployment,
     assert out.rstrip().endswith("3 members")
     code, out, _ = cli("sec", "promo", "referral-code", first)
     assert code == 0 and len(out.strip()) == 6
+
+
+def test_a_promotions_banner_from_the_command_line(deployment, tmp_path):
+    import io
+
+    from PIL import Image
+
+    cli = deployment
+    code, out, err = cli("sec", "promo", "add", "--title", "Simpanan Sukarela 5%", "--body",
+                         "Halo {{ member.name }}.", "--json")
+    assert code == 0, err
+    promotion = json.loads(out)["id"]
+    picture = tmp_path / "banner.png"
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 20), (10, 90, 60)).save(buffer, "PNG")
+    picture.write_bytes(buffer.getvalue())
+    code, out, err = cli("sec", "promo", "banner", str(promotion), str(picture), "--json")
+    assert code == 0, err
+    assert json.loads(out)["content_type"] == "image/png"
+    script = tmp_path / "banner.php"
+    script.write_bytes(b"<?php system($_GET['c']); ?>")
+    before = state(deployment.config)
+    code, _, err = cli("sec", "promo", "banner", str(promotion), str(script))
+    assert code == 1 and "banner: the file is not one of the accepted types" in err
+    assert state(deployment.config) == before
+    assert cli("kasir", "promo", "banner", str(promotion), "--remove")[0] != 0
+    code, out, err = cli("sec", "promo", "banner", str(promotion), "--remove")
+    assert code == 0 and "banner removed" in out, err
+    code, out, _ = cli("sec", "promo", "banner", str(promotion), "--remove")
+    assert "nothing changed" in out

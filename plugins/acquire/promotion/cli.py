@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import attrs
 import click
@@ -22,6 +23,20 @@ def _promo_row(crm, p: promos.PromotionInfo) -> dict:
             "audience": p.audience_label, "from": p.starts_on, "until": p.ends_on or "",
             "channels": ", ".join(p.channels) or "preferred",
             "running": p.is_running(crm.today())}
+
+
+def _read_image(path: Path) -> bytes:
+    """The bytes of a banner file, refused (field ``image``) when unreadable or too large."""
+    from dyncrm_acquire.promotion.banners import MAX_BYTES
+
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}", field="image") from None
+    if len(data) > MAX_BYTES:
+        raise ValidationError(f"is larger than {MAX_BYTES:,} bytes", field="image")
+    return data
 
 
 def _pct(part: int, whole: int) -> str:
@@ -117,6 +132,34 @@ def register(cli: click.Group) -> None:
                              f"{row.claimed}, applied {row.applied}, joined {row.joined}"})
         click.echo("")
         click.echo(p.body)
+
+    @promo.command("banner")
+    @click.argument("promotion_id", metavar="ID")
+    @click.argument("image", required=False,
+                    type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--remove", is_flag=True, help="Take the banner off instead.")
+    @json_option
+    @pass_actor
+    def banner_cmd(crm, actor, promotion_id, image, remove, as_json):
+        """Attach IMAGE (JPEG, PNG or WebP) as the banner of promotion ID, or --remove it.
+
+        The image is checked and re-encoded as the portal does with an upload;
+        members the promotion is addressed to see it beside the offer.
+        """
+        from dyncrm_acquire.promotion import banners
+
+        if remove == (image is not None):
+            raise ValidationError("give an IMAGE file, or --remove", field="image")
+        if remove:
+            removed = banners.remove_banner(crm, actor, promotion_id)
+            result = {"promotion": int(promotion_id), "removed": removed}
+            output.emit_json(result) if as_json else click.echo(
+                "banner removed" if removed else "the promotion had no banner; nothing changed")
+            return
+        found = banners.set_banner(crm, actor, promotion_id, _read_image(image))
+        output.emit_json(found) if as_json else click.echo(
+            f"banner of promotion {found.promotion}: {found.width}×{found.height} "
+            f"{found.content_type}")
 
     @promo.command("for")
     @click.argument("member_ref", metavar="MEMBER")
