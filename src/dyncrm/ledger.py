@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+import attrs
 from peewee import JOIN, fn
 
 from dyncrm.dates import as_date as _as_date
@@ -32,6 +33,22 @@ if TYPE_CHECKING:
 
 ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
 CREDIT_NORMAL = frozenset({"liability", "equity", "income"})
+#: Entries per statement in :meth:`Ledger.post_many` (and account codes per lookup).
+BULK_CHUNK = 500
+
+
+@attrs.frozen
+class EntrySpec:
+    """One entry for :meth:`Ledger.post_many`: the arguments :meth:`Ledger.post` takes."""
+
+    legs: tuple[Leg, ...] = attrs.field(converter=tuple)
+    kind: str
+    actor: str
+    key: str | None = None
+    memo: str = ""
+    on: dt.date | None = None
+    member_id: int | None = None
+    meta: dict | None = attrs.field(default=None, eq=False)
 
 
 class Ledger:
@@ -77,6 +94,57 @@ class Ledger:
                 f"not {type}/{commodity}"
             )
         return code
+
+    def open_accounts(
+        self,
+        kind: str,
+        member_ids: Iterable[int],
+        *,
+        type: str,
+        commodity: str | None = None,
+    ) -> dict[int, str]:
+        """:meth:`open_account` for many members at once: ``{member_id: code}``.
+
+        One lookup per chunk of codes and one multi-row insert for the accounts
+        not opened yet (a concurrent session opening the same account is
+        tolerated, as in :meth:`open_account`).  Refuses, opening nothing, when
+        an existing account has another type or commodity.
+        """
+        if type not in ACCOUNT_TYPES:
+            raise ValidationError(f"account type must be one of {', '.join(ACCOUNT_TYPES)}",
+                                  field="type")
+        commodity = commodity or self.crm.currency
+        codes = {m: f"{kind}:m{m}" for m in dict.fromkeys(member_ids)}
+        found = self._accounts(codes.values())
+        for account in found.values():
+            if account.type != type or account.commodity != commodity:
+                raise ValidationError(
+                    f"account {account.code} exists as {account.type}/{account.commodity}, "
+                    f"not {type}/{commodity}")
+        missing = [{"code": code, "name": code, "type": type, "kind": kind, "member": m,
+                    "commodity": commodity} for m, code in codes.items() if code not in found]
+        for start in range(0, len(missing), BULK_CHUNK):
+            (Account.insert_many(missing[start:start + BULK_CHUNK])
+             .on_conflict_ignore().execute())
+        if missing:  # a concurrent session may have opened some: check what is there
+            opened = self._accounts(row["code"] for row in missing)
+            for account in opened.values():
+                if account.type != type or account.commodity != commodity:
+                    raise ValidationError(
+                        f"account {account.code} exists as {account.type}/"
+                        f"{account.commodity}, not {type}/{commodity}")
+        return codes
+
+    def _accounts(self, codes: Iterable[str]) -> dict[str, Account]:
+        """Account rows by code, one ``IN`` query per chunk of codes."""
+        wanted = list(dict.fromkeys(codes))
+        found: dict[str, Account] = {}
+        for start in range(0, len(wanted), BULK_CHUNK):
+            for account in Account.select(Account.id, Account.code, Account.type,
+                                          Account.commodity).where(
+                    Account.code.in_(wanted[start:start + BULK_CHUNK])):
+                found[account.code] = account
+        return found
 
     def account(self, code: str) -> Account:
         """The account row with ``code`` (raises ``NotFoundError``)."""
@@ -167,6 +235,131 @@ class Ledger:
         )
         self.crm.hook.dyncrm_transaction_posted(crm=self.crm, entry=info)
         return PostResult(info, replayed=False)
+
+    def post_many(self, entries: Iterable[EntrySpec], *, chunk: int = BULK_CHUNK
+                  ) -> list[PostResult]:
+        """Write many balanced entries set-based; the same result as :meth:`post` in a loop.
+
+        For batch work (a payroll confirmation, an SHU payout): per chunk of
+        ``chunk`` entries one ``IN`` query finds the keys already posted (those
+        entries are replays and write nothing, as with :meth:`post`), one query
+        resolves the account codes (cached for the batch), one multi-row insert
+        writes the entries (``RETURNING`` their ids where the database has it)
+        and one the postings.  Every entry is checked before anything is
+        written, with the checks of :meth:`post` (two legs or more, known
+        accounts of the leg's commodity, balanced per commodity); one bad entry
+        refuses the whole batch.  Runs in a savepoint: all entries or none.
+
+        ``dyncrm_transaction_posted`` fires once per new entry, in order, in the
+        same transaction, after its chunk is written (a hook reading the ledger
+        sees the rest of that chunk too).  Two specs with the same key: the
+        second is a replay of the first.  Returns one :class:`PostResult` per
+        spec, in order.  Must run inside ``crm.action``, like :meth:`post`.
+        """
+        specs = list(entries)
+        if not specs:
+            return []
+        chunk = max(1, int(chunk))
+        keys = [s.key for s in specs if s.key is not None]
+        existing = self._infos_by_key(keys, chunk)
+        accounts = self._accounts(leg.account for s in specs for leg in s.legs)
+        today = self.crm.today()
+        planned: list[tuple[EntrySpec, dict, list[tuple[int, int, str]]] | None] = []
+        first_of: dict[str, int] = {}
+        for i, spec in enumerate(specs):
+            if spec.key is not None and (spec.key in existing or spec.key in first_of):
+                planned.append(None)
+                continue
+            if spec.key is not None:
+                first_of[spec.key] = i
+            rows = self._checked_legs(spec.legs, accounts)
+            row = {"key": spec.key, "kind": spec.kind, "memo": spec.memo,
+                   "effective_date": spec.on or today, "actor": spec.actor,
+                   "member": spec.member_id, "reverses": None, "meta": spec.meta or {}}
+            planned.append((spec, row, rows))
+        results: list[PostResult | None] = [None] * len(specs)
+        fresh = [i for i, p in enumerate(planned) if p is not None]
+        with self.crm.database.atomic():
+            for start in range(0, len(fresh), chunk):
+                part = fresh[start:start + chunk]
+                ids = self._insert_entries([planned[i][1] for i in part])
+                Posting.insert_many(
+                    [{"entry": entry_id, "account": a, "amount": u, "commodity": c}
+                     for i, entry_id in zip(part, ids, strict=True)
+                     for a, u, c in planned[i][2]]).execute()
+                for i, entry_id in zip(part, ids, strict=True):
+                    spec, row = planned[i][0], planned[i][1]
+                    info = EntryInfo(
+                        id=entry_id, key=spec.key, kind=spec.kind, memo=spec.memo,
+                        effective_date=row["effective_date"], actor=spec.actor,
+                        member_id=spec.member_id, legs=spec.legs, reverses=None,
+                        meta=row["meta"])
+                    results[i] = PostResult(info, replayed=False)
+                    self.crm.hook.dyncrm_transaction_posted(crm=self.crm, entry=info)
+        for i, spec in enumerate(specs):
+            if results[i] is None:
+                info = existing.get(spec.key) or results[first_of[spec.key]].entry
+                results[i] = PostResult(info, replayed=True)
+        return results
+
+    def _checked_legs(self, legs: Sequence[Leg], accounts: dict[str, Account]
+                      ) -> list[tuple[int, int, str]]:
+        """``(account id, units, commodity)`` per leg, with :meth:`post`'s checks."""
+        if len(legs) < 2:
+            raise ValidationError("a journal entry needs at least two legs")
+        totals: dict[str, int] = defaultdict(int)
+        rows = []
+        for leg in legs:
+            account = accounts.get(leg.account)
+            if account is None:
+                raise NotFoundError("account", leg.account)
+            currency = leg.amount.currency
+            if currency != account.commodity:
+                raise ValidationError(
+                    f"account {account.code} holds {account.commodity}, not {currency}")
+            units = to_minor(leg.amount, self.exponent(currency))
+            totals[currency] += units
+            rows.append((account.id, units, currency))
+        for commodity, total in totals.items():
+            if total != 0:
+                raise UnbalancedEntryError(
+                    commodity, from_minor(total, commodity, self.exponent(commodity)).amount)
+        return rows
+
+    def _insert_entries(self, rows: list[dict]) -> list[int]:
+        """Insert journal entry rows, returning their ids in order."""
+        from dyncrm.app import _supports_returning
+
+        if _supports_returning(self.crm.database):
+            query = JournalEntry.insert_many(rows).returning(JournalEntry.id)
+            ids = [r.id for r in query.execute()]
+            if len(ids) == len(rows):
+                return ids
+            raise RuntimeError("the database returned fewer entry ids than it inserted")
+        return [JournalEntry.insert(**row).execute() for row in rows]
+
+    def _infos_by_key(self, keys: list[str], chunk: int) -> dict[str, EntryInfo]:
+        """Entries already posted under ``keys``, with their legs (two queries per chunk)."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, EntryInfo] = {}
+        for start in range(0, len(wanted), chunk):
+            entries = {e.id: e for e in JournalEntry.select().where(
+                JournalEntry.key.in_(wanted[start:start + chunk]))}
+            if not entries:
+                continue
+            legs: dict[int, list[Leg]] = defaultdict(list)
+            for p in (Posting.select(Posting.entry, Posting.amount, Posting.commodity,
+                                     Account.code).join(Account)
+                      .where(Posting.entry.in_(list(entries))).order_by(Posting.id)):
+                legs[p.entry_id].append(Leg(p.account.code, from_minor(
+                    p.amount, p.commodity, self.exponent(p.commodity))))
+            for entry in entries.values():
+                found[entry.key] = EntryInfo(
+                    id=entry.id, key=entry.key, kind=entry.kind, memo=entry.memo,
+                    effective_date=_as_date(entry.effective_date), actor=entry.actor,
+                    member_id=entry.member_id, legs=tuple(legs[entry.id]),
+                    reverses=entry.reverses_id, meta=entry.meta or {})
+        return found
 
     def transfer(self, amount: Money, *, debit: str, credit: str, **kwargs) -> PostResult:
         """Post a two-leg entry: ``amount`` debited to ``debit``, credited to ``credit``."""
