@@ -182,7 +182,7 @@ def test_hooks_see_every_new_entry_once(make_crm) -> None:
         def dyncrm_transaction_posted(self, crm, entry):
             seen.append((entry.key, JournalEntry.get_by_id(entry.id).key))
 
-    crm = make_crm(extra_plugins=[Watcher()])
+    crm = make_crm(extra_plugins=[("watcher", Watcher())])
     open_accounts(crm)
     specs = specs_of([(k, [("cash", 5)], "bank", None) for k in ("x", "y", "x", None)])
     with crm.action("bulk", SYSTEM):
