@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,9 +14,11 @@ from dyncrm.cli import json_option, pass_actor
 from dyncrm.errors import ValidationError
 from dyncrm.files import atomic_open, write_atomic
 from dyncrm.text import read_stdin
-from dyncrm_retain.feedback import report as feedback_report
 from dyncrm_retain.feedback import tickets
 from dyncrm_retain.feedback.models import FeedbackTicket
+
+if TYPE_CHECKING:
+    from dyncrm_retain.feedback import report as feedback_report
 
 DATE = params.DATE  # a business date within plausible bounds
 
@@ -300,6 +303,8 @@ def register(cli: click.Group) -> None:
         end = until or today
         if end < start:
             raise ValidationError("--until is before --since", field="until")
+        from dyncrm_retain.feedback import report as feedback_report
+
         rep = feedback_report.build(crm, start, end)
         if as_json:
             output.emit_json({"since": start, "until": end, "volume": rep.volume_rows(),
