@@ -8,10 +8,12 @@ raw rows (whole rupiah, ISO dates) for CSV.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from peewee import fn
 
 from dyncrm.db.models import Member, Touchpoint
@@ -281,6 +283,31 @@ def savings_report(crm: CRM, as_of: dt.date) -> Laporan:
 # --- loans ------------------------------------------------------------------------
 
 
+@attrs.frozen
+class _LoanRow:
+    """The columns of a loan the loan report shows."""
+
+    id: int
+    member_id: int
+    product: str
+    name: str
+    disbursed_on: Any
+    term: int
+    principal: int
+
+
+def _product_name(names: dict[str, str], terms_text: str | None, product: str) -> str:
+    """The product name in a loan's terms (JSON parsed once per distinct text)."""
+    key = terms_text or ""
+    if key not in names:
+        try:
+            terms = json.loads(key) if key else {}
+        except ValueError:
+            terms = {}
+        names[key] = terms.get("name", product) if isinstance(terms, dict) else product
+    return names[key] or product
+
+
 def loan_report(crm: CRM, as_of: dt.date) -> Laporan:
     """Laporan pinjaman: loans outstanding on a date, arrears and collectibility.
 
@@ -292,28 +319,53 @@ def loan_report(crm: CRM, as_of: dt.date) -> Laporan:
     from dyncrm_expand.loans import queries as lq
     from dyncrm_expand.loans.models import Loan, LoanInstallment, LoanPayment
 
-    loans = list(Loan.select().where(
-        Loan.disbursed_on.is_null(False), Loan.disbursed_on <= as_of,
-        Loan.stage.in_(["disbursed", "closed", "written_off"]),
-        Loan.closed_on.is_null() | (Loan.closed_on > as_of)).order_by(Loan.id))
-    ids = [row.id for row in loans]
+    # Loans outstanding on the date: the same condition filters payments and
+    # installments through a subquery, so no loan id travels as a parameter
+    # (SQLite allows 32,766 of them per statement).
+    outstanding_on = (Loan.disbursed_on.is_null(False) & (Loan.disbursed_on <= as_of)
+                      & Loan.stage.in_(["disbursed", "closed", "written_off"])
+                      & (Loan.closed_on.is_null() | (Loan.closed_on > as_of)))
+    chosen = Loan.select(Loan.id).where(outstanding_on)
+    names: dict[str, str] = {}  # terms text -> product name, parsed once per distinct text
+    loans = []
+    for loan_id, member_id, product, terms_text, disbursed_on, term, principal in (
+            Loan.select(Loan.id, Loan.member, Loan.product,
+                        fn.COALESCE(Loan.terms, "{}").coerce(False), Loan.disbursed_on,
+                        Loan.term, Loan.principal)
+            .where(outstanding_on).order_by(Loan.id).tuples().iterator()):
+        loans.append(_LoanRow(loan_id, member_id, product,
+                              _product_name(names, terms_text, product), disbursed_on, term,
+                              principal))
     repaid = dict(LoanPayment.select(LoanPayment.loan, fn.SUM(LoanPayment.principal))
-                  .where(LoanPayment.loan.in_(ids), LoanPayment.effective_date <= as_of,
+                  .where(LoanPayment.loan.in_(chosen), LoanPayment.effective_date <= as_of,
                          LoanPayment.reversed_by.is_null())
-                  .group_by(LoanPayment.loan).tuples()) if ids else {}
+                  .group_by(LoanPayment.loan).tuples()) if loans else {}
     late: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # oldest ordinal, arrears
     first_inst: dict[int, int] = {}
-    if ids:
-        for inst in LoanInstallment.select().where(LoanInstallment.loan.in_(ids)):
-            if inst.number == 1:
-                first_inst[inst.loan_id] = inst.principal + inst.interest
-            due = _date(inst.due_on)
-            paid = _date(inst.paid_on)
+    if loans:
+        # the first installment of every loan, and every one late on the date
+        owed = ((LoanInstallment.principal - LoanInstallment.principal_paid)
+                + (LoanInstallment.interest - LoanInstallment.interest_paid
+                   - LoanInstallment.interest_waived))
+        query = (LoanInstallment
+                 .select(LoanInstallment.loan, LoanInstallment.number, LoanInstallment.due_on,
+                         LoanInstallment.paid_on,
+                         LoanInstallment.principal + LoanInstallment.interest, owed)
+                 .where(LoanInstallment.loan.in_(chosen),
+                        (LoanInstallment.number == 1)
+                        | ((LoanInstallment.due_on < as_of)
+                           & (LoanInstallment.paid_on.is_null()
+                              | (LoanInstallment.paid_on > as_of))))
+                 .tuples())
+        for loan_id, number, due, paid, scheduled, unpaid in query.iterator():
+            if number == 1:
+                first_inst[loan_id] = scheduled
+            due, paid = _date(due), _date(paid)
             if due < as_of and (paid is None or paid > as_of):
-                owed = lq.unpaid_base(inst) if paid is None else inst.principal + inst.interest
-                slot = late[inst.loan_id]
-                slot[0] = min(slot[0], due.toordinal()) if slot[0] else due.toordinal()
-                slot[1] += owed
+                ordinal = due.toordinal()
+                slot = late[loan_id]
+                slot[0] = min(slot[0], ordinal) if slot[0] else ordinal
+                slot[1] += unpaid if paid is None else scheduled
     cfg = lq.settings(crm)
     people = profiles()
     rows, raw = [], []
@@ -329,7 +381,7 @@ def loan_report(crm: CRM, as_of: dt.date) -> Laporan:
         out_total += outstanding
         arrears_total += arrears
         p = people.get(row.member_id)
-        name = row.terms.get("name", row.product)
+        name = row.name
         rows.append({"pinjaman": row.id, "nomor": p.number if p else "",
                      "nama": p.name if p else "", "produk": name,
                      "cair": _short(crm, row.disbursed_on), "tenor": f"{row.term} bln",
