@@ -58,7 +58,7 @@ def arrears_by_member(crm, as_of: dt.date) -> dict[int, Money]:
     calc = calculator(crm)
     out = {}
     for member_id, state in load_states(calc, as_of=as_of).items():
-        units = sum(u for _, u in calc.arrears(state, as_of))
+        units = calc.arrears_units(state, as_of)
         if units:
             out[member_id] = from_units(crm, units)
     return out
@@ -162,10 +162,7 @@ def due_items(crm, on: dt.date) -> list[DueItem]:
                 due_on=state.start_on + dt.timedelta(days=cfg.pokok.due_days), amount=amount,
                 description=pokok_name,
                 context={"product": "pokok", "product_name": pokok_name}))
-        owed = calc.months(state, due_until=hi)
-        for month, due, units in calc.unpaid(owed, state.paid_units):
-            if due < lo:
-                continue
+        for month, due, units in calc.unpaid_due_between(state, lo, hi):
             amount = from_units(crm, units)
             label = month_label(month)
             items.append(DueItem(

@@ -169,6 +169,67 @@ class WajibCalculator:
         lacking = self.unpaid(owed, state.paid_units)
         return lacking[-1][2] if lacking and lacking[-1][0] == month else 0
 
+    # -- closed forms for the constant-amount case (batch jobs) ---------------------
+
+    def constant_units(self, state: WajibState) -> int | None:
+        """The monthly wajib of a member whose amount cannot change (no class history),
+        in minor units; ``None`` when it may change from month to month."""
+        if state.classes:
+            return None
+        return self.units(self.settings.wajib.amount)
+
+    def owed_count(self, state: WajibState, due_until: dt.date) -> int:
+        """How many months :meth:`months` returns for ``due_until``, without the loop.
+
+        Due dates grow with the month, so the months owed run from the joining
+        month to the last one due on or before ``min(due_until, end_on)``.
+        """
+        if state.start_on is None:
+            return 0
+        limit = due_until if state.end_on is None else min(due_until, state.end_on)
+        first = month_start(state.start_on)
+        last = month_start(limit)
+        if due_date(last, self.settings.wajib.due_day, state.start_on) > limit:
+            last = add_months(last, -1)
+        count = (last.year - first.year) * 12 + last.month - first.month + 1
+        return max(count, 0)
+
+    def arrears_units(self, state: WajibState, as_of: dt.date) -> int:
+        """The sum of :meth:`arrears` (closed form when the amount is constant)."""
+        units = self.constant_units(state)
+        if units is None:
+            return sum(u for _, u in self.arrears(state, as_of))
+        return max(self.owed_count(state, as_of) * units - max(state.paid_units, 0), 0)
+
+    def unpaid_due_between(self, state: WajibState, since: dt.date, until: dt.date
+                           ) -> list[tuple[dt.date, dt.date, int]]:
+        """Unpaid ``(month, due date, units)`` falling due from ``since`` to ``until``
+        (what ``unpaid(months(due_until=until))`` keeps from ``since`` on), computing
+        only those months when the amount is constant."""
+        units = self.constant_units(state)
+        if units is None:
+            owed = self.months(state, due_until=until)
+            return [m for m in self.unpaid(owed, state.paid_units) if m[1] >= since]
+        count = self.owed_count(state, until)
+        if count == 0 or units == 0:
+            return []
+        paid = state.paid_units
+        # months 1..k are fully covered by what was paid (payments go oldest first)
+        covered = min(paid // units, count) if paid > 0 else 0
+        first = month_start(state.start_on)
+        due_day = self.settings.wajib.due_day
+        out = []
+        for index in range(count, covered, -1):  # newest first, stop before ``since``
+            month = add_months(first, index - 1)
+            due = due_date(month, due_day, state.start_on)
+            if due < since:
+                break
+            lacking = min(max(index * units - paid, 0), units)
+            if lacking:
+                out.append((month, due, lacking))
+        out.reverse()
+        return out
+
     def pokok_unpaid(self, state: WajibState) -> int:
         """Simpanan pokok still owed, in minor units."""
         return max(state.pokok_owed_units - state.pokok_paid_units, 0)
