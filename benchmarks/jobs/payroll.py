@@ -1,11 +1,22 @@
-"""koperasi_xyz.payroll: the December deduction list of every active member."""
+"""koperasi_xyz.payroll: the December deduction list of every active member, and the
+import of the payroll office's confirmation of it (posting the whole month in one action).
+
+``python benchmarks/jobs/payroll.py -n 10000`` times the import apart from the rest: the
+deduction list alone, the whole import, and a raw-SQL floor writing the same number of
+entries and postings in one transaction, in postings per second.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections import Counter
+from pathlib import Path
 
-from worlds import WAJIB, Expect, check, koperasi_job
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script too
+
+from harness import job
+from worlds import ENABLED, PLUGINS, WAJIB, Expect, check, koperasi_job, wajib_gaps
 
 MONTH = dt.date(2025, 12, 1)
 
@@ -30,3 +41,150 @@ def deduction_list(crm, world):
                              f"{base}")
     check("lines without take-home pay", Counter(x.flag for x in found.lines)
           ["THP tidak diketahui"], sum(1 for m in world.member_ids if m % 50 == 0))
+
+
+# --- the confirmation import: posting a month's payroll in one action --------------------
+
+#: The confirmation file of each world size (built untimed by :func:`_prepare_import`).
+_FILES: dict[int, bytes] = {}
+PAYDAY = dt.date(2025, 12, 25)
+
+
+def _prepare_import(crm, world):
+    """The Koperasi world, and the payroll office's file confirming December in full."""
+    from worlds import prepare_koperasi
+
+    from koperasi_xyz.payroll import listing as payroll_list
+
+    prepare_koperasi(crm, world)
+    found = payroll_list.deduction_list(crm, MONTH)
+    _FILES[world.n] = ("nik_karyawan;jumlah_dipotong\n" + "".join(
+        f"{x.employee_number};{x.total}\n" for x in found.lines if x.total)).encode()
+
+
+def _counts(crm) -> tuple[int, int]:
+    db = crm.database
+    return tuple(db.execute_sql(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                 for t in ("journal_entry", "posting"))
+
+
+@job("payroll.import", enabled=ENABLED, plugins=PLUGINS, prepare=_prepare_import,
+     writes=True, memory_growth="linear")
+def import_confirmation(crm, world):
+    """The December confirmation of every member, posted in one action."""
+    from dyncrm.values import Actor
+    from koperasi_xyz.payroll.importer import import_confirmation as run
+
+    data = _FILES[world.n]
+    lines = data.count(b"\n") - 1
+    entries, postings = _counts(crm)
+    report = run(crm, Actor.operator("benchmark"), data, batch=f"HR-{world.n}", month=MONTH)
+    check("lines posted", sum(1 for x in report.lines if x.status == "posted"), lines)
+    now = _counts(crm)
+    e = Expect(world)
+    # December's wajib is deposited already: wajib entries are the members with gaps
+    check("entries", now[0] - entries,
+          sum(1 for m in world.member_ids if wajib_gaps(m)) + len(e.loans))
+    return now[1] - postings
+
+
+def run_floor(db, found, currency: str) -> int:
+    """Insert one wajib entry (2 postings) per line and one repayment entry (cash,
+    denda, interest, principal) per loan, keyed like the importer's, in one transaction."""
+    import json
+
+    accounts = dict(db.execute_sql("SELECT code, id FROM account").fetchall())
+    cash = accounts["cash"]
+    entries, legs = [], []
+    for n, x in enumerate(found.lines, start=2):
+        wajib = x.wajib + x.wajib_arrears
+        if wajib:
+            key = f"deposit:payroll:HR:{n}:wajib"
+            entries.append((key, "savings.deposit", "Simpanan Wajib (payroll)",
+                            PAYDAY.isoformat(), "now", "benchmark", x.member_id,
+                            json.dumps({"product": "wajib"})))
+            legs.append((key, [(cash, wajib), (accounts[f"savings.wajib:m{x.member_id}"],
+                                               -wajib)]))
+        for due in x.loans:
+            if not due.total:
+                continue
+            key = f"loans.repayment:payroll:HR:{n}:loan{due.loan_id}"
+            entries.append((key, "loans.repayment", f"repayment of loan {due.loan_id}",
+                            PAYDAY.isoformat(), "now", "benchmark", x.member_id,
+                            json.dumps({"loan": due.loan_id})))
+            interest = due.total // 10
+            legs.append((key, [(cash, due.total),
+                               (accounts[f"income.loan_interest:m{x.member_id}"], -interest),
+                               (accounts[f"loans.principal:m{x.member_id}"],
+                                -(due.total - interest))]))
+    conn = db.connection()
+    with db.atomic():
+        conn.executemany("INSERT INTO journal_entry (key, kind, memo, effective_date, "
+                         "recorded_at, actor, member_id, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         entries)
+        ids = dict(conn.execute("SELECT key, id FROM journal_entry WHERE key LIKE "
+                                "'deposit:payroll:HR:%' OR key LIKE "
+                                "'loans.repayment:payroll:HR:%'").fetchall())
+        rows = [(ids[key], account, amount, currency)
+                for key, parts in legs for account, amount in parts]
+        conn.executemany("INSERT INTO posting (entry_id, account_id, amount, commodity) "
+                         "VALUES (?, ?, ?, ?)", rows)
+    return len(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Time the deduction list, the import and the raw floor on one world of ``-n`` members."""
+    import argparse
+    import tempfile
+    import time
+
+    import harness
+
+    from koperasi_xyz.payroll import listing as payroll_list
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("-n", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="dyncrm-payroll-") as tmp:
+        scratch = Path(tmp)
+        world = harness.generate_world(scratch / "world", args.n, enabled=ENABLED,
+                                       plugins=PLUGINS)
+        crm = harness.open_world(world, ENABLED, PLUGINS)
+        try:
+            _prepare_import(crm, world)
+        finally:
+            crm.close()
+        out = {}
+        for name in ("list", "import", "floor"):
+            with harness.world_copy(world, scratch) as copy:
+                crm = harness.open_world(copy, ENABLED, PLUGINS)
+                try:
+                    t0 = time.perf_counter()
+                    found = payroll_list.deduction_list(crm, MONTH)
+                    listed = time.perf_counter() - t0
+                    if name == "list":
+                        out[name] = (listed, 0)
+                    elif name == "import":
+                        t0 = time.perf_counter()
+                        postings = import_confirmation(crm, copy)
+                        out[name] = (time.perf_counter() - t0, postings)
+                    else:
+                        t0 = time.perf_counter()
+                        postings = run_floor(crm.database, found, crm.currency)
+                        out[name] = (time.perf_counter() - t0, postings)
+                finally:
+                    crm.close()
+    print(f"{args.n} members, {out['import'][1]} postings by the import, "
+          f"{out['floor'][1]} by the floor")
+    for name, (seconds, postings) in out.items():
+        rate = f"{postings / seconds:,.0f} postings/s" if postings else ""
+        print(f"{name:<8} {seconds:8.2f}s  {rate}")
+    posting = out["import"][0] - out["list"][0]
+    print(f"import without its deduction list {posting:.2f}s: "
+          f"{out['import'][1] / posting:,.0f} postings/s, "
+          f"{out['import'][1] / posting / (out['floor'][1] / out['floor'][0]):.0%} of the floor")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
