@@ -101,10 +101,12 @@ class Ledger:
         member_ids: Iterable[int],
         *,
         type: str,
+        name: str | None = None,
         commodity: str | None = None,
     ) -> dict[int, str]:
         """:meth:`open_account` for many members at once: ``{member_id: code}``.
 
+        ``name`` may hold ``{member_id}`` (default: the code).
         One lookup per chunk of codes and one multi-row insert for the accounts
         not opened yet (a concurrent session opening the same account is
         tolerated, as in :meth:`open_account`).  Refuses, opening nothing, when
@@ -121,7 +123,8 @@ class Ledger:
                 raise ValidationError(
                     f"account {account.code} exists as {account.type}/{account.commodity}, "
                     f"not {type}/{commodity}")
-        missing = [{"code": code, "name": code, "type": type, "kind": kind, "member": m,
+        missing = [{"code": code, "name": name.format(member_id=m) if name else code,
+                    "type": type, "kind": kind, "member": m,
                     "commodity": commodity} for m, code in codes.items() if code not in found]
         for start in range(0, len(missing), BULK_CHUNK):
             (Account.insert_many(missing[start:start + BULK_CHUNK])

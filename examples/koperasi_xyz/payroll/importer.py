@@ -19,6 +19,9 @@ If every line matches, the whole file is posted in ONE action keyed
 ``payroll:<batch>``: per line one wajib deposit (``expand.savings``, reference
 ``payroll:<batch>:<line>:wajib``) and one repayment per loan
 (``expand.loans``, ``payroll:<batch>:<line>:loan<id>``), booked on payday.
+They are written set-based (:mod:`.bulk`, through ``crm.ledger.post_many``): a
+fixed number of statements per 500 lines, not a deposit and a repayment call
+per line.
 If any line does not match, nothing is posted and the report lists the lines
 that do not match: a bad file changes nothing.  The same batch again posts
 nothing and says so; a different file under a used batch id is refused.
@@ -42,6 +45,7 @@ from dyncrm.values import Actor
 
 from ..models import PayrollBatch, PayrollLine
 from ..profiles import profiles
+from .bulk import post_deductions
 from .listing import DeductionList, deduction_list
 
 if TYPE_CHECKING:
@@ -276,17 +280,17 @@ def import_confirmation(crm: CRM, actor: Actor, source: str | Path | bytes, *, b
         row = PayrollBatch.create(batch=batch, period=dlist.label, imported_by=actor.username,
                                   imported_at=crm.now(), filename="",
                                   report={"sha256": digest})
-        done = []
-        for line in checked:
-            if line.status == "ok":
-                deduction = listed[line.employee_number]
-                _post_line(crm, actor, batch, line.line_no, deduction, dlist.payday)
-                line = attrs.evolve(line, status="posted")
-            PayrollLine.create(batch=row.id, line_no=line.line_no,
-                               employee_no=line.employee_number, member=line.member_id,
-                               amount=line.amount, expected=line.expected, status=line.status,
-                               reason=line.reason)
-            done.append(line)
+        post_deductions(crm, actor, batch,
+                        [(line.line_no, listed[line.employee_number]) for line in checked
+                         if line.status == "ok"], dlist.payday)
+        done = [attrs.evolve(line, status="posted") if line.status == "ok" else line
+                for line in checked]
+        for part in range(0, len(done), 500):
+            PayrollLine.insert_many([
+                {"batch": row.id, "line_no": line.line_no, "employee_no": line.employee_number,
+                 "member": line.member_id, "amount": line.amount, "expected": line.expected,
+                 "status": line.status, "reason": line.reason}
+                for line in done[part:part + 500]]).execute()
         posted = [x for x in done if x.status == "posted"]
         row.posted_lines = len(posted)
         row.rejected_lines = len(done) - len(posted)
@@ -295,26 +299,6 @@ def import_confirmation(crm: CRM, actor: Actor, source: str | Path | bytes, *, b
         row.save()
         act.done(batch=batch, lines=len(posted), total=row.posted_total)
     return attrs.evolve(report, lines=tuple(done), posted=True)
-
-
-def _post_line(crm: CRM, actor: Actor, batch: str, line_no: int, deduction, payday) -> None:
-    """Post one member's deduction: the wajib, then each loan's part."""
-    exp = crm.ledger.exponent(crm.currency)
-    wajib = deduction.wajib + deduction.wajib_arrears
-    if wajib:
-        from dyncrm_expand import savings
-
-        savings.deposit(crm, actor, deduction.member_id, "wajib",
-                        from_minor(wajib, crm.currency, exp), method="payroll",
-                        reference=f"payroll:{batch}:{line_no}:wajib", on=payday)
-    for due in deduction.loans:
-        if not due.total:
-            continue
-        from dyncrm_expand import loans
-
-        loans.repay(crm, actor, due.loan_id, from_minor(due.total, crm.currency, exp),
-                    method="payroll", reference=f"payroll:{batch}:{line_no}:loan{due.loan_id}",
-                    on=payday)
 
 
 def batches() -> list[PayrollBatch]:
