@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from peewee import fn
+from peewee import JOIN, Case, fn
 
 from dyncrm.db.models import Member, Touchpoint
 from dyncrm.errors import ValidationError
@@ -61,6 +61,20 @@ def _as_of_text(crm: CRM, as_of: dt.date) -> str:
 
 def _period_text(crm: CRM, since: dt.date, until: dt.date) -> str:
     return f"Periode {tanggal(crm, since)} s.d. {tanggal(crm, until)}"
+
+
+def _money_text(crm: CRM):
+    """``rupiah`` for whole minor units, remembering each distinct amount's text for the
+    report being built (amounts repeat: monthly wajib, standard installments)."""
+    seen: dict[int, str] = {}
+
+    def text(units: int) -> str:
+        found = seen.get(units)
+        if found is None:
+            found = seen[units] = rupiah(crm, units)
+        return found
+
+    return text
 
 
 def _status_on(stage: str, left_on: dt.date | None, as_of: dt.date) -> str:
@@ -232,6 +246,7 @@ def savings_report(crm: CRM, as_of: dt.date) -> Laporan:
         arrears = {m: int(v.amount.scaleb(exp)) for m, v in
                    savings.arrears_by_member(crm, as_of).items()}
     people = profiles()
+    money = _money_text(crm)
     ids = sorted(set(balances) | set(arrears),
                  key=lambda m: (people[m].number or "", m) if m in people else ("", m))
     rows, raw = [], []
@@ -246,16 +261,16 @@ def savings_report(crm: CRM, as_of: dt.date) -> Laporan:
         total = sum(b.get(k, 0) for k in kinds)
         rows.append({"no": i, "nomor": p.number if p else f"#{mid}", "nama": p.name if p else "",
                      "departemen": (p.department or "") if p else "",
-                     **{p_: rupiah(crm, b.get(f"savings.{p_}", 0)) for p_, _ in PRODUCTS},
-                     "jumlah": rupiah(crm, total),
-                     "tunggakan": rupiah(crm, arrears[mid]) if arrears.get(mid) else ""})
+                     **{p_: money(b.get(f"savings.{p_}", 0)) for p_, _ in PRODUCTS},
+                     "jumlah": money(total),
+                     "tunggakan": money(arrears[mid]) if arrears.get(mid) else ""})
         raw.append({"nomor_anggota": p.number if p else "", "nama": p.name if p else "",
                     "departemen": (p.department or "") if p else "",
                     **{p_: b.get(f"savings.{p_}", 0) for p_, _ in PRODUCTS},
                     "jumlah": total, "tunggakan_wajib": arrears.get(mid, 0)})
     grand = sum(totals.values())
     product_rows = [{"produk": label, "anggota": holders[f"savings.{p}"],
-                     "saldo": rupiah(crm, totals[f"savings.{p}"])} for p, label in PRODUCTS]
+                     "saldo": money(totals[f"savings.{p}"])} for p, label in PRODUCTS]
     return Laporan(
         name="simpanan", title="Laporan Simpanan Anggota", subtitle=_as_of_text(crm, as_of),
         columns=cols(("no", "No", "R", 0.45), ("nomor", "No. Anggota", "L", 1.4),
@@ -267,16 +282,16 @@ def savings_report(crm: CRM, as_of: dt.date) -> Laporan:
             Section(heading="Per produk", rows=tuple(product_rows),
                     columns=cols(("produk", "Produk", "L", 2), ("anggota", "Anggota", "R", 1),
                                  ("saldo", "Saldo", "R", 1.5)),
-                    totals={"produk": "Jumlah", "saldo": rupiah(crm, grand)}),
+                    totals={"produk": "Jumlah", "saldo": money(grand)}),
             Section(heading="Per anggota", rows=tuple(rows), raw=tuple(raw), totals={
-                "nama": "Jumlah", "pokok": rupiah(crm, totals["savings.pokok"]),
-                "wajib": rupiah(crm, totals["savings.wajib"]),
-                "sukarela": rupiah(crm, totals["savings.sukarela"]),
-                "jumlah": rupiah(crm, grand),
-                "tunggakan": rupiah(crm, sum(arrears.values()))})),
+                "nama": "Jumlah", "pokok": money(totals["savings.pokok"]),
+                "wajib": money(totals["savings.wajib"]),
+                "sukarela": money(totals["savings.sukarela"]),
+                "jumlah": money(grand),
+                "tunggakan": money(sum(arrears.values()))})),
         summary=(("Anggota dengan simpanan", str(len(ids))),
-                 ("Jumlah simpanan", rupiah(crm, grand)),
-                 ("Tunggakan simpanan wajib", rupiah(crm, sum(arrears.values())))),
+                 ("Jumlah simpanan", money(grand)),
+                 ("Tunggakan simpanan wajib", money(sum(arrears.values())))),
         landscape=True)
 
 
@@ -288,12 +303,17 @@ class _LoanRow:
     """The columns of a loan the loan report shows."""
 
     id: int
-    member_id: int
+    number: str | None
+    member_name: str | None
     product: str
     name: str
     disbursed_on: Any
     term: int
     principal: int
+    repaid: int  # principal repaid by the report's date
+    oldest: dt.date | None  # due date of the oldest installment late on that date
+    arrears: int
+    first: int  # principal and interest of the first installment
 
 
 def _product_name(names: dict[str, str], terms_text: str | None, product: str) -> str:
@@ -319,82 +339,70 @@ def loan_report(crm: CRM, as_of: dt.date) -> Laporan:
     from dyncrm_expand.loans import queries as lq
     from dyncrm_expand.loans.models import Loan, LoanInstallment, LoanPayment
 
-    # Loans outstanding on the date: the same condition filters payments and
-    # installments through a subquery, so no loan id travels as a parameter
-    # (SQLite allows 32,766 of them per statement).
+    # One statement: the loans outstanding on the date joined to their payments and
+    # installments grouped per loan, so no loan id travels as a parameter (SQLite
+    # allows 32,766 of them per statement) and no installment row reaches Python.
     outstanding_on = (Loan.disbursed_on.is_null(False) & (Loan.disbursed_on <= as_of)
                       & Loan.stage.in_(["disbursed", "closed", "written_off"])
                       & (Loan.closed_on.is_null() | (Loan.closed_on > as_of)))
-    chosen = Loan.select(Loan.id).where(outstanding_on)
+    inst = LoanInstallment
+    late = (inst.due_on < as_of) & (inst.paid_on.is_null() | (inst.paid_on > as_of))
+    scheduled = inst.principal + inst.interest
+    unpaid = ((inst.principal - inst.principal_paid)
+              + (inst.interest - inst.interest_paid - inst.interest_waived))
+    # per loan, grouped in SQL: the oldest late due date, the arrears (what is unpaid of a
+    # late installment; all of one paid after the date) and the first installment
+    per_loan = (inst.select(inst.loan.alias("loan_id"),
+                            fn.MIN(Case(None, [(late, inst.due_on)], None)).alias("oldest"),
+                            fn.SUM(Case(None, [(late & inst.paid_on.is_null(), unpaid),
+                                               (late, scheduled)], 0)).alias("arrears"),
+                            fn.MAX(Case(None, [(inst.number == 1, scheduled)], None))
+                            .alias("first"))
+                .group_by(inst.loan).alias("per_loan"))
+    repaid = (LoanPayment.select(LoanPayment.loan.alias("loan_id"),
+                                 fn.SUM(LoanPayment.principal).alias("principal"))
+              .where(LoanPayment.effective_date <= as_of, LoanPayment.reversed_by.is_null())
+              .group_by(LoanPayment.loan).alias("repaid"))
+    query = (Loan.select(Loan.id, Member.number, Member.name, Loan.product,
+                         fn.COALESCE(Loan.terms, "{}").coerce(False), Loan.disbursed_on,
+                         Loan.term, Loan.principal, repaid.c.principal, per_loan.c.oldest,
+                         per_loan.c.arrears, per_loan.c.first)
+             .join(Member, on=(Member.id == Loan.member))
+             .switch(Loan).join(repaid, JOIN.LEFT_OUTER, on=(repaid.c.loan_id == Loan.id))
+             .switch(Loan).join(per_loan, JOIN.LEFT_OUTER, on=(per_loan.c.loan_id == Loan.id))
+             .where(outstanding_on).order_by(Loan.id).tuples())
     names: dict[str, str] = {}  # terms text -> product name, parsed once per distinct text
-    loans = []
-    for loan_id, member_id, product, terms_text, disbursed_on, term, principal in (
-            Loan.select(Loan.id, Loan.member, Loan.product,
-                        fn.COALESCE(Loan.terms, "{}").coerce(False), Loan.disbursed_on,
-                        Loan.term, Loan.principal)
-            .where(outstanding_on).order_by(Loan.id).tuples().iterator()):
-        loans.append(_LoanRow(loan_id, member_id, product,
-                              _product_name(names, terms_text, product), disbursed_on, term,
-                              principal))
-    repaid = dict(LoanPayment.select(LoanPayment.loan, fn.SUM(LoanPayment.principal))
-                  .where(LoanPayment.loan.in_(chosen), LoanPayment.effective_date <= as_of,
-                         LoanPayment.reversed_by.is_null())
-                  .group_by(LoanPayment.loan).tuples()) if loans else {}
-    late: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # oldest ordinal, arrears
-    first_inst: dict[int, int] = {}
-    if loans:
-        # the first installment of every loan, and every one late on the date
-        owed = ((LoanInstallment.principal - LoanInstallment.principal_paid)
-                + (LoanInstallment.interest - LoanInstallment.interest_paid
-                   - LoanInstallment.interest_waived))
-        query = (LoanInstallment
-                 .select(LoanInstallment.loan, LoanInstallment.number, LoanInstallment.due_on,
-                         LoanInstallment.paid_on,
-                         LoanInstallment.principal + LoanInstallment.interest, owed)
-                 .where(LoanInstallment.loan.in_(chosen),
-                        (LoanInstallment.number == 1)
-                        | ((LoanInstallment.due_on < as_of)
-                           & (LoanInstallment.paid_on.is_null()
-                              | (LoanInstallment.paid_on > as_of))))
-                 .tuples())
-        for loan_id, number, due, paid, scheduled, unpaid in query.iterator():
-            if number == 1:
-                first_inst[loan_id] = scheduled
-            due, paid = _date(due), _date(paid)
-            if due < as_of and (paid is None or paid > as_of):
-                ordinal = due.toordinal()
-                slot = late[loan_id]
-                slot[0] = min(slot[0], ordinal) if slot[0] else ordinal
-                slot[1] += unpaid if paid is None else scheduled
+    loans = [_LoanRow(loan_id, number, name, product, _product_name(names, terms, product),
+                      disbursed_on, term, principal, int(paid or 0), _date(oldest),
+                      int(arrears or 0), int(first or 0))
+             for (loan_id, number, name, product, terms, disbursed_on, term, principal, paid,
+                  oldest, arrears, first) in query.iterator()]
     cfg = lq.settings(crm)
-    people = profiles()
+    money = _money_text(crm)
     rows, raw = [], []
     by_grade: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     out_total = arrears_total = 0
     for row in loans:
-        outstanding = max(row.principal - int(repaid.get(row.id) or 0), 0)
-        oldest, arrears = late.get(row.id, [0, 0])
-        dpd = (as_of - dt.date.fromordinal(oldest)).days if oldest else 0
+        outstanding = max(row.principal - row.repaid, 0)
+        arrears = row.arrears
+        dpd = (as_of - row.oldest).days if row.oldest else 0
         grade = cfg.grade(dpd)
         by_grade[grade][0] += 1
         by_grade[grade][1] += outstanding
         out_total += outstanding
         arrears_total += arrears
-        p = people.get(row.member_id)
-        name = row.name
-        rows.append({"pinjaman": row.id, "nomor": p.number if p else "",
-                     "nama": p.name if p else "", "produk": name,
+        number, name = row.number or "", row.member_name or ""
+        rows.append({"pinjaman": row.id, "nomor": number, "nama": name, "produk": row.name,
                      "cair": _short(crm, row.disbursed_on), "tenor": f"{row.term} bln",
-                     "pokok": rupiah(crm, row.principal), "sisa": rupiah(crm, outstanding),
-                     "angsuran": rupiah(crm, first_inst.get(row.id, 0)),
-                     "tunggakan": rupiah(crm, arrears) if arrears else "",
+                     "pokok": money(row.principal), "sisa": money(outstanding),
+                     "angsuran": money(row.first),
+                     "tunggakan": money(arrears) if arrears else "",
                      "hari": str(dpd) if dpd else "", "kolektibilitas": grade})
-        raw.append({"pinjaman": row.id, "nomor_anggota": p.number if p else "",
-                    "nama": p.name if p else "", "produk": row.product,
-                    "dicairkan": _iso(row.disbursed_on), "tenor_bulan": row.term,
-                    "pokok_pinjaman": row.principal, "sisa_pokok": outstanding,
-                    "angsuran_per_bulan": first_inst.get(row.id, 0), "tunggakan": arrears,
-                    "hari_terlambat": dpd, "kolektibilitas": grade})
+        raw.append({"pinjaman": row.id, "nomor_anggota": number, "nama": name,
+                    "produk": row.product, "dicairkan": _iso(row.disbursed_on),
+                    "tenor_bulan": row.term, "pokok_pinjaman": row.principal,
+                    "sisa_pokok": outstanding, "angsuran_per_bulan": row.first,
+                    "tunggakan": arrears, "hari_terlambat": dpd, "kolektibilitas": grade})
     grade_rows = []
     for g in cfg.collectibility:
         n, amount = by_grade.get(g.name, [0, 0])
