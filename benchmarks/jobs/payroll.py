@@ -122,9 +122,12 @@ def run_floor(db, found, currency: str) -> int:
         conn.executemany("INSERT INTO journal_entry (key, kind, memo, effective_date, "
                          "recorded_at, actor, member_id, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                          entries)
-        ids = dict(conn.execute("SELECT key, id FROM journal_entry WHERE key LIKE "
-                                "'deposit:payroll:HR:%' OR key LIKE "
-                                "'loans.repayment:payroll:HR:%'").fetchall())
+        ids = {}
+        keys = [key for key, _ in legs]
+        for start in range(0, len(keys), 500):
+            part = keys[start:start + 500]
+            ids.update(conn.execute("SELECT key, id FROM journal_entry WHERE key IN "
+                                    f"({', '.join('?' * len(part))})", part).fetchall())
         rows = [(ids[key], account, amount, currency)
                 for key, parts in legs for account, amount in parts]
         conn.executemany("INSERT INTO posting (entry_id, account_id, amount, commodity) "

@@ -149,10 +149,10 @@ def _deposits(crm: CRM, actor: Actor, batch: str, lines: list, accounts: dict[in
 
 
 def _repayments(crm: CRM, actor: Actor, batch: str, lines: list, on: dt.date) -> None:
-    from dyncrm_expand.loans.lifecycle import _notify, source_account
+    from dyncrm_expand.loans.lifecycle import source_account
     from dyncrm_expand.loans.models import Loan, LoanInstallment, LoanPayment
     from dyncrm_expand.loans.queries import as_date, payment_info, terms
-    from dyncrm_expand.loans.repayment import _close, _disbursed, _settle
+    from dyncrm_expand.loans.repayment import _close, _disbursed
     from dyncrm_expand.loans.values import InstallmentPaid
 
     wanted = {f"payroll:{batch}:{n}:loan{loan_id}": (m, loan_id, units)
@@ -185,7 +185,7 @@ def _repayments(crm: CRM, actor: Actor, batch: str, lines: list, on: dt.date) ->
         ("income.loan_penalty", "income"), ("income.loan_interest", "income"),
         ("loans.principal", "asset"))]
     exp = crm.ledger.exponent(crm.currency)
-    done_by_ref, specs = {}, []
+    done_by_ref, specs, changed = {}, [], []
     for ref, (_, loan_id, units) in wanted.items():
         row = loans[loan_id]
         _disbursed(row, "repay")
@@ -196,7 +196,7 @@ def _repayments(crm: CRM, actor: Actor, batch: str, lines: list, on: dt.date) ->
                                   f"({last[loan_id]}); payments are recorded in date order",
                                   field="on")
         last[loan_id] = on
-        done = _settle(crm, row, terms(row), insts[loan_id], on, units, payoff=False)
+        done = _settle(crm, terms(row), insts[loan_id], on, units, changed)
         done_by_ref[ref] = done
         parts = (done["penalty"], done["interest"], done["principal"])
         if sum(parts):
@@ -208,6 +208,7 @@ def _repayments(crm: CRM, actor: Actor, batch: str, lines: list, on: dt.date) ->
                 key=f"loans.repayment:{ref}", on=on, member_id=row.member_id,
                 memo=f"repayment of loan {row.id} by payroll ({ref})",
                 meta={"loan": row.id, "reference": ref, "method": "payroll"})))
+    _save_installments(crm, changed)
     entries = {ref: r.entry.id for (ref, _), r in
                zip(specs, crm.ledger.post_many(s for _, s in specs), strict=True)}
     now = crm.now()
@@ -230,6 +231,7 @@ def _repayments(crm: CRM, actor: Actor, batch: str, lines: list, on: dt.date) ->
                    [{"loan": r["loan"], "reference": r["reference"], "amount": r["amount"],
                      "method": "payroll", "payoff": False, "overpayment": r["overpayment"]}
                     for r in rows])
+    receipts = []
     for payment_id, r in zip(ids, rows, strict=True):
         row = loans[r["loan"]]
         done = done_by_ref[r["reference"]]
@@ -253,5 +255,87 @@ def _repayments(crm: CRM, actor: Actor, batch: str, lines: list, on: dt.date) ->
             _close(crm, actor, row, on)
         info = payment_info(crm, LoanPayment(id=payment_id, reversed_by=None, **r),
                             row.member_id, row.currency)
-        _notify(crm, row, "loans/receipt.txt", "loans.receipt",
-                f"loans:payment:{r['reference']}", payment=info, closed=closed)
+        receipts.append((row, f"loans:payment:{r['reference']}",
+                         {"payment": info, "closed": closed}))
+    _queue_receipts(crm, receipts)
+
+
+def _settle(crm: CRM, t, insts: list, on: dt.date, amount_units: int, changed: list) -> dict:
+    """``expand.loans``' settlement of a payment (denda assessed up to ``on``, then
+    oldest first), with the changed installment rows added to ``changed`` for
+    :func:`_save_installments` instead of saved one by one."""
+    from dyncrm_expand.loans.queries import unpaid_base
+    from dyncrm_expand.loans.repayment import FIELDS, _allocate, _assess, _snapshot
+
+    before = _snapshot(insts)
+    _assess(crm, t, insts, on)
+    pen, intr, prin, over = _allocate(insts, amount_units)
+    completed, allocation = [], []
+    for inst in insts:
+        done = inst.paid_on is None and unpaid_base(inst) == 0 \
+            and inst.penalty_assessed == inst.penalty_paid
+        if done:
+            inst.paid_on = on
+            completed.append(inst)
+        after = tuple(getattr(inst, f) for f in FIELDS)
+        if done or after != before[inst.number]:
+            changed.append(inst)
+            delta = {f: a - b for f, a, b in zip(FIELDS, after, before[inst.number],
+                                                 strict=True)}
+            allocation.append({"number": inst.number, "completed": done, **delta})
+    return {"penalty": pen, "interest": intr, "principal": prin, "over": over,
+            "amount": amount_units, "completed": completed, "allocation": allocation}
+
+
+def _save_installments(crm: CRM, rows: list) -> None:
+    """One ``UPDATE`` text executed for every changed installment row (``executemany``)."""
+    from dyncrm_expand.loans.models import LoanInstallment
+    from dyncrm_expand.loans.repayment import FIELDS
+
+    if not rows:
+        return
+    db, param = crm.database, crm.database.param
+    columns = [*FIELDS, "paid_on"]
+    sql = (f"UPDATE {LoanInstallment._meta.table_name} SET "
+           + ", ".join(f"{c} = {param}" for c in columns) + f" WHERE id = {param}")
+    paid_on = LoanInstallment.paid_on
+    values = [[getattr(i, f) for f in FIELDS] + [paid_on.db_value(i.paid_on), i.id]
+              for i in rows]
+    db.cursor().executemany(sql, values)
+
+
+def _queue_receipts(crm: CRM, receipts: list) -> None:
+    """``crm.notify_member`` of each loan's receipt (essential), queued with one lookup of
+    members and of message keys and one multi-row insert per chunk."""
+    from dyncrm.db.models import OutboxMessage, utcnow
+    from dyncrm.lifecycle import member_info
+    from dyncrm_expand.loans.queries import loan_info
+
+    members: dict[int, Member] = {}
+    seen: set[str] = set()
+    for part in _chunks(receipts):
+        ids = list({row.member_id for row, _, _ in part})
+        members.update({m.id: m for m in Member.select().where(Member.id.in_(ids))})
+        seen.update(o.key for o in OutboxMessage.select(OutboxMessage.key)
+                    .where(OutboxMessage.key.in_([key for _, key, _ in part])))
+    default = crm.config.notify.default_channel
+    stamp = utcnow()
+    rows = []
+    for row, key, context in receipts:
+        member = members[row.member_id]
+        channel = member.preferred_channel or default
+        recipient = member.email if channel in ("smtp", "file", "console") else member.phone
+        recipient = recipient or member.email or member.phone
+        if not recipient or key in seen:
+            continue
+        if channel not in crm.outbox.channels:
+            raise ValidationError(f"unknown channel {channel!r}; channels: "
+                                  f"{', '.join(sorted(crm.outbox.channels))}", field="channel")
+        seen.add(key)
+        subject, body = crm.render_message("loans/receipt.txt", member=member_info(member),
+                                           loan=loan_info(crm, row), **context)
+        rows.append({"key": key, "member": row.member_id, "channel": channel,
+                     "recipient": recipient, "subject": subject, "body": body,
+                     "kind": "loans.receipt", "essential": True, "next_attempt_at": stamp})
+    for part in _chunks(rows):
+        OutboxMessage.insert_many(part).execute()
