@@ -256,7 +256,7 @@ class Ledger:
         ``dyncrm_transaction_posted`` fires once per new entry, in order, in the
         same transaction, after its chunk is written (a hook reading the ledger
         sees the rest of that chunk too).  Two specs with the same key: the
-        second is a replay of the first.  Returns one :class:`PostResult` per
+        second is a replay of the first.  Returns one :class:`~dyncrm.values.PostResult` per
         spec, in order.  Must run inside ``crm.action``, like :meth:`post`.
         """
         specs = list(entries)
