@@ -9,6 +9,7 @@ December's installment, except where that one was already queued
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 from worlds import Expect, check, koperasi_job, wajib_gaps
@@ -60,3 +61,78 @@ def run(crm, world):
     _, send = _expected(world)
     check("failed reminders", report.failed, ())
     check("queued reminders", len(report.queued), send)
+
+
+@koperasi_job("reminders.plan raw", memory_growth="linear")
+def plan_raw(crm, world):
+    """The same plan in hand-written SQL (the floor): every due item and its status."""
+    from dyncrm_expand.loans.queries import settings as loan_settings
+    from dyncrm_expand.savings.common import settings as savings_settings
+    from dyncrm_retain.reminders import engine as remind_engine
+
+    db = crm.database
+    savings_cfg = savings_settings(crm)
+    lo = ON - dt.timedelta(days=savings_cfg.reminder_lookback_days)
+    hi = ON + dt.timedelta(days=savings_cfg.reminder_lookahead_days)
+    horizon = ON + dt.timedelta(days=loan_settings(crm).reminder_lookahead_days)
+    due_day = savings_cfg.wajib.due_day
+    wajib = int(savings_cfg.wajib.amount)
+    # (key, member, due_on, email, preferred channel, opted out)
+    items: list[tuple[str, str, int, dt.date, str, str, int]] = []
+    for member_id, joined, start, end, email, channel, opt_out, paid in db.execute_sql(
+            "SELECT m.id, m.joined_on, o.start_on, o.end_on, m.email, m.preferred_channel, "
+            "m.marketing_opt_out, (SELECT -SUM(p.amount) FROM account a "
+            "JOIN posting p ON p.account_id = a.id JOIN journal_entry e ON e.id = p.entry_id "
+            "WHERE a.member_id = m.id AND a.kind = 'savings.wajib' "
+            "AND e.kind NOT LIKE 'deactivation.%') "
+            "FROM member m LEFT JOIN savings_obligation o ON o.member_id = m.id "
+            "AND o.product = 'wajib' WHERE m.stage = 'active'"):
+        first = dt.date.fromisoformat(start or joined)
+        limit = min(hi, dt.date.fromisoformat(end)) if end else hi
+        month, paid = first.replace(day=1), int(paid or 0)
+        covered = paid // wajib if paid > 0 else 0
+        index = covered + 1
+        month = dt.date(first.year + (first.month - 1 + covered) // 12,
+                        (first.month - 1 + covered) % 12 + 1, 1)
+        while True:  # only the unpaid months, from the first one not covered
+            last = calendar.monthrange(month.year, month.month)[1]
+            due = max(month.replace(day=min(due_day, last)), first)
+            if due > limit:
+                break
+            if due >= lo:
+                items.append((f"wajib:{member_id}:{month:%Y-%m}", "savings.wajib", member_id,
+                              due, email, channel, opt_out))
+            index += 1
+            month = (month + dt.timedelta(days=32)).replace(day=1)
+    for loan_id, number, member_id, due, email, channel, opt_out in db.execute_sql(
+            "SELECT l.id, i.number, l.member_id, i.due_on, m.email, m.preferred_channel, "
+            "m.marketing_opt_out FROM loan_installment i JOIN loan l ON l.id = i.loan_id "
+            "JOIN member m ON m.id = l.member_id WHERE l.stage = 'disbursed' "
+            "AND i.paid_on IS NULL AND i.due_on <= ?", [horizon.isoformat()]):
+        items.append((f"loan:{loan_id}:inst:{number}", "loans.installment", member_id,
+                      dt.date.fromisoformat(due), email, channel, opt_out))
+    sent: dict[str, set[int]] = {}
+    for key, offset in db.execute_sql("SELECT item_key, day_offset FROM reminder"):
+        sent.setdefault(key, set()).add(offset)
+    schedules = {kind: remind_engine.schedule_for(crm, kind)
+                 for kind in ("savings.wajib", "loans.installment")}
+    catch_up = dt.timedelta(days=remind_engine.settings(crm).catch_up_days)
+    planned = []
+    for key, kind, _member_id, due, email, _channel, _opt_out in items:
+        reached = [o for o in schedules[kind] if due + dt.timedelta(days=o) <= ON]
+        if not reached:
+            planned.append((key, "not_yet", None))
+            continue
+        latest = reached[-1]
+        if any(o >= latest for o in sent.get(key, ())):
+            status = "sent"
+        elif not email:
+            status = "no_recipient"
+        elif due + dt.timedelta(days=latest) < ON - catch_up:
+            status = "too_old"
+        else:
+            status = remind_engine.SEND
+        planned.append((key, status, latest if status == remind_engine.SEND else None))
+    items_expected, send = _expected(world)
+    check("due items planned", len(planned), items_expected)
+    check("reminders to send", sum(1 for p in planned if p[1] == remind_engine.SEND), send)

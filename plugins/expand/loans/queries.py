@@ -313,25 +313,49 @@ def collectibility(crm: CRM, on: dt.date | None = None, *,
 
 def due_items(crm: CRM, on: dt.date) -> list[DueItem]:
     """Unpaid installments due up to ``reminder_lookahead_days`` after ``on`` (and all
-    overdue ones), as reminder items ``loans.installment`` keyed ``loan:<id>:inst:<n>``."""
+    overdue ones), as reminder items ``loans.installment`` keyed ``loan:<id>:inst:<n>``.
+
+    One query of the needed columns, streamed; a loan's terms (JSON) are read once
+    per distinct text, not once per installment.
+    """
+    import json
+
     horizon = on + dt.timedelta(days=settings(crm).reminder_lookahead_days)
-    query = (LoanInstallment.select(LoanInstallment, Loan)
+    owed = (LoanInstallment.principal - LoanInstallment.principal_paid
+            + LoanInstallment.interest - LoanInstallment.interest_paid
+            - LoanInstallment.interest_waived
+            + LoanInstallment.penalty_assessed - LoanInstallment.penalty_paid)
+    query = (LoanInstallment
+             .select(Loan.id, Loan.member, Loan.product, Loan.term, Loan.currency,
+                     fn.COALESCE(Loan.terms, "{}").coerce(False), LoanInstallment.number,
+                     LoanInstallment.due_on, owed)
              .join(Loan)
              .where(Loan.stage == "disbursed", LoanInstallment.paid_on.is_null(),
                     LoanInstallment.due_on <= horizon)
-             .order_by(LoanInstallment.due_on, Loan.id, LoanInstallment.number))
+             .order_by(LoanInstallment.due_on, Loan.id, LoanInstallment.number)
+             .tuples())
+    names: dict[tuple[str, str], str] = {}
+    exponents: dict[str, int] = {}
     items = []
-    for inst in query:
-        loan = inst.loan
-        owed = unpaid_base(inst) + inst.penalty_assessed - inst.penalty_paid
-        name = loan.terms.get("name", loan.product)
+    for loan_id, member_id, product, term, currency, terms_text, number, due_on, units \
+            in query.iterator():
+        name = names.get((product, terms_text))
+        if name is None:
+            try:
+                parsed = json.loads(terms_text) if terms_text else {}
+            except ValueError:
+                parsed = {}
+            name = parsed.get("name", product) if isinstance(parsed, dict) else product
+            names[(product, terms_text)] = name
+        if currency not in exponents:
+            exponents[currency] = crm.ledger.exponent(currency)
         items.append(DueItem(
-            key=f"loan:{loan.id}:inst:{inst.number}", kind="loans.installment",
-            member_id=loan.member_id, due_on=as_date(inst.due_on),
-            amount=money(crm, owed, loan.currency),
-            description=f"installment {inst.number} of {loan.term} of loan {loan.id} ({name})",
-            context={"loan_id": loan.id, "installment": inst.number, "term": loan.term,
-                     "product": loan.product, "product_name": name},
+            key=f"loan:{loan_id}:inst:{number}", kind="loans.installment",
+            member_id=member_id, due_on=as_date(due_on),
+            amount=from_minor(int(units), currency, exponents[currency]),
+            description=f"installment {number} of {term} of loan {loan_id} ({name})",
+            context={"loan_id": loan_id, "installment": number, "term": term,
+                     "product": product, "product_name": name},
         ))
     return items
 

@@ -254,8 +254,8 @@ def paid_by_member(kinds: Iterable[str], *, as_of: dt.date | None = None,
     if member_ids is not None:
         query = query.where(Account.member.in_(list(member_ids)))
     out: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in query.dicts().iterator():
-        out[row["member"]][row["kind"]] = -int(row["units"] or 0)
+    for member_id, kind, units in query.tuples().iterator():
+        out[member_id][kind] = -int(units or 0)
     return dict(out)
 
 

@@ -32,9 +32,9 @@ import attrs
 import jinja2
 
 from dyncrm.app import CRM
+from dyncrm.dates import as_date
 from dyncrm.db.models import Member
 from dyncrm.errors import ConfigError, DyncrmError, PluginError
-from dyncrm.lifecycle import member_info
 from dyncrm.money import to_minor
 from dyncrm.values import Actor, DueItem, MemberInfo
 from dyncrm_retain.reminders.models import Reminder
@@ -183,38 +183,69 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 
 def sent_offsets(item_keys: Sequence[str]) -> dict[str, set[int]]:
-    """Offsets already queued per item key (one query per 500 keys)."""
+    """Offsets already queued per item key (one query per 500 keys).
+
+    The statement is written once per chunk size (placeholders, not a query tree
+    of 500 nodes built per chunk).
+    """
     sent: dict[str, set[int]] = {}
+    db = Reminder._meta.database
+    table = Reminder._meta.table_name
+    param = db.param
     for chunk in _chunks(list(item_keys)):
-        query = (Reminder.select(Reminder.item_key, Reminder.day_offset)
-                 .where(Reminder.item_key.in_(list(chunk))).tuples())
-        for key, offset in query:
+        marks = ", ".join([param] * len(chunk))
+        cursor = db.execute_sql(f"SELECT item_key, day_offset FROM {table} "
+                                f"WHERE item_key IN ({marks})", list(chunk))
+        for key, offset in cursor:
             sent.setdefault(key, set()).add(offset)
     return sent
 
 
-def _members(ids: Iterable[int]) -> dict[int, Member]:
-    out: dict[int, Member] = {}
+def _members(ids: Iterable[int]) -> dict[int, MemberInfo]:
+    """The members' :class:`MemberInfo`, one per member, from the columns it needs
+    (one query per 500 ids)."""
+    out: dict[int, MemberInfo] = {}
+    db = Member._meta.database
+    columns = ("id", "number", "name", "email", "phone", "stage", "joined_on", "left_on",
+               "preferred_channel", "marketing_opt_out")
+    select = (f"SELECT {', '.join(Member._meta.fields[c].column_name for c in columns)} "
+              f"FROM {Member._meta.table_name} WHERE id IN ")
     for chunk in _chunks(sorted(set(ids))):
-        for row in Member.select().where(Member.id.in_(list(chunk))):
-            out[row.id] = row
+        cursor = db.execute_sql(select + "(" + ", ".join([db.param] * len(chunk)) + ")",
+                                list(chunk))
+        for (member_id, number, name, email, phone, stage, joined_on, left_on, channel,
+             opt_out) in cursor:
+            out[member_id] = MemberInfo(
+                id=member_id, number=number, name=name, email=email, phone=phone,
+                stage=stage, joined_on=as_date(joined_on), left_on=as_date(left_on),
+                preferred_channel=channel, marketing_opt_out=bool(opt_out))
     return out
 
 
-def _address(crm: CRM, item: DueItem, member: Member | None) -> tuple[str, str | None]:
+def _address(crm: CRM, item: DueItem, member: MemberInfo | None) -> tuple[str, str | None]:
     """``(channel, recipient)`` for an item: the member's preferred channel if available."""
-    channels = crm.outbox.channels
-    default = crm.config.notify.default_channel
-    if member is None:
-        channel = settings(crm).staff_channel or default
-        return (channel if channel in channels else default), item.recipient
-    channel = member.preferred_channel or default
-    if channel not in channels:
-        channel = default
-    if item.recipient:
-        return channel, item.recipient
-    recipient = member.email if channel in EMAIL_CHANNELS else member.phone
-    return channel, recipient or member.email or member.phone
+    return _Addresser(crm)(item, member)
+
+
+class _Addresser:
+    """:func:`_address` with the deployment's channels read once per plan."""
+
+    def __init__(self, crm: CRM) -> None:
+        self.channels = crm.outbox.channels
+        self.default = crm.config.notify.default_channel
+        staff = settings(crm).staff_channel or self.default
+        self.staff = staff if staff in self.channels else self.default
+
+    def __call__(self, item: DueItem, member: MemberInfo | None) -> tuple[str, str | None]:
+        if member is None:
+            return self.staff, item.recipient
+        channel = member.preferred_channel or self.default
+        if channel not in self.channels:
+            channel = self.default
+        if item.recipient:
+            return channel, item.recipient
+        recipient = member.email if channel in EMAIL_CHANNELS else member.phone
+        return channel, recipient or member.email or member.phone
 
 
 def plan(crm: CRM, on: dt.date) -> tuple[list[Planned], list[str]]:
@@ -223,20 +254,21 @@ def plan(crm: CRM, on: dt.date) -> tuple[list[Planned], list[str]]:
     sent = sent_offsets([i.key for i in items])
     members = _members(i.member_id for i in items if i.member_id is not None)
     catch_up = settings(crm).catch_up_days
+    address = _Addresser(crm)
     schedules: dict[str, tuple[int, ...]] = {}
     out = []
     for item in items:
         if item.kind not in schedules:
             schedules[item.kind] = schedule_for(crm, item.kind)
         schedule = schedules[item.kind]
-        done = tuple(sorted(sent.get(item.key, ())))
+        done = tuple(sorted(sent[item.key])) if item.key in sent else ()
         member = members.get(item.member_id) if item.member_id is not None else None
-        info = member_info(member) if member is not None else None
-        channel, recipient = _address(crm, item, member)
-        reached = [o for o in schedule if item.due_on + dt.timedelta(days=o) <= on]
-        later = [o for o in schedule if item.due_on + dt.timedelta(days=o) > on]
+        channel, recipient = address(item, member)
+        days = (on - item.due_on).days  # offset o is reached when o <= days
+        reached = [o for o in schedule if o <= days]
+        later = [o for o in schedule if o > days]
         next_on = item.due_on + dt.timedelta(days=later[0]) if later else None
-        common = dict(item=item, sent_offsets=done, schedule=schedule, member=info,
+        common = dict(item=item, sent_offsets=done, schedule=schedule, member=member,
                       channel=channel, recipient=recipient, next_on=next_on)
         if not reached:
             out.append(Planned(status="not_yet", offset=None, **common))
@@ -248,7 +280,7 @@ def plan(crm: CRM, on: dt.date) -> tuple[list[Planned], list[str]]:
             status = "opted_out"
         elif not recipient or (item.member_id is not None and member is None):
             status = "no_recipient"
-        elif item.due_on + dt.timedelta(days=latest) < on - dt.timedelta(days=catch_up):
+        elif days - latest > catch_up:
             status = "too_old"
         else:
             status = SEND
