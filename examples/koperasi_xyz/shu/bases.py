@@ -11,9 +11,10 @@ import datetime as dt
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from peewee import fn
+from peewee import Case, fn
 
 from dyncrm.db.models import Account, JournalEntry, Member, Posting
+from dyncrm.ledger import CREDIT_NORMAL
 
 from .calc import MemberBasis
 from .rules import Rules
@@ -54,7 +55,7 @@ def eligible_members(crm: CRM, year: int, rules: Rules) -> list[tuple[int, str, 
                       & (Member.joined_on.is_null() | (Member.joined_on > end)))
     query = (Member.select(Member.id, Member.number, Member.name).where(condition)
              .order_by(Member.number, Member.id))
-    return [(m.id, m.number or f"#{m.id}", m.name) for m in query]
+    return [(mid, number or f"#{mid}", name) for mid, number, name in crm.database.execute(query)]
 
 
 def month_ends(year: int) -> list[dt.date]:
@@ -62,33 +63,56 @@ def month_ends(year: int) -> list[dt.date]:
     return [dt.date(year, m, calendar.monthrange(year, m)[1]) for m in range(1, 13)]
 
 
-def capital_by_member(crm: CRM, year: int, rules: Rules) -> dict[int, Fraction]:
-    """Each member's capital for jasa modal, in minor units (exact)."""
+def natural_by_member(crm: CRM, kinds: list[str], *, as_of: dt.date,
+                      since: dt.date | None = None) -> dict[int, int]:
+    """Each member's natural balance over the accounts of ``kinds``, summed across the
+    kinds (what :meth:`Ledger.balances_by_member` gives, added up per member).
+
+    One grouped query, read as plain rows: one row per member rather than one per
+    member and kind.
+    """
+    natural = Case(None, [(Account.type.in_(sorted(CREDIT_NORMAL)), Posting.amount * -1)],
+                   Posting.amount)
+    query = (Posting.select(Account.member, fn.SUM(natural))
+             .join(Account).switch(Posting).join(JournalEntry)
+             .where(Account.kind.in_(kinds), Account.member.is_null(False),
+                    JournalEntry.effective_date <= as_of)
+             .group_by(Account.member))
+    if since is not None:
+        query = query.where(JournalEntry.effective_date >= since)
+    return {member: int(units or 0) for member, units in crm.database.execute(query)}
+
+
+def capital_by_member(crm: CRM, year: int, rules: Rules) -> dict[int, int | Fraction]:
+    """Each member's capital for jasa modal, in minor units (exact).
+
+    Whole units (``int``) for the year-end balance; a monthly average is a
+    Fraction only where it is not whole.
+    """
     kinds = list(CAPITAL_KINDS) + ([SUKARELA] if rules.capital_sukarela else [])
     if rules.capital_average == "monthly":
         sums: dict[int, int] = {}
         for day in month_ends(year):
-            for member, balances in crm.ledger.balances_by_member(kinds, as_of=day).items():
-                sums[member] = sums.get(member, 0) + sum(balances.values())
-        return {m: Fraction(units, 12) for m, units in sums.items()}
+            for member, units in natural_by_member(crm, kinds, as_of=day).items():
+                sums[member] = sums.get(member, 0) + units
+        return {m: units // 12 if units % 12 == 0 else Fraction(units, 12)
+                for m, units in sums.items()}
     _, end = year_bounds(year)
-    return {m: Fraction(sum(b.values()))
-            for m, b in crm.ledger.balances_by_member(kinds, as_of=end).items()}
+    return natural_by_member(crm, kinds, as_of=end)
 
 
-def transactions_by_member(crm: CRM, year: int, rules: Rules) -> dict[int, Fraction]:
+def transactions_by_member(crm: CRM, year: int, rules: Rules) -> dict[int, int]:
     """Each member's transactions for jasa usaha in the year, in minor units."""
     start, end = year_bounds(year)
     if rules.transactions == "interest":
-        found = crm.ledger.balances_by_member([INTEREST], since=start, as_of=end)
-        return {m: Fraction(b.get(INTEREST, 0)) for m, b in found.items()}
+        return natural_by_member(crm, [INTEREST], since=start, as_of=end)
     query = (Posting.select(Account.member, fn.SUM(Posting.amount).alias("units"))
              .join(Account).switch(Posting).join(JournalEntry)
              .where(Account.kind == PRINCIPAL, Account.member.is_null(False),
                     JournalEntry.kind.in_(list(DISBURSEMENT_KINDS)),
                     JournalEntry.effective_date >= start, JournalEntry.effective_date <= end)
              .group_by(Account.member))
-    return {row["member"]: Fraction(int(row["units"] or 0)) for row in query.dicts()}
+    return {member: int(units or 0) for member, units in crm.database.execute(query)}
 
 
 def gather_bases(crm: CRM, year: int, rules: Rules) -> list[MemberBasis]:
@@ -97,6 +121,5 @@ def gather_bases(crm: CRM, year: int, rules: Rules) -> list[MemberBasis]:
     capital = capital_by_member(crm, year, rules)
     txns = transactions_by_member(crm, year, rules)
     return [MemberBasis(member_id=mid, number=number, name=name,
-                        capital=capital.get(mid, Fraction(0)),
-                        transactions=txns.get(mid, Fraction(0)))
+                        capital=capital.get(mid, 0), transactions=txns.get(mid, 0))
             for mid, number, name in members]

@@ -1,7 +1,9 @@
 """The SHU arithmetic, free of any database: pools, then each member's share.
 
 Everything is exact: amounts are integer minor units (whole rupiah in Koperasi
-XYZ), percentages and bases are :class:`~fractions.Fraction`.  The formula
+XYZ), percentages are :class:`~fractions.Fraction`, and bases are whole minor
+units (``int``) or, for a monthly average, a :class:`~fractions.Fraction`.
+The member shares are split in integer arithmetic (no Fraction per member).  The formula
 (domain notes §2.3)::
 
     pool_k      = floor(SHU × pct_k / 100)        every allocation but cadangan
@@ -24,13 +26,13 @@ claim (no capital, or no loan interest in the year) goes to cadangan.
 
 from __future__ import annotations
 
-from decimal import Decimal
+import heapq
+import math
 from fractions import Fraction
 
 import attrs
 
 from dyncrm.errors import ValidationError
-from dyncrm.money import Money, allocate
 
 from .rules import MEMBER_POOLS, RESERVE, Rules
 
@@ -42,8 +44,8 @@ class MemberBasis:
     member_id: int
     number: str
     name: str
-    capital: Fraction
-    transactions: Fraction
+    capital: int | Fraction
+    transactions: int | Fraction
 
 
 @attrs.frozen
@@ -53,8 +55,8 @@ class MemberShare:
     member_id: int
     number: str
     name: str
-    capital: Fraction
-    transactions: Fraction
+    capital: int | Fraction
+    transactions: int | Fraction
     jasa_modal: int
     jasa_usaha: int
 
@@ -72,8 +74,8 @@ class Distribution:
     total: int
     pools: dict[str, int]  # every allocation incl. jasa_modal and jasa_usaha
     members: tuple[MemberShare, ...]
-    capital_total: Fraction
-    transactions_total: Fraction
+    capital_total: int | Fraction
+    transactions_total: int | Fraction
     rounding_to_reserve: int
     notes: tuple[str, ...] = ()
 
@@ -83,24 +85,60 @@ class Distribution:
         return sum(m.total for m in self.members)
 
 
-def _split(units: int, weights: list[Fraction], tiebreak: list[Fraction] | None = None
-           ) -> list[int]:
-    """Largest-remainder split of whole minor units (the core's ``allocate``).
+def _integer_weights(weights: list[int | Fraction]) -> list[int]:
+    """The same proportions as whole numbers: every weight times the common denominator.
 
+    Year-end balances and loan interest are already whole minor units (the
+    common case: no Fraction is built); a monthly average has denominator 12.
+    """
+    common = 1
+    for w in weights:
+        if type(w) is not int:
+            common = math.lcm(common, Fraction(w).denominator)
+    if common == 1:
+        return [int(w) for w in weights]
+    return [int(w * common) for w in weights]
+
+
+def _split(units: int, weights: list[int | Fraction],
+           tiebreak: list[int | Fraction] | None = None) -> list[int]:
+    """Largest-remainder split of whole minor units, in integer arithmetic.
+
+    Each part is ``floor(units × w / W)``; the leftover units go one each to
+    the largest remainders ``units × w mod W`` (comparing those integers is
+    comparing the exact fractional parts, which share the denominator ``W``).
     Equal remainders go first to the larger ``tiebreak`` value, then to the
     earlier position: for jasa usaha the tie-break is capital and for jasa modal
-    transactions, so a member who brings more never receives less.
+    transactions, so a member who brings more never receives less.  The result
+    is the core's :func:`~dyncrm.money.allocate` with that order, exactly.
     """
     if units == 0 or not weights:
         return [0] * len(weights)
-    order = list(range(len(weights)))
-    if tiebreak is not None:
-        order.sort(key=lambda i: (-tiebreak[i], i))
-    parts = allocate(Money(Decimal(units), "XXX"), [weights[i] for i in order], 0)
-    result = [0] * len(weights)
-    for i, part in zip(order, parts, strict=True):
-        result[i] = int(part.amount)
-    return result
+    ws = _integer_weights(weights)
+    if any(w < 0 for w in ws):
+        raise ValidationError("weights must not be negative")
+    total_weight = sum(ws)
+    if total_weight == 0:
+        raise ValidationError("cannot allocate by weights that are all zero")
+    sign = -1 if units < 0 else 1
+    units = abs(units)
+    parts = []
+    remainders = []
+    for w in ws:
+        q, r = divmod(units * w, total_weight)
+        parts.append(q)
+        remainders.append(r)
+    leftover = units - sum(parts)
+    if leftover:
+        if tiebreak is None:
+            def key(i: int) -> tuple:
+                return (-remainders[i], i)
+        else:
+            def key(i: int) -> tuple:
+                return (-remainders[i], -tiebreak[i], i)
+        for i in heapq.nsmallest(leftover, range(len(ws)), key=key):
+            parts[i] += 1
+    return [sign * p for p in parts] if sign < 0 else parts
 
 
 def _floor(x: Fraction) -> int:
@@ -134,11 +172,11 @@ def compute_distribution(year: int, total: int, rules: Rules,
     reserve = total - sum(pools.values())
     rounding = reserve - reserve_exact
 
-    capital = [max(b.capital, Fraction(0)) for b in bases]
-    txns = [max(b.transactions, Fraction(0)) for b in bases]
+    capital = [b.capital if b.capital > 0 else 0 for b in bases]
+    txns = [b.transactions if b.transactions > 0 else 0 for b in bases]
     if any(b.capital < 0 for b in bases) or any(b.transactions < 0 for b in bases):
         notes.append("saldo negatif dihitung nol")
-    capital_total, txn_total = sum(capital, Fraction(0)), sum(txns, Fraction(0))
+    capital_total, txn_total = sum(capital), sum(txns)
     if pools["jasa_modal"] and capital_total == 0:
         notes.append("tidak ada anggota berhak yang memiliki modal: dana jasa modal "
                      "dimasukkan ke dana cadangan")
@@ -165,15 +203,15 @@ def compute_distribution(year: int, total: int, rules: Rules,
                         rounding_to_reserve=rounding, notes=tuple(notes))
 
 
-def fraction_text(value: Fraction) -> str:
+def fraction_text(value: int | Fraction) -> str:
     """``"1250000"`` for whole values, ``"1250000/3"`` otherwise (exact, for JSON)."""
     return str(value.numerator) if value.denominator == 1 else \
         f"{value.numerator}/{value.denominator}"
 
 
-def parse_fraction(text: str) -> Fraction:
-    """Inverse of :func:`fraction_text`."""
-    return Fraction(text)
+def parse_fraction(text: str) -> int | Fraction:
+    """Inverse of :func:`fraction_text` (an ``int`` for a whole value)."""
+    return int(text) if "/" not in text else Fraction(text)
 
 
 def distribution_to_dict(dist: Distribution) -> dict:
