@@ -9,6 +9,10 @@ passes :func:`dyncrm.output.spreadsheet_cell`, so a name never runs as a formula
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+from collections.abc import Iterable
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +21,7 @@ from dyncrm.errors import DyncrmError
 from dyncrm.files import atomic_open
 
 from ..fmt import tanggal
-from .listing import DeductionLine, DeductionList
+from .listing import DeductionLine, DeductionList, iter_lines, payday_of, settings_of
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
@@ -38,11 +42,17 @@ AMOUNT_COLUMNS = ("simpanan_wajib", "tunggakan_wajib", "angsuran", "tunggakan_an
 
 def line_row(dlist: DeductionList, line: DeductionLine) -> dict[str, Any]:
     """One member's row with whole-unit amounts."""
-    return {"periode": dlist.label, "departemen": line.department,
+    return _row(dlist.label, line)
+
+
+def _row(label: str, line: DeductionLine) -> dict[str, Any]:
+    installments, loan_arrears = line.installments, line.loan_arrears
+    return {"periode": label, "departemen": line.department,
             "nik_karyawan": line.employee_number or "", "nomor_anggota": line.number,
             "nama": line.name, "simpanan_wajib": line.wajib,
-            "tunggakan_wajib": line.wajib_arrears, "angsuran": line.installments,
-            "tunggakan_angsuran": line.loan_arrears, "jumlah_potongan": line.total,
+            "tunggakan_wajib": line.wajib_arrears, "angsuran": installments,
+            "tunggakan_angsuran": loan_arrears,
+            "jumlah_potongan": line.wajib + line.wajib_arrears + installments + loan_arrears,
             "gaji_bersih": "" if line.take_home_pay is None else line.take_home_pay,
             "batas_potongan": "" if line.cap is None else line.cap,
             "catatan": line.flag, "jumlah_dipotong": ""}
@@ -55,9 +65,49 @@ def rows(dlist: DeductionList) -> list[dict[str, Any]]:
 
 def write_csv(dlist: DeductionList, path: str | Path, *, delimiter: str = ",") -> Path:
     """Write the list as CSV (UTF-8 with BOM, so spreadsheet programs read it right)."""
+    return _write_csv_rows((line_row(dlist, line) for line in dlist.lines), path, delimiter)
+
+
+def write_month_csv(crm: CRM, month: dt.date, path: str | Path, *,
+                    department: str | None = None, delimiter: str | None = None
+                    ) -> tuple[Path, int, int]:
+    """Write ``month``'s list as CSV straight from the database, row by row.
+
+    The same file as :func:`write_csv` of :func:`~.listing.deduction_list`, but
+    no list is held in memory: lines are computed and written as they come
+    (:func:`~.listing.iter_lines`).  Returns the path, the number of lines and
+    their total in minor units.
+    """
+    month = month.replace(day=1)
+    label = f"{month.year:04d}-{month.month:02d}"
+    counted = [0, 0]
+
+    def stream():
+        for line in iter_lines(crm, month, department=department):
+            counted[0] += 1
+            counted[1] += line.total
+            yield _row(label, line)
+
+    sep = settings_of(crm).csv_delimiter if delimiter is None else delimiter
+    target = _write_csv_rows(stream(), path, sep)
+    return target, counted[0], counted[1]
+
+
+def _write_csv_rows(rows_: Iterable[dict[str, Any]], path: str | Path, delimiter: str) -> Path:
+    """Write rows as :func:`dyncrm.output.write_csv` does, cell for cell, but without its
+    generic conversions: amounts here are ``int`` or ``""`` and everything else is text,
+    which still passes :func:`~dyncrm.output.spreadsheet_cell`."""
+    safe = output.spreadsheet_cell
+    text_columns = [c for c in COLUMNS if c not in AMOUNT_COLUMNS]
     target = Path(path)
     with atomic_open(target, "w", newline="", encoding="utf-8-sig") as fh:
-        output.write_csv(rows(dlist), fh, COLUMNS, delimiter=delimiter)
+        writer = csv.writer(fh, delimiter=delimiter)
+        writer.writerow(COLUMNS)
+        for row in rows_:
+            for c in text_columns:
+                value = row[c]
+                row[c] = "" if value is None else safe(str(value))
+            writer.writerow([row[c] for c in COLUMNS])
     return target
 
 
@@ -169,32 +219,62 @@ PDF_COLUMNS = [("nik_karyawan", "NIK Karyawan", "L", 1.1),
 
 def write_pdf(crm: CRM, dlist: DeductionList, path: str | Path) -> Path:
     """The deduction list as a printable PDF, one section per department with subtotals."""
+    return _write_pdf(crm, dlist.month, dlist.payday, dlist.cap_percent, dlist.lines, path)
+
+
+def write_month_pdf(crm: CRM, month: dt.date, path: str | Path, *,
+                    department: str | None = None) -> Path:
+    """``month``'s list as a PDF straight from the database: lines are laid out as they
+    come, one department at a time (the same document as :func:`write_pdf`)."""
+    month = month.replace(day=1)
+    cfg = settings_of(crm)
+    return _write_pdf(crm, month, payday_of(month, cfg.payday), cfg.cap_percent,
+                      iter_lines(crm, month, department=department), path)
+
+
+def _write_pdf(crm: CRM, month: dt.date, payday: dt.date, cap_percent, lines: Iterable[
+        DeductionLine], path: str | Path) -> Path:
     from ..fmt import amount_plain
     from ..pdf import Column, report_pdf
 
-    month_name = f"{crm.locale.month_name(dlist.month.month)} {dlist.month.year}"
+    label = f"{month.year:04d}-{month.month:02d}"
+    month_name = f"{crm.locale.month_name(month.month)} {month.year}"
     pdf = report_pdf(crm, f"Daftar Potongan Gaji — {month_name}",
-                     f"Tanggal potong {tanggal(crm, dlist.payday)}; batas potongan "
-                     f"{dlist.cap_percent.normalize():f}% dari gaji bersih; jumlah dalam rupiah",
+                     f"Tanggal potong {tanggal(crm, payday)}; batas potongan "
+                     f"{cap_percent.normalize():f}% dari gaji bersih; jumlah dalam rupiah",
                      landscape=True)
     columns = [Column(k, t, a, w) for k, t, a, w in PDF_COLUMNS]
+    summed = ("simpanan_wajib", "tunggakan_wajib", "angsuran", "tunggakan_angsuran",
+              "jumlah_potongan")
 
     def shown(row: dict[str, Any]) -> dict[str, Any]:
         return {k: (amount_plain(crm, v) if k in AMOUNT_COLUMNS and v != "" else v)
                 for k, v in row.items()}
 
-    for name, lines in dlist.departments().items():
-        pdf.heading(f"{name} ({len(lines)} anggota)")
-        body = [shown(line_row(dlist, x)) for x in lines]
+    count = total = flagged = 0
+    # lines come sorted by department: group them without sorting again
+    sections: dict[str, list[DeductionLine]] = {}
+    if isinstance(lines, tuple):  # a whole DeductionList: its departments, sorted
+        for line in lines:
+            sections.setdefault(line.department, []).append(line)
+        grouped = iter(sorted(sections.items()))
+    else:
+        grouped = ((name, list(group)) for name, group in
+                   groupby(lines, key=lambda x: x.department))
+    for name, section in grouped:
+        pdf.heading(f"{name} ({len(section)} anggota)")
+        section_rows = [_row(label, x) for x in section]
         totals = {"nama": "Jumlah"}
-        for key in ("simpanan_wajib", "tunggakan_wajib", "angsuran", "tunggakan_angsuran",
-                    "jumlah_potongan"):
-            totals[key] = amount_plain(crm, sum(line_row(dlist, x)[key] for x in lines))
-        pdf.table(columns, body, totals=totals)
+        for key in summed:
+            totals[key] = amount_plain(crm, sum(r[key] for r in section_rows))
+        pdf.table(columns, [shown(r) for r in section_rows], totals=totals)
+        count += len(section)
+        total += sum(x.total for x in section)
+        flagged += sum(1 for x in section if x.flag)
     pdf.heading("Rekapitulasi")
-    pdf.pairs([("Anggota", str(len(dlist.lines))),
-               ("Jumlah potongan", crm.format_money(crm.ledger_money(dlist.total))),
-               ("Perlu diperiksa", str(sum(1 for x in dlist.lines if x.flag)))])
+    pdf.pairs([("Anggota", str(count)),
+               ("Jumlah potongan", crm.format_money(crm.ledger_money(total))),
+               ("Perlu diperiksa", str(flagged))])
     city = crm.config.organisation.address.split(",")[-1].strip() or "Jakarta"
     pdf.signatures([("Bendahara Koperasi", ""), ("Bagian Penggajian (HRD)", "")],
                    city_date=f"{city}, {tanggal(crm, crm.today())}")

@@ -19,21 +19,25 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import attrs
+from peewee import JOIN, Case, fn
 
+from dyncrm.dates import as_date
+from dyncrm.db.models import Account, JournalEntry, Member, Posting
 from dyncrm.errors import ValidationError
-
-from ..profiles import Profile, profiles
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
 
 PLUGIN = "koperasi_xyz.payroll"
+NO_DEPARTMENT = "(tanpa departemen)"
 
 
 @attrs.frozen
@@ -177,87 +181,253 @@ def settings_of(crm: CRM) -> PayrollSettings:
     return crm.plugin_config(PLUGIN)
 
 
-def _wajib_by_member(crm: CRM, month: dt.date) -> dict[int, tuple[int, int]]:
-    """``{member: (wajib of month still unpaid, unpaid earlier months)}`` for active members."""
-    from dyncrm_expand import savings
-    from dyncrm_expand.savings.wajib import WajibCalculator, load_states
-
-    calc = WajibCalculator(savings.settings(crm), crm.ledger.exponent(crm.currency))
-    out = {}
-    for member_id, state in load_states(calc, stages=("active",)).items():
-        owed = calc.months(state, through_month=month)
-        now = earlier = 0
-        for m, _due, units in calc.unpaid(owed, state.paid_units):
-            if m == month:
-                now += units
-            elif m < month:
-                earlier += units
-        out[member_id] = (now, earlier)
-    return out
+def _engine(crm: CRM) -> str:
+    name = type(crm.database).__name__.lower()
+    return "postgres" if "postgres" in name else "mysql" if (
+        "mysql" in name or "maria" in name) else "sqlite"
 
 
-def _loans_by_member(crm: CRM, month: dt.date, payday: dt.date) -> dict[int, list[LoanDue]]:
-    """Per member, what each disbursed loan asks this month (one query)."""
-    from dyncrm_expand.loans import queries as lq
+def _binary(crm: CRM, expr):
+    """``expr`` ordered by code point on every backend (as Python compares strings)."""
+    engine = _engine(crm)
+    if engine == "postgres":
+        return expr.collate('"C"')
+    if engine == "mysql":
+        return expr.collate("utf8mb4_bin")
+    return expr
+
+
+def _line_order(crm: CRM) -> list:
+    """ORDER BY of the list: department, employee number, member number (``#id`` when
+    there is none, compared as text), member id — the order the list is sorted in."""
+    from dyncrm_acquire.models import ApplicationRow
+
+    id_text = Member.id.cast("CHAR" if _engine(crm) == "mysql" else "TEXT")
+    return [_binary(crm, fn.COALESCE(ApplicationRow.department, NO_DEPARTMENT)),
+            _binary(crm, fn.COALESCE(ApplicationRow.employee_number, "")),
+            _binary(crm, fn.COALESCE(Member.number, "#")),
+            _binary(crm, Case(None, [(Member.number.is_null(), id_text)], "")),
+            Member.id]
+
+
+def wajib_due(calc, state, month: dt.date) -> tuple[int, int]:
+    """``(wajib of month still unpaid, unpaid earlier months)`` of one member.
+
+    Without member classes and without an end of the obligation every month
+    owes the same amount and the closed form of :func:`_wajib_closed` applies;
+    otherwise the months are listed one by one (``WajibCalculator``).
+    """
+    if state.start_on is None:
+        return 0, 0
+    wajib = calc.settings.wajib
+    if state.end_on is None and (not state.classes or not wajib.by_class):
+        return _wajib_closed(state.start_on, state.paid_units, calc.units(wajib.amount), month)
+    now = earlier = 0
+    for m, _due, units in calc.unpaid(calc.months(state, through_month=month),
+                                      state.paid_units):
+        if m == month:
+            now += units
+        elif m < month:
+            earlier += units
+    return now, earlier
+
+
+def _wajib_closed(start: dt.date, paid: int, amount: int, month: dt.date) -> tuple[int, int]:
+    """The oldest-first allocation for a constant monthly ``amount``, in closed form.
+
+    With ``k`` months owed from ``start``'s month through ``month`` and ``T`` paid,
+    the first ``i`` months lack ``max(i·a − T, 0) − max(−T, 0)`` together (each month
+    lacks ``clamp(i·a − T, 0, a)``, a telescoping sum).
+    """
+    owed = (month.year - start.year) * 12 + month.month - start.month + 1
+    if owed <= 0:
+        return 0, 0
+    credit = max(-paid, 0)
+    before = max((owed - 1) * amount - paid, 0) - credit
+    through = max(owed * amount - paid, 0) - credit
+    return through - before, before
+
+
+def _member_rows(crm: CRM, month: dt.date) -> Iterator[tuple]:
+    """Active members in list order with their profile and wajib facts (one query).
+
+    ``(id, number, name, employee number, department, take-home pay, wajib start,
+    wajib end, wajib paid)``; paid is the natural sum of ``savings.wajib``
+    postings without leaving settlements, as ``expand.savings`` counts it.
+    """
+    from dyncrm_acquire.models import ApplicationRow
+    from dyncrm_expand.savings.models import SavingsObligation
+    from dyncrm_expand.savings.wajib import SETTLEMENT_KIND_PREFIX
+
+    paid = (Posting.select(Account.member.alias("member_id"),
+                           fn.SUM(Posting.amount).alias("units"))
+            .join(Account).switch(Posting).join(JournalEntry)
+            .where(Account.kind == "savings.wajib", Account.member.is_null(False),
+                   ~JournalEntry.kind.startswith(SETTLEMENT_KIND_PREFIX))
+            .group_by(Account.member).alias("paid"))
+    wajib = SavingsObligation.alias("w")
+    query = (Member
+             .select(Member.id, Member.number, Member.name, ApplicationRow.employee_number,
+                     ApplicationRow.department, ApplicationRow.take_home_pay,
+                     fn.COALESCE(wajib.start_on, Member.joined_on).coerce(False),
+                     wajib.end_on, paid.c.units)
+             .join(ApplicationRow, JOIN.LEFT_OUTER, on=(ApplicationRow.member == Member.id))
+             .switch(Member)
+             .join(wajib, JOIN.LEFT_OUTER,
+                   on=((wajib.member == Member.id) & (wajib.product == "wajib")))
+             .switch(Member)
+             .join(paid, JOIN.LEFT_OUTER, on=(paid.c.member_id == Member.id))
+             .where(Member.stage == "active")
+             .order_by(*_line_order(crm)))
+    return iter(crm.database.execute(query))  # plain rows: no per-column conversion
+
+
+def _loan_rows(crm: CRM, month: dt.date) -> Iterator[tuple]:
+    """Unpaid installments due by the end of ``month`` of active members' disbursed
+    loans, in list order then by loan and number (one query).
+
+    ``(member id, loan id, product, terms text, due on, principal, principal paid,
+    interest, interest paid, interest waived, penalty assessed, penalty paid,
+    penalty periods)``; the terms stay text so that each distinct text is parsed once.
+    """
+    from dyncrm_acquire.models import ApplicationRow
     from dyncrm_expand.loans.models import Loan, LoanInstallment
 
     end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    query = (LoanInstallment.select(LoanInstallment, Loan).join(Loan)
-             .where(Loan.stage == "disbursed", LoanInstallment.paid_on.is_null(),
-                    LoanInstallment.due_on <= end)
-             .order_by(Loan.member, Loan.id, LoanInstallment.number))
-    sums: dict[int, dict[int, list[int]]] = defaultdict(dict)
-    products: dict[int, str] = {}
-    cache: dict[int, tuple[object, int]] = {}
-    for inst in query:
-        loan = inst.loan
-        if loan.id not in cache:
-            t = lq.terms(loan)
-            cache[loan.id] = (t, lq.fixed_penalty_units(crm, t))
-            products[loan.id] = loan.terms.get("name", loan.product)
-        t, fixed = cache[loan.id]
-        _, pending = lq.pending_penalty(t, inst, payday, fixed)
-        penalty = inst.penalty_assessed - inst.penalty_paid + pending
-        base = lq.unpaid_base(inst)
-        slot = sums[loan.member_id].setdefault(loan.id, [0, 0])
-        if lq.as_date(inst.due_on) >= month:
-            slot[0] += base
-            slot[1] += penalty
+    i = LoanInstallment
+    query = (i.select(Loan.member, Loan.id, Loan.product,
+                      fn.COALESCE(Loan.terms, "").coerce(False), i.due_on, i.principal,
+                      i.principal_paid, i.interest, i.interest_paid, i.interest_waived,
+                      i.penalty_assessed, i.penalty_paid, i.penalty_periods)
+             .join(Loan).join(Member)
+             .join(ApplicationRow, JOIN.LEFT_OUTER, on=(ApplicationRow.member == Member.id))
+             .where(Loan.stage == "disbursed", i.paid_on.is_null(), i.due_on <= end,
+                    Member.stage == "active")
+             .order_by(*_line_order(crm), Loan.id, i.number))
+    return iter(crm.database.execute(query))  # plain rows: dates may be ISO text
+
+
+@attrs.frozen
+class _Installment:
+    """The columns of an installment row the denda arithmetic reads."""
+
+    due_on: dt.date
+    principal: int
+    principal_paid: int
+    interest: int
+    interest_paid: int
+    interest_waived: int
+    penalty_assessed: int
+    penalty_paid: int
+    penalty_periods: int
+    paid_on: None = None
+
+
+def iter_lines(crm: CRM, month: dt.date, *, department: str | None = None
+               ) -> Iterator[DeductionLine]:
+    """The lines of ``month``'s deduction list as they come, in list order.
+
+    Two queries streamed side by side (members with their wajib facts, and the
+    unpaid installments in the same order); nothing is held per member beyond
+    the line being built, so a file written from this stays flat in memory.
+    """
+    from dyncrm_expand import savings
+    from dyncrm_expand.loans import queries as lq
+    from dyncrm_expand.savings.wajib import WajibCalculator, WajibState
+
+    cfg = settings_of(crm)
+    month = month.replace(day=1)
+    payday = payday_of(month, cfg.payday)
+    calc = WajibCalculator(savings.settings(crm), crm.ledger.exponent(crm.currency))
+    classes = _classes() if calc.settings.wajib.by_class else {}
+    cap_rate = Fraction(cfg.cap_percent) / 100
+    cap_num, cap_den = cap_rate.numerator, cap_rate.denominator
+    by_class = bool(calc.settings.wajib.by_class)
+    amount = calc.units(calc.settings.wajib.amount)
+    wanted = department.strip().lower() if department else None
+    loans = _loan_rows(crm, month) if crm.is_enabled("expand.loans") else iter(())
+    pending = next(loans, None)
+    parsed: dict[str, tuple[object, int, str | None]] = {}
+    penalties: dict[tuple, int] = {}
+    for (member_id, number, name, employee_number, dept, thp, start, end,
+         paid) in _member_rows(crm, month):
+        dues: dict[int, list] = {}
+        while pending is not None and pending[0] == member_id:
+            _, loan_id, product, text, *cols = pending
+            if text not in parsed:
+                data = json.loads(text) if text else {}
+                t = lq.terms_from_json(data)
+                parsed[text] = (t, lq.fixed_penalty_units(crm, t), data.get("name"))
+            t, fixed, product_name = parsed[text]
+            due_on = lq.as_date(cols[0])
+            base = cols[1] - cols[2] + cols[3] - cols[4] - cols[5]
+            # the denda depends on these alone: installments alike share the arithmetic
+            key = (text, due_on, base, cols[8])
+            if key not in penalties:
+                if len(penalties) > 4096:
+                    penalties.clear()
+                inst = _Installment(due_on, *cols[1:])
+                penalties[key] = lq.pending_penalty(t, inst, payday, fixed)[1]
+            penalty = cols[6] - cols[7] + penalties[key]
+            slot = dues.setdefault(loan_id, [product if product_name is None else product_name,
+                                             0, 0])
+            if due_on >= month:
+                slot[1] += base
+                slot[2] += penalty
+            else:
+                slot[2] += base + penalty
+            pending = next(loans, None)
+        department_name = dept or NO_DEPARTMENT
+        if wanted is not None and department_name.lower() != wanted:
+            continue
+        paid_units = -int(paid or 0)
+        if start is None:
+            now = earlier = 0
+        elif end is None and not (by_class and member_id in classes):
+            now, earlier = _wajib_closed(as_date(start), paid_units, amount, month)
         else:
-            slot[1] += base + penalty
-    return {member: [LoanDue(loan_id=lid, product=products[lid], due_now=v[0], arrears=v[1])
-                     for lid, v in loans.items()]
-            for member, loans in sums.items()}
+            now, earlier = wajib_due(calc, WajibState(
+                member_id=member_id, start_on=as_date(start), end_on=as_date(end),
+                classes=tuple(classes.get(member_id, ())), paid_units=paid_units,
+                pokok_owed_units=0, pokok_paid_units=0), month)
+        loan_dues = [LoanDue(loan_id=lid, product=v[0], due_now=v[1], arrears=v[2])
+                     for lid, v in dues.items()]
+        if not cfg.include_arrears:
+            earlier = 0
+            loan_dues = [LoanDue(d.loan_id, d.product, d.due_now, 0) for d in loan_dues]
+        cap = None
+        if thp is not None:
+            cap = thp * cap_num // cap_den
+        yield DeductionLine(
+            member_id=member_id, number=number or f"#{member_id}", name=name,
+            employee_number=employee_number, department=department_name,
+            wajib=now, wajib_arrears=earlier, loans=tuple(d for d in loan_dues if d.total),
+            take_home_pay=thp, cap=cap)
+
+
+def _classes() -> dict[int, list[tuple[dt.date, str]]]:
+    """Members' savings classes by member, oldest first (only when classes matter)."""
+    from dyncrm_expand.savings.models import SavingsMemberClass
+
+    out: dict[int, list[tuple[dt.date, str]]] = defaultdict(list)
+    query = (SavingsMemberClass.select(SavingsMemberClass.member,
+                                       SavingsMemberClass.since,
+                                       SavingsMemberClass.member_class)
+             .order_by(SavingsMemberClass.member, SavingsMemberClass.since))
+    for member, since, cls in query.tuples().iterator():
+        out[member].append((as_date(since), cls))
+    return out
 
 
 def deduction_list(crm: CRM, month: dt.date, *, department: str | None = None
                    ) -> DeductionList:
-    """The payroll deduction list of ``month`` (any date in it), optionally one department."""
+    """The payroll deduction list of ``month`` (any date in it), optionally one department.
+
+    Sorted by department, employee number and member number; see
+    :func:`iter_lines` for the streaming form a file writer uses.
+    """
     cfg = settings_of(crm)
     month = month.replace(day=1)
-    payday = payday_of(month, cfg.payday)
-    people: dict[int, Profile] = profiles(stages=("active",))
-    wajib = _wajib_by_member(crm, month)
-    loans = _loans_by_member(crm, month, payday) if crm.is_enabled("expand.loans") else {}
-    lines = []
-    for member_id, p in people.items():
-        now, earlier = wajib.get(member_id, (0, 0))
-        dues = loans.get(member_id, [])
-        if not cfg.include_arrears:
-            earlier = 0
-            dues = [LoanDue(d.loan_id, d.product, d.due_now, 0) for d in dues]
-        cap = None
-        if p.take_home_pay is not None:
-            exact = Fraction(p.take_home_pay) * Fraction(cfg.cap_percent) / 100
-            cap = exact.numerator // exact.denominator
-        line = DeductionLine(
-            member_id=member_id, number=p.number or f"#{member_id}", name=p.name,
-            employee_number=p.employee_number, department=p.department or "(tanpa departemen)",
-            wajib=now, wajib_arrears=earlier,
-            loans=tuple(d for d in dues if d.total), take_home_pay=p.take_home_pay, cap=cap)
-        if department and line.department.lower() != department.strip().lower():
-            continue
-        lines.append(line)
-    lines.sort(key=lambda x: (x.department, x.employee_number or "", x.number))
-    return DeductionList(month=month, payday=payday, cap_percent=cfg.cap_percent,
-                         lines=tuple(lines))
+    return DeductionList(month=month, payday=payday_of(month, cfg.payday),
+                         cap_percent=cfg.cap_percent,
+                         lines=tuple(iter_lines(crm, month, department=department)))
