@@ -284,10 +284,10 @@ def load_states(calc: WajibCalculator, *, stages: Iterable[str] | None = ("activ
         query = query.where(Member.stage.in_(list(stages)))
     if ids is not None:
         query = query.where(Member.id.in_(ids))
-    rows = list(query.dicts().iterator())
+    rows = list(query.tuples().iterator())  # id, joined, w_start, w_end, p_amount, p_id
     if not rows:
         return {}
-    selected = [r["id"] for r in rows] if ids is not None or len(rows) < 500 else None
+    selected = [r[0] for r in rows] if ids is not None or len(rows) < 500 else None
     classes: dict[int, list[tuple[dt.date, str]]] = defaultdict(list)
     class_query = (SavingsMemberClass.select(SavingsMemberClass.member,
                                              SavingsMemberClass.member_class,
@@ -300,14 +300,14 @@ def load_states(calc: WajibCalculator, *, stages: Iterable[str] | None = ("activ
     paid = paid_by_member(("savings.wajib", "savings.pokok"), as_of=as_of, member_ids=selected)
     default_pokok = calc.units(calc.settings.pokok.amount)
     states = {}
-    for r in rows:
-        start = _date(r["w_start"]) or _date(r["joined_on"])
-        member_paid = paid.get(r["id"], {})
-        pokok_owed = r["p_amount"] if r["p_id"] is not None else (
+    for member_id, joined_on, w_start, w_end, p_amount, p_id in rows:
+        start = _date(w_start) or _date(joined_on)
+        member_paid = paid.get(member_id, {})
+        pokok_owed = p_amount if p_id is not None else (
             default_pokok if start is not None else 0)
-        states[r["id"]] = WajibState(
-            member_id=r["id"], start_on=start, end_on=_date(r["w_end"]),
-            classes=tuple(classes.get(r["id"], ())),
+        states[member_id] = WajibState(
+            member_id=member_id, start_on=start, end_on=_date(w_end),
+            classes=tuple(classes.get(member_id, ())),
             paid_units=member_paid.get("savings.wajib", 0),
             pokok_owed_units=int(pokok_owed or 0),
             pokok_paid_units=member_paid.get("savings.pokok", 0),

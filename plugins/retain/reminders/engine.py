@@ -183,20 +183,28 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 
 def sent_offsets(item_keys: Sequence[str]) -> dict[str, set[int]]:
-    """Offsets already queued per item key (one query per 500 keys).
+    """Offsets already queued per item key.
 
-    The statement is written once per chunk size (placeholders, not a query tree
-    of 500 nodes built per chunk).
+    When the reminder table holds no more than a few rows per key asked about (a
+    month's plan over every member), one streamed read of the whole table; else one
+    query per 500 keys, written once per chunk size (placeholders, not a query tree).
     """
+    keys = list(item_keys)
     sent: dict[str, set[int]] = {}
+    if not keys:
+        return sent
     db = Reminder._meta.database
     table = Reminder._meta.table_name
-    param = db.param
-    for chunk in _chunks(list(item_keys)):
-        marks = ", ".join([param] * len(chunk))
-        cursor = db.execute_sql(f"SELECT item_key, day_offset FROM {table} "
-                                f"WHERE item_key IN ({marks})", list(chunk))
-        for key, offset in cursor:
+    select = f"SELECT item_key, day_offset FROM {table}"
+    if len(keys) > CHUNK and Reminder.select().count() <= 4 * len(keys):
+        wanted = set(keys)
+        for key, offset in db.execute_sql(select):
+            if key in wanted:
+                sent.setdefault(key, set()).add(offset)
+        return sent
+    for chunk in _chunks(keys):
+        marks = ", ".join([db.param] * len(chunk))
+        for key, offset in db.execute_sql(f"{select} WHERE item_key IN ({marks})", list(chunk)):
             sent.setdefault(key, set()).add(offset)
     return sent
 
