@@ -68,3 +68,11 @@ def test_streamed_pdf(coop, tmp_path) -> None:
     crm, *_ = coop
     path = write_month_pdf(crm, MONTH, tmp_path / "potongan.pdf")
     assert path.read_bytes().startswith(b"%PDF")
+
+
+def test_without_arrears(make_crm) -> None:
+    crm, *_ = cooperative(make_crm, include_arrears=False)
+    by = {x.employee_number: x for x in deduction_list(crm, MONTH).lines}
+    a = by["E001"]
+    assert (a.wajib, a.wajib_arrears, a.installments, a.loan_arrears) == (50_000, 0, 280_000, 0)
+    assert all(d.arrears == 0 for x in by.values() for d in x.loans)

@@ -21,7 +21,14 @@ from dyncrm.errors import DyncrmError
 from dyncrm.files import atomic_open
 
 from ..fmt import tanggal
-from .listing import DeductionLine, DeductionList, iter_lines, payday_of, settings_of
+from .listing import (
+    DeductionLine,
+    DeductionList,
+    iter_lines,
+    line_flag,
+    payday_of,
+    settings_of,
+)
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
@@ -47,15 +54,16 @@ def line_row(dlist: DeductionList, line: DeductionLine) -> dict[str, Any]:
 
 def _row(label: str, line: DeductionLine) -> dict[str, Any]:
     installments, loan_arrears = line.installments, line.loan_arrears
+    total = line.wajib + line.wajib_arrears + installments + loan_arrears
     return {"periode": label, "departemen": line.department,
             "nik_karyawan": line.employee_number or "", "nomor_anggota": line.number,
             "nama": line.name, "simpanan_wajib": line.wajib,
             "tunggakan_wajib": line.wajib_arrears, "angsuran": installments,
             "tunggakan_angsuran": loan_arrears,
-            "jumlah_potongan": line.wajib + line.wajib_arrears + installments + loan_arrears,
+            "jumlah_potongan": total,
             "gaji_bersih": "" if line.take_home_pay is None else line.take_home_pay,
             "batas_potongan": "" if line.cap is None else line.cap,
-            "catatan": line.flag, "jumlah_dipotong": ""}
+            "catatan": line_flag(line, total), "jumlah_dipotong": ""}
 
 
 def rows(dlist: DeductionList) -> list[dict[str, Any]]:
@@ -84,9 +92,10 @@ def write_month_csv(crm: CRM, month: dt.date, path: str | Path, *,
 
     def stream():
         for line in iter_lines(crm, month, department=department):
+            row = _row(label, line)
             counted[0] += 1
-            counted[1] += line.total
-            yield _row(label, line)
+            counted[1] += row["jumlah_potongan"]
+            yield row
 
     sep = settings_of(crm).csv_delimiter if delimiter is None else delimiter
     target = _write_csv_rows(stream(), path, sep)

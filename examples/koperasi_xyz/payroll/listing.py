@@ -120,13 +120,18 @@ class DeductionLine:
     @property
     def flag(self) -> str:
         """Why the line needs a look ('' when it does not)."""
-        if self.employee_number is None:
-            return "tanpa NIK karyawan"
-        if self.take_home_pay is None:
-            return "THP tidak diketahui"
-        if self.cap is not None and self.total > self.cap:
-            return "melebihi batas"
-        return ""
+        return line_flag(self)
+
+
+def line_flag(line: DeductionLine, total: int | None = None) -> str:
+    """Why ``line`` needs a look ('' when it does not); ``total`` if already summed."""
+    if line.employee_number is None:
+        return "tanpa NIK karyawan"
+    if line.take_home_pay is None:
+        return "THP tidak diketahui"
+    if line.cap is not None and (line.total if total is None else total) > line.cap:
+        return "melebihi batas"
+    return ""
 
 
 @attrs.frozen
@@ -349,9 +354,11 @@ def iter_lines(crm: CRM, month: dt.date, *, department: str | None = None
     pending = next(loans, None)
     parsed: dict[str, tuple[object, int, str | None]] = {}
     penalties: dict[tuple, int] = {}
+    dates: dict[object, dt.date] = {}  # due dates as read (ISO text on SQLite), converted once
+    include_arrears = cfg.include_arrears
     for (member_id, number, name, employee_number, dept, thp, start, end,
          paid) in _member_rows(crm, month):
-        dues: dict[int, list] = {}
+        dues: dict[int, list] | None = None
         while pending is not None and pending[0] == member_id:
             _, loan_id, product, text, *cols = pending
             if text not in parsed:
@@ -359,7 +366,11 @@ def iter_lines(crm: CRM, month: dt.date, *, department: str | None = None
                 t = lq.terms_from_json(data)
                 parsed[text] = (t, lq.fixed_penalty_units(crm, t), data.get("name"))
             t, fixed, product_name = parsed[text]
-            due_on = lq.as_date(cols[0])
+            due_on = dates.get(cols[0])
+            if due_on is None:
+                if len(dates) > 4096:
+                    dates.clear()
+                due_on = dates[cols[0]] = lq.as_date(cols[0])
             base = cols[1] - cols[2] + cols[3] - cols[4] - cols[5]
             # the denda depends on these alone: installments alike share the arithmetic
             key = (text, due_on, base, cols[8])
@@ -369,6 +380,8 @@ def iter_lines(crm: CRM, month: dt.date, *, department: str | None = None
                 inst = _Installment(due_on, *cols[1:])
                 penalties[key] = lq.pending_penalty(t, inst, payday, fixed)[1]
             penalty = cols[6] - cols[7] + penalties[key]
+            if dues is None:
+                dues = {}
             slot = dues.setdefault(loan_id, [product if product_name is None else product_name,
                                              0, 0])
             if due_on >= month:
@@ -390,18 +403,21 @@ def iter_lines(crm: CRM, month: dt.date, *, department: str | None = None
                 member_id=member_id, start_on=as_date(start), end_on=as_date(end),
                 classes=tuple(classes.get(member_id, ())), paid_units=paid_units,
                 pokok_owed_units=0, pokok_paid_units=0), month)
-        loan_dues = [LoanDue(loan_id=lid, product=v[0], due_now=v[1], arrears=v[2])
-                     for lid, v in dues.items()]
-        if not cfg.include_arrears:
+        loan_dues: tuple[LoanDue, ...] = ()
+        if dues is not None:
+            loan_dues = tuple(LoanDue(loan_id=lid, product=v[0], due_now=v[1],
+                                      arrears=v[2] if include_arrears else 0)
+                              for lid, v in dues.items()
+                              if v[1] + (v[2] if include_arrears else 0))
+        if not include_arrears:
             earlier = 0
-            loan_dues = [LoanDue(d.loan_id, d.product, d.due_now, 0) for d in loan_dues]
         cap = None
         if thp is not None:
             cap = thp * cap_num // cap_den
         yield DeductionLine(
             member_id=member_id, number=number or f"#{member_id}", name=name,
             employee_number=employee_number, department=department_name,
-            wajib=now, wajib_arrears=earlier, loans=tuple(d for d in loan_dues if d.total),
+            wajib=now, wajib_arrears=earlier, loans=loan_dues,
             take_home_pay=thp, cap=cap)
 
 

@@ -26,7 +26,6 @@ claim (no capital, or no loan interest in the year) goes to cadangan.
 
 from __future__ import annotations
 
-import heapq
 import math
 from fractions import Fraction
 
@@ -130,14 +129,12 @@ def _split(units: int, weights: list[int | Fraction],
         remainders.append(r)
     leftover = units - sum(parts)
     if leftover:
-        if tiebreak is None:
-            def key(i: int) -> tuple:
-                return (-remainders[i], i)
-        else:
-            def key(i: int) -> tuple:
-                return (-remainders[i], -tiebreak[i], i)
-        for i in heapq.nsmallest(leftover, range(len(ws)), key=key):
-            parts[i] += 1
+        # largest remainder first, then the larger tie-break, then the earlier position
+        ranked = zip([-r for r in remainders], range(len(ws)), strict=True) \
+            if tiebreak is None else \
+            zip([-r for r in remainders], [-t for t in tiebreak], range(len(ws)), strict=True)
+        for entry in sorted(ranked)[:leftover]:
+            parts[entry[-1]] += 1
     return [sign * p for p in parts] if sign < 0 else parts
 
 
