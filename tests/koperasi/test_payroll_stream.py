@@ -76,3 +76,23 @@ def test_without_arrears(make_crm) -> None:
     a = by["E001"]
     assert (a.wajib, a.wajib_arrears, a.installments, a.loan_arrears) == (50_000, 0, 280_000, 0)
     assert all(d.arrears == 0 for x in by.values() for d in x.loans)
+
+
+def test_the_streamed_list_on_postgres(make_crm, pg_url, tmp_path) -> None:
+    streamed_list_on(make_crm, pg_url, tmp_path)
+
+
+def test_the_streamed_list_on_mariadb(make_crm, mysql_url, tmp_path) -> None:
+    streamed_list_on(make_crm, mysql_url, tmp_path)
+
+
+def streamed_list_on(make_crm, url: str, tmp_path) -> None:
+    """The SQL order (code point collation per backend) and the figures on PostgreSQL and
+    MariaDB are those of SQLite."""
+    crm, *_ = cooperative(lambda **kw: make_crm(database_url=url, **kw))
+    lines = deduction_list(crm, MONTH).lines
+    assert [(x.employee_number, x.total, x.flag) for x in lines] == [
+        ("E002", 330_000, "melebihi batas"), ("E001", 660_000, ""),
+        ("E003", 50_000, "THP tidak diketahui")]
+    _, count, total = write_month_csv(crm, MONTH, tmp_path / "p.csv")
+    assert (count, total) == (3, 1_040_000)
