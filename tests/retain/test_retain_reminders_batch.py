@@ -29,3 +29,13 @@ def test_sent_offsets_read_whole_or_in_chunks_agree(make_crm, monkeypatch):
     assert {p.item.key: p.sent_offsets for p in planned} == {
         k: tuple(sorted(v)) for k, v in chunked.items()} | {
         k: () for k in keys[:3] if k not in chunked}
+
+
+def test_members_read_whole_or_in_chunks_agree(make_crm, monkeypatch):
+    crm, _, _ = setup(make_crm)
+    ids = [add_member(crm, f"Anggota {i}", number=f"A{i:03d}") for i in range(5)]
+    chunked = engine._members(ids[:4])
+    assert sorted(chunked) == sorted(ids[:4])
+    assert chunked[ids[0]].name == "Anggota 0" and chunked[ids[0]].number == "A000"
+    monkeypatch.setattr(engine, "CHUNK", 2)  # four of five members: one pass over the table
+    assert engine._members(ids[:4]) == chunked

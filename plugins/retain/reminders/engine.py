@@ -210,17 +210,26 @@ def sent_offsets(item_keys: Sequence[str]) -> dict[str, set[int]]:
 
 
 def _members(ids: Iterable[int]) -> dict[int, MemberInfo]:
-    """The members' :class:`MemberInfo`, one per member, from the columns it needs
-    (one query per 500 ids)."""
+    """The members' :class:`MemberInfo`, one per member, from the columns it needs: one
+    streamed pass over the member table when the ids are most of it (a month's plan),
+    else one query per 500 ids."""
+    wanted = sorted(set(ids))
     out: dict[int, MemberInfo] = {}
+    if not wanted:
+        return out
     db = Member._meta.database
     columns = ("id", "number", "name", "email", "phone", "stage", "joined_on", "left_on",
                "preferred_channel", "marketing_opt_out")
     select = (f"SELECT {', '.join(Member._meta.fields[c].column_name for c in columns)} "
-              f"FROM {Member._meta.table_name} WHERE id IN ")
-    for chunk in _chunks(sorted(set(ids))):
-        cursor = db.execute_sql(select + "(" + ", ".join([db.param] * len(chunk)) + ")",
-                                list(chunk))
+              f"FROM {Member._meta.table_name}")
+    if len(wanted) > CHUNK and Member.select().count() <= 2 * len(wanted):
+        keep = set(wanted)
+        cursors = [(row for row in db.execute_sql(select) if row[0] in keep)]
+    else:
+        cursors = (db.execute_sql(f"{select} WHERE id IN ("
+                                  + ", ".join([db.param] * len(chunk)) + ")", list(chunk))
+                   for chunk in _chunks(wanted))
+    for cursor in cursors:
         for (member_id, number, name, email, phone, stage, joined_on, left_on, channel,
              opt_out) in cursor:
             out[member_id] = MemberInfo(
