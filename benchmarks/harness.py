@@ -118,18 +118,23 @@ class World:
     start: dt.date
     end: dt.date
     months: int
+    #: The database URL when the world lives on a server (PostgreSQL, see
+    #: ``backends.py``); ``None`` for the SQLite file :attr:`database`.
+    url: str | None = None
 
     @property
     def database(self) -> Path:
-        """The SQLite file."""
+        """The SQLite file (the world as built, also when ``url`` names a copy on a server)."""
         return self.directory / "crm.db"
 
 
-def build_config(directory: Path, enabled: Iterable[str] = (), plugins: dict | None = None):
-    """The Config of a benchmark deployment living in ``directory``."""
+def build_config(directory: Path, enabled: Iterable[str] = (), plugins: dict | None = None,
+                 url: str | None = None):
+    """The Config of a benchmark deployment living in ``directory`` (on the SQLite file
+    there, or on the database at ``url``)."""
     raw = {
         "organisation": dict(ORGANISATION),
-        "database": {"url": f"sqlite:///{directory / 'crm.db'}"},
+        "database": {"url": url or f"sqlite:///{directory / 'crm.db'}"},
         "plugins": {"enabled": list(enabled), **(plugins or {})},
         "notify": {"default_channel": "file", "file_directory": "outbox"},
     }
@@ -138,7 +143,7 @@ def build_config(directory: Path, enabled: Iterable[str] = (), plugins: dict | N
 
 def open_world(world: World, enabled: Iterable[str] = (), plugins: dict | None = None) -> CRM:
     """Open the CRM of ``world`` (the caller closes it)."""
-    return CRM(build_config(world.directory, enabled, plugins))
+    return CRM(build_config(world.directory, enabled, plugins, world.url))
 
 
 def insert_rows(model, rows: list[dict], chunk: int = CHUNK) -> None:
@@ -232,13 +237,27 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 @contextmanager
 def world_copy(world: World, scratch: Path) -> Iterator[World]:
-    """A throwaway copy of ``world`` (its database file and folder), for a writing run."""
+    """A throwaway copy of ``world`` (its database file and folder), for a writing run.
+
+    On a server (``world.url``) the copy is a database created from the world's as a
+    template (``backends.clone_database``), dropped afterwards.
+    """
     target = Path(tempfile.mkdtemp(prefix=f"n{world.n}-", dir=scratch))
+    url = None
     try:
-        shutil.copy2(world.database, target / "crm.db")
+        if world.url:
+            import backends
+
+            url = backends.clone_database(world.url)
+        else:
+            shutil.copy2(world.database, target / "crm.db")
         yield World(n=world.n, directory=target, member_ids=world.member_ids,
-                    start=world.start, end=world.end, months=world.months)
+                    start=world.start, end=world.end, months=world.months, url=url)
     finally:
+        if url:
+            import backends
+
+            backends.drop_database(url)
         shutil.rmtree(target, ignore_errors=True)
 
 
@@ -273,11 +292,29 @@ def counting_queries(crm: CRM) -> Iterator[list[int]]:
         counter[0] += 1
         return original(sql, params, *args, **kwargs)
 
+    wrapped = "execute_sql" in vars(database)  # e.g. backends.portable_raw_sql
     database.execute_sql = execute_sql
     try:
         yield counter
     finally:
-        del database.execute_sql
+        if wrapped:
+            database.execute_sql = original
+        else:
+            del database.execute_sql
+
+
+def is_raw(job_: Job) -> bool:
+    """A raw-SQL floor: its name is its library job's followed by `` raw``."""
+    return job_.name.endswith(" raw")
+
+
+def _open_for(job_: Job, world: World) -> CRM:
+    crm = open_world(world, job_.enabled, job_.plugins)
+    if world.url and is_raw(job_):
+        import backends
+
+        backends.portable_raw_sql(crm)
+    return crm
 
 
 def measure(job_: Job, world: World, scratch: Path, *, repeat: int = 3) -> Measurement:
@@ -286,7 +323,7 @@ def measure(job_: Job, world: World, scratch: Path, *, repeat: int = 3) -> Measu
     times = []
     runs = 1 if job_.writes else repeat
     with world_copy(world, scratch) as copy:
-        crm = open_world(copy, job_.enabled, job_.plugins)
+        crm = _open_for(job_, copy)
         try:
             for _ in range(runs):
                 gc.collect()
@@ -296,7 +333,7 @@ def measure(job_: Job, world: World, scratch: Path, *, repeat: int = 3) -> Measu
         finally:
             crm.close()
     with world_copy(world, scratch) as copy:
-        crm = open_world(copy, job_.enabled, job_.plugins)
+        crm = _open_for(job_, copy)
         try:
             gc.collect()
             with counting_queries(crm) as queries:
@@ -388,5 +425,5 @@ def _kib(value: int) -> str:
 
 
 __all__ = ["GROWTH", "JOBS", "QUERY_ROWS", "SAVINGS", "Comparison", "Job", "Measurement",
-           "World", "build_config", "counting_queries", "generate_world", "insert_rows", "job",
-           "measure", "open_world", "report", "world_copy"]
+           "World", "build_config", "counting_queries", "generate_world", "insert_rows", "is_raw",
+           "job", "measure", "open_world", "report", "world_copy"]
