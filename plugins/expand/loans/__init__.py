@@ -72,7 +72,7 @@ from dyncrm_expand.loans.repayment import (
     settlement_lines,
     undo_settlement,
 )
-from dyncrm_expand.loans.schedule import canonical_method, due_dates, schedule, total_interest
+from dyncrm_expand.loans.schedule import canonical_method, due_dates, total_interest
 from dyncrm_expand.loans.values import (
     InstallmentPaid,
     LoanInfo,
@@ -144,7 +144,7 @@ def simulate_terms(crm: CRM, t: LoanProduct, amount: Money, term: int, *,
         raise ValidationError("must be above zero", field="amount")
     fees = fee_amounts(t, amount_units, crm.ledger.exponent(crm.currency))
     principal = amount_units + sum(u for _, mode, u in fees if mode == "added")
-    rows = schedule(principal, t.monthly_rate, term, t.method)
+    rows = t.schedule(principal, term, crm.ledger.exponent(crm.currency))
     dates = due_dates(start or crm.today(), term, t.due_day)
     remaining = principal
     table = []

@@ -19,7 +19,7 @@ from dyncrm.money import Money
 from dyncrm_expand.loans.models import Loan
 from dyncrm_expand.loans.products import LoanProduct
 from dyncrm_expand.loans.queries import ACTIVE_STAGES, money, settings, units
-from dyncrm_expand.loans.schedule import add_months, months_between, schedule
+from dyncrm_expand.loans.schedule import add_months, months_between
 from dyncrm_expand.loans.values import LoanRequest
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def largest_installment(crm: CRM, t: LoanProduct, amount_units: int, term: int) 
     added = sum(u for _, mode, u in fee_amounts(t, amount_units,
                                                   crm.ledger.exponent(crm.currency))
                 if mode == "added")
-    rows = schedule(amount_units + added, t.monthly_rate, term, t.method)
+    rows = t.schedule(amount_units + added, term, crm.ledger.exponent(crm.currency))
     return max(r.total for r in rows)
 
 

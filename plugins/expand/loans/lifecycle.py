@@ -33,7 +33,7 @@ from dyncrm_expand.loans.queries import (
     terms,
     units,
 )
-from dyncrm_expand.loans.schedule import due_dates, schedule
+from dyncrm_expand.loans.schedule import due_dates
 from dyncrm_expand.loans.values import DisbursementResult, LoanInfo
 
 if TYPE_CHECKING:
@@ -304,7 +304,7 @@ def disburse(crm: CRM, actor: Actor, loan_id: int, *, method: str, reference: st
         added = sum(u for _, mode, u in fees if mode == "added")
         principal = row.amount + added
         paid_out = row.amount - deducted
-        rows = schedule(principal, t.monthly_rate, row.term, t.method)
+        rows = t.schedule(principal, row.term, crm.ledger.exponent(row.currency))
         dates = due_dates(on, row.term, t.due_day)
         LoanInstallment.insert_many([
             {"loan": row.id, "number": r.number, "due_on": d, "principal": r.principal,

@@ -16,6 +16,8 @@ A deployment writes them under ``[plugins."expand.loans"]``, e.g.::
                max_deduction_share = "35", min_membership_months = 6,
                one_active_loan = true }
     payoff = { interest_months = 1 }
+    installment_multiple = "100" # every installment but the last a multiple of Rp 100
+    annuity_interest = "ipmt"    # ipmt (default) | outstanding  (annuity only)
 
 Amounts and rates are strings or whole numbers (never floats) so they stay
 exact.  Each loan copies its product's terms when it is applied for, so a later
@@ -32,7 +34,15 @@ import attrs
 
 from dyncrm.inputs import MAX_TERM_MONTHS
 from dyncrm.money import MAX_RATE_PERCENT
-from dyncrm_expand.loans.schedule import PENALTY_KINDS, RATE_UNITS, canonical_method, monthly_rate
+from dyncrm_expand.loans.schedule import (
+    ANNUITY_INTEREST,
+    PENALTY_KINDS,
+    RATE_UNITS,
+    Row,
+    canonical_method,
+    monthly_rate,
+    schedule,
+)
 
 FEE_MODES = ("deducted", "added")
 SAVINGS_PRODUCTS = ("pokok", "wajib", "sukarela")
@@ -163,6 +173,12 @@ class LoanProduct:
     limits: Limits = Limits()
     payoff: PayoffRule = PayoffRule()
     description: str = ""
+    #: every installment but the last is a multiple of this amount (e.g. 100, 500,
+    #: 1000 rupiah); none: whole minor units (Fineract's "installment in multiples of")
+    installment_multiple: Decimal | None = attrs.field(default=None, validator=_positive)
+    #: annuities: ``ipmt`` = interest on the exact schedule's balance (spreadsheet
+    #: IPMT, the default), ``outstanding`` = on the balance actually owed (Fineract)
+    annuity_interest: str = attrs.field(default="ipmt", validator=_one_of(ANNUITY_INTEREST))
 
     def __attrs_post_init__(self) -> None:
         if self.term_min > self.term_max:
@@ -176,6 +192,30 @@ class LoanProduct:
     def terms(self) -> dict[str, Any]:
         """The product's terms as JSON, copied onto each loan at application."""
         return terms_to_json(self)
+
+    def multiple_units(self, exponent: int) -> int:
+        """The installment multiple in minor units of a currency with ``exponent``
+        decimals (1 when none is set).
+
+        :raises ValidationError: when the multiple is not a whole number of minor units.
+        """
+        from dyncrm.errors import ValidationError
+
+        if self.installment_multiple is None:
+            return 1
+        units = self.installment_multiple * 10 ** exponent
+        if units != units.to_integral_value() or units < 1:
+            raise ValidationError(f"installment_multiple {self.installment_multiple} of loan "
+                                  f"product {self.name!r} is not a whole number of the "
+                                  "currency's smallest unit")
+        return int(units)
+
+    def schedule(self, principal: int, term: int, exponent: int) -> list[Row]:
+        """The installments of a loan of ``principal`` minor units over ``term`` months
+        on these terms (method, rate, installment multiple, annuity interest)."""
+        return schedule(principal, self.monthly_rate, term, self.method,
+                        multiple=self.multiple_units(exponent),
+                        annuity_interest=self.annuity_interest)
 
 
 @attrs.frozen
@@ -265,6 +305,9 @@ def terms_from_json(data: dict[str, Any]) -> LoanProduct:
                       min_membership_months=limits.get("min_membership_months"),
                       one_active_loan=bool(limits.get("one_active_loan", False))),
         payoff=PayoffRule(interest_months=data.get("payoff", {}).get("interest_months", 1)),
+        # terms copied before these settings existed keep the schedule they were shown
+        installment_multiple=dec(data.get("installment_multiple")),
+        annuity_interest=data.get("annuity_interest", "ipmt"),
     )
 
 

@@ -25,6 +25,27 @@ Rounding: each installment's parts are rounded half-even to whole minor units;
 the last installment absorbs the residue, so the principal parts always sum to
 the principal exactly (and, for ``flat``, the interest parts sum to the exactly
 rounded total interest).
+
+Two product settings change the rounding (docs/loans.md, "Rounding"):
+
+``multiple`` (Fineract's *installment amount in multiples of*)
+    every installment but the last is a whole multiple of ``multiple`` minor
+    units (Rp 100, Rp 500, Rp 1.000), rounded to the nearest multiple (ties to
+    the even multiple); the interest parts stay as the method computes them and
+    the principal part is the installment minus the interest, so the last
+    installment absorbs the difference.  ``flat`` and ``annuity`` keep one
+    equal installment; ``declining`` rounds each installment so that the
+    principal repaid so far stays within half a multiple of the equal parts.
+    A loan too small for the multiple (rounding would repay it before its last
+    month) falls back to the multiple below, then to whole minor units.
+``annuity_interest``
+    ``ipmt`` (default): the interest of month *k* is the rate on the balance of
+    the exact, unrounded annuity schedule (what a spreadsheet's ``IPMT`` gives),
+    so every installment stays within one minor unit of the exact one.
+    ``outstanding``: the interest is the rate on the principal actually still
+    owed after the rounded installments (Fineract's convention and the
+    published cooperative schedules); the rounding drift of each month lands in
+    the last installment.
 """
 
 from __future__ import annotations
@@ -46,6 +67,8 @@ METHOD_ALIASES = {
     "annuity": "annuity", "anuitas": "annuity",
 }
 RATE_UNITS = ("per_month", "per_year")
+#: How an annuity's monthly interest is computed (see the module docstring).
+ANNUITY_INTEREST = ("ipmt", "outstanding")
 
 
 @attrs.frozen
@@ -116,58 +139,150 @@ def annuity_payment(principal: int, rate: Fraction, term: int) -> Fraction:
     return principal * rate * growth / (growth - 1)
 
 
-def schedule(principal: int, rate: Fraction, term: int, method: str) -> list[Row]:
+def round_to_multiple(value: Fraction | int, multiple: int) -> int:
+    """``value`` rounded to the nearest whole multiple of ``multiple``, ties to the even one.
+
+    ``round_to_multiple(Fraction(3277778, 100), 100) == 32_800``.
+    """
+    return round_half_even(Fraction(value) / multiple) * multiple
+
+
+def floor_to_multiple(value: Fraction | int, multiple: int) -> int:
+    """``value`` rounded down to a whole multiple of ``multiple``."""
+    value = Fraction(value)
+    return (value.numerator // (value.denominator * multiple)) * multiple
+
+
+def schedule(principal: int, rate: Fraction, term: int, method: str, *, multiple: int = 1,
+             annuity_interest: str = "ipmt") -> list[Row]:
     """The installments of a loan of ``principal`` minor units over ``term`` months.
 
     :param rate: monthly rate as a fraction (see :func:`monthly_rate`).
     :param method: ``flat``, ``declining`` or ``annuity`` (aliases accepted).
+    :param multiple: installments but the last are whole multiples of this many
+        minor units (1: no rounding beyond whole minor units).
+    :param annuity_interest: ``ipmt`` or ``outstanding`` (annuities only).
     """
     method = canonical_method(method)
     if isinstance(principal, bool) or not isinstance(principal, int) or principal <= 0:
         raise ValueError("principal must be a positive whole number of minor units")
     if isinstance(term, bool) or not isinstance(term, int) or term < 1:
         raise ValueError("term must be at least one month")
+    if isinstance(multiple, bool) or not isinstance(multiple, int) or multiple < 1:
+        raise ValueError("the installment multiple must be a whole number of minor units, "
+                         "at least 1")
+    if annuity_interest not in ANNUITY_INTEREST:
+        raise ValueError(f"annuity interest must be one of {', '.join(ANNUITY_INTEREST)}, "
+                         f"not {annuity_interest!r}")
     rate = Fraction(rate)
     if rate < 0:
         raise ValueError("a rate cannot be negative")
     if method == "flat":
+        total_int = round_half_even(rate * principal * term)
+        interests = _equal_parts(total_int, term) if total_int else [0] * term
+        if multiple > 1:
+            exact = Fraction(principal, term) + rate * principal
+            for payment in (round_to_multiple(exact, multiple),
+                            floor_to_multiple(exact, multiple)):
+                rows = _fixed_payment_rows(principal, interests, payment)
+                if rows is not None:
+                    return rows
         principals = _equal_parts(principal, term)
-        total_interest = round_half_even(rate * principal * term)
-        interests = _equal_parts(total_interest, term) if total_interest else [0] * term
         return [Row(i + 1, p, q) for i, (p, q) in enumerate(zip(principals, interests,
                                                                    strict=True))]
     if method == "declining":
-        rows: list[Row] = []
+        if multiple > 1:
+            rows = _declining_multiple_rows(principal, rate, term, multiple)
+            if rows is not None:
+                return rows
+        rows = []
         outstanding = principal
         for i, part in enumerate(_equal_parts(principal, term)):
             rows.append(Row(i + 1, part, round_half_even(rate * outstanding)))
             outstanding -= part
         return rows
     exact = annuity_payment(principal, rate, term)
-    rows = _annuity_rows(principal, rate, term, exact, round_half_even(exact))
+    on_outstanding = annuity_interest == "outstanding"
+    if multiple > 1:
+        for payment in (round_to_multiple(exact, multiple), floor_to_multiple(exact, multiple)):
+            if payment <= rate * principal:  # would repay no principal in the first month
+                continue
+            rows = _annuity_rows(principal, rate, term, exact, payment,
+                                 on_outstanding=on_outstanding)
+            if rows is not None:
+                return rows
+    rows = _annuity_rows(principal, rate, term, exact, round_half_even(exact),
+                         on_outstanding=on_outstanding)
     if rows is None:  # rounding up would overpay: round down, the last takes the rest
         rows = _annuity_rows(principal, rate, term, exact,
-                             exact.numerator // exact.denominator, force=True)
+                             exact.numerator // exact.denominator, force=True,
+                             on_outstanding=on_outstanding)
+    return rows
+
+
+def _fixed_payment_rows(principal: int, interests: list[int], payment: int) -> list[Row] | None:
+    """Rows paying ``payment`` a month with the given interest parts, the last month
+    taking the rest of the principal; ``None`` when a month before the last would
+    repay no principal or the whole loan."""
+    rows: list[Row] = []
+    outstanding = principal
+    last = len(interests) - 1
+    for i, interest in enumerate(interests):
+        part = outstanding if i == last else payment - interest
+        if part < 0 or (i < last and not 0 < part < outstanding):
+            return None
+        rows.append(Row(i + 1, part, interest))
+        outstanding -= part
+    return rows
+
+
+def _declining_multiple_rows(principal: int, rate: Fraction, term: int,
+                             multiple: int) -> list[Row] | None:
+    """Declining-balance rows whose installments but the last are multiples of ``multiple``.
+
+    Installment *k* is rounded to the multiple so that the principal repaid after
+    it is as near as can be to ``k/term`` of the loan: no drift, and the last
+    installment differs by less than half a multiple.  ``None`` when that would
+    leave a month repaying no principal, or repay the loan early.
+    """
+    rows: list[Row] = []
+    outstanding = principal
+    for i in range(term):
+        interest = round_half_even(rate * outstanding)
+        if i == term - 1:
+            part = outstanding
+        else:
+            target = Fraction(principal * (i + 1), term) - (principal - outstanding)
+            part = round_to_multiple(target + interest, multiple) - interest
+            if not 0 < part < outstanding:
+                return None
+        rows.append(Row(i + 1, part, interest))
+        outstanding -= part
     return rows
 
 
 def _annuity_rows(principal: int, rate: Fraction, term: int, exact: Fraction, payment: int,
-                  *, force: bool = False) -> list[Row] | None:
+                  *, force: bool = False, on_outstanding: bool = False) -> list[Row] | None:
     """Annuity rows paying ``payment`` a month, the last month taking the residue.
 
-    Each month's interest is the rate on the principal outstanding in the exact
-    (unrounded) annuity schedule, rounded half-even, so every installment stays
-    within one minor unit of the exact one instead of drifting month by month;
-    the principal part is the installment minus that interest.  ``None`` when
-    the rounded installment would repay the loan before its last month (unless
-    ``force``: then the parts are capped, which only tiny loans need).
+    By default (``ipmt``) each month's interest is the rate on the principal
+    outstanding in the exact (unrounded) annuity schedule, rounded half-even, so
+    every installment stays within one minor unit of the exact one instead of
+    drifting month by month.  With ``on_outstanding`` it is the rate on the
+    principal actually still owed.  The principal part is the installment minus
+    that interest.  ``None`` when the installment would repay the loan before
+    its last month (unless ``force``: then the parts are capped, which only tiny
+    loans need).
     """
     rows: list[Row] = []
     outstanding = principal  # actually still owed after the rounded parts
     scheduled = Fraction(principal)  # owed in the exact schedule
     for i in range(term):
-        interest = round_half_even(rate * scheduled)
-        scheduled -= exact - rate * scheduled
+        if on_outstanding:
+            interest = round_half_even(rate * outstanding)
+        else:
+            interest = round_half_even(rate * scheduled)
+            scheduled -= exact - rate * scheduled
         part = max(payment - interest, 0)
         if i == term - 1:
             part = outstanding
