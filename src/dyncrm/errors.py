@@ -186,3 +186,19 @@ class ConcurrentDuplicate(DyncrmError):
         super().__init__(f"{action}: another user or job recorded the same thing at the "
                          f"same moment{where}; nothing was changed here. Run the command "
                          "again: a repeat is reported as already done")
+
+
+class OwnedEntryError(DyncrmError):
+    """An entry a plugin owns cannot be reversed behind the plugin's back.
+
+    Keeps ``.entry_id``, ``.plugin`` and ``.command`` (the plugin's own correction).
+    """
+
+    def __init__(self, entry_id: int, kind: str, plugin: str, command: str | None) -> None:
+        self.entry_id, self.kind, self.plugin, self.command = entry_id, kind, plugin, command
+        how = (f"correct it with: {command}" if command else
+               f"enable {plugin} and correct it through that plugin")
+        super().__init__(
+            f"journal entry {entry_id} ({kind}) belongs to {plugin}, which keeps its own "
+            f"records of it; reversing it here would leave them out of step with the books. "
+            f"{how[0].upper()}{how[1:]}")

@@ -27,12 +27,14 @@ if TYPE_CHECKING:
 
     from dyncrm.app import CRM
     from dyncrm.money import Money
+    from dyncrm.receipts import ReceiptKind
     from dyncrm.reports import ReportBuilder
     from dyncrm.values import (
         Actor,
         Channel,
         DueItem,
         EntryInfo,
+        EntryOwner,
         MemberInfo,
         Permission,
         Product,
@@ -192,6 +194,24 @@ def dyncrm_reports() -> list[ReportBuilder] | None:
 
 
 @hookspec
+def dyncrm_receipt_kinds(crm: CRM) -> list[ReceiptKind] | None:
+    """Return the kinds of receipt (kwitansi) this plugin issues for its money movements.
+
+    Each :class:`~dyncrm.receipts.ReceiptKind` names the kind, its English title
+    (translated through the deployment's catalogue), the journal entry kinds that
+    get it and which way the money went.  When an entry of one of those kinds is
+    posted, the core issues its receipt in the same transaction, numbered from the
+    gap-free sequence ``receipt:<year>`` (a rolled-back action uses no number; a
+    replayed one finds the same receipt); reversals get none.  Two kinds claiming
+    one entry kind is a :class:`~dyncrm.errors.PluginError`.  Entries of other
+    kinds can get a receipt with ``crm.receipts.issue(entry_id, kind)`` inside
+    the action that posted them.
+
+    :param crm: the application object.
+    """
+
+
+@hookspec
 def dyncrm_web(crm: CRM) -> WebExtension | None:
     """Return what the plugin adds to the web portal (``dyncrm serve``), or ``None``.
 
@@ -238,6 +258,23 @@ def dyncrm_transaction_posted(crm: CRM, entry: EntryInfo) -> None:
     """React to a journal entry just written to the ledger (not to replays).
 
     :param entry: the entry with its legs.
+    """
+
+
+@hookspec
+def dyncrm_ledger_owners() -> list[EntryOwner] | None:
+    """Declare the journal entries this plugin owns and the command that corrects them.
+
+    Return :class:`~dyncrm.values.EntryOwner` values: the plugin's name, the
+    entry kinds it posts (``"savings.deposit"`` also covers
+    ``"savings.deposit.reversal"``) and its correction command (``{entry}``
+    stands for the entry id).  The ledger records the owner on every entry of
+    those kinds when it is posted (``journal_entry.owner``), and
+    ``Ledger.reverse`` — so ``dyncrm ledger reverse`` — refuses an owned entry
+    unless the owner itself reverses it, naming the correction command, so a
+    plugin's own records (a schedule, a deposit's status, a scheduled refund)
+    never fall out of step with the books.  Two plugins claiming one kind is a
+    ``PluginError``.
     """
 
 

@@ -24,9 +24,15 @@ from peewee import JOIN, fn
 from dyncrm.dates import as_date as _as_date
 from dyncrm.db.concurrency import insert_once
 from dyncrm.db.models import Account, JournalEntry, Member, Posting
-from dyncrm.errors import NotFoundError, UnbalancedEntryError, ValidationError
+from dyncrm.errors import (
+    NotFoundError,
+    OwnedEntryError,
+    PluginError,
+    UnbalancedEntryError,
+    ValidationError,
+)
 from dyncrm.money import Money, exponent_of, from_minor, to_minor
-from dyncrm.values import EntryInfo, Leg, PostResult
+from dyncrm.values import EntryInfo, EntryOwner, Leg, PostResult
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
@@ -49,6 +55,8 @@ class EntrySpec:
     on: dt.date | None = None
     member_id: int | None = None
     meta: dict | None = attrs.field(default=None, eq=False)
+    #: the owning plugin; ``None``: the plugin declaring ``kind`` (:meth:`Ledger.owner_of`)
+    owner: str | None = None
 
 
 class Ledger:
@@ -56,6 +64,49 @@ class Ledger:
 
     def __init__(self, crm: CRM) -> None:
         self.crm = crm
+        self._owners: list[EntryOwner] | None = None
+
+    # -- ownership -----------------------------------------------------------
+
+    def owners(self) -> list[EntryOwner]:
+        """What the enabled plugins declare they own (hook ``dyncrm_ledger_owners``).
+
+        Two plugins claiming the same entry kind is a :class:`~dyncrm.errors.PluginError`.
+        """
+        if self._owners is None:
+            found: list[EntryOwner] = []
+            for declared in self.crm.hook.dyncrm_ledger_owners():
+                for owner in declared or []:
+                    if not isinstance(owner, EntryOwner):
+                        raise PluginError("dyncrm_ledger_owners must return EntryOwner "
+                                          f"values, not {type(owner).__name__}")
+                    for other in found:
+                        clash = [k for k in owner.kinds if other.owns(k)] + \
+                                [k for k in other.kinds if owner.owns(k)]
+                        if other.plugin != owner.plugin and clash:
+                            raise PluginError(
+                                f"entry kind {clash[0]!r} is claimed by both {other.plugin} "
+                                f"and {owner.plugin}", hook="dyncrm_ledger_owners")
+                    found.append(owner)
+            self._owners = found
+        return self._owners
+
+    def owner_of(self, kind: str) -> EntryOwner | None:
+        """The declaration owning entries of ``kind``, if an enabled plugin claims it."""
+        return next((o for o in self.owners() if o.owns(kind)), None)
+
+    def _owner_for(self, kind: str, owner: str | None) -> str | None:
+        """The owner to record on a new entry: the one given, else the kind's declarer."""
+        if owner is not None:
+            return owner
+        declared = self.owner_of(kind)
+        return declared.plugin if declared is not None else None
+
+    def correction_command(self, entry: EntryInfo) -> str | None:
+        """The owning plugin's correction command for ``entry`` (None if none is declared)."""
+        mine = [o for o in self.owners() if o.plugin == entry.owner]
+        best = next((o for o in mine if o.owns(entry.kind)), mine[0] if mine else None)
+        return best.command(entry.id) if best is not None else None
 
     # -- accounts ----------------------------------------------------------
 
@@ -184,11 +235,15 @@ class Ledger:
         member_id: int | None = None,
         reverses: int | None = None,
         meta: dict | None = None,
+        owner: str | None = None,
     ) -> PostResult:
         """Write one balanced entry, or return the entry already posted under ``key``.
 
         Must run inside a transaction (``crm.action``); the entry, its postings
         and whatever the ``dyncrm_transaction_posted`` hooks write commit together.
+        ``owner`` is the plugin that owns the entry (default: the enabled plugin
+        declaring ``kind`` through ``dyncrm_ledger_owners``, else nobody); only
+        that plugin may reverse it (:meth:`reverse`).
         """
         if key is not None:
             existing = JournalEntry.get_or_none(JournalEntry.key == key)
@@ -218,8 +273,10 @@ class Ledger:
                     commodity, from_minor(total, commodity, self.exponent(commodity)).amount
                 )
         effective_date = on or self.crm.today()
+        owner = self._owner_for(kind, owner)
         row = {"key": key, "kind": kind, "memo": memo, "effective_date": effective_date,
-               "actor": actor, "member": member_id, "reverses": reverses, "meta": meta or {}}
+               "actor": actor, "member": member_id, "reverses": reverses, "meta": meta or {},
+               "owner": owner}
         if key is None:
             entry_id = JournalEntry.insert(**row).execute()
         else:
@@ -234,7 +291,7 @@ class Ledger:
         info = EntryInfo(
             id=entry_id, key=key, kind=kind, memo=memo, effective_date=effective_date,
             actor=actor, member_id=member_id, legs=tuple(legs), reverses=reverses,
-            meta=meta or {},
+            meta=meta or {}, owner=owner,
         )
         self.crm.hook.dyncrm_transaction_posted(crm=self.crm, entry=info)
         return PostResult(info, replayed=False)
@@ -278,7 +335,8 @@ class Ledger:
             rows = self._checked_legs(spec.legs, accounts)
             row = {"key": spec.key, "kind": spec.kind, "memo": spec.memo,
                    "effective_date": spec.on or today, "actor": spec.actor,
-                   "member": spec.member_id, "reverses": None, "meta": spec.meta or {}}
+                   "member": spec.member_id, "reverses": None, "meta": spec.meta or {},
+                   "owner": self._owner_for(spec.kind, spec.owner)}
             planned.append((spec, row, rows))
         results: list[PostResult | None] = [None] * len(specs)
         fresh = [i for i, p in enumerate(planned) if p is not None]
@@ -296,7 +354,7 @@ class Ledger:
                         id=entry_id, key=spec.key, kind=spec.kind, memo=spec.memo,
                         effective_date=row["effective_date"], actor=spec.actor,
                         member_id=spec.member_id, legs=spec.legs, reverses=None,
-                        meta=row["meta"])
+                        meta=row["meta"], owner=row["owner"])
                     results[i] = PostResult(info, replayed=False)
                     self.crm.hook.dyncrm_transaction_posted(crm=self.crm, entry=info)
         for i, spec in enumerate(specs):
@@ -371,11 +429,24 @@ class Ledger:
         return self.post([Leg(debit, amount), Leg(credit, -amount)], **kwargs)
 
     def reverse(self, entry_id: int, *, actor: str, key: str | None = None, memo: str = "",
-                on: dt.date | None = None) -> PostResult:
-        """Post the mirror image of entry ``entry_id`` (the only way to correct)."""
+                on: dt.date | None = None, owner: str | None = None,
+                meta: dict | None = None) -> PostResult:
+        """Post the mirror image of entry ``entry_id`` (the only way to correct).
+
+        An entry a plugin owns (``EntryInfo.owner``) is reversed only by that
+        plugin, which passes its name as ``owner`` and keeps its own records in
+        step in the same action; anyone else gets
+        :class:`~dyncrm.errors.OwnedEntryError` naming the plugin's correction
+        command.  The reversal belongs to the same owner.  ``key`` (default
+        ``reversal:<id>``) makes a repeat a replay.
+        """
         original = JournalEntry.get_or_none(JournalEntry.id == entry_id)
         if original is None:
             raise NotFoundError("journal entry", entry_id)
+        entry_owner = self._stored_owner(original)
+        if entry_owner is not None and entry_owner != owner:
+            raise OwnedEntryError(entry_id, original.kind, entry_owner,
+                                  self.correction_command(self._info(original)))
         if key is None:
             key = f"reversal:{entry_id}"
         replay = JournalEntry.get_or_none(JournalEntry.key == key)
@@ -393,7 +464,7 @@ class Ledger:
             [Leg(leg.account, -leg.amount) for leg in info.legs],
             kind=f"{original.kind}.reversal", actor=actor, key=key,
             memo=memo or f"reversal of entry {entry_id}", on=on,
-            member_id=info.member_id, reverses=entry_id,
+            member_id=info.member_id, reverses=entry_id, owner=entry_owner, meta=meta,
         )
 
     # -- reading -------------------------------------------------------------
@@ -409,8 +480,21 @@ class Ledger:
             id=entry.id, key=entry.key, kind=entry.kind, memo=entry.memo,
             effective_date=_as_date(entry.effective_date), actor=entry.actor,
             member_id=entry.member_id, legs=legs, reverses=entry.reverses_id,
-            meta=entry.meta or {},
+            meta=entry.meta or {}, owner=self._stored_owner(entry),
         )
+
+    def _stored_owner(self, entry: JournalEntry) -> str | None:
+        """The entry's recorded owner; for an entry older than the column, the
+        enabled plugin declaring its kind."""
+        if entry.owner is not None:
+            return entry.owner
+        declared = self.owner_of(entry.kind)
+        return declared.plugin if declared is not None else None
+
+    def reversal_of(self, entry_id: int) -> EntryInfo | None:
+        """The entry reversing ``entry_id``, if it was reversed."""
+        found = JournalEntry.get_or_none(JournalEntry.reverses == entry_id)
+        return self._info(found) if found is not None else None
 
     def entry(self, entry_id: int) -> EntryInfo:
         """The entry with ``entry_id``."""

@@ -158,6 +158,31 @@ class EntryInfo:
     legs: tuple[Leg, ...]
     reverses: int | None = None
     meta: dict[str, Any] = attrs.field(factory=dict, eq=False)
+    #: the plugin that owns the entry (only its correction may reverse it), if any
+    owner: str | None = None
+
+
+@attrs.frozen
+class EntryOwner:
+    """Entries a plugin owns, and the command that corrects them (hook ``dyncrm_ledger_owners``).
+
+    ``kinds`` are journal entry kinds; an entry of kind ``k`` or ``k.<anything>``
+    (``savings.deposit.reversal``) belongs to ``plugin``.  ``correction`` is the
+    command a person runs instead of ``dyncrm ledger reverse``, with ``{entry}``
+    standing for the entry's id, e.g. ``"dyncrm savings reverse {entry} --reason TEXT"``.
+    """
+
+    plugin: str
+    kinds: tuple[str, ...] = attrs.field(converter=tuple)
+    correction: str
+
+    def owns(self, kind: str) -> bool:
+        """True when entries of ``kind`` belong to this plugin."""
+        return any(kind == k or kind.startswith(k + ".") for k in self.kinds)
+
+    def command(self, entry_id: int) -> str:
+        """The correction command for entry ``entry_id``."""
+        return self.correction.replace("{entry}", str(entry_id))
 
 
 @attrs.frozen

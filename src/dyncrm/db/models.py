@@ -100,6 +100,9 @@ class JournalEntry(BaseModel):
     member = ForeignKeyField(Member, null=True, backref="entries", on_delete="RESTRICT")
     reverses = ForeignKeyField("self", null=True, backref="reversals", on_delete="RESTRICT")
     meta = JSONField(default=dict)
+    #: the plugin that posted the entry and alone may correct it (None: anyone with
+    #: ``ledger.reverse``); see ``Ledger.reverse`` and hook ``dyncrm_ledger_owners``
+    owner = CharField(null=True, max_length=64, index=True)
 
 
 class Posting(BaseModel):
