@@ -14,6 +14,7 @@ income), so a member's savings read as a positive amount.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -22,8 +23,9 @@ import attrs
 from peewee import JOIN, fn
 
 from dyncrm.dates import as_date as _as_date
+from dyncrm.db import bulk
 from dyncrm.db.concurrency import insert_once
-from dyncrm.db.models import Account, JournalEntry, Member, Posting
+from dyncrm.db.models import Account, JournalEntry, Member, Posting, utcnow
 from dyncrm.errors import (
     NotFoundError,
     OwnedEntryError,
@@ -41,6 +43,9 @@ ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
 CREDIT_NORMAL = frozenset({"liability", "equity", "income"})
 #: Entries per statement in :meth:`Ledger.post_many` (and account codes per lookup).
 BULK_CHUNK = 500
+_ENTRY_COLUMNS = ("key", "kind", "memo", "effective_date", "recorded_at", "actor", "member_id",
+                  "meta", "owner")
+_POSTING_COLUMNS = ("entry_id", "account_id", "amount", "commodity")
 
 
 @attrs.frozen
@@ -65,6 +70,7 @@ class Ledger:
     def __init__(self, crm: CRM) -> None:
         self.crm = crm
         self._owners: list[EntryOwner] | None = None
+        self._exponents: dict[str, int] = {}
 
     # -- ownership -----------------------------------------------------------
 
@@ -169,11 +175,7 @@ class Ledger:
         commodity = commodity or self.crm.currency
         codes = {m: f"{kind}:m{m}" for m in dict.fromkeys(member_ids)}
         found = self._accounts(codes.values())
-        for account in found.values():
-            if account.type != type or account.commodity != commodity:
-                raise ValidationError(
-                    f"account {account.code} exists as {account.type}/{account.commodity}, "
-                    f"not {type}/{commodity}")
+        self._check_type(found, type, commodity)
         missing = [{"code": code, "name": name.format(member_id=m) if name else code,
                     "type": type, "kind": kind, "member": m,
                     "commodity": commodity} for m, code in codes.items() if code not in found]
@@ -181,24 +183,24 @@ class Ledger:
             (Account.insert_many(missing[start:start + BULK_CHUNK])
              .on_conflict_ignore().execute())
         if missing:  # a concurrent session may have opened some: check what is there
-            opened = self._accounts(row["code"] for row in missing)
-            for account in opened.values():
-                if account.type != type or account.commodity != commodity:
-                    raise ValidationError(
-                        f"account {account.code} exists as {account.type}/"
-                        f"{account.commodity}, not {type}/{commodity}")
+            self._check_type(self._accounts(row["code"] for row in missing), type, commodity)
         return codes
 
-    def _accounts(self, codes: Iterable[str]) -> dict[str, Account]:
-        """Account rows by code, one ``IN`` query per chunk of codes."""
-        wanted = list(dict.fromkeys(codes))
-        found: dict[str, Account] = {}
-        for start in range(0, len(wanted), BULK_CHUNK):
-            for account in Account.select(Account.id, Account.code, Account.type,
-                                          Account.commodity).where(
-                    Account.code.in_(wanted[start:start + BULK_CHUNK])):
-                found[account.code] = account
-        return found
+    @staticmethod
+    def _check_type(found: dict[str, tuple[str, str]], type: str, commodity: str) -> None:
+        for code, (has_type, has_commodity) in found.items():
+            if has_type != type or has_commodity != commodity:
+                raise ValidationError(
+                    f"account {code} exists as {has_type}/{has_commodity}, "
+                    f"not {type}/{commodity}")
+
+    def _accounts(self, codes: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """``{code: (type, commodity)}`` of the accounts among ``codes`` (one ``IN``
+        query per chunk)."""
+        rows = bulk.select_in(self.crm.database, "SELECT code, type, commodity FROM account "
+                                                 "WHERE code IN ({in})", list(codes),
+                              size=BULK_CHUNK)
+        return {code: (type_, commodity) for code, type_, commodity in rows}
 
     def account(self, code: str) -> Account:
         """The account row with ``code`` (raises ``NotFoundError``)."""
@@ -302,13 +304,17 @@ class Ledger:
 
         For batch work (a payroll confirmation, an SHU payout): per chunk of
         ``chunk`` entries one ``IN`` query finds the keys already posted (those
-        entries are replays and write nothing, as with :meth:`post`), one query
-        resolves the account codes (cached for the batch), one multi-row insert
-        writes the entries (``RETURNING`` their ids where the database has it)
-        and one the postings.  Every entry is checked before anything is
-        written, with the checks of :meth:`post` (two legs or more, known
-        accounts of the leg's commodity, balanced per commodity); one bad entry
-        refuses the whole batch.  Runs in a savepoint: all entries or none.
+        entries are replays and write nothing, as with :meth:`post`) and one
+        resolves the account codes (cached for the batch); then prepared SQL
+        text (:mod:`dyncrm.db.bulk`, no query building) writes the entries with
+        multi-row inserts, reads their ids back by key in one ``IN`` query, and
+        writes the postings with multi-row inserts: a fixed number of
+        statements per chunk on SQLite, PostgreSQL and MariaDB alike.  Entries
+        without a key are inserted one statement each (batch callers key
+        theirs).  Every entry is checked before anything is written, with the
+        checks of :meth:`post` (two legs or more, known accounts of the leg's
+        commodity, balanced per commodity); one bad entry refuses the whole
+        batch.  Runs in a savepoint: all entries or none.
 
         ``dyncrm_transaction_posted`` fires once per new entry, in order, in the
         same transaction, after its chunk is written (a hook reading the ledger
@@ -320,11 +326,13 @@ class Ledger:
         if not specs:
             return []
         chunk = max(1, int(chunk))
+        db = self.crm.database
         keys = [s.key for s in specs if s.key is not None]
-        existing = self._infos_by_key(keys, chunk)
-        accounts = self._accounts(leg.account for s in specs for leg in s.legs)
+        existing = self._infos_by_key(keys, chunk) if keys else {}
+        accounts = self._account_ids(leg.account for s in specs for leg in s.legs)
         today = self.crm.today()
-        planned: list[tuple[EntrySpec, dict, list[tuple[int, int, str]]] | None] = []
+        recorded = utcnow()
+        planned: list[tuple | None] = []
         first_of: dict[str, int] = {}
         for i, spec in enumerate(specs):
             if spec.key is not None and (spec.key in existing or spec.key in first_of):
@@ -332,94 +340,140 @@ class Ledger:
                 continue
             if spec.key is not None:
                 first_of[spec.key] = i
-            rows = self._checked_legs(spec.legs, accounts)
-            row = {"key": spec.key, "kind": spec.kind, "memo": spec.memo,
-                   "effective_date": spec.on or today, "actor": spec.actor,
-                   "member": spec.member_id, "reverses": None, "meta": spec.meta or {},
-                   "owner": self._owner_for(spec.kind, spec.owner)}
-            planned.append((spec, row, rows))
+            planned.append((spec.on or today, spec.meta or {},
+                            self._checked_legs(spec.legs, accounts)))
         results: list[PostResult | None] = [None] * len(specs)
         fresh = [i for i, p in enumerate(planned) if p is not None]
-        with self.crm.database.atomic():
+        with db.atomic():
             for start in range(0, len(fresh), chunk):
                 part = fresh[start:start + chunk]
-                ids = self._insert_entries([planned[i][1] for i in part])
-                Posting.insert_many(
-                    [{"entry": entry_id, "account": a, "amount": u, "commodity": c}
-                     for i, entry_id in zip(part, ids, strict=True)
-                     for a, u, c in planned[i][2]]).execute()
+                ids = self._insert_entries([specs[i] for i in part],
+                                           [planned[i] for i in part], recorded)
+                bulk.insert_rows(db, "posting", _POSTING_COLUMNS,
+                                 [(entry_id, a, u, c)
+                                  for i, entry_id in zip(part, ids, strict=True)
+                                  for a, u, c in planned[i][2]])
+                hook = self.crm.hook.dyncrm_transaction_posted
                 for i, entry_id in zip(part, ids, strict=True):
-                    spec, row = planned[i][0], planned[i][1]
+                    spec, (day, meta, _) = specs[i], planned[i]
                     info = EntryInfo(
                         id=entry_id, key=spec.key, kind=spec.kind, memo=spec.memo,
-                        effective_date=row["effective_date"], actor=spec.actor,
-                        member_id=spec.member_id, legs=spec.legs, reverses=None,
-                        meta=row["meta"], owner=row["owner"])
+                        effective_date=day, actor=spec.actor, member_id=spec.member_id,
+                        legs=spec.legs, reverses=None, meta=meta,
+                        owner=self._owner_for(spec.kind, spec.owner))
                     results[i] = PostResult(info, replayed=False)
-                    self.crm.hook.dyncrm_transaction_posted(crm=self.crm, entry=info)
+                    hook(crm=self.crm, entry=info)
         for i, spec in enumerate(specs):
             if results[i] is None:
                 info = existing.get(spec.key) or results[first_of[spec.key]].entry
                 results[i] = PostResult(info, replayed=True)
         return results
 
-    def _checked_legs(self, legs: Sequence[Leg], accounts: dict[str, Account]
+    def _checked_legs(self, legs: Sequence[Leg], accounts: dict[str, tuple[int, str]]
                       ) -> list[tuple[int, int, str]]:
-        """``(account id, units, commodity)`` per leg, with :meth:`post`'s checks."""
+        """``(account id, units, commodity)`` per leg, with :meth:`post`'s checks
+        (``accounts``: ``{code: (id, commodity)}``)."""
         if len(legs) < 2:
             raise ValidationError("a journal entry needs at least two legs")
         totals: dict[str, int] = defaultdict(int)
         rows = []
+        exponents = self._exponents
         for leg in legs:
-            account = accounts.get(leg.account)
-            if account is None:
+            found = accounts.get(leg.account)
+            if found is None:
                 raise NotFoundError("account", leg.account)
             currency = leg.amount.currency
-            if currency != account.commodity:
+            if currency != found[1]:
                 raise ValidationError(
-                    f"account {account.code} holds {account.commodity}, not {currency}")
-            units = to_minor(leg.amount, self.exponent(currency))
+                    f"account {leg.account} holds {found[1]}, not {currency}")
+            exp = exponents.get(currency)
+            if exp is None:
+                exp = exponents[currency] = self.exponent(currency)
+            units = to_minor(leg.amount, exp)
             totals[currency] += units
-            rows.append((account.id, units, currency))
+            rows.append((found[0], units, currency))
         for commodity, total in totals.items():
             if total != 0:
                 raise UnbalancedEntryError(
                     commodity, from_minor(total, commodity, self.exponent(commodity)).amount)
         return rows
 
-    def _insert_entries(self, rows: list[dict]) -> list[int]:
-        """Insert journal entry rows, returning their ids in order."""
-        from dyncrm.app import _supports_returning
+    def _account_ids(self, codes: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """``{code: (id, commodity)}`` of the accounts among ``codes`` (one ``IN`` query
+        per chunk)."""
+        db = self.crm.database
+        rows = bulk.select_in(db, "SELECT code, id, commodity FROM account WHERE code IN "
+                                  "({in})", list(codes), size=BULK_CHUNK)
+        return {code: (account_id, commodity) for code, account_id, commodity in rows}
 
-        if _supports_returning(self.crm.database):
-            query = JournalEntry.insert_many(rows).returning(JournalEntry.id)
-            ids = [r.id for r in query.execute()]
-            if len(ids) == len(rows):
-                return ids
-            raise RuntimeError("the database returned fewer entry ids than it inserted")
-        return [JournalEntry.insert(**row).execute() for row in rows]
+    def _insert_entries(self, specs: list[EntrySpec], planned: list[tuple],
+                        recorded: dt.datetime) -> list[int]:
+        """Insert the entries of one chunk; their ids in order.
+
+        Keyed entries: multi-row inserts, then one ``IN`` query by key for the ids
+        (every backend, whatever order ``RETURNING`` would give).  Entries without
+        a key: one insert each.
+        """
+        db = self.crm.database
+        date_value = JournalEntry.effective_date.db_value
+        stamp = JournalEntry.recorded_at.db_value(recorded)
+        meta_value = JournalEntry.meta.db_value
+        rows = [(s.key, s.kind, s.memo, date_value(day), stamp, s.actor, s.member_id,
+                 meta_value(meta), self._owner_for(s.kind, s.owner))
+                for s, (day, meta, _) in zip(specs, planned, strict=True)]
+        out: list[int] = []
+        start = 0
+        while start < len(rows):  # runs of keyed rows together, in order
+            end = start
+            while end < len(rows) and rows[end][0] is not None:
+                end += 1
+            if end == start:
+                row = rows[start]
+                out.append(JournalEntry.insert(
+                    key=None, kind=row[1], memo=row[2], effective_date=row[3],
+                    recorded_at=recorded, actor=row[5], member=row[6],
+                    meta=json.loads(row[7]), **dict(zip(_ENTRY_COLUMNS[8:], row[8:],
+                                                        strict=True))).execute())
+                start += 1
+                continue
+            keyed = rows[start:end]
+            bulk.insert_rows(db, "journal_entry", _ENTRY_COLUMNS, keyed)
+            k = bulk.quote(db, "key")
+            ids = dict(bulk.select_in(
+                db, f"SELECT {k}, id FROM journal_entry WHERE {k} IN ({{in}})",
+                [r[0] for r in keyed], size=len(keyed)))
+            if len(ids) != len(keyed):
+                raise RuntimeError("the database returned fewer entry ids than it inserted")
+            out.extend(ids[r[0]] for r in keyed)
+            start = end
+        return out
 
     def _infos_by_key(self, keys: list[str], chunk: int) -> dict[str, EntryInfo]:
         """Entries already posted under ``keys``, with their legs (two queries per chunk)."""
-        wanted = list(dict.fromkeys(keys))
+        db = self.crm.database
+        k = bulk.quote(db, "key")
         found: dict[str, EntryInfo] = {}
-        for start in range(0, len(wanted), chunk):
-            entries = {e.id: e for e in JournalEntry.select().where(
-                JournalEntry.key.in_(wanted[start:start + chunk]))}
-            if not entries:
-                continue
-            legs: dict[int, list[Leg]] = defaultdict(list)
-            for p in (Posting.select(Posting.entry, Posting.amount, Posting.commodity,
-                                     Account.code).join(Account)
-                      .where(Posting.entry.in_(list(entries))).order_by(Posting.id)):
-                legs[p.entry_id].append(Leg(p.account.code, from_minor(
-                    p.amount, p.commodity, self.exponent(p.commodity))))
-            for entry in entries.values():
-                found[entry.key] = EntryInfo(
-                    id=entry.id, key=entry.key, kind=entry.kind, memo=entry.memo,
-                    effective_date=_as_date(entry.effective_date), actor=entry.actor,
-                    member_id=entry.member_id, legs=tuple(legs[entry.id]),
-                    reverses=entry.reverses_id, meta=entry.meta or {})
+        entries = bulk.select_in(
+            db, f"SELECT id, {k}, kind, memo, effective_date, actor, member_id, reverses_id, "
+                f"meta, owner FROM journal_entry WHERE {k} IN ({{in}})", keys, size=chunk)
+        if not entries:
+            return found
+        legs: dict[int, list[Leg]] = defaultdict(list)
+        for entry_id, code, amount, commodity in bulk.select_in(
+                db, "SELECT p.entry_id, a.code, p.amount, p.commodity FROM posting p "
+                    "JOIN account a ON a.id = p.account_id WHERE p.entry_id IN ({in}) "
+                    "ORDER BY p.id", [e[0] for e in entries], size=chunk):
+            legs[entry_id].append(Leg(code, from_minor(amount, commodity,
+                                                       self.exponent(commodity))))
+        meta_value = JournalEntry.meta.python_value
+        for entry_id, key, kind, memo, day, actor, member_id, reverses, meta, owner in entries:
+            if owner is None:
+                declared = self.owner_of(kind)
+                owner = declared.plugin if declared is not None else None
+            found[key] = EntryInfo(
+                id=entry_id, key=key, kind=kind, memo=memo, effective_date=_as_date(day),
+                actor=actor, member_id=member_id, legs=tuple(legs[entry_id]),
+                reverses=reverses, meta=meta_value(meta) or {}, owner=owner)
         return found
 
     def transfer(self, amount: Money, *, debit: str, credit: str, **kwargs) -> PostResult:

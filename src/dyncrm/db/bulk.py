@@ -1,0 +1,152 @@
+"""Set-based statements for batch writers: many rows per statement, no query builder.
+
+Batch work (a payroll confirmation, an SHU payout) writes thousands of rows.
+Building each statement with peewee costs far more than running it, so the
+bulk paths (``crm.ledger.post_many``, ``loans.repay_many``, the payroll import)
+write prepared SQL text instead:
+
+* :func:`insert_rows` — ``INSERT INTO t (cols) VALUES (...), (...), ...``, as
+  many rows per statement as the database's parameter limit allows;
+* :func:`select_in` — ``... WHERE col IN (?, ?, ...)`` over chunks of values;
+* :func:`execute_many` — one statement text for many parameter rows (an
+  ``UPDATE`` per row), sent as one ``executemany``.
+
+Everything goes through ``database.execute_sql`` (or, for :func:`execute_many`,
+its first row does and the rest are checked the same way), so the guard against
+odd characters and oversized integers (:mod:`dyncrm.db.textguard`), the
+action's "something was written" notice and statement counters see it.  Values
+are passed as the database stores them: use :func:`converters` to apply the
+model fields' ``db_value`` (JSON text, dates) the way peewee would.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from peewee import PostgresqlDatabase, SqliteDatabase
+
+from dyncrm.db.textguard import check_params
+
+#: Rows per statement at most, whatever the parameter limit.
+MAX_ROWS = 500
+#: Parameters per statement on servers (PostgreSQL and MariaDB allow 65,535).
+SERVER_PARAMS = 30_000
+
+
+def quote(database: Any, name: str) -> str:
+    """``name`` quoted as an identifier of ``database`` (``"key"``; `` `key` `` on MySQL)."""
+    q = database.quote or '""'
+    return f"{q[0]}{name}{q[-1]}"
+
+
+def max_params(database: Any) -> int:
+    """How many ``?`` one statement may hold on ``database``."""
+    if isinstance(database, SqliteDatabase):
+        conn = database.connection()
+        if hasattr(conn, "getlimit"):
+            return conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        return 999 if sqlite3.sqlite_version_info < (3, 32, 0) else 32_766
+    return SERVER_PARAMS
+
+
+def rows_per_statement(database: Any, columns: int, wanted: int = MAX_ROWS) -> int:
+    """Rows of ``columns`` parameters one statement carries (at least one)."""
+    return max(1, min(wanted, max_params(database) // max(1, columns)))
+
+
+def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    """``items`` in slices of ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def converters(model: Any, columns: Sequence[str]) -> list[Callable[[Any], Any] | None]:
+    """Per column of ``model``, the field's ``db_value`` where it changes the value
+    (JSON, dates, booleans), else ``None``: apply with :func:`to_db`."""
+    out: list[Callable[[Any], Any] | None] = []
+    for column in columns:
+        field = model._meta.columns.get(column) or model._meta.fields[column]
+        kind = type(field).__name__
+        out.append(None if kind in ("AutoField", "IntegerField", "BigIntegerField",
+                                    "CharField", "TextField", "ForeignKeyField")
+                   else field.db_value)
+    return out
+
+
+def to_db(rows: Iterable[Sequence[Any]], convert: Sequence[Callable[[Any], Any] | None]
+          ) -> list[tuple]:
+    """``rows`` with each column passed through its converter (see :func:`converters`)."""
+    wanted = [(i, c) for i, c in enumerate(convert) if c is not None]
+    if not wanted:
+        return [tuple(r) for r in rows]
+    out = []
+    for row in rows:
+        row = list(row)
+        for i, c in wanted:
+            row[i] = c(row[i])
+        out.append(tuple(row))
+    return out
+
+
+def insert_rows(database: Any, table: str, columns: Sequence[str],
+                rows: Sequence[Sequence[Any]], *, per_statement: int = MAX_ROWS) -> int:
+    """Insert ``rows`` (tuples in ``columns`` order) with multi-row ``VALUES``
+    statements; returns the number of statements sent."""
+    if not rows:
+        return 0
+    size = rows_per_statement(database, len(columns), per_statement)
+    head = (f"INSERT INTO {quote(database, table)} ("
+            + ", ".join(quote(database, c) for c in columns) + ") VALUES ")
+    one = "(" + ", ".join([database.param] * len(columns)) + ")"
+    texts: dict[int, str] = {}
+    sent = 0
+    for part in chunks(rows, size):
+        sql = texts.get(len(part))
+        if sql is None:
+            sql = texts[len(part)] = head + ", ".join([one] * len(part))
+        database.execute_sql(sql, [v for row in part for v in row])
+        sent += 1
+    return sent
+
+
+def select_in(database: Any, sql: str, values: Sequence[Any], *,
+              size: int = MAX_ROWS, params: Sequence[Any] = ()) -> list[tuple]:
+    """Run ``sql`` — whose ``{in}`` marks the place of a placeholder list — over
+    ``values`` in chunks of ``size``, with ``params`` before each chunk; all rows."""
+    out: list[tuple] = []
+    size = rows_per_statement(database, 1, size) - len(params)
+    texts: dict[int, str] = {}
+    for part in chunks(list(dict.fromkeys(values)), max(1, size)):
+        text = texts.get(len(part))
+        if text is None:
+            text = texts[len(part)] = sql.replace("{in}", ", ".join([database.param]
+                                                                     * len(part)))
+        out.extend(database.execute_sql(text, [*params, *part]).fetchall())
+    return out
+
+
+def execute_many(database: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run ``sql`` once per row of parameters: the first row through
+    ``database.execute_sql`` (guards, write notice, counters), the others checked
+    the same way and sent as one ``executemany`` (``execute_batch`` on PostgreSQL)."""
+    if not rows:
+        return
+    database.execute_sql(sql, rows[0])
+    rest = rows[1:]
+    if not rest:
+        return
+    for row in rest:
+        check_params(row)
+    cursor = database.cursor()
+    if isinstance(database, PostgresqlDatabase):
+        from psycopg2.extras import execute_batch
+
+        execute_batch(cursor, sql, rest, page_size=MAX_ROWS)
+    else:
+        cursor.executemany(sql, rest)
+
+
+__all__ = ["MAX_ROWS", "chunks", "converters", "execute_many", "insert_rows", "max_params",
+           "quote", "rows_per_statement", "select_in", "to_db"]
