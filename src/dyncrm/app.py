@@ -469,6 +469,13 @@ class CRM:
                                kind=r.kind, actor=r.actor, at=r.at, payload=r.payload or {})
                 for r in rows]
 
+    @cached_property
+    def receipts(self):
+        """The numbered receipts of money movements (see :mod:`dyncrm.receipts`)."""
+        from dyncrm.receipts import Receipts
+
+        return Receipts(self)
+
     # -- templates -----------------------------------------------------------
 
     @cached_property

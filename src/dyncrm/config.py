@@ -137,6 +137,18 @@ class WebSettings:
 
 
 @attrs.frozen
+class ReceiptSettings:
+    """``[receipts]``: how receipt numbers look (see :mod:`dyncrm.receipts`).
+
+    ``prefix`` starts every number: ``prefix = "KW"`` numbers ``KW-2025-000123``
+    (letters and digits, at most 10).
+    """
+
+    prefix: str = attrs.field(default="R", validator=attrs.validators.matches_re(
+        r"[A-Za-z0-9]{1,10}"))
+
+
+@attrs.frozen
 class Config:
     """The whole configuration of one deployment.
 
@@ -159,6 +171,7 @@ class Config:
     quorum: dict[str, Any] = attrs.field(factory=dict)  # decision -> dyncrm.quorum.QuorumRule
     clock: ClockSettings = ClockSettings()
     web: WebSettings = WebSettings()
+    receipts: ReceiptSettings = ReceiptSettings()
 
     @property
     def currency_exponent(self) -> int:
@@ -364,7 +377,7 @@ def structure(cls: type, data: dict[str, Any], where: str, path: Path | None = N
 
 
 KNOWN_TOP_LEVEL = {"organisation", "database", "plugins", "notify", "permissions", "paths",
-                   "auth", "quorum", "clock", "web"}
+                   "auth", "quorum", "clock", "web", "receipts"}
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:
@@ -431,6 +444,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
     auth = structure(AuthSettings, raw.get("auth", {}), "auth", path)
     clock = structure(ClockSettings, raw.get("clock", {}), "clock", path)
     web = structure(WebSettings, raw.get("web", {}), "web", path)
+    receipts = structure(ReceiptSettings, raw.get("receipts", {}), "receipts", path)
     quorum = parse_quorum(raw.get("quorum", {}), path)
     perms = raw.get("permissions", {})
     permissions = {}
@@ -456,6 +470,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
         quorum=quorum,
         clock=clock,
         web=web,
+        receipts=receipts,
     )
 
 

@@ -15,8 +15,15 @@ def dyncrm_migrations():
 @hookimpl
 def dyncrm_register_models():
     from dyncrm.db.models import CORE_MODELS
+    from dyncrm.db.receipts import RECEIPT_MODELS
 
-    return CORE_MODELS
+    return [*CORE_MODELS, *RECEIPT_MODELS]
+
+
+@hookimpl
+def dyncrm_transaction_posted(crm, entry):
+    """Issue the receipt of an entry whose kind gets one (``dyncrm_receipt_kinds``)."""
+    crm.receipts.on_posted(entry)
 
 
 @hookimpl
@@ -36,6 +43,8 @@ def dyncrm_permissions():
                    "see the audit trail: every action, who ran it and from where"),
         Permission("ledger.view", frozenset({"admin", "treasurer", "cashier"}),
                    "see journal entries and balances"),
+        Permission("receipts.view", frozenset({"admin", "treasurer", "cashier", "secretary"}),
+                   "list receipts and print copies of them"),
         Permission("ledger.reverse", frozenset({"admin", "treasurer"}),
                    "post a reversing entry to correct a mistake"),
     ]

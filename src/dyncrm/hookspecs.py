@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from dyncrm.app import CRM
     from dyncrm.money import Money
+    from dyncrm.receipts import ReceiptKind
     from dyncrm.reports import ReportBuilder
     from dyncrm.values import (
         Actor,
@@ -189,6 +190,24 @@ def dyncrm_reports() -> list[ReportBuilder] | None:
     Called without a CRM, so ``--help`` lists reports without opening the
     database; two plugins offering the same name is a
     :class:`~dyncrm.errors.PluginError` naming both.
+    """
+
+
+@hookspec
+def dyncrm_receipt_kinds(crm: CRM) -> list[ReceiptKind] | None:
+    """Return the kinds of receipt (kwitansi) this plugin issues for its money movements.
+
+    Each :class:`~dyncrm.receipts.ReceiptKind` names the kind, its English title
+    (translated through the deployment's catalogue), the journal entry kinds that
+    get it and which way the money went.  When an entry of one of those kinds is
+    posted, the core issues its receipt in the same transaction, numbered from the
+    gap-free sequence ``receipt:<year>`` (a rolled-back action uses no number; a
+    replayed one finds the same receipt); reversals get none.  Two kinds claiming
+    one entry kind is a :class:`~dyncrm.errors.PluginError`.  Entries of other
+    kinds can get a receipt with ``crm.receipts.issue(entry_id, kind)`` inside
+    the action that posted them.
+
+    :param crm: the application object.
     """
 
 

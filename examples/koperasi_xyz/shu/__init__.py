@@ -65,6 +65,15 @@ spec.export(globals())
 
 
 @hookimpl
+def dyncrm_receipt_kinds(crm):
+    """Each member's SHU share, paid into sukarela or payable in cash, gets a receipt."""
+    from dyncrm.receipts import ReceiptKind
+
+    return [ReceiptKind("shu.distribution", "SHU share payout", ("shu.distribution",),
+                        "out")]
+
+
+@hookimpl
 def dyncrm_member_details(crm, member):
     """The member's share of the latest posted SHU, on the profile."""
     from ..models import ShuYear

@@ -577,6 +577,19 @@ spec.export(globals())
 
 
 @hookimpl
+def dyncrm_receipt_kinds(crm):
+    """The settlement of a leaving member and the refund paid out get a receipt."""
+    from dyncrm.receipts import ReceiptKind
+
+    return [
+        ReceiptKind("deactivation.settlement", "Leave settlement",
+                    ("deactivation.settlement",), "internal"),
+        ReceiptKind("deactivation.refund", "Savings refund on leaving",
+                    ("deactivation.refund",), "out"),
+    ]
+
+
+@hookimpl
 def dyncrm_member_details(crm, member):
     open_request = (LeaveRequestRow.select()
                     .where(LeaveRequestRow.member == member.id)

@@ -391,6 +391,22 @@ spec.export(globals())
 
 
 @hookimpl
+def dyncrm_receipt_kinds(crm):
+    """Deposits (cash, payroll, verified transfers) and withdrawals get a receipt."""
+    from dyncrm.receipts import ReceiptKind
+
+    return [
+        ReceiptKind("savings.deposit", "Savings deposit receipt", ("savings.deposit",), "in"),
+        ReceiptKind("savings.withdrawal", "Savings withdrawal receipt",
+                    ("savings.withdrawal",), "out"),
+        ReceiptKind("savings.sukarela_credit", "Credit to voluntary savings",
+                    ("savings.sukarela_credit",), "internal"),
+        ReceiptKind("savings.sukarela_debit", "Debit from voluntary savings",
+                    ("savings.sukarela_debit",), "internal"),
+    ]
+
+
+@hookimpl
 def dyncrm_acquire_member_joined(crm, member, actor):
     """Record the simpanan pokok obligation (and the start of wajib) for a new member."""
     _record_obligations(crm, member.id, member.joined_on or crm.today())
