@@ -222,6 +222,8 @@ spec = PluginSpec(
                    "record loan repayments"),
         Permission("loans.write_off", frozenset({"treasurer"}),
                    "write off a loan judged uncollectable"),
+        Permission("loans.correct", frozenset({"treasurer", "admin"}),
+                   "correct a posted repayment or disbursement (dyncrm loan reverse)"),
     ],
     requires=("expand.savings",),
 )
@@ -283,6 +285,14 @@ def dyncrm_expand_settlement_lines(crm, member, on):
     return [SettlementLine(code=line["code"], label=line["label"], amount=line["amount"],
                            account=line["account"], plugin=PLUGIN)
             for line in settlement_lines(crm, member.id, on)] or None
+
+
+@hookimpl
+def dyncrm_ledger_owners():
+    """Repayments, disbursements and write-offs belong to the loans (``loan reverse``)."""
+    from dyncrm_expand.loans.corrections import OWNERS
+
+    return OWNERS
 
 
 @hookimpl

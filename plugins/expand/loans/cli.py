@@ -408,9 +408,29 @@ def products_cmd(ctx, as_json):
     output.emit_json(rows) if as_json else output.table(rows, empty="no loan products")
 
 
+@click.command("reverse")
+@click.argument("entry_id", type=int)
+@click.option("--reason", required=True, help="Why the entry is corrected (kept in the books).")
+@click.option("--key", default=None,
+              help="Idempotency key of the correction (default: correction:ENTRY_ID).")
+@json_option
+@pass_actor
+def reverse_cmd(crm, actor, entry_id, reason, key, as_json):
+    """Correct a repayment or a disbursement entry by reversing it.
+
+    A repayment (the loan's latest) reopens its installments and their denda;
+    a disbursement is reversed only while nothing is repaid, and the loan is
+    approved again.
+    """
+    from dyncrm_expand.loans.corrections import reverse_entry
+
+    result = reverse_entry(crm, actor, entry_id, reason=reason, key=key)
+    output.emit_json(result) if as_json else click.echo(result.describe())
+
+
 COMMANDS = [apply_cmd, list_cmd, show_cmd, approve_cmd, reject_cmd, withdraw_cmd, disburse_cmd,
             repay_cmd, schedule_cmd, simulate_cmd, payoff_quote_cmd, overdue_cmd,
-            write_off_cmd, products_cmd]
+            write_off_cmd, products_cmd, reverse_cmd]
 
 
 def register(cli: click.Group) -> None:

@@ -278,7 +278,11 @@ def disburse(crm: CRM, actor: Actor, loan_id: int, *, method: str, reference: st
     principal (amount plus fees added to it), credit cash/bank with what is
     paid out, credit ``income.loan_fees:m`` with all fees.  Idempotent per loan.
     """
-    with crm.action("loans.disburse", actor, key=f"loans.disburse:{int(loan_id)}",
+    from dyncrm_expand.loans.corrections import disbursement_suffix
+
+    # a reversed disbursement (dyncrm loan reverse) lets the loan be disbursed anew
+    suffix = disbursement_suffix(int(loan_id))
+    with crm.action("loans.disburse", actor, key=f"loans.disburse:{int(loan_id)}{suffix}",
                     permission="loans.disburse") as act:
         if act.replayed:
             return DisbursementResult(
@@ -318,7 +322,7 @@ def disburse(crm: CRM, actor: Actor, loan_id: int, *, method: str, reference: st
                                                     member_id=m),
                             -money(crm, deducted + added)))
         crm.ledger.post(legs, kind="loans.disbursement", actor=actor.username,
-                        key=f"loans.disbursement:{row.id}", on=on, member_id=m,
+                        key=f"loans.disbursement:{row.id}{suffix}", on=on, member_id=m,
                         memo=f"loan {row.id} disbursed by {method} ({reference.strip()})",
                         meta={"loan": row.id, "reference": reference.strip()})
         row.stage, row.principal, row.disbursed_on = new, principal, on

@@ -48,7 +48,8 @@ PLUGIN = "expand.loans"
 LOAN_STAGES = StateMachine("loan", {
     "submitted": {"approve": "approved", "reject": "rejected", "withdraw": "withdrawn"},
     "approved": {"disburse": "disbursed", "withdraw": "withdrawn"},
-    "disbursed": {"close": "closed", "write_off": "written_off"},
+    "disbursed": {"close": "closed", "write_off": "written_off",
+                  "reverse_disbursement": "approved"},
     "rejected": {},
     "withdrawn": {},
     "closed": {"reopen": "disbursed"},

@@ -303,7 +303,8 @@ def _payment_date(crm: CRM, row: Loan, on: dt.date | None) -> dt.date:
         raise ValidationError(f"{on} is before the loan was disbursed ({disbursed})",
                               field="on")
     last = as_date(LoanPayment.select(fn.MAX(LoanPayment.effective_date))
-                   .where(LoanPayment.loan == row.id).scalar())
+                   .where(LoanPayment.loan == row.id, LoanPayment.reversed_by.is_null())
+                   .scalar())  # a reversed payment no longer fixes the order
     if last is not None and on < last:
         raise ValidationError(f"{on} is before the loan's last payment ({last}); payments "
                               "are recorded in date order", field="on")

@@ -385,6 +385,9 @@ spec = PluginSpec(
                    "see any member's savings (members always see their own)"),
         Permission("savings.manage", frozenset({"admin", "treasurer"}),
                    "set members' classes for the simpanan wajib amount"),
+        Permission("savings.correct", frozenset({"admin", "treasurer"}),
+                   "correct a posted deposit, withdrawal or sukarela credit/debit "
+                   "(dyncrm savings reverse)"),
     ],
 )
 spec.export(globals())
@@ -404,6 +407,14 @@ def dyncrm_receipt_kinds(crm):
         ReceiptKind("savings.sukarela_debit", "Debit from voluntary savings",
                     ("savings.sukarela_debit",), "internal"),
     ]
+
+
+@hookimpl
+def dyncrm_ledger_owners():
+    """Deposits, withdrawals and sukarela credits/debits are corrected by ``savings reverse``."""
+    from dyncrm_expand.savings.corrections import OWNERS
+
+    return OWNERS
 
 
 @hookimpl

@@ -273,8 +273,27 @@ def set_class_cmd(crm, actor, member_ref, member_class, since):
                f"{month_label(month or crm.today().replace(day=1))}")
 
 
+@click.command("reverse")
+@click.argument("entry_id", type=int)
+@click.option("--reason", required=True, help="Why the entry is corrected (kept in the books).")
+@click.option("--key", default=None,
+              help="Idempotency key of the correction (default: correction:ENTRY_ID).")
+@json_option
+@pass_actor
+def reverse_cmd(crm, actor, entry_id, reason, key, as_json):
+    """Correct a savings entry (deposit, withdrawal, sukarela credit or debit) by reversing it.
+
+    The member's balance and wajib months follow; refused when the account no
+    longer holds what a reversed deposit put in.
+    """
+    from dyncrm_expand.savings.corrections import reverse_entry
+
+    result = reverse_entry(crm, actor, entry_id, reason=reason, key=key)
+    output.emit_json(result) if as_json else click.echo(result.describe())
+
+
 COMMANDS = [deposit_cmd, pending_cmd, show_cmd, verify_cmd, reject_cmd, withdraw_cmd,
-            balance_cmd, statement_cmd, arrears_cmd, set_class_cmd]
+            balance_cmd, statement_cmd, arrears_cmd, set_class_cmd, reverse_cmd]
 
 
 def register(cli: click.Group) -> None:

@@ -41,6 +41,7 @@ DEPOSIT_STAGES = StateMachine("deposit", {
     "pending": {"verify": "posted", "reject": "rejected"},
     "posted": {},
     "rejected": {},
+    "reversed": {},  # posted, then corrected: dyncrm savings reverse ENTRY
 })
 
 
