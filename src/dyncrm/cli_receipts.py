@@ -22,12 +22,24 @@ if TYPE_CHECKING:
     from dyncrm.receipts import ReceiptInfo
     from dyncrm.values import Actor
 
+_META = "dyncrm.receipt_path"
+_FROM_OPTION = object()
+
 
 def receipt_option(f):
-    """The ``--receipt [PATH]`` option of a command that moves money."""
+    """The ``--receipt [PATH]`` option of a command that moves money.
+
+    The value is kept on the click context; the command calls :func:`print_receipt`
+    with the entry it posted, after its action committed.
+    """
+
+    def remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        ctx.meta[_META] = value
+
     return click.option(
         "--receipt", "receipt_path", is_flag=False, flag_value="", default=None,
-        metavar="[PATH]", type=click.Path(dir_okay=False),
+        metavar="[PATH]", type=click.Path(dir_okay=False), expose_value=False,
+        callback=remember,
         help="Write the receipt (PDF) to PATH (default: NUMBER.pdf here).")(f)
 
 
@@ -36,21 +48,25 @@ def receipt_target(receipt: ReceiptInfo, path: str) -> Path:
     return Path(path) if path else Path(f"{receipt.number}.pdf")
 
 
-def print_receipt(crm: CRM, entry_id: int | None, path: str | None, *,
-                  replayed: bool) -> ReceiptInfo | None:
-    """After a money command: write the receipt of ``entry_id`` when ``--receipt`` was given.
+def print_receipt(crm: CRM, entry_id: int | None, *, replayed: bool,
+                  path: str | object | None = _FROM_OPTION) -> ReceiptInfo | None:
+    """After a money command: write the receipt of ``entry_id`` if ``--receipt`` was given.
 
-    Says where it went (or that the movement has no receipt); a replay prints a copy.
+    ``path`` defaults to the value of the command's ``--receipt``.  Says on stderr
+    where the receipt went (or that the movement has none yet); a replay prints a copy.
     """
+    if path is _FROM_OPTION:
+        ctx = click.get_current_context(silent=True)
+        path = ctx.meta.get(_META) if ctx is not None else None
     if path is None:
         return None
     receipt = crm.receipts.for_entry(entry_id) if entry_id is not None else None
     if receipt is None:
-        click.echo("no receipt: this action moved no money", err=True)
+        click.echo("no receipt: no money moved (yet) in this action", err=True)
         return None
-    target = crm.receipts.write_pdf(receipt, receipt_target(receipt, path), copy=replayed)
+    target = crm.receipts.write_pdf(receipt, receipt_target(receipt, str(path)), copy=replayed)
     what = "copy of receipt" if replayed else "receipt"
-    click.echo(f"{what} {receipt.number} written to {target}")
+    click.echo(f"{what} {receipt.number} written to {target}", err=True)
     return receipt
 
 

@@ -99,6 +99,12 @@ class ReceiptInfo:
     method: str
     lines: tuple[ReceiptLine, ...]
     template: str = DEFAULT_TEMPLATE
+    #: the entry's ``meta`` (what the posting plugin recorded: a loan id, a year, ...)
+    meta: dict[str, Any] = attrs.field(factory=dict, eq=False)
+
+    def lines_of(self, *kinds: str) -> tuple[ReceiptLine, ...]:
+        """The lines on accounts of these kinds (``"loans.principal"``, ``"cash"``)."""
+        return tuple(line for line in self.lines if line.kind in kinds)
 
 
 def entry_total(entry: EntryInfo, currency: str) -> Money:
@@ -243,7 +249,8 @@ class Receipts:
             effective_date=as_date(row.effective_date), issued_at=row.issued_at,
             issued_by=row.issued_by, memo=entry.memo or "",
             reference=str(meta.get("reference", "") or ""),
-            method=str(meta.get("method", "") or ""), lines=lines, template=kind.template)
+            method=str(meta.get("method", "") or ""), lines=lines, template=kind.template,
+            meta=dict(meta))
 
     def get(self, number: str) -> ReceiptInfo:
         """The receipt numbered ``number`` (:class:`~dyncrm.errors.NotFoundError` if none)."""

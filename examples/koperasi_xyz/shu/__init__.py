@@ -64,6 +64,21 @@ spec = PluginSpec(
 spec.export(globals())
 
 
+def write_share_receipts(crm, year: int, folder, *, copy: bool) -> list:
+    """Write the receipt of every member's SHU share of ``year`` into ``folder``
+    (``<number>.pdf`` each, mode 0600); returns the paths."""
+    from pathlib import Path
+
+    from dyncrm.db.models import JournalEntry
+
+    ids = [e.id for e in JournalEntry.select(JournalEntry.id).where(
+        JournalEntry.kind == "shu.distribution",
+        JournalEntry.key.startswith(f"shu:{year}:"))]
+    numbers = crm.receipts.for_entries(ids)
+    return [crm.receipts.write_pdf(number, Path(folder) / f"{number}.pdf", copy=copy)
+            for number in sorted(numbers.values())]
+
+
 @hookimpl
 def dyncrm_receipt_kinds(crm):
     """Each member's SHU share, paid into sukarela or payable in cash, gets a receipt."""
@@ -176,10 +191,16 @@ def register_commands(cli: click.Group) -> None:
     @YEAR
     @click.option("--on", "on", type=params.DATE,
                   help="Booking date (default: today).")
+    @click.option("--receipts", "receipts_dir", type=click.Path(file_okay=False),
+                  help="Write each member's receipt (PDF) into this folder.")
     @pass_actor
-    def shu_post(crm, actor, year, on):
+    def shu_post(crm, actor, year, on, receipts_dir):
         """Post the approved SHU to members and funds, exactly once."""
         result = post(crm, year, actor, on=on)
+        if receipts_dir:
+            written = write_share_receipts(crm, year, receipts_dir, copy=result.replayed)
+            click.echo(f"{len(written)} {'copies of receipts' if result.replayed else 'receipts'}"
+                       f" written to {receipts_dir}", err=True)
         if result.replayed:
             click.echo(f"SHU {year} was already posted on {result.on}: nothing was posted "
                        "again")

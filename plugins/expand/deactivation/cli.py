@@ -6,6 +6,7 @@ import click
 
 from dyncrm import output, params
 from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.cli_receipts import print_receipt, receipt_option
 from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
 from dyncrm_expand import deactivation
@@ -116,12 +117,14 @@ def settlement_cmd(crm, actor, member_ref, on, as_json):
 @click.option("--payout-on", type=DATE,
               help="Pay the refund from this date (e.g. after the next RAT).")
 @click.option("--date", "on", type=DATE, help="Date of the approval (default: today).")
+@receipt_option
 @json_option
 @pass_actor
 def approve_cmd(crm, actor, request_id, payout_on, on, as_json):
     """Approve a request: post the settlement; the member becomes 'leaving'."""
     result = deactivation.approve_leave(crm, actor, request_id, payout_on=_day(payout_on),
                                         on=_day(on))
+    print_receipt(crm, result.settlement_entry_id, replayed=result.replayed)
     if as_json:
         output.emit_json(result)
         return
@@ -138,12 +141,14 @@ def approve_cmd(crm, actor, request_id, payout_on, on, as_json):
 @click.option("--method", type=click.Choice(["cash", "transfer"]), required=True)
 @click.option("--ref", "reference", required=True, help="Receipt or transfer reference.")
 @click.option("--date", "on", type=DATE, help="Date of the payout (default: today).")
+@receipt_option
 @json_option
 @pass_actor
 def pay_cmd(crm, actor, request_id, method, reference, on, as_json):
     """Pay out an approved refund; the member becomes 'inactive'."""
     result = deactivation.pay_refund(crm, actor, request_id, method=method,
                                      reference=reference, on=_day(on))
+    print_receipt(crm, result.payout_entry_id, replayed=result.replayed)
     if as_json:
         output.emit_json(result)
         return

@@ -231,6 +231,18 @@ spec.export(globals())
 
 
 @hookimpl
+def dyncrm_receipt_kinds(crm):
+    """A disbursement gets its proof (bukti pembayaran pinjaman), a repayment its receipt."""
+    from dyncrm.receipts import ReceiptKind
+
+    return [
+        ReceiptKind("loans.disbursement", "Loan disbursement proof", ("loans.disbursement",),
+                    "out", template="loans/disbursement_proof.html"),
+        ReceiptKind("loans.repayment", "Loan repayment receipt", ("loans.repayment",), "in"),
+    ]
+
+
+@hookimpl
 def dyncrm_expand_loan_eligibility(crm, request):
     return product_reasons(crm, request)
 

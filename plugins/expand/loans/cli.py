@@ -8,6 +8,7 @@ import click
 
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.cli_receipts import print_receipt, receipt_option
 from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
 from dyncrm.params import AMOUNT, DATE, RATE, TERM
@@ -220,12 +221,15 @@ def withdraw_cmd(crm, actor, loan_id, reason):
 @click.option("--method", type=click.Choice(DISBURSEMENT_METHODS), required=True)
 @click.option("--ref", "reference", required=True, help="Transfer or cash slip reference.")
 @click.option("--date", "on", type=DATE, help="Date paid out (default: today).")
+@receipt_option
 @json_option
 @pass_actor
 def disburse_cmd(crm, actor, loan_id, method, reference, on, as_json):
     """Pay out an approved loan and start its schedule."""
     result = loans.disburse(crm, actor, loan_id, method=method, reference=reference,
                             on=_day(on))
+    posted = crm.ledger.entry_by_key(f"loans.disbursement:{result.loan.id}")
+    print_receipt(crm, posted.id if posted else None, replayed=result.replayed)
     if as_json:
         output.emit_json(result)
         return
@@ -250,12 +254,15 @@ def disburse_cmd(crm, actor, loan_id, method, reference, on, as_json):
               help="Receipt, transfer or payroll line; the same reference never posts twice.")
 @click.option("--date", "on", type=DATE, help="Date paid (default: today).")
 @click.option("--payoff", is_flag=True, help="Settle the whole loan now (see payoff-quote).")
+@receipt_option
 @json_option
 @pass_actor
 def repay_cmd(crm, actor, loan_id, amount, method, reference, on, payoff, as_json):
     """Record a repayment of AMOUNT on a loan."""
     result = loans.repay(crm, actor, loan_id, crm.money(amount), method=method,
                          reference=reference, on=_day(on), payoff=payoff)
+    posted = crm.ledger.entry_by_key(f"loans.repayment:{result.payment.reference}")
+    print_receipt(crm, posted.id if posted else None, replayed=result.replayed)
     if as_json:
         output.emit_json(result)
         return

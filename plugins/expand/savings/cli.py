@@ -8,6 +8,7 @@ import click
 
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.cli_receipts import print_receipt, receipt_option
 from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
 from dyncrm.files import atomic_open
@@ -43,6 +44,7 @@ def _deposit_row(crm, d, members: dict[int, Member] | None = None) -> dict:
               help="Photo or PDF of the transfer (JPEG, PNG or PDF).")
 @click.option("--date", "on", type=DATE, help="Date of the deposit (default: today).")
 @click.option("--note", default="", help="A note kept with the deposit.")
+@receipt_option
 @json_option
 @pass_actor
 def deposit_cmd(crm, actor, member_ref, product, amount, method, reference, proof, on, note,
@@ -51,6 +53,7 @@ def deposit_cmd(crm, actor, member_ref, product, amount, method, reference, proo
     member = crm.member(member_ref)
     result = savings.deposit(crm, actor, member.id, product, amount, method=method,
                              reference=reference, on=_day(on), proof=proof, note=note)
+    print_receipt(crm, result.entry_id, replayed=result.replayed)
     if as_json:
         output.emit_json(result)
         return
@@ -103,10 +106,12 @@ def show_cmd(crm, actor, deposit_id, as_json):
 
 @click.command("verify")
 @click.argument("deposit_id", type=int)
+@receipt_option
 @pass_actor
 def verify_cmd(crm, actor, deposit_id):
     """Post a pending transfer after checking its proof (not your own)."""
     result = savings.verify_deposit(crm, actor, deposit_id)
+    print_receipt(crm, result.entry_id, replayed=result.replayed)
     if result.replayed:
         click.echo(f"deposit #{result.id} was already posted (ledger entry {result.entry_id}); "
                    "nothing changed")
@@ -138,6 +143,7 @@ def reject_cmd(crm, actor, deposit_id, reason):
 @click.option("--product", default="sukarela", show_default=True,
               help="Only sukarela can be withdrawn.")
 @click.option("--date", "on", type=DATE, help="Date of the withdrawal (default: today).")
+@receipt_option
 @json_option
 @pass_actor
 def withdraw_cmd(crm, actor, member_ref, amount, reference, method, product, on, as_json):
@@ -145,6 +151,7 @@ def withdraw_cmd(crm, actor, member_ref, amount, reference, method, product, on,
     member = crm.member(member_ref)
     result = savings.withdraw(crm, actor, member.id, amount, reference=reference, on=_day(on),
                               product=product, method=method)
+    print_receipt(crm, result.entry_id, replayed=result.replayed)
     if as_json:
         output.emit_json(result)
     elif result.replayed:
