@@ -62,7 +62,8 @@ MEMBER_STAGES = StateMachine("member", {
     "active": {"request_leave": "leaving"},
     "leaving": {"cancel_leave": "active", "complete_leave": "inactive"},
     "rejected": {},
-    "inactive": {},
+    # a refund payout reversed (dyncrm leave reverse): the refund is owed again
+    "inactive": {"reverse_payout": "leaving"},
 })
 
 
@@ -120,6 +121,8 @@ class Lifecycle:
             member.joined_on = on
         if new == "inactive":
             member.left_on = on
+        elif old == "inactive":
+            member.left_on = None
         member.save()
         change = StageChange(member=member_info(member), old_stage=old, new_stage=new,
                              action=action, actor=actor, reason=reason, on=on)

@@ -22,9 +22,10 @@ from test_loan_helpers import (
 )
 
 from dyncrm.db.models import ActionLog, JournalEntry
-from dyncrm.errors import OwnedEntryError, PermissionDenied, ValidationError
+from dyncrm.errors import IllegalTransition, OwnedEntryError, PermissionDenied, ValidationError
 from dyncrm.values import Actor
-from dyncrm_expand import loans, savings
+from dyncrm_expand import deactivation, loans, savings
+from dyncrm_expand.deactivation import corrections as deactivation_corrections
 from dyncrm_expand.loans import corrections as loan_corrections
 from dyncrm_expand.loans.models import LoanInstallment, LoanPayment
 from dyncrm_expand.savings import corrections as savings_corrections
@@ -292,3 +293,86 @@ def test_loan_correction_needs_its_permission(make_crm) -> None:
     with pytest.raises(PermissionDenied):
         loan_corrections.reverse_entry(crm, Actor.system(),
                                        entry_of(f"loans.disbursement:{loan.id}"), reason="x")
+
+
+# -- deactivation ----------------------------------------------------------------
+
+LEAVING = ("expand.savings", "expand.loans", "expand.deactivation")
+
+
+def leaving_world(make_crm):
+    """A member with savings and a loan, whose leave is approved (settlement posted)."""
+    clock = Clock(START)
+    crm = make_crm(enabled=list(LEAVING), clock=clock,
+                   plugins={"expand.loans": {"products": PRODUCTS},
+                            "expand.deactivation": {"payout_delay_days": 30}})
+    people = Staff(crm)
+    member_id, member = add_member(crm, "Ani", number="A001", login="ani")
+    loan = lend(crm, people, member, member_id, amount=1_000_000, term=10)
+    clock.day = dt.date(2025, 2, 3)
+    request = deactivation.request_leave(crm, people.secretary, member_id, "pindah kerja")
+    approved = deactivation.approve_leave(crm, people.treasurer, request.id)
+    return crm, clock, people, member_id, loan, approved
+
+
+def assert_refund_view_equals_ledger(crm, member_id: int) -> None:
+    """What the leave requests say is owed equals payable.refund in the books."""
+    owed = sum((r.settlement_total for r in deactivation.list_requests(crm, member_id=member_id)
+                if r.status == "approved"), idr(0))
+    assert crm.ledger.balance_or_zero("payable.refund", member_id) == owed
+
+
+def test_cancel_a_settlement_cancels_its_scheduled_refund(make_crm) -> None:
+    crm, clock, people, member_id, loan, approved = leaving_world(make_crm)
+    assert loans.get(crm, loan.id).stage == "closed"  # netted by the settlement
+    assert_refund_view_equals_ledger(crm, member_id)
+    settlement = approved.settlement_entry_id
+    result = deactivation_corrections.reverse_entry(crm, people.treasurer, settlement,
+                                                    reason="anggota batal keluar")
+    assert result.done
+    request = deactivation.get_request(crm, approved.id)
+    assert request.status == "cancelled" and request.reversal_entry_id == result.reversal_id
+    assert crm.member(member_id).stage == "active"
+    assert crm.ledger.balance(f"payable.refund:m{member_id}") == idr(0)
+    assert_refund_view_equals_ledger(crm, member_id)
+    # the loan is open again, its schedule as the ledger says
+    assert loans.get(crm, loan.id).stage == "disbursed"
+    assert_loan_view_equals_ledger(crm, member_id)
+    # no refund can be paid any more
+    clock.day = dt.date(2025, 3, 10)
+    with pytest.raises(IllegalTransition):
+        deactivation.pay_refund(crm, people.cashier, approved.id, method="cash",
+                                reference="K1")
+    again = deactivation_corrections.reverse_entry(crm, people.treasurer, settlement,
+                                                   reason="lagi")
+    assert again.replayed and again.reversal_id == result.reversal_id
+
+
+def test_reverse_a_payout_makes_the_refund_payable_again(make_crm) -> None:
+    crm, clock, people, member_id, _loan, approved = leaving_world(make_crm)
+    clock.day = dt.date(2025, 3, 10)
+    paid = deactivation.pay_refund(crm, people.cashier, approved.id, method="transfer",
+                                   reference="TRF-1")
+    assert crm.member(member_id).stage == "inactive"
+    assert_refund_view_equals_ledger(crm, member_id)
+    # a settlement whose refund is paid: reverse the payout first
+    with pytest.raises(ValidationError, match="reverse the payout first"):
+        deactivation_corrections.reverse_entry(crm, people.treasurer,
+                                               approved.settlement_entry_id, reason="x")
+    with pytest.raises(OwnedEntryError, match="dyncrm leave reverse"), \
+            crm.action("r", people.treasurer):
+        crm.ledger.reverse(paid.payout_entry_id, actor="bendahara")
+    result = deactivation_corrections.reverse_entry(crm, people.treasurer,
+                                                    paid.payout_entry_id,
+                                                    reason="transfer ditolak bank")
+    assert result.done
+    request = deactivation.get_request(crm, approved.id)
+    assert request.status == "approved" and request.payout_entry_id is None
+    assert crm.member(member_id).stage == "leaving" and crm.member(member_id).left_on is None
+    assert crm.ledger.balance(f"payable.refund:m{member_id}") == approved.settlement_total
+    assert_refund_view_equals_ledger(crm, member_id)
+    # paid again with a new reference: once, and the member leaves
+    deactivation.pay_refund(crm, people.cashier, approved.id, method="cash", reference="K-2")
+    assert crm.member(member_id).stage == "inactive"
+    assert crm.ledger.balance(f"payable.refund:m{member_id}") == idr(0)
+    assert_refund_view_equals_ledger(crm, member_id)

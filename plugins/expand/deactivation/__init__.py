@@ -52,7 +52,7 @@ REFUND_KIND = "payable.refund"
 LEAVE_STAGES = StateMachine("leave request", {
     "requested": {"approve": "approved", "cancel": "cancelled"},
     "approved": {"pay": "paid", "cancel": "cancelled"},
-    "paid": {},
+    "paid": {"reverse_payout": "approved"},  # dyncrm leave reverse PAYOUT_ENTRY
     "cancelled": {},
 })
 
@@ -507,7 +507,7 @@ def cancel_leave(crm, actor: Actor, request_id: int, reason: str, *,
         if row.status == "approved":
             if row.settlement_entry_id is not None:
                 reversal = crm.ledger.reverse(
-                    row.settlement_entry_id, actor=actor.username,
+                    row.settlement_entry_id, actor=actor.username, owner=PLUGIN,
                     key=f"leave:{row.id}:settlement:reversal", on=on,
                     memo=f"leave request #{row.id} cancelled: {reason}")
                 row.reversal_entry = reversal.entry.id
@@ -570,6 +570,9 @@ spec = PluginSpec(
                    "cancel a leave request before the refund is paid"),
         Permission("leave.view", frozenset({"admin", "secretary", "treasurer", "cashier"}),
                    "see leave requests and settlements (members see their own)"),
+        Permission("leave.correct", frozenset({"admin", "treasurer"}),
+                   "reverse a refund payout that did not reach the member "
+                   "(dyncrm leave reverse)"),
     ],
     requires=("expand.savings",),
 )
@@ -587,6 +590,14 @@ def dyncrm_receipt_kinds(crm):
         ReceiptKind("deactivation.refund", "Savings refund on leaving",
                     ("deactivation.refund",), "out"),
     ]
+
+
+@hookimpl
+def dyncrm_ledger_owners():
+    """Settlements and refund payouts are corrected by ``leave reverse``, never alone."""
+    from dyncrm_expand.deactivation.corrections import OWNERS
+
+    return OWNERS
 
 
 @hookimpl

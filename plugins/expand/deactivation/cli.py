@@ -196,7 +196,26 @@ def list_cmd(crm, actor, status, as_json):
         output.table(rows, align_right=["refund"], empty="no leave requests")
 
 
-COMMANDS = [request_cmd, show_cmd, settlement_cmd, approve_cmd, pay_cmd, cancel_cmd, list_cmd]
+@click.command("reverse")
+@click.argument("entry_id", type=int)
+@click.option("--reason", required=True, help="Why the entry is corrected (kept in the books).")
+@click.option("--key", default=None,
+              help="Idempotency key of a payout correction (default: correction:ENTRY_ID).")
+@json_option
+@pass_actor
+def reverse_cmd(crm, actor, entry_id, reason, key, as_json):
+    """Correct a settlement (the request is cancelled, its refund with it) or a refund payout.
+
+    A reversed payout makes the refund payable again and the member 'leaving'.
+    """
+    from dyncrm_expand.deactivation.corrections import reverse_entry
+
+    result = reverse_entry(crm, actor, entry_id, reason=reason, key=key)
+    output.emit_json(result) if as_json else click.echo(result.describe())
+
+
+COMMANDS = [request_cmd, show_cmd, settlement_cmd, approve_cmd, pay_cmd, cancel_cmd, list_cmd,
+            reverse_cmd]
 
 
 def register(cli: click.Group) -> None:
