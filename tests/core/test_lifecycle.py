@@ -24,8 +24,8 @@ ACTIONS = sorted({a for actions in MEMBER_STAGES.transitions.values() for a in a
 
 def test_state_machine_names_subject_stage_and_action() -> None:
     with pytest.raises(IllegalTransition) as info:
-        MEMBER_STAGES.next_stage("member XYZ-1", "inactive", "approve")
-    assert str(info.value) == "cannot approve member XYZ-1: it is 'inactive'"
+        MEMBER_STAGES.next_stage("member XYZ-1", "rejected", "approve")
+    assert str(info.value) == "cannot approve member XYZ-1: it is 'rejected'"
     with pytest.raises(IllegalTransition, match="allowed from 'leaving': cancel_leave"):
         MEMBER_STAGES.next_stage("member XYZ-1", "leaving", "approve")
 
