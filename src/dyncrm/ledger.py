@@ -354,20 +354,26 @@ class Ledger:
                                   for i, entry_id in zip(part, ids, strict=True)
                                   for a, u, c in planned[i][2]])
                 hook = self.crm.hook.dyncrm_transaction_posted
-                for i, entry_id in zip(part, ids, strict=True):
-                    spec, (day, meta, _) = specs[i], planned[i]
-                    info = EntryInfo(
-                        id=entry_id, key=spec.key, kind=spec.kind, memo=spec.memo,
-                        effective_date=day, actor=spec.actor, member_id=spec.member_id,
-                        legs=spec.legs, reverses=None, meta=meta,
-                        owner=self._owner_for(spec.kind, spec.owner))
-                    results[i] = PostResult(info, replayed=False)
-                    hook(crm=self.crm, entry=info)
+                with self.crm.receipts.batch():  # the chunk's receipts set-based
+                    self._announce(part, ids, specs, planned, results, hook)
         for i, spec in enumerate(specs):
             if results[i] is None:
                 info = existing.get(spec.key) or results[first_of[spec.key]].entry
                 results[i] = PostResult(info, replayed=True)
         return results
+
+    def _announce(self, part: list[int], ids: list[int], specs: list[EntrySpec],
+                  planned: list, results: list, hook) -> None:
+        """Results and ``dyncrm_transaction_posted`` of one written chunk, in order."""
+        for i, entry_id in zip(part, ids, strict=True):
+            spec, (day, meta, _) = specs[i], planned[i]
+            info = EntryInfo(
+                id=entry_id, key=spec.key, kind=spec.kind, memo=spec.memo,
+                effective_date=day, actor=spec.actor, member_id=spec.member_id,
+                legs=spec.legs, reverses=None, meta=meta,
+                owner=self._owner_for(spec.kind, spec.owner))
+            results[i] = PostResult(info, replayed=False)
+            hook(crm=self.crm, entry=info)
 
     def _checked_legs(self, legs: Sequence[Leg], accounts: dict[str, tuple[int, str]]
                       ) -> list[tuple[int, int, str]]:

@@ -21,8 +21,9 @@ Koperasi XYZ's template).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -128,6 +129,8 @@ class Receipts:
     def __init__(self, crm: CRM) -> None:
         self.crm = crm
         self._kinds: dict[str, ReceiptKind] | None = None
+        #: entries waiting for their receipts inside :meth:`batch` (None: not batching)
+        self._waiting: list[tuple[EntryInfo, str]] | None = None
 
     # -- kinds ---------------------------------------------------------------
 
@@ -183,7 +186,101 @@ class Receipts:
         kind = self.kind_for_entry(entry.kind)
         if kind is None:
             return None
+        if self._waiting is not None:
+            self._waiting.append((entry, kind.name))
+            return None
         return self.issue(entry.id, kind.name)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Issue the receipts of the entries posted inside set-based, when the block ends.
+
+        ``crm.ledger.post_many`` wraps each chunk in it: :meth:`on_posted` only
+        notes the entry, and the block's end issues every noted receipt with a
+        fixed number of statements (:meth:`issue_many`) — the same numbers, in
+        the same order, as one by one.  Nested blocks issue at the outermost end.
+        """
+        if self._waiting is not None:
+            yield
+            return
+        self._waiting = []
+        try:
+            yield
+            waiting = self._waiting
+        finally:
+            self._waiting = None
+        self.issue_many(waiting)
+
+    def issue_many(self, entries: list[tuple[EntryInfo, str]]) -> None:
+        """:meth:`issue` for many new entries at once: ``(entry, kind name)`` each.
+
+        Numbers are taken from ``receipt:<year>`` in one counter update per year,
+        in the order given; an entry that has a receipt already keeps it.  Must
+        run inside the action that posted the entries.
+        """
+        from dyncrm.db import bulk
+        from dyncrm.db.models import Counter
+        from dyncrm.db.receipts import Receipt
+
+        if not entries:
+            return
+        if not self.crm.in_action():
+            raise PluginError("crm.receipts.issue_many() was called outside crm.action(...); "
+                              "a receipt is numbered in the transaction of the money it proves")
+        db = self.crm.database
+        have = {entry_id for (entry_id,) in bulk.select_in(
+            db, "SELECT entry_id FROM receipt WHERE entry_id IN ({in})",
+            [entry.id for entry, _ in entries])}
+        todo = [(entry, self.kind(kind)) for entry, kind in entries if entry.id not in have]
+        currency = self.crm.currency
+        exponent = self.crm.ledger.exponent(currency)
+        members = {m for entry, _ in todo if (m := entry.member_id) is not None}
+        found = {m for (m,) in bulk.select_in(db, "SELECT id FROM member WHERE id IN ({in})",
+                                              sorted(members))}
+        if members - found:
+            raise NotFoundError("member", min(members - found))
+        per_year: dict[int, int] = {}
+        for entry, _ in todo:
+            year = entry.effective_date.year
+            per_year[year] = per_year.get(year, 0) + 1
+        first: dict[int, int] = {}
+        for year, count in sorted(per_year.items()):
+            name = f"receipt:{year}"
+            with db.atomic():
+                updated = (Counter.update(value=Counter.value + count)
+                           .where(Counter.name == name).execute())
+                if not updated:
+                    from dyncrm.db.concurrency import insert_once
+
+                    if insert_once(Counter, {"name": name, "value": count}) is None:
+                        (Counter.update(value=Counter.value + count)
+                         .where(Counter.name == name).execute())
+                first[year] = Counter.get(Counter.name == name).value - count + 1
+        prefix = self.crm.config.receipts.prefix
+        now = self.crm.now()
+        exponents: dict[str, int] = {}
+        rows = []
+        for entry, kind in todo:
+            amount = entry_total(entry, currency)
+            if amount.amount <= 0:
+                raise ValidationError(f"journal entry {entry.id} moves no {currency}; it "
+                                      "needs no receipt", field="entry")
+            year = entry.effective_date.year
+            seq = first[year]
+            first[year] += 1
+            lines = []
+            for leg in entry.legs:
+                c = leg.amount.currency
+                if c not in exponents:
+                    exponents[c] = self.crm.ledger.exponent(c)
+                lines.append({"account": leg.account, "kind": leg.account.split(":m", 1)[0],
+                              "units": to_minor(leg.amount, exponents[c]), "commodity": c})
+            rows.append({"number": number_text(prefix, year, seq), "year": year, "seq": seq,
+                         "kind": kind.name, "entry": entry.id, "member": entry.member_id,
+                         "amount": to_minor(amount, exponent), "currency": currency,
+                         "effective_date": entry.effective_date, "issued_at": now,
+                         "issued_by": entry.actor, "lines": lines})
+        bulk.insert_dicts(db, Receipt, rows)
 
     def issue(self, entry_id: int, kind: str, *, actor: str | None = None) -> ReceiptInfo:
         """The receipt of journal entry ``entry_id``, issued now as ``kind`` if it has none.

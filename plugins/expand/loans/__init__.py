@@ -8,6 +8,7 @@ acting ``actor`` and run as one ``crm.action``):
   (submitted → approved | rejected | withdrawn; approved → disbursed → closed |
   written_off), with four eyes on approval;
 - :func:`repay` and :func:`payoff_quote` — repayments, denda and early payoff;
+  :func:`repay_many` — thousands of repayments in one action, set-based (payroll);
 - :func:`get`, :func:`list_loans`, :func:`installments`, :func:`payments`,
   :func:`events`, :func:`outstanding`, :func:`committee_view`,
   :func:`overdue`, :func:`collectibility`, :func:`simulate`.
@@ -29,6 +30,7 @@ from dyncrm.inputs import parse_term
 from dyncrm.money import Money, parse_rate
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Permission, Product
+from dyncrm_expand.loans.bulk import Repayment, repay_many
 from dyncrm_expand.loans.eligibility import (
     build_request,
     deductions,
@@ -317,10 +319,11 @@ def dyncrm_transaction_posted(crm, entry):
 
 __all__ = [
     "LOAN_STAGES", "FourEyesViolation", "InstallmentPaid", "LoanInfo", "LoanRequest",
-    "PayoffQuote", "Simulation", "apply", "approve", "build_request", "collectibility",
+    "PayoffQuote", "Repayment", "Simulation", "apply", "approve", "build_request", "collectibility",
     "committee_view", "disburse", "events", "get", "installments", "list_loans", "loan_row",
     "outstanding", "overdue", "payments", "payoff_quote", "preview", "recheck", "reject",
-    "repay", "simulate", "simulate_terms", "withdraw", "write_off",
+    "repay", "repay_many", "simulate", "simulate_terms", "withdraw",
+    "write_off",
 ]
 
 # the portal's pages and the helpers they read with

@@ -111,6 +111,33 @@ def insert_rows(database: Any, table: str, columns: Sequence[str],
     return sent
 
 
+def insert_dicts(database: Any, model: Any, rows: Sequence[dict[str, Any]], *,
+                 per_statement: int = MAX_ROWS) -> int:
+    """Insert ``rows`` of ``model`` given as ``{field name: value}`` (as
+    ``model.insert_many`` takes them) with :func:`insert_rows`: fields left out get
+    their default (a callable default is called per row), values pass through the
+    field's ``db_value`` where it changes them.  Returns the statements sent."""
+    if not rows:
+        return 0
+    fields = [f for f in model._meta.sorted_fields if type(f).__name__ != "AutoField"
+              or f.name in rows[0]]
+    convert = converters(model, [f.column_name for f in fields])
+    plan = []
+    for field, conv in zip(fields, convert, strict=True):
+        default = field.default
+        plan.append((field.name, default if callable(default) else None,
+                     None if callable(default) else default, conv))
+    values = []
+    for row in rows:
+        out = []
+        for name, make, default, conv in plan:
+            value = row[name] if name in row else (make() if make is not None else default)
+            out.append(conv(value) if conv is not None and value is not None else value)
+        values.append(out)
+    return insert_rows(database, model._meta.table_name, [f.column_name for f in fields],
+                       values, per_statement=per_statement)
+
+
 def select_in(database: Any, sql: str, values: Sequence[Any], *,
               size: int = MAX_ROWS, params: Sequence[Any] = ()) -> list[tuple]:
     """Run ``sql`` — whose ``{in}`` marks the place of a placeholder list — over
@@ -148,5 +175,5 @@ def execute_many(database: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None
         cursor.executemany(sql, rest)
 
 
-__all__ = ["MAX_ROWS", "chunks", "converters", "execute_many", "insert_rows", "max_params",
-           "quote", "rows_per_statement", "select_in", "to_db"]
+__all__ = ["MAX_ROWS", "chunks", "converters", "execute_many", "insert_dicts", "insert_rows",
+           "max_params", "quote", "rows_per_statement", "select_in", "to_db"]

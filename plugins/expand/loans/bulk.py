@@ -1,0 +1,348 @@
+"""Many repayments in one action, set-based: :func:`repay_many`.
+
+What :func:`~dyncrm_expand.loans.repayment.repay` does for one payment, done for
+thousands (a payroll confirmation) with a fixed number of statements per chunk
+of payments: the same rows (payments, installments, ledger entries through
+``crm.ledger.post_many``, action keys, touchpoints, receipts), the same keys
+(``loans.repay:<reference>`` action keys, ``loans.repayment:<reference>`` ledger
+keys), the same checks and the same settlement (denda assessed up to the
+payment date, then oldest installment first: denda, interest, principal).
+Rows are read as plain tuples and written as prepared SQL
+(:mod:`dyncrm.db.bulk`).  Rare cases keep the per-loan code: a loan closed by
+the payment, money left over beyond what a loan owes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from dyncrm.db import bulk
+from dyncrm.db.models import ActionKey, OutboxMessage, utcnow
+from dyncrm.errors import IllegalTransition, PluginError, ValidationError
+from dyncrm.ledger import EntrySpec
+from dyncrm.lifecycle import member_info
+from dyncrm.money import from_minor
+from dyncrm.values import Actor, Leg
+from dyncrm_expand.loans.lifecycle import source_account
+from dyncrm_expand.loans.models import Loan, LoanInstallment, LoanPayment
+from dyncrm_expand.loans.products import terms_from_json
+from dyncrm_expand.loans.queries import (
+    LOAN_STAGES,
+    as_date,
+    fixed_penalty_units,
+    label,
+    loan_info,
+    payment_info,
+    pending_penalty,
+    unpaid_base,
+)
+from dyncrm_expand.loans.repayment import FIELDS, _allocate, _close
+from dyncrm_expand.loans.values import InstallmentPaid
+
+if TYPE_CHECKING:
+    from dyncrm.app import CRM
+
+#: Payments per statement (and loans per lookup).
+CHUNK = 500
+METHODS = ("cash", "transfer", "payroll")
+_LOAN_COLUMNS = ("id", "member_id", "product", "terms", "currency", "amount", "principal",
+                 "term", "purpose", "stage", "reasons", "applied_on", "applied_by",
+                 "decided_on", "decided_by", "decision_reason", "disbursed_on", "closed_on")
+_INST_COLUMNS = ("id", "loan_id", "number", "due_on", "principal", "interest",
+                 "principal_paid", "interest_paid", "interest_waived", "penalty_assessed",
+                 "penalty_paid", "penalty_periods", "paid_on")
+
+
+@attrs.frozen
+class Repayment:
+    """One payment for :func:`repay_many`: its reference (idempotency key), the
+    loan and the amount in minor units."""
+
+    reference: str
+    loan_id: int
+    amount: int
+
+
+class _Row:
+    """A loan or installment row read as a tuple, with attribute access (the
+    settlement and :func:`loan_info` read rows by attribute)."""
+
+    def __init__(self, columns: Iterable[str], values: Iterable[Any]) -> None:
+        self.__dict__.update(zip(columns, values, strict=True))
+
+
+def repay_many(crm: CRM, actor: Actor, payments: Iterable[Repayment], *, method: str,
+               on: dt.date) -> dict[str, int]:
+    """Record many repayments of disbursed loans at once (``loans.repay`` each).
+
+    Must run inside the caller's ``crm.action`` (one transaction for all of
+    them).  Locks every loan paid.  A reference already recorded is a replay:
+    nothing is written for it (a reference used for another loan is refused).
+    Any bad payment (unknown or not disbursed loan, a date before the
+    disbursement or the loan's last payment, a date in the future, a repeated
+    reference) refuses the batch; the caller's action rolls everything back.
+
+    :param method: ``cash``, ``transfer`` or ``payroll`` (the money comes in
+        through cash or the bank account).
+    :returns: ``{reference: payment id}`` of the payments recorded now.
+    """
+    if not crm.in_action():
+        raise PluginError("loans.repay_many must run inside crm.action(...): the payments "
+                          "are one unit of work with the caller's")
+    if method not in METHODS:
+        raise ValidationError(f"must be one of {', '.join(METHODS)}", field="method")
+    wanted: dict[str, Repayment] = {}
+    for p in payments:
+        reference = (p.reference or "").strip()
+        if not reference:
+            raise ValidationError("give each payment's reference", field="reference")
+        if reference in wanted:
+            raise ValidationError(f"reference {reference!r} appears twice in the batch",
+                                  field="reference")
+        if p.amount <= 0:
+            raise ValidationError(f"payment {reference}: must be above zero", field="amount")
+        wanted[reference] = attrs.evolve(p, reference=reference, loan_id=int(p.loan_id))
+    if not wanted:
+        return {}
+    crm.require(actor, "loans.repay")
+    if on > crm.today():
+        raise ValidationError(f"{on} is in the future", field="on")
+    db = crm.database
+    crm.lock(sorted({f"loan:{p.loan_id}" for p in wanted.values()}))
+    _drop_replays(crm, wanted)
+    if not wanted:
+        return {}
+    loans, insts, last = _read(crm, sorted({p.loan_id for p in wanted.values()}))
+    source = source_account(crm, method)
+    members = sorted({loans[p.loan_id].member_id for p in wanted.values()
+                      if p.loan_id in loans})
+    codes = [crm.ledger.open_accounts(kind, members, type=type_) for kind, type_ in (
+        ("income.loan_penalty", "income"), ("income.loan_interest", "income"),
+        ("loans.principal", "asset"))]
+    exp = crm.ledger.exponent(crm.currency)
+    fixed: dict[str, int] = {}
+    done_by_ref, specs, changed = {}, [], []
+    for ref, p in wanted.items():
+        row = loans.get(p.loan_id)
+        if row is None:
+            raise ValidationError(f"payment {ref}: there is no loan {p.loan_id}",
+                                  field="loan")
+        if row.stage != "disbursed":
+            raise IllegalTransition(label(row), row.stage, "repay",
+                                    LOAN_STAGES.allowed(row.stage))
+        if on < as_date(row.disbursed_on):
+            raise ValidationError(f"{on} is before loan {row.id} was disbursed", field="on")
+        if row.id in last and on < last[row.id]:
+            raise ValidationError(f"{on} is before loan {row.id}'s last payment "
+                                  f"({last[row.id]}); payments are recorded in date order",
+                                  field="on")
+        last[row.id] = on
+        if row.terms_text not in fixed:
+            fixed[row.terms_text] = fixed_penalty_units(crm, row.product_terms)
+        done = _settle(row.product_terms, fixed[row.terms_text], insts[row.id], on,
+                       p.amount, changed)
+        done_by_ref[ref] = done
+        parts = (done["penalty"], done["interest"], done["principal"])
+        if sum(parts):
+            legs = [Leg(source, from_minor(sum(parts), crm.currency, exp))]
+            legs += [Leg(c[row.member_id], -from_minor(v, crm.currency, exp))
+                     for c, v in zip(codes, parts, strict=True) if v]
+            specs.append((ref, EntrySpec(
+                legs=legs, kind="loans.repayment", actor=actor.username,
+                key=f"loans.repayment:{ref}", on=on, member_id=row.member_id,
+                memo=f"repayment of loan {row.id} by {method} ({ref})",
+                meta={"loan": row.id, "reference": ref, "method": method})))
+    _save_installments(crm, changed)
+    entries = {ref: r.entry.id for (ref, _), r in
+               zip(specs, crm.ledger.post_many(s for _, s in specs), strict=True)}
+    now = crm.now()
+    rows = [{"loan": p.loan_id, "reference": ref, "method": method, "effective_date": on,
+             "amount": p.amount, "penalty": done_by_ref[ref]["penalty"],
+             "interest": done_by_ref[ref]["interest"],
+             "principal": done_by_ref[ref]["principal"], "overpayment": done_by_ref[ref]["over"],
+             "payoff": False, "actor": actor.username, "entry": entries.get(ref),
+             "allocation": done_by_ref[ref]["allocation"], "recorded_at": now,
+             "reversed_by": None}
+            for ref, p in wanted.items()]
+    bulk.insert_dicts(db, LoanPayment, rows)
+    ids = dict(bulk.select_in(db, "SELECT reference, id FROM loan_payment WHERE reference IN "
+                                  "({in})", list(wanted)))
+    bulk.insert_dicts(db, ActionKey, [
+        {"key": f"loans.repay:{r['reference']}", "action": "loans.repay",
+         "actor": actor.username, "at": now, "channel": actor.channel,
+         "result": {"payment_id": ids[r["reference"]], "loan_id": r["loan"]}} for r in rows])
+    crm.touch_many([loans[r["loan"]].member_id for r in rows], "expand", "by",
+                   "loans.repayment", actor,
+                   [{"loan": r["loan"], "reference": r["reference"], "amount": r["amount"],
+                     "method": method, "payoff": False, "overpayment": r["overpayment"]}
+                    for r in rows])
+    receipts = []
+    for r in rows:
+        row = loans[r["loan"]]
+        done = done_by_ref[r["reference"]]
+        if done["over"]:
+            from dyncrm_expand import savings
+
+            savings.credit_sukarela(
+                crm, actor, row.member_id, from_minor(done["over"], crm.currency, exp),
+                reference=f"loan-overpayment:{r['reference']}", source_account=source,
+                memo=f"overpayment of loan {row.id} ({r['reference']})", on=on)
+        closed = done["closed"]
+        for inst in done["completed"]:
+            due_on = as_date(inst.due_on)
+            crm.hook.dyncrm_expand_installment_paid(crm=crm, payment=InstallmentPaid(
+                loan_id=row.id, member_id=row.member_id, number=inst.number, due_on=due_on,
+                paid_on=on, on_time=on <= due_on,
+                amount=from_minor(inst.principal_paid + inst.interest_paid + inst.penalty_paid,
+                                  crm.currency, exp),
+                reference=r["reference"], payoff=False))
+        if closed:
+            _close(crm, actor, Loan.get_by_id(row.id), on)
+        info = payment_info(crm, LoanPayment(id=ids[r["reference"]], **r), row.member_id,
+                            row.currency)
+        receipts.append((row, f"loans:payment:{r['reference']}",
+                         {"payment": info, "closed": closed}))
+    queue_receipts(crm, receipts)
+    return ids
+
+
+def _drop_replays(crm: CRM, wanted: dict[str, Repayment]) -> None:
+    """Remove the references already recorded (their action key exists); a reference
+    recorded for another loan is refused."""
+    db = crm.database
+    taken = [key.removeprefix("loans.repay:") for (key,) in bulk.select_in(
+        db, f"SELECT {bulk.quote(db, 'key')} FROM action_key WHERE {bulk.quote(db, 'key')} "
+            "IN ({in})", [f"loans.repay:{ref}" for ref in wanted])]
+    if not taken:
+        return
+    loans = dict(bulk.select_in(db, "SELECT reference, loan_id FROM loan_payment WHERE "
+                                    "reference IN ({in})", taken))
+    for ref in taken:
+        if loans.get(ref) != wanted[ref].loan_id:
+            raise ValidationError(f"reference {ref!r} was already used for another action"
+                                  if ref not in loans else
+                                  f"reference {ref!r} was already used for a payment on "
+                                  f"loan {loans[ref]}", field="reference")
+        del wanted[ref]
+
+
+def _read(crm: CRM, loan_ids: list[int]) -> tuple[dict, dict, dict]:
+    """The loans (with their parsed terms), their unpaid installments in order and the
+    date of each loan's last payment: three ``IN`` queries per chunk of loans."""
+    db = crm.database
+    parsed: dict[str, Any] = {}
+    loans: dict[int, _Row] = {}
+    json_of = Loan.terms.python_value
+    for values in bulk.select_in(db, f"SELECT {', '.join(_LOAN_COLUMNS)} FROM loan "
+                                     "WHERE id IN ({in})", loan_ids, size=CHUNK):
+        row = _Row(_LOAN_COLUMNS, values)
+        text = row.terms
+        if text not in parsed:
+            parsed[text] = (json_of(text), terms_from_json(json_of(text)))
+        row.terms_text = text
+        row.terms, row.product_terms = parsed[text]
+        row.reasons = json_of(row.reasons) or []
+        loans[row.id] = row
+    insts: dict[int, list[_Row]] = defaultdict(list)
+    for values in bulk.select_in(db, f"SELECT {', '.join(_INST_COLUMNS)} FROM loan_installment "
+                                     "WHERE loan_id IN ({in}) AND paid_on IS NULL "
+                                     "ORDER BY loan_id, number", loan_ids, size=CHUNK):
+        inst = _Row(_INST_COLUMNS, values)
+        insts[inst.loan_id].append(inst)
+    last = {loan_id: as_date(day) for loan_id, day in bulk.select_in(
+        db, "SELECT loan_id, MAX(effective_date) FROM loan_payment WHERE loan_id IN ({in}) "
+            "GROUP BY loan_id", loan_ids, size=CHUNK)}
+    return loans, insts, last
+
+
+def _settle(t, fixed: int, insts: list, on: dt.date, amount_units: int, changed: list
+            ) -> dict:
+    """:func:`~dyncrm_expand.loans.repayment.repay`'s settlement on the unpaid
+    installments (paid ones have nothing left to assess or allocate): denda
+    assessed up to ``on``, then oldest first; changed rows go to ``changed``."""
+    before = {i.number: tuple(getattr(i, f) for f in FIELDS) for i in insts}
+    for inst in insts:
+        periods, charge = pending_penalty(t, inst, on, fixed)
+        if periods != inst.penalty_periods:
+            inst.penalty_periods = periods
+            inst.penalty_assessed += charge
+    pen, intr, prin, over = _allocate(insts, amount_units)
+    completed, allocation = [], []
+    for inst in insts:
+        done = inst.paid_on is None and unpaid_base(inst) == 0 \
+            and inst.penalty_assessed == inst.penalty_paid
+        if done:
+            inst.paid_on = on
+            completed.append(inst)
+        after = tuple(getattr(inst, f) for f in FIELDS)
+        if done or after != before[inst.number]:
+            changed.append(inst)
+            delta = {f: a - b for f, a, b in zip(FIELDS, after, before[inst.number],
+                                                 strict=True)}
+            allocation.append({"number": inst.number, "completed": done, **delta})
+    return {"penalty": pen, "interest": intr, "principal": prin, "over": over,
+            "amount": amount_units, "completed": completed, "allocation": allocation,
+            "closed": all(i.paid_on is not None for i in insts)}
+
+
+def _save_installments(crm: CRM, rows: list) -> None:
+    """One ``UPDATE`` text for every changed installment row (``executemany``)."""
+    if not rows:
+        return
+    db = crm.database
+    columns = [*FIELDS, "paid_on"]
+    sql = ("UPDATE loan_installment SET " + ", ".join(f"{c} = {db.param}" for c in columns)
+           + f" WHERE id = {db.param}")
+    paid_on = LoanInstallment.paid_on.db_value
+    bulk.execute_many(db, sql, [[getattr(i, f) for f in FIELDS] + [paid_on(i.paid_on), i.id]
+                                for i in rows])
+
+
+def queue_receipts(crm: CRM, receipts: list[tuple[Any, str, dict]]) -> None:
+    """``crm.notify_member`` of each payment's receipt (essential), queued with one
+    lookup of members and of message keys per chunk and multi-row inserts.
+
+    ``receipts``: ``(loan row, message key, template context)``; a key already queued
+    is not queued again, a member without an address gets none.
+    """
+    if not receipts:
+        return
+    db = crm.database
+    columns = ("id", "email", "phone", "preferred_channel", "number", "name", "stage",
+               "joined_on", "left_on", "marketing_opt_out")
+    members = {values[0]: _Row(columns, values) for values in bulk.select_in(
+        db, f"SELECT {', '.join(columns)} FROM member WHERE id IN ({{in}})",
+        [row.member_id for row, _, _ in receipts])}
+    k = bulk.quote(db, "key")
+    seen = {key for (key,) in bulk.select_in(
+        db, f"SELECT {k} FROM outbox_message WHERE {k} IN ({{in}})",
+        [key for _, key, _ in receipts])}
+    default = crm.config.notify.default_channel
+    stamp = utcnow()
+    rows = []
+    for row, key, context in receipts:
+        member = members[row.member_id]
+        channel = member.preferred_channel or default
+        recipient = member.email if channel in ("smtp", "file", "console") else member.phone
+        recipient = recipient or member.email or member.phone
+        if not recipient or key in seen:
+            continue
+        if channel not in crm.outbox.channels:
+            raise ValidationError(f"unknown channel {channel!r}; channels: "
+                                  f"{', '.join(sorted(crm.outbox.channels))}", field="channel")
+        seen.add(key)
+        subject, body = crm.render_message("loans/receipt.txt", member=member_info(member),
+                                           loan=loan_info(crm, row), **context)
+        rows.append({"key": key, "member": row.member_id, "channel": channel,
+                     "recipient": recipient, "subject": subject, "body": body,
+                     "kind": "loans.receipt", "essential": True, "next_attempt_at": stamp,
+                     "created_at": stamp})
+    bulk.insert_dicts(db, OutboxMessage, rows)
+
+
+__all__ = ["Repayment", "queue_receipts", "repay_many"]
