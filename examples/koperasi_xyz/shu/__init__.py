@@ -89,6 +89,14 @@ def dyncrm_receipt_kinds(crm):
 
 
 @hookimpl
+def dyncrm_ledger_owners():
+    """The SHU amount, shares and pools are corrected by ``shu enter`` / ``shu reverse``."""
+    from .corrections import OWNERS
+
+    return OWNERS
+
+
+@hookimpl
 def dyncrm_member_details(crm, member):
     """The member's share of the latest posted SHU, on the profile."""
     from ..models import ShuYear
@@ -209,6 +217,30 @@ def register_commands(cli: click.Group) -> None:
                    f"{rupiah(crm, result.members_total)} to members "
                    f"({'simpanan sukarela' if result.payout == 'sukarela' else 'payable'}), "
                    f"{rupiah(crm, result.pools_total)} to reserve and funds")
+
+    @shu.command("unpost")
+    @YEAR
+    @click.option("--reason", required=True, help="Why the posting is taken back.")
+    @click.option("--key", default=None,
+                  help="Idempotency key (default: shu:YEAR:unpost:ROUND).")
+    @pass_actor
+    def shu_unpost(crm, actor, year, reason, key):
+        """Take back the year's SHU posting (every share and the pools); approved again."""
+        from .corrections import unpost
+
+        click.echo(unpost(crm, actor, year, reason=reason, key=key).describe())
+
+    @shu.command("reverse")
+    @click.argument("entry_id", type=int)
+    @click.option("--reason", required=True, help="Why the posting is taken back.")
+    @click.option("--key", default=None,
+                  help="Idempotency key (default: shu:YEAR:unpost:ROUND).")
+    @pass_actor
+    def shu_reverse(crm, actor, entry_id, reason, key):
+        """Correct an SHU entry: a share or the pools takes back the whole year's posting."""
+        from .corrections import reverse_entry
+
+        click.echo(reverse_entry(crm, actor, entry_id, reason=reason, key=key).describe())
 
     @shu.command("status")
     @YEAR

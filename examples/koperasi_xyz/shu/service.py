@@ -159,7 +159,7 @@ def enter_surplus(crm: CRM, year: int, amount: Money, actor: Actor) -> EnterResu
         replaced = None
         if row is not None:
             replaced = _money(crm, row.amount)
-            crm.ledger.reverse(row.entry_id, actor=actor.username,
+            crm.ledger.reverse(row.entry_id, actor=actor.username, owner=PLUGIN,
                                memo=f"SHU {year} re-entered: {crm.format_money(amount)}")
         summary = crm.ledger.open_account(INCOME_SUMMARY, type="equity",
                                           name="Ikhtisar hasil usaha")
@@ -318,7 +318,10 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
     cash payout, and always for members no longer active); the other pools are
     one entry (key ``shu:<year>:pools``).  Fires ``dyncrm_expand_year_closed``.
     """
-    with crm.action("shu.post", actor, key=f"shu:{year}:post", permission="shu.post") as act:
+    from .corrections import key_prefix
+
+    prefix = key_prefix(year)  # 'shu:<year>', or 'shu:<year>:r<n>' after n take-backs
+    with crm.action("shu.post", actor, key=f"{prefix}:post", permission="shu.post") as act:
         if act.replayed:
             return PostOutcome(replayed=True, **act.previous)
         crm.lock([f"shu:{year}"])
@@ -352,7 +355,7 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
             amount = _money(crm, share.total)
             ledger.post(
                 [Leg(undistributed, amount), Leg(target, -amount)],
-                kind="shu.distribution", actor=actor.username, key=f"shu:{year}:{share.member_id}",
+                kind="shu.distribution", actor=actor.username, key=f"{prefix}:{share.member_id}",
                 on=day, member_id=share.member_id,
                 memo=f"SHU {year}: jasa modal {crm.format_money(_money(crm, share.jasa_modal))},"
                      f" jasa usaha {crm.format_money(_money(crm, share.jasa_usaha))}",
@@ -361,7 +364,7 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
             crm.touch(share.member_id, "expand", "for", "shu.distributed", actor,
                       {"year": year, "amount": share.total, "to": kind})
             crm.notify_member(share.member_id, "messages/shu_distributed.txt",
-                              kind="shu.distributed", key=f"shu:{year}:{share.member_id}:msg",
+                              kind="shu.distributed", key=f"{prefix}:{share.member_id}:msg",
                               year=year, share=amount,
                               jasa_modal=_money(crm, share.jasa_modal),
                               jasa_usaha=_money(crm, share.jasa_usaha), to_savings=to_savings)
@@ -377,7 +380,7 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
                           if n not in ("jasa_modal", "jasa_usaha"))
         if pools_total:
             ledger.post([Leg(undistributed, _money(crm, pools_total)), *pool_legs],
-                        kind="shu.allocation", actor=actor.username, key=f"shu:{year}:pools",
+                        kind="shu.allocation", actor=actor.username, key=f"{prefix}:pools",
                         on=day, memo=f"Pembagian SHU {year}: dana cadangan dan dana lain")
         row.status, row.posted_by, row.posted_at, row.posted_on = \
             "posted", actor.username, crm.now(), day
