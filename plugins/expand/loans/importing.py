@@ -142,7 +142,8 @@ def import_loans(crm: CRM, actor: Actor, loans: Iterable[LoanImport], *,
                     "loan": loan_id, "number": row.number, "due_on": due,
                     "principal": row.principal, "interest": row.interest,
                     "principal_paid": row.principal if paid else 0,
-                    "interest_paid": row.interest if paid else 0,
+                    "interest_paid": row.interest if paid else 0, "interest_waived": 0,
+                    "penalty_assessed": 0, "penalty_paid": 0, "penalty_periods": 0,
                     "paid_on": due if paid else None})
                 if not paid:
                     continue
@@ -161,20 +162,33 @@ def import_loans(crm: CRM, actor: Actor, loans: Iterable[LoanImport], *,
                 payments.append({
                     "loan": loan_id, "reference": ref, "method": "payroll",
                     "effective_date": due, "amount": row.principal + row.interest,
-                    "interest": row.interest, "principal": row.principal,
+                    "penalty": 0, "interest": row.interest, "principal": row.principal,
+                    "overpayment": 0, "payoff": False, "reversed_by": None,
                     "actor": actor.username, "recorded_at": now,
                     "allocation": [{"number": row.number, "completed": True,
                                     "principal_paid": row.principal,
                                     "interest_paid": row.interest}]})
-        for part in _chunks(installments):
-            LoanInstallment.insert_many(part).execute()
+        _insert(crm, LoanInstallment, installments)
         posted = crm.ledger.post_many(entries)
         entry_of = {r.entry.key: r.entry.id for r in posted}
         for p in payments:
             p["entry"] = entry_of[f"loans.repayment:{p['reference']}"]
-        for part in _chunks(payments):
-            LoanPayment.insert_many(part).execute()
+        _insert(crm, LoanPayment, payments)
         return ids
+
+
+def _insert(crm: CRM, model, rows: list[dict]) -> None:
+    """Insert ``rows`` (dicts with the same keys, by field name, defaults included) as
+    multi-row statements without the query builder (``dyncrm.db.bulk``)."""
+    if not rows:
+        return
+    from dyncrm.db import bulk
+
+    names = list(rows[0])
+    columns = [model._meta.fields[n].column_name for n in names]
+    convert = bulk.converters(model, columns)
+    bulk.insert_rows(crm.database, model._meta.table_name, columns,
+                     bulk.to_db(([row[n] for n in names] for row in rows), convert))
 
 
 def _insert_returning(crm: CRM, model, rows: list[dict]) -> list[int]:
