@@ -22,11 +22,14 @@ from pathlib import Path
 from dyncrm.files import write_atomic
 
 
-def html_to_pdf(html: str, *, title: str = "", author: str = "") -> bytes:
-    """``html`` (a document fragment) laid out on A4 pages as PDF bytes."""
+def html_to_pdf(html: str, *, title: str = "", author: str = "",
+                font_size: float = 9) -> bytes:
+    """``html`` (a document fragment) laid out on A4 pages as PDF bytes, body text in
+    ``font_size`` points (headings scale from it)."""
     from dyncrm.pdf import FONT_FAMILY, new_document  # the one place the font is chosen
 
     pdf = new_document(title=title, author=author)
+    pdf.set_font(FONT_FAMILY, "", font_size)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.write_html(html, font_family=FONT_FAMILY, warn_on_tags_not_matching=False)

@@ -13,6 +13,7 @@ from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
 from dyncrm.params import AMOUNT, DATE, RATE, TERM
 from dyncrm_expand import loans
+from dyncrm_expand.loans.cli_agreement import agreement_cmd
 from dyncrm_expand.loans.lifecycle import DISBURSEMENT_METHODS
 from dyncrm_expand.loans.queries import LOAN_STAGES, settings
 from dyncrm_expand.loans.repayment import REPAYMENT_METHODS
@@ -437,7 +438,7 @@ def reverse_cmd(crm, actor, entry_id, reason, key, as_json):
 
 COMMANDS = [apply_cmd, list_cmd, show_cmd, approve_cmd, reject_cmd, withdraw_cmd, disburse_cmd,
             repay_cmd, schedule_cmd, simulate_cmd, payoff_quote_cmd, overdue_cmd,
-            write_off_cmd, products_cmd, reverse_cmd]
+            write_off_cmd, products_cmd, reverse_cmd, agreement_cmd]
 
 
 def register(cli: click.Group) -> None:

@@ -15,6 +15,7 @@ from dyncrm.files import atomic_open
 from dyncrm.money import Money
 from dyncrm.params import AMOUNT, DATE, YEAR
 from dyncrm_expand import savings
+from dyncrm_expand.savings.cli_passbook import passbook_cmd
 from dyncrm_expand.savings.config import METHODS, PRODUCTS
 from dyncrm_expand.savings.wajib import month_label, parse_month
 
@@ -300,7 +301,8 @@ def reverse_cmd(crm, actor, entry_id, reason, key, as_json):
 
 
 COMMANDS = [deposit_cmd, pending_cmd, show_cmd, verify_cmd, reject_cmd, withdraw_cmd,
-            balance_cmd, statement_cmd, arrears_cmd, set_class_cmd, reverse_cmd]
+            balance_cmd, statement_cmd, arrears_cmd, set_class_cmd, reverse_cmd,
+            passbook_cmd]
 
 
 def register(cli: click.Group) -> None:

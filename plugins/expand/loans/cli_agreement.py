@@ -1,0 +1,25 @@
+"""``dyncrm loan agreement``: the loan agreement (perjanjian pinjaman) as a PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dyncrm.cli import pass_actor
+
+
+@click.command("agreement")
+@click.argument("loan_id", metavar="LOAN", type=int)
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="Write the PDF here.")
+@pass_actor
+def agreement_cmd(crm, actor, loan_id, out):
+    """Print the agreement of LOAN: its terms, full schedule and signature blocks (PDF)."""
+    from dyncrm_expand.loans.agreement import agreement, write_agreement
+
+    doc = agreement(crm, actor, loan_id)
+    target = write_agreement(crm, doc, Path(out))
+    note = " (schedule as if paid out today)" if doc.preview else ""
+    click.echo(f"agreement of loan {doc.loan.id} ({len(doc.rows)} installments{note}) "
+               f"written to {target}")

@@ -1,0 +1,34 @@
+"""``dyncrm savings passbook``: a member's passbook (buku simpanan) as a PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dyncrm.cli import pass_actor
+from dyncrm.params import DATE
+
+
+@click.command("passbook")
+@click.argument("member_ref", metavar="MEMBER")
+@click.option("--type", "products", multiple=True, metavar="PRODUCT",
+              help="Only this savings type (pokok, wajib, sukarela); repeatable.")
+@click.option("--from", "since", type=DATE, metavar="YYYY-MM-DD",
+              help="Start of the period (default: since joining).")
+@click.option("--to", "until", type=DATE, metavar="YYYY-MM-DD",
+              help="End of the period (default: today).")
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="Write the PDF here.")
+@pass_actor
+def passbook_cmd(crm, actor, member_ref, products, since, until, out):
+    """Print MEMBER's passbook: every savings type with its running balance (PDF)."""
+    from dyncrm.dates import as_date
+    from dyncrm_expand.savings.passbook import passbook, write_passbook
+
+    book = passbook(crm, actor, member_ref, products=list(products) or None,
+                    since=as_date(since), until=as_date(until))
+    target = write_passbook(crm, book, Path(out))
+    moves = sum(len(s.lines) for s in book.sections)
+    click.echo(f"passbook of {book.member_number or book.member_id} {book.member_name} "
+               f"({moves} movements) written to {target}")
