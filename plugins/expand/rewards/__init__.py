@@ -136,7 +136,8 @@ def earned(crm: CRM, member_id: int) -> int:
     value = (Posting.select(fn.COALESCE(fn.SUM(Posting.amount), 0))
              .join(Account).switch(Posting).join(JournalEntry)
              .where(Account.code == f"rewards.points:m{member_id}",
-                    JournalEntry.kind.in_(EARN_KINDS)).scalar())
+                    JournalEntry.kind.in_(EARN_KINDS + tuple(f"{k}.reversal"
+                                                             for k in EARN_KINDS))).scalar())
     return -int(value or 0)
 
 
@@ -406,9 +407,19 @@ spec = PluginSpec(
                    "redeem points for a member at the counter"),
         Permission("rewards.manage", frozenset({"admin", "secretary"}),
                    "restock the rewards catalogue"),
+        Permission("rewards.correct", frozenset({"admin", "treasurer"}),
+                   "reverse points awarded, earned or redeemed (dyncrm rewards reverse)"),
     ],
 )
 spec.export(globals())
+
+
+@hookimpl
+def dyncrm_ledger_owners():
+    """Points earned, awarded and redeemed are corrected by ``rewards reverse``."""
+    from dyncrm_expand.rewards.corrections import OWNERS
+
+    return OWNERS
 
 
 @hookimpl

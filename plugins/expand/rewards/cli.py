@@ -143,8 +143,23 @@ def restock_cmd(crm, actor, item, quantity, reference, note):
     click.echo(f"{entry.name}: {entry.stock_left} in stock")
 
 
+@click.command("reverse")
+@click.argument("entry_id", type=int)
+@click.option("--reason", required=True, help="Why the entry is corrected (kept in the books).")
+@click.option("--key", default=None,
+              help="Idempotency key of the correction (default: correction:ENTRY_ID).")
+@json_option
+@pass_actor
+def reverse_cmd(crm, actor, entry_id, reason, key, as_json):
+    """Correct points awarded, earned or redeemed (a redemption returns the item to stock)."""
+    from dyncrm_expand.rewards.corrections import reverse_entry
+
+    result = reverse_entry(crm, actor, entry_id, reason=reason, key=key)
+    output.emit_json(result) if as_json else click.echo(result.describe())
+
+
 COMMANDS = [balance_cmd, statement_cmd, catalogue_cmd, redeem_cmd, award_cmd, tiers_cmd,
-            restock_cmd]
+            restock_cmd, reverse_cmd]
 
 
 def register(cli: click.Group) -> None:
