@@ -428,8 +428,9 @@ class CRM:
         """Record the same kind of interaction with many members in one statement.
 
         Batch work (a promotion reaching a thousand members) uses this instead of
-        :meth:`touch` in a loop: one ``INSERT ... RETURNING`` per chunk on SQLite
-        and PostgreSQL (one insert per row on MySQL, which has no ``RETURNING``).
+        :meth:`touch` in a loop: one prepared ``INSERT ... RETURNING`` per chunk on
+        SQLite and PostgreSQL (:mod:`dyncrm.db.bulk`; one insert per row on MySQL,
+        which has no ``RETURNING``).
         ``dyncrm_touchpoint_recorded`` still fires for each touchpoint.
         """
         if phase not in PHASES:
@@ -447,13 +448,9 @@ class CRM:
         rows = [{"member": m, "phase": phase, "info": info, "kind": kind, "actor": str(actor),
                  "at": stamp, "payload": p, "channel": channel}
                 for m, p in zip(member_ids, payloads, strict=True)]
-        ids: list[int] = []
-        if _supports_returning(self.database):
-            for start in range(0, len(rows), 500):
-                query = Touchpoint.insert_many(rows[start:start + 500]).returning(Touchpoint.id)
-                ids.extend(row.id for row in query.execute())
-        else:
-            ids = [Touchpoint.insert(**row).execute() for row in rows]
+        from dyncrm.db import bulk
+
+        ids = bulk.insert_dicts(self.database, Touchpoint, rows, returning="id")
         recorded = [TouchpointInfo(id=i, member_id=r["member"], phase=phase, info=info,
                                    kind=kind, actor=str(actor), at=stamp, payload=r["payload"])
                     for i, r in zip(ids, rows, strict=True)]

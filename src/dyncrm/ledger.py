@@ -179,9 +179,7 @@ class Ledger:
         missing = [{"code": code, "name": name.format(member_id=m) if name else code,
                     "type": type, "kind": kind, "member": m,
                     "commodity": commodity} for m, code in codes.items() if code not in found]
-        for start in range(0, len(missing), BULK_CHUNK):
-            (Account.insert_many(missing[start:start + BULK_CHUNK])
-             .on_conflict_ignore().execute())
+        bulk.insert_dicts(self.crm.database, Account, missing, ignore_conflicts=True)
         if missing:  # a concurrent session may have opened some: check what is there
             self._check_type(self._accounts(row["code"] for row in missing), type, commodity)
         return codes

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from dyncrm.db import bulk
 from dyncrm.errors import DyncrmError, ValidationError
 from dyncrm.money import from_minor, to_minor
 from dyncrm.text import decode_utf8, describe, odd_character
@@ -285,12 +286,10 @@ def import_confirmation(crm: CRM, actor: Actor, source: str | Path | bytes, *, b
                          if line.status == "ok"], dlist.payday)
         done = [attrs.evolve(line, status="posted") if line.status == "ok" else line
                 for line in checked]
-        for part in range(0, len(done), 500):
-            PayrollLine.insert_many([
-                {"batch": row.id, "line_no": line.line_no, "employee_no": line.employee_number,
-                 "member": line.member_id, "amount": line.amount, "expected": line.expected,
-                 "status": line.status, "reason": line.reason}
-                for line in done[part:part + 500]]).execute()
+        bulk.insert_dicts(crm.database, PayrollLine, [
+            {"batch": row.id, "line_no": line.line_no, "employee_no": line.employee_number,
+             "member": line.member_id, "amount": line.amount, "expected": line.expected,
+             "status": line.status, "reason": line.reason} for line in done])
         posted = [x for x in done if x.status == "posted"]
         row.posted_lines = len(posted)
         row.rejected_lines = len(done) - len(posted)

@@ -27,7 +27,7 @@ from typing import Any
 
 from peewee import PostgresqlDatabase, SqliteDatabase
 
-from dyncrm.db.textguard import check_params
+from dyncrm.db.textguard import check_rows
 
 #: Rows per statement at most, whatever the parameter limit.
 MAX_ROWS = 500
@@ -91,34 +91,77 @@ def to_db(rows: Iterable[Sequence[Any]], convert: Sequence[Callable[[Any], Any] 
 
 
 def insert_rows(database: Any, table: str, columns: Sequence[str],
-                rows: Sequence[Sequence[Any]], *, per_statement: int = MAX_ROWS) -> int:
+                rows: Sequence[Sequence[Any]], *, per_statement: int = MAX_ROWS,
+                ignore_conflicts: bool = False, returning: str | None = None
+                ) -> list[Any]:
     """Insert ``rows`` (tuples in ``columns`` order) with multi-row ``VALUES``
-    statements; returns the number of statements sent."""
+    statements.
+
+    ``ignore_conflicts``: rows that would break a unique index are left out
+    (``OR IGNORE`` / ``ON CONFLICT DO NOTHING`` / ``INSERT IGNORE``).
+    ``returning``: a column to return for every row, in the order of ``rows``
+    (only where :func:`supports_returning`; one statement per row on MySQL).
+    Returns those values, else an empty list.
+    """
     if not rows:
-        return 0
+        return []
     size = rows_per_statement(database, len(columns), per_statement)
-    head = (f"INSERT INTO {quote(database, table)} ("
+    verb, tail = "INSERT", ""
+    if ignore_conflicts:
+        if isinstance(database, SqliteDatabase):
+            verb = "INSERT OR IGNORE"
+        elif isinstance(database, PostgresqlDatabase):
+            tail = " ON CONFLICT DO NOTHING"
+        else:
+            verb = "INSERT IGNORE"
+    if returning is not None:
+        if not supports_returning(database):
+            return [_insert_one(database, table, columns, row) for row in rows]
+        tail += f" RETURNING {quote(database, returning)}"
+    head = (f"{verb} INTO {quote(database, table)} ("
             + ", ".join(quote(database, c) for c in columns) + ") VALUES ")
     one = "(" + ", ".join([database.param] * len(columns)) + ")"
     texts: dict[int, str] = {}
-    sent = 0
+    out: list[Any] = []
     for part in chunks(rows, size):
         sql = texts.get(len(part))
         if sql is None:
-            sql = texts[len(part)] = head + ", ".join([one] * len(part))
-        database.execute_sql(sql, [v for row in part for v in row])
-        sent += 1
-    return sent
+            sql = texts[len(part)] = head + ", ".join([one] * len(part)) + tail
+        cursor = database.execute_sql(sql, [v for row in part for v in row])
+        if returning is not None:
+            got = [r[0] for r in cursor.fetchall()]
+            if len(got) != len(part):
+                raise RuntimeError(f"the database returned {len(got)} ids for {len(part)} "
+                                   f"rows inserted into {table}")
+            out.extend(got)
+    return out
+
+
+def _insert_one(database: Any, table: str, columns: Sequence[str], row: Sequence[Any]) -> int:
+    """Insert one row and return its id (``lastrowid``: MySQL, old SQLite)."""
+    sql = (f"INSERT INTO {quote(database, table)} ("
+           + ", ".join(quote(database, c) for c in columns) + ") VALUES ("
+           + ", ".join([database.param] * len(columns)) + ")")
+    return database.execute_sql(sql, list(row)).lastrowid
+
+
+def supports_returning(database: Any) -> bool:
+    """True where ``INSERT ... RETURNING`` works: PostgreSQL, and SQLite from 3.35."""
+    if isinstance(database, SqliteDatabase):
+        return sqlite3.sqlite_version_info >= (3, 35, 0)
+    return bool(getattr(database, "returning_clause", False))
 
 
 def insert_dicts(database: Any, model: Any, rows: Sequence[dict[str, Any]], *,
-                 per_statement: int = MAX_ROWS) -> int:
+                 per_statement: int = MAX_ROWS, ignore_conflicts: bool = False,
+                 returning: str | None = None) -> list[Any]:
     """Insert ``rows`` of ``model`` given as ``{field name: value}`` (as
     ``model.insert_many`` takes them) with :func:`insert_rows`: fields left out get
     their default (a callable default is called per row), values pass through the
-    field's ``db_value`` where it changes them.  Returns the statements sent."""
+    field's ``db_value`` where it changes them.  ``ignore_conflicts`` and
+    ``returning`` as in :func:`insert_rows`."""
     if not rows:
-        return 0
+        return []
     fields = [f for f in model._meta.sorted_fields if type(f).__name__ != "AutoField"
               or f.name in rows[0]]
     convert = converters(model, [f.column_name for f in fields])
@@ -135,7 +178,8 @@ def insert_dicts(database: Any, model: Any, rows: Sequence[dict[str, Any]], *,
             out.append(conv(value) if conv is not None and value is not None else value)
         values.append(out)
     return insert_rows(database, model._meta.table_name, [f.column_name for f in fields],
-                       values, per_statement=per_statement)
+                       values, per_statement=per_statement, ignore_conflicts=ignore_conflicts,
+                       returning=returning)
 
 
 def select_in(database: Any, sql: str, values: Sequence[Any], *,
@@ -164,8 +208,7 @@ def execute_many(database: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None
     rest = rows[1:]
     if not rest:
         return
-    for row in rest:
-        check_params(row)
+    check_rows(rest)
     cursor = database.cursor()
     if isinstance(database, PostgresqlDatabase):
         from psycopg2.extras import execute_batch
@@ -176,4 +219,5 @@ def execute_many(database: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None
 
 
 __all__ = ["MAX_ROWS", "chunks", "converters", "execute_many", "insert_dicts", "insert_rows",
-           "max_params", "quote", "rows_per_statement", "select_in", "to_db"]
+           "max_params", "quote", "rows_per_statement", "select_in", "supports_returning",
+           "to_db"]

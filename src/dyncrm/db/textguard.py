@@ -48,6 +48,17 @@ def check_params(params: Any) -> None:
                     "again)")
 
 
+def check_rows(rows: Any) -> None:
+    """:func:`check_params` for many rows of parameters (an ``executemany``), with one
+    search over all their texts; a refusal names the value as :func:`check_params` does."""
+    values = [v for row in rows for v in row]
+    texts = [v for v in values if type(v) is str]
+    if (texts and ODD.search("\n".join(texts))) or any(
+            not -BIGINT_LIMIT <= v < BIGINT_LIMIT for v in values if type(v) is int):
+        for row in rows:
+            check_params(row)
+
+
 def guard_text(database: Any) -> None:
     """Make ``database.execute_sql`` refuse statements with odd characters in text params."""
     if getattr(database, "_dyncrm_text_guard", False):
@@ -62,4 +73,4 @@ def guard_text(database: Any) -> None:
     database._dyncrm_text_guard = True
 
 
-__all__ = ["BIGINT_LIMIT", "ODD", "check_params", "guard_text"]
+__all__ = ["BIGINT_LIMIT", "ODD", "check_params", "check_rows", "guard_text"]
