@@ -72,7 +72,9 @@ def import_members(crm: CRM, actor: Actor, people: Iterable[MemberImport]) -> li
                 "number": inputs.identifier(p.number, field="number", max_length=32),
                 "name": text.clean_text(p.name, field="name", min_length=1, max_length=200),
                 "email": validate.email(p.email) if p.email else None,
-                "stage": "active", "joined_on": p.joined_on, "created_at": crm.now()})
+                "phone": None, "stage": "active", "preferred_channel": None,
+                "marketing_opt_out": False, "joined_on": p.joined_on, "left_on": None,
+                "created_at": crm.now()})
             applications.append({
                 "status": "approved", "nik": facts.nik,
                 "employee_number": (validate.employee_number(p.employee_number)
@@ -81,9 +83,11 @@ def import_members(crm: CRM, actor: Actor, people: Iterable[MemberImport]) -> li
                                if p.department else None),
                 "address": p.address, "date_of_birth": facts.birth_date,
                 "gender": facts.gender, "employment_status": p.employment_status,
-                "take_home_pay": p.take_home_pay, "channel": "desk",
+                "employment_start": None, "take_home_pay": p.take_home_pay,
+                "referral_code": None, "referrer": None, "promotion": None, "channel": "desk",
                 "submitted_by": actor.username, "submitted_at": crm.now(),
-                "decided_by": actor.username, "decided_at": crm.now()})
+                "verified_by": None, "verified_at": None, "decided_by": actor.username,
+                "decided_at": crm.now(), "reason": None})
         for field, values in (("number", [m["number"] for m in members]),
                               ("nik", [a["nik"] for a in applications]),
                               ("employee_number", [a["employee_number"] for a in applications
@@ -95,20 +99,32 @@ def import_members(crm: CRM, actor: Actor, people: Iterable[MemberImport]) -> li
                 if column.model.select().where(column.in_(part)).exists():
                     raise DuplicateError(f"a member with one of these {field}s is already "
                                          "registered", field=field)
-        from dyncrm.app import _supports_returning
-
-        ids: list[int] = []
-        if not _supports_returning(crm.database):  # MySQL: one insert per member
-            ids = [Member.insert(**m).execute() for m in members]
-        for part in _chunks(members) if not ids else ():
-            ids.extend(r.id for r in Member.insert_many(part).returning(Member.id).execute())
+        _insert(crm, Member, members)
+        number_ids: dict[str, int] = {}
+        for part in _chunks([m["number"] for m in members]):
+            number_ids.update(Member.select(Member.number, Member.id)
+                              .where(Member.number.in_(part)).tuples())
+        ids = [number_ids[m["number"]] for m in members]
         for member_id, application in zip(ids, applications, strict=True):
             application["member"] = member_id
-        for part in _chunks(applications):
-            ApplicationRow.insert_many(part).execute()
+        _insert(crm, ApplicationRow, applications)
         crm.touch_many(ids, "acquire", "of", "member.imported", actor,
                        [{"number": m["number"]} for m in members])
         return ids
+
+
+def _insert(crm: CRM, model, rows: list[dict]) -> None:
+    """Insert ``rows`` (dicts with the same keys, by field name) as multi-row statements
+    without the query builder (``dyncrm.db.bulk``)."""
+    if not rows:
+        return
+    from dyncrm.db import bulk
+
+    names = list(rows[0])
+    columns = [model._meta.fields[n].column_name for n in names]
+    bulk.insert_rows(crm.database, model._meta.table_name, columns,
+                     bulk.to_db(([row[n] for n in names] for row in rows),
+                                bulk.converters(model, columns)))
 
 
 __all__ = ["MemberImport", "import_members"]

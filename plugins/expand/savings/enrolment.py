@@ -2,7 +2,7 @@
 
 What the plugin's ``dyncrm_acquire_member_joined`` hook records for one member —
 simpanan pokok owed once, the simpanan wajib period from joining — for many
-members with one lookup and one multi-row insert per chunk.
+members with one lookup and one multi-row insert text per chunk.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from dyncrm.db import bulk
 from dyncrm.money import Money, to_minor
 from dyncrm_expand.savings.common import settings
 from dyncrm_expand.savings.models import SavingsObligation
@@ -39,12 +40,13 @@ def open_obligations(crm: CRM, joined: Mapping[int, dt.date]) -> int:
                                             SavingsObligation.product)
                    .where(SavingsObligation.member.in_(part),
                           SavingsObligation.product.in_(("pokok", "wajib"))).tuples())
-        rows = [{"member": m, "product": product, "amount": amount, "start_on": joined[m],
-                 "created_at": now}
+        rows = [(m, product, amount, joined[m], None, now)
                 for m in part for product, amount in (("pokok", pokok), ("wajib", 0))
                 if (m, product) not in have]
         if rows:
-            SavingsObligation.insert_many(rows).execute()
+            columns = ("member_id", "product", "amount", "start_on", "end_on", "created_at")
+            bulk.insert_rows(crm.database, SavingsObligation._meta.table_name, columns,
+                             bulk.to_db(rows, bulk.converters(SavingsObligation, columns)))
             written += len(rows)
     return written
 
