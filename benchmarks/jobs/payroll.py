@@ -2,8 +2,9 @@
 import of the payroll office's confirmation of it (posting the whole month in one action).
 
 ``python benchmarks/jobs/payroll.py -n 10000`` times the import apart from the rest: the
-deduction list alone, the whole import, and a raw-SQL floor writing the same number of
-entries and postings in one transaction, in postings per second.
+deduction list alone, the whole import, the floor's entries through ``crm.ledger.post_many``
+(the ledger's bulk path alone), and a raw-SQL floor writing the same entries and postings
+in one transaction, in postings per second.
 """
 
 from __future__ import annotations
@@ -88,6 +89,53 @@ def import_confirmation(crm, world):
     return now[1] - postings
 
 
+def floor_specs(found, currency: str) -> list:
+    """The floor's entries as ``EntrySpec`` values: the same keys, legs and accounts."""
+    from dyncrm.ledger import EntrySpec
+    from dyncrm.money import Money
+    from dyncrm.values import Leg
+
+    def idr(units: int) -> Money:
+        return Money.of(units, currency)
+
+    specs = []
+    for n, x in enumerate(found.lines, start=2):
+        wajib = x.wajib + x.wajib_arrears
+        if wajib:
+            specs.append(EntrySpec(
+                legs=(Leg("cash", idr(wajib)), Leg(f"savings.wajib:m{x.member_id}",
+                                                    idr(-wajib))),
+                kind="savings.deposit", actor="benchmark", key=f"deposit:payroll:HR:{n}:wajib",
+                memo="Simpanan Wajib (payroll)", on=PAYDAY, member_id=x.member_id,
+                meta={"product": "wajib"}))
+        for due in x.loans:
+            if not due.total:
+                continue
+            interest = due.total // 10
+            specs.append(EntrySpec(
+                legs=(Leg("cash", idr(due.total)),
+                      Leg(f"income.loan_interest:m{x.member_id}", idr(-interest)),
+                      Leg(f"loans.principal:m{x.member_id}", idr(-(due.total - interest)))),
+                kind="loans.repayment", actor="benchmark",
+                key=f"loans.repayment:payroll:HR:{n}:loan{due.loan_id}",
+                memo=f"repayment of loan {due.loan_id}", on=PAYDAY, member_id=x.member_id,
+                meta={"loan": due.loan_id}))
+    return specs
+
+
+def run_post_many(crm, found) -> int:
+    """The floor's entries through ``crm.ledger.post_many`` in one action (the ledger's
+    bulk path alone: checks, keys, ids, hooks, receipts); returns the postings written."""
+    from dyncrm.values import Actor
+
+    specs = floor_specs(found, crm.currency)
+    with crm.action("benchmark.post_many", Actor.operator("benchmark")):
+        results = crm.ledger.post_many(specs)
+    if any(r.replayed for r in results):
+        raise AssertionError("a floor entry was already posted")
+    return sum(len(s.legs) for s in specs)
+
+
 def run_floor(db, found, currency: str) -> int:
     """Insert one wajib entry (2 postings) per line and one repayment entry (cash,
     denda, interest, principal) per loan, keyed like the importer's, in one transaction."""
@@ -158,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             crm.close()
         out = {}
-        for name in ("list", "import", "floor"):
+        for name in ("list", "import", "post_many", "floor"):
             with harness.world_copy(world, scratch) as copy:
                 crm = harness.open_world(copy, ENABLED, PLUGINS)
                 try:
@@ -170,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
                     elif name == "import":
                         t0 = time.perf_counter()
                         postings = import_confirmation(crm, copy)
+                        out[name] = (time.perf_counter() - t0, postings)
+                    elif name == "post_many":
+                        t0 = time.perf_counter()
+                        postings = run_post_many(crm, found)
                         out[name] = (time.perf_counter() - t0, postings)
                     else:
                         t0 = time.perf_counter()
@@ -186,6 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"import without its deduction list {posting:.2f}s: "
           f"{out['import'][1] / posting:,.0f} postings/s, "
           f"{out['import'][1] / posting / (out['floor'][1] / out['floor'][0]):.0%} of the floor")
+    floor_rate = out["floor"][1] / out["floor"][0]
+    print(f"ledger.post_many of the floor's entries: "
+          f"{out['post_many'][1] / out['post_many'][0]:,.0f} postings/s, "
+          f"{out['post_many'][1] / out['post_many'][0] / floor_rate:.0%} of the floor")
     return 0
 
 

@@ -332,14 +332,18 @@ class Ledger:
         recorded = utcnow()
         planned: list[tuple | None] = []
         first_of: dict[str, int] = {}
+        owners: dict = {}  # the owner of each (kind, owner given), asked once per batch
         for i, spec in enumerate(specs):
             if spec.key is not None and (spec.key in existing or spec.key in first_of):
                 planned.append(None)
                 continue
             if spec.key is not None:
                 first_of[spec.key] = i
+            owner = owners.get((spec.kind, spec.owner), owners)
+            if owner is owners:
+                owner = owners[(spec.kind, spec.owner)] = self._owner_for(spec.kind, spec.owner)
             planned.append((spec.on or today, spec.meta or {},
-                            self._checked_legs(spec.legs, accounts)))
+                            self._checked_legs(spec.legs, accounts), owner))
         results: list[PostResult | None] = [None] * len(specs)
         fresh = [i for i, p in enumerate(planned) if p is not None]
         with db.atomic():
@@ -364,12 +368,12 @@ class Ledger:
                   planned: list, results: list, hook) -> None:
         """Results and ``dyncrm_transaction_posted`` of one written chunk, in order."""
         for i, entry_id in zip(part, ids, strict=True):
-            spec, (day, meta, _) = specs[i], planned[i]
+            spec, (day, meta, _, owner) = specs[i], planned[i]
             info = EntryInfo(
                 id=entry_id, key=spec.key, kind=spec.kind, memo=spec.memo,
                 effective_date=day, actor=spec.actor, member_id=spec.member_id,
                 legs=spec.legs, reverses=None, meta=meta,
-                owner=self._owner_for(spec.kind, spec.owner))
+                owner=owner)
             results[i] = PostResult(info, replayed=False)
             hook(crm=self.crm, entry=info)
 
@@ -423,8 +427,8 @@ class Ledger:
         stamp = JournalEntry.recorded_at.db_value(recorded)
         meta_value = JournalEntry.meta.db_value
         rows = [(s.key, s.kind, s.memo, date_value(day), stamp, s.actor, s.member_id,
-                 meta_value(meta), self._owner_for(s.kind, s.owner))
-                for s, (day, meta, _) in zip(specs, planned, strict=True)]
+                 meta_value(meta), owner)
+                for s, (day, meta, _, owner) in zip(specs, planned, strict=True)]
         out: list[int] = []
         start = 0
         while start < len(rows):  # runs of keyed rows together, in order

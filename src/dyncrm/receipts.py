@@ -233,7 +233,6 @@ class Receipts:
             [entry.id for entry, _ in entries])}
         todo = [(entry, self.kind(kind)) for entry, kind in entries if entry.id not in have]
         currency = self.crm.currency
-        exponent = self.crm.ledger.exponent(currency)
         members = {m for entry, _ in todo if (m := entry.member_id) is not None}
         found = {m for (m,) in bulk.select_in(db, "SELECT id FROM member WHERE id IN ({in})",
                                               sorted(members))}
@@ -261,23 +260,25 @@ class Receipts:
         exponents: dict[str, int] = {}
         rows = []
         for entry, kind in todo:
-            amount = entry_total(entry, currency)
-            if amount.amount <= 0:
+            lines, total = [], 0  # the total as entry_total: the debits in money
+            for leg in entry.legs:
+                c = leg.amount.currency
+                if c not in exponents:
+                    exponents[c] = self.crm.ledger.exponent(c)
+                units = to_minor(leg.amount, exponents[c])
+                if c == currency and units > 0:
+                    total += units
+                lines.append({"account": leg.account, "kind": leg.account.split(":m", 1)[0],
+                              "units": units, "commodity": c})
+            if total <= 0:
                 raise ValidationError(f"journal entry {entry.id} moves no {currency}; it "
                                       "needs no receipt", field="entry")
             year = entry.effective_date.year
             seq = first[year]
             first[year] += 1
-            lines = []
-            for leg in entry.legs:
-                c = leg.amount.currency
-                if c not in exponents:
-                    exponents[c] = self.crm.ledger.exponent(c)
-                lines.append({"account": leg.account, "kind": leg.account.split(":m", 1)[0],
-                              "units": to_minor(leg.amount, exponents[c]), "commodity": c})
             rows.append({"number": number_text(prefix, year, seq), "year": year, "seq": seq,
                          "kind": kind.name, "entry": entry.id, "member": entry.member_id,
-                         "amount": to_minor(amount, exponent), "currency": currency,
+                         "amount": total, "currency": currency,
                          "effective_date": entry.effective_date, "issued_at": now,
                          "issued_by": entry.actor, "lines": lines})
         bulk.insert_dicts(db, Receipt, rows)
