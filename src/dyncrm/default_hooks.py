@@ -48,3 +48,11 @@ def dyncrm_permissions():
         Permission("ledger.reverse", frozenset({"admin", "treasurer"}),
                    "post a reversing entry to correct a mistake"),
     ]
+
+
+@hookimpl
+def dyncrm_web(crm):
+    """The receipts pages: a member's own receipts, all of them for staff."""
+    from dyncrm.web.receipts import extension
+
+    return extension(crm)

@@ -20,7 +20,15 @@ from dyncrm.hookspecs import hookimpl
 from dyncrm.inputs import parse_term
 from dyncrm.web import Card, MenuEntry, QueueItem, QueueSource, WebExtension
 from dyncrm.web.forms import field_error, form_key
-from dyncrm.web.guards import actor, crm, member_only, own_member_id, staff_only
+from dyncrm.web.guards import (
+    actor,
+    can,
+    crm,
+    member_only,
+    own_member_id,
+    signed_in,
+    staff_only,
+)
 from dyncrm_expand import loans
 from dyncrm_expand.loans.lifecycle import DISBURSEMENT_METHODS, FourEyesViolation
 from dyncrm_expand.loans.overview import approval_status, eligibility, member_loans, waiting
@@ -85,9 +93,46 @@ def detail(loan_id: int):
     preview = None
     if not items and loan.stage in ("submitted", "approved"):
         preview = loans.preview(c, loan.id)
+    payments = loans.payments(c, loan.id)
     return render_template("web/loans/detail.html", loan=loan, items=items, preview=preview,
-                           payments=loans.payments(c, loan.id),
-                           outstanding=loans.outstanding(c, loan.id))
+                           payments=payments, outstanding=loans.outstanding(c, loan.id),
+                           receipts=receipt_numbers(c, loan.id, payments))
+
+
+def receipt_numbers(c, loan_id: int, payments) -> dict[str, str]:
+    """Receipt numbers of a loan's disbursement (key ``"disbursement"``) and payments
+    (by reference), found through their ledger keys in two queries."""
+    from dyncrm.db.models import JournalEntry
+
+    keys = {f"loans.disbursement:{loan_id}": "disbursement"}
+    keys.update({f"loans.repayment:{p.reference}": p.reference for p in payments})
+    entries = {e.id: keys[e.key] for e in JournalEntry.select(JournalEntry.id, JournalEntry.key)
+               .where(JournalEntry.key.in_(list(keys)))}
+    return {entries[entry]: number for entry, number in c.receipts.for_entries(entries).items()}
+
+
+@blueprint.route("/<int:loan_id>/agreement.pdf")
+@signed_in
+def agreement_download(loan_id: int):
+    """The loan agreement as a PDF: the borrower's own (404 for other members), or staff
+    holding ``loans.view``."""
+    import io
+
+    from flask import send_file
+
+    from dyncrm.errors import NotFoundError
+    from dyncrm_expand.loans.agreement import agreement, agreement_pdf
+
+    c, who = crm(), actor()
+    try:
+        loan = loans.get(c, loan_id)
+    except NotFoundError:
+        abort(404)
+    if loan.member_id != who.member_id and not can("loans.view"):
+        abort(404)
+    doc = agreement(c, who, loan_id)
+    return send_file(io.BytesIO(agreement_pdf(c, doc)), mimetype="application/pdf",
+                     as_attachment=True, download_name=f"agreement-loan-{loan_id}.pdf")
 
 
 @blueprint.route("/<int:loan_id>/withdraw", methods=["POST"])
@@ -343,7 +388,10 @@ def repay(loan_id: int):
                       amount=c.format_money(result.payment.amount)))
             return redirect(url_for("loans.repay", loan_id=loan_id), 303)
     methods = [(m, _method_label(m)) for m in REPAYMENT_METHODS[:3]]
+    payments = loans.payments(c, loan_id)
     return render_template("web/loans/repay.html", loan=loan, member=c.member(loan.member_id),
+                           payments=payments,
+                           receipts=receipt_numbers(c, loan_id, payments),
                            items=loans.installments(c, loan_id),
                            outstanding=loans.outstanding(c, loan_id), values=values,
                            errors=errors, methods=methods), (400 if errors else 200)

@@ -94,11 +94,12 @@ def overview():
     this_year = c.today().year
     joined = c.member_row(member_id).joined_on
     first = joined.year if joined else this_year
+    statements = _statements(member_id, year)
     return render_template(
         "web/savings/overview.html", summary=_summary(c, member_id), year=year,
         years=list(range(this_year, first - 1, -1)),
-        statements=[(savings.product_name(c, st.product), st)
-                    for st in _statements(member_id, year)],
+        statements=[(savings.product_name(c, st.product), st) for st in statements],
+        receipts=c.receipts.for_entries(ln.entry_id for st in statements for ln in st.lines),
         deposits=deposits_of(c, member_id),
         product_names={p: savings.product_name(c, p) for p in ("pokok", "wajib", "sukarela")},
         methods={"cash": c.t("Cash"), "transfer": c.t("Bank transfer"),
@@ -136,6 +137,21 @@ def statement_pdf_download():
     data = statement_pdf(c, c.member_row(member_id), _statements(member_id, year), year)
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                      download_name=_download_name(member_id, year, "pdf"))
+
+
+@blueprint.route("/passbook.pdf")
+@member_only
+def passbook_download():
+    """The member's passbook (buku simpanan) as a PDF: every savings type, running balance."""
+    import io
+
+    from dyncrm_expand.savings.passbook import passbook, passbook_pdf
+
+    c = crm()
+    book = passbook(c, actor(), own_member_id())
+    return send_file(io.BytesIO(passbook_pdf(c, book)), mimetype="application/pdf",
+                     as_attachment=True,
+                     download_name=f"passbook-{book.member_number or book.member_id}.pdf")
 
 
 def _product_options() -> list[tuple[str, str]]:
