@@ -1,0 +1,97 @@
+"""The benchmark tools stay usable: jobs paired with their raw floors, the generated
+Koperasi XYZ year consistent, a world copied into PostgreSQL row for row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import generate  # noqa: E402
+import harness  # noqa: E402
+import pairs  # noqa: E402
+from run import load_jobs  # noqa: E402
+
+
+def test_every_raw_floor_is_paired_with_its_library_job() -> None:
+    load_jobs()
+    found = dict(pairs.pair_up(harness.JOBS))
+    raws = {n for n in harness.JOBS if n.endswith(" raw")}
+    assert raws and raws == {raw for raw in found.values() if raw}
+    assert found["shu.compute draft"] == "shu.compute raw"
+    assert found["reminders.plan"] == "reminders.plan raw"
+    assert pairs.floor_of("reminders.run", harness.JOBS) is None
+
+
+def test_generated_year_is_consistent(tmp_path: Path) -> None:
+    from dyncrm.app import open_crm
+    from dyncrm.db.models import JournalEntry, Member
+    from dyncrm.money import Money
+    from dyncrm_expand.loans.models import Loan, LoanInstallment
+    from koperasi_xyz.payroll import listing
+    from koperasi_xyz.shu import service as shu
+
+    summary = generate.generate(tmp_path / "kop", 300, seed=7)
+    assert summary.members == 300 and summary.loans > 30
+    with open_crm(tmp_path / "kop" / "dyncrm.toml") as crm:
+        assert crm.ledger.trial_balance() == {"IDR": 0}
+        assert Member.select().where(Member.stage == "active").count() == 300
+        assert JournalEntry.select().count() == summary.entries
+        # every rupiah through the ledger: the wajib paid is what the entries say
+        lines = listing.deduction_list(crm, dt.date(2025, 12, 1)).lines
+        assert len(lines) == 300
+        assert sum(1 for x in lines if x.wajib_arrears) > 0       # skipped months
+        assert sum(1 for x in lines if x.loan_arrears) > 0        # late payers
+        assert sum(1 for x in lines if x.installments) == Loan.select().count()
+        # loans: every installment due by November paid except the late payers'
+        unpaid = LoanInstallment.select().where(LoanInstallment.paid_on.is_null(),
+                                                LoanInstallment.due_on < dt.date(2025, 12, 1))
+        assert 0 < unpaid.count() < Loan.select().count()
+        draft = shu.compute(crm, 2025, Money.of(100_000_000, "IDR"))
+        assert len(draft.distribution.members) == 300
+        assert draft.distribution.transactions_total > 0
+    again = generate.generate(tmp_path / "again", 300, seed=7)
+    assert (again.entries, again.postings, again.loans) == \
+        (summary.entries, summary.postings, summary.loans)  # deterministic for a seed
+    with pytest.raises(Exception, match="exists"):
+        generate.generate(tmp_path / "kop", 10, seed=7)
+
+
+@pytest.mark.postgres
+def test_world_copied_into_postgres_row_for_row(tmp_path: Path, postgres_server) -> None:
+    import backends
+    import worlds
+
+    world = harness.generate_world(tmp_path / "w", 60, enabled=worlds.ENABLED,
+                                   plugins=worlds.PLUGINS)
+    crm = harness.open_world(world, worlds.ENABLED, worlds.PLUGINS)
+    try:
+        worlds.prepare_koperasi(crm, world)
+    finally:
+        crm.close()
+    copy = backends.copy_world(world, postgres_server, worlds.ENABLED, worlds.PLUGINS)
+    try:
+        tables = ("member", "account", "journal_entry", "posting", "loan", "loan_installment",
+                  "touchpoint", "acquire_application", "savings_obligation")
+        source = sqlite3.connect(world.database)
+        expected = {t: source.execute(f"SELECT COUNT(*), SUM(id) FROM {t}").fetchone()
+                    for t in tables if t != "acquire_application"}
+        source.close()
+        crm = harness.open_world(copy, worlds.ENABLED, worlds.PLUGINS)
+        try:
+            got = {t: tuple(crm.database.execute_sql(
+                f"SELECT COUNT(*), SUM(id) FROM {t}").fetchone()) for t in expected}
+            assert got == {t: tuple(v) for t, v in expected.items()}
+            assert crm.ledger.trial_balance() == {"IDR": 0}
+            # a new row gets the next id: the sequences were moved past the copied ids
+            assert crm.ledger.open_account("test.after_copy", type="asset")
+        finally:
+            crm.close()
+    finally:
+        backends.drop_database(copy.url)
