@@ -25,6 +25,7 @@ import attrs
 
 from dyncrm.db.models import Member
 from dyncrm.errors import NotFoundError, PermissionDenied, ValidationError
+from dyncrm.ledger import EntrySpec
 from dyncrm.money import Money, from_minor, to_minor
 from dyncrm.values import Actor, Leg
 
@@ -317,6 +318,8 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
     ``equity.shu_undistributed`` to simpanan sukarela (or ``payable.shu`` for a
     cash payout, and always for members no longer active); the other pools are
     one entry (key ``shu:<year>:pools``).  Fires ``dyncrm_expand_year_closed``.
+    The shares are posted set-based (``crm.ledger.post_many``, accounts opened
+    with ``open_accounts``, touchpoints with ``touch_many``), in member order.
     """
     from .corrections import key_prefix
 
@@ -343,32 +346,41 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
                                             name="SHU belum dibagikan")
         stages = {m.id: m.stage for m in Member.select(Member.id, Member.stage).where(
             Member.id.in_([s.member_id for s in dist.members if s.total]))}
-        posted = 0
-        for share in dist.members:
-            if not share.total:
-                continue
-            to_savings = payout == "sukarela" and stages.get(share.member_id) in (
-                "active", "leaving")
-            kind, label = ("savings.sukarela", "liability") if to_savings else \
-                ("payable.shu", "liability")
-            target = ledger.open_account(kind, type=label, member_id=share.member_id)
+        shares = [share for share in dist.members if share.total]
+        to_savings = {share.member_id: payout == "sukarela" and stages.get(share.member_id)
+                      in ("active", "leaving") for share in shares}
+        targets = {}
+        for kind in ("savings.sukarela", "payable.shu"):
+            wanted = [s.member_id for s in shares
+                      if (kind == "savings.sukarela") == to_savings[s.member_id]]
+            if wanted:
+                targets.update({(kind, m): code for m, code in ledger.open_accounts(
+                    kind, wanted, type="liability").items()})
+        specs, touches = [], []
+        for share in shares:
+            kind = "savings.sukarela" if to_savings[share.member_id] else "payable.shu"
             amount = _money(crm, share.total)
-            ledger.post(
-                [Leg(undistributed, amount), Leg(target, -amount)],
+            specs.append(EntrySpec(
+                legs=(Leg(undistributed, amount), Leg(targets[(kind, share.member_id)],
+                                                      -amount)),
                 kind="shu.distribution", actor=actor.username, key=f"{prefix}:{share.member_id}",
                 on=day, member_id=share.member_id,
                 memo=f"SHU {year}: jasa modal {crm.format_money(_money(crm, share.jasa_modal))},"
                      f" jasa usaha {crm.format_money(_money(crm, share.jasa_usaha))}",
                 meta={"year": year, "jasa_modal": share.jasa_modal,
-                      "jasa_usaha": share.jasa_usaha, "to": kind})
-            crm.touch(share.member_id, "expand", "for", "shu.distributed", actor,
-                      {"year": year, "amount": share.total, "to": kind})
+                      "jasa_usaha": share.jasa_usaha, "to": kind}))
+            touches.append({"year": year, "amount": share.total, "to": kind})
+        ledger.post_many(specs)  # one entry per share, set-based (replays write nothing)
+        crm.touch_many([s.member_id for s in shares], "expand", "for", "shu.distributed", actor,
+                       touches)
+        for share in shares:
             crm.notify_member(share.member_id, "messages/shu_distributed.txt",
                               kind="shu.distributed", key=f"{prefix}:{share.member_id}:msg",
-                              year=year, share=amount,
+                              year=year, share=_money(crm, share.total),
                               jasa_modal=_money(crm, share.jasa_modal),
-                              jasa_usaha=_money(crm, share.jasa_usaha), to_savings=to_savings)
-            posted += 1
+                              jasa_usaha=_money(crm, share.jasa_usaha),
+                              to_savings=to_savings[share.member_id])
+        posted = len(shares)
         pool_legs = []
         for name, units in dist.pools.items():
             if name in ("jasa_modal", "jasa_usaha") or not units:
