@@ -115,12 +115,22 @@ def run_benchmark(members: int, small: int, backend_names: list[str], jobs: list
                             results[(j.name, b, n)] = pairs.Result(j.name, b, n,
                                                                    error=_why(exc))
                         bar.update(1, f"{b} {n:,} {j.name}")
+                        if not sys.stderr.isatty():  # a log instead of the bar's redraws
+                            click.echo(_line(results[(j.name, b, n)]), err=True)
                 if backends.POSTGRESQL in worlds:
                     backends.drop_database(worlds[backends.POSTGRESQL].url)
                 import shutil
 
                 shutil.rmtree(scratch / f"g{g}-n{n}", ignore_errors=True)
     return results
+
+
+def _line(result: pairs.Result) -> str:
+    """One measurement as a log line (when stderr is not a terminal)."""
+    m = result.measurement
+    what = (f"{m.seconds:.3f}s, peak {m.peak_bytes / 1024:.0f} KiB, {m.queries} statements"
+            if m else result.error)
+    return f"{result.backend} {result.n:>7,} {result.job}: {what}"
 
 
 def _why(exc: BaseException) -> str:
