@@ -186,7 +186,7 @@ locale = "en_GB"
 timezone = "Asia/Jakarta"
 
 [database]
-url = "sqlite:///{db}"
+url = "{url}"
 """
 
 WORKER = textwrap.dedent("""
@@ -214,17 +214,45 @@ WORKER = textwrap.dedent("""
 """)
 
 
-def test_numbers_are_gap_free_with_concurrent_processes(shop, tmp_path) -> None:
+def run_workers(tmp_path: Path, url: str, workers: int = 4, each: int = 6) -> None:
+    """``workers`` processes posting ``each`` sales (and a replay each) on ``url`` at once."""
     config = tmp_path / "dyncrm.toml"
-    config.write_text(CONFIG.format(db=tmp_path / "crm.db"), encoding="utf-8")
+    config.write_text(CONFIG.format(url=url), encoding="utf-8")
     script = tmp_path / "worker.py"
     script.write_text(WORKER, encoding="utf-8")
     here = str(Path(__file__).parent)
-    procs = [subprocess.Popen([sys.executable, str(script), str(config), here, f"w{n}", "6"],
-                              stderr=subprocess.PIPE, text=True) for n in range(4)]
+    procs = [subprocess.Popen([sys.executable, str(script), str(config), here, f"w{n}",
+                               str(each)], stderr=subprocess.PIPE, text=True)
+             for n in range(workers)]
     for proc in procs:
-        _, err = proc.communicate(timeout=120)
+        _, err = proc.communicate(timeout=180)
         assert proc.returncode == 0, err
+
+
+def assert_gap_free(count: int) -> None:
     seqs = sorted(r.seq for r in Receipt.select())
-    assert seqs == list(range(1, 25))
-    assert Receipt.select().count() == 24  # one per entry, none for the replays
+    assert seqs == list(range(1, count + 1))
+    assert Receipt.select().count() == count  # one per entry, none for the replays
+    assert len({r.entry_id for r in Receipt.select()}) == count
+
+
+def test_numbers_are_gap_free_with_concurrent_processes(shop, tmp_path) -> None:
+    run_workers(tmp_path, f"sqlite:///{tmp_path / 'crm.db'}")
+    assert_gap_free(24)
+
+
+def test_numbers_are_gap_free_on_postgresql(make_crm, pg_url, tmp_path) -> None:
+    crm = make_crm(extra_plugins=[("shop", Shop())], database_url=pg_url)
+    member = active_member(crm)
+    sale(crm, member, key="first")
+    with pytest.raises(ValidationError):
+        sale(crm, member, key="refused", fail=True)
+    run_workers(tmp_path, pg_url)
+    assert_gap_free(25)
+
+
+def test_numbers_are_gap_free_on_mariadb(make_crm, mysql_url, tmp_path) -> None:
+    crm = make_crm(extra_plugins=[("shop", Shop())], database_url=mysql_url)
+    sale(crm, active_member(crm), key="first")
+    run_workers(tmp_path, mysql_url, workers=3, each=4)
+    assert_gap_free(13)
