@@ -14,6 +14,25 @@ default set.  Two conventions are accepted:
     ``member_split`` divides again into ``jasa_modal`` and ``jasa_usaha``
     (percentages of the member share, summing to 100).
 
+Money conventions (issue 13; docs/koperasi-xyz.md, "SHU conventions"):
+
+``rounding``
+    ``largest_remainder`` (default): member shares floored, the rupiah left go
+    one each to the largest remainders, so the shares sum to the pool.
+    ``truncate``: each member's jasa modal and jasa usaha truncated to the
+    rupiah, as published worked examples do; what is left goes to the
+    ``rounding_pool`` allocation (default ``cadangan``; e.g. ``pembulatan`` for
+    a *dana pembulatan*).
+``units`` and a year's ``jasa_usaha_split``
+    several business units, each distributing its part of the jasa usaha pool
+    on its own basis: ``interest`` (jasa pinjaman paid), ``principal`` (loan
+    principal disbursed) or ``purchases`` (imported with ``dyncrm shu
+    purchases import``).
+``pph_rate`` and ``pph_threshold``
+    PPh on the SHU paid to members (a dividend: PPh final, 10% under PP 19/2009
+    — verify the current rules), withheld from every share above the threshold,
+    on the whole share, truncated to the rupiah; 0 (the default) withholds none.
+
 Either way the percentages must sum to exactly 100; reading the configuration
 refuses otherwise (a :class:`~dyncrm.errors.ConfigError`, so every command
 stops before it works with a wrong split) and says by how much they miss.
@@ -34,6 +53,8 @@ CONVENTIONS = ("of_total", "member_share")
 CAPITAL_AVERAGES = ("year_end", "monthly")
 TRANSACTION_BASES = ("interest", "principal")
 PAYOUTS = ("sukarela", "cash")
+ROUNDINGS = ("largest_remainder", "truncate")
+UNIT_BASES = ("interest", "principal", "purchases")
 MEMBER_POOLS = ("jasa_modal", "jasa_usaha")
 MEMBER_SHARE = "jasa_anggota"
 RESERVE = "cadangan"
@@ -51,6 +72,7 @@ POOL_LABELS = {
     "pendidikan": "Dana pendidikan",
     "sosial": "Dana sosial",
     "pembangunan": "Dana pembangunan daerah kerja",
+    "pembulatan": "Dana pembulatan",
 }
 
 
@@ -60,6 +82,24 @@ def _choice(options: tuple[str, ...]):
             raise ValueError(f"{attribute.name} must be one of {', '.join(options)}, "
                              f"not {value!r}")
     return check
+
+
+def _rate_percent(instance, attribute, value):
+    if value is not None and not 0 <= value <= 100:
+        raise ValueError(f"{attribute.name} is a percentage (0-100), not {value}")
+
+
+def _not_negative(instance, attribute, value):
+    if value is not None and value < 0:
+        raise ValueError(f"{attribute.name} must not be negative, not {value}")
+
+
+@attrs.frozen
+class BusinessUnit:
+    """A business unit with its own jasa usaha pool: ``basis`` and an Indonesian label."""
+
+    basis: str = attrs.field(validator=_choice(UNIT_BASES))
+    label: str = ""
 
 
 @attrs.frozen
@@ -77,6 +117,12 @@ class YearRules:
     include_applicants: bool | None = None
     include_leavers: bool | None = None
     payout: str | None = attrs.field(default=None, validator=_choice(PAYOUTS))
+    #: % of the jasa usaha pool per business unit (keys of ``units``), summing to 100
+    jasa_usaha_split: dict[str, Decimal] = attrs.field(factory=dict)
+    rounding: str | None = attrs.field(default=None, validator=_choice(ROUNDINGS))
+    rounding_pool: str | None = None
+    pph_rate: Decimal | None = attrs.field(default=None, validator=_rate_percent)
+    pph_threshold: Decimal | None = attrs.field(default=None, validator=_not_negative)
 
 
 @attrs.frozen
@@ -95,6 +141,14 @@ class ShuSettings:
     :ivar chair: user names who approve as the chair (ketua); users with role
         ``admin`` may approve as chair too.
     :ivar years: the allocation per fiscal year, e.g. ``years.2025``.
+    :ivar rounding: ``largest_remainder`` (default) or ``truncate`` (each share
+        truncated to the rupiah, the leftover to ``rounding_pool``).
+    :ivar rounding_pool: the allocation that takes the truncation leftover
+        (default ``cadangan``; a name not in the allocation is a new fund).
+    :ivar units: business units, each with its jasa usaha basis; a year's
+        ``jasa_usaha_split`` divides the jasa usaha pool among them.
+    :ivar pph_rate: PPh withheld from members' SHU, percent (default 0: none).
+    :ivar pph_threshold: shares up to this amount (rupiah) are not taxed.
     """
 
     capital_sukarela: bool = False
@@ -105,8 +159,17 @@ class ShuSettings:
     payout: str = attrs.field(default="sukarela", validator=_choice(PAYOUTS))
     chair: tuple[str, ...] = ()
     years: dict[str, YearRules] = attrs.field(factory=dict)
+    rounding: str = attrs.field(default="largest_remainder", validator=_choice(ROUNDINGS))
+    rounding_pool: str = RESERVE
+    units: dict[str, BusinessUnit] = attrs.field(factory=dict)
+    pph_rate: Decimal = attrs.field(default=Decimal(0), validator=_rate_percent)
+    pph_threshold: Decimal = attrs.field(default=Decimal(0), validator=_not_negative)
 
     def __attrs_post_init__(self) -> None:
+        for name in self.units:
+            if not _NAME_RE.match(name):
+                raise ValueError(f"units: {name!r} is not a valid unit name (use lower-case "
+                                 "letters, digits and _)")
         for key, rules in self.years.items():
             if not (key.isdigit() and len(key) == 4):
                 raise ValueError(f"years: {key!r} is not a fiscal year such as 2025")
@@ -151,10 +214,31 @@ class Rules:
     include_leavers: bool
     payout: str
     decision: str
+    rounding: str = "largest_remainder"
+    rounding_pool: str = RESERVE
+    #: business unit -> (basis, share of the jasa usaha pool); empty: one pool
+    units: dict[str, tuple[str, Fraction]] = attrs.field(factory=dict)
+    unit_percentages: dict[str, Decimal] = attrs.field(factory=dict)
+    unit_labels: dict[str, str] = attrs.field(factory=dict)
+    pph_rate: Decimal = Decimal(0)
+    pph_threshold: Decimal = Decimal(0)
 
     def as_dict(self) -> dict:
-        """JSON-able view, stored with an approved snapshot."""
-        return {
+        """JSON-able view, stored with an approved snapshot.
+
+        The conventions of issue 13 appear only when set, so a year computed on
+        the defaults has the same snapshot (and digest) as before they existed.
+        """
+        extra: dict = {}
+        if self.rounding != "largest_remainder":
+            extra.update(rounding=self.rounding, rounding_pool=self.rounding_pool)
+        if self.units:
+            extra["units"] = {u: {"basis": b, "percent": str(self.unit_percentages[u]),
+                                  "label": self.unit_labels.get(u, "")}
+                              for u, (b, _) in self.units.items()}
+        if self.pph_rate:
+            extra.update(pph_rate=str(self.pph_rate), pph_threshold=str(self.pph_threshold))
+        return {**extra, **{
             "year": self.year, "convention": self.convention,
             "percentages": {k: str(v) for k, v in self.percentages.items()},
             "member_split": {k: str(v) for k, v in self.member_split.items()},
@@ -163,7 +247,7 @@ class Rules:
             "include_applicants": self.include_applicants,
             "include_leavers": self.include_leavers, "payout": self.payout,
             "decision": self.decision,
-        }
+        }}
 
 
 def _miss(total: Decimal, what: str, year: int) -> str:
@@ -234,7 +318,32 @@ def resolve_rules(settings: ShuSettings, year: int) -> Rules:
     def pick(override, default):
         return default if override is None else override
 
+    rounding_pool = pick(rules.rounding_pool, settings.rounding_pool)
+    if not _NAME_RE.match(rounding_pool) or rounding_pool in MEMBER_POOLS \
+            or rounding_pool == MEMBER_SHARE:
+        raise ValidationError(f"{where}: rounding_pool {rounding_pool!r} must name a fund such "
+                              "as cadangan or pembulatan, not a member pool")
+    units: dict[str, tuple[str, Fraction]] = {}
+    unit_split = dict(rules.jasa_usaha_split)
+    if unit_split:
+        unknown = sorted(set(unit_split) - set(settings.units))
+        if unknown:
+            raise ValidationError(f"{where}.jasa_usaha_split: {', '.join(unknown)} not among "
+                                  f'the business units; add [plugins."{PLUGIN}".units.'
+                                  f"{unknown[0]}] with its basis")
+        if any(v < 0 for v in unit_split.values()):
+            raise ValidationError(f"{where}.jasa_usaha_split: percentages must not be negative")
+        split_total = sum(unit_split.values(), Decimal(0))
+        if split_total != 100:
+            raise ValidationError(_miss(split_total, "jasa usaha split", year))
+        units = {u: (settings.units[u].basis, Fraction(p) / 100) for u, p in unit_split.items()}
+
     return Rules(
+        rounding=pick(rules.rounding, settings.rounding), rounding_pool=rounding_pool,
+        units=units, unit_percentages=unit_split,
+        unit_labels={u: settings.units[u].label for u in units},
+        pph_rate=pick(rules.pph_rate, settings.pph_rate),
+        pph_threshold=pick(rules.pph_threshold, settings.pph_threshold),
         year=year, convention=rules.convention, percentages=allocation, member_split=split,
         pools=pools, member_share=Fraction(member_share_pct) / 100, member_pools=member_pools,
         capital_sukarela=pick(rules.capital_sukarela, settings.capital_sukarela),
