@@ -2,13 +2,13 @@
 
 ID-1 is the bank-card size of ISO/IEC 7810: 85.60 × 53.98 mm, corner radius
 3.18 mm.  The QR code comes from segno and is drawn as vector squares, so it
-stays sharp at any printer resolution.  Text uses the PDF core font
-Helvetica; characters it cannot show are transliterated (é → e).
+stays sharp at any printer resolution.  Text uses the Unicode font of
+:mod:`dyncrm.pdf` (DejaVu Sans, shipped with dyncrm), so every name prints as
+written ("Đặng Thị Ngọc", "Zoë Łukasz").
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from dyncrm.errors import ConfigError, DyncrmError
+from dyncrm.pdf import FONT_FAMILY
 from dyncrm_acquire.member_card.cards import CardData
 from dyncrm_acquire.settings import CardLabels, CardSettings
 
@@ -82,39 +83,16 @@ def style_for(crm: CRM, conf: CardSettings) -> CardStyle:
     )
 
 
-#: Letters that Unicode does not decompose into a base letter plus accent.
-SPECIAL = {"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "Œ": "OE",
-           "œ": "oe", "‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"}
-
-
-def latin(text: str | None) -> str:
-    """``text`` limited to what the core fonts can show (accents dropped if needed)."""
-    if not text:
-        return ""
-    out = []
-    for ch in str(text):
-        try:
-            ch.encode("latin-1")
-            out.append(ch)
-        except UnicodeEncodeError:
-            if ch in SPECIAL:
-                out.append(SPECIAL[ch])
-                continue
-            decomposed = unicodedata.normalize("NFKD", ch)
-            out.append("".join(c for c in decomposed if c.isascii()) or "?")
-    return "".join(out)
-
-
 def _fit(pdf: FPDF, text: str, width: float, size: float, minimum: float,
          style: str = "") -> tuple[str, float]:
     """Shrink the font down to ``minimum`` pt, then shorten with '...' to fit ``width``."""
-    text = latin(text)
+    text = text or ""
     while size > minimum:
-        pdf.set_font("helvetica", style, size)
+        pdf.set_font(FONT_FAMILY, style, size)
         if pdf.get_string_width(text) <= width:
             return text, size
         size -= 0.25
-    pdf.set_font("helvetica", style, minimum)
+    pdf.set_font(FONT_FAMILY, style, minimum)
     if pdf.get_string_width(text) <= width:
         return text, minimum
     while text and pdf.get_string_width(text + "...") > width:
@@ -125,8 +103,8 @@ def _fit(pdf: FPDF, text: str, width: float, size: float, minimum: float,
 def _two_lines(pdf: FPDF, text: str, width: float, size: float,
                style: str = "B") -> tuple[list[str], float]:
     """Split ``text`` at a space into at most two lines that fit ``width`` at ``size`` pt."""
-    pdf.set_font("helvetica", style, size)
-    words = latin(text).split()
+    pdf.set_font(FONT_FAMILY, style, size)
+    words = (text or "").split()
     first: list[str] = []
     while words and pdf.get_string_width(" ".join([*first, words[0]])) <= width:
         first.append(words.pop(0))
@@ -145,7 +123,7 @@ def _lighter(color: tuple[int, int, int], amount: float) -> tuple[int, int, int]
 
 
 def _initials(name: str) -> str:
-    words = [w for w in latin(name).replace("-", " ").split() if w[:1].isalnum()]
+    words = [w for w in name.replace("-", " ").split() if w[:1].isalnum()]
     skip = {"koperasi", "kopkar", "karyawan", "the", "of", "cooperative"}
     main = [w for w in words if w.lower() not in skip] or words
     if len(main) == 1 and len(main[0]) <= 3:
@@ -194,7 +172,7 @@ def draw_card(pdf: FPDF, card: CardData, style: CardStyle, x: float, y: float) -
         pdf.ellipse(x + 3.5, y + 2.0, 9.0, 9.0, style="F")
         pdf.set_text_color(*style.color)
         initials = _initials(style.organisation)
-        pdf.set_font("helvetica", "B", 10 if len(initials) < 3 else 8)
+        pdf.set_font(FONT_FAMILY, "B", 10 if len(initials) < 3 else 8)
         pdf.set_xy(x + 3.5, y + 2.0)
         pdf.cell(9.0, 9.0, initials, align="C")
         text_x = x + 15.0
@@ -203,10 +181,10 @@ def draw_card(pdf: FPDF, card: CardData, style: CardStyle, x: float, y: float) -
     name, _ = _fit(pdf, style.organisation, width, 10.5, 7, "B")
     pdf.set_xy(text_x, y + 2.4)
     pdf.cell(width, 5.0, name)
-    pdf.set_font("helvetica", "", 6.5)
+    pdf.set_font(FONT_FAMILY, "", 6.5)
     pdf.set_char_spacing(0.6)
     pdf.set_xy(text_x, y + 7.4)
-    pdf.cell(width, 3.5, latin(labels["title"]))
+    pdf.cell(width, 3.5, labels["title"])
     pdf.set_char_spacing(0)
 
     # body: left column of fields, QR on the right
@@ -217,18 +195,18 @@ def draw_card(pdf: FPDF, card: CardData, style: CardStyle, x: float, y: float) -
     col_w = qr_x - 3.0 - left
     top = y + header_h + 3.2
     pdf.set_text_color(*MUTED)
-    pdf.set_font("helvetica", "", 5.5)
+    pdf.set_font(FONT_FAMILY, "", 5.5)
     pdf.set_xy(left, top)
-    pdf.cell(col_w, 2.6, latin(labels["number"]).upper())
+    pdf.cell(col_w, 2.6, labels["number"].upper())
     pdf.set_text_color(*style.color)
     number, _ = _fit(pdf, card.number, col_w, 12, 8, "B")
     pdf.set_xy(left, top + 2.6)
     pdf.cell(col_w, 5.2, number)
     pdf.set_text_color(*INK)
-    pdf.set_font("helvetica", "", 5.5)
+    pdf.set_font(FONT_FAMILY, "", 5.5)
     pdf.set_text_color(*MUTED)
     pdf.set_xy(left, top + 8.6)
-    pdf.cell(col_w, 2.6, latin(labels["name"]).upper())
+    pdf.cell(col_w, 2.6, labels["name"].upper())
     pdf.set_text_color(*INK)
     shift = 0.0
     person, _ = _fit(pdf, card.name, col_w, 9.5, 7.5, "B")
@@ -290,14 +268,11 @@ def _outline(pdf: FPDF, x: float, y: float) -> None:
 
 
 def _new_pdf(title: str, author: str) -> FPDF:
-    from fpdf import FPDF
+    from dyncrm.pdf import new_document
 
-    pdf = FPDF(unit="mm")
+    pdf = new_document(title=title, author=author)
     pdf.set_auto_page_break(False)
     pdf.set_margin(0)
-    pdf.set_title(latin(title))
-    pdf.set_author(latin(author))
-    pdf.set_creator("dyncrm")
     return pdf
 
 
