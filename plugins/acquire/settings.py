@@ -122,7 +122,10 @@ class CardSettings:
     png_dpi: int = 300
 
     def __attrs_post_init__(self) -> None:
-        if self.secret is not None and len(self.secret) < 16:
+        from dyncrm.config import MissingSecret
+
+        if (self.secret is not None and not isinstance(self.secret, MissingSecret)
+                and len(self.secret) < 16):
             raise ValueError("secret must be at least 16 characters long")
         color = self.color.lstrip("#")
         if len(color) != 6 or any(c not in string.hexdigits for c in color):

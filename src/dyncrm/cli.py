@@ -172,6 +172,20 @@ def plugin_manager(ctx: click.Context) -> pluggy.PluginManager | None:
     return ctx.find_root().meta.get("dyncrm.plugin_manager")
 
 
+class _CoreGroup(click.Group):
+    """A core group (``member``, ``ledger`` ...) that plugins add commands to.
+
+    When the configuration or a plugin could not be loaded, a command missing
+    from it is answered with that error instead of click's "No such command".
+    """
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is None and ctx.find_root().meta.get("dyncrm.load_error"):
+            raise ctx.find_root().meta["dyncrm.load_error"]
+        return cmd
+
+
 class DyncrmGroup(click.Group):
     """The root group: adds enabled plugins' commands, per invocation."""
 
@@ -185,6 +199,8 @@ class DyncrmGroup(click.Group):
             if isinstance(cmd, click.Group):
                 cmd = copy.copy(cmd)
                 cmd.commands = dict(cmd.commands)
+                if type(cmd) is click.Group:
+                    cmd.__class__ = _CoreGroup
             scratch.commands[name] = cmd
         for ep in md.entry_points(group="dyncrm.cli"):
             try:
@@ -332,7 +348,13 @@ def init(directory: str, name: str, source: str | None, admin: str,
                               display_name="Administrator")
                 if not admin_password:
                     created = crm.users.issue_activation(admin)
+        from dyncrm.deployment_secrets import ensure_secret_files
+
+        secrets_made = ensure_secret_files(crm)
     click.echo(f"Wrote {config_path}; applied {len(applied)} migrations.")
+    for path in secrets_made:
+        click.echo(f"Made the secret key {path} (readable by its owner only); back it up "
+                   "with the database (dyncrm backup does)")
     if created:
         click.echo(f"Administrator {admin!r} created; one-time code: {created}\n"
                    f"Choose the password (it asks for the code), then sign in:\n"

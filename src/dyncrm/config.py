@@ -137,6 +137,20 @@ class WebSettings:
 
 
 @attrs.frozen
+class BackupSettings:
+    """``[backup]``: where backups go and whether ``dyncrm run-due`` takes one daily.
+
+    ``folder`` is relative to the config file's folder (default ``backups``);
+    ``daily = true`` makes ``run-due`` take one backup a day into it and keep the
+    newest ``keep`` of them (see :mod:`dyncrm.backup`).
+    """
+
+    folder: str = "backups"
+    daily: bool = False
+    keep: int = attrs.field(default=14, validator=attrs.validators.ge(1))
+
+
+@attrs.frozen
 class ReceiptSettings:
     """``[receipts]``: how receipt numbers look (see :mod:`dyncrm.receipts`).
 
@@ -146,6 +160,64 @@ class ReceiptSettings:
 
     prefix: str = attrs.field(default="R", validator=attrs.validators.matches_re(
         r"[A-Za-z0-9]{1,10}"))
+
+
+class MissingSecret:
+    """A setting written ``{ "$env" = "NAME" }`` whose variable is not set.
+
+    The configuration still loads (every command that does not need the value
+    keeps working); the first use of the value raises a :class:`ConfigError`
+    naming the setting and the variable, so the command that needs it says so.
+    It is truthy, so ``if settings.token:`` goes on to use it and explain.
+    """
+
+    def __init__(self, variable: str, key: str, path: Path | None) -> None:
+        self.variable, self.key, self.path = variable, key, path
+
+    def error(self) -> ConfigError:
+        """The error every use of the value raises."""
+        return ConfigError(
+            f"environment variable {self.variable} is not set; this command needs it. "
+            f"Set it, or remove the setting to use the default",
+            path=str(self.path) if self.path else None, key=self.key)
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        raise self.error()
+
+    def __format__(self, spec: str) -> str:
+        raise self.error()
+
+    def __len__(self) -> int:
+        raise self.error()
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise self.error()
+
+    def __repr__(self) -> str:
+        return f"<not set: ${self.variable}>"
+
+
+def secret_value(value: Any) -> Any:
+    """``value``, or the :class:`ConfigError` of a :class:`MissingSecret` raised."""
+    if isinstance(value, MissingSecret):
+        raise value.error()
+    return value
+
+
+def missing_secrets(value: Any) -> list[MissingSecret]:
+    """Every :class:`MissingSecret` inside a resolved configuration value."""
+    if isinstance(value, MissingSecret):
+        return [value]
+    if isinstance(value, dict):
+        return [m for v in value.values() for m in missing_secrets(v)]
+    if isinstance(value, list | tuple):
+        return [m for v in value for m in missing_secrets(v)]
+    return []
 
 
 @attrs.frozen
@@ -171,6 +243,7 @@ class Config:
     quorum: dict[str, Any] = attrs.field(factory=dict)  # decision -> dyncrm.quorum.QuorumRule
     clock: ClockSettings = ClockSettings()
     web: WebSettings = WebSettings()
+    backup: BackupSettings = BackupSettings()
     receipts: ReceiptSettings = ReceiptSettings()
 
     @property
@@ -201,7 +274,8 @@ def resolve_secrets(value: Any, where: str, path: Path | None) -> Any:
         if set(value) == {"$env"}:
             name = value["$env"]
             if name not in os.environ:
-                raise ConfigError(f"environment variable {name} is not set", path=path, key=where)
+                # loads; the command that uses it refuses, naming the variable
+                return MissingSecret(name, where, path)
             return os.environ[name]
         if set(value) == {"$file"}:
             try:
@@ -275,7 +349,7 @@ def _convert(value: Any, tp: Any, key: str, path: Path | None) -> Any:
             except ConfigError as exc:
                 last = exc
         raise last  # type: ignore[misc]
-    if tp is Any:
+    if tp is Any or isinstance(value, MissingSecret):
         return value
     if attrs.has(tp):
         if not isinstance(value, dict):
@@ -377,7 +451,7 @@ def structure(cls: type, data: dict[str, Any], where: str, path: Path | None = N
 
 
 KNOWN_TOP_LEVEL = {"organisation", "database", "plugins", "notify", "permissions", "paths",
-                   "auth", "quorum", "clock", "web", "receipts"}
+                   "auth", "quorum", "clock", "web", "backup", "receipts"}
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:
@@ -411,10 +485,15 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
             expected="a table", found=None)
     warnings = inline_secret_warnings(raw, path)
     raw = resolve_secrets(raw, "", path)
+    warnings.extend(
+        f"[{m.key}] reads environment variable {m.variable}, which is not set; commands "
+        "that need it refuse until it is" for m in missing_secrets(raw))
     org = structure(Organisation, raw["organisation"], "organisation", path)
     check_organisation(org, path)
     database = raw.get("database", {})
     url = database.get("url", "sqlite:///dyncrm.db")
+    if isinstance(url, MissingSecret):
+        raise url.error()  # every command needs the database
     if not isinstance(url, str):
         raise ConfigError("must be text", path=path, key="database.url",
                           expected="a URL", found=url)
@@ -444,6 +523,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
     auth = structure(AuthSettings, raw.get("auth", {}), "auth", path)
     clock = structure(ClockSettings, raw.get("clock", {}), "clock", path)
     web = structure(WebSettings, raw.get("web", {}), "web", path)
+    backup = structure(BackupSettings, raw.get("backup", {}), "backup", path)
     receipts = structure(ReceiptSettings, raw.get("receipts", {}), "receipts", path)
     quorum = parse_quorum(raw.get("quorum", {}), path)
     perms = raw.get("permissions", {})
@@ -470,6 +550,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
         quorum=quorum,
         clock=clock,
         web=web,
+        backup=backup,
         receipts=receipts,
     )
 

@@ -8,7 +8,13 @@ from pathlib import Path
 import attrs
 import pytest
 
-from dyncrm.config import config_from_dict, find_config_path, load_config, structure
+from dyncrm.config import (
+    config_from_dict,
+    find_config_path,
+    load_config,
+    secret_value,
+    structure,
+)
 from dyncrm.errors import ConfigError
 
 
@@ -58,8 +64,13 @@ def test_env_secrets_are_resolved(tmp_path: Path, monkeypatch) -> None:
     config = load_config(write(tmp_path, text))
     assert config.notify.smtp.password == "rahasia"
     monkeypatch.delenv("SMTP_PASSWORD")
+    # an unset variable loads (other commands keep working); using the value names it
+    config = load_config(write(tmp_path, text))
+    assert any("SMTP_PASSWORD" in w for w in config.warnings)
     with pytest.raises(ConfigError, match="SMTP_PASSWORD is not set"):
-        load_config(write(tmp_path, text))
+        str(config.notify.smtp.password)
+    with pytest.raises(ConfigError, match=r"\[notify.smtp.password\].*SMTP_PASSWORD"):
+        secret_value(config.notify.smtp.password)
 
 
 def test_config_path_precedence(tmp_path: Path, monkeypatch) -> None:

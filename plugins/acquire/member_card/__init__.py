@@ -37,6 +37,12 @@ if TYPE_CHECKING:
     from dyncrm.app import CRM
     from dyncrm.values import Actor, MemberInfo
 
+
+def DYNCRM_SECRET_FILES(crm: CRM) -> tuple[str, ...]:  # read by dyncrm init
+    """``card-secret`` signs the cards when the settings give no ``secret``."""
+    return () if settings(crm).secret else ("card-secret",)
+
+
 __all__ = ["CardCheck", "CardData", "card_files", "cards_for", "issue", "sheet_file", "sign",
            "verify"]
 

@@ -67,8 +67,15 @@ def settings(crm: CRM) -> CardSettings:
 
 
 def _secret(crm: CRM) -> bytes:
-    """The configured signing key, else the deployment's own ``card-secret`` file."""
-    secret = settings(crm).secret
+    """The configured signing key, else the deployment's own ``card-secret`` file.
+
+    A secret configured as ``{ "$env" = "NAME" }`` whose variable is not set is
+    refused (naming the variable), never replaced by the file's key: cards
+    signed with another key would not verify on the other machines.
+    """
+    from dyncrm.config import secret_value
+
+    secret = secret_value(settings(crm).secret)
     if not secret and crm.config.path is not None:
         from dyncrm.files import deployment_secret
 
