@@ -34,7 +34,7 @@ nitpick_ignore_regex = [
     # third-party libraries: peewee, click, pluggy, jinja2, attrs, pytest, fpdf2
     (r"py:.*", r"(peewee|playhouse|click|pluggy|jinja2|attrs?|attr|pytest|_pytest|fpdf|"
                r"markdown_it|PIL|pypdf|segno|flask|werkzeug)(\..*)?"),
-    (r"py:class", r"(Flask|Blueprint|FlaskClient|TestResponse|F)"),
+    (r"py:class", r"(Flask|Blueprint|FlaskClient|TestResponse|F|FPDF)"),
 ]
 # dyncrm's internal modules and types. They appear in signatures and docstrings of the
 # stable API (a parameter's type, a "see also"), but are themselves internal (see

@@ -41,7 +41,7 @@ def context() -> dict:
         token="ABC", link="", request=NS(id=3, approved_on=day, payout_on=day,
                                           cancelled_on=day, cancel_reason="batal",
                                           paid_on=day, payout_reference="TRF-9",
-                                          requested_on=day),
+                                          requested_on=day, settlement_total=rp(100_000)),
         settlement=settlement, loan=loan, decision="approved", paid_out=rp(2_970_000),
         fees=[("provisi", rp(30_000))], installment=rp(280_000), first_due=day,
         payment=NS(amount=rp(280_000), on=day, reference="P-1", penalty=rp(5_600),
