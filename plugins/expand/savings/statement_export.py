@@ -1,4 +1,4 @@
-"""A member's savings statement as rows, CSV and a printable PDF (fpdf2).
+"""A member's savings statement as rows, CSV and a printable PDF (:mod:`dyncrm.pdf`).
 
 The rows are the ones ``dyncrm savings statement --csv`` writes; the web portal
 offers the same rows as a CSV download and a PDF of the same statements.
@@ -9,8 +9,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from typing import Any
-
-from fpdf import FPDF
 
 from dyncrm import output
 from dyncrm_expand.savings.common import product_name
@@ -38,50 +36,43 @@ def statement_csv(crm, statements: Sequence[Statement]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _latin1(text: Any) -> str:
-    """The built-in PDF fonts cover Latin-1 only; anything else becomes '?'."""
-    return str(text).encode("latin-1", "replace").decode("latin-1")
-
-
 def statement_pdf(crm, member, statements: Sequence[Statement], year: int | None) -> bytes:
-    """The statements of ``member`` (a member row) as an A4 PDF, one table per product."""
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_creator("dyncrm")
+    """The statements of ``member`` (a member row) as an A4 PDF, one table per product.
+
+    Printed in the Unicode font of :mod:`dyncrm.pdf`, so the member's name appears as
+    written; each table's header row repeats on every page it continues on.
+    """
+    from dyncrm.pdf import FONT_FAMILY, new_document, table  # fpdf2 only when printing
+    from dyncrm.reports import ReportColumn
+
     title = crm.t("Savings statement")
-    pdf.set_title(_latin1(title))
+    organisation = crm.config.organisation
+    pdf = new_document(title=title, author=organisation.name)
+    pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 13)
-    pdf.cell(0, 7, _latin1(crm.config.organisation), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 11)
+    pdf.set_font(FONT_FAMILY, "B", 13)
+    pdf.cell(0, 7, organisation.name, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT_FAMILY, "", 11)
     period = str(year) if year else crm.t("All time")
     who = f"{member.number or '#' + str(member.id)} {member.name}"
-    pdf.cell(0, 6, _latin1(f"{title} - {who} - {period}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, f"{title} – {who} – {period}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    widths = (28, 98, 32, 32)
-    heads = (crm.t("Date"), crm.t("Description"), crm.t("Amount"), crm.t("Balance"))
+    columns = [ReportColumn("date", crm.t("Date"), "L", 28),
+               ReportColumn("description", crm.t("Description"), "L", 98),
+               ReportColumn("amount", crm.t("Amount"), "R", 32),
+               ReportColumn("balance", crm.t("Balance"), "R", 32)]
     for st in statements:
-        pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(0, 7, _latin1(product_name(crm, st.product)), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 9)
-        pdf.cell(0, 5, _latin1(f"{crm.t('Opening balance')}: {crm.format_money(st.opening)}"),
+        pdf.set_font(FONT_FAMILY, "B", 11)
+        pdf.cell(0, 7, product_name(crm, st.product), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT_FAMILY, "", 9)
+        pdf.cell(0, 5, f"{crm.t('Opening balance')}: {crm.format_money(st.opening)}",
                  new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "B", 8)
-        for head, width in zip(heads, widths, strict=True):
-            pdf.cell(width, 6, _latin1(head), border=1, align="C")
-        pdf.ln()
-        pdf.set_font("Helvetica", "", 8)
-        for line in st.lines:
-            if pdf.will_page_break(6):
-                pdf.add_page()
-            cells = (line.date.isoformat(), line.memo[:70], crm.format_money(line.amount),
-                     crm.format_money(line.balance))
-            for text, width, align in zip(cells, widths, "LLRR", strict=True):
-                pdf.cell(width, 6, _latin1(text), border=1, align=align)
-            pdf.ln()
-        pdf.set_font("Helvetica", "B", 9)
-        pdf.cell(0, 6, _latin1(f"{crm.t('Closing balance')}: {crm.format_money(st.closing)}"),
-                 new_x="LMARGIN", new_y="NEXT")
+        rows = ({"date": line.date.isoformat(), "description": line.memo,
+                 "amount": crm.format_money(line.amount),
+                 "balance": crm.format_money(line.balance)} for line in st.lines)
+        table(pdf, columns, rows,
+              totals={"description": crm.t("Closing balance"),
+                      "balance": crm.format_money(st.closing)})
         pdf.ln(3)
     return bytes(pdf.output())
 
