@@ -826,8 +826,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = saved
 
 
-# login, logout, whoami, passwd, user ...; plugin new; serve; receipt
-from dyncrm import cli_auth, cli_plugin, cli_receipts, cli_web  # noqa: E402, F401
+# login, logout, whoami, passwd, user ...; plugin new; serve; receipt; archive
+from dyncrm import cli_archive, cli_auth, cli_plugin, cli_receipts, cli_web  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -14,10 +14,11 @@ def dyncrm_migrations():
 
 @hookimpl
 def dyncrm_register_models():
+    from dyncrm.db.archive import ARCHIVE_MODELS
     from dyncrm.db.models import CORE_MODELS
     from dyncrm.db.receipts import RECEIPT_MODELS
 
-    return [*CORE_MODELS, *RECEIPT_MODELS]
+    return [*CORE_MODELS, *RECEIPT_MODELS, *ARCHIVE_MODELS]
 
 
 @hookimpl
@@ -45,6 +46,8 @@ def dyncrm_permissions():
                    "see journal entries and balances"),
         Permission("receipts.view", frozenset({"admin", "treasurer", "cashier", "secretary"}),
                    "list receipts and print copies of them"),
+        Permission("archive.view", frozenset({"admin", "treasurer", "secretary"}),
+                   "list documents archived as they were sent and reprint them"),
         Permission("ledger.reverse", frozenset({"admin", "treasurer"}),
                    "post a reversing entry to correct a mistake"),
     ]

@@ -1,0 +1,93 @@
+"""``dyncrm archive``: documents kept as they were sent — list, show, reprint.
+
+The archive itself is :mod:`dyncrm.archive`; plugins fill it when they send a
+document outside the organisation (Koperasi XYZ: the payroll deduction list sent
+to the payroll office, SHU slips, reports handed to the annual meeting).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from dyncrm import archive, output, params
+from dyncrm.cli import cli, json_option, pass_actor
+
+if TYPE_CHECKING:
+    from dyncrm.app import CRM
+    from dyncrm.values import Actor
+
+
+def _row(crm: CRM, f: archive.ArchivedFile) -> dict:
+    return {"id": f.id, "kind": f.kind, "key": f.key, "name": f.name, "size": f.size,
+            "sha256": f.sha256[:16], "archived": crm.locale.date(
+                archive._local_day(crm, f.created_at)), "by": f.created_by}
+
+
+@cli.group("archive")
+def archive_group() -> None:
+    """Documents archived as they were sent (payroll lists, slips, reports): list, reprint."""
+
+
+@archive_group.command("list")
+@click.option("--kind", help="Only this kind (payroll.deduction_list, shu.slips, laporan.shu ...).")
+@click.option("--key", help="Only this key (a month 2025-12, a year 2025 ...).")
+@click.option("--limit", type=params.COUNT, default=100, show_default=True,
+              help="Show at most this many (newest first).")
+@json_option
+@pass_actor
+def archive_list(crm: CRM, actor: Actor, kind: str | None, key: str | None, limit: int,
+                 as_json: bool) -> None:
+    """List archived files, newest first: number, kind, key, name, size and hash."""
+    crm.require(actor, archive.VIEW)
+    found = archive.list_files(crm, kind=kind, key=key, limit=limit)
+    if as_json:
+        output.emit_json([{**_row(crm, f), "sha256": f.sha256,
+                           "created_at": f.created_at.isoformat()} for f in found])
+        return
+    if not found:
+        click.echo("nothing archived" + (f" as {kind}" if kind else "")
+                   + (f" under {key}" if key else ""))
+        return
+    output.table([_row(crm, f) for f in found], align_right=["id", "size"])
+
+
+@archive_group.command("show")
+@click.argument("file_id", metavar="ID")
+@json_option
+@pass_actor
+def archive_show(crm: CRM, actor: Actor, file_id: str, as_json: bool) -> None:
+    """What archived file ID is, and whether its bytes still match their hash."""
+    crm.require(actor, archive.VIEW)
+    f = archive.get(crm, file_id)
+    archive.content(crm, f)  # raises ArchiveDamaged when the bytes were altered
+    siblings = archive.find(crm, f.kind, f.key)
+    data = {"id": f.id, "kind": f.kind, "key": f.key, "name": f.name,
+            "media type": f.media_type, "size": f.size, "sha256": f.sha256,
+            "archived at": f.created_at.isoformat(timespec="seconds") + "Z",
+            "archived by": f"{f.created_by} ({f.channel})",
+            "set": ", ".join(f"{x.id} {x.name}" for x in siblings.files) if siblings else "",
+            "set sha256": siblings.digest if siblings else "",
+            "hash check": "the bytes match the hash recorded when archived"}
+    if f.meta:
+        data.update({f"meta {k}": v for k, v in f.meta.items()})
+    if as_json:
+        output.emit_json(data)
+    else:
+        output.kv(data)
+
+
+@archive_group.command("reprint")
+@click.argument("file_id", metavar="ID")
+@click.option("--out", "out", type=click.Path(dir_okay=False),
+              help="Write the file here (default: its archived name, here).")
+@pass_actor
+def archive_reprint(crm: CRM, actor: Actor, file_id: str, out: str | None) -> None:
+    """Write archived file ID byte for byte as it was sent (readable only by you)."""
+    crm.require(actor, archive.VIEW)
+    f = archive.get(crm, file_id)
+    target = archive.reprint(crm, f, out or f.name)
+    click.echo(f"{f.name} ({f.kind} {f.key}, archived "
+               f"{f.created_at.isoformat(timespec='seconds')}Z by {f.created_by}, sha256 "
+               f"{f.sha256[:16]}…) written to {target}")
