@@ -62,6 +62,42 @@ class ShuApproval(BaseModel):
         table_name = "kxyz_shu_approval"
 
 
+class ShuPurchaseFile(BaseModel):
+    """A file of members' purchases imported for the SHU (``dyncrm shu purchases import``).
+
+    Identified by its content (``sha256``): the same file again imports nothing.
+    """
+
+    id = AutoField()
+    sha256 = CharField(unique=True)
+    year = IntegerField(index=True)
+    unit = CharField()
+    filename = CharField(default="")
+    lines = IntegerField(default=0)
+    total = BigIntegerField(default=0)  # minor units
+    imported_by = CharField()
+    imported_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "kxyz_shu_purchase_file"
+
+
+class ShuPurchase(BaseModel):
+    """One line of an imported purchases file: a member bought ``amount`` in a unit."""
+
+    id = AutoField()
+    file = ForeignKeyField(ShuPurchaseFile, backref="purchases", on_delete="RESTRICT")
+    line_no = IntegerField()
+    year = IntegerField()
+    unit = CharField()
+    member = ForeignKeyField(Member, on_delete="RESTRICT")
+    amount = BigIntegerField()  # minor units
+
+    class Meta:
+        table_name = "kxyz_shu_purchase"
+        indexes = ((("year", "unit", "member"), False),)
+
+
 class PayrollBatch(BaseModel):
     """An imported confirmation file of the payroll office (one per batch id)."""
 
@@ -97,5 +133,6 @@ class PayrollLine(BaseModel):
         table_name = "kxyz_payroll_line"
 
 
-SHU_MODELS = [ShuYear, ShuApproval]
+SHU_MODELS = [ShuYear, ShuApproval, ShuPurchaseFile, ShuPurchase]
+PURCHASE_MODELS = [ShuPurchaseFile, ShuPurchase]
 PAYROLL_MODELS = [PayrollBatch, PayrollLine]

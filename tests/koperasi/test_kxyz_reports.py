@@ -61,6 +61,43 @@ def test_member_register_and_new_members(coop) -> None:
         ("XYZ-2026-00001", 0), ("XYZ-2026-00002", 100_000)]
 
 
+def test_new_members_show_the_pokok_paid_after_leaving_with_it_refunded(coop) -> None:
+    """Citra joined in March 2026, paid pokok Rp 100.000 on 2 March and left: the
+    settlement refunds it (her pokok balance is 0 afterwards), yet the report of new
+    members shows the Rp 100.000 she paid; her status says she left.  A pokok deposit
+    taken back as a correction does not count as paid."""
+    from dyncrm_expand import deactivation, savings
+    from dyncrm_expand.deactivation.models import LeaveRequest
+
+    crm, people, members, *_ = coop
+    citra = members["citra"]
+    request = LeaveRequest.get(LeaveRequest.member == citra.id)
+    deactivation.approve_leave(crm, people["bendahara"], request.id,
+                               on=dt.date(2026, 3, 25), payout_on=dt.date(2026, 3, 25))
+    deactivation.pay_refund(crm, people["kasir"], request.id, method="cash",
+                            reference="KK-9", on=dt.date(2026, 3, 26))
+    assert savings.balances(crm, citra.id)["pokok"].amount == 0
+    new = rb.new_members(crm, dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    rows = {r["nomor_anggota"]: r for r in new.sections[0].raw}
+    assert rows["XYZ-2026-00002"]["simpanan_pokok"] == 100_000
+    assert rows["XYZ-2026-00002"]["status"] == "keluar"
+    assert new.sections[0].totals["pokok"] == "Rp 100.000"
+    # the other new member's pokok is booked to the wrong day, reversed and booked again:
+    # paid once (100.000), not twice and not nothing
+    from dyncrm.db.models import Member
+    from dyncrm_expand.savings.corrections import reverse_entry
+
+    other_id = Member.get(Member.number == "XYZ-2026-00001").id
+    wrong = savings.deposit(crm, people["kasir"], other_id, "pokok", "100000", method="cash",
+                            reference="KP-A", on=dt.date(2026, 3, 2))
+    reverse_entry(crm, people["bendahara"], wrong.entry_id, reason="tanggal salah")
+    savings.deposit(crm, people["kasir"], other_id, "pokok", "100000", method="cash",
+                    reference="KP-B", on=dt.date(2026, 3, 27))
+    new = rb.new_members(crm, dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    assert [(r["nomor_anggota"], r["simpanan_pokok"]) for r in new.sections[0].raw] == [
+        ("XYZ-2026-00001", 100_000), ("XYZ-2026-00002", 100_000)]
+
+
 def test_leavers_with_refund_status(coop) -> None:
     crm, *_ = coop
     lap = rb.leaving_members(crm, dt.date(2026, 1, 1), dt.date(2026, 3, 31))
@@ -128,7 +165,7 @@ def test_every_report_writes_csv_and_a_pdf_with_header_and_page_numbers(coop, tm
                         since=dt.date(2026, 1, 1), until=dt.date(2026, 3, 28), month=MONTH,
                         year=2025)
     pdfs = [f for f in files if f.suffix == ".pdf"]
-    assert len(pdfs) == 9
+    assert len(pdfs) == 10  # with pph-shu
     for pdf in pdfs:
         first = pdf_pages(pdf)[0]
         assert "Koperasi Uji" in first and "Halaman 1 dari" in first, pdf.name

@@ -20,6 +20,7 @@ pinjaman            loans outstanding, arrears, collectibility           ``--as-
 potongan            payroll deduction list per department                ``--month``
 kritik-saran        feedback: volume, service levels, satisfaction       ``--from --to``
 shu                 SHU distribution of a fiscal year                    ``--year``
+pph-shu             PPh withheld from members' SHU shares (gross, net)   ``--year``
 parkkim             touchpoints per member, phase × information type     ``--as-of``
 semua               every report as PDF (and CSV) into a folder          all of the above
 ==================  ===================================================  ==================
@@ -111,6 +112,9 @@ def dyncrm_reports():
         ReportBuilder("shu", "The SHU distribution of a fiscal year (locked once approved, "
                       "else a draft).", lambda crm, o: rb.shu_report(crm, o.year), VIEW,
                       options=("year",), required={"year"}, include=_shu_applies),
+        ReportBuilder("pph-shu", "PPh withheld from each member's SHU share of a fiscal year "
+                      "(gross, PPh, net).", lambda crm, o: rb.pph_shu_report(crm, o.year),
+                      VIEW, options=("year",), required={"year"}, include=_shu_applies),
         ReportBuilder("parkkim", "Touchpoints per member by phase × information type (of / "
                       "for / by).", lambda crm, o: rb.park_kim(crm, o.as_of), VIEW),
     ]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from peewee import JOIN, Case, fn
 
-from dyncrm.db.models import Member, Touchpoint
+from dyncrm.db.models import Account, JournalEntry, Member, Posting, Touchpoint
 from dyncrm.errors import ValidationError
 
 from ..fmt import amount_plain, rupiah, tanggal
@@ -132,31 +132,64 @@ def member_list(crm: CRM, as_of: dt.date, *, department: str | None = None) -> L
         landscape=True)
 
 
+def pokok_paid_by_member(crm: CRM, member_ids: list[int], until: dt.date) -> dict[int, int]:
+    """What each member paid into simpanan pokok up to ``until``, in minor units.
+
+    The deposits that stand: credits to the member's ``savings.pokok`` by entries
+    that are neither reversals nor reversed (a corrected deposit does not count).
+    A refund when the member left does not lower it: it is what the member paid,
+    not what the cooperative still holds.  One grouped query.
+    """
+    if not member_ids:
+        return {}
+    reversal = JournalEntry.alias()
+    reversed_ids = reversal.select(reversal.reverses).where(reversal.reverses.is_null(False))
+    out: dict[int, int] = {}
+    for chunk in [member_ids[i:i + 500] for i in range(0, len(member_ids), 500)]:
+        query = (Posting.select(Account.member, fn.SUM(Posting.amount))
+                 .join(Account).switch(Posting).join(JournalEntry)
+                 .where(Account.kind == "savings.pokok", Account.member.in_(chunk),
+                        Posting.amount < 0, JournalEntry.effective_date <= until,
+                        JournalEntry.reverses.is_null(), JournalEntry.id.not_in(reversed_ids))
+                 .group_by(Account.member))
+        out.update({m: -int(units or 0) for m, units in crm.database.execute(query)})
+    return out
+
+
 def new_members(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
-    """Anggota baru: members who joined in the period, with their simpanan pokok paid."""
+    """Anggota baru: members who joined in the period, with the simpanan pokok they paid.
+
+    The pokok shown is what the member paid up to the end of the period (see
+    :func:`pokok_paid_by_member`), also for a member who has since left and had
+    it refunded: the status column says they left.
+    """
     people = [p for p in profiles().values() if p.joined_on is not None
               and since <= _date(p.joined_on) <= until]
     people.sort(key=lambda p: (_date(p.joined_on), p.number or ""))
-    pokok = crm.ledger.balances_by_member(["savings.pokok"], as_of=until)
+    pokok = pokok_paid_by_member(crm, [p.member_id for p in people], until)
     rows, raw = [], []
     for i, p in enumerate(people, start=1):
-        paid = pokok.get(p.member_id, {}).get("savings.pokok", 0)
+        paid = pokok.get(p.member_id, 0)
         rows.append({"no": i, "nomor": p.number or "", "nama": p.name,
                      "departemen": p.department or "", "bergabung": _short(crm, p.joined_on),
                      "pokok": rupiah(crm, paid), "status": STAGE_ID.get(p.stage, p.stage)})
         raw.append({"nomor_anggota": p.number or "", "nama": p.name,
                     "departemen": p.department or "", "bergabung": _iso(p.joined_on),
                     "simpanan_pokok": paid, "status": STAGE_ID.get(p.stage, p.stage)})
-    total = sum(pokok.get(p.member_id, {}).get("savings.pokok", 0) for p in people)
+    total = sum(pokok.get(p.member_id, 0) for p in people)
     return Laporan(
         name="anggota-baru", title="Laporan Anggota Baru", subtitle=_period_text(crm, since, until),
         columns=cols(("no", "No", "R", 0.5), ("nomor", "No. Anggota", "L", 1.6),
                      ("nama", "Nama", "L", 2.6), ("departemen", "Departemen", "L", 1.6),
-                     ("bergabung", "Bergabung", "L", 1.1), ("pokok", "Simpanan pokok", "R", 1.3),
+                     ("bergabung", "Bergabung", "L", 1.1),
+                     ("pokok", "Simpanan pokok disetor", "R", 1.3),
                      ("status", "Status sekarang", "L", 1.3)),
         sections=(Section(rows=tuple(rows), raw=tuple(raw),
                           totals={"nama": "Jumlah", "pokok": rupiah(crm, total)}),),
         summary=(("Anggota baru", str(len(people))),),
+        notes=("Simpanan pokok disetor: yang dibayar anggota sampai akhir periode (setoran "
+               "yang dikoreksi tidak dihitung), juga bila sudah dikembalikan karena anggota "
+               "keluar; pengembalian ada di laporan anggota-keluar.",),
         landscape=True)
 
 
@@ -590,6 +623,15 @@ def shu_report(crm: CRM, year: int) -> Laporan:
     from ..shu.service import current
 
     return shu_laporan(crm, current(crm, year))
+
+
+def pph_shu_report(crm: CRM, year: int) -> Laporan:
+    """Laporan PPh atas SHU: the PPh withheld from each member's share of ``year``."""
+    _need(crm, "koperasi_xyz.shu", "SHU")
+    from ..shu.report import pph_laporan
+    from ..shu.service import current
+
+    return pph_laporan(crm, current(crm, year))
 
 
 # --- Park & Kim ---------------------------------------------------------------------

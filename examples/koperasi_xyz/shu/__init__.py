@@ -2,7 +2,8 @@
 
 Commands (group ``dyncrm shu``): ``enter`` the year's SHU, ``compute`` a draft,
 ``approve`` it after the RAT (treasurer and chair), ``post`` it once,
-``status``, ``report`` and a member's ``slip``.  The arithmetic is in
+``status``, ``report`` and a member's ``slip``; ``purchases import`` brings in a
+business unit's sales per member for jasa usaha by purchases.  The arithmetic is in
 :mod:`koperasi_xyz.shu.calc`, the bases in :mod:`koperasi_xyz.shu.bases`, the
 actions in :mod:`koperasi_xyz.shu.service`.
 """
@@ -28,12 +29,14 @@ from ..fmt import rupiah
 from ..models import SHU_MODELS, ShuApproval
 from .calc import distribution_to_dict
 from .report import (
-    CSV_COLUMNS,
+    csv_columns,
+    member_columns,
     member_rows,
     pool_rows,
     report_pdf_file,
     slip_pdf_file,
     summary_pairs,
+    unit_rows,
 )
 from .rules import PLUGIN, ShuSettings
 from .service import approve, compute, current, enter_surplus, locked, member_share, post, year_row
@@ -108,7 +111,11 @@ def dyncrm_member_details(crm, member):
     for line in row.snapshot["distribution"]["members"]:
         if line["member_id"] == member.id:
             total = line["jasa_modal"] + line["jasa_usaha"]
-            return {f"SHU {row.year}": rupiah(crm, total, row.currency)}
+            shown = rupiah(crm, total, row.currency)
+            if line.get("tax"):
+                shown += (f" (PPh {rupiah(crm, line['tax'], row.currency)}, diterima "
+                          f"{rupiah(crm, total - line['tax'], row.currency)})")
+            return {f"SHU {row.year}": shown}
     return None
 
 
@@ -122,7 +129,7 @@ def _show(crm, draft, as_json: bool, csv_path: str | None) -> None:
         with atomic_open(csv_path, "w", newline="", encoding="utf-8") as fh:
             from .report import csv_rows
 
-            write_csv(csv_rows(draft), fh, CSV_COLUMNS)
+            write_csv(csv_rows(draft), fh, csv_columns(draft))
     if as_json:
         emit_json({"status": draft.status, "locked": draft.locked, "currency": draft.currency,
                    "rules": draft.rules,
@@ -134,10 +141,13 @@ def _show(crm, draft, as_json: bool, csv_path: str | None) -> None:
            for r in pool_rows(crm, draft)], align_right=["persen", "jumlah"])
     for note in draft.distribution.notes:
         click.echo(f"catatan: {note}")
+    if draft.rules.get("units"):
+        click.echo()
+        table([{k: r[k] for k in ("unit", "dasar", "persen", "transaksi", "jumlah")}
+               for r in unit_rows(crm, draft)], align_right=["persen", "transaksi", "jumlah"])
     click.echo()
-    table(member_rows(crm, draft), ["nomor", "nama", "modal", "transaksi", "jasa_modal",
-                                    "jasa_usaha", "jumlah"],
-          align_right=["modal", "transaksi", "jasa_modal", "jasa_usaha", "jumlah"],
+    columns = member_columns(draft)
+    table(member_rows(crm, draft), columns, align_right=columns[2:],
           empty="(no eligible members)")
     if csv_path:
         click.echo(f"wrote {csv_path}", err=True)
@@ -213,10 +223,54 @@ def register_commands(cli: click.Group) -> None:
             click.echo(f"SHU {year} was already posted on {result.on}: nothing was posted "
                        "again")
             return
+        withheld = (f" (PPh {rupiah(crm, result.tax_total)} withheld to payable.tax.pph_shu, "
+                    f"{rupiah(crm, result.members_total - result.tax_total)} paid net)"
+                    if result.tax_total else "")
         click.echo(f"posted SHU {year}: {result.members} members, "
-                   f"{rupiah(crm, result.members_total)} to members "
+                   f"{rupiah(crm, result.members_total)} to members{withheld} "
                    f"({'simpanan sukarela' if result.payout == 'sukarela' else 'payable'}), "
                    f"{rupiah(crm, result.pools_total)} to reserve and funds")
+
+    purchases = subgroup(shu, "purchases", help="Members' purchases in a business unit "
+                         "(jasa usaha by purchases).")
+
+    @purchases.command("import")
+    @YEAR
+    @click.option("--unit", default=None,
+                  help="The business unit (needed when several share by purchases).")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @pass_actor
+    def purchases_import(crm, actor, year, unit, file):
+        """Import a CSV of members' purchases (nomor_anggota, jumlah): all lines or none;
+        the same file again imports nothing."""
+        from .purchases import import_purchases
+
+        done = import_purchases(crm, actor, file, year=year, unit=unit)
+        if done.replayed:
+            click.echo(f"this file was already imported on {done.imported_at} ({done.lines} "
+                       f"lines, {rupiah(crm, done.total)} for {done.unit} {year}); nothing "
+                       "was imported again")
+            return
+        click.echo(f"imported purchases of {done.unit} {year}: {done.lines} lines, "
+                   f"{done.members} members, {rupiah(crm, done.total)}")
+
+    @purchases.command("list")
+    @YEAR
+    @json_option
+    @pass_actor
+    def purchases_list(crm, actor, year, as_json):
+        """The purchases files imported for the year."""
+        from .purchases import purchase_files
+
+        crm.require(actor, "shu.view")
+        rows = [{"file": f.filename, "unit": f.unit, "lines": f.lines,
+                 "total": f.total if as_json else rupiah(crm, f.total),
+                 "imported_by": f.imported_by, "imported_at": str(f.imported_at)[:19],
+                 "sha256": f.sha256[:12]} for f in purchase_files(year)]
+        if as_json:
+            emit_json(rows)
+            return
+        table(rows, align_right=["lines", "total"], empty=f"(no purchases imported for {year})")
 
     @shu.command("unpost")
     @YEAR

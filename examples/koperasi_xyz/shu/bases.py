@@ -1,7 +1,8 @@
 """Who shares in a year's SHU, and with what capital and transactions.
 
-Set-based: one query for the eligible members and one grouped ledger query per
-basis (twelve for a monthly average), whatever the number of members.
+Set-based: one query for the eligible members and one grouped query per basis
+(twelve for a monthly average, one per business unit), whatever the number of
+members.
 """
 
 from __future__ import annotations
@@ -101,11 +102,24 @@ def capital_by_member(crm: CRM, year: int, rules: Rules) -> dict[int, int | Frac
     return natural_by_member(crm, kinds, as_of=end)
 
 
-def transactions_by_member(crm: CRM, year: int, rules: Rules) -> dict[int, int]:
-    """Each member's transactions for jasa usaha in the year, in minor units."""
+def basis_by_member(crm: CRM, year: int, basis: str, *, unit: str = "") -> dict[int, int]:
+    """Each member's business with the cooperative in ``year`` on ``basis``, minor units.
+
+    ``interest``: jasa pinjaman paid (the members' ``income.loan_interest``);
+    ``principal``: loan principal disbursed (net of reversed disbursements);
+    ``purchases``: purchases imported for ``unit`` (``dyncrm shu purchases import``).
+    One grouped query each.
+    """
     start, end = year_bounds(year)
-    if rules.transactions == "interest":
+    if basis == "interest":
         return natural_by_member(crm, [INTEREST], since=start, as_of=end)
+    if basis == "purchases":
+        from ..models import ShuPurchase
+
+        query = (ShuPurchase.select(ShuPurchase.member, fn.SUM(ShuPurchase.amount))
+                 .where(ShuPurchase.year == year, ShuPurchase.unit == unit)
+                 .group_by(ShuPurchase.member))
+        return {member: int(units or 0) for member, units in crm.database.execute(query)}
     query = (Posting.select(Account.member, fn.SUM(Posting.amount).alias("units"))
              .join(Account).switch(Posting).join(JournalEntry)
              .where(Account.kind == PRINCIPAL, Account.member.is_null(False),
@@ -115,10 +129,34 @@ def transactions_by_member(crm: CRM, year: int, rules: Rules) -> dict[int, int]:
     return {member: int(units or 0) for member, units in crm.database.execute(query)}
 
 
+def transactions_by_member(crm: CRM, year: int, rules: Rules) -> dict[int, int]:
+    """Each member's transactions for the (single) jasa usaha pool, in minor units."""
+    return basis_by_member(crm, year, rules.transactions)
+
+
+def units_by_member(crm: CRM, year: int, rules: Rules) -> dict[str, dict[int, int]]:
+    """Per business unit of the year: each member's transactions on the unit's basis."""
+    return {unit: basis_by_member(crm, year, basis, unit=unit)
+            for unit, (basis, _) in rules.units.items()}
+
+
 def gather_bases(crm: CRM, year: int, rules: Rules) -> list[MemberBasis]:
-    """Every eligible member with capital and transactions (zero when none)."""
+    """Every eligible member with capital and transactions (zero when none).
+
+    With business units each member also carries the transactions on every
+    unit's basis (``units``), and ``transactions`` is their sum.
+    """
     members = eligible_members(crm, year, rules)
     capital = capital_by_member(crm, year, rules)
+    if rules.units:
+        per_unit = units_by_member(crm, year, rules)
+        bases = []
+        for mid, number, name in members:
+            units = {u: values.get(mid, 0) for u, values in per_unit.items()}
+            bases.append(MemberBasis(member_id=mid, number=number, name=name,
+                                     capital=capital.get(mid, 0),
+                                     transactions=sum(units.values()), units=units))
+        return bases
     txns = transactions_by_member(crm, year, rules)
     return [MemberBasis(member_id=mid, number=number, name=name,
                         capital=capital.get(mid, 0), transactions=txns.get(mid, 0))

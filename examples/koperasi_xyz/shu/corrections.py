@@ -9,7 +9,8 @@ member's share and the pools entry in one action, and the year is ``approved``
 again, its locked snapshot unchanged, ready to be posted anew (with new keys).
 
 Refused when a member no longer holds the share where it was paid (sukarela
-withdrawn, ``payable.shu`` paid out): nothing is reversed then.  Needs
+withdrawn, ``payable.shu`` paid out), or when the PPh withheld is no longer on
+``payable.tax.pph_shu`` (remitted to the tax office): nothing is reversed then.  Needs
 ``shu.post`` and the deployment's ``[quorum."shu.unpost"]`` (four eyes when
 configured); a reason is required; the same key again says it was done.
 
@@ -107,8 +108,13 @@ def unpost(crm, actor: Actor, year: int, *, reason: str, key: str | None = None
             raise ValidationError(f"key {key!r} was already used; give another key",
                                   field="key")
         entries = [crm.ledger.entry(e.id) for e in _posted_entries(year)]
-        targets = {leg.account: -leg.amount for e in entries if e.kind == "shu.distribution"
-                   for leg in e.legs if leg.amount.amount < 0}
+        targets: dict = {}  # where the shares went (and the PPh withheld, summed)
+        for e in entries:
+            if e.kind == "shu.distribution":
+                for leg in e.legs:
+                    if leg.amount.amount < 0:
+                        targets[leg.account] = targets[leg.account] - leg.amount \
+                            if leg.account in targets else -leg.amount
         crm.ledger.lock(targets)
         short = []
         for account, amount in sorted(targets.items()):

@@ -11,7 +11,9 @@ the year).  ``approve`` stores the computed distribution as a snapshot; from
 then on the year's figures come from the snapshot only and are never computed
 from live data again.  ``post`` moves ``equity.shu_undistributed`` to each
 member (simpanan sukarela, or ``payable.shu`` for a cash payout) and the pools
-to ``equity.reserve`` and ``equity.fund.<name>``, exactly once.
+to ``equity.reserve`` and ``equity.fund.<name>``, exactly once.  PPh withheld
+from a share (``pph_rate`` above ``pph_threshold``) goes to
+``payable.tax.pph_shu``; the member receives the net share.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
 UNDISTRIBUTED = "equity.shu_undistributed"
 INCOME_SUMMARY = "equity.income_summary"
 RESERVE_ACCOUNT = "equity.reserve"
+#: PPh withheld from the members' shares, owed to the tax office until remitted
+TAX_ACCOUNT = "payable.tax.pph_shu"
 CAPACITIES = {"bendahara": "the treasurer (bendahara)", "ketua": "the chair (ketua)"}
 
 
@@ -86,6 +90,7 @@ class PostOutcome:
     pools_total: int
     on: str
     payout: str
+    tax_total: int = 0
 
 
 def settings_of(crm: CRM) -> ShuSettings:
@@ -201,7 +206,8 @@ def compute(crm: CRM, year: int, amount: Money | None = None) -> Draft:
                               f"it with: dyncrm shu enter --year {year} --amount ... "
                               "(or try a figure with --amount)")
     rules = rules_for(crm, year)
-    dist = compute_distribution(year, units, rules, gather_bases(crm, year, rules))
+    dist = compute_distribution(year, units, rules, gather_bases(crm, year, rules),
+                                exponent=crm.ledger.exponent(crm.currency))
     return Draft(rules=rules.as_dict(), distribution=dist, currency=crm.currency)
 
 
@@ -316,7 +322,9 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
 
     Each member's share is one entry (key ``shu:<year>:<member id>``) from
     ``equity.shu_undistributed`` to simpanan sukarela (or ``payable.shu`` for a
-    cash payout, and always for members no longer active); the other pools are
+    cash payout, and always for members no longer active): the gross share is
+    debited, the net credited to the member and the PPh withheld, if any, to
+    ``payable.tax.pph_shu``; the other pools are
     one entry (key ``shu:<year>:pools``).  Fires ``dyncrm_expand_year_closed``.
     The shares are posted set-based (``crm.ledger.post_many``, accounts opened
     with ``open_accounts``, touchpoints with ``touch_many``), in member order.
@@ -356,20 +364,30 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
             if wanted:
                 targets.update({(kind, m): code for m, code in ledger.open_accounts(
                     kind, wanted, type="liability").items()})
+        tax_account = ledger.open_account(TAX_ACCOUNT, type="liability",
+                                          name="Utang PPh SHU anggota") \
+            if dist.tax_total else None
         specs, touches = [], []
         for share in shares:
             kind = "savings.sukarela" if to_savings[share.member_id] else "payable.shu"
-            amount = _money(crm, share.total)
+            legs = [Leg(undistributed, _money(crm, share.total)),
+                    Leg(targets[(kind, share.member_id)], -_money(crm, share.net))]
+            meta = {"year": year, "jasa_modal": share.jasa_modal,
+                    "jasa_usaha": share.jasa_usaha, "to": kind}
+            memo = (f"SHU {year}: jasa modal {crm.format_money(_money(crm, share.jasa_modal))},"
+                    f" jasa usaha {crm.format_money(_money(crm, share.jasa_usaha))}")
+            if share.units:
+                meta["units"] = {u: x for u, (_, x) in share.units.items()}
+            if share.tax:  # the PPh withheld goes to the tax payable, the net to the member
+                legs.append(Leg(tax_account, -_money(crm, share.tax)))
+                meta["tax"] = share.tax
+                memo += f", PPh {crm.format_money(_money(crm, share.tax))} dipotong"
             specs.append(EntrySpec(
-                legs=(Leg(undistributed, amount), Leg(targets[(kind, share.member_id)],
-                                                      -amount)),
-                kind="shu.distribution", actor=actor.username, key=f"{prefix}:{share.member_id}",
-                on=day, member_id=share.member_id,
-                memo=f"SHU {year}: jasa modal {crm.format_money(_money(crm, share.jasa_modal))},"
-                     f" jasa usaha {crm.format_money(_money(crm, share.jasa_usaha))}",
-                meta={"year": year, "jasa_modal": share.jasa_modal,
-                      "jasa_usaha": share.jasa_usaha, "to": kind}))
-            touches.append({"year": year, "amount": share.total, "to": kind})
+                legs=tuple(legs), kind="shu.distribution", actor=actor.username,
+                key=f"{prefix}:{share.member_id}", on=day, member_id=share.member_id,
+                memo=memo, meta=meta))
+            touches.append({"year": year, "amount": share.net, "to": kind,
+                            **({"gross": share.total, "tax": share.tax} if share.tax else {})})
         ledger.post_many(specs)  # one entry per share, set-based (replays write nothing)
         crm.touch_many([s.member_id for s in shares], "expand", "for", "shu.distributed", actor,
                        touches)
@@ -379,6 +397,7 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
                               year=year, share=_money(crm, share.total),
                               jasa_modal=_money(crm, share.jasa_modal),
                               jasa_usaha=_money(crm, share.jasa_usaha),
+                              tax=_money(crm, share.tax), net=_money(crm, share.net),
                               to_savings=to_savings[share.member_id])
         posted = len(shares)
         pool_legs = []
@@ -400,6 +419,8 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
         crm.hook.dyncrm_expand_year_closed(crm=crm, year=year, actor=actor)
         result = {"year": year, "members": posted, "members_total": dist.members_total,
                   "pools_total": pools_total, "on": day.isoformat(), "payout": payout}
+        if dist.tax_total:
+            result["tax_total"] = dist.tax_total
         act.done(**result)
     return PostOutcome(replayed=False, **result)
 
