@@ -43,6 +43,30 @@ INDONESIAN: dict[str, str] = {
     "allows at most {share}%":
         "potongan bulanan menjadi {total}{parts}, {used} dari gaji bersih {pay}; produk ini "
         "membatasi paling banyak {share}%",
+    # koperasi_xyz.payroll: the confirmation import against the list as sent
+    "this file was already imported in batch {batch} on {date}; nothing was posted":
+        "berkas ini sudah diimpor dalam batch {batch} pada {date}; tidak ada yang dibukukan",
+    "the deductions of {month} were already imported in batch {batch} on {date}; nothing "
+    "was posted. A month's list is confirmed once: what was not deducted stays open and "
+    "comes on next month's list":
+        "potongan bulan {month} sudah diimpor dalam batch {batch} pada {date}; tidak ada yang "
+        "dibukukan. Daftar potongan satu bulan dikonfirmasi sekali saja: yang tidak terpotong "
+        "tetap terbuka dan masuk daftar bulan berikutnya",
+    "the deductions of {month} are booked on payday {payday}, which is still to come; "
+    "import the confirmation after payday":
+        "potongan bulan {month} dibukukan pada hari gajian {payday}, yang belum tiba; impor "
+        "konfirmasinya setelah hari gajian",
+    # dyncrm.archive: documents kept as sent
+    "{kind} {key} was archived on {date} by {user} as it was sent, and an archived document "
+    "is never changed; nothing was archived now. Reprint what was sent with 'dyncrm archive "
+    "reprint {id}'":
+        "{kind} {key} sudah diarsipkan pada {date} oleh {user} sebagaimana dikirim, dan "
+        "dokumen arsip tidak pernah diubah; tidak ada yang diarsipkan sekarang. Cetak ulang "
+        "yang dikirim dengan 'dyncrm archive reprint {id}'",
+    "archived document {id} ({name} of {kind} {key}) no longer matches the hash recorded "
+    "when it was archived; it has been altered in the database. Restore it from a backup":
+        "dokumen arsip {id} ({name} dari {kind} {key}) tidak lagi cocok dengan hash yang "
+        "dicatat saat diarsipkan; isinya telah diubah di basis data. Pulihkan dari cadangan",
     # acquire.registration: why an application cannot be accepted
     "only employees with status {statuses} may join":
         "hanya karyawan berstatus {statuses} yang dapat menjadi anggota",

@@ -1,16 +1,20 @@
 """Plugin ``koperasi_xyz.payroll``: payroll deduction (potong gaji) for Koperasi XYZ.
 
-Commands (group ``dyncrm payroll``): ``list`` the month's deduction list
-(terminal, ``--csv``, ``--xlsx``, ``--pdf``), ``import`` the payroll office's
-confirmation file, ``batches`` imported so far.  The list is computed in
-:mod:`koperasi_xyz.payroll.listing`, exported by :mod:`koperasi_xyz.payroll.export`
-and imported by :mod:`koperasi_xyz.payroll.importer`.
+Commands (group ``dyncrm payroll``): ``list`` the month's deduction list as the
+records stand today (terminal, ``--csv``, ``--xlsx``, ``--pdf``), ``send`` it to
+the payroll office (archived as sent, :mod:`koperasi_xyz.payroll.sent`; later
+sends write the archived files again), ``import`` the payroll office's
+confirmation file (checked against the list as sent), ``batches`` imported so
+far.  The list is computed in :mod:`koperasi_xyz.payroll.listing`, exported by
+:mod:`koperasi_xyz.payroll.export` and imported by
+:mod:`koperasi_xyz.payroll.importer`.
 """
 
 from __future__ import annotations
 
 import click
 
+from dyncrm import archive
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.output import emit_json, table
 from dyncrm.plugin_spec import PluginSpec
@@ -27,6 +31,8 @@ from ..models import PAYROLL_MODELS
 from .export import rows, write_csv, write_pdf, write_xlsx
 from .importer import PayrollFileRejected, batches, import_confirmation
 from .listing import PLUGIN, PayrollSettings, deduction_list, parse_month, settings_of
+from .sent import send as send_list
+from .sent import sent as sent_list
 
 MONTH = click.option("--month", required=True, help="The month, YYYY-MM (e.g. 2026-03).")
 
@@ -45,6 +51,8 @@ spec = PluginSpec(
     commands="koperasi_xyz.payroll:register_commands",
     permissions=[
         Permission("payroll.view", STAFF, "see and export the payroll deduction list"),
+        Permission("payroll.send", frozenset({"treasurer", "secretary"}),
+                   "send the month's deduction list to the payroll office (archived as sent)"),
         Permission("payroll.import", frozenset({"treasurer"}),
                    "post the payroll office's confirmation of what was deducted"),
     ],
@@ -65,6 +73,18 @@ def _terminal_rows(crm, dlist) -> list[dict]:
                     else rupiah(crm, line.take_home_pay),
                     "catatan": line.flag})
     return out
+
+
+def _note_sent(crm, dlist) -> None:
+    """Under a live list: whether (and what) the month's list was sent."""
+    done = sent_list(crm, dlist.month)
+    if done is None:
+        click.echo(f"the list of {dlist.label} is not sent yet: 'dyncrm payroll send --month "
+                   f"{dlist.label}' archives it as sent", err=True)
+        return
+    click.echo(f"this is the list as the records stand today; the list sent on "
+               f"{str(done.archived.created_at)[:10]} totals {rupiah(crm, done.dlist.total)} "
+               f"('dyncrm payroll send --month {dlist.label} --pdf FILE' reprints it)", err=True)
 
 
 def register_commands(cli: click.Group) -> None:
@@ -106,6 +126,37 @@ def register_commands(cli: click.Group) -> None:
         flagged = sum(1 for x in dlist.lines if x.flag)
         click.echo(f"{len(dlist.lines)} members, total {rupiah(crm, dlist.total)}, payday "
                    f"{dlist.payday.isoformat()}; {flagged} line(s) to check")
+        _note_sent(crm, dlist)
+
+    @payroll.command("send")
+    @MONTH
+    @click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
+                  help="Write the list sent, as CSV for the payroll office.")
+    @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False),
+                  help="Write the list sent, as a printable PDF.")
+    @pass_actor
+    def payroll_send(crm, actor, month, csv_path, pdf_path):
+        """Send the month's list to the payroll office: archive it as sent, write its files.
+
+        The first send archives the list as the records stand; every later send (and
+        'dyncrm laporan potongan') gives back that archived list byte for byte.
+        """
+        done = send_list(crm, actor, parse_month(month))
+        for fmt, path in (("csv", csv_path), ("pdf", pdf_path)):
+            if path:
+                archive.reprint(crm, done.file(fmt), path)
+                click.echo(f"wrote {path}", err=True)
+        dlist, when = done.dlist, done.archived
+        ids = ", ".join(f"{f.id} {f.name}" for f in when.files)
+        if done.replayed:
+            click.echo(f"the list of {dlist.label} was sent on "
+                       f"{str(when.created_at)[:16]} by {when.created_by} "
+                       f"({len(dlist.lines)} members, {rupiah(crm, dlist.total)}); nothing was "
+                       f"archived again. Archived as sent: {ids}")
+            return
+        click.echo(f"the list of {dlist.label} is sent: {len(dlist.lines)} members, "
+                   f"{rupiah(crm, dlist.total)}, payday {dlist.payday.isoformat()}; archived "
+                   f"as sent: {ids}")
 
     @payroll.command("import")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))

@@ -3,10 +3,12 @@
 The file is the CSV of the deduction list with ``jumlah_dipotong`` filled in
 (any CSV with an employee-number column — ``nik_karyawan`` — and an amount
 column — ``jumlah_dipotong`` or ``jumlah`` — will do).  Each line must match
-the month's deduction list exactly:
+the month's deduction list **as it was sent** to the payroll office — the list
+archived by ``dyncrm payroll send`` (:mod:`.sent`), never one recomputed from
+today's records (a month never sent is archived by its first import):
 
 - the employee number belongs to a member (else *unknown employee number*);
-- the member is active (else *member inactive*);
+- the member is active (else *member inactive*) and on the list as sent;
 - the amount equals the member's total on the list (else *amount differs*);
   ``0`` means the payroll office could not deduct anything: the line is kept as
   *not deducted* and the member's dues stay open (arrears next month);
@@ -24,7 +26,11 @@ fixed number of statements per 500 lines, not a deposit and a repayment call
 per line.
 If any line does not match, nothing is posted and the report lists the lines
 that do not match: a bad file changes nothing.  The same batch again posts
-nothing and says so; a different file under a used batch id is refused.
+nothing and says so; a different file under a used batch id is refused, and so
+are the same file under another batch id and a second batch for a month already
+imported, naming the batch that imported it.  Before payday nothing is imported.
+A dry run goes through every one of these checks and the posting, then rolls
+back: it refuses exactly what the real import refuses, with the same message.
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ from dyncrm.values import Actor
 from ..models import PayrollBatch, PayrollLine
 from ..profiles import profiles
 from .bulk import post_deductions
-from .listing import DeductionList, deduction_list
+from .listing import DeductionList, payday_of, settings_of
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
@@ -203,9 +209,13 @@ def match(crm: CRM, dlist: DeductionList, lines: list[ConfirmedLine]) -> list[Co
             continue
         found = attrs.evolve(line, member_id=person.member_id, number=person.number,
                              name=person.name)
-        if person.stage != "active" or key not in listed:
+        if person.stage != "active":
             out.append(attrs.evolve(found, status="mismatch",
                                     reason=f"member inactive ({person.stage})"))
+            continue
+        if key not in listed:
+            out.append(attrs.evolve(found, status="mismatch",
+                                    reason=f"not on the deduction list of {dlist.label} as sent"))
             continue
         expected = listed[key].total
         found = attrs.evolve(found, expected=expected)
@@ -237,13 +247,48 @@ def _replayed_report(row: PayrollBatch) -> ImportReport:
                         replayed=True, missing=tuple(row.report.get("missing", ())))
 
 
+class _DryRun(Exception):
+    """Raised at the end of a dry run, after every check passed, to roll it all back."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+
+
+def _used(crm: CRM, batch: str, digest: str, label: str) -> None:
+    """Refuse a file imported before under another batch id, or a month imported already."""
+    for row in PayrollBatch.select().order_by(PayrollBatch.id):
+        if row.batch == batch:
+            continue
+        day = str(row.imported_at)[:10]
+        if (row.report or {}).get("sha256") == digest:
+            raise ValidationError(crm.t(
+                "this file was already imported in batch {batch} on {date}; nothing was "
+                "posted", batch=row.batch, date=day), field="file")
+        if row.period == label:
+            raise ValidationError(crm.t(
+                "the deductions of {month} were already imported in batch {batch} on {date}; "
+                "nothing was posted. A month's list is confirmed once: what was not deducted "
+                "stays open and comes on next month's list", month=label, batch=row.batch,
+                date=day), field="file")
+
+
 def import_confirmation(crm: CRM, actor: Actor, source: str | Path | bytes, *, batch: str,
                         month, dry_run: bool = False) -> ImportReport:
     """Post a confirmation file for ``month`` under ``batch``, all lines or none.
 
+    Every line is checked against the month's list **as it was sent** (archived by
+    ``dyncrm payroll send``; a month never sent is archived now, as it stands), not
+    against a list computed from today's records.  Refused, with nothing written:
+    a file imported before under another batch id, a month imported already under
+    another batch (both naming that batch), an import before payday, lines that do
+    not match.  A dry run runs every one of these checks and the posting itself,
+    then rolls everything back: it refuses exactly what the real run refuses.
+
     :raises PayrollFileRejected: some lines do not match (``.report`` lists them);
         nothing was written.
     """
+    from .sent import archive_list, label_of
+
     crm.require(actor, "payroll.import")
     batch = (batch or "").strip()
     if not batch or len(batch) > 60 or any(c.isspace() for c in batch):
@@ -257,46 +302,54 @@ def import_confirmation(crm: CRM, actor: Actor, source: str | Path | bytes, *, b
             raise ValidationError(f"batch {batch} was already imported on "
                                   f"{str(existing.imported_at)[:10]} from another file; use "
                                   "the batch id of this file")
-        return _replayed_report(existing)
+        return attrs.evolve(_replayed_report(existing), dry_run=dry_run)
     lines = read_confirmation(crm, data)
-    dlist = deduction_list(crm, month)
-    checked = match(crm, dlist, lines)
-    named = {line.employee_number for line in lines}
-    missing = tuple(sorted(emp for emp, line in dlist.by_employee_number().items()
-                           if line.total and emp not in named))
-    report = ImportReport(batch=batch, month=dlist.label, lines=tuple(checked), posted=False,
-                          dry_run=dry_run, missing=missing)
-    if report.mismatches:
-        raise PayrollFileRejected(report)
-    if dry_run:
-        return report
-    if dlist.payday > crm.today():
-        raise ValidationError(f"the deductions of {dlist.label} are booked on payday "
-                              f"{dlist.payday.isoformat()}, which is still to come; import the "
-                              "confirmation after payday")
-    listed = dlist.by_employee_number()
-    with crm.action("payroll.import", actor, key=f"payroll:{batch}") as act:
-        if act.replayed:  # a concurrent import of the same batch won
-            return _replayed_report(PayrollBatch.get(PayrollBatch.batch == batch))
-        row = PayrollBatch.create(batch=batch, period=dlist.label, imported_by=actor.username,
-                                  imported_at=crm.now(), filename="",
-                                  report={"sha256": digest})
-        post_deductions(crm, actor, batch,
-                        [(line.line_no, listed[line.employee_number]) for line in checked
-                         if line.status == "ok"], dlist.payday)
-        done = [attrs.evolve(line, status="posted") if line.status == "ok" else line
-                for line in checked]
-        bulk.insert_dicts(crm.database, PayrollLine, [
-            {"batch": row.id, "line_no": line.line_no, "employee_no": line.employee_number,
-             "member": line.member_id, "amount": line.amount, "expected": line.expected,
-             "status": line.status, "reason": line.reason} for line in done])
-        posted = [x for x in done if x.status == "posted"]
-        row.posted_lines = len(posted)
-        row.rejected_lines = len(done) - len(posted)
-        row.posted_total = sum(x.amount for x in posted)
-        row.report = {"sha256": digest, "missing": list(missing)}
-        row.save()
-        act.done(batch=batch, lines=len(posted), total=row.posted_total)
+    month = month.replace(day=1)
+    label = label_of(month)
+    try:
+        with crm.action("payroll.import", actor, key=f"payroll:{batch}") as act:
+            if act.replayed:  # a concurrent import of the same batch won
+                return _replayed_report(PayrollBatch.get(PayrollBatch.batch == batch))
+            _used(crm, batch, digest, label)
+            payday = payday_of(month, settings_of(crm).payday)
+            if payday > crm.today():
+                raise ValidationError(crm.t(
+                    "the deductions of {month} are booked on payday {payday}, which is still "
+                    "to come; import the confirmation after payday", month=label,
+                    payday=payday.isoformat()), field="month")
+            dlist = archive_list(crm, actor, month, meta={"archived_at_import": batch}).dlist
+            checked = match(crm, dlist, lines)
+            named = {line.employee_number for line in lines}
+            listed = dlist.by_employee_number()
+            missing = tuple(sorted(emp for emp, line in listed.items()
+                                   if line.total and emp not in named))
+            report = ImportReport(batch=batch, month=dlist.label, lines=tuple(checked),
+                                  posted=False, dry_run=dry_run, missing=missing)
+            if report.mismatches:
+                raise PayrollFileRejected(report)
+            row = PayrollBatch.create(batch=batch, period=dlist.label,
+                                      imported_by=actor.username, imported_at=crm.now(),
+                                      filename="", report={"sha256": digest})
+            post_deductions(crm, actor, batch,
+                            [(line.line_no, listed[line.employee_number]) for line in checked
+                             if line.status == "ok"], dlist.payday)
+            done = [attrs.evolve(line, status="posted") if line.status == "ok" else line
+                    for line in checked]
+            bulk.insert_dicts(crm.database, PayrollLine, [
+                {"batch": row.id, "line_no": line.line_no, "employee_no": line.employee_number,
+                 "member": line.member_id, "amount": line.amount, "expected": line.expected,
+                 "status": line.status, "reason": line.reason} for line in done])
+            posted = [x for x in done if x.status == "posted"]
+            row.posted_lines = len(posted)
+            row.rejected_lines = len(done) - len(posted)
+            row.posted_total = sum(x.amount for x in posted)
+            row.report = {"sha256": digest, "missing": list(missing)}
+            row.save()
+            if dry_run:  # every check passed and the posting went through: undo it all
+                raise _DryRun(report)
+            act.done(batch=batch, lines=len(posted), total=row.posted_total)
+    except _DryRun as stop:
+        return stop.report
     return attrs.evolve(report, lines=tuple(done), posted=True)
 
 
