@@ -245,6 +245,8 @@ class Config:
     web: WebSettings = WebSettings()
     backup: BackupSettings = BackupSettings()
     receipts: ReceiptSettings = ReceiptSettings()
+    #: ``[books]``: the chart of accounts (:class:`dyncrm.books.chart.BooksSettings`)
+    books: Any = attrs.field(factory=lambda: _books_settings(None))
 
     @property
     def currency_exponent(self) -> int:
@@ -451,7 +453,7 @@ def structure(cls: type, data: dict[str, Any], where: str, path: Path | None = N
 
 
 KNOWN_TOP_LEVEL = {"organisation", "database", "plugins", "notify", "permissions", "paths",
-                   "auth", "quorum", "clock", "web", "backup", "receipts"}
+                   "auth", "quorum", "clock", "web", "backup", "receipts", "books"}
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:
@@ -526,6 +528,7 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
     backup = structure(BackupSettings, raw.get("backup", {}), "backup", path)
     receipts = structure(ReceiptSettings, raw.get("receipts", {}), "receipts", path)
     quorum = parse_quorum(raw.get("quorum", {}), path)
+    books = _books_settings(raw.get("books"), path)
     perms = raw.get("permissions", {})
     permissions = {}
     for name, roles in perms.items():
@@ -552,7 +555,15 @@ def config_from_dict(raw: dict[str, Any], *, path: Path | None = None,
         web=web,
         backup=backup,
         receipts=receipts,
+        books=books,
     )
+
+
+def _books_settings(raw: Any, path: Path | None = None) -> Any:
+    """``[books]`` parsed by :func:`dyncrm.books.chart.parse_settings`."""
+    from dyncrm.books.chart import parse_settings
+
+    return parse_settings(raw, path)
 
 
 def parse_quorum(section: Any, path: Path | None = None) -> dict[str, Any]:
