@@ -57,12 +57,49 @@ def _text_arg(value: str) -> str:
 
 
 def _write_csv(rep: feedback_report.FeedbackReport, out) -> None:
-    """Both tables as CSV, separated by a blank line."""
+    """The three tables as CSV, separated by a blank line: volume, service levels, and the
+    tickets themselves (anonymous ones naming nobody)."""
+    from dyncrm_retain.feedback.report import TICKET_COLUMNS
+
     volume = rep.volume_rows()
     output.write_csv(volume, out, list(volume[0].keys()))
     out.write("\n")
     summary = rep.summary_rows()
     output.write_csv(summary, out, list(summary[0].keys()))
+    out.write("\n")
+    output.write_csv(rep.ticket_rows(), out, list(TICKET_COLUMNS))
+
+
+def _print_tickets(rep: feedback_report.FeedbackReport) -> None:
+    """Each ticket as a block: a line of its facts, then its texts indented."""
+    import textwrap
+
+    from dyncrm.text import printable
+
+    click.echo(click.style(f"Tickets ({len(rep.tickets)})", bold=True))
+    if not rep.tickets:
+        click.echo("(no tickets)")
+
+    def say(label: str, text: str) -> None:
+        lines = text.splitlines() or [""]
+        first = True
+        for line in lines:
+            for part in textwrap.wrap(printable(line), 96) or [""]:
+                click.echo(f"    {label if first else ' ' * len(label)}{part}")
+                first = False
+
+    for t in rep.tickets:
+        rating = f"  rating {t.rating}/5" if t.rating is not None else ""
+        click.echo(f"{t.number}  {t.submitted_on.isoformat()}  {t.kind}  {t.category}  "
+                   f"{t.stage.replace('_', ' ')}  {printable(t.member)}{rating}")
+        say("", t.subject)
+        say("", t.text)
+        for on, text in t.replies:
+            say(f"reply {on.isoformat()}: ", text)
+        if t.outcome:
+            say("resolution: " if not t.reject_reason else "", t.outcome)
+        if t.rating_comment:
+            say("rating comment: ", t.rating_comment)
 
 
 def register(cli: click.Group) -> None:
@@ -296,7 +333,8 @@ def register(cli: click.Group) -> None:
     @json_option
     @pass_actor
     def report(crm, actor, since, until, csv_path, pdf_path, as_json):
-        """Volume by category and month, time to acknowledge/resolve, SLA share, CSAT."""
+        """Volume by category and month, time to acknowledge/resolve, SLA share, CSAT, and
+        the tickets themselves (anonymous ones naming nobody)."""
         crm.require(actor, "feedback.report")
         today = crm.today()
         start = since or dt.date(today.year, 1, 1)
@@ -308,7 +346,7 @@ def register(cli: click.Group) -> None:
         rep = feedback_report.build(crm, start, end)
         if as_json:
             output.emit_json({"since": start, "until": end, "volume": rep.volume_rows(),
-                              "summary": rep.summary_rows()})
+                              "summary": rep.summary_rows(), "tickets": rep.ticket_rows()})
         elif csv_path == "-":
             _write_csv(rep, sys.stdout)
         elif csv_path:
@@ -325,6 +363,8 @@ def register(cli: click.Group) -> None:
             summary = rep.summary_rows()
             output.table(summary, list(summary[0].keys()),
                          align_right=[k for k in summary[0] if k != "category"])
+            click.echo()
+            _print_tickets(rep)
         if pdf_path:
             from dyncrm_retain.feedback.pdf import render
 

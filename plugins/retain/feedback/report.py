@@ -1,16 +1,25 @@
-"""The feedback report (laporan kritik dan saran): volume, speed, service levels, satisfaction.
+"""The feedback report (laporan kritik dan saran): volume, speed, service levels, satisfaction,
+and the complaints and suggestions themselves.
 
 Counts and shares come from grouped SQL (one query for volume by category and
 month, one for the service-level and rating aggregates per category); the
 medians, which SQL cannot compute portably, come from one query of the
-durations.  The same :class:`FeedbackReport` is printed as a table, written as
-CSV or laid out as a printable PDF.
+durations.  The tickets of the period (:class:`TicketLine`: date, kind,
+category, stage, subject and text, the replies the member was sent, the
+resolution and the rating) are read a page of :data:`TICKET_PAGE` tickets at a
+time, with one query each for their replies, members and the members' logins.
+An anonymous ticket carries no personal data in the report: no member name,
+number, e-mail or phone, and any of these written in its texts is blanked out
+(:func:`redact`), whoever reads the report.  The same :class:`FeedbackReport`
+is printed as a table, written as CSV or laid out as a printable PDF.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import statistics
+from collections.abc import Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -18,10 +27,70 @@ import attrs
 from peewee import Case, fn
 
 from dyncrm.app import CRM
+from dyncrm.db.models import Member, User
+from dyncrm_retain.feedback.models import FeedbackEvent
 from dyncrm_retain.feedback.models import FeedbackTicket as T
 from dyncrm_retain.feedback.tickets import OPEN_STAGES
 
 SECONDS_PER_DAY = Decimal(86400)
+#: Tickets read per query when the report lists them.
+TICKET_PAGE = 500
+#: Ticket events whose text the member was sent, shown as replies.
+REPLY_ACTIONS = ("acknowledge", "reply", "start")
+#: What stands in the report where an anonymous ticket's text named its writer.
+REDACTED = "[…]"
+#: The member column of an anonymous ticket.
+ANONYMOUS = "(anonymous)"
+#: The columns of the ticket list (CSV and the key order of :meth:`TicketLine.row`).
+TICKET_COLUMNS = ("ticket", "submitted", "kind", "category", "stage", "member", "subject",
+                  "text", "replies", "resolution", "rating", "rating_comment")
+
+
+@attrs.frozen
+class TicketLine:
+    """One complaint or suggestion as the report lists it.
+
+    ``member`` is ``"number name"``, or :data:`ANONYMOUS` for an anonymous ticket,
+    whose texts are also :func:`redact`-ed of the member's name, number, e-mail,
+    phone and login names.  ``replies`` are ``(date, text)`` of what staff sent
+    the member (acknowledgement message, replies); internal notes are never listed.
+    """
+
+    number: str
+    submitted_on: dt.date
+    kind: str
+    category: str
+    stage: str
+    member: str
+    anonymous: bool
+    subject: str
+    text: str
+    replies: tuple[tuple[dt.date, str], ...] = ()
+    resolution: str = ""
+    reject_reason: str = ""
+    rating: int | None = None
+    rating_comment: str = ""
+
+    @property
+    def replies_text(self) -> str:
+        """The replies, one a line: ``2026-03-03: text``."""
+        return "\n".join(f"{on.isoformat()}: {text}" for on, text in self.replies)
+
+    @property
+    def outcome(self) -> str:
+        """The resolution, or ``rejected: reason``."""
+        if self.reject_reason:
+            return f"rejected: {self.reject_reason}"
+        return self.resolution
+
+    def row(self) -> dict[str, Any]:
+        """The line as a CSV row (keys :data:`TICKET_COLUMNS`)."""
+        return {"ticket": self.number, "submitted": self.submitted_on.isoformat(),
+                "kind": self.kind, "category": self.category, "stage": self.stage,
+                "member": self.member, "subject": self.subject, "text": self.text,
+                "replies": self.replies_text, "resolution": self.outcome,
+                "rating": self.rating if self.rating is not None else "",
+                "rating_comment": self.rating_comment}
 
 
 @attrs.frozen
@@ -77,6 +146,7 @@ class FeedbackReport:
     volume: dict[tuple[str, str], int]  # (category, month) -> tickets
     lines: tuple[CategoryLine, ...]
     total: CategoryLine
+    tickets: tuple[TicketLine, ...] = ()
 
     def volume_rows(self) -> list[dict[str, Any]]:
         """Category × month table rows, with totals."""
@@ -106,6 +176,115 @@ class FeedbackReport:
             "ratings": ln.rated, "avg rating": _fmt(ln.average_rating),
             "CSAT": f"{ln.csat}%" if ln.csat is not None else "-",
         } for ln in (*self.lines, self.total)]
+
+
+    def ticket_rows(self) -> list[dict[str, Any]]:
+        """The tickets of the period as rows (keys :data:`TICKET_COLUMNS`), oldest first."""
+        return [t.row() for t in self.tickets]
+
+
+def personal_values(member: Any, logins: Iterable[str] = ()) -> list[str]:
+    """What names a member in a text: name, each word of it (3 letters or more), number,
+    e-mail, phone and login names; the longest first."""
+    values = {v.strip() for v in (member.name, member.number, member.email, member.phone,
+                                  *logins) if v and len(v.strip()) >= 3}
+    values |= {w for w in re.split(r"[\s,.'-]+", member.name or "") if len(w) >= 3}
+    return sorted(values, key=lambda v: (-len(v), v))
+
+
+def _pattern(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    if len(digits) >= 6 and len(digits) >= len(value) - 4:  # a phone number, however written
+        forms = [digits] + ([digits[1:]] if digits.startswith("0") else [])
+        spaced = "|".join(r"[\s.()-]*".join(form) for form in forms)
+        # 0812… also as +62 812… / 62812…
+        return r"(?<!\d)(?:\+?62[\s.()-]*)?(?:" + spaced + r")(?!\d)"
+    edge = r"\b" if value[:1].isalnum() else ""
+    tail = r"\b" if value[-1:].isalnum() else ""
+    return edge + re.escape(value) + tail
+
+
+def redact(text: str | None, values: Iterable[str]) -> str:
+    """``text`` with every occurrence of ``values`` (case-insensitive, whole words; phone
+    numbers with any spacing) replaced by :data:`REDACTED`."""
+    if not text:
+        return ""
+    patterns = [_pattern(v) for v in values if v]
+    if not patterns:
+        return text
+    return re.sub("|".join(patterns), REDACTED, text, flags=re.IGNORECASE)
+
+
+def _local_date(crm: CRM, value: Any) -> dt.date:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC).astimezone(crm.tz).date()
+
+
+def ticket_lines(crm: CRM, since: dt.date, until: dt.date, *, page: int = TICKET_PAGE
+                 ) -> Iterator[TicketLine]:
+    """The tickets submitted from ``since`` to ``until`` (inclusive), in the order filed.
+
+    Read ``page`` tickets at a time (by id), each page with one query for its
+    replies, one for its members and one for the logins of the anonymous tickets'
+    members; an anonymous ticket's line names nobody (see :class:`TicketLine`).
+    """
+    in_period = (T.submitted_on >= since) & (T.submitted_on <= until)
+    last = 0
+    while True:
+        rows = list(T.select().where(in_period & (T.id > last)).order_by(T.id).limit(page))
+        if not rows:
+            return
+        last = rows[-1].id
+        replies: dict[int, list[tuple[dt.date, str]]] = {}
+        events = (FeedbackEvent
+                  .select(FeedbackEvent.ticket, FeedbackEvent.at, FeedbackEvent.text)
+                  .where(FeedbackEvent.ticket.in_([r.id for r in rows]),
+                         FeedbackEvent.internal == False,  # noqa: E712 (SQL, not Python)
+                         FeedbackEvent.action.in_(REPLY_ACTIONS),
+                         FeedbackEvent.text.is_null(False))
+                  .order_by(FeedbackEvent.at, FeedbackEvent.id).tuples())
+        for ticket_id, at, text in events:
+            if text:
+                replies.setdefault(ticket_id, []).append((_local_date(crm, at), text))
+        members = {m.id: m for m in Member.select().where(
+            Member.id.in_(list({r.member_id for r in rows})))}
+        hidden = list({r.member_id for r in rows if r.anonymous})
+        logins: dict[int, list[str]] = {}
+        if hidden:
+            for username, member_id in (User.select(User.username, User.member)
+                                        .where(User.member.in_(hidden)).tuples()):
+                logins.setdefault(member_id, []).append(username)
+        for r in rows:
+            yield _ticket_line(r, members.get(r.member_id), replies.get(r.id, []),
+                               logins.get(r.member_id, []))
+        if len(rows) < page:
+            return
+
+
+def _ticket_line(r: T, member: Member | None, replies: list[tuple[dt.date, str]],
+                 logins: list[str]) -> TicketLine:
+    from dyncrm_retain.feedback.tickets import _date
+
+    if r.anonymous:
+        values = personal_values(member, logins) if member is not None else []
+
+        def clean(text: str | None) -> str:
+            return redact(text, values)
+
+        who = ANONYMOUS
+    else:
+        def clean(text: str | None) -> str:
+            return text or ""
+
+        who = (f"{member.number or '#' + str(member.id)} {member.name}" if member is not None
+               else f"#{r.member_id}")
+    return TicketLine(
+        number=r.number, submitted_on=_date(r.submitted_on), kind=r.kind, category=r.category,
+        stage=r.stage, member=who, anonymous=bool(r.anonymous), subject=clean(r.subject),
+        text=clean(r.text), replies=tuple((on, clean(text)) for on, text in replies),
+        resolution=clean(r.resolution), reject_reason=clean(r.reject_reason),
+        rating=r.rating, rating_comment=clean(r.rating_comment))
 
 
 def _pct(part: int, whole: int) -> Decimal | None:
@@ -145,8 +324,12 @@ def _month_range(since: dt.date, until: dt.date) -> tuple[str, ...]:
     return tuple(months)
 
 
-def build(crm: CRM, since: dt.date, until: dt.date) -> FeedbackReport:
+def build(crm: CRM, since: dt.date, until: dt.date, *, tickets: bool = True
+          ) -> FeedbackReport:
     """The report for tickets submitted from ``since`` to ``until`` (inclusive).
+
+    With ``tickets`` (the default) it also lists the tickets themselves
+    (:func:`ticket_lines`); ``tickets=False`` gives the figures alone.
 
     A deadline is judged once it is met or has passed: an open ticket whose
     deadline lies before ``until`` (or before today, if earlier) counts as
@@ -208,7 +391,8 @@ def build(crm: CRM, since: dt.date, until: dt.date) -> FeedbackReport:
                   [v for vs in resolve_times.values() for v in vs])
     return FeedbackReport(since=since, until=until, generated_on=crm.today(),
                           months=_month_range(since, until), categories=categories,
-                          volume=volume, lines=tuple(lines), total=total)
+                          volume=volume, lines=tuple(lines), total=total,
+                          tickets=tuple(ticket_lines(crm, since, until)) if tickets else ())
 
 
 def _line(category: str, f: list[int], ack: list[Decimal], res: list[Decimal]) -> CategoryLine:
