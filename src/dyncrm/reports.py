@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 #: ``as_of`` is one date (``--as-of``), ``period`` two (``--from``, ``--to``),
 #: ``month`` the first day of a month (``--month YYYY-MM``), ``year`` a year.
 STANDARD_OPTIONS = ("as_of", "period", "month", "year")
-OPTION_TYPES = ("text", "int")
+OPTION_TYPES = ("text", "int", "flag")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 _OPTION_NAME = re.compile(r"[a-z][a-z0-9_]{0,29}")
 
@@ -99,8 +99,9 @@ class Report:
 class ReportOption:
     """An option of one plugin's report: ``--NAME`` (underscores become hyphens).
 
-    ``type`` is ``text`` or ``int``; the value reaches the builder as
-    ``options.get(name)`` (``None`` when not given, unless ``required``).
+    ``type`` is ``text``, ``int`` or ``flag`` (an on/off switch: ``True`` when
+    given); the value reaches the builder as ``options.get(name)`` (``None`` when
+    not given, unless ``required``).
     """
 
     name: str = attrs.field()

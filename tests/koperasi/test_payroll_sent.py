@@ -169,7 +169,8 @@ simulated = true
 [database]
 url = "sqlite:///{db}"
 [plugins]
-enabled = ["acquire.registration", "expand.savings", "expand.loans", "koperasi_xyz.payroll"]
+enabled = ["acquire.registration", "expand.savings", "expand.loans", "koperasi_xyz.payroll",
+           "koperasi_xyz.reports"]
 [plugins."expand.loans".products.konsumtif]
 name = "Pinjaman Konsumtif"
 method = "flat"
@@ -214,3 +215,26 @@ due_day = 25
     assert (tmp_path / "again.pdf").read_bytes() == sent_pdf
     code, out, err = cli("sekretaris", "list", "--month", "2026-03")
     assert code == 0 and "the list sent on 2026-03-28 totals Rp 1.040.000" in err
+    base = ["-c", str(config), "--today", "2026-03-28", "--as", "bendahara", "laporan",
+            "potongan", "--month", "2026-03"]
+    code, out, err = run_cli(base)
+    assert code == 0, err
+    assert "Rp 1.040.000" in out and "sebagaimana dikirim" in out
+    code, out, err = run_cli([*base, "--live"])
+    assert code == 0, err
+    assert "Jumlah potongan  Rp 0" in out and "dihitung dari data" in out
+
+
+def test_the_deduction_report_of_a_sent_month_is_the_list_as_sent(coop) -> None:
+    from koperasi_xyz.reports.builders import payroll_report
+
+    crm, people, *_ = coop
+    send(crm, people["bendahara"], MONTH)
+    import_confirmation(crm, people["bendahara"], confirmation(GOOD), batch="HR-03",
+                        month=MONTH)
+    lap = payroll_report(crm, MONTH)
+    assert dict(lap.summary)["Jumlah potongan"] == "Rp 1.040.000"
+    assert sum(r["jumlah_potongan"] for r in lap.csv_rows()) == 1_040_000
+    assert "sebagaimana dikirim" in lap.subtitle
+    live = payroll_report(crm, MONTH, live=True)
+    assert dict(live.summary)["Jumlah potongan"] == "Rp 0"

@@ -17,7 +17,8 @@ anggota-keluar      members who left or are leaving, refund status       ``--fro
 simpanan            savings per member and per product                   ``--as-of``
 pinjaman            loans outstanding, arrears, collectibility           ``--as-of``
                     (or one loan's schedule with ``--loan``)
-potongan            payroll deduction list per department                ``--month``
+potongan            payroll deduction list per department, as sent       ``--month``
+                    (``--live``: from today's records)
 kritik-saran        feedback: volume, service levels, satisfaction       ``--from --to``
 shu                 SHU distribution of a fiscal year                    ``--year``
 pph-shu             PPh withheld from members' SHU shares (gross, net)   ``--year``
@@ -101,9 +102,13 @@ def dyncrm_reports():
                       options=("as_of", ReportOption("loan", "One loan's schedule instead.",
                                                      type="int")),
                       include=_enabled("expand.loans")),
-        ReportBuilder("potongan", "The payroll deduction list of a month (see also: dyncrm "
-                      "payroll list --xlsx).", lambda crm, o: rb.payroll_report(crm, o.month),
-                      VIEW, options=("month",), required={"month"},
+        ReportBuilder("potongan", "The payroll deduction list of a month: the list as sent "
+                      "to the payroll office once it was (dyncrm payroll send), else as the "
+                      "records stand (see also: dyncrm payroll list --xlsx).",
+                      lambda crm, o: rb.payroll_report(crm, o.month, live=bool(o.get("live"))),
+                      VIEW, options=("month", ReportOption(
+                          "live", "Compute the list from today's records, even for a month "
+                          "whose list was sent.", type="flag")), required={"month"},
                       include=_enabled("koperasi_xyz.payroll")),
         ReportBuilder("kritik-saran", "Feedback: tickets by category and month, service "
                       "levels, satisfaction.",

@@ -521,13 +521,27 @@ def loan_schedule(crm: CRM, loan_id: int) -> Laporan:
 # --- payroll, feedback, SHU ----------------------------------------------------------
 
 
-def payroll_report(crm: CRM, month: dt.date) -> Laporan:
-    """Daftar potongan gaji of a month, one section per department."""
+def payroll_report(crm: CRM, month: dt.date, *, live: bool = False) -> Laporan:
+    """Daftar potongan gaji of a month, one section per department.
+
+    A month whose list was sent to the payroll office (``dyncrm payroll send``, or
+    archived by its confirmation import) shows the list as sent, whatever the
+    records say now; ``live`` (or a month never sent) computes it from the records.
+    """
     _need(crm, "koperasi_xyz.payroll", "payroll deduction")
     from ..payroll.export import line_row
     from ..payroll.listing import deduction_list
+    from ..payroll.sent import sent
 
-    dlist = deduction_list(crm, month)
+    archived = None if live else sent(crm, month)
+    if archived is not None:
+        dlist = archived.dlist
+        first = archived.archived.files[0]
+        source = (f"daftar sebagaimana dikirim ke bagian penggajian pada "
+                  f"{tanggal(crm, _date(archived.archived.created_at))} (arsip {first.id})")
+    else:
+        dlist = deduction_list(crm, month)
+        source = f"dihitung dari data per {tanggal(crm, crm.today())}"
     keys = ("simpanan_wajib", "tunggakan_wajib", "angsuran", "tunggakan_angsuran",
             "jumlah_potongan")
     sections = []
@@ -543,7 +557,8 @@ def payroll_report(crm: CRM, month: dt.date) -> Laporan:
     return Laporan(
         name="potongan", title=f"Daftar Potongan Gaji — {month_name}",
         subtitle=f"Tanggal potong {tanggal(crm, dlist.payday)}; batas potongan "
-                 f"{dlist.cap_percent.normalize():f}% dari gaji bersih; jumlah dalam rupiah",
+                 f"{dlist.cap_percent.normalize():f}% dari gaji bersih; jumlah dalam rupiah; "
+                 f"{source}",
         columns=cols(("nik_karyawan", "NIK Karyawan", "L", 1.1),
                      ("nomor_anggota", "No. Anggota", "L", 1.25), ("nama", "Nama", "L", 1.8),
                      ("simpanan_wajib", "Wajib", "R", 0.95),

@@ -129,6 +129,9 @@ def report_command(builder: ReportBuilder) -> click.Command:
     for option in reversed(builder.options):
         if isinstance(option, str):
             f = _standard(f, option, option in builder.required)
+        elif option.type == "flag":
+            f = click.option(option.flag, option.name, is_flag=True, default=None,
+                             help=option.help)(f)
         else:
             f = click.option(option.flag, option.name, required=option.required,
                              type=int if option.type == "int" else str, help=option.help)(f)

@@ -56,7 +56,7 @@ def fields_of(builder: ReportBuilder) -> list[dict[str, Any]]:
                 kind = {"month": "month", "year": "number"}.get(name, "date")
                 out.append({"name": name, "label": labels[name], "type": kind,
                             "required": option in builder.required, "hint": ""})
-        else:
+        elif option.type != "flag":  # a switch keeps its default on the portal
             out.append({"name": option.name, "label": option.name.replace("_", " ").capitalize(),
                         "type": "number" if option.type == "int" else "text",
                         "required": option.required, "hint": option.help})
