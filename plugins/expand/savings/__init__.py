@@ -31,7 +31,8 @@ Ledger: a member's savings are the liability accounts ``savings.pokok:m<id>``,
 ``cash``, transfers and payroll remittances debit ``bank``.  Each posted
 deposit is one entry of kind ``savings.deposit`` with key
 ``deposit:<reference>``; each withdrawal ``savings.withdrawal`` with key
-``withdrawal:<reference>``.
+``withdrawal:<reference>``.  Monthly interest on sukarela (``savings.interest``,
+key ``savings.interest:<YYYY-MM>:<member id>``) is in ``savings.interest``.
 """
 
 from __future__ import annotations
@@ -388,6 +389,8 @@ spec = PluginSpec(
         Permission("savings.correct", frozenset({"admin", "treasurer"}),
                    "correct a posted deposit, withdrawal or sukarela credit/debit "
                    "(dyncrm savings reverse)"),
+        Permission("savings.interest", frozenset({"admin", "treasurer", "system"}),
+                   "post the monthly interest on simpanan sukarela (also the scheduled job)"),
     ],
 )
 spec.export(globals())
@@ -415,6 +418,17 @@ def dyncrm_ledger_owners():
     from dyncrm_expand.savings.corrections import OWNERS
 
     return OWNERS
+
+
+@hookimpl
+def dyncrm_scheduled_jobs(crm):
+    """Post last month's interest on simpanan sukarela once the month is over."""
+    from dyncrm.values import ScheduledJob
+    from dyncrm_expand.savings.interest import scheduled_job
+
+    return [ScheduledJob("savings.interest", scheduled_job,
+                         "interest on simpanan sukarela of the month before, PPh withheld "
+                         "(posted once; nothing when no rate is set)")]
 
 
 @hookimpl

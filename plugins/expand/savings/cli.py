@@ -300,9 +300,80 @@ def reverse_cmd(crm, actor, entry_id, reason, key, as_json):
     output.emit_json(result) if as_json else click.echo(result.describe())
 
 
+@click.group("interest")
+def interest_group():
+    """Monthly interest on simpanan sukarela (jasa simpanan), with PPh final withheld."""
+
+
+def _interest_rows(crm, month, as_json: bool) -> list[dict]:
+    from dyncrm.money import from_minor
+
+    exp = crm.ledger.exponent(crm.currency)
+
+    def show(units):
+        if as_json:
+            return units if isinstance(units, int) else \
+                f"{units.numerator}/{units.denominator}"
+        return crm.format_money(from_minor(round(units), crm.currency, exp))
+
+    return [{"member": x.number, "name": x.name, "balance": show(x.balance),
+             "interest": show(x.gross), "pph": show(x.tax), "net": show(x.net)}
+            for x in month.lines]
+
+
+@interest_group.command("compute")
+@click.option("--month", required=True, help="The month, YYYY-MM.")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
+              help="Also write the lines as CSV (minor units).")
+@json_option
+@pass_actor
+def interest_compute_cmd(crm, actor, month, csv_path, as_json):
+    """What each member's sukarela earns for MONTH (nothing is posted)."""
+    from dyncrm_expand.savings.interest import compute_month
+
+    crm.require(actor, "savings.view")
+    computed = compute_month(crm, parse_month(month))
+    if csv_path:
+        with atomic_open(csv_path, "w", newline="", encoding="utf-8") as fh:
+            output.write_csv(_interest_rows(crm, computed, True), fh,
+                             ["member", "name", "balance", "interest", "pph", "net"])
+    if as_json:
+        output.emit_json({"month": month_label(computed.month), "basis": computed.basis,
+                          "lines": _interest_rows(crm, computed, True),
+                          "interest": computed.gross, "pph": computed.tax})
+        return
+    output.table(_interest_rows(crm, computed, False),
+                 align_right=["balance", "interest", "pph", "net"],
+                 empty="(no interest: no rate set, or no member with a sukarela balance)")
+    from dyncrm.money import from_minor
+
+    exp = crm.ledger.exponent(crm.currency)
+    click.echo(f"{month_label(computed.month)} ({computed.basis} balance): interest "
+               f"{crm.format_money(from_minor(computed.gross, crm.currency, exp))}, PPh "
+               f"{crm.format_money(from_minor(computed.tax, crm.currency, exp))}")
+
+
+@interest_group.command("post")
+@click.option("--month", required=True, help="The month, YYYY-MM (over before today).")
+@pass_actor
+def interest_post_cmd(crm, actor, month):
+    """Post MONTH's interest to each member's sukarela, PPh to the tax payable; once."""
+    from dyncrm.money import from_minor
+    from dyncrm_expand.savings.interest import post_month
+
+    done = post_month(crm, actor, parse_month(month))
+    if done.replayed:
+        click.echo(f"the interest of {month} was already posted; nothing was posted again")
+        return
+    exp = crm.ledger.exponent(crm.currency)
+    click.echo(f"posted the interest of {month_label(done.month)} for {done.posted} members: "
+               f"{crm.format_money(from_minor(done.gross, crm.currency, exp))}, PPh "
+               f"{crm.format_money(from_minor(done.tax, crm.currency, exp))} withheld")
+
+
 COMMANDS = [deposit_cmd, pending_cmd, show_cmd, verify_cmd, reject_cmd, withdraw_cmd,
             balance_cmd, statement_cmd, arrears_cmd, set_class_cmd, reverse_cmd,
-            passbook_cmd]
+            passbook_cmd, interest_group]
 
 
 def register(cli: click.Group) -> None:

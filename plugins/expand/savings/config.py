@@ -13,6 +13,12 @@ A deployment writes them under ``[plugins."expand.savings"]``, e.g.::
     [plugins."expand.savings".sukarela]
     minimum_balance = "10000"
 
+    [plugins."expand.savings".sukarela.interest]
+    rate = "3"                 # % per year, paid monthly
+    basis = "average_daily"    # or "minimum"
+    pph_rate = "10"            # PPh final on the month's whole interest ...
+    pph_threshold = "240000"   # ... when it is above this
+
 Amounts are written as strings or whole numbers (never floats) in the
 organisation's currency.
 """
@@ -78,6 +84,41 @@ class WajibProduct:
     due_day: int = attrs.field(default=10, validator=_day_of_month)
 
 
+INTEREST_BASES = ("minimum", "average_daily")
+
+
+def _percent(instance, attribute, value) -> None:
+    if not 0 <= value <= 100:
+        raise ValueError(f"{attribute.name} is a percentage (0-100), not {value}")
+
+
+def _interest_basis(instance, attribute, value) -> None:
+    if value not in INTEREST_BASES:
+        raise ValueError(f"{attribute.name} must be one of {', '.join(INTEREST_BASES)}, "
+                         f"not {value!r}")
+
+
+@attrs.frozen
+class SukarelaInterest:
+    """Interest on simpanan sukarela (jasa simpanan), computed and posted monthly.
+
+    Every figure is a setting the cooperative decides (AD/ART, pengurus) or the tax
+    law sets; the defaults are the PPh final on savings interest of PP 15/2009 as
+    commonly cited (0 % up to Rp 240.000 a month, 10 % of the whole interest above
+    it) — verify them before use.  ``rate = 0`` (the default) pays no interest.
+    """
+
+    #: interest per year, percent; a month earns rate / 12
+    rate: Decimal = attrs.field(default=Decimal(0), validator=_percent)
+    #: ``minimum``: the lowest end-of-day balance of the month; ``average_daily``:
+    #: the average of the month's end-of-day balances
+    basis: str = attrs.field(default="minimum", validator=_interest_basis)
+    #: PPh final withheld, percent of the month's whole interest when above the threshold
+    pph_rate: Decimal = attrs.field(default=Decimal(10), validator=_percent)
+    #: a month's interest up to this amount is not taxed
+    pph_threshold: Decimal = attrs.field(default=Decimal(240000), validator=_not_negative)
+
+
 @attrs.frozen
 class SukarelaProduct:
     """Simpanan sukarela: any amount, any time, withdrawable down to a minimum."""
@@ -85,6 +126,8 @@ class SukarelaProduct:
     code: str = "sukarela"
     name: str = "Simpanan Sukarela"
     minimum_balance: Decimal = attrs.field(default=Decimal(0), validator=_not_negative)
+    #: monthly interest (``[plugins."expand.savings".sukarela.interest]``)
+    interest: SukarelaInterest = SukarelaInterest()
 
 
 @attrs.frozen
