@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 USER_ENV = "DYNCRM_USER"
 #: Commands that run on a database with pending migrations (the rest refuse, naming them).
-SCHEMA_EXEMPT = frozenset({"db upgrade", "db status", "init", "plugins", "hooks"})
+SCHEMA_EXEMPT = frozenset({"db upgrade", "db status", "init", "plugins", "hooks", "backup"})
 #: The umask of every ``dyncrm`` command: files 0600, folders 0700.
 PRIVATE_UMASK = 0o077
 
@@ -826,8 +826,15 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = saved
 
 
-# login, logout, whoami, passwd, user ...; plugin new; serve; receipt; archive
-from dyncrm import cli_archive, cli_auth, cli_plugin, cli_receipts, cli_web  # noqa: E402, F401
+# login, logout, whoami, passwd, user ...; plugin new; serve; receipt; archive; backup, restore
+from dyncrm import (  # noqa: E402, F401
+    cli_archive,
+    cli_auth,
+    cli_backup,
+    cli_plugin,
+    cli_receipts,
+    cli_web,
+)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
