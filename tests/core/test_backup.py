@@ -287,6 +287,28 @@ def test_the_daily_backup_runs_once_a_day_and_keeps_the_newest(tmp_path) -> None
         "a backup taken by hand is never pruned"
 
 
+def test_a_data_folder_outside_the_deployment_comes_back_where_it_was(tmp_path) -> None:
+    outside = tmp_path / "srv-data"
+    config = tmp_path / "kop" / "dyncrm.toml"
+    config.parent.mkdir()
+    config.write_text('[organisation]\nname = "Kop"\n[database]\nurl = "sqlite:///kop.db"\n'
+                      f'[paths]\ndata_dir = "{outside}"\n')
+    assert run_cli(["-c", str(config), "db", "upgrade"])[0] == 0
+    (outside / "proofs").mkdir(parents=True)
+    (outside / "proofs" / "slip.png").write_bytes(b"\x89PNG slip")
+    archive, _ = backup(config, "--out", str(tmp_path / "b"))
+    # on the same machine the live data folder is in the way: refused, nothing made
+    code, _, err = restore(archive, tmp_path / "new")
+    assert code == 1 and f"{outside}, which is not empty" in err
+    assert not (tmp_path / "new").exists()
+    assert tree(outside) == {"proofs/slip.png": hashlib.sha256(b"\x89PNG slip").hexdigest()}
+    # on a machine without it (the disk died), it comes back where the config says
+    shutil.rmtree(outside)
+    code, _, err = restore(archive, tmp_path / "new")
+    assert code == 0, err
+    assert (outside / "proofs" / "slip.png").read_bytes() == b"\x89PNG slip"
+
+
 def test_without_daily_run_due_takes_no_backup(make_crm, tmp_path) -> None:
     crm = make_crm()
     from dyncrm.backup.schedule import jobs
