@@ -16,9 +16,10 @@ def dyncrm_migrations():
 def dyncrm_register_models():
     from dyncrm.db.archive import ARCHIVE_MODELS
     from dyncrm.db.models import CORE_MODELS
+    from dyncrm.db.periods import PERIOD_MODELS
     from dyncrm.db.receipts import RECEIPT_MODELS
 
-    return [*CORE_MODELS, *RECEIPT_MODELS, *ARCHIVE_MODELS]
+    return [*CORE_MODELS, *RECEIPT_MODELS, *ARCHIVE_MODELS, *PERIOD_MODELS]
 
 
 @hookimpl

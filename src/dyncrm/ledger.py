@@ -34,6 +34,7 @@ from dyncrm.errors import (
     ValidationError,
 )
 from dyncrm.money import Money, exponent_of, from_minor, to_minor
+from dyncrm.periods import check_open
 from dyncrm.values import EntryInfo, EntryOwner, Leg, PostResult
 
 if TYPE_CHECKING:
@@ -243,7 +244,9 @@ class Ledger:
         and whatever the ``dyncrm_transaction_posted`` hooks write commit together.
         ``owner`` is the plugin that owns the entry (default: the enabled plugin
         declaring ``kind`` through ``dyncrm_ledger_owners``, else nobody); only
-        that plugin may reverse it (:meth:`reverse`).
+        that plugin may reverse it (:meth:`reverse`).  An entry dated inside a
+        closed period is refused (:class:`~dyncrm.periods.ClosedPeriodError`,
+        see :mod:`dyncrm.periods`), after a shared lock on its month.
         """
         if key is not None:
             existing = JournalEntry.get_or_none(JournalEntry.key == key)
@@ -251,8 +254,11 @@ class Ledger:
                 return PostResult(self._info(existing), replayed=True)
         if len(legs) < 2:
             raise ValidationError("a journal entry needs at least two legs")
-        accounts = {a.code: a for a in Account.select().where(
-            Account.code.in_([leg.account for leg in legs]))}
+        codes = list(dict.fromkeys(leg.account for leg in legs))
+        accounts = {}
+        for start in range(0, len(codes), BULK_CHUNK):  # a year's closing has many legs
+            accounts.update((a.code, a) for a in Account.select().where(
+                Account.code.in_(codes[start:start + BULK_CHUNK])))
         totals: dict[str, int] = defaultdict(int)
         rows = []
         for leg in legs:
@@ -273,6 +279,7 @@ class Ledger:
                     commodity, from_minor(total, commodity, self.exponent(commodity)).amount
                 )
         effective_date = on or self.crm.today()
+        check_open(self.crm, [effective_date])  # nothing dated inside a closed period
         owner = self._owner_for(kind, owner)
         row = {"key": key, "kind": kind, "memo": memo, "effective_date": effective_date,
                "actor": actor, "member": member_id, "reverses": reverses, "meta": meta or {},
@@ -284,10 +291,11 @@ class Ledger:
             if entry_id is None:  # posted by a concurrent session a moment ago
                 existing = JournalEntry.get(JournalEntry.key == key)
                 return PostResult(self._info(existing), replayed=True)
-        Posting.insert_many(
-            [{"entry": entry_id, "account": a.id, "amount": u, "commodity": c}
-             for a, u, c in rows]
-        ).execute()
+        for start in range(0, len(rows), BULK_CHUNK):
+            Posting.insert_many(
+                [{"entry": entry_id, "account": a.id, "amount": u, "commodity": c}
+                 for a, u, c in rows[start:start + BULK_CHUNK]]
+            ).execute()
         info = EntryInfo(
             id=entry_id, key=key, kind=kind, memo=memo, effective_date=effective_date,
             actor=actor, member_id=member_id, legs=tuple(legs), reverses=reverses,
@@ -311,8 +319,8 @@ class Ledger:
         without a key are inserted one statement each (batch callers key
         theirs).  Every entry is checked before anything is written, with the
         checks of :meth:`post` (two legs or more, known accounts of the leg's
-        commodity, balanced per commodity); one bad entry refuses the whole
-        batch.  Runs in a savepoint: all entries or none.
+        commodity, balanced per commodity, not dated inside a closed period);
+        one bad entry refuses the whole batch.  Runs in a savepoint: all entries or none.
 
         ``dyncrm_transaction_posted`` fires once per new entry, in order, in the
         same transaction, after its chunk is written (a hook reading the ledger
@@ -346,6 +354,7 @@ class Ledger:
                             self._checked_legs(spec.legs, accounts), owner))
         results: list[PostResult | None] = [None] * len(specs)
         fresh = [i for i, p in enumerate(planned) if p is not None]
+        check_open(self.crm, {planned[i][0] for i in fresh})  # one query for the batch
         with db.atomic():
             for start in range(0, len(fresh), chunk):
                 part = fresh[start:start + chunk]
@@ -500,7 +509,9 @@ class Ledger:
         step in the same action; anyone else gets
         :class:`~dyncrm.errors.OwnedEntryError` naming the plugin's correction
         command.  The reversal belongs to the same owner.  ``key`` (default
-        ``reversal:<id>``) makes a repeat a replay.
+        ``reversal:<id>``) makes a repeat a replay.  The reversal is dated ``on``
+        or today: a correction of an entry in a closed period goes into an open
+        one (a date inside a closed period is refused, as for :meth:`post`).
         """
         original = JournalEntry.get_or_none(JournalEntry.id == entry_id)
         if original is None:

@@ -35,7 +35,8 @@ ENTRY_POINT_GROUP = "dyncrm"
 TRACE_ENV = "DYNCRM_TRACE_PLUGINS"
 
 #: Core modules that implement hooks themselves; always registered, never disabled.
-DEFAULT_PLUGINS: tuple[str, ...] = ("dyncrm.default_hooks", "dyncrm.backup.hooks")
+DEFAULT_PLUGINS: tuple[str, ...] = ("dyncrm.default_hooks", "dyncrm.backup.hooks",
+                                     "dyncrm.periods_hooks")
 
 
 def package_path(package: str, *parts: str) -> Path:

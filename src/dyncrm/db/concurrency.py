@@ -16,6 +16,10 @@ way to take such locks, on every backend:
   PostgreSQL and MariaDB/MySQL (created on first use, so a lock on an account
   that does not exist yet works too).  On SQLite the write transaction already
   excludes every other writer, so nothing more is needed.
+* :func:`share_names` takes shared locks on the same names: holders of a
+  shared lock go on side by side, and an exclusive lock waits for them all
+  (the ledger share-locks the month it posts into; closing the month takes
+  it exclusively, see :mod:`dyncrm.periods`).
 * :func:`busy_error` and :func:`is_unique_violation` classify driver errors of
   the three backends, so callers never show a raw ``OperationalError`` or
   ``IntegrityError``.
@@ -251,6 +255,41 @@ def lock_names(database: Any, names: Iterable[str], *, holds_write_lock: bool = 
     return wanted
 
 
+def share_names(database: Any, names: Iterable[str], *, holds_write_lock: bool = False
+                ) -> list[str]:
+    """Take shared locks on ``names`` until the current transaction ends.
+
+    Shared locks do not exclude each other, only an exclusive lock on the same
+    name (:func:`lock_names`): many postings into one month go on side by
+    side, while closing that month waits for them and they wait for it.
+    PostgreSQL ``SELECT ... FOR SHARE``, MariaDB/MySQL ``LOCK IN SHARE MODE``
+    on the ``named_lock`` rows (missing rows are inserted first, ignoring a
+    concurrent insert); SQLite needs nothing: its write transaction excludes
+    every other writer, and a deferred transaction that read before another
+    writer committed cannot write after it.  Returns the names, sorted.
+    """
+    from dyncrm.db.models import NamedLock
+
+    wanted = sorted({str(n) for n in names})
+    for name in wanted:
+        if not name or len(name) > 190:
+            raise ValueError(f"a lock name has 1 to 190 characters, not {name!r}")
+    db = getattr(database, "obj", database)
+    if not wanted or isinstance(db, SqliteDatabase):
+        return wanted
+    clause = "FOR SHARE" if isinstance(db, PostgresqlDatabase) else "LOCK IN SHARE MODE"
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        have = {row.name for row in NamedLock.select(NamedLock.name)
+                .where(NamedLock.name.in_(chunk))}
+        missing = [n for n in chunk if n not in have]
+        if missing:
+            NamedLock.insert_many([{"name": n} for n in missing]).on_conflict_ignore().execute()
+        list(NamedLock.select(NamedLock.name).where(NamedLock.name.in_(chunk))
+             .order_by(NamedLock.name).for_update(clause))
+    return wanted
+
+
 def insert_once(model: Any, row: dict[str, Any]) -> Any | None:
     """Insert ``row`` unless one of its unique keys exists; ``None`` when it existed.
 
@@ -277,4 +316,5 @@ def insert_once(model: Any, row: dict[str, Any]) -> Any | None:
 
 
 __all__ = ["DEFAULT_TIMEOUT", "busy_error", "insert_once", "is_busy", "is_unique_violation",
-           "lock_names", "prepare_sessions", "timeout_of", "write_transaction"]
+           "lock_names", "prepare_sessions", "share_names", "timeout_of",
+           "write_transaction"]
