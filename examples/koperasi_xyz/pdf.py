@@ -2,28 +2,29 @@
 
 Every report and slip of Koperasi XYZ uses :class:`ReportPDF`: the
 organisation's name and address on top of each page, the title and period,
-"Dicetak <tanggal>" and "Halaman n dari m" at the bottom, and tables whose
-header row repeats on every page.  DejaVu Sans is used when installed (any
-Unicode name prints); otherwise the PDF core font Helvetica, with characters
-outside Latin-1 replaced.
+"Dicetak <tanggal>" and "Halaman n dari m" at the bottom.  Tables are laid out
+by the core's :func:`dyncrm.pdf.table`: a row is never split across pages, the
+header row is repeated at the top of every page the table continues on (never
+left alone at the bottom of a page), long cells wrap, and the totals row stays
+with the last rows.  Text is set in the DejaVu Sans shipped with dyncrm
+(:mod:`dyncrm.pdf`), so every name prints as written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fpdf import FPDF
 
+from dyncrm import pdf as core_pdf
 from dyncrm.files import write_atomic
 from dyncrm.reports import ReportColumn
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
 
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",
-             "/usr/local/share/fonts", "/Library/Fonts", "C:/Windows/Fonts")
 HEADER_FILL = (225, 232, 240)
 STRIPE_FILL = (246, 248, 250)
 ACCENT = (20, 70, 120)
@@ -34,12 +35,9 @@ ACCENT = (20, 70, 120)
 Column = ReportColumn
 
 
-def _find_font() -> tuple[Path, Path] | None:
-    for folder in FONT_DIRS:
-        regular, bold = Path(folder) / "DejaVuSans.ttf", Path(folder) / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            return regular, bold
-    return None
+#: How report tables are drawn (the core's table, in the report's colours).
+TABLE_STYLE = core_pdf.TableStyle(font_size=8, header_size=8, header_fill=HEADER_FILL,
+                                  stripe_fill=STRIPE_FILL)
 
 
 class ReportPDF(FPDF):
@@ -52,17 +50,10 @@ class ReportPDF(FPDF):
         self.title_text, self.subtitle, self.printed = title, subtitle, printed
         self.set_margins(15, 12, 15)
         self.set_auto_page_break(True, margin=18)
-        fonts = _find_font()
-        if fonts:
-            self.add_font("body", "", str(fonts[0]))
-            self.add_font("body", "B", str(fonts[1]))
-            self.family, self.unicode = "body", True
-        else:
-            self.family, self.unicode = "helvetica", False
+        self.family, self.unicode = core_pdf.use_unicode_font(self), True
         self.set_title(title)
         self.set_author(organisation)
         self.set_creator("dyncrm / Koperasi XYZ")
-        self._table: tuple[list[Column], list[float]] | None = None
         self.add_page()
 
     # -- text safety -------------------------------------------------------
@@ -98,12 +89,10 @@ class ReportPDF(FPDF):
         self.cell(0, 6, self.t(self.title_text), new_x="LMARGIN", new_y="NEXT")
         if self.subtitle:
             self.font(9)
-            self.cell(0, 5, self.t(self.subtitle), new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(0, 4.5, self.t(self.subtitle), new_x="LMARGIN", new_y="NEXT")
         self.ln(3)
         self.set_line_width(0.2)
         self.set_draw_color(180, 180, 180)
-        if self._table is not None and self.page_no() > 1:
-            self._table_header()
 
     def footer(self) -> None:
         self.set_y(-13)
@@ -123,8 +112,11 @@ class ReportPDF(FPDF):
         """Usable width between the margins, in mm."""
         return self.w - self.l_margin - self.r_margin
 
-    def heading(self, text: str) -> None:
-        """A section heading."""
+    def heading(self, text: str, keep_with: float = 18) -> None:
+        """A section heading, on a new page when less than ``keep_with`` mm (a table's
+        header and first row) would follow it on this one."""
+        if self.will_page_break(7.5 + keep_with):
+            self.add_page()
         self.ln(1)
         self.font(10.5, bold=True)
         self.cell(0, 6.5, self.t(text), new_x="LMARGIN", new_y="NEXT")
@@ -144,69 +136,16 @@ class ReportPDF(FPDF):
             self.cell(label_width, 5.5, self.t(label))
             self.cell(0, 5.5, self.t(value), new_x="LMARGIN", new_y="NEXT")
 
-    def _fit(self, text: str, width: float) -> str:
-        text = self.t(text)
-        if self.get_string_width(text) <= width - 2:
-            return text
-        ell = "…" if self.unicode else "..."
-        while text and self.get_string_width(text + ell) > width - 2:
-            text = text[:-1]
-        return text + ell
-
-    def _table_header(self) -> None:
-        """The header row; long titles wrap onto a second line instead of being cut."""
-        columns, widths = self._table  # type: ignore[misc]
-        self.font(8, bold=True)
-        self.set_fill_color(*HEADER_FILL)
-        line_h = 3.9
-        counts = [len(self.multi_cell(w, line_h, self.t(c.title), dry_run=True,
-                                      output="LINES")) for c, w in zip(columns, widths,
-                                                                       strict=True)]
-        height = max(max(counts) * line_h + 2.2, 6.5)
-        x0, y0 = self.get_x(), self.get_y()
-        self.rect(x0, y0, sum(widths), height, style="F")
-        self.line(x0, y0 + height, x0 + sum(widths), y0 + height)
-        x = x0
-        for col, w, n in zip(columns, widths, counts, strict=True):
-            self.set_xy(x, y0 + (height - n * line_h) / 2)
-            self.multi_cell(w, line_h, self.t(col.title), align=col.align)
-            x += w
-        self.set_xy(x0, y0 + height)
-        self.font(8)
-
-    def table(self, columns: Sequence[Column], rows: Sequence[dict[str, Any]], *,
-              totals: dict[str, Any] | None = None, empty: str = "(tidak ada data)") -> None:
-        """A table; long tables continue on new pages with the header row repeated."""
-        columns = list(columns)
-        weight = sum(c.width for c in columns)
-        widths = [self.content_width * c.width / weight for c in columns]
-        self._table = (columns, widths)
-        self._table_header()
-        if not rows:
-            self.font(8.5)
-            self.cell(0, 6, self.t(empty), new_x="LMARGIN", new_y="NEXT")
-        height = 5.5
-        for i, row in enumerate(rows):
-            if self.will_page_break(height):
-                self.add_page()
-            fill = i % 2 == 1
-            self.set_fill_color(*STRIPE_FILL)
-            for col, w in zip(columns, widths, strict=True):
-                self.cell(w, height, self._fit(row.get(col.key, ""), w), align=col.align,
-                          fill=fill)
-            self.ln(height)
-        if totals:
-            if self.will_page_break(height + 1):
-                self.add_page()
-            self.font(8, bold=True)
-            self.set_draw_color(60, 60, 60)
-            for col, w in zip(columns, widths, strict=True):
-                self.cell(w, height + 0.5, self._fit(totals.get(col.key, ""), w), border="T",
-                          align=col.align)
-            self.ln(height + 1)
-            self.set_draw_color(180, 180, 180)
-        self._table = None
+    def table(self, columns: Sequence[Column], rows: Iterable[dict[str, Any]], *,
+              totals: dict[str, Any] | None = None, empty: str = "(tidak ada data)") -> int:
+        """A table (:func:`dyncrm.pdf.table`): rows whole, the header row on every page it
+        continues on, long cells wrapped, totals with the last rows; returns the rows drawn."""
+        self.set_x(self.l_margin)
+        count = core_pdf.table(self, list(columns), rows, totals=totals, empty=empty,
+                               style=TABLE_STYLE)
+        self.set_draw_color(180, 180, 180)
         self.ln(2)
+        return count
 
     def signatures(self, places: Sequence[tuple[str, str]], city_date: str = "") -> None:
         """Signature blocks side by side: ``(role, name)`` pairs."""
