@@ -656,23 +656,7 @@ def ledger() -> None:
     """The double-entry ledger: balances and corrections."""
 
 
-@ledger.command("trial-balance")
-@json_option
-@pass_actor
-def ledger_trial_balance(crm: CRM, actor: Actor, as_json: bool) -> None:
-    """Balance per account kind, and the check that postings sum to zero."""
-    crm.require(actor, "ledger.view")
-    totals = crm.ledger.totals_by_kind()
-    rows = [{"account kind": kind, "commodity": c,
-             "balance": crm.format_money(crm.ledger_money(units, c))}
-            for (kind, c), units in sorted(totals.items())]
-    check = crm.ledger.trial_balance()
-    if as_json:
-        output.emit_json({"accounts": rows, "sums": check})
-        return
-    output.table(rows, align_right=["balance"])
-    ok = all(v == 0 for v in check.values())
-    click.echo("postings balance: " + ("yes" if ok else f"NO {check}"))
+# trial-balance, entries, account: dyncrm.cli_books
 
 
 @ledger.command("reverse")
@@ -826,11 +810,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout, sys.stderr = saved
 
 
-# login, logout, whoami, passwd, user ...; plugin new; serve; receipt; archive; backup, restore
+# login, logout, whoami, passwd, user ...; plugin new; serve; receipt; archive; backup, restore;
+# books, ledger entries/account/trial-balance
 from dyncrm import (  # noqa: E402, F401
     cli_archive,
     cli_auth,
     cli_backup,
+    cli_books,
     cli_plugin,
     cli_receipts,
     cli_web,

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from dyncrm.app import CRM
+    from dyncrm.books.chart import ChartAccount
     from dyncrm.money import Money
     from dyncrm.receipts import ReceiptKind
     from dyncrm.reports import ReportBuilder
@@ -275,6 +276,21 @@ def dyncrm_ledger_owners() -> list[EntryOwner] | None:
     plugin's own records (a schedule, a deposit's status, a scheduled refund)
     never fall out of step with the books.  Two plugins claiming one kind is a
     ``PluginError``.
+    """
+
+
+@hookspec
+def dyncrm_chart_accounts() -> list[ChartAccount] | None:
+    """Declare the ledger account kinds this plugin opens and where they belong by default.
+
+    Return :class:`~dyncrm.books.chart.ChartAccount` values: the account kind
+    (``"loans.principal"``, or every kind under a prefix: ``"equity.fund.*"``),
+    the section of the statements an accountant puts it in (``asset``,
+    ``liability``, ``equity``, ``income``, ``expense`` — simpanan pokok is a
+    ``liability`` account in the ledger and ``equity`` here), and a line name
+    (and code) for deployments without a chart of their own.  A deployment's
+    ``[books]`` chart replaces these lines; ``dyncrm books check`` lists every
+    kind in use that no line holds.  One kind in two sections is a ``PluginError``.
     """
 
 

@@ -36,7 +36,7 @@ TRACE_ENV = "DYNCRM_TRACE_PLUGINS"
 
 #: Core modules that implement hooks themselves; always registered, never disabled.
 DEFAULT_PLUGINS: tuple[str, ...] = ("dyncrm.default_hooks", "dyncrm.backup.hooks",
-                                     "dyncrm.periods_hooks")
+                                     "dyncrm.periods_hooks", "dyncrm.books.hooks")
 
 
 def package_path(package: str, *parts: str) -> Path:
