@@ -51,7 +51,17 @@ def dyncrm_permissions():
                    "list documents archived as they were sent and reprint them"),
         Permission("ledger.reverse", frozenset({"admin", "treasurer"}),
                    "post a reversing entry to correct a mistake"),
+        Permission("opening.import", frozenset({"admin"}),
+                   "import a cooperative's opening balances (dyncrm opening import)"),
     ]
+
+
+@hookimpl
+def dyncrm_register_commands(cli):
+    """The core's ``dyncrm opening`` group (opening balances from spreadsheets)."""
+    from dyncrm.cli_opening import register
+
+    register(cli)
 
 
 @hookimpl

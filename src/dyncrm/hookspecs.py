@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from dyncrm.app import CRM
     from dyncrm.books.chart import ChartAccount
     from dyncrm.money import Money
+    from dyncrm.opening import OpeningSheet
     from dyncrm.receipts import ReceiptKind
     from dyncrm.reports import ReportBuilder
     from dyncrm.values import (
@@ -291,6 +292,23 @@ def dyncrm_chart_accounts() -> list[ChartAccount] | None:
     (and code) for deployments without a chart of their own.  A deployment's
     ``[books]`` chart replaces these lines; ``dyncrm books check`` lists every
     kind in use that no line holds.  One kind in two sections is a ``PluginError``.
+    """
+
+
+@hookspec
+def dyncrm_opening_sheets(crm: CRM) -> list[OpeningSheet] | None:
+    """Declare the sheets of opening balances this plugin reads (``dyncrm opening import``).
+
+    Return :class:`~dyncrm.opening.OpeningSheet` values: the sheet's name (the
+    file or worksheet it is found in, e.g. ``simpanan``), its columns with the
+    English and Indonesian headers each goes by, the totals it reconciles, and
+    three callables: ``check(crm, ctx, rows)`` (parse and check every row,
+    report problems with ``ctx.problem``, never write), ``write(crm, ctx, plan)``
+    (inside the import's one transaction, set-based) and
+    ``ledger_totals(crm, ctx, plan)`` (the totals read back after writing).
+    Two plugins declaring one sheet name is a ``PluginError``.
+
+    :param crm: the application object.
     """
 
 

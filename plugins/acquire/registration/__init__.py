@@ -122,6 +122,14 @@ def dyncrm_acquire_application_objections(crm: CRM, application: Application):
     return reasons or None
 
 
+@hookimpl
+def dyncrm_opening_sheets(crm: CRM):
+    """The ``anggota`` sheet of ``dyncrm opening import``: the member register."""
+    from dyncrm_acquire.registration.opening import opening_sheet
+
+    return [opening_sheet()]
+
+
 @hookimpl(optionalhook=True)
 def dyncrm_expand_take_home_pay(crm: CRM, member_id: int):
     """The take-home pay from the member's registration profile (for the loans cap)."""

@@ -46,6 +46,7 @@ class MemberImport:
     email: str | None = None
     employment_status: str = "permanent"
     address: str = ""
+    phone: str | None = None  # mobile number as ``+628…`` (validate.mobile)
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -72,7 +73,8 @@ def import_members(crm: CRM, actor: Actor, people: Iterable[MemberImport]) -> li
                 "number": inputs.identifier(p.number, field="number", max_length=32),
                 "name": text.clean_text(p.name, field="name", min_length=1, max_length=200),
                 "email": validate.email(p.email) if p.email else None,
-                "phone": None, "stage": "active", "preferred_channel": None,
+                "phone": validate.mobile(p.phone) if p.phone else None, "stage": "active",
+                "preferred_channel": None,
                 "marketing_opt_out": False, "joined_on": p.joined_on, "left_on": None,
                 "created_at": crm.now()})
             applications.append({

@@ -302,6 +302,14 @@ def dyncrm_expand_settlement_lines(crm, member, on):
 
 
 @hookimpl
+def dyncrm_opening_sheets(crm):
+    """The ``pinjaman`` sheet of ``dyncrm opening import``: loans running at the cut-over."""
+    from dyncrm_expand.loans.opening import opening_sheet
+
+    return [opening_sheet()]
+
+
+@hookimpl
 def dyncrm_ledger_owners():
     """Repayments, disbursements and write-offs belong to the loans (``loan reverse``)."""
     from dyncrm_expand.loans.corrections import OWNERS

@@ -421,6 +421,14 @@ def dyncrm_ledger_owners():
 
 
 @hookimpl
+def dyncrm_opening_sheets(crm):
+    """The ``simpanan`` sheet of ``dyncrm opening import``: balances on the cut-over date."""
+    from dyncrm_expand.savings.opening import opening_sheet
+
+    return [opening_sheet(crm)]
+
+
+@hookimpl
 def dyncrm_scheduled_jobs(crm):
     """Post last month's interest on simpanan sukarela once the month is over."""
     from dyncrm.values import ScheduledJob
