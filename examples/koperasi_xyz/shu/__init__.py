@@ -28,6 +28,7 @@ from koperasi_xyz.translations import (  # noqa: F401  (the language hooks)
 from ..fmt import rupiah
 from ..models import SHU_MODELS, ShuApproval
 from .calc import distribution_to_dict
+from .chart import dyncrm_chart_accounts  # noqa: F401  (hook)
 from .report import (
     csv_columns,
     member_columns,

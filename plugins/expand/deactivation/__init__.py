@@ -41,6 +41,7 @@ from dyncrm.lifecycle import StateMachine, member_info, member_label
 from dyncrm.money import Money, from_minor, to_minor
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Actor, Leg, MemberInfo, Permission
+from dyncrm_expand.deactivation.chart import dyncrm_chart_accounts  # noqa: F401  (hook)
 from dyncrm_expand.deactivation.models import MODELS
 from dyncrm_expand.deactivation.models import LeaveRequest as LeaveRequestRow
 from dyncrm_expand.savings import pending_objection

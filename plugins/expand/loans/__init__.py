@@ -31,6 +31,7 @@ from dyncrm.money import Money, parse_rate
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Permission, Product
 from dyncrm_expand.loans.bulk import Repayment, repay_many
+from dyncrm_expand.loans.chart import dyncrm_chart_accounts  # noqa: F401  (hook)
 from dyncrm_expand.loans.eligibility import (
     build_request,
     deductions,

@@ -34,6 +34,7 @@ from dyncrm.hookspecs import hookimpl
 from dyncrm.money import POINTS, Money
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Actor, Leg, Permission, ScheduledJob
+from dyncrm_expand.rewards.chart import dyncrm_chart_accounts  # noqa: F401  (hook)
 from dyncrm_expand.rewards.config import CatalogueItem, RewardsSettings, Tier
 from dyncrm_expand.rewards.models import MODELS, RewardRedemption, RewardStock
 

@@ -48,6 +48,7 @@ from dyncrm.lifecycle import member_label
 from dyncrm.money import Money, to_minor
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Actor, Leg, MemberInfo, Permission, Product
+from dyncrm_expand.savings.chart import dyncrm_chart_accounts  # noqa: F401  (hook)
 from dyncrm_expand.savings.common import (
     PLUGIN,
     can_view,
