@@ -107,12 +107,15 @@ def select_accounts(crm: CRM, text: str, the_chart: Chart | None = None) -> Acco
 def closing_entries(since: dt.date | None = None, until: dt.date | None = None) -> Any:
     """SQL subquery: ids of the entries that close income and expenses into equity.
 
-    A closing entry moves the year's income and expenses into equity: its legs
-    are all on income, expense and equity accounts, with at least one of each
-    side (its reversal, re-opening a year, looks the same).  Whatever kind the
-    closing posts under, the income statement leaves these out, so a closed
-    year still shows what it earned.
+    A closing entry moves the year's income and expenses into equity: the
+    entries of kind ``books.closing`` (and their reversals when a year is
+    reopened, :data:`dyncrm.periods.CLOSING_KINDS`), and any other entry whose
+    legs are all on income, expense and equity accounts with at least one of
+    each side.  The income statement leaves these out, so a closed year still
+    shows what it earned.
     """
+    from dyncrm.periods import CLOSING_KINDS
+
     p, a, e = Posting.alias(), Account.alias(), JournalEntry.alias()
 
     def count(condition: Any) -> Any:
@@ -121,9 +124,10 @@ def closing_entries(since: dt.date | None = None, until: dt.date | None = None) 
     query = (p.select(p.entry).join(a, on=(p.account == a.id))
              .join(e, on=(p.entry == e.id))
              .group_by(p.entry)
-             .having((count(a.type.in_(["asset", "liability"])) == 0)
-                     & (count(a.type.in_(["income", "expense"])) > 0)
-                     & (count(a.type == "equity") > 0)))
+             .having(((count(a.type.in_(["asset", "liability"])) == 0)
+                      & (count(a.type.in_(["income", "expense"])) > 0)
+                      & (count(a.type == "equity") > 0))
+                     | (fn.MAX(Case(None, [(e.kind.in_(list(CLOSING_KINDS)), 1)], 0)) == 1)))
     if since is not None:
         query = query.where(e.effective_date >= since)
     if until is not None:
