@@ -13,6 +13,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import attrs
 import click
 
 from dyncrm import params
@@ -94,6 +95,9 @@ def all_reports(crm, folder: Path, *, as_of: dt.date, since: dt.date, until: dt.
 
 
 def _outputs(f):
+    f = click.option("--archive", "archive_it", is_flag=True,
+                     help="Archive the report as handed over (to the RAT): its PDF and CSV "
+                     "are kept as they are now; --pdf/--csv then write the archived files.")(f)
     f = json_option(f)
     f = click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False),
                      help="Write a printable PDF.")(f)
@@ -115,13 +119,75 @@ def _standard(f, name: str, required: bool):
                         help="The fiscal year.")(f)
 
 
+def archive_key(crm, given: dict[str, Any]) -> str:
+    """The archive key of a report run with the options ``given``: its date, period,
+    month or year and its own options (``2025``, ``2025-12``, ``2025-12-31``,
+    ``2025-01-01..2025-12-31 loan=12``)."""
+    from ..payroll.sent import label_of
+
+    parts = []
+    if given.get("year") is not None:
+        parts.append(str(given["year"]))
+    if given.get("month") is not None:
+        parts.append(label_of(given["month"]))
+    if given.get("since") is not None or given.get("until") is not None:
+        until = given.get("until") or crm.today()
+        since = given.get("since") or until.replace(month=1, day=1)
+        parts.append(f"{since.isoformat()}..{until.isoformat()}")
+    if "as_of" in given:
+        parts.append((given.get("as_of") or crm.today()).isoformat())
+    standard = {"year", "month", "since", "until", "as_of"}
+    parts += [f"{k}={v}" for k, v in sorted(given.items()) if k not in standard and v]
+    return " ".join(parts) or crm.today().isoformat()
+
+
+def archive_report(crm, actor, lap: Laporan, key: str):
+    """Archive ``lap`` as handed over (to the RAT): its PDF and CSV, kind ``laporan.NAME``.
+
+    Archiving the report again under the same key writes nothing and returns the
+    files archived first (``replayed``): they are the report as it was handed over.
+    """
+    from dyncrm import archive
+
+    from .runner import file_bytes
+
+    kind = f"laporan.{lap.name}"
+    found = archive.find(crm, kind, key)
+    if found is not None:
+        return attrs.evolve(found, replayed=True)
+    documents = []
+    for fmt, media in (("pdf", "application/pdf"), ("csv", "text/csv")):
+        data, name = file_bytes(crm, lap, fmt)
+        documents.append(archive.Document(name, data, media))
+    with crm.action("laporan.archive", actor):
+        return archive.seal(crm, actor, kind, key, documents,
+                            meta={"title": lap.title, "subtitle": lap.subtitle})
+
+
 def report_command(builder: ReportBuilder) -> click.Command:
-    """The ``laporan NAME`` command of one builder: its options, --csv, --pdf, --json."""
+    """The ``laporan NAME`` command of one builder: its options, --csv, --pdf, --json,
+    --archive."""
 
     @pass_actor
-    def run(crm, actor, csv_path=None, pdf_path=None, as_json=False, **given):
+    def run(crm, actor, csv_path=None, pdf_path=None, as_json=False, archive_it=False,
+            **given):
         given = {k: _day(v) for k, v in given.items()}
-        emit(crm, run_report(crm, actor, builder, given), csv_path, pdf_path, as_json)
+        lap = run_report(crm, actor, builder, given)
+        if not archive_it:
+            emit(crm, lap, csv_path, pdf_path, as_json)
+            return
+        from dyncrm import archive
+
+        kept = archive_report(crm, actor, lap, archive_key(crm, given))
+        for fmt, path in (("pdf", pdf_path), ("csv", csv_path)):
+            if path:
+                archive.reprint(crm, kept.file(f"laporan-{lap.name}.{fmt}"), path)
+                click.echo(f"wrote {path} (as archived)", err=True)
+        emit(crm, lap, None, None, as_json)
+        ids = ", ".join(f"{f.id} {f.name}" for f in kept.files)
+        what = "was archived before, on " + str(kept.created_at)[:16] + " by " + \
+            kept.created_by if kept.replayed else "is archived as handed over"
+        click.echo(f"{kept.kind} {kept.key} {what}: {ids}", err=True)
 
     run.__doc__ = builder.title + (f"\n\n{builder.description}" if builder.description
                                    else "")
