@@ -165,6 +165,12 @@ def test_post_withholds_pph_to_the_tax_payable_and_pays_the_net(coop, tmp_path) 
         ("XYZ-2024-00003", 1_766_666, 176_666, 1_590_000)]
     assert lap.sections[0].totals["pph"] == "Rp 343.332"
 
+    # the member's message shows the PPh and the net
+    from dyncrm.db.models import OutboxMessage
+
+    body = OutboxMessage.get(OutboxMessage.member == c.id).body
+    assert "PPh dipotong: Rp 176.666" in body and "diterima bersih: Rp 1.590.000" in body
+
     # taking the posting back reverses the PPh withheld too
     from koperasi_xyz.shu.corrections import unpost
 

@@ -70,6 +70,8 @@ MESSAGES = {
     "Jasa modal": "Jasa modal",
     "Jasa usaha": "Jasa usaha",
     "Your SHU": "SHU Anda",
+    "PPh withheld": "PPh dipotong",
+    "Paid to you (net)": "Diterima bersih",
     "Status": "Status",
     "Paid out": "Sudah dibagikan",
     "Approved, not paid out yet": "Disetujui, belum dibagikan",
