@@ -16,7 +16,7 @@ import click
 
 from dyncrm import output, params
 from dyncrm.cli import json_option, pass_actor, pass_crm, subgroup
-from dyncrm.errors import ValidationError
+from dyncrm.errors import DyncrmError, ValidationError
 
 
 def _pairs(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -33,7 +33,7 @@ def _pairs(values: tuple[str, ...]) -> list[tuple[str, str]]:
 def _show(crm, report, *, as_json: bool, csv_path: str | None) -> None:
     """Print the report: JSON, or the sheets, totals, notes and problems as tables."""
     if csv_path:
-        rows = report.rows(crm)
+        rows = report.rows(crm, plain=True)
         columns = ["sheet", "total", "imported", "control", "ledger", "difference", "status"]
         if csv_path == "-":
             output.write_csv(rows, sys.stdout, columns)
@@ -48,7 +48,7 @@ def _show(crm, report, *, as_json: bool, csv_path: str | None) -> None:
     click.echo(f"Opening balances as of {report.as_of.isoformat()}")
     output.table([{"file": f, "sheet": s, "rows": n} for f, s, n in report.sheets],
                  align_right=["rows"])
-    if report.lines:
+    if report.lines and not report.problems:  # with problems the totals are partial
         click.echo("")
         output.table(report.rows(crm), ["sheet", "total", "imported", "control", "ledger",
                                         "difference", "status"],
@@ -99,8 +99,12 @@ def register(cli: click.Group) -> None:
             report = import_opening(crm, actor, files, as_of=as_of, controls=controls,
                                     dry_run=dry_run, accept_differences=accept_differences)
         except OpeningRejected as exc:
-            if exc.report.lines or as_json:
-                _show(crm, exc.report, as_json=as_json, csv_path=csv_path)
+            if not (exc.report.lines or exc.report.problems or as_json):
+                raise
+            _show(crm, exc.report, as_json=as_json, csv_path=csv_path)
+            if exc.report.problems and not as_json:  # listed above: say it once
+                raise DyncrmError(f"{len(exc.report.problems)} problem(s), listed above; "
+                                  "nothing was imported") from None
             raise
         if report.replayed:
             for name, at, by in report.previous:

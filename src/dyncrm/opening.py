@@ -246,13 +246,15 @@ class OpeningReport:
         """The totals that differ from their control total or from the ledger."""
         return tuple(line for line in self.lines if line.status == "differs")
 
-    def rows(self, crm: CRM | None = None) -> list[dict[str, Any]]:
-        """The reconciliation as table rows (amounts formatted when ``crm`` is given)."""
+    def rows(self, crm: CRM | None = None, *, plain: bool = False) -> list[dict[str, Any]]:
+        """The reconciliation as table rows: amounts formatted (``Rp 1.250.000``) when
+        ``crm`` is given, or as plain numbers of the currency with ``plain`` (for CSV)."""
         def shown(line: ReconLine, value: int | None) -> Any:
             if value is None:
                 return ""
             if line.money and crm is not None:
-                return crm.format_money(crm.ledger_money(value))
+                money = crm.ledger_money(value)
+                return money.amount if plain else crm.format_money(money)
             return value
 
         return [{"sheet": line.sheet, "total": line.label,

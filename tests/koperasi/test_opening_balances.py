@@ -313,10 +313,61 @@ def test_cli_dry_run_import_replay_and_report(deployment, tmp_path):
                          *control, "--csv", str(csv_path))
     assert code == 0, err
     assert "imported 8 anggota row(s), 8 simpanan row(s), 4 pinjaman row(s)" in err
-    assert csv_path.read_text(encoding="utf-8").splitlines()[0] == \
-        "sheet,total,imported,control,ledger,difference,status"
+    assert csv_path.read_text(encoding="utf-8").splitlines()[:3] == [
+        "sheet,total,imported,control,ledger,difference,status",
+        "anggota,members,8,8,8,0,ok", "simpanan,Simpanan Pokok,700000,700000,700000,0,ok"]
     code, out, err = cli(deployment, "opening", "import", *files_, "--as-of", "2025-12-31")
     assert code == 0, err
     assert "anggota.csv was already imported on 20" in out and "by admin" in out
     code, out, err = cli(deployment, "opening", "columns", "pinjaman")
     assert code == 0 and "sisa pokok" in out
+
+
+def _cooperative(folder: Path, n: int) -> list[Path]:
+    """Sheets of ``n`` members, each with savings and a running loan."""
+    folder.mkdir()
+    anggota = ["nomor anggota,nama,nik,tanggal masuk,unit kerja"]
+    simpanan = ["nomor anggota,pokok,wajib,sukarela"]
+    pinjaman = ["nomor anggota,produk,pokok awal,sisa pokok,tenor,angsuran ke,tanggal cair"]
+    for i in range(n):
+        number = f"M-{i:05d}"
+        anggota.append(f"{number},Anggota {i},3171{i % 90 + 10:02d}550690{i + 1:04d},"
+                       "2020-01-10,Produksi")
+        simpanan.append(f"{number},100.000,{3_600_000 + i},{i * 1000}")
+        pinjaman.append(f"{number},konsumtif,12.000.000,{12_000_000 - (i % 11) * 1_000_000},"
+                        f"12,{i % 11},2025-01-10")
+    out = []
+    for name, lines in (("anggota", anggota), ("simpanan", simpanan), ("pinjaman", pinjaman)):
+        (folder / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out.append(folder / f"{name}.csv")
+    return out
+
+
+def _statements(crm, files_) -> tuple[int, int]:
+    seen = []
+    original = crm.database.execute_sql
+
+    def counting(sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    crm.database.execute_sql = counting
+    try:
+        report = import_opening(crm, ADMIN, files_, as_of=CUT_OVER)
+    finally:
+        crm.database.execute_sql = original
+    assert report.written and not report.differences
+    inserts = sum(1 for sql in seen if sql.lstrip().upper().startswith("INSERT"))
+    return len(seen) - inserts, inserts
+
+
+def test_the_import_is_set_based(make_crm, tmp_path):
+    """Three times the members, the same reads and updates: no query per row (multi-row
+    inserts split only where the database's limit of parameters per statement says)."""
+    counts = []
+    for n in (40, 120):
+        crm = make_crm(enabled=ENABLED, plugins=_settings(), clock=dt.date(2026, 1, 5),
+                       database_url=f"sqlite:///{tmp_path / f'crm{n}.db'}")
+        counts.append(_statements(crm, _cooperative(tmp_path / f"c{n}", n)))
+    (reads, inserts), (reads_3x, inserts_3x) = counts
+    assert reads == reads_3x and inserts_3x <= inserts + 3 and inserts < 40, counts
