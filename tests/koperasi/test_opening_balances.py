@@ -371,3 +371,18 @@ def test_the_import_is_set_based(make_crm, tmp_path):
         counts.append(_statements(crm, _cooperative(tmp_path / f"c{n}", n)))
     (reads, inserts), (reads_3x, inserts_3x) = counts
     assert reads == reads_3x and inserts_3x <= inserts + 3 and inserts < 40, counts
+
+
+def test_the_guide_lists_every_column_and_total(crm):
+    """docs/user-guide/opening-balances.md stays true to the sheets the plugins declare."""
+    guide = (ROOT / "docs" / "user-guide" / "opening-balances.md").read_text(encoding="utf-8")
+    for sheet in opening.sheets(crm):
+        assert f"### {sheet.name}" in guide
+        for column in sheet.columns:
+            row = next((line for line in guide.splitlines()
+                        if line.startswith(f"| `{column.name}` |")
+                        and all(h.lower() in line for h in column.headers[:3])), None)
+            assert row is not None, f"{sheet.name}.{column.name} is not in the guide"
+            assert ("| yes |" in row) == column.required, row
+        for total in sheet.totals:
+            assert f"| `{total.name}` | {sheet.name} |" in guide
