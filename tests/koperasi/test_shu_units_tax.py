@@ -151,6 +151,7 @@ def test_post_withholds_pph_to_the_tax_payable_and_pays_the_net(coop, tmp_path) 
     for expected in ("Jasa usaha — Unit simpan pinjam", "Jasa usaha — Toko koperasi",
                      "Rp 1.766.666", "PPh dipotong Rp 176.666", "Diterima bersih Rp 1.590.000",
                      "dibulatkan ke bawah ke rupiah",
+                     "sisa Rp 2 dimasukkan ke dana cadangan",
                      "jasa modal Rp 1.999.998 dan jasa usaha Rp 3.000.000, jumlah "
                      "Rp 4.999.998 — dibagikan kepada 3 anggota; sisanya Rp 5.000.002 untuk "
                      "dana cadangan, dana pendidikan"):

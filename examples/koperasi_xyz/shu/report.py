@@ -417,6 +417,9 @@ def slip_pdf_file(crm: CRM, draft: Draft, line: MemberShare, path: str | Path) -
         pdf.paragraph(f"{tax}; PPh dihitung dari seluruh bagian SHU Anda dan dibulatkan ke "
                       "bawah ke rupiah.", size=8)
     pdf.ln(2)
+    rounding = rounding_text(crm, draft)
+    if rounding:
+        pdf.paragraph(f"Pembulatan: {rounding}.", size=8.5)
     pdf.paragraph(distribution_sentence(crm, draft), size=8.5)
     city = crm.config.organisation.address.split(",")[-1].strip() or "Jakarta"
     pdf.signatures([("Bendahara", "")], city_date=f"{city}, {tanggal(crm, crm.today())}")
