@@ -70,7 +70,7 @@ def cli(config: Path, user: str, *args: str):
 
 def test_shu_year_through_the_cli(deployment: Path, tmp_path: Path) -> None:
     code, _, err = cli(deployment, "bendahara", "shu", "compute", "--year", "2025")
-    assert code == 1 and "has not been entered" in err
+    assert code == 1 and "books of 2025 are not closed" in err and "close the year first" in err
 
     code, out, err = cli(deployment, "bendahara", "shu", "enter", "--year", "2025",
                          "--amount", "10.000.001")

@@ -43,6 +43,13 @@ from .rules import PLUGIN, ShuSettings
 from .service import approve, compute, current, enter_surplus, locked, member_share, post, year_row
 
 YEAR = click.option("--year", type=params.YEAR, required=True, help="The fiscal year (tahun buku).")
+#: What ``shu compute`` says of where its amount came from.
+SOURCES = {
+    "books": "SHU {year} from the closed books (the year's result)",
+    "override": "SHU {year} as entered, overriding the closed books (see: dyncrm shu status)",
+    "typed": "SHU {year} as entered before the books were closed",
+    "what-if": "SHU {year}: a what-if figure (--amount), nothing recorded",
+}
 
 
 STAFF = frozenset({"admin", "secretary", "treasurer", "cashier", "credit_committee"})
@@ -160,12 +167,16 @@ def register_commands(cli: click.Group) -> None:
 
     @shu.command("enter")
     @YEAR
-    @click.option("--amount", type=params.AMOUNT, required=True,
-                  help='The year\'s SHU, e.g. "125.000.000".')
+    @click.option("--amount", type=params.AMOUNT,
+                  help='Override the closed books\' result, e.g. "125.000.000" (needs '
+                       '--reason).')
+    @click.option("--reason", default="",
+                  help="Why the SHU is not the closed year's result (kept in the audit trail).")
     @pass_actor
-    def shu_enter(crm, actor, year, amount):
-        """Record the year's SHU as closed in the books (treasurer)."""
-        result = enter_surplus(crm, year, crm.money(amount), actor)
+    def shu_enter(crm, actor, year, amount, reason):
+        """Record the year's SHU: the closed year's result in the books, or an override."""
+        result = enter_surplus(crm, year, crm.money(amount) if amount else None, actor,
+                               reason=reason)
         text = crm.format_money(result.amount)
         if result.replayed:
             click.echo(f"SHU {year} already recorded as {text}; nothing changed")
@@ -186,6 +197,8 @@ def register_commands(cli: click.Group) -> None:
         """A draft of the year's distribution from live data (refused once approved)."""
         crm.require(actor, "shu.view")
         draft = compute(crm, year, crm.money(amount) if amount else None)
+        if not as_json:
+            click.echo(SOURCES.get(draft.source, draft.source).format(year=year))
         _show(crm, draft, as_json, csv_path)
 
     @shu.command("approve")
@@ -309,8 +322,14 @@ def register_commands(cli: click.Group) -> None:
                       "counts": bool(row and a.digest == row.digest)}
                      for a in ShuApproval.select().where(ShuApproval.year == year)
                      .order_by(ShuApproval.id)]
+        from .books import books_amount, source_of
+
+        books = books_amount(crm, year)
+        source = source_of(crm, row.entry_id) if row else {}
         info = {"year": year, "status": row.status if row else "not entered",
                 "amount": rupiah(crm, row.amount) if row else "",
+                "source": source.get("source", ""), "reason": source.get("reason", ""),
+                "books": crm.format_money(books) if books is not None else "year not closed",
                 "entered by": row.entered_by if row else "",
                 "rat date": row.rat_date if row else None,
                 "posted on": row.posted_on if row else None}

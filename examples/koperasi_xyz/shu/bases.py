@@ -16,6 +16,7 @@ from peewee import Case, fn
 
 from dyncrm.db.models import Account, JournalEntry, Member, Posting
 from dyncrm.ledger import CREDIT_NORMAL
+from dyncrm.periods import CLOSING_KINDS
 
 from .calc import MemberBasis
 from .rules import Rules
@@ -70,14 +71,17 @@ def natural_by_member(crm: CRM, kinds: list[str], *, as_of: dt.date,
     kinds (what :meth:`Ledger.balances_by_member` gives, added up per member).
 
     One grouped query, read as plain rows: one row per member rather than one per
-    member and kind.
+    member and kind.  Year-end closing entries are left out, so a member's
+    ``income.loan_interest`` of a closed year still counts what they paid.
     """
     natural = Case(None, [(Account.type.in_(sorted(CREDIT_NORMAL)), Posting.amount * -1)],
                    Posting.amount)
     query = (Posting.select(Account.member, fn.SUM(natural))
              .join(Account).switch(Posting).join(JournalEntry)
              .where(Account.kind.in_(kinds), Account.member.is_null(False),
-                    JournalEntry.effective_date <= as_of)
+                    JournalEntry.effective_date <= as_of,
+                    # a closed year's interest stays what the members paid
+                    JournalEntry.kind.not_in(CLOSING_KINDS))
              .group_by(Account.member))
     if since is not None:
         query = query.where(JournalEntry.effective_date >= since)

@@ -5,11 +5,16 @@ The life of a fiscal year's SHU::
     enter (treasurer) ──► compute (drafts, anyone on staff, as often as wanted)
           └──► approve (treasurer + chair, two people, after the RAT) ──► post (once)
 
-``enter`` posts the year's SHU, as closed in the cooperative's books, from
-``equity.income_summary`` to ``equity.shu_undistributed`` (dated 31 December of
-the year).  ``approve`` stores the computed distribution as a snapshot; from
-then on the year's figures come from the snapshot only and are never computed
-from live data again.  ``post`` moves ``equity.shu_undistributed`` to each
+``enter`` records the year's SHU: once the year is closed in the books
+(``dyncrm books close --year``) it is the year's result, moved from
+``equity.year_result`` to ``equity.shu_undistributed`` (dated the day it is
+entered); another amount is an override that needs a reason, and so is any
+amount for a year not closed on a deployment that closes its books (see
+:mod:`koperasi_xyz.shu.books`); a year not closed is posted from
+``equity.income_summary``, dated 31 December, as before.
+``approve`` stores the computed distribution as a snapshot; from then on the
+year's figures come from the snapshot only and are never computed from live
+data again.  ``post`` moves ``equity.shu_undistributed`` to each
 member (simpanan sukarela, or ``payable.shu`` for a cash payout) and the pools
 to ``equity.reserve`` and ``equity.fund.<name>``, exactly once.  PPh withheld
 from a share (``pph_rate`` above ``pph_threshold``) goes to
@@ -66,6 +71,8 @@ class Draft:
     currency: str
     locked: bool = False
     status: str = "draft"
+    #: where the SHU amount came from: books, override, typed (entered before closing), what-if
+    source: str = ""
 
 
 @attrs.frozen
@@ -141,18 +148,30 @@ def _locked_error(row: ShuYear) -> ValidationError:
         f"(see: dyncrm shu report --year {row.year})")
 
 
-def enter_surplus(crm: CRM, year: int, amount: Money, actor: Actor) -> EnterResult:
-    """Record the year's SHU (net surplus) as closed in the books; one action.
+def enter_surplus(crm: CRM, year: int, amount: Money | None, actor: Actor, *,
+                  reason: str = "") -> EnterResult:
+    """Record the year's SHU (net surplus); one action.
 
-    Posts ``amount`` from ``equity.income_summary`` to
-    ``equity.shu_undistributed`` dated 31 December ``year``.  Entering the same
-    amount again changes nothing (``replayed``); a different amount before the
-    approval reverses the earlier entry and posts the new one.
+    Without ``amount`` the SHU is the result of the closed year in the books,
+    posted from ``equity.year_result`` to ``equity.shu_undistributed`` dated
+    today.  An ``amount`` other than that result is an override and needs a
+    ``reason`` (kept in the entry's memo and meta; the action is logged as
+    ``shu.override``); for a year not closed in the books the amount is posted
+    from ``equity.income_summary`` dated 31 December, with a reason required
+    once the deployment closes periods (:func:`~koperasi_xyz.shu.books.plan_surplus`).
+    Entering the same amount again changes nothing (``replayed``); a different
+    amount before the approval reverses the earlier entry and posts the new one.
     """
-    units = _units(crm, amount)
-    with crm.action("shu.enter", actor, permission="shu.enter"):
+    from .books import plan_surplus
+
+    plan = plan_surplus(crm, year, amount, reason)  # refusals before anything is written
+    with crm.action("shu.override" if plan.source == "override" else "shu.enter", actor,
+                    permission="shu.enter"):
         crm.lock([f"shu:{year}"])  # the year's status is checked, then written
         _check_year_over(crm, year, "enter its SHU")
+        plan = plan_surplus(crm, year, amount, reason)  # again, under the lock
+        amount = plan.amount
+        units = _units(crm, amount)
         if units <= 0:
             raise ValidationError(f"the SHU of {year} must be above zero; a loss is not "
                                   "distributed", field="amount")
@@ -167,16 +186,17 @@ def enter_surplus(crm: CRM, year: int, amount: Money, actor: Actor) -> EnterResu
             replaced = _money(crm, row.amount)
             crm.ledger.reverse(row.entry_id, actor=actor.username, owner=PLUGIN,
                                memo=f"SHU {year} re-entered: {crm.format_money(amount)}")
-        summary = crm.ledger.open_account(INCOME_SUMMARY, type="equity",
-                                          name="Ikhtisar hasil usaha")
+        summary = crm.ledger.open_account(plan.debit, type="equity", name=plan.debit_name)
         undistributed = crm.ledger.open_account(UNDISTRIBUTED, type="equity",
                                                 name="SHU belum dibagikan")
         seq = crm.next_number(f"shu.{year}.entered")
-        _, end = year_bounds(year)
+        memo = f"SHU tahun buku {year}" + (f" (dari pembukuan tutup buku {year})"
+                                           if not plan.override else
+                                           f": {plan.reason}" if plan.reason else "")
         posted = crm.ledger.transfer(
             _money(crm, units), debit=summary, credit=undistributed, kind="shu.surplus",
-            actor=actor.username, key=f"shu:{year}:surplus:{seq}", on=end,
-            memo=f"SHU tahun buku {year}")
+            actor=actor.username, key=f"shu:{year}:surplus:{seq}", on=plan.on,
+            memo=memo, meta=plan.meta())
         if row is None:
             ShuYear.create(year=year, amount=units, currency=crm.currency,
                            entered_by=actor.username, entered_at=crm.now(),
@@ -191,24 +211,33 @@ def enter_surplus(crm: CRM, year: int, amount: Money, actor: Actor) -> EnterResu
 def compute(crm: CRM, year: int, amount: Money | None = None) -> Draft:
     """A draft distribution of ``year``'s SHU from live data.
 
-    Uses ``amount`` (a what-if) or the amount entered.  Refused once the year
-    is approved: its figures are then locked (use :func:`locked`).
+    Uses ``amount`` (a what-if), else the amount entered, else the result of
+    the year closed in the books.  Refused once the year is approved: its
+    figures are then locked (use :func:`locked`).
     """
+    from .books import books_amount, not_closed_message, source_of
+
     row = year_row(year)
     if row is not None and row.status != "entered":
         raise _locked_error(row)
     if amount is not None:
-        units = _units(crm, amount)
+        units, source = _units(crm, amount), "what-if"
     elif row is not None:
-        units = row.amount
+        units, source = row.amount, source_of(crm, row.entry_id).get("source", "typed")
     else:
-        raise ValidationError(f"the SHU of {year} has not been entered; the treasurer enters "
-                              f"it with: dyncrm shu enter --year {year} --amount ... "
-                              "(or try a figure with --amount)")
+        books = books_amount(crm, year)
+        if books is None:
+            raise ValidationError(not_closed_message(year) + " (or try a figure with "
+                                  "--amount)")
+        if books.amount <= 0:
+            raise ValidationError(f"the books of {year} closed with a result of "
+                                  f"{crm.format_money(books)}; a loss is not distributed")
+        units, source = _units(crm, books), "books"
     rules = rules_for(crm, year)
     dist = compute_distribution(year, units, rules, gather_bases(crm, year, rules),
                                 exponent=crm.ledger.exponent(crm.currency))
-    return Draft(rules=rules.as_dict(), distribution=dist, currency=crm.currency)
+    return Draft(rules=rules.as_dict(), distribution=dist, currency=crm.currency,
+                 source=source)
 
 
 def locked(crm: CRM, year: int) -> Draft:
@@ -325,7 +354,8 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
     cash payout, and always for members no longer active): the gross share is
     debited, the net credited to the member and the PPh withheld, if any, to
     ``payable.tax.pph_shu``; the other pools are
-    one entry (key ``shu:<year>:pools``).  Fires ``dyncrm_expand_year_closed``.
+    one entry (key ``shu:<year>:pools``).  Fires ``dyncrm_expand_year_closed``
+    unless the year was closed in the books (closing fired it then).
     The shares are posted set-based (``crm.ledger.post_many``, accounts opened
     with ``open_accounts``, touchpoints with ``touch_many``), in member order.
     """
@@ -416,7 +446,10 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
         row.status, row.posted_by, row.posted_at, row.posted_on = \
             "posted", actor.username, crm.now(), day
         row.save()
-        crm.hook.dyncrm_expand_year_closed(crm=crm, year=year, actor=actor)
+        from dyncrm.periods import year_closing
+
+        if year_closing(crm, year) is None:  # closing the books fired it already
+            crm.hook.dyncrm_expand_year_closed(crm=crm, year=year, actor=actor)
         result = {"year": year, "members": posted, "members_total": dist.members_total,
                   "pools_total": pools_total, "on": day.isoformat(), "payout": payout}
         if dist.tax_total:

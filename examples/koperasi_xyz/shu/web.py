@@ -123,12 +123,15 @@ def _refused(year: int | None, exc: ValidationError, values: dict[str, str]):
 def enter():
     """Record the year's SHU as closed in the books (``dyncrm shu enter``)."""
     c = crm()
-    values = {"year": request.form.get("year", ""), "amount": request.form.get("amount", "")}
+    values = {"year": request.form.get("year", ""), "amount": request.form.get("amount", ""),
+              "reason": request.form.get("reason", "")}
     year, errors = _posted_year()
     if year is None:
         return _page(_last_year(), errors, values, 400)
-    try:
-        result = enter_surplus(c, year, c.money(values["amount"], field="amount"), actor())
+    try:  # no amount: the closed year's result in the books; another needs a reason
+        amount = c.money(values["amount"], field="amount") if values["amount"].strip() \
+            else None
+        result = enter_surplus(c, year, amount, actor(), reason=values["reason"])
     except ValidationError as exc:
         return _refused(year, exc, values)
     text = c.format_money(result.amount)
