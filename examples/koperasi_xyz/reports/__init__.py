@@ -23,6 +23,11 @@ kritik-saran        feedback: volume, service levels, satisfaction       ``--fro
 shu                 SHU distribution of a fiscal year                    ``--year``
 pph-shu             PPh withheld from members' SHU shares (gross, net)   ``--year``
 parkkim             touchpoints per member, phase × information type     ``--as-of``
+neraca              balance sheet (``--compare``: a year earlier too)    ``--as-of``
+phu                 perhitungan hasil usaha (income statement)           ``--year`` or
+                                                                         ``--from --to``
+ekuitas             laporan perubahan ekuitas (changes in equity)        ``--year`` or
+                                                                         ``--from --to``
 semua               every report as PDF (and CSV) into a folder          all of the above
 ==================  ===================================================  ==================
 """
@@ -30,6 +35,7 @@ semua               every report as PDF (and CSV) into a folder          all of 
 from __future__ import annotations
 
 from dyncrm import hookimpl
+from dyncrm.books.statements import report_builders as books_reports
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.reports import ReportBuilder, ReportOption
 from dyncrm.values import Permission
@@ -122,4 +128,7 @@ def dyncrm_reports():
                       VIEW, options=("year",), required={"year"}, include=_shu_applies),
         ReportBuilder("parkkim", "Touchpoints per member by phase × information type (of / "
                       "for / by).", lambda crm, o: rb.park_kim(crm, o.as_of), VIEW),
+        # the financial statements of dyncrm.books under their Indonesian names
+        *books_reports({"balance_sheet": "neraca", "income_statement": "phu",
+                        "changes_in_equity": "ekuitas"}, permission=VIEW),
     ]

@@ -19,6 +19,8 @@ members, and long lists (entries, a line's ledger) are streamed.
 
 from __future__ import annotations
 
-from dyncrm.books.chart import SECTIONS, Chart, ChartAccount, ChartLine, chart, check
+from dyncrm.books.chart import SECTIONS, Chart, ChartAccount, ChartLine
 
-__all__ = ["SECTIONS", "Chart", "ChartAccount", "ChartLine", "chart", "check"]
+# the functions stay in their modules (dyncrm.books.chart.chart, .check ...), so that
+# ``dyncrm.books.chart`` is always the module
+__all__ = ["SECTIONS", "Chart", "ChartAccount", "ChartLine"]

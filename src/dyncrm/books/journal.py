@@ -159,7 +159,7 @@ def kind_totals(crm: CRM, *, since: dt.date | None = None, until: dt.date | None
     leaves out the entries closing income and expenses (:func:`closing_entries`).
     """
     debit = fn.SUM(Case(None, [(Posting.amount > 0, Posting.amount)], 0))
-    credit = fn.SUM(Case(None, [(Posting.amount < 0, -Posting.amount)], 0))
+    credit = fn.SUM(Case(None, [(Posting.amount < 0, 0 - Posting.amount)], 0))
     query = (Posting.select(Account.kind, Account.type, debit.alias("dr"), credit.alias("cr"))
              .join(Account).switch(Posting).join(JournalEntry)
              .where(Posting.commodity == (commodity or crm.currency))
