@@ -386,3 +386,34 @@ def test_the_guide_lists_every_column_and_total(crm):
             assert ("| yes |" in row) == column.required, row
         for total in sheet.totals:
             assert f"| `{total.name}` | {sheet.name} |" in guide
+
+
+@pytest.mark.postgres
+def test_sample_on_postgresql(make_crm, pg_url, sample):
+    crm = make_crm(enabled=ENABLED, plugins=_settings(), clock=dt.date(2026, 1, 5),
+                   database_url=pg_url)
+    before = snapshot(crm)
+    dry = import_opening(crm, ADMIN, paths(sample), as_of=CUT_OVER,
+                         controls=controls(crm, sample), dry_run=True)
+    assert snapshot(crm) == before and not dry.differences
+    report = import_opening(crm, ADMIN, paths(sample), as_of=CUT_OVER,
+                            controls=controls(crm, sample))
+    assert report.lines == dry.lines and not report.differences
+    assert savings.balances(crm, member("XYZ-2018-00003"))["sukarela"] == idr(12_750_000)
+    after = snapshot(crm)
+    assert import_opening(crm, ADMIN, paths(sample), as_of=CUT_OVER).replayed
+    assert snapshot(crm) == after
+
+
+@pytest.mark.mysql
+def test_sample_on_mariadb(make_crm, mysql_url, sample):
+    crm = make_crm(enabled=ENABLED, plugins=_settings(), clock=dt.date(2026, 1, 5),
+                   database_url=mysql_url)
+    report = import_opening(crm, ADMIN, paths(sample), as_of=CUT_OVER,
+                            controls=controls(crm, sample))
+    assert report.written and not report.differences
+    [dewi] = loans.list_loans(crm, member_id=member("XYZ-2018-00003"))
+    assert loans.outstanding(crm, dewi.id) == idr(13_708_258)
+    after = snapshot(crm)
+    assert import_opening(crm, ADMIN, paths(sample), as_of=CUT_OVER).replayed
+    assert snapshot(crm) == after
