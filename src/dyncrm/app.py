@@ -29,7 +29,7 @@ from dyncrm.db.concurrency import (
     lock_names,
     write_transaction,
 )
-from dyncrm.db.migrate import MigrationStatus, pending, status, upgrade
+from dyncrm.db.migrate import MigrationStatus, for_deployment, pending, status, upgrade
 from dyncrm.db.models import ActionKey, ActionLog, Counter, Member, Touchpoint, utcnow
 from dyncrm.errors import (
     ConcurrentDuplicate,
@@ -198,8 +198,13 @@ class CRM:
         return core + [s for s in sources if s[0] != "core"]
 
     def upgrade(self) -> list[str]:
-        """Apply pending migrations of the core and every enabled plugin."""
-        return upgrade(self.database, self.migration_sources())
+        """Apply pending migrations of the core and every enabled plugin.
+
+        The scripts see this deployment's config through
+        :func:`dyncrm.db.migrate.deployment_config` (its ``data_dir``, for one).
+        """
+        with for_deployment(self.config):
+            return upgrade(self.database, self.migration_sources())
 
     def migration_status(self) -> list[MigrationStatus]:
         """Every migration and whether it is applied."""

@@ -80,4 +80,16 @@ MESSAGES = {
     "Paid": "Dibayar",
     "Refused": "Ditolak",
     "No withdrawal requests.": "Belum ada permintaan penarikan.",
+    "Reversed": "Dikoreksi (dibatalkan)",
+    "This proof is the same file as the proof of another deposit:":
+        "Bukti ini file yang sama dengan bukti setoran lain:",
+    "The same proof may not be used for two transfers. Check the bank statement: verify only "
+    "if this is really another transfer.":
+        "Satu bukti tidak boleh dipakai untuk dua transfer. Periksa mutasi rekening bank: "
+        "verifikasi hanya bila ini memang transfer yang lain.",
+    "I checked the bank statement: this is another transfer, not the same one again.":
+        "Saya sudah memeriksa mutasi rekening bank: ini transfer yang lain, bukan transfer "
+        "yang sama lagi.",
+    "Tick the box to confirm that this is another transfer, or reject it.":
+        "Centang kotak untuk menegaskan bahwa ini transfer yang lain, atau tolak transfer ini.",
 }

@@ -17,6 +17,7 @@ from dyncrm.params import AMOUNT, DATE, YEAR
 from dyncrm_expand import savings
 from dyncrm_expand.savings.cli_passbook import passbook_cmd
 from dyncrm_expand.savings.config import METHODS, PRODUCTS
+from dyncrm_expand.savings.deposits import DuplicateProof, same_proof, same_proofs
 from dyncrm_expand.savings.wajib import month_label, parse_month
 
 
@@ -66,6 +67,11 @@ def deposit_cmd(crm, actor, member_ref, product, amount, method, reference, proo
     elif result.status == "pending":
         click.echo(f"recorded transfer #{result.id}: {what}; waiting for a cashier to verify "
                    f"it (dyncrm savings verify {result.id})")
+    if result.duplicate_proof_of and not result.replayed:
+        others = ", ".join(f"#{i}" for i in result.duplicate_proof_of)
+        click.echo(f"warning: the proof is the same file as the proof of deposit {others}; "
+                   "the cashier has to confirm it is another transfer before verifying it",
+                   err=True)
     else:
         click.echo(f"posted deposit #{result.id}: {what} (ledger entry {result.entry_id})")
 
@@ -80,11 +86,14 @@ def pending_cmd(crm, actor, as_json):
     members = {m.id: m for m in Member.select().where(
         Member.id.in_({d.member_id for d in found}))} if found else {}
     rows = [_deposit_row(crm, d, members) for d in found]
+    same = same_proofs(crm, [d.id for d in found])
+    for row in rows:
+        row["same proof as"] = ", ".join(f"#{u.deposit_id}" for u in same.get(row["id"], ()))
     if as_json:
         output.emit_json(rows)
     else:
         output.table(rows, ["id", "member", "name", "product", "amount", "date", "reference",
-                            "recorded by", "proof"], align_right=["amount"],
+                            "recorded by", "proof", "same proof as"], align_right=["amount"],
                      empty="no transfers are waiting for verification")
 
 
@@ -102,16 +111,30 @@ def show_cmd(crm, actor, deposit_id, as_json):
                 "reject reason": found.reject_reason or "", "entry": found.entry_id or "",
                 "proof name": found.proof_name or "", "proof type": found.proof_type or "",
                 "proof sha256": found.proof_sha256 or ""})
-    output.emit_json(row) if as_json else output.kv(row)
+    others = same_proof(crm, found.id)
+    if as_json:
+        row["same proof as"] = [output.plain(u) for u in others]
+        output.emit_json(row)
+        return
+    row["same proof as"] = "; ".join(u.describe(crm.format_money) for u in others)
+    output.kv(row)
 
 
 @click.command("verify")
 @click.argument("deposit_id", type=int)
+@click.option("--confirm-duplicate-proof", "confirm", is_flag=True,
+              help="The proof is the same file as another deposit's, and you have checked "
+                   "the bank statement: this is another transfer. Recorded with your name.")
 @receipt_option
 @pass_actor
-def verify_cmd(crm, actor, deposit_id):
+def verify_cmd(crm, actor, deposit_id, confirm):
     """Post a pending transfer after checking its proof (not your own)."""
-    result = savings.verify_deposit(crm, actor, deposit_id)
+    try:
+        result = savings.verify_deposit(crm, actor, deposit_id, confirm_duplicate_proof=confirm)
+    except DuplicateProof as exc:
+        raise DuplicateProof(exc.deposit_id, exc.others, crm.format_money,
+                             hint=f"dyncrm savings verify {deposit_id} "
+                                  "--confirm-duplicate-proof") from None
     print_receipt(crm, result.entry_id, replayed=result.replayed)
     if result.replayed:
         click.echo(f"deposit #{result.id} was already posted (ledger entry {result.entry_id}); "
@@ -120,6 +143,9 @@ def verify_cmd(crm, actor, deposit_id):
         click.echo(f"verified deposit #{result.id}: {crm.format_money(result.amount)} posted "
                    f"to {savings.product_name(crm, result.product)} (ledger entry "
                    f"{result.entry_id})")
+        if confirm and same_proof(crm, result.id):
+            click.echo(f"recorded: {actor.username} confirmed that its proof, the same file as "
+                       "another deposit's, is another transfer")
 
 
 @click.command("reject")

@@ -1,4 +1,14 @@
-"""Deposits: cash and payroll posted at once, transfers with a proof verified by a cashier."""
+"""Deposits: cash and payroll posted at once, transfers with a proof verified by a cashier.
+
+A transfer's proof that is the same file as the proof of another deposit (its
+SHA-256 as uploaded or as stored equals either hash of the other's) is recorded
+when it is uploaded (``DepositResult.duplicate_proof_of``, and the deposit's
+touchpoint) and stops its verification: :func:`verify_deposit` refuses with
+:class:`DuplicateProof`, naming the other deposits, until the cashier confirms
+(``confirm_duplicate_proof=True``) that it is another transfer after all; who
+confirmed is recorded in the touchpoint and the audit trail
+(``savings.verify_duplicate_proof``).  See :func:`same_proof`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +16,8 @@ import datetime as dt
 import os
 from decimal import Decimal
 from pathlib import Path
+
+import attrs
 
 from dyncrm.dates import as_date
 from dyncrm.db.models import Member
@@ -33,7 +45,7 @@ from dyncrm_expand.savings.common import (
 )
 from dyncrm_expand.savings.config import METHODS
 from dyncrm_expand.savings.models import SavingsDeposit
-from dyncrm_expand.savings.values import DepositResult
+from dyncrm_expand.savings.values import DepositResult, ProofUse
 from dyncrm_expand.savings.wajib import load_states
 
 #: A deposit's own small lifecycle.
@@ -59,6 +71,78 @@ def deposit_result(crm, row: SavingsDeposit, *, replayed: bool = False) -> Depos
 
 
 
+
+
+class DuplicateProof(ValidationError):
+    """A transfer's proof is the same file as the proof of other deposits (``others``).
+
+    Verifying it needs the cashier's confirmation that it is another transfer.
+    """
+
+    def __init__(self, deposit_id: int, others: tuple[ProofUse, ...], format_money, *,
+                 hint: str = "") -> None:
+        self.deposit_id, self.others = deposit_id, others
+        listed = "; ".join(u.describe(format_money) for u in others)
+        word = "deposit" if len(others) == 1 else "deposits"
+        how = f" ({hint})" if hint else ""
+        super().__init__(
+            f"the proof of deposit #{deposit_id} is the same file as the proof of {word} "
+            f"{listed}; check the bank statement that this is another transfer, then confirm "
+            f"it to verify{how}", field="proof")
+
+
+def _proof_uses(crm, hashes: tuple[str, ...] | list[str], *, exclude: int | None = None
+                ) -> list[tuple[str, ProofUse]]:
+    """``(matched hash, use)`` of every deposit whose proof has one of ``hashes``, by id."""
+    hashes = [h for h in hashes if h]
+    if not hashes:
+        return []
+    D = SavingsDeposit
+    query = (D.select(D, Member.number, Member.name).join(Member)
+             .where(D.proof_upload_sha256.in_(hashes) | D.proof_sha256.in_(hashes))
+             .order_by(D.id))
+    if exclude is not None:
+        query = query.where(D.id != exclude)
+    out = []
+    for row in query:
+        member = row.member
+        matched = next(h for h in (row.proof_upload_sha256, row.proof_sha256) if h in hashes)
+        out.append((matched, ProofUse(
+            deposit_id=row.id, member_id=row.member_id,
+            member=f"{member.number or '#' + str(member.id)} {member.name}",
+            product=row.product, amount=from_units(crm, row.amount), method=row.method,
+            reference=row.reference, on=as_date(row.effective_date), status=row.status)))
+    return out
+
+
+def _hashes(row: SavingsDeposit) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(h for h in (row.proof_upload_sha256, row.proof_sha256) if h))
+
+
+def same_proof(crm, deposit_id: int) -> tuple[ProofUse, ...]:
+    """The other deposits whose proof is the same file as deposit ``deposit_id``'s.
+
+    The same file is the same SHA-256, as uploaded or as stored (images are
+    stored re-encoded; the same upload re-encodes to the same bytes), in any
+    status: a rejected transfer's proof sent again for a new deposit is shown
+    too.  Empty for a deposit without a proof.
+    """
+    row = SavingsDeposit.get_or_none(SavingsDeposit.id == deposit_id)
+    if row is None:
+        raise NotFoundError("deposit", deposit_id)
+    return tuple(use for _, use in _proof_uses(crm, _hashes(row), exclude=row.id))
+
+
+def same_proofs(crm, deposit_ids: list[int]) -> dict[int, tuple[ProofUse, ...]]:
+    """:func:`same_proof` of many deposits with two queries (lists: pending transfers)."""
+    rows = list(SavingsDeposit.select(SavingsDeposit.id, SavingsDeposit.proof_sha256,
+                                      SavingsDeposit.proof_upload_sha256)
+                .where(SavingsDeposit.id.in_(deposit_ids))) if deposit_ids else []
+    wanted = {r.id: _hashes(r) for r in rows}
+    uses = _proof_uses(crm, [h for hs in wanted.values() for h in hs])
+    return {deposit_id: tuple(dict.fromkeys(
+        use for matched, use in uses if matched in hashes and use.deposit_id != deposit_id))
+        for deposit_id, hashes in wanted.items()}
 
 
 def _pending_units(member_id: int, product: str) -> int:
@@ -183,9 +267,13 @@ def deposit(crm, actor: Actor, member: MemberInfo | int | str, product: str,
                 proof_file=stored.file if stored else None,
                 proof_name=stored.original_name if stored else None,
                 proof_sha256=stored.sha256 if stored else None,
+                proof_upload_sha256=stored.upload_sha256 if stored else None,
                 proof_type=stored.type if stored else None,
                 proof_size=stored.size if stored else None,
             )
+            duplicates = tuple(dict.fromkeys(
+                use.deposit_id for _, use in _proof_uses(crm, stored.hashes, exclude=record.id)
+            )) if stored else ()
             if record.status == "posted":
                 record.entry = _post_deposit(crm, record, actor)
                 record.decided_by = actor.username
@@ -193,7 +281,8 @@ def deposit(crm, actor: Actor, member: MemberInfo | int | str, product: str,
                 record.save()
             crm.touch(row.id, "expand", "by", "savings.deposit", actor, {
                 "deposit": record.id, "product": canonical, "amount": str(value.amount),
-                "method": method, "reference": reference, "status": record.status})
+                "method": method, "reference": reference, "status": record.status,
+                **({"duplicate_proof_of": list(duplicates)} if duplicates else {})})
             if record.status == "posted" and cfg.notify_deposits:
                 notify(crm, row.id, "savings/deposit_received.txt", kind="savings.deposit",
                         key=f"savings.deposit:{record.id}", deposit=deposit_result(crm, record),
@@ -202,7 +291,7 @@ def deposit(crm, actor: Actor, member: MemberInfo | int | str, product: str,
         if stored is not None:
             proofs.discard_proof(stored, crm.config.data_dir)
         raise
-    return deposit_result(crm, record)
+    return attrs.evolve(deposit_result(crm, record), duplicate_proof_of=duplicates)
 
 
 def get_deposit(crm, deposit_id: int) -> DepositResult:
@@ -261,13 +350,21 @@ def _lock_deposit(crm, row: SavingsDeposit) -> None:
     crm.lock([f"savings_deposit:{row.id}", f"account:{code}"])
 
 
-def verify_deposit(crm, actor: Actor, deposit_id: int) -> DepositResult:
+def verify_deposit(crm, actor: Actor, deposit_id: int, *,
+                   confirm_duplicate_proof: bool = False) -> DepositResult:
     """Post a pending transfer after checking its proof against the bank account.
 
     Needs ``savings.verify``.  Unless ``verify_own_transfers`` is set, the
     person who recorded the transfer may not verify it (four eyes).  Verifying
     a deposit that is already posted changes nothing and returns it with
     ``replayed=True``.
+
+    When its proof is the same file as another deposit's (:func:`same_proof`)
+    it is refused with :class:`DuplicateProof`, nothing changed, unless
+    ``confirm_duplicate_proof``: the cashier has checked the bank statement and
+    confirms it is another transfer.  Then it is posted as the action
+    ``savings.verify_duplicate_proof``, and the touchpoint records the other
+    deposits and who confirmed.
     """
     crm.require(actor, "savings.verify")
     row, repeated = _decide(deposit_id, "verify")
@@ -281,11 +378,17 @@ def verify_deposit(crm, actor: Actor, deposit_id: int) -> DepositResult:
             actor.roles)
     member = crm.member_row(row.member_id)
     require_active(member, "verify a deposit")
-    with crm.action("savings.verify", actor):
+    others = same_proof(crm, row.id)
+    if others and not confirm_duplicate_proof:
+        raise DuplicateProof(row.id, others, crm.format_money)
+    with crm.action("savings.verify_duplicate_proof" if others else "savings.verify", actor):
         _lock_deposit(crm, row)
         row, repeated = _decide(deposit_id, "verify")  # again, under the lock
         if repeated:
             return deposit_result(crm, row, replayed=True)
+        now_others = same_proof(crm, row.id)  # a deposit with the same proof since?
+        if now_others != others and not confirm_duplicate_proof:
+            raise DuplicateProof(row.id, now_others, crm.format_money)
         if row.product == "pokok":
             _check_pokok_room(crm, member, row.amount, pending_counted=False)
         row.entry = _post_deposit(crm, row, actor)
@@ -294,8 +397,10 @@ def verify_deposit(crm, actor: Actor, deposit_id: int) -> DepositResult:
         row.decided_at = crm.now()
         row.save()
         result = deposit_result(crm, row)
+        confirmed = {"duplicate_proof_of": [u.deposit_id for u in now_others],
+                     "duplicate_proof_confirmed_by": actor.username} if now_others else {}
         crm.touch(row.member_id, "expand", "of", "savings.deposit_verified", actor,
-                  {"deposit": row.id, "entry": row.entry_id})
+                  {"deposit": row.id, "entry": row.entry_id, **confirmed})
         notify(crm, row.member_id, "savings/transfer_verified.txt",
                 kind="savings.deposit", key=f"savings.deposit:{row.id}:verified",
                 deposit=result, product_name=product_name(crm, row.product))

@@ -26,7 +26,9 @@ class SavingsDeposit(BaseModel):
 
     ``reference`` is the idempotency key of the deposit.  Proof files live in
     ``<data_dir>/proofs/<proof_file>`` under a generated name; the name the
-    person uploaded is only kept as text.
+    person uploaded is only kept as text.  Two hashes identify the proof's
+    content (both indexed): ``proof_sha256`` of the file as stored and
+    ``proof_upload_sha256`` of the file as uploaded.
     """
 
     id = AutoField()
@@ -48,7 +50,10 @@ class SavingsDeposit(BaseModel):
     entry = ForeignKeyField(JournalEntry, null=True, backref="+", on_delete="RESTRICT")
     proof_file = CharField(null=True)
     proof_name = CharField(null=True)
-    proof_sha256 = CharField(null=True)
+    proof_sha256 = CharField(null=True, index=True)  # of the file as stored (checked)
+    #: of the file exactly as it was uploaded; with ``proof_sha256`` it finds a proof used
+    #: for another deposit before (``proofs.same_proof``)
+    proof_upload_sha256 = CharField(null=True, index=True)
     proof_type = CharField(null=True)
     proof_size = IntegerField(null=True)
 

@@ -9,6 +9,11 @@ re-encoded, PDFs as parsed.  It is written to ``<data_dir>/proofs/<uuid>.<ext>``
 (folder 0700, file 0600), outside any web root; the uploaded file name is
 kept as text and never used as a path.  A proof is only ever served with
 :func:`download_headers` (as an attachment, with ``nosniff``).
+
+Two SHA-256 hashes are kept of every proof: of the file as uploaded and as
+stored.  A new proof whose hashes meet those of a proof already used for
+another deposit is the *same file*: the deposit records it and the cashier has
+to confirm before verifying it (see :mod:`dyncrm_expand.savings.deposits`).
 """
 
 from __future__ import annotations
@@ -34,6 +39,14 @@ class StoredProof:
     sha256: str  # of the stored bytes
     type: str  # stored type: jpeg, png or pdf
     size: int
+    upload_sha256: str = ""  # of the bytes as uploaded
+
+    @property
+    def hashes(self) -> tuple[str, ...]:
+        """The proof's content hashes (as uploaded, as stored): what
+        :func:`~dyncrm_expand.savings.deposits.same_proof`
+        compares with the proofs of other deposits."""
+        return tuple(dict.fromkeys(h for h in (self.upload_sha256, self.sha256) if h))
 
     @property
     def content_type(self) -> str:
@@ -100,7 +113,7 @@ def store_proof(data: bytes, original_name: str, *, data_dir: Path,
     clean_name = os.path.basename(original_name.replace("\\", "/"))[:200] or "upload"
     return StoredProof(file=name, original_name=clean_name,
                        sha256=hashlib.sha256(checked.data).hexdigest(), type=checked.kind,
-                       size=len(checked.data))
+                       size=len(checked.data), upload_sha256=hashlib.sha256(data).hexdigest())
 
 
 def download_headers(original_name: str | None, kind: str | None) -> dict[str, str]:

@@ -35,6 +35,29 @@ class DepositResult:
     proof_name: str | None = None
     proof_sha256: str | None = None
     proof_type: str | None = None  # content type of the stored proof, found by parsing
+    #: other deposits whose proof is the same file (set by ``deposit`` when it records one)
+    duplicate_proof_of: tuple[int, ...] = ()
+
+
+@attrs.frozen
+class ProofUse:
+    """Another deposit whose proof is the same file (same SHA-256 as uploaded or stored)."""
+
+    deposit_id: int
+    member_id: int
+    member: str  # "number name"
+    product: str
+    amount: Money
+    method: str
+    reference: str
+    on: dt.date
+    status: str  # pending | posted | rejected | reversed
+
+    def describe(self, format_money) -> str:
+        """``#3 (A001 Siti Aminah, sukarela Rp 250.000, ref TRF-1, 2026-03-02, posted)``."""
+        return (f"#{self.deposit_id} ({self.member}, {self.product} "
+                f"{format_money(self.amount)}, ref {self.reference}, {self.on.isoformat()}, "
+                f"{self.status})")
 
 
 @attrs.frozen

@@ -28,6 +28,7 @@ from dyncrm.web import Card, MenuEntry, QueueItem, QueueSource, WebExtension
 from dyncrm.web.guards import actor, crm, member_only, own_member_id, staff_only
 from dyncrm_expand import savings
 from dyncrm_expand.savings.config import PRODUCTS
+from dyncrm_expand.savings.deposits import DuplicateProof, same_proof
 from dyncrm_expand.savings.selfservice import (
     deposit_own_transfer,
     deposits_of,
@@ -206,10 +207,12 @@ def _review_page(deposit_id: int, errors: dict[str, str] | None = None, status: 
     c = crm()
     found = savings.get_deposit(c, deposit_id)
     member = c.member_row(found.member_id)
+    duplicates = [(use, savings.product_name(c, use.product))
+                  for use in same_proof(c, deposit_id)]
     return render_template(
         "web/savings/review.html", deposit=found, member=member, errors=errors or {},
         product=savings.product_name(c, found.product),
-        inline=found.proof_type in INLINE_TYPES), status
+        inline=found.proof_type in INLINE_TYPES, duplicates=duplicates), status
 
 
 @blueprint.route("/review/<int:deposit_id>")
@@ -240,10 +243,18 @@ def proof(deposit_id: int):
 @blueprint.route("/review/<int:deposit_id>/verify", methods=["POST"])
 @staff_only("savings.verify")
 def verify(deposit_id: int):
-    """Post the transfer to the member's savings."""
+    """Post the transfer to the member's savings.
+
+    A proof that is the same file as another deposit's needs the box ticked that
+    says the cashier checked the bank statement (``confirm_duplicate_proof``).
+    """
     c = crm()
+    confirm = request.form.get("confirm_duplicate_proof") == "1"
     try:
-        result = savings.verify_deposit(c, actor(), deposit_id)
+        result = savings.verify_deposit(c, actor(), deposit_id, confirm_duplicate_proof=confirm)
+    except DuplicateProof:
+        return _review_page(deposit_id, {"confirm_duplicate_proof": c.t(
+            "Tick the box to confirm that this is another transfer, or reject it.")}, 400)
     except (ValidationError, IllegalTransition) as exc:
         return _review_page(deposit_id, {"_": str(exc)}, 400)
     flash(c.t("Transfer {id} verified: {amount} posted.", id=result.id,

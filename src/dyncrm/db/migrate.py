@@ -4,11 +4,20 @@ Each plugin (and the core, under the name ``core``) may ship a ``migrations/``
 folder of numbered scripts defining ``up(migrator, db)``.  All plugins share one
 history table; a script is recorded as ``<plugin>:<file name>`` so two plugins'
 ``0001_initial`` never collide.
+
+A script that needs the deployment's files as well as its database (hashing the
+proof files already stored, say) asks :func:`deployment_config` while
+:meth:`dyncrm.app.CRM.upgrade` runs it; run any other way it gets ``None`` and
+should do without.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 from peewee import Table
@@ -17,6 +26,28 @@ from playhouse.migrations import Migration, MigrationError, Runner
 from dyncrm.errors import DyncrmError, PluginError
 
 HISTORY_TABLE = "dyncrm_schema_migration"
+
+_DEPLOYMENT: contextvars.ContextVar[Any] = contextvars.ContextVar("dyncrm_migrating",
+                                                                  default=None)
+
+
+@contextlib.contextmanager
+def for_deployment(config: Any) -> Iterator[None]:
+    """Let the migration scripts run inside see ``config`` (:func:`deployment_config`)."""
+    token = _DEPLOYMENT.set(config)
+    try:
+        yield
+    finally:
+        _DEPLOYMENT.reset(token)
+
+
+def deployment_config() -> Any:
+    """The :class:`~dyncrm.config.Config` of the deployment being upgraded, or ``None``.
+
+    For migration scripts that read the deployment's files (``config.data_dir``);
+    ``None`` when the scripts run without a deployment (a bare database).
+    """
+    return _DEPLOYMENT.get()
 
 
 class PluginRunner(Runner):
@@ -144,5 +175,5 @@ def refresh_statistics(database) -> None:
         database.execute_sql("ANALYZE")
 
 
-__all__ = ["Migration", "MigrationStatus", "pending", "refresh_statistics", "status",
-           "upgrade"]
+__all__ = ["Migration", "MigrationStatus", "deployment_config", "for_deployment", "pending",
+           "refresh_statistics", "status", "upgrade"]
