@@ -30,12 +30,9 @@ is the one a real import would give, and the database is exactly unchanged.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import io
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +40,7 @@ import attrs
 
 from dyncrm import inputs
 from dyncrm.errors import DyncrmError, PluginError, ValidationError
-from dyncrm.text import decode_utf8, describe, odd_character
+from dyncrm.spreadsheets import Grid, SourceFile, read_grids
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
@@ -59,7 +56,6 @@ KEY_PREFIX = "opening:"
 CONTROL_NAMES = ("kontrol", "control", "controls", "total_kontrol", "control_totals")
 _CONTROL_KIND = ("jenis", "kind", "total", "item", "uraian", "pos")
 _CONTROL_AMOUNT = ("jumlah", "amount", "nilai", "value", "total_kontrol", "control")
-MAX_FILE_BYTES = 50_000_000
 #: Problems listed in an error message (all of them are in the report).
 SHOWN_PROBLEMS = 20
 
@@ -139,20 +135,6 @@ class OpeningSheet:
 
 
 # --- what was read ----------------------------------------------------------------
-
-
-@attrs.frozen
-class SourceFile:
-    """A file given to the import: its name as shown, and its SHA-256."""
-
-    path: str
-    name: str
-    sha256: str
-
-    @property
-    def key(self) -> str:
-        """The action key the file is recorded under once imported."""
-        return KEY_PREFIX + self.sha256
 
 
 @attrs.frozen
@@ -422,134 +404,7 @@ def sheets(crm: CRM) -> list[OpeningSheet]:
     return sorted(found.values(), key=lambda s: (s.order, s.name))
 
 
-# --- reading files ------------------------------------------------------------------
-
-
-def _grid_csv(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
-    """``(row number, cells)`` of a CSV file (``,`` ``;`` or tab separated)."""
-    text = decode_utf8(data, source=name)
-    sample = text[:4096]
-    if "\n" in sample:
-        sample = sample[:sample.rindex("\n") + 1]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise ValidationError(f"{name}: line {reader.line_num} cannot be read: {exc}"
-                                  ) from None
-        yield reader.line_num, row
-
-
-def _cell_text(value: Any) -> str:
-    """An XLSX cell as the text a person would have typed (never via float arithmetic:
-    a number cell is written with the shortest digits that read back as it)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float):
-        text = repr(value)
-        if "e" in text or "E" in text:
-            from decimal import Decimal
-
-            text = format(Decimal(text), "f")
-        return text[:-2] if text.endswith(".0") else text
-    return str(value)
-
-
-def _openpyxl():
-    try:
-        import openpyxl
-    except ImportError:
-        raise DyncrmError("reading XLSX needs openpyxl, an optional extra: pip install "
-                          "'dyncrm[xlsx]' (or save each sheet as CSV)") from None
-    return openpyxl
-
-
-def _grids_xlsx(data: bytes, name: str) -> list[tuple[str, list[tuple[int, list[str]]]]]:
-    """``(worksheet title, [(row number, cells), ...])`` of every worksheet."""
-    openpyxl = _openpyxl()
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ValidationError(f"{name} cannot be read as an XLSX workbook ({exc})") from None
-    try:
-        out = []
-        for ws in book.worksheets:
-            grid = [(n, [_cell_text(v) for v in row])
-                    for n, row in enumerate(ws.iter_rows(values_only=True), start=1)]
-            out.append((ws.title, grid))
-        return out
-    finally:
-        book.close()
-
-
-def _clean(grid: Iterable[tuple[int, list[str]]], where: str) -> list[tuple[int, list[str]]]:
-    """Rows with their cells stripped, blank rows dropped; an odd character refuses."""
-    out = []
-    for line, cells in grid:
-        cells = [c.strip() for c in cells]
-        for column, cell in enumerate(cells, start=1):
-            bad = next((ch for ch in cell if odd_character(ch)), None)
-            if bad is not None:
-                raise ValidationError(f"{where}, row {line}, column {column} contains "
-                                      f"{odd_character(bad)}, {describe(bad)}")
-        if any(cells):
-            out.append((line, cells))
-    return out
-
-
-@attrs.frozen
-class _Grid:
-    source: SourceFile
-    worksheet: str | None  #: the worksheet title (XLSX), None for CSV
-    label: str  #: the name the file's rows are found by (file stem or worksheet title)
-    rows: list[tuple[int, list[str]]]
-
-
-def read_grids(paths: Sequence[str | Path]) -> tuple[list[SourceFile], list[_Grid]]:
-    """The files' contents as grids of text, with each file's SHA-256."""
-    sources, grids = [], []
-    seen: dict[str, str] = {}
-    for path in paths:
-        path = Path(path)
-        try:
-            with path.open("rb") as fh:
-                data = fh.read(MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            raise ValidationError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-        if len(data) > MAX_FILE_BYTES:
-            raise ValidationError(f"{path.name} is larger than {MAX_FILE_BYTES:,} bytes")
-        source = SourceFile(path=str(path), name=path.name,
-                            sha256=hashlib.sha256(data).hexdigest())
-        if source.sha256 in seen:
-            raise ValidationError(f"{path.name} and {seen[source.sha256]} are the same file")
-        seen[source.sha256] = path.name
-        sources.append(source)
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            for title, grid in _grids_xlsx(data, path.name):
-                grids.append(_Grid(source, title, title,
-                                   _clean(grid, f"{path.name}, sheet {title}")))
-        elif path.suffix.lower() in (".csv", ".txt", ".tsv"):
-            grids.append(_Grid(source, None, path.stem, _clean(_grid_csv(data, path.name),
-                                                               path.name)))
-        else:
-            raise ValidationError(f"{path.name}: give CSV (.csv) or XLSX (.xlsx) files")
-    return sources, grids
-
-
-def _which_sheet(grid: _Grid, known: list[OpeningSheet]) -> OpeningSheet | str | None:
+def _which_sheet(grid: Grid, known: list[OpeningSheet]) -> OpeningSheet | str | None:
     """The sheet a grid holds: by its name (file stem or worksheet title), else by its
     header (the only sheet whose required columns are all there); ``"control"`` for
     control totals; ``None`` when it cannot tell."""
@@ -568,7 +423,7 @@ def _which_sheet(grid: _Grid, known: list[OpeningSheet]) -> OpeningSheet | str |
     return by_header[0] if len(by_header) == 1 else None
 
 
-def _read_sheet(sheet: OpeningSheet, grid: _Grid, problems: list[Problem]) -> ReadSheet:
+def _read_sheet(sheet: OpeningSheet, grid: Grid, problems: list[Problem]) -> ReadSheet:
     where = grid.source.name + (f", sheet {grid.worksheet}" if grid.worksheet else "")
     if not grid.rows:
         problems.append(Problem(where, "is empty"))
@@ -607,7 +462,7 @@ def _read_sheet(sheet: OpeningSheet, grid: _Grid, problems: list[Problem]) -> Re
 
 
 def read_sheets(crm: CRM, paths: Sequence[str | Path]
-                ) -> tuple[list[SourceFile], list[ReadSheet], list[_Grid], list[Problem]]:
+                ) -> tuple[list[SourceFile], list[ReadSheet], list[Grid], list[Problem]]:
     """Read ``paths`` into the sheets the plugins declare; the problems found so far."""
     known = sheets(crm)
     sources, grids = read_grids(paths)
@@ -655,7 +510,7 @@ def parse_controls(crm: CRM, given: Mapping[str, str] | Iterable[tuple[str, str]
     ``simpanan wajib``, ``sisa pokok``...); amounts as people write them
     (``1.234.567``, ``Rp 1.234.567``), counts as whole numbers.
     """
-    from dyncrm.money import to_minor
+    from dyncrm.money import parse_money, to_minor
 
     known = sheets(crm)
     pairs = given.items() if isinstance(given, Mapping) else given
@@ -667,9 +522,11 @@ def parse_controls(crm: CRM, given: Mapping[str, str] | Iterable[tuple[str, str]
             raise ValidationError(f"{where}: {name!r} is not a total; totals: {names}")
         sheet, total = found
         try:
-            if total.money:
-                value = to_minor(crm.money(raw, field=total.name),
-                                 crm.ledger.exponent(crm.currency))
+            if total.money:  # a sum: not held to the largest amount one action takes
+                exponent = crm.ledger.exponent(crm.currency)
+                value = to_minor(parse_money(raw, crm.currency, field=total.name,
+                                             decimal_mark=crm.locale.decimal_mark,
+                                             exponent=exponent), exponent)
             else:
                 value = inputs.parse_count(raw.replace(".", ""), field=total.name)
         except DyncrmError as exc:
@@ -682,7 +539,7 @@ def parse_controls(crm: CRM, given: Mapping[str, str] | Iterable[tuple[str, str]
     return out
 
 
-def _control_pairs(grid: _Grid) -> list[tuple[str, str]]:
+def _control_pairs(grid: Grid) -> list[tuple[str, str]]:
     where = grid.source.name + (f", sheet {grid.worksheet}" if grid.worksheet else "")
     if not grid.rows:
         return []
@@ -703,7 +560,7 @@ def _control_pairs(grid: _Grid) -> list[tuple[str, str]]:
     return pairs
 
 
-def read_controls(crm: CRM, grids: Iterable[_Grid]) -> dict[tuple[str, str], int]:
+def read_controls(crm: CRM, grids: Iterable[Grid]) -> dict[tuple[str, str], int]:
     """Control totals from control sheets or files (columns jenis, jumlah)."""
     out: dict[tuple[str, str], int] = {}
     for grid in grids:
@@ -728,7 +585,7 @@ def _previous(crm: CRM, sources: Sequence[SourceFile]) -> dict[str, tuple[str, s
     """Files already imported: sha256 → (when, by whom)."""
     from dyncrm.db.models import ActionKey
 
-    keys = [s.key for s in sources]
+    keys = [KEY_PREFIX + s.sha256 for s in sources]
     found = {}
     for row in ActionKey.select().where(ActionKey.key.in_(keys)):
         at = row.at if isinstance(row.at, dt.datetime) else dt.datetime.fromisoformat(
@@ -836,7 +693,7 @@ def _run(crm, actor, base: OpeningReport, read: list[ReadSheet], problems: list[
                               "Correct the files or the control totals, or import with "
                               "--accept-differences")
     for source in sources:
-        with crm.action("opening.import", actor, key=source.key) as act:
+        with crm.action("opening.import", actor, key=KEY_PREFIX + source.sha256) as act:
             act.done(file=source.name, as_of=as_of.isoformat(),
                      sheets=[name for f, name, _ in base.sheets if f.split(":")[0] ==
                              source.name],
