@@ -417,3 +417,19 @@ def test_sample_on_mariadb(make_crm, mysql_url, sample):
     after = snapshot(crm)
     assert import_opening(crm, ADMIN, paths(sample), as_of=CUT_OVER).replayed
     assert snapshot(crm) == after
+
+
+def test_remaining_installments_instead_of_paid(crm, sample):
+    path = sample / "pinjaman.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0].replace("Angsuran Ke", "Sisa Angsuran")
+    # row 2: 12 months with 6 paid leaves 6 to go, the same number
+    lines[4] = lines[4].replace(",10,3,", ",10,7,")
+    lines[2] = lines[2].replace(",24,11,", ",24,13,")
+    lines[3] = lines[3].replace(",18,15,", ",18,3,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = import_opening(crm, ADMIN, paths(sample), as_of=CUT_OVER,
+                            controls=controls(crm, sample))
+    assert not report.differences and not any("scheduled" in n for n in report.notes)
+    [dewi] = loans.list_loans(crm, member_id=member("XYZ-2018-00003"))
+    assert sum(1 for i in loans.installments(crm, dewi.id) if i.paid_on is None) == 13
