@@ -575,12 +575,51 @@ def payroll_report(crm: CRM, month: dt.date, *, live: bool = False) -> Laporan:
         signatures=(("Bendahara Koperasi", ""), ("Bagian Penggajian (HRD)", "")))
 
 
+#: A feedback ticket's kind and stage as the kritik-saran report prints them.
+FEEDBACK_KIND_ID = {"complaint": "kritik", "suggestion": "saran"}
+FEEDBACK_STAGE_ID = {"new": "baru", "acknowledged": "ditanggapi", "in_progress": "diproses",
+                     "resolved": "selesai", "closed": "ditutup", "rejected": "ditolak"}
+
+
+def _feedback_ticket_rows(crm: CRM, lines) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The tickets of the kritik-saran report: display rows and raw (CSV) rows.
+
+    An anonymous ticket reads "(anonim)" and its texts come blanked of the writer's
+    name, number, e-mail and phone (:mod:`dyncrm_retain.feedback.report`).
+    """
+    rows, raw = [], []
+    for t in lines:
+        member = "(anonim)" if t.anonymous else t.member
+        kind = FEEDBACK_KIND_ID.get(t.kind, t.kind)
+        stage = FEEDBACK_STAGE_ID.get(t.stage, t.stage)
+        replies = [f"{_short(crm, on)}: {text}" for on, text in t.replies]
+        outcome = (f"Ditolak: {t.reject_reason}" if t.reject_reason else
+                   f"Penyelesaian: {t.resolution}" if t.resolution else "")
+        rating = "" if t.rating is None else f"{t.rating}/5" + (
+            f" — {t.rating_comment}" if t.rating_comment else "")
+        rows.append({"tiket": f"{t.number} · {_short(crm, t.submitted_on)}",
+                     "jenis": f"{kind} · {t.category} · {stage}", "anggota": member,
+                     "isi": f"{t.subject}: {t.text}",
+                     "tanggapan": " · ".join([*replies, *([outcome] if outcome else [])]),
+                     "penilaian": rating})
+        raw.append({"nomor_tiket": t.number, "tanggal": t.submitted_on.isoformat(), "jenis": kind,
+                    "kategori": t.category, "status": stage, "anggota": member,
+                    "judul": t.subject, "isi": t.text,
+                    "tanggapan": "\n".join(f"{on.isoformat()}: {text}" for on, text in t.replies),
+                    "penyelesaian": outcome,
+                    "penilaian": "" if t.rating is None else t.rating,
+                    "komentar_penilaian": t.rating_comment})
+    return rows, raw
+
+
 def feedback_report(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
-    """Laporan kritik dan saran: volume by category and month, service levels, satisfaction."""
+    """Laporan kritik dan saran: volume by category and month, service levels, satisfaction,
+    and the complaints and suggestions themselves (anonymous ones naming nobody)."""
     _need(crm, "retain.feedback", "feedback")
     from dyncrm_retain.feedback import report as fr
 
     rep = fr.build(crm, since, until)
+    ticket_rows, ticket_raw = _feedback_ticket_rows(crm, rep.tickets)
     month_cols = [(m, _month_short(crm, m), "R", 0.7) for m in rep.months]
     volume = rep.volume_rows()
     for row in volume:
@@ -614,10 +653,21 @@ def feedback_report(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
                                  ("selesai_sla", "Selesai tepat waktu", "R", 1.3),
                                  ("penilaian", "Penilaian", "R", 0.9),
                                  ("rata", "Rata-rata (1–5)", "R", 0.9),
-                                 ("csat", "Puas (4–5)", "R", 0.8)))),
+                                 ("csat", "Puas (4–5)", "R", 0.8))),
+            Section(heading=f"Isi kritik dan saran ({len(rep.tickets)} tiket)",
+                    rows=tuple(ticket_rows), raw=tuple(ticket_raw),
+                    columns=cols(("tiket", "Tiket · tanggal", "L", 1.3),
+                                 ("jenis", "Jenis · kategori · status", "L", 1.4),
+                                 ("anggota", "Anggota", "L", 1.3),
+                                 ("isi", "Judul dan isi", "L", 3.6),
+                                 ("tanggapan", "Tanggapan dan penyelesaian", "L", 3.2),
+                                 ("penilaian", "Penilaian", "L", 1.0)))),
         summary=(("Tiket", str(t.tickets)), ("Sudah diselesaikan", str(t.resolved)),
                  ("Kepuasan (CSAT)", f"{t.csat}%".replace(".", ",") if t.csat is not None
                   else "-")),
+        notes=("Tiket anonim ditulis tanpa data pribadi: nama, nomor anggota, e-mail dan "
+               "telepon penulisnya tidak dicetak, juga bila disebut di dalam teks ([…]). "
+               "Catatan internal pengurus tidak dicetak.",),
         landscape=True)
 
 
