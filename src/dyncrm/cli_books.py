@@ -19,7 +19,6 @@ The ``books`` group is shared: the closing of periods adds ``close``,
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -139,7 +138,11 @@ def books_check(crm: CRM, actor: Actor, as_json: bool) -> None:
             click.echo(crm.t("chart lines holding no account yet: {codes}",
                              codes=", ".join(line.code for line in result.empty_lines)))
     if not result.ok:
-        sys.exit(1)
+        from dyncrm.errors import DyncrmError
+
+        raise DyncrmError(crm.t("account kinds not on the chart of accounts: {kinds} (see: "
+                                "dyncrm books check)", kinds=", ".join(
+                                    k.kind for k in result.unmapped)))
 
 
 @books.command("balance-sheet")
