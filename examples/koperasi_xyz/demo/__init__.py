@@ -19,6 +19,7 @@ Deterministic for a given ``seed``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 import shutil
 import struct
@@ -109,10 +110,12 @@ class DemoSummary:
     member_logins: dict[str, str] = attrs.field(factory=dict)  # user name -> member's name
 
 
-def _tiny_png(seed: int) -> bytes:
-    """A valid 8×8 PNG (a stand-in for a photographed transfer slip)."""
-    raw = b"".join(b"\x00" + bytes([(seed * 37 + x * 11 + y * 5) % 256 for x in range(24)])
-                   for y in range(8))
+def _tiny_png(seed: str) -> bytes:
+    """A valid 8×8 PNG (a stand-in for a photographed transfer slip), one per ``seed``:
+    each transfer has a proof of its own (the same file twice would need the cashier's
+    confirmation that it is another transfer)."""
+    noise = b"".join(hashlib.sha256(f"{seed}:{i}".encode()).digest() for i in range(6))
+    raw = b"".join(b"\x00" + noise[y * 24:(y + 1) * 24] for y in range(8))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data
@@ -282,7 +285,7 @@ class Simulation:
             ref = f"TRF-{self.day:%Y%m%d}-{member_id}"
             result = savings.deposit(self.crm, self.member_actor[member_id], member_id,
                                      "sukarela", str(amount), method="transfer",
-                                     reference=ref, proof=_tiny_png(member_id))
+                                     reference=ref, proof=_tiny_png(ref))
             self.counts["sukarela_transfers"] += 1
             if self.rng.random() < 0.1:
                 savings.reject_deposit(self.crm, self.staff["kasir"], result.id,
