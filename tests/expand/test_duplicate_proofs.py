@@ -260,3 +260,29 @@ def test_the_cashier_is_warned_on_the_command_line_and_confirms_with_a_flag(tmp_
     assert code == 0, err
     assert [(r["action"], r["by"], r["channel"]) for r in json.loads(out)] == [
         ("savings.verify_duplicate_proof", "kasir2", "cli")]
+
+
+@pytest.mark.parametrize("server", [pytest.param("pg_url", marks=pytest.mark.postgres,
+                                                 id="postgres"),
+                                    pytest.param("mysql_url", marks=pytest.mark.mysql,
+                                                 id="mysql")])
+def test_migration_0003_and_the_check_on_database_servers(make_crm, request, server):
+    from test_savings_helpers import EXPAND, TODAY, clock_at
+
+    crm = make_crm(enabled=list(EXPAND), clock=clock_at(TODAY),
+                   database_url=request.getfixturevalue(server))
+    people = Staff(crm)
+    siti, budi = add_member(crm, "Siti Aminah"), add_member(crm, "Budi Santoso")
+    first = transfer(crm, people.cashier, siti, "TRF-1", PDF)
+    _back_to_0002(crm)
+    assert crm.upgrade() == ["expand.savings:0003_proof_content_hash"]
+    assert SavingsDeposit.get_by_id(first.id).proof_upload_sha256 == hashlib.sha256(
+        PDF).hexdigest()
+    second = transfer(crm, people.cashier, budi, "TRF-2", PDF)
+    assert second.duplicate_proof_of == (first.id,)
+    before = dump(crm)
+    with pytest.raises(DuplicateProof):
+        savings.verify_deposit(crm, people.cashier2, second.id)
+    assert dump(crm) == before
+    assert savings.verify_deposit(crm, people.cashier2, second.id,
+                                  confirm_duplicate_proof=True).status == "posted"
