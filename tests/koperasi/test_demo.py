@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -45,7 +46,9 @@ def test_demo_year_balances_and_reconciles_with_the_ledger(demo_run) -> None:
         assert sum(dist.pools.values()) == dist.total
         shares = sum(m.jasa_modal + m.jasa_usaha for m in dist.members)
         member_pools = dist.pools["jasa_modal"] + dist.pools["jasa_usaha"]
-        assert shares == member_pools - dist.rounding_to_reserve
+        # the member pools are split exactly among the members (rounding_to_reserve is
+        # the remainder of splitting the SHU into pools, already in the reserve)
+        assert shares == member_pools
         from dyncrm.db.models import Account
 
         credited = (Posting.select(Posting.amount).join(Account)
@@ -160,3 +163,20 @@ def test_demo_members_sign_in_to_the_portal(demo_run) -> None:
         assert "Dasbor saya" in client.get("/").get_data(as_text=True)
         user = crm.users.get("anggota1")
         assert user.member_id is not None and crm.member(user.member_id).stage == "active"
+
+
+def test_demo_closes_its_year_and_takes_the_shu_from_the_books(demo_run) -> None:
+    """Issue 13: the demo's year is closed by two people and the SHU is its result."""
+    from dyncrm import periods
+    from koperasi_xyz.shu import books, service
+
+    folder, summary = demo_run
+    with open_crm(folder / "dyncrm.toml") as crm:
+        info = periods.status_of(crm, "2025")
+        assert info.in_force and (info.proposed_by, info.approved_by) == ("bendahara",
+                                                                          ("ketua",))
+        assert all(periods.is_closed(crm, f"2025-{m:02d}") for m in range(1, 13))
+        assert str(periods.year_result(crm, 2025).amount) == summary["amounts"]["shu"]
+        assert books.source_of(crm, service.year_row(2025).entry_id)["source"] == "books"
+        assert periods.result_balances(crm, dt.date(2025, 12, 31)) == []  # all zeroed
+        assert int(summary["amounts"]["jasa_pinjaman"]) > 0  # earned, before the closing

@@ -7,7 +7,9 @@ simpanan wajib through payroll, transfer voluntary savings with a proof that
 the cashier checks, borrow (the credit committee approves or rejects), repay
 through payroll — some late, with denda —, complain and get answers, read
 the FAQ, receive reminders, earn and redeem points, and a few leave.  The
-year is then closed with the SHU: entered, computed, approved after the RAT by
+year is then closed: the treasurer proposes closing the books and the chair
+approves (the closing entries move income and expenses into the year's
+result), the SHU is entered from the closed books, approved after the RAT by
 the treasurer and the chair, and posted.  Finally the reports and member
 cards are written to the folder.
 
@@ -25,11 +27,11 @@ import shutil
 import struct
 import zlib
 from collections.abc import Callable
-from decimal import Decimal
 from importlib.resources import files
 from pathlib import Path
 
 import attrs
+from peewee import fn
 
 from dyncrm.app import CRM, open_crm
 from dyncrm.errors import DyncrmError
@@ -603,16 +605,19 @@ def simulate_year(sim: Simulation, members: int, *, progress: Callable[[int], No
 
 
 def close_year(sim: Simulation) -> Money:
-    """Tutup buku: the treasurer enters the SHU, the RAT approves, the shares are posted."""
+    """Tutup buku: the treasurer proposes closing the year and the chair approves (the
+    closing entries move income and expenses into SHU tahun berjalan); the SHU is
+    entered from the closed books, the RAT approves it, the shares are posted."""
+    from dyncrm import periods
     from koperasi_xyz.shu import service as shu_service
 
     crm = sim.crm
-    totals = crm.ledger.totals_by_kind(as_of=dt.date(YEAR, 12, 31))
-    income = sum(units for (kind, commodity), units in totals.items()
-                 if kind.startswith("income.") and commodity == crm.currency)
-    surplus = Money.of(int(Decimal(income) * Decimal("0.6")) // 1000 * 1000, crm.currency)
-    sim.at(dt.date(YEAR + 1, 1, 5))  # books closed; the treasurer enters the year's SHU
-    shu_service.enter_surplus(crm, YEAR, surplus, sim.staff["bendahara"])
+    for day in _every_day(dt.date(YEAR + 1, 1, 1), dt.date(YEAR + 1, 1, 5)):
+        sim.at(day)  # the January jobs book what belongs to December (savings interest)
+        sim.daily_jobs()
+    periods.close(crm, sim.staff["bendahara"], str(YEAR), reason=f"tutup buku {YEAR}")
+    periods.close(crm, sim.staff["ketua"], str(YEAR))
+    surplus = shu_service.enter_surplus(crm, YEAR, None, sim.staff["bendahara"]).amount
     sim.at(dt.date(YEAR + 1, 2, 21))  # RAT
     shu_service.approve(crm, YEAR, sim.staff["bendahara"], rat_date=sim.day)
     shu_service.approve(crm, YEAR, sim.staff["ketua"], rat_date=sim.day)
@@ -721,6 +726,16 @@ def summarise(sim: Simulation, directory: Path, config: Path, surplus: Money,
     def total(kind: str) -> Money:
         return crm.ledger_money(totals.get((kind, cur), 0))
 
+    def earned(kind: str) -> Money:  # in the year, before the closing entries took it
+        from dyncrm.db.models import Account, JournalEntry, Posting
+        from dyncrm.periods import CLOSING_KINDS
+
+        units = (Posting.select(fn.COALESCE(fn.SUM(Posting.amount), 0)).join(Account)
+                 .switch(Posting).join(JournalEntry)
+                 .where(Account.kind == kind, Posting.commodity == cur,
+                        JournalEntry.kind.not_in(CLOSING_KINDS)).scalar())
+        return crm.ledger_money(-int(units or 0))
+
     stages: dict[str, int] = {}
     for row in Member.select(Member.stage).tuples():
         stages[row[0]] = stages.get(row[0], 0) + 1
@@ -732,8 +747,8 @@ def summarise(sim: Simulation, directory: Path, config: Path, surplus: Money,
         "simpanan_wajib": total("savings.wajib"),
         "simpanan_sukarela": total("savings.sukarela"),
         "pinjaman_beredar": total("loans.principal"),
-        "jasa_pinjaman": total("income.loan_interest"),
-        "denda": total("income.loan_penalty"),
+        "jasa_pinjaman": earned("income.loan_interest"),
+        "denda": earned("income.loan_penalty"),
         "shu": surplus,
     }
     return DemoSummary(directory=directory, config=config, year=YEAR, counts=counts,
