@@ -119,14 +119,14 @@ def books_check(crm: CRM, actor: Actor, as_json: bool) -> None:
     if as_json:
         output.emit_json({
             "ok": result.ok,
-            "unmapped": [{"kind": k.kind, "type": k.type, "accounts": k.accounts,
+            "unmapped": [{"kind": k.kind, "type": k.ledger_type, "accounts": k.accounts,
                           "section": k.line.section} for k in result.unmapped],
             "not_money": [{"kind": k.kind, "commodity": k.commodity} for k in result.not_money],
             "empty_lines": [line.code for line in result.empty_lines]})
     else:
         if result.unmapped:
             click.echo(crm.t("Account kinds in use that no chart line holds:"))
-            output.table([{"kind": k.kind, "type": k.type, "accounts": k.accounts,
+            output.table([{"kind": k.kind, "type": k.ledger_type, "accounts": k.accounts,
                            "shown under": k.line.section} for k in result.unmapped],
                          align_right=["accounts"])
         else:

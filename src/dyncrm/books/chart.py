@@ -134,7 +134,8 @@ class BooksSettings:
 
 
 def parse_settings(raw: Any, path: Path | None = None) -> BooksSettings:
-    """``[books]`` from the config file, every mistake a :class:`ConfigError` naming its key."""
+    """``[books]`` from the config file, every mistake a
+    :class:`~dyncrm.errors.ConfigError` naming its key."""
     if raw is None:
         return BooksSettings()
     if not isinstance(raw, Mapping):
@@ -240,7 +241,7 @@ class KindInUse:
     """An account kind with at least one account opened, and where the chart puts it."""
 
     kind: str
-    type: str  #: the ledger type of its accounts
+    ledger_type: str  #: the ledger type of its accounts
     commodity: str
     accounts: int
     line: ChartLine

@@ -109,7 +109,7 @@ def closing_entries(since: dt.date | None = None, until: dt.date | None = None) 
 
     A closing entry moves the year's income and expenses into equity: the
     entries of kind ``books.closing`` (and their reversals when a year is
-    reopened, :data:`dyncrm.periods.CLOSING_KINDS`), and any other entry whose
+    reopened, ``dyncrm.periods.CLOSING_KINDS``), and any other entry whose
     legs are all on income, expense and equity accounts with at least one of
     each side.  The income statement leaves these out, so a closed year still
     shows what it earned.
@@ -140,7 +140,7 @@ class KindTotal:
     """Debits and credits (raw minor units, both positive) of one account kind."""
 
     kind: str
-    type: str
+    ledger_type: str
     debit: int
     credit: int
 

@@ -85,7 +85,7 @@ def _by_line(the_chart: Chart, totals: list[dict[str, KindTotal]], sections: tup
     kinds = {}
     for column in totals:
         for kind, total in column.items():
-            kinds.setdefault(kind, total.type)
+            kinds.setdefault(kind, total.ledger_type)
     lines: dict[str, ChartLine] = {}
     holds: dict[str, list[str]] = {}
     for kind, type_ in sorted(kinds.items()):
@@ -109,7 +109,7 @@ def _by_line(the_chart: Chart, totals: list[dict[str, KindTotal]], sections: tup
 def _result(the_chart: Chart, column: dict[str, KindTotal]) -> int:
     """Income less expenses in ``column`` (minor units; positive is a surplus)."""
     return -sum(total.raw for kind, total in column.items()
-                if the_chart.placement(kind, total.type).section in ("income", "expense"))
+                if the_chart.placement(kind, total.ledger_type).section in ("income", "expense"))
 
 
 @attrs.frozen
@@ -209,7 +209,8 @@ def changes_in_equity_figures(crm: CRM, since: dt.date, until: dt.date
     before = since - dt.timedelta(days=1)
     opening = kind_totals(crm, until=before)
     period = kind_totals(crm, since=since, until=until)
-    kinds = {**{k: t.type for k, t in opening.items()}, **{k: t.type for k, t in period.items()}}
+    kinds = {**{k: t.ledger_type for k, t in opening.items()},
+             **{k: t.ledger_type for k, t in period.items()}}
     lines: dict[str, ChartLine] = {line.code: line for line in the_chart.lines
                                    if line.section == "equity"}
     holds: dict[str, list[str]] = {}
