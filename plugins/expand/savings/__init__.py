@@ -4,7 +4,8 @@ Library API (what other plugins and deployments call)::
 
     deposit(crm, actor, member, product, amount, *, method, reference, on=None,
             proof=None, note="") -> DepositResult
-    verify_deposit(crm, actor, deposit_id) -> DepositResult
+    verify_deposit(crm, actor, deposit_id, *, confirm_duplicate_proof=False) -> DepositResult
+    same_proof(crm, deposit_id) -> tuple[ProofUse, ...]   # other deposits, same proof file
     reject_deposit(crm, actor, deposit_id, reason) -> DepositResult
     proof_download(crm, deposit) -> (Path, headers) | None   # serve only this way
     withdraw(crm, actor, member, amount, *, reference, on=None, product="sukarela",
@@ -69,6 +70,7 @@ from dyncrm_expand.savings.common import (
 from dyncrm_expand.savings.config import PRODUCTS, SavingsSettings
 from dyncrm_expand.savings.deposits import (
     DEPOSIT_STAGES,
+    DuplicateProof,
     deposit,
     get_deposit,
     pending_deposits,
@@ -76,6 +78,8 @@ from dyncrm_expand.savings.deposits import (
     proof_download,
     proof_path,
     reject_deposit,
+    same_proof,
+    same_proofs,
     verify_deposit,
 )
 from dyncrm_expand.savings.models import MODELS, SavingsMemberClass, SavingsObligation
@@ -92,6 +96,7 @@ from dyncrm_expand.savings.queries import (
 )
 from dyncrm_expand.savings.values import (
     DepositResult,
+    ProofUse,
     Statement,
     StatementLine,
     SukarelaCredit,
@@ -107,6 +112,8 @@ __all__ = [
     "DEPOSIT_STAGES",
     "PLUGIN",
     "DepositResult",
+    "DuplicateProof",
+    "ProofUse",
     "Statement",
     "StatementLine",
     "SukarelaCredit",
@@ -130,6 +137,8 @@ __all__ = [
     "proof_download",
     "proof_path",
     "reject_deposit",
+    "same_proof",
+    "same_proofs",
     "set_member_class",
     "settings",
     "statement",
