@@ -57,6 +57,7 @@ nitpick_ignore_regex += [
                   r"LoanProduct|LoanGrade|DisbursementResult|InstallmentInfo|OverdueItem|"
                   r"PaymentInfo|RepaymentResult|Tier|Banner|ServedBanner"),
     (r"py:data", r"MAX_BYTES|MAX_PIXELS"),
+    (r"py:(class|mod|func|exc)", r"dyncrm\.periods(\..*)?|same_proof|DuplicateProof"),
     (r"py:class", r"fractions\.Fraction"),
     # click's ParamType.convert docstring, inherited by dyncrm.params' types, says :meth:`fail`.
     (r"py:meth", r"fail"),

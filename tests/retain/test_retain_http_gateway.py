@@ -100,10 +100,26 @@ def test_reminders_reach_members_who_prefer_the_gateway_on_their_phone(make_crm,
     ({}, "needs settings"),
     ({"url": "ftp://gateway.example/send"}, "must be an http"),
     ({"url": "http://gateway.example/send", "timeout": 0}, "above zero"),
-    ({"url": "http://gateway.example/send", "token": {"$env": "NOT_SET_ANYWHERE_X"}},
-     "NOT_SET_ANYWHERE_X is not set"),
 ])
 def test_bad_gateway_settings_are_refused(make_crm, section, message):
     with pytest.raises(ConfigError, match=message):
         make_crm(enabled=["retain.http_gateway"], plugins={"retain.http_gateway": section}
                  if section else {})
+
+
+def test_an_unset_token_variable_refuses_only_the_send(make_crm):
+    """The deployment loads (every other command works); sending names the variable."""
+    from dyncrm.config import MissingSecret
+    from dyncrm.values import OutboundMessage
+    from dyncrm_retain.http_gateway import GatewaySettings, gateway_channel
+
+    make_crm(enabled=["retain.http_gateway"], plugins={"retain.http_gateway": {
+        "url": "http://gateway.example/send", "token": {"$env": "NOT_SET_ANYWHERE_X"}}})
+
+    settings = GatewaySettings(url="http://gateway.example/send",
+                               token=MissingSecret("NOT_SET_ANYWHERE_X", "token", None))
+    channel = gateway_channel(settings)
+    message = OutboundMessage(id=1, channel="whatsapp", recipient="+628123", subject="s",
+                              body="b", kind="test", member_id=None, idempotency_key="k")
+    with pytest.raises(ConfigError, match="NOT_SET_ANYWHERE_X is not set"):
+        channel.send(message)
