@@ -150,7 +150,10 @@ class SavingsMachine(RuleBasedStateMachine):
         deposit_id = sorted(self.pending)[pick % len(self.pending)]
         member, product, units, recorder = self.pending[deposit_id]
         actor = getattr(self.people, by)
-        call = lambda: savings.verify_deposit(self.crm, actor, deposit_id)  # noqa: E731
+        # every transfer here carries the same proof file: the cashier confirms it is
+        # another transfer (tests/expand/test_duplicate_proofs.py tests the refusal)
+        call = lambda: savings.verify_deposit(  # noqa: E731
+            self.crm, actor, deposit_id, confirm_duplicate_proof=True)
         if actor.username == recorder:
             self._unchanged(call, PermissionDenied)
             return
