@@ -165,7 +165,11 @@ def test_every_report_writes_csv_and_a_pdf_with_header_and_page_numbers(coop, tm
                         since=dt.date(2026, 1, 1), until=dt.date(2026, 3, 28), month=MONTH,
                         year=2025)
     pdfs = [f for f in files if f.suffix == ".pdf"]
-    assert len(pdfs) == 10  # with pph-shu
+    # every report of the enabled plugins, the treasurer's statements (neraca, PHU,
+    # ekuitas) and the year's SHU with its PPh among them
+    assert sorted(f.name.removeprefix("laporan-").removesuffix(".pdf") for f in pdfs) == [
+        "anggota", "anggota-baru", "anggota-keluar", "ekuitas", "kritik-saran", "neraca",
+        "parkkim", "phu", "pinjaman", "potongan", "pph-shu", "shu", "simpanan"]
     for pdf in pdfs:
         first = pdf_pages(pdf)[0]
         assert "Koperasi Uji" in first and "Halaman 1 dari" in first, pdf.name
