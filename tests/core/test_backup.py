@@ -385,3 +385,73 @@ def test_backup_and_restore_on_mariadb(mysql_server, mysql_url, tmp_path) -> Non
     if not (shutil.which("mariadb-dump") or shutil.which("mysqldump")):
         pytest.skip("mariadb-dump/mysqldump is not installed")
     server_restore(mysql_server, mysql_url, tmp_path)
+
+
+def change_deployment(config: Path) -> None:
+    """What happens after a backup: a new member, a deposit, a file added and one altered."""
+    from dyncrm.testing import active_member
+    from dyncrm.values import Actor
+
+    with open_crm(config) as crm:
+        member_id = active_member(crm, "Anggota Setelah Cadangan", number="XYZ-2026-99999")
+        cash = crm.ledger.open_account("cash", type="asset")
+        with crm.action("seed", Actor.operator()):
+            code = crm.ledger.open_account("savings.wajib", type="liability",
+                                           member_id=member_id)
+            crm.ledger.transfer(crm.money(777_000), debit=cash, credit=code,
+                                kind="savings.deposit", actor="test", member_id=member_id)
+    (config.parent / "data" / "bukti-transfer.jpg").write_bytes(b"\xff\xd8 diganti")
+    (config.parent / "data" / "baru.jpg").write_bytes(b"\xff\xd8 baru")
+
+
+def savings_report(config: Path) -> str:
+    code, out, err = run_cli(["-c", str(config), "--as", "ketua", "laporan", "simpanan",
+                              "--as-of", "2030-01-01", "--json"])
+    assert code == 0, err
+    return out
+
+
+def server_restore_replace(url: str, tmp_path: Path) -> None:
+    """Back up a server deployment, change it, restore the backup over it (--replace):
+    the books, the reports and the files are the backup's again."""
+    config = server_deployment(tmp_path / "kop", url)
+    archive, _ = backup(config, "--out", str(tmp_path / "cadangan"))
+    books_then, savings_then = books(config), savings_report(config)
+    reports_then = reports(config, tmp_path / "laporan-cadangan")
+    files_then = tree(config.parent)
+
+    change_deployment(config)
+    assert books(config) != books_then and "Anggota Setelah Cadangan" in savings_report(config)
+    changed = tree(config.parent)
+
+    code, _, err = restore(archive, config.parent)  # over a deployment: needs --replace
+    assert code == 1 and "--replace" in err and "nothing was restored" in err
+    assert tree(config.parent) == changed and "XYZ-2026-99999" in savings_report(config)
+
+    code, out, err = restore(archive, config.parent, "--replace")
+    assert code == 0, err
+    assert f"over {config.parent}" in out
+    assert books(config) == books_then
+    assert savings_report(config) == savings_then
+    assert reports(config, tmp_path / "laporan-pulih") == reports_then
+    assert tree(config.parent) == files_then  # the new file gone, the altered one back
+    with open_crm(config) as crm:
+        from dyncrm.db.models import Member
+
+        assert not Member.select().where(Member.number == "XYZ-2026-99999").exists()
+        assert crm.pending_migrations() == []
+        # the database keeps working after the restore: ids continue past the restored ones
+        from dyncrm.testing import active_member
+
+        active_member(crm, "Anggota Sesudah Pemulihan", number="XYZ-2026-99998")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_restore_replace_over_a_postgres_deployment(postgres_server, pg_url, tmp_path) -> None:
+    server_restore_replace(pg_url, tmp_path)
+
+
+def test_restore_replace_over_a_mariadb_deployment(mysql_server, mysql_url, tmp_path) -> None:
+    if not (shutil.which("mariadb-dump") or shutil.which("mysqldump")):
+        pytest.skip("mariadb-dump/mysqldump is not installed")
+    server_restore_replace(mysql_url, tmp_path)
