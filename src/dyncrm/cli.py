@@ -70,6 +70,7 @@ class CliState:
         """The opened deployment (opened on first use, closed when the command ends)."""
         if self._crm is None:
             self._crm = open_crm(self.config_path)
+            output.set_zone(self._crm.tz)  # times shown and emitted in the deployment's zone
             if self.today is not None:
                 from dyncrm.simclock import SimulatedClock
 
@@ -78,6 +79,7 @@ class CliState:
                 click.echo(f"warning: {warning}", err=True)
             ctx = click.get_current_context()
             ctx.call_on_close(self._crm.close)
+            ctx.call_on_close(lambda: output.set_zone(None))
             if ctx.command_path.split(" ", 1)[-1] not in SCHEMA_EXEMPT:
                 self._crm.check_schema()  # pending migrations: say 'dyncrm db upgrade'
         return self._crm
@@ -147,9 +149,17 @@ def pass_scheduler(f):
     return wrapper
 
 
+def _remember_command(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    _running["path"] = ctx.command_path
+    return value
+
+
 def json_option(f):
-    """The ``--json`` flag every data-showing command takes."""
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)
+    """The ``--json`` flag every command takes: its result (or error) as one JSON
+    document in the envelope of docs/cli.md, printed with :func:`dyncrm.output.emit`."""
+    return click.option("--json", "as_json", is_flag=True, callback=_remember_command,
+                        expose_value=True,
+                        help="Print the result as JSON for scripts (see docs/cli.md).")(f)
 
 
 def subgroup(cli: click.Group, name: str, help: str = "") -> click.Group:
@@ -316,8 +326,9 @@ file_directory = "outbox"
               help="Read the administrator's password from standard input (else "
                    "$DYNCRM_ADMIN_PASSWORD, else a one-time activation code is printed).")
 @click.option("--force", is_flag=True, help="Overwrite an existing dyncrm.toml.")
+@json_option
 def init(directory: str, name: str, source: str | None, admin: str,
-         admin_password_stdin: bool, force: bool) -> None:
+         admin_password_stdin: bool, force: bool, as_json: bool) -> None:
     """Create a deployment: config file, database schema and an administrator."""
     from dyncrm.cli_auth import read_password
 
@@ -351,6 +362,13 @@ def init(directory: str, name: str, source: str | None, admin: str,
         from dyncrm.deployment_secrets import ensure_secret_files
 
         secrets_made = ensure_secret_files(crm)
+    if as_json:
+        output.emit({"config": str(config_path), "migrations_applied": list(applied),
+                     "secret_files": [str(p) for p in secrets_made], "admin": admin,
+                     "activation_code": created},
+                    message=f"wrote {config_path}; applied {len(applied)} migrations",
+                    replayed=False)
+        return
     click.echo(f"Wrote {config_path}; applied {len(applied)} migrations.")
     for path in secrets_made:
         click.echo(f"Made the secret key {path} (readable by its owner only); back it up "
@@ -376,7 +394,7 @@ def plugins_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
     rows = describe_plugins(get_plugin_manager(enabled, broken=broken),
                             include_builtin=show_all, broken=broken)
     if as_json:
-        output.emit_json([attrs.asdict(r) for r in rows])
+        output.emit([attrs.asdict(r) for r in rows])
     else:
         output.table(
             [{"name": r.name, "enabled": r.enabled, "version": r.version or "",
@@ -410,7 +428,7 @@ def hooks_cmd(as_json: bool) -> None:
         doc = (fn.__doc__ or "").strip().splitlines()[0]
         rows.append({"hook": name, "kind": kind, "summary": doc})
     if as_json:
-        output.emit_json(rows)
+        output.emit(rows)
     else:
         output.table(rows, ["hook", "kind", "summary"])
 
@@ -424,11 +442,16 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@json_option
 @pass_crm
-def db_upgrade(crm: CRM) -> None:
+def db_upgrade(crm: CRM, as_json: bool) -> None:
     """Apply pending migrations of the core and every enabled plugin (idempotent)."""
     applied = crm.upgrade()
-    if applied:
+    if as_json:
+        output.emit({"applied": list(applied)}, replayed=not applied,
+                    message=f"applied {len(applied)} migrations" if applied
+                    else "database is up to date; nothing to apply")
+    elif applied:
         for name in applied:
             click.echo(f"applied {name}")
     else:
@@ -441,10 +464,12 @@ def db_upgrade(crm: CRM) -> None:
 def db_status(crm: CRM, as_json: bool) -> None:
     """Show every migration and whether it has been applied."""
     rows = [{"plugin": s.plugin, "migration": s.name,
-             "applied": str(s.applied) if s.applied else "pending"}
+             "applied": s.applied if s.applied else "pending"}
             for s in crm.migration_status()]
     if as_json:
-        output.emit_json(rows)
+        output.emit([{**r, "applied": r["applied"] != "pending",
+                      "applied_at": r["applied"] if r["applied"] != "pending" else None}
+                     for r in rows])
     else:
         output.table(rows, ["plugin", "migration", "applied"])
         pending = sum(1 for r in rows if r["applied"] == "pending")
@@ -471,9 +496,10 @@ def _roles(value: str) -> list[str]:
 @click.option("--password-stdin", is_flag=True,
               help="Read an initial password from standard input (else a one-time "
                    "activation code is printed for the person).")
+@json_option
 @pass_actor
 def user_add(crm: CRM, actor: Actor, username: str, roles: str, display_name: str,
-             member_ref: str | None, password_stdin: bool) -> None:
+             member_ref: str | None, password_stdin: bool, as_json: bool) -> None:
     """Add a user; prints a one-time activation code unless --password-stdin is given."""
     from dyncrm.cli_auth import read_password
 
@@ -484,6 +510,11 @@ def user_add(crm: CRM, actor: Actor, username: str, roles: str, display_name: st
         row = crm.users.add(username, roles=_roles(roles), password=password,
                             display_name=display_name, member_id=member_id)
         token = None if password else crm.users.issue_activation(row.username)
+    if as_json:
+        output.emit({"username": row.username, "roles": _roles(row.roles or ""),
+                     "member_id": member_id, "activation_code": token},
+                    message=f"added user {row.username}", replayed=False)
+        return
     click.echo(f"added user {row.username} ({row.roles or 'no roles'})")
     if token:
         click.echo(f"one-time activation code (give it to the person): {token}\n"
@@ -498,20 +529,22 @@ def user_list(crm: CRM, actor: Actor, as_json: bool) -> None:
     crm.require(actor, "users.manage")
     rows = [{"username": u.username, "name": u.display_name, "roles": u.roles,
              "member": u.member.number if u.member_id else "", "active": u.active,
-             "password set": bool(u.password_hash)} for u in crm.users.list()]
-    output.emit_json(rows) if as_json else output.table(rows)
+             "password_set": bool(u.password_hash)} for u in crm.users.list()]
+    output.emit(rows) if as_json else output.table(rows)
 
 
 @user.command("set-role")
 @click.argument("username")
 @click.argument("roles")
+@json_option
 @pass_actor
-def user_set_role(crm: CRM, actor: Actor, username: str, roles: str) -> None:
+def user_set_role(crm: CRM, actor: Actor, username: str, roles: str, as_json: bool) -> None:
     """Replace USERNAME's roles with ROLES (comma-separated)."""
     crm.require(actor, "users.manage")
     with crm.action("user.set_role", actor):
         row = crm.users.set_roles(username, _roles(roles))
-    click.echo(f"{row.username}: {row.roles or 'no roles'}")
+    output.action(as_json, f"{row.username}: {row.roles or 'no roles'}",
+                  username=row.username, roles=_roles(row.roles or ""))
 
 
 # --- members ----------------------------------------------------------------------
@@ -535,7 +568,7 @@ def member_timeline(crm: CRM, actor: Actor, member_ref: str, as_json: bool) -> N
              "details": ", ".join(f"{k}={v}" for k, v in sorted(t.payload.items()))}
             for t in crm.timeline(info.id)]
     if as_json:
-        output.emit_json({"member": info, "touchpoints": rows})
+        output.emit({"member": info, "touchpoints": rows})
         return
     click.echo(f"{info.number or '#' + str(info.id)}  {info.name}  ({info.stage})")
     output.table(rows, ["at", "phase", "info", "kind", "actor", "details"])
@@ -551,8 +584,9 @@ def outbox() -> None:
 
 @outbox.command("send")
 @click.option("--limit", type=params.COUNT, help="Deliver at most this many messages.")
+@json_option
 @pass_scheduler
-def outbox_send(crm: CRM, actor: Actor, limit: int | None) -> None:
+def outbox_send(crm: CRM, actor: Actor, limit: int | None, as_json: bool) -> None:
     """Deliver due messages through their channels, with retries and backoff."""
     crm.require(actor, "outbox.send")
     due = len(crm.outbox.pending())
@@ -560,8 +594,10 @@ def outbox_send(crm: CRM, actor: Actor, limit: int | None) -> None:
         due = min(due, limit)
     with click.progressbar(length=due, label="Sending", file=sys.stderr) as bar:
         report = crm.outbox.deliver(limit=limit, progress=bar.update)
-    click.echo(f"sent {report.sent}, failed {report.failed} "
-               f"(given up: {report.gave_up})")
+    output.action(as_json, f"sent {report.sent}, failed {report.failed} "
+                           f"(given up: {report.gave_up})",
+                  sent=report.sent, failed=report.failed, gave_up=report.gave_up,
+                  resumed=report.resumed, unknown=report.unknown)
     _say_unknown(crm, report)
 
 
@@ -586,20 +622,21 @@ def outbox_unknown(crm: CRM, actor: Actor, as_json: bool) -> None:
     """
     crm.require(actor, "outbox.send")
     rows = [{"id": m.id, "channel": m.channel, "to": m.recipient, "kind": m.kind,
-             "subject": m.subject, "attempts": m.attempts, "handed over": m.claimed_at,
-             "message-id": m.uid}
+             "subject": m.subject, "attempts": m.attempts, "handed_over": m.claimed_at,
+             "message_id": m.uid}
             for m in crm.outbox.unknown()]
     if as_json:
-        output.emit_json(rows)
+        output.emit(rows)
     else:
         output.table(rows, ["id", "channel", "to", "kind", "subject", "attempts",
-                            "handed over"], empty="(no message of unknown delivery)")
+                            "handed_over"], empty="(no message of unknown delivery)")
 
 
 @outbox.command("resend")
 @click.argument("message_id", metavar="ID", type=int)
+@json_option
 @pass_actor
-def outbox_resend(crm: CRM, actor: Actor, message_id: int) -> None:
+def outbox_resend(crm: CRM, actor: Actor, message_id: int, as_json: bool) -> None:
     """Send again message ID whose delivery is unknown (or that failed), now.
 
     Records who resent it.  Check with the recipient first: the first attempt
@@ -609,10 +646,12 @@ def outbox_resend(crm: CRM, actor: Actor, message_id: int) -> None:
     report = crm.outbox.deliver(only=message_id)
     row = crm.outbox.message(message_id)
     if report.sent:
-        click.echo(f"message {message_id} resent by {actor.username} and sent")
+        said = f"message {message_id} resent by {actor.username} and sent"
     else:
-        click.echo(f"message {message_id} resent by {actor.username}; it is {row.status}"
-                   + (f": {row.last_error}" if row.last_error else ""))
+        said = (f"message {message_id} resent by {actor.username}; it is {row.status}"
+                + (f": {row.last_error}" if row.last_error else ""))
+    output.action(as_json, said, message_id=message_id, status=row.status,
+                  error=row.last_error or None)
 
 
 @outbox.command("list")
@@ -630,21 +669,28 @@ def outbox_list(crm: CRM, actor: Actor, status: str | None, as_json: bool) -> No
     rows = [{"id": m.id, "status": m.status, "channel": m.channel, "to": m.recipient,
              "kind": m.kind, "subject": m.subject, "attempts": m.attempts}
             for m in query]
-    output.emit_json(rows) if as_json else output.table(rows)
+    output.emit(rows) if as_json else output.table(rows)
 
 
 @cli.command("run-due")
 @click.option("--date", "on", type=params.DATE,
               help="Run as of this date (default: today).")
+@json_option
 @pass_crm
-def run_due(crm: CRM, on) -> None:
+def run_due(crm: CRM, on, as_json: bool) -> None:
     """Run every plugin's scheduled work for a date (put this in a daily cron)."""
     day = on or crm.today()
     jobs = [j for js in crm.hook.dyncrm_scheduled_jobs(crm=crm) for j in (js or [])]
+    done = []
     for job in jobs:
         message = job.run(crm, day)
-        click.echo(f"{job.name}: {message or 'done'}")
-    if not jobs:
+        done.append({"job": job.name, "result": message or "done"})
+        if not as_json:
+            click.echo(f"{job.name}: {message or 'done'}")
+    if as_json:
+        output.emit({"date": day, "jobs": done}, replayed=False,
+                    message=f"ran {len(done)} scheduled jobs for {day.isoformat()}")
+    elif not jobs:
         click.echo("no scheduled jobs in the enabled plugins")
 
 
@@ -662,15 +708,15 @@ def ledger() -> None:
 @ledger.command("reverse")
 @click.argument("entry_id", type=int)
 @click.option("--reason", required=True, help="Why the entry is being corrected.")
+@json_option
 @pass_actor
-def ledger_reverse(crm: CRM, actor: Actor, entry_id: int, reason: str) -> None:
+def ledger_reverse(crm: CRM, actor: Actor, entry_id: int, reason: str, as_json: bool) -> None:
     """Correct a mistaken entry by posting its reversal."""
     with crm.action("ledger.reverse", actor, permission="ledger.reverse"):
         result = crm.ledger.reverse(entry_id, actor=actor.username, memo=reason)
-    if result.replayed:
-        click.echo(f"entry {entry_id} was already reversed by entry {result.entry.id}")
-    else:
-        click.echo(f"posted reversal entry {result.entry.id}")
+    output.action(as_json, f"entry {entry_id} was already reversed by entry {result.entry.id}"
+                  if result.replayed else f"posted reversal entry {result.entry.id}",
+                  replayed=result.replayed, entry_id=entry_id, reversal_id=result.entry.id)
 
 
 def blame(exc: BaseException) -> str | None:
@@ -716,40 +762,68 @@ def environment_fault(exc: BaseException) -> DyncrmError | None:
     return classify(exc)
 
 
+def _error_type(exc: BaseException) -> str:
+    """The ``type`` of an error in the JSON error envelope: its class in snake_case."""
+    import re
+
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
+
+
+#: The command path of the running command (``dyncrm loan approve``), for the envelope.
+_running: dict[str, str] = {}
+
+
 def _run(argv: list[str] | None = None) -> int:
-    """Run the CLI and map errors to :class:`ExitCode`."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    """Run the CLI and map errors to :class:`ExitCode`.
+
+    Under ``--json`` a failure also prints the contract's error envelope on
+    stdout (docs/cli.md); the one-line message goes to stderr as always.
+    """
+    args = argv if argv is not None else sys.argv[1:]
+    _running.clear()
+    code, kind, message = _run_command(argv, "--debug" in args)
+    if "--json" in args and kind is not None and code != ExitCode.OK:
+        path = _running.get("path", "")
+        output.write({"command": path.split(" ", 1)[1] if " " in path else "", "ok": False,
+                      "kind": "error",
+                      "error": {"type": kind, "message": message, "exit_code": int(code)}})
+    return int(code)
+
+
+def _run_command(argv: list[str] | None, debug: bool) -> tuple[int, str | None, str]:
+    """Run the CLI: ``(exit code, error type or None, error message)``."""
     try:
         cli.main(args=argv, prog_name="dyncrm", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        return ExitCode.ERROR
+        return ExitCode.ERROR, "aborted", "Aborted."
     except click.exceptions.Exit as exc:
-        return exc.exit_code
+        return exc.exit_code, None, ""
     except click.ClickException as exc:
         exc.show()
-        return ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+        code = ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+        return code, "usage_error", exc.format_message()
     except ConfigError as exc:
         click.echo(f"Error: {exc}", err=True)
-        return ExitCode.USAGE
+        return ExitCode.USAGE, _error_type(exc), str(exc)
     except DyncrmError as exc:
         if debug:
             traceback.print_exc()
         click.echo(f"Error: {exc}", err=True)
-        return exc.exit_code
+        return exc.exit_code, _error_type(exc), str(exc)
     except Exception as exc:
         concurrent = concurrency_error(exc)
         if concurrent is not None:  # another writer, not a bug: nothing changed, retry
             if debug:
                 traceback.print_exc()
             click.echo(f"Error: {concurrent}", err=True)
-            return concurrent.exit_code
+            return concurrent.exit_code, _error_type(concurrent), str(concurrent)
         fault = environment_fault(exc)
         if fault is not None:  # the machine (disk, permissions, server), before any blame
             if debug:
                 traceback.print_exc()
             click.echo(f"Error: {fault}", err=True)
-            return fault.exit_code
+            return fault.exit_code, _error_type(fault), str(fault)
         culprit = blame(exc)
         if debug:
             traceback.print_exc()
@@ -757,13 +831,15 @@ def _run(argv: list[str] | None = None) -> int:
             click.echo(f"Plugin error in {culprit}: {type(exc).__name__}: {exc}\n"
                        "Nothing was saved. Report this to the plugin's authors (run again "
                        "with --debug for the traceback).", err=True)
-            return ExitCode.PLUGIN_ERROR
+            return (ExitCode.PLUGIN_ERROR, "plugin_error",
+                    f"plugin error in {culprit}: {type(exc).__name__}: {exc}")
         if not debug:
             click.echo(f"Internal error: {type(exc).__name__}: {exc}\n"
                        "This is a bug in dyncrm; run again with --debug and report the "
                        "traceback.", err=True)
-        return ExitCode.INTERNAL
-    return ExitCode.OK
+        return (ExitCode.INTERNAL, "internal_error",
+                f"internal error: {type(exc).__name__}: {exc} (a bug in dyncrm)")
+    return ExitCode.OK, None, ""
 
 
 def undecodable_argument(args: list[str]) -> str | None:

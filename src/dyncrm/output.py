@@ -1,5 +1,15 @@
 """Terminal output for commands: aligned tables, JSON and CSV, one place.
 
+Every command's ``--json`` result goes out through :func:`emit` in the one
+envelope docs/cli.md describes and ``dyncrm/schemas/cli.json`` checks: a list,
+an object, an action's result (with ``replayed``) or an error.  Values are made
+JSON-friendly by :func:`plain`: money is ``{"amount": "1350000", "currency":
+"IDR"}`` (a decimal string in major units), times are ISO 8601 in the
+deployment's zone with its offset, dates ISO, decimals strings.
+
+Times shown to a person (tables, label/value pairs) are in the deployment's zone
+to the minute (:func:`local_time`); stored times stay UTC.
+
 Every file meant for a spreadsheet program (CSV here, XLSX in deployment
 packages) passes its cells through :func:`spreadsheet_cell`, so text a member
 or a staff user typed (``=HYPERLINK(...)``, ``@SUM(1)``) is never read back as
@@ -14,7 +24,7 @@ import json
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
@@ -23,14 +33,61 @@ import click
 from dyncrm.money import Money
 from dyncrm.text import printable
 
+#: The deployment's time zone for the command running now (set when it opens the
+#: deployment, see :func:`set_zone`); UTC until then.
+_zone: dt.tzinfo = dt.UTC
+
+
+def set_zone(zone: dt.tzinfo | None) -> None:
+    """Show and emit times in ``zone`` from now on (``None``: back to UTC)."""
+    global _zone
+    _zone = zone or dt.UTC
+
+
+def zone() -> dt.tzinfo:
+    """The zone times are shown and emitted in (the deployment's, once it is open)."""
+    return _zone
+
+
+def in_zone(value: dt.datetime, tz: dt.tzinfo | None = None) -> dt.datetime:
+    """``value`` in the deployment's zone (or ``tz``): naive datetimes are stored UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(tz or _zone)
+
+
+def local_time(value: dt.datetime, tz: dt.tzinfo | None = None, *,
+               seconds: bool = False) -> str:
+    """A time for a person: ``2026-03-02 12:30`` in the deployment's zone (or ``tz``).
+
+    To the minute unless ``seconds``; stored (naive UTC) and aware datetimes alike.
+    """
+    return in_zone(value, tz).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def money_json(value: Money) -> dict[str, str]:
+    """Money in JSON: a decimal string in major units and the currency code."""
+    return {"amount": str(value.amount), "currency": value.currency}
+
 
 def plain(value: Any) -> Any:
-    """A JSON-friendly version of ``value`` (Money → string amount, dates → ISO)."""
+    """A JSON-friendly version of ``value``, as the output contract (docs/cli.md) says.
+
+    Money → ``{"amount": "<decimal string>", "currency": "<code>"}``, decimals →
+    strings, datetimes → ISO 8601 in the deployment's zone with its offset, dates
+    → ISO, attrs instances and mappings → objects, sequences → arrays.
+    """
     if isinstance(value, Money):
-        return str(value.amount)
+        return money_json(value)
+    if isinstance(value, bool | int | str) or value is None:
+        return value
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, dt.date | dt.datetime):
+    if isinstance(value, float):  # never money; a JSON decimal string, exactly as shown
+        return str(Decimal(repr(value)))
+    if isinstance(value, dt.datetime):
+        return in_zone(value).isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
@@ -40,6 +97,20 @@ def plain(value: Any) -> Any:
         import attrs
 
         return plain(attrs.asdict(value, recurse=False))
+    return value
+
+
+def flat(value: Any) -> Any:
+    """A value for a CSV cell or a flat text: money as its decimal amount (``-5000``),
+    decimals as text, dates and times ISO (times in the deployment's zone)."""
+    if isinstance(value, Money):
+        return str(value.amount)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return in_zone(value).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return value
 
 
@@ -86,15 +157,108 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return local_time(value)
     if isinstance(value, list | tuple | frozenset | set):
         return ", ".join(str(v) for v in value)
     return str(value)
 
 
+#: What a ``--json`` result is (the ``kind`` of the envelope).
+KINDS = ("list", "object", "action", "error")
+
+
+def command_name() -> str:
+    """The running command's path without the program name (``loan approve``)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return ""
+    return ctx.command_path.split(" ", 1)[1] if " " in ctx.command_path else ""
+
+
+def envelope(data: Any, *, message: str | None = None, replayed: bool | None = None,
+             command: str | None = None) -> dict[str, Any]:
+    """The contract's envelope around ``data`` (not yet made plain).
+
+    A list (or any iterator: it is streamed) → ``kind: "list"``; with ``message``
+    or ``replayed`` → ``kind: "action"`` (an action's result: what happened, ids,
+    receipt numbers, and whether it was a replay that changed nothing); anything
+    else → ``kind: "object"``.
+    """
+    head: dict[str, Any] = {"command": command_name() if command is None else command,
+                            "ok": True}
+    if message is not None or replayed is not None:
+        head.update(kind="action", replayed=bool(replayed), message=message or "",
+                    data=data if data is not None else {})
+    elif isinstance(data, list | tuple | Iterator):
+        head.update(kind="list", data=data)
+    else:
+        head.update(kind="object", data=data if data is not None else {})
+    return head
+
+
+def emit(data: Any, *, message: str | None = None, replayed: bool | None = None,
+         out: TextIO | None = None) -> None:
+    """Print a command's ``--json`` result: the one way every command does.
+
+    ``emit(rows)`` for a list (rows are objects; an iterator is streamed row by
+    row), ``emit(obj)`` for one object, ``emit(ids, message="approved loan 7",
+    replayed=False)`` for what an action did.  See docs/cli.md.
+    """
+    write(envelope(data, message=message, replayed=replayed), out)
+
+
+def write(document: Any, out: TextIO | None = None) -> None:
+    """Write one JSON document (streaming any iterator in it) and a newline."""
+    target = out or sys.stdout
+    for chunk in _encode(document, 0):
+        click.echo(chunk, nl=False, file=target)
+    click.echo("", file=target)
+
+
+def _encode(value: Any, level: int) -> Iterator[str]:
+    """JSON text of ``value`` in chunks, indented by two; iterators are streamed."""
+    pad, inner = "  " * level, "  " * (level + 1)
+    if isinstance(value, dict):
+        if not value:
+            yield "{}"
+            return
+        yield "{"
+        for i, (key, item) in enumerate(value.items()):
+            yield ("," if i else "") + "\n" + inner + json.dumps(str(key), ensure_ascii=False)
+            yield ": "
+            yield from _encode(item, level + 1)
+        yield "\n" + pad + "}"
+    elif isinstance(value, list | tuple | Iterator):
+        first = True
+        for item in value:
+            yield ("[" if first else ",") + "\n" + inner
+            first = False
+            yield from _encode(item, level + 1)
+        yield "[]" if first else "\n" + pad + "]"
+    else:
+        converted = plain(value)
+        if isinstance(converted, dict | list):
+            yield from _encode(converted, level)
+        else:
+            yield json.dumps(converted, ensure_ascii=False)
+
+
 def emit_json(data: Any, out: TextIO | None = None) -> None:
-    """Print ``data`` as indented JSON."""
-    click.echo(json.dumps(plain(data), indent=2, ensure_ascii=False, sort_keys=False),
-               file=out or sys.stdout)
+    """Deprecated name of :func:`emit` (a list or an object)."""
+    emit(data, out=out)
+
+
+def action(as_json: bool, message: str, *, replayed: bool = False, **data: Any) -> None:
+    """Say what an action did: ``message`` for a person, or its ``--json`` result.
+
+    ``data`` are the result's fields (ids, numbers, amounts); ``replayed`` says
+    the action had been done with the same key before and nothing changed.
+    """
+    if as_json:
+        emit(data, message=message, replayed=replayed)
+    else:
+        click.echo(message)
 
 
 #: First characters that make a spreadsheet program read a cell as a formula
@@ -131,7 +295,7 @@ def write_csv(rows: Sequence[dict[str, Any]], out: TextIO, columns: Sequence[str
                             delimiter=delimiter)
     writer.writeheader()
     for row in rows:
-        writer.writerow({c: spreadsheet_cell(_cell(plain(row.get(c)))) for c in columns})
+        writer.writerow({c: spreadsheet_cell(_cell(flat(row.get(c)))) for c in columns})
 
 
 def kv(pairs: dict[str, Any], out: TextIO | None = None) -> None:
