@@ -27,6 +27,7 @@ import click
 
 from dyncrm import output, params
 from dyncrm.app import CRM, open_crm
+from dyncrm.cli_examples import examples  # noqa: F401  (plugins: from dyncrm.cli import examples)
 from dyncrm.config import find_config_path, load_config
 from dyncrm.errors import ConfigError, DyncrmError
 from dyncrm.files import ensure_folder, write_atomic
