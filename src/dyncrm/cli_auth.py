@@ -58,8 +58,10 @@ password_stdin = click.option(
 @cli.command("login")
 @click.argument("username", required=False)
 @password_stdin
+@json_option
 @click.pass_context
-def login(ctx: click.Context, username: str | None, password_stdin: bool) -> None:
+def login(ctx: click.Context, username: str | None, password_stdin: bool,
+          as_json: bool) -> None:
     """Sign in: prove who you are once; later commands act as you.
 
     Asks for the password without showing it.  The session lasts while you keep
@@ -75,17 +77,20 @@ def login(ctx: click.Context, username: str | None, password_stdin: bool) -> Non
                                 label=f"cli {cli_source()}")
     _store(ctx).save(signed.actor.username, signed.token)
     local = signed.expires_at.replace(tzinfo=dt.UTC).astimezone(crm.tz)
-    click.echo(f"signed in as {signed.actor.username} "
+    output.action(as_json, f"signed in as {signed.actor.username} "
                f"({', '.join(sorted(signed.actor.roles)) or 'no roles'}); "
                f"the session ends after {crm.config.auth.session_idle_minutes} minutes "
-               f"without use (now: {local:%H:%M}) or with 'dyncrm logout'")
+               f"without use (now: {local:%H:%M}) or with 'dyncrm logout'",
+                  username=signed.actor.username, roles=sorted(signed.actor.roles),
+                  expires_at=signed.expires_at)
 
 
 @cli.command("logout")
 @click.option("--all", "everyone", is_flag=True,
               help="Sign out everyone signed in to this deployment here.")
+@json_option
 @click.pass_context
-def logout(ctx: click.Context, everyone: bool) -> None:
+def logout(ctx: click.Context, everyone: bool, as_json: bool) -> None:
     """Sign out: end your session here (with --as NAME, that person's)."""
     store = _store(ctx)
     names = store.usernames() if everyone else []
@@ -93,7 +98,7 @@ def logout(ctx: click.Context, everyone: bool) -> None:
         found = store.token(ctx.obj.username or os.environ.get("DYNCRM_USER"))
         names = [found[0]] if found else []
     if not names:
-        click.echo("nobody is signed in here")
+        output.action(as_json, "nobody is signed in here", replayed=True, signed_out=[])
         return
     crm: CRM = ctx.obj.crm
     for name in names:
@@ -101,7 +106,11 @@ def logout(ctx: click.Context, everyone: bool) -> None:
         if found:
             crm.sessions.logout(found[1])
         store.forget(name)
-        click.echo(f"signed out {name}")
+        if not as_json:
+            click.echo(f"signed out {name}")
+    if as_json:
+        output.emit({"signed_out": names}, message=f"signed out {', '.join(names)}",
+                    replayed=False)
 
 
 @cli.command("whoami")
@@ -112,7 +121,7 @@ def whoami(ctx: click.Context, as_json: bool) -> None:
     actor: Actor = ctx.obj.actor
     others = [n for n in _store(ctx).usernames() if n != actor.username]
     if as_json:
-        output.emit_json({"username": actor.username, "roles": sorted(actor.roles),
+        output.emit({"username": actor.username, "roles": sorted(actor.roles),
                           "member_id": actor.member_id, "channel": actor.channel,
                           "also_signed_in": others})
         return
@@ -123,8 +132,9 @@ def whoami(ctx: click.Context, as_json: bool) -> None:
 
 @cli.command("passwd")
 @password_stdin
+@json_option
 @click.pass_context
-def passwd(ctx: click.Context, password_stdin: bool) -> None:
+def passwd(ctx: click.Context, password_stdin: bool, as_json: bool) -> None:
     """Change your own password (asks the current one first).
 
     With --password-stdin, the first line is the current password and the
@@ -136,7 +146,8 @@ def passwd(ctx: click.Context, password_stdin: bool) -> None:
     new = read_password("New password", from_stdin=password_stdin, confirm=True)
     with crm.action("user.passwd", actor):
         crm.users.change_password(actor.username, current, new)
-    click.echo(f"password changed for {actor.username}")
+    output.action(as_json, f"password changed for {actor.username}",
+                  username=actor.username)
 
 
 @cli.command("audit")
@@ -159,7 +170,7 @@ def audit(crm: CRM, actor: Actor, username: str | None, action: str | None, limi
         query = query.where(ActionLog.action.startswith(action))
     rows = [{"at": r.at, "action": r.action, "by": r.actor, "channel": r.channel,
              "key": r.key or ""} for r in query]
-    output.emit_json(rows) if as_json else output.table(rows, empty="no actions recorded")
+    output.emit(rows) if as_json else output.table(rows, empty="no actions recorded")
 
 
 # --- administering logins -----------------------------------------------------------
@@ -167,33 +178,37 @@ def audit(crm: CRM, actor: Actor, username: str | None, action: str | None, limi
 
 @user.command("disable")
 @click.argument("username")
+@json_option
 @pass_actor
-def user_disable(crm: CRM, actor: Actor, username: str) -> None:
+def user_disable(crm: CRM, actor: Actor, username: str, as_json: bool) -> None:
     """Disable USERNAME's login; their sessions end at once."""
     crm.require(actor, "users.manage")
     if username.strip().lower() == actor.username:
         raise ValidationError("you cannot disable your own login", field="username")
     with crm.action("user.disable", actor):
         crm.users.set_active(username, False, by=actor.username)
-    click.echo(f"{username} is disabled; their sessions have ended")
+    output.action(as_json, f"{username} is disabled; their sessions have ended",
+                  username=username, active=False)
 
 
 @user.command("enable")
 @click.argument("username")
+@json_option
 @pass_actor
-def user_enable(crm: CRM, actor: Actor, username: str) -> None:
+def user_enable(crm: CRM, actor: Actor, username: str, as_json: bool) -> None:
     """Enable USERNAME's login again."""
     crm.require(actor, "users.manage")
     with crm.action("user.enable", actor):
         crm.users.set_active(username, True, by=actor.username)
         crm.sessions.unlock(username)
-    click.echo(f"{username} is enabled")
+    output.action(as_json, f"{username} is enabled", username=username, active=True)
 
 
 @user.command("reset-password")
 @click.argument("username")
+@json_option
 @pass_actor
-def user_reset_password(crm: CRM, actor: Actor, username: str) -> None:
+def user_reset_password(crm: CRM, actor: Actor, username: str, as_json: bool) -> None:
     """Reset USERNAME's password: prints a one-time code for them to choose a new one.
 
     The old password and every session of the user stop working at once.
@@ -203,19 +218,22 @@ def user_reset_password(crm: CRM, actor: Actor, username: str) -> None:
         code = crm.users.issue_reset(username, by=actor.username)
         crm.sessions.unlock(username)
     hours = crm.config.auth.reset_code_hours
-    click.echo(f"one-time code for {username} (valid {hours} hours, usable once): {code}\n"
-               f"they choose a new password with: dyncrm user activate {username}")
+    output.action(as_json, f"one-time code for {username} (valid {hours} hours, usable once): "
+                           f"{code}\nthey choose a new password with: "
+                           f"dyncrm user activate {username}",
+                  username=username, reset_code=code, valid_hours=hours)
 
 
 @user.command("unlock")
 @click.argument("username")
+@json_option
 @pass_actor
-def user_unlock(crm: CRM, actor: Actor, username: str) -> None:
+def user_unlock(crm: CRM, actor: Actor, username: str, as_json: bool) -> None:
     """Lift the lock that failed sign-ins put on USERNAME."""
     crm.require(actor, "users.manage")
     with crm.action("user.unlock", actor):
         crm.sessions.unlock(username)
-    click.echo(f"{username} may sign in again")
+    output.action(as_json, f"{username} may sign in again", username=username)
 
 
 @user.command("sessions")
@@ -229,17 +247,19 @@ def user_sessions(crm: CRM, actor: Actor, username: str | None, ended: bool,
     if username != actor.username:
         crm.require(actor, "users.manage")
     rows = [{"id": s.id, "user": s.username, "channel": s.channel, "from": s.label,
-             "since": s.created_at, "last used": s.last_seen_at, "ends": s.expires_at,
+             "since": s.created_at, "last_used": s.last_seen_at, "ends": s.expires_at,
              "open": s.active}
             for s in crm.sessions.list(username, include_ended=ended)]
-    output.emit_json(rows) if as_json else output.table(rows)
+    output.emit(rows) if as_json else output.table(rows)
 
 
 @user.command("revoke")
 @click.argument("session_id", type=int, required=False)
 @click.option("--user", "username", help="End every session of this user.")
+@json_option
 @pass_actor
-def user_revoke(crm: CRM, actor: Actor, session_id: int | None, username: str | None) -> None:
+def user_revoke(crm: CRM, actor: Actor, session_id: int | None, username: str | None,
+                as_json: bool) -> None:
     """End a session at once (by its id from 'user sessions'), or all of a user's."""
     if (session_id is None) == (username is None):
         raise click.UsageError("give a SESSION_ID or --user NAME")
@@ -248,7 +268,8 @@ def user_revoke(crm: CRM, actor: Actor, session_id: int | None, username: str | 
             crm.require(actor, "users.manage")
         with crm.action("user.revoke", actor):
             count = crm.sessions.revoke_user(username, by=actor.username)
-        click.echo(f"ended {count} sessions of {username}")
+        output.action(as_json, f"ended {count} sessions of {username}", username=username,
+                      sessions_ended=count)
         return
     owner = next((s.username for s in crm.sessions.list(include_ended=True)
                   if s.id == session_id), None)
@@ -256,16 +277,18 @@ def user_revoke(crm: CRM, actor: Actor, session_id: int | None, username: str | 
         crm.require(actor, "users.manage")
     with crm.action("user.revoke", actor):
         ended = crm.sessions.revoke(session_id, by=actor.username)
-    click.echo(f"session {session_id} ended" if ended else
-               f"session {session_id} had already ended (or does not exist)")
+    output.action(as_json, f"session {session_id} ended" if ended else
+                  f"session {session_id} had already ended (or does not exist)",
+                  replayed=not ended, session_id=session_id)
 
 
 @user.command("activate")
 @click.argument("username")
 @click.option("--stdin", "from_stdin", is_flag=True,
               help="Read the code, then the new password, one a line, from standard input.")
+@json_option
 @pass_crm
-def user_activate(crm: CRM, username: str, from_stdin: bool) -> None:
+def user_activate(crm: CRM, username: str, from_stdin: bool, as_json: bool) -> None:
     """Choose a password with the one-time code from 'user add' or 'user reset-password'.
 
     Asks for the code and the new password without showing them: on the command
@@ -275,4 +298,5 @@ def user_activate(crm: CRM, username: str, from_stdin: bool) -> None:
     password = read_password("New password", from_stdin=from_stdin, confirm=True)
     with crm.action("user.activate", Actor(username=username.strip().lower(), channel="cli")):
         crm.users.activate(username, code, password)
-    click.echo(f"password set for {username}; sign in with: dyncrm login {username}")
+    output.action(as_json, f"password set for {username}; sign in with: "
+                           f"dyncrm login {username}", username=username)
