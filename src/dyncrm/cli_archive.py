@@ -43,8 +43,9 @@ def archive_list(crm: CRM, actor: Actor, kind: str | None, key: str | None, limi
     crm.require(actor, archive.VIEW)
     found = archive.list_files(crm, kind=kind, key=key, limit=limit)
     if as_json:
-        output.emit_json([{**_row(crm, f), "sha256": f.sha256,
-                           "created_at": f.created_at.isoformat()} for f in found])
+        output.emit([{"id": f.id, "kind": f.kind, "key": f.key, "name": f.name,
+                      "size": f.size, "sha256": f.sha256, "created_at": f.created_at,
+                      "created_by": f.created_by} for f in found])
         return
     if not found:
         click.echo("nothing archived" + (f" as {kind}" if kind else "")
@@ -65,7 +66,7 @@ def archive_show(crm: CRM, actor: Actor, file_id: str, as_json: bool) -> None:
     siblings = archive.find(crm, f.kind, f.key)
     data = {"id": f.id, "kind": f.kind, "key": f.key, "name": f.name,
             "media type": f.media_type, "size": f.size, "sha256": f.sha256,
-            "archived at": f.created_at.isoformat(timespec="seconds") + "Z",
+            "archived at": output.local_time(f.created_at),
             "archived by": f"{f.created_by} ({f.channel})",
             "set": ", ".join(f"{x.id} {x.name}" for x in siblings.files) if siblings else "",
             "set sha256": siblings.digest if siblings else "",
@@ -73,7 +74,14 @@ def archive_show(crm: CRM, actor: Actor, file_id: str, as_json: bool) -> None:
     if f.meta:
         data.update({f"meta {k}": v for k, v in f.meta.items()})
     if as_json:
-        output.emit_json(data)
+        output.emit({"id": f.id, "kind": f.kind, "key": f.key, "name": f.name,
+                     "media_type": f.media_type, "size": f.size, "sha256": f.sha256,
+                     "created_at": f.created_at, "created_by": f.created_by,
+                     "channel": f.channel,
+                     "set": [{"id": x.id, "name": x.name} for x in siblings.files]
+                     if siblings else [],
+                     "set_sha256": siblings.digest if siblings else None,
+                     "hash_matches": True, "meta": dict(f.meta)})
     else:
         output.kv(data)
 
@@ -82,12 +90,16 @@ def archive_show(crm: CRM, actor: Actor, file_id: str, as_json: bool) -> None:
 @click.argument("file_id", metavar="ID")
 @click.option("--out", "out", type=click.Path(dir_okay=False),
               help="Write the file here (default: its archived name, here).")
+@json_option
 @pass_actor
-def archive_reprint(crm: CRM, actor: Actor, file_id: str, out: str | None) -> None:
+def archive_reprint(crm: CRM, actor: Actor, file_id: str, out: str | None,
+                    as_json: bool) -> None:
     """Write archived file ID byte for byte as it was sent (readable only by you)."""
     crm.require(actor, archive.VIEW)
     f = archive.get(crm, file_id)
     target = archive.reprint(crm, f, out or f.name)
-    click.echo(f"{f.name} ({f.kind} {f.key}, archived "
-               f"{f.created_at.isoformat(timespec='seconds')}Z by {f.created_by}, sha256 "
-               f"{f.sha256[:16]}…) written to {target}")
+    output.action(as_json, f"{f.name} ({f.kind} {f.key}, archived "
+                           f"{output.local_time(f.created_at)} by {f.created_by}, sha256 "
+                           f"{f.sha256[:16]}…) written to {target}",
+                  id=f.id, name=f.name, kind=f.kind, key=f.key, sha256=f.sha256,
+                  path=str(target))

@@ -47,7 +47,7 @@ def backup_cmd(crm: CRM, out: str | None, as_json: bool) -> None:
         click.echo(f"warning: {link} is a symbolic link; it was left out", err=True)
     m = result.manifest
     if as_json:
-        output.emit_json({"path": str(result.path), "size": result.size,
+        output.emit({"path": str(result.path), "size": result.size,
                           "deployment_id": m.deployment_id, "backend": m.backend,
                           "migrations": len(m.migrations), "files": len(m.files) - 1,
                           "created_at": m.created_at, "dyncrm_version": m.dyncrm_version})
@@ -68,7 +68,9 @@ def backup_cmd(crm: CRM, out: str | None, as_json: bool) -> None:
 @click.option("--database-url", metavar="URL",
               help="PostgreSQL/MariaDB: load into this (empty) database instead of the one "
                    "the backup's config names, and write it into the restored config.")
-def restore_cmd(archive: str, into: str, replace: bool, database_url: str | None) -> None:
+@json_option
+def restore_cmd(archive: str, into: str, replace: bool, database_url: str | None,
+                as_json: bool) -> None:
     """Restore BACKUP (from 'dyncrm backup') as a working deployment in DIR.
 
     Checks everything first: every file against the manifest, the deployment id
@@ -79,6 +81,14 @@ def restore_cmd(archive: str, into: str, replace: bool, database_url: str | None
 
     result = restore_backup(archive, into, replace=replace, database_url=database_url)
     m = result.manifest
+    if as_json:
+        output.emit({"organisation": m.organisation, "deployment_id": m.deployment_id,
+                     "backup_created_at": m.created_at, "replaced": result.replaced,
+                     "config": str(result.config),
+                     "pending_migrations": list(result.pending)},
+                    message=f"restored {m.organisation} into {result.config.parent}",
+                    replayed=False)
+        return
     click.echo(f"restored {m.organisation} (deployment {m.deployment_id or 'without an id'}, "
                f"backup of {m.created_at}) {'over' if result.replaced else 'into'} "
                f"{result.config.parent}; its config is {result.config}")

@@ -30,6 +30,14 @@ def _period_options(f):
     return click.option("--month", metavar="YYYY-MM", help="A month, e.g. 2025-11.")(f)
 
 
+def _say(as_json: bool, outcome) -> None:
+    """What closing or reopening did, for a person or as the JSON action result."""
+    if as_json:
+        output.emit(outcome, message=outcome.describe(), replayed=outcome.stage == "already")
+    else:
+        click.echo(outcome.describe())
+
+
 def register_commands(cli: click.Group) -> None:
     """Add ``close``, ``reopen`` and ``periods`` to the ``books`` group of ``cli``."""
     books = subgroup(cli, "books", help="The books: close and reopen months and years.")
@@ -38,8 +46,9 @@ def register_commands(cli: click.Group) -> None:
     @_period_options
     @click.option("--reason", default="",
                   help="Why (optional for closing; kept with the period).")
+    @json_option
     @pass_actor
-    def books_close(crm, actor, month, year, reason):
+    def books_close(crm, actor, month, year, reason, as_json):
         """Propose closing a month or year, or approve another person's proposal.
 
         Once closed, nothing can be posted dated inside the period.  Closing a
@@ -48,17 +57,18 @@ def register_commands(cli: click.Group) -> None:
         """
         from dyncrm.periods import close
 
-        click.echo(close(crm, actor, _period(month, year), reason=reason).describe())
+        _say(as_json, close(crm, actor, _period(month, year), reason=reason))
 
     @books.command("reopen")
     @_period_options
     @click.option("--reason", required=True, help="Why the period is reopened.")
+    @json_option
     @pass_actor
-    def books_reopen(crm, actor, month, year, reason):
+    def books_reopen(crm, actor, month, year, reason, as_json):
         """Propose reopening a closed month or year (with a reason), or approve it."""
         from dyncrm.periods import reopen
 
-        click.echo(reopen(crm, actor, _period(month, year), reason=reason).describe())
+        _say(as_json, reopen(crm, actor, _period(month, year), reason=reason))
 
     @books.command("periods")
     @click.option("--year", type=params.YEAR, help="Only the periods of this year.")
@@ -71,7 +81,7 @@ def register_commands(cli: click.Group) -> None:
         crm.require(actor, "ledger.view")
         found = periods(crm, year=year)
         if as_json:
-            output.emit_json([{
+            output.emit([{
                 "period": p.period, "kind": p.kind, "round": p.round, "status": p.status,
                 "first_day": p.first_day, "last_day": p.last_day, "reason": p.reason,
                 "proposed_by": p.proposed_by, "approved_by": list(p.approved_by),

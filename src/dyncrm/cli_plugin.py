@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from dyncrm.cli import cli
+from dyncrm import output
+from dyncrm.cli import cli, json_option
 
 
 @cli.group("plugin")
@@ -20,7 +21,8 @@ def plugin_group() -> None:
               help="Folder to write the project into (default: ./dyncrm-NAME).")
 @click.option("--force", is_flag=True,
               help="Write into an existing folder, replacing files of the same names.")
-def new_cmd(name: str, folder: Path | None, force: bool) -> None:
+@json_option
+def new_cmd(name: str, folder: Path | None, force: bool, as_json: bool) -> None:
     """Generate an installable plugin NAME: entry point, settings, a table and its
     migration, a template, a command and passing tests (a lower-case identifier)."""
     from dyncrm.scaffold import check_name, new_plugin
@@ -28,6 +30,11 @@ def new_cmd(name: str, folder: Path | None, force: bool) -> None:
     check_name(name)
     root = folder or Path(f"dyncrm-{name}")
     written = new_plugin(name, root, force=force)
+    if as_json:
+        output.emit({"name": name, "folder": str(root), "files": [str(p) for p in written]},
+                    message=f"wrote plugin {name!r} ({len(written)} files) in {root}",
+                    replayed=False)
+        return
     click.echo(f"wrote plugin {name!r} ({len(written)} files) in {root}")
     click.echo(f"next: cd {root} && pip install -e '.[test]' && pytest")
     click.echo(f'then enable it in dyncrm.toml: [plugins] enabled = ["{name}"], '

@@ -99,7 +99,7 @@ def receipt_list(crm: CRM, actor: Actor, member_ref: str | None, kind: str | Non
              "member": r.member_number or "", "name": r.member_name, "kind": r.kind,
              "amount": crm.format_money(r.amount), "entry": r.entry_id} for r in found]
     if as_json:
-        output.emit_json(rows)
+        output.emit(rows)
         return
     if not rows:
         click.echo("no receipts")
@@ -111,10 +111,13 @@ def receipt_list(crm: CRM, actor: Actor, member_ref: str | None, kind: str | Non
 @click.argument("number")
 @click.option("--out", "out", type=click.Path(dir_okay=False),
               help="Write the PDF here (default: NUMBER-copy.pdf here).")
+@json_option
 @pass_actor
-def receipt_reprint(crm: CRM, actor: Actor, number: str, out: str | None) -> None:
+def receipt_reprint(crm: CRM, actor: Actor, number: str, out: str | None,
+                    as_json: bool) -> None:
     """Print a copy of receipt NUMBER, marked as a copy (SALINAN)."""
     crm.require(actor, "receipts.view")
     found = crm.receipts.get(number)
     target = crm.receipts.write_pdf(found, out or f"{found.number}-copy.pdf", copy=True)
-    click.echo(f"copy of receipt {found.number} written to {target}")
+    output.action(as_json, f"copy of receipt {found.number} written to {target}",
+                  receipt_number=found.number, path=str(target))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dyncrm.cli import cli, pass_crm
+from dyncrm import output
+from dyncrm.cli import cli, json_option, pass_crm
 
 
 @cli.command("serve")
@@ -13,8 +14,10 @@ from dyncrm.cli import cli, pass_crm
               help="Port to listen on (default: [web] port, 8080).")
 @click.option("--threads", type=click.IntRange(1, 256),
               help="Requests served at once (default: [web] threads, 8).")
+@json_option
 @pass_crm
-def serve(crm, host: str | None, port: int | None, threads: int | None) -> None:
+def serve(crm, host: str | None, port: int | None, threads: int | None,
+          as_json: bool) -> None:
     """Serve the web portal for members and staff until stopped (Ctrl-C).
 
     Runs on waitress, a production WSGI server. Put it behind a reverse proxy
@@ -31,6 +34,9 @@ def serve(crm, host: str | None, port: int | None, threads: int | None) -> None:
     port = port or settings.port
     click.echo(f"{crm.config.organisation.name}: portal on http://{host}:{port}/ "
                "(Ctrl-C stops it)", err=True)
+    if as_json:  # said once the address is known; the server then runs until stopped
+        output.emit({"url": f"http://{host}:{port}/", "host": host, "port": port,
+                     "threads": threads or settings.threads})
     waitress.serve(app, host=host, port=port, threads=threads or settings.threads,
                    ident="dyncrm", clear_untrusted_proxy_headers=True,
                    max_request_body_size=settings.max_upload_mb * 1024 * 1024 + 65536)
