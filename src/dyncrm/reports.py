@@ -12,7 +12,10 @@ it writes all reports at once (Koperasi XYZ: ``dyncrm laporan NAME`` and
 
 Display rows carry formatted text (``Rp 1.250.000``); each section may also keep
 raw rows (whole amounts, ISO dates) that CSV writes, so a spreadsheet can compute
-with them.  The core only collects and checks builders; it renders nothing.
+with them.  A report's CSV holds its data rows only; the summary lines and the
+summary sections (totals per product, a matrix) are written to a CSV of their own
+(:meth:`Report.summary_csv_rows`).  The core only collects and checks builders;
+:mod:`dyncrm.books.render` renders a report as a terminal table, CSV and PDF.
 """
 
 from __future__ import annotations
@@ -63,7 +66,11 @@ class ReportSection:
     """One table of a report, with an optional heading and totals row.
 
     ``rows`` are shown (text as it should read); ``raw`` rows, when given, are
-    what CSV writes instead.  ``columns`` default to the report's columns.
+    what CSV writes instead: plain values (whole minor units, plain decimals, ISO
+    dates).  ``columns`` default to the report's columns.  A ``summary`` section
+    (totals per product, a matrix of counts) is shown like any other but belongs
+    to the report's summary: its raw rows go to the summary CSV, not among the
+    data rows (:meth:`Report.csv_rows`, :meth:`Report.summary_csv_rows`).
     """
 
     rows: tuple[Mapping[str, Any], ...] = attrs.field(converter=tuple)
@@ -71,11 +78,23 @@ class ReportSection:
     heading: str = ""
     totals: Mapping[str, Any] | None = None
     columns: tuple[ReportColumn, ...] = attrs.field(default=(), converter=tuple)
+    summary: bool = False
+
+    @property
+    def data(self) -> tuple[Mapping[str, Any], ...]:
+        """What CSV writes of this section: the raw rows, or the shown ones if none."""
+        return self.raw or self.rows
 
 
 @attrs.frozen
 class Report:
-    """A whole report, as a builder returns it and every writer renders it."""
+    """A whole report, as a builder returns it and every writer renders it.
+
+    ``summary`` holds ``(label, text)`` lines as they are shown (``("Jumlah
+    simpanan", "Rp 13.600.000")``); ``summary_values`` the same lines' plain values
+    by label (``("Jumlah simpanan", 13600000)``: whole minor units, plain decimals,
+    counts) for the summary CSV; a label without a plain value is written as its text.
+    """
 
     name: str
     title: str
@@ -86,12 +105,34 @@ class Report:
     notes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     landscape: bool = False
     signatures: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=tuple)
+    summary_values: tuple[tuple[str, Any], ...] = attrs.field(default=(), converter=tuple)
 
     def csv_rows(self) -> list[dict[str, Any]]:
-        """Raw rows of every section (the display rows where no raw rows are kept)."""
+        """The data rows: the raw rows of every section that is not a summary (the shown
+        rows where a section keeps no raw rows).  No totals, no summary lines."""
         out: list[dict[str, Any]] = []
         for section in self.sections:
-            out.extend(dict(row) for row in (section.raw or section.rows))
+            if not section.summary:
+                out.extend(dict(row) for row in section.data)
+        return out
+
+    @property
+    def has_summary(self) -> bool:
+        """Whether the report has summary lines or summary sections."""
+        return bool(self.summary) or any(s.summary for s in self.sections)
+
+    def summary_csv_rows(self, *, part: str = "part", label: str = "label",
+                         value: str = "value", heading: str = "Summary"
+                         ) -> list[dict[str, Any]]:
+        """The summary as rows for its own CSV: one per summary line (``part`` is
+        ``heading``, then its ``label`` and plain ``value``), then the raw rows of each
+        summary section with ``part`` set to the section's heading."""
+        plain = dict(self.summary_values)
+        out: list[dict[str, Any]] = [{part: heading, label: text, value: plain.get(text, shown)}
+                                     for text, shown in self.summary]
+        for section in self.sections:
+            if section.summary:
+                out.extend({part: section.heading, **row} for row in section.data)
         return out
 
 

@@ -1,11 +1,13 @@
 """A :class:`~dyncrm.reports.Report` shown three ways: terminal table, CSV, PDF.
 
 The ``dyncrm books`` statements use these in any deployment; a deployment with a
-report command of its own (Koperasi XYZ's ``laporan``) renders the same
-reports its way.  CSV carries the raw rows (plain amounts, for a spreadsheet);
-the PDF is A4 in the shipped Unicode font (:mod:`dyncrm.pdf`), with the
-organisation's name, the title and period on top, tables whose header row
-repeats on every page and page numbers at the foot.
+report command of its own (Koperasi XYZ's ``laporan``) prints the same reports
+with :func:`print_report` and writes them with the CSV writers here, its own
+texts and its own PDF page.  CSV carries the data rows only (plain amounts, for a
+spreadsheet); the summary goes to a CSV of its own.  The PDF is A4 in the shipped
+Unicode font (:mod:`dyncrm.pdf`), with the organisation's name, the title and
+period on top, tables whose header row repeats on every page and long cells
+wrapped, and page numbers at the foot.
 """
 
 from __future__ import annotations
@@ -27,8 +29,14 @@ if TYPE_CHECKING:
 STRONG = "_strong"
 
 
-def print_report(report: Report, out: TextIO | None = None) -> None:
-    """The report in the terminal: title, summary, each section as an aligned table."""
+def print_report(report: Report, out: TextIO | None = None, *,
+                 empty: str = "(nothing to show)", note_prefix: str = "* ") -> None:
+    """The report in the terminal: title, summary, each section as an aligned table
+    (with its totals row), then the notes.
+
+    ``empty`` is shown for a section without rows and ``note_prefix`` before each note,
+    so a deployment prints them in its language.
+    """
     out = out or sys.stdout
     click.echo(click.style(report.title, bold=True), file=out)
     if report.subtitle:
@@ -45,21 +53,43 @@ def print_report(report: Report, out: TextIO | None = None) -> None:
         if section.totals:
             rows.append(section.totals)
         output.table(rows, [c.key for c in columns], headers={c.key: c.title for c in columns},
-                     align_right=[c.key for c in columns if c.align == "R"], out=out)
+                     align_right=[c.key for c in columns if c.align == "R"], out=out,
+                     empty=empty)
     for note in report.notes:
-        click.echo(f"* {note}", file=out)
+        click.echo(f"{note_prefix}{note}", file=out)
 
 
-def write_csv(report: Report, path: str | Path) -> Path:
-    """The report's raw rows as CSV (UTF-8 with a byte-order mark, for spreadsheets)."""
-    rows = report.csv_rows()
+def _write_rows(rows: list[dict[str, Any]], path: str | Path, delimiter: str) -> Path:
     columns: list[str] = []
     for row in rows:
         columns.extend(k for k in row if k not in columns and k != STRONG)
     target = Path(path)
     with atomic_open(target, "w", newline="", encoding="utf-8-sig") as fh:
-        output.write_csv(rows, fh, columns)
+        output.write_csv(rows, fh, columns, delimiter=delimiter)
     return target
+
+
+def write_csv(report: Report, path: str | Path, *, delimiter: str = ",") -> Path:
+    """The report's data rows as CSV (UTF-8 with a byte-order mark, for spreadsheets).
+
+    One header row, then the raw rows of its data sections: plain amounts, ISO
+    dates; no totals and no summary (see :func:`write_summary_csv`).
+    """
+    return _write_rows(report.csv_rows(), path, delimiter)
+
+
+def write_summary_csv(report: Report, path: str | Path, *, delimiter: str = ",",
+                      **names: str) -> Path:
+    """The report's summary as CSV of its own (:meth:`~dyncrm.reports.Report.summary_csv_rows`;
+    ``names`` are its ``part``, ``label``, ``value`` column names and ``heading``)."""
+    return _write_rows(report.summary_csv_rows(**names), path, delimiter)
+
+
+def summary_path(path: str | Path, suffix: str = "-summary") -> Path:
+    """Where the summary CSV of a report written to ``path`` goes: beside it, the stem
+    followed by ``suffix`` (``simpanan.csv`` → ``simpanan-summary.csv``)."""
+    target = Path(path)
+    return target.with_name(f"{target.stem}{suffix}{target.suffix or '.csv'}")
 
 
 def pdf_bytes(crm: CRM, report: Report) -> bytes:
