@@ -5,21 +5,19 @@ A builder (in :mod:`koperasi_xyz.reports.builders`, or any plugin's through the
 :class:`Laporan`):
 a title, the period or date it covers, summary lines and one or more sections
 of rows.  Display rows carry formatted text (``Rp 1.250.000``, ``31 Desember
-2025``); each section also keeps the raw rows for CSV (whole rupiah, ISO dates)
-so a spreadsheet can compute with them.
+2025``); each section also keeps the raw rows for CSV (whole rupiah, plain
+decimals, ISO dates) so a spreadsheet can compute with them.  The CSV holds the
+data rows only; the summary lines and summary tables go to a CSV of their own
+(``laporan-NAME-ringkasan.csv``).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-import click
-
-from dyncrm import output
-from dyncrm.files import atomic_open
+from dyncrm.books import render
 from dyncrm.reports import Report, ReportColumn, ReportSection
 
 if TYPE_CHECKING:
@@ -33,42 +31,44 @@ Section = ReportSection
 
 
 def print_table(lap: Laporan, out: TextIO | None = None) -> None:
-    """The report in the terminal: summary lines, then each section as a table."""
-    out = out or sys.stdout
-    click.echo(click.style(lap.title, bold=True), file=out)
-    if lap.subtitle:
-        click.echo(lap.subtitle, file=out)
-    if lap.summary:
-        click.echo(file=out)
-        output.kv(dict(lap.summary), out=out)
-    for section in lap.sections:
-        columns = section.columns or lap.columns
-        click.echo(file=out)
-        if section.heading:
-            click.echo(click.style(section.heading, bold=True), file=out)
-        rows = list(section.rows)
-        if section.totals:
-            rows.append(section.totals)
-        output.table(rows, [c.key for c in columns],
-                     headers={c.key: c.title for c in columns},
-                     align_right=[c.key for c in columns if c.align == "R"], out=out,
-                     empty="(tidak ada data)")
-    for note in lap.notes:
-        click.echo(f"catatan: {note}", file=out)
+    """The report in the terminal: summary lines, then each section as a table
+    (the core's :func:`dyncrm.books.render.print_report`, in Indonesian)."""
+    render.print_report(lap, out, empty="(tidak ada data)", note_prefix="catatan: ")
+
+
+#: The summary CSV of ``laporan-NAME.csv`` is ``laporan-NAME-ringkasan.csv``.
+SUMMARY_SUFFIX = "-ringkasan"
+#: Its columns: the part (``Ringkasan`` or a summary table's heading), label and value.
+SUMMARY_NAMES = {"part": "bagian", "label": "keterangan", "value": "nilai",
+                 "heading": "Ringkasan"}
 
 
 def write_csv(lap: Laporan, path: str | Path, *, delimiter: str = ",") -> Path:
-    """The report's raw rows as CSV (UTF-8 with BOM for spreadsheet programs)."""
-    rows = lap.csv_rows()
-    columns: list[str] = []
-    for row in rows:
-        for key in row:
-            if key not in columns:
-                columns.append(key)
-    target = Path(path)
-    with atomic_open(target, "w", newline="", encoding="utf-8-sig") as fh:
-        output.write_csv(rows, fh, columns, delimiter=delimiter)
-    return target
+    """The report's data rows as CSV (UTF-8 with BOM for spreadsheet programs): one header
+    row, then the rows — whole rupiah, plain decimals, ISO dates; no totals, no summary."""
+    return render.write_csv(lap, path, delimiter=delimiter)
+
+
+def summary_path(path: str | Path) -> Path:
+    """Where the summary of a report whose data went to ``path`` is written
+    (``laporan-simpanan.csv`` → ``laporan-simpanan-ringkasan.csv``)."""
+    return render.summary_path(path, SUMMARY_SUFFIX)
+
+
+def write_summary_csv(lap: Laporan, path: str | Path, *, delimiter: str = ",") -> Path:
+    """The report's summary as CSV of its own: the summary lines (``bagian`` Ringkasan,
+    ``keterangan``, ``nilai`` — plain numbers) and the rows of its summary tables
+    (per product, per grade, …) under their heading in ``bagian``."""
+    return render.write_summary_csv(lap, path, delimiter=delimiter, **SUMMARY_NAMES)
+
+
+def write_csvs(lap: Laporan, path: str | Path) -> list[Path]:
+    """The data CSV at ``path`` and, when the report has a summary, its summary CSV beside
+    it (:func:`summary_path`); the files written."""
+    written = [write_csv(lap, path)]
+    if lap.has_summary:
+        written.append(write_summary_csv(lap, summary_path(path)))
+    return written
 
 
 def write_pdf(crm: CRM, lap: Laporan, path: str | Path) -> Path:
