@@ -57,9 +57,7 @@ def _emit(crm: CRM, report: Report, csv_path: str | None, pdf_path: str | None,
     if pdf_path:
         click.echo(f"wrote {render.write_pdf(crm, report, pdf_path)}", err=True)
     if as_json:
-        output.emit_json({"name": report.name, "title": report.title,
-                          "subtitle": report.subtitle, "summary": dict(report.summary),
-                          "rows": report.csv_rows(), "notes": list(report.notes)})
+        output.emit(output.report_data(report))
     else:
         render.print_report(report)
 
@@ -95,11 +93,18 @@ def books_chart(crm: CRM, actor: Actor, as_json: bool) -> None:
     found = chart(crm)
     rows = [{"code": line.code, "name": line.name, "section": line.section,
              "kinds": ", ".join(line.kinds)} for line in found.lines]
+    if as_json:
+        output.emit({"custom": found.custom,
+                     "lines": [{"code": line.code, "name": line.name, "section": line.section,
+                                "kinds": list(line.kinds)} for line in found.lines]
+                     + [{"code": line.code, "name": line.name, "section": "equity",
+                         "kinds": []} for line in (found.result, found.earlier_result)]})
+        return
     rows += [{"code": line.code, "name": line.name, "section": "equity",
               "kinds": crm.t("(income less expenses not closed)")}
              for line in (found.result, found.earlier_result)]
     if as_json:
-        output.emit_json({"custom": found.custom, "lines": rows})
+        output.emit({"custom": found.custom, "lines": rows})
         return
     output.table(rows, headers={"code": crm.t("Code"), "name": crm.t("Account"),
                                 "section": crm.t("Section"), "kinds": crm.t("Account kinds")})
@@ -117,7 +122,7 @@ def books_check(crm: CRM, actor: Actor, as_json: bool) -> None:
     crm.require(actor, VIEW)
     result = check(crm)
     if as_json:
-        output.emit_json({
+        output.emit({
             "ok": result.ok,
             "unmapped": [{"kind": k.kind, "type": k.ledger_type, "accounts": k.accounts,
                           "section": k.line.section} for k in result.unmapped],
@@ -206,19 +211,19 @@ def _line_dict(crm: CRM, line: JournalLine, *, money: bool) -> dict[str, Any]:
     def amount(value):
         if value is None:
             return ""
-        return crm.format_money(value) if money else value.amount
+        return crm.format_money(value) if money else value
 
     row = {"entry": line.entry, "date": line.date.isoformat(), "kind": line.kind,
            "reference": line.key or "", "member": line.member or "", "account": line.account,
            "debit": amount(line.debit), "credit": amount(line.credit), "memo": line.memo}
     if line.balance is not None:
-        row["balance"] = crm.format_money(line.balance) if money else line.balance.amount
+        row["balance"] = crm.format_money(line.balance) if money else line.balance
     return row
 
 
 def _csv_cell(value: Any) -> Any:
     """A CSV cell: plain amounts and ISO dates, text safe for spreadsheets."""
-    value = output.plain(value)
+    value = output.flat(value)
     return "" if value is None else output.spreadsheet_cell(str(value))
 
 
@@ -238,15 +243,7 @@ def _stream_csv(rows: Iterable[dict[str, Any]], path: str, columns: list[str]) -
 
 
 def _stream_json(rows: Iterator[dict[str, Any]]) -> None:
-    import json
-
-    click.echo("[", nl=False)
-    first = True
-    for row in rows:
-        click.echo(("\n  " if first else ",\n  ")
-                   + json.dumps(output.plain(row), ensure_ascii=False), nl=False)
-        first = False
-    click.echo("\n]" if not first else "]")
+    output.emit(iter(rows))  # streamed row by row inside the list envelope
 
 
 ENTRY_COLUMNS = ["entry", "date", "kind", "reference", "member", "account", "debit", "credit",
@@ -326,12 +323,8 @@ def ledger_account(crm: CRM, actor: Actor, code: str, since: Any, until: Any,
         click.echo(f"wrote {count} lines to {csv_path}", err=True)
         return
     if as_json:
-        import json
-
-        click.echo('{"account": ' + json.dumps(chosen.label, ensure_ascii=False)
-                   + ', "opening": "' + str(opening.amount) + '", "lines": ', nl=False)
-        _stream_json(_line_dict(crm, line, money=False) for line in lines)
-        click.echo("}")
+        output.emit({"account": chosen.label, "opening": opening,
+                     "lines": (_line_dict(crm, line, money=False) for line in lines)})
         return
     click.echo(click.style(chosen.label, bold=True))
     click.echo(crm.t("balance brought forward: {amount}", amount=crm.format_money(opening)))
@@ -359,7 +352,7 @@ def ledger_trial_balance(crm: CRM, actor: Actor, on: Any, by: str, csv_path: str
 
     def row(r, money: bool) -> dict[str, Any]:
         def show(value):
-            return crm.format_money(value) if money else value.amount
+            return crm.format_money(value) if money else value
         return {"code": r.code, "name": r.name, "section": r.section, "commodity": r.commodity,
                 "debit": show(r.debit) if r.debit.amount else "",
                 "credit": show(r.credit) if r.credit.amount else ""}
@@ -373,10 +366,12 @@ def ledger_trial_balance(crm: CRM, actor: Actor, on: Any, by: str, csv_path: str
         click.echo(f"wrote {count} rows to {csv_path}", err=True)
         return
     if as_json:
-        output.emit_json({"on": tb.on, "by": by, "accounts": [row(r, False) for r in tb.rows],
-                          "totals": {c: {"debit": d.amount, "credit": k.amount}
-                                     for c, (d, k) in tb.totals.items()},
-                          "sums": check})
+        output.emit({"on": tb.on, "by": by, "accounts": [row(r, False) for r in tb.rows],
+                     "totals": [{"commodity": c, "debit": d, "credit": k}
+                                for c, (d, k) in tb.totals.items()],
+                     "sums": [{"commodity": c, "sum": crm.ledger_money(n, c)}
+                              for c, n in check.items()],
+                     "balanced": tb.balanced and all(v == 0 for v in check.values())})
         return
     rows = [row(r, True) for r in tb.rows]
     rows += [{"code": crm.t("Total"), "commodity": c, "debit": crm.format_money(d),

@@ -41,7 +41,7 @@ def _show(crm, report, *, as_json: bool, csv_path: str | None) -> None:
             with Path(csv_path).open("w", encoding="utf-8", newline="") as fh:
                 output.write_csv(rows, fh, columns)
     if as_json:
-        output.emit_json(report.as_dict(crm))
+        output.emit(report.as_dict(crm))
         return
     if csv_path == "-":
         return
@@ -111,7 +111,7 @@ def register(cli: click.Group) -> None:
                 click.echo(f"{name} was already imported on {at} by {by}; nothing was "
                            "written again", err=as_json)
             if as_json:
-                output.emit_json(report.as_dict(crm))
+                output.emit(report.as_dict(crm))
             return
         _show(crm, report, as_json=as_json, csv_path=csv_path)
         if report.dry_run:
@@ -142,7 +142,7 @@ def register(cli: click.Group) -> None:
                  "headers": ", ".join(c.headers), "meaning": c.description}
                 for s in known for c in s.columns]
         if as_json:
-            output.emit_json(rows)
+            output.emit(rows)
         else:
             output.table(rows)
 

@@ -251,7 +251,7 @@ class OpeningReport:
         def amount(line: ReconLine, value: int | None) -> Any:
             if value is None or not line.money or crm is None:
                 return value
-            return str(crm.ledger_money(value).amount)
+            return crm.ledger_money(value)
 
         return {
             "as_of": self.as_of.isoformat(), "dry_run": self.dry_run, "written": self.written,

@@ -244,6 +244,23 @@ def _encode(value: Any, level: int) -> Iterator[str]:
             yield json.dumps(converted, ensure_ascii=False)
 
 
+def report_data(report: Any) -> dict[str, Any]:
+    """A report (:class:`dyncrm.reports.Report`) as the ``data`` of a ``--json`` result.
+
+    ``rows`` are the rows its CSV holds (same columns, same plain values); the
+    summary is a list of ``{"label", "value"}`` with the plain value, never the
+    text formatted for a person.
+    """
+    values = dict(getattr(report, "summary_values", ()) or ())
+    return {"name": report.name, "title": report.title, "subtitle": report.subtitle,
+            "columns": [{"key": c.key, "title": c.title} for c in report.columns],
+            "rows": [{k: flat(v) if isinstance(v, Money) else v for k, v in row.items()}
+                     for row in report.csv_rows()],
+            "summary": [{"label": label, "value": values.get(label, shown)}
+                        for label, shown in report.summary],
+            "notes": list(getattr(report, "notes", ()))}
+
+
 def emit_json(data: Any, out: TextIO | None = None) -> None:
     """Deprecated name of :func:`emit` (a list or an object)."""
     emit(data, out=out)

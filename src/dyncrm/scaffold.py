@@ -309,7 +309,7 @@ def list_cmd(crm, actor, member_ref: str | None, as_json: bool) -> None:
     rows = [{"id": n.id, "member": n.member_id, "text": n.text, "by": n.actor, "at": n.at}
             for n in service.notes(crm, member_id)]
     if as_json:
-        output.emit_json(rows)
+        output.emit(rows)
     else:
         output.table(rows, ["id", "at", "member", "text", "by"])
 '''
