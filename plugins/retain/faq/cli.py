@@ -35,11 +35,12 @@ def _row(e: FaqEntry) -> dict:
             "helpful": f"{e.helpful}/{e.helpful + e.not_helpful}"}
 
 
-def _done(result: faq_store.FaqResult, what: str) -> None:
+def _done(result: faq_store.FaqResult, what: str, as_json: bool = False) -> None:
     if result.replayed:
-        click.echo(f"already recorded: FAQ entry {result.id} {what}; nothing changed")
+        message = f"already recorded: FAQ entry {result.id} {what}; nothing changed"
     else:
-        click.echo(f"FAQ entry {result.id} {what}")
+        message = f"FAQ entry {result.id} {what}"
+    output.action(as_json, message, replayed=result.replayed, entry_id=result.id)
 
 
 def register(cli: click.Group) -> None:
@@ -56,12 +57,13 @@ def register(cli: click.Group) -> None:
     @click.option("--order", type=int, help="Position within the category (default: last).")
     @click.option("--publish", "publish_now", is_flag=True, help="Publish at once.")
     @click.option("--key", help="Idempotency key.")
+    @json_option
     @pass_actor
-    def add(crm, actor, question, answer, category, order, publish_now, key):
+    def add(crm, actor, question, answer, category, order, publish_now, key, as_json: bool):
         """Add an entry (unpublished unless --publish)."""
         result = faq_store.add(crm, actor, question=question, answer=_text(answer),
                                category=category, order=order, published=publish_now, key=key)
-        _done(result, "added" + (" and published" if publish_now else ""))
+        _done(result, "added" + (" and published" if publish_now else ""), as_json=as_json)
 
     @faq.command("edit")
     @click.argument("entry_id", metavar="ID")
@@ -69,13 +71,14 @@ def register(cli: click.Group) -> None:
     @click.option("--answer", help="Markdown ('-': read from stdin).")
     @click.option("--category")
     @click.option("--order", type=int)
+    @json_option
     @pass_actor
-    def edit(crm, actor, entry_id, question, answer, category, order):
+    def edit(crm, actor, entry_id, question, answer, category, order, as_json: bool):
         """Change an entry's question, answer, category or order."""
         result = faq_store.edit(crm, actor, entry_id, question=question,
                                 answer=_text(answer) if answer is not None else None,
                                 category=category, order=order)
-        _done(result, "changed")
+        _done(result, "changed", as_json=as_json)
 
     @faq.command("list")
     @click.option("--category")
@@ -90,7 +93,7 @@ def register(cli: click.Group) -> None:
         if category:
             q = q.where(FaqEntry.category == faq_store.fold_category(category))
         rows = [_row(e) for e in q]
-        output.emit_json(rows) if as_json else output.table(rows, empty="(no entries)")
+        output.emit(rows) if as_json else output.table(rows, empty="(no entries)")
 
     @faq.command("show")
     @click.argument("entry_id", metavar="ID")
@@ -102,7 +105,7 @@ def register(cli: click.Group) -> None:
         crm = ctx.obj.crm
         e = faq_store.view(crm, _reader(ctx), entry_id)
         if as_json:
-            output.emit_json({**_row(e), "answer": e.answer,
+            output.emit({**_row(e), "answer": e.answer,
                               "answer_html": faq_store.render_answer(e.answer)})
             return
         click.echo(click.style(e.question, bold=True))
@@ -126,7 +129,7 @@ def register(cli: click.Group) -> None:
                                   category=faq_store.fold_category(category) if category else None,
                                   limit=limit)
         if as_json:
-            output.emit_json([{**_row(e), "answer": e.answer} for e in found])
+            output.emit([{**_row(e), "answer": e.answer} for e in found])
             return
         if not found:
             click.echo("no entry matches; try fewer or other words")
@@ -138,37 +141,43 @@ def register(cli: click.Group) -> None:
 
     @faq.command("publish")
     @click.argument("entry_id", metavar="ID")
+    @json_option
     @pass_actor
-    def publish(crm, actor, entry_id):
+    def publish(crm, actor, entry_id, as_json: bool):
         """Make an entry visible to members."""
-        _done(faq_store.set_published(crm, actor, entry_id, True), "published")
+        _done(faq_store.set_published(crm, actor, entry_id, True), "published",
+              as_json=as_json)
 
     @faq.command("unpublish")
     @click.argument("entry_id", metavar="ID")
+    @json_option
     @pass_actor
-    def unpublish(crm, actor, entry_id):
+    def unpublish(crm, actor, entry_id, as_json: bool):
         """Hide an entry from members."""
-        _done(faq_store.set_published(crm, actor, entry_id, False), "unpublished")
+        _done(faq_store.set_published(crm, actor, entry_id, False), "unpublished",
+              as_json=as_json)
 
     @faq.command("vote")
     @click.argument("entry_id", metavar="ID")
     @click.option("--yes/--no", "helpful", required=True, help="Did the answer help?")
+    @json_option
     @pass_actor
-    def vote(crm, actor, entry_id, helpful):
+    def vote(crm, actor, entry_id, helpful, as_json: bool):
         """Say whether an entry helped you (one vote each; voting again changes it)."""
         _done(faq_store.vote(crm, actor, entry_id, helpful),
-              "marked helpful" if helpful else "marked not helpful")
+              "marked helpful" if helpful else "marked not helpful", as_json=as_json)
 
     @faq.command("from-ticket")
     @click.argument("number")
     @click.option("--question", help="Default: the ticket's subject.")
     @click.option("--answer", help="Default: the ticket's resolution ('-': stdin).")
     @click.option("--category", help="Default: the ticket's category.")
+    @json_option
     @pass_actor
-    def from_ticket(crm, actor, number, question, answer, category):
+    def from_ticket(crm, actor, number, question, answer, category, as_json: bool):
         """Turn a resolved feedback ticket into an unpublished entry to review."""
         result = faq_store.from_ticket(crm, actor, number, question=question,
                                        answer=_text(answer) if answer else None,
                                        category=category)
         _done(result, f"made from ticket {number.upper()} (unpublished: review it, then "
-                      f"dyncrm faq publish {result.id})")
+                      f"dyncrm faq publish {result.id})", as_json=as_json)
