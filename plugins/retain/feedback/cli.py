@@ -43,12 +43,13 @@ def _local(crm, value, *, date_only: bool = False) -> str:
     return local.strftime("%Y-%m-%d" if date_only else "%Y-%m-%d %H:%M")
 
 
-def _done(result: tickets.TicketResult, what: str) -> None:
+def _done(result: tickets.TicketResult, what: str, as_json: bool = False) -> None:
     t = result.ticket
     if result.replayed:
-        click.echo(f"already recorded: {what} for ticket {t.number}; nothing changed")
+        message = f"already recorded: {what} for ticket {t.number}; nothing changed"
     else:
-        click.echo(f"ticket {t.number}: {what} (now {t.stage.replace('_', ' ')})")
+        message = f"ticket {t.number}: {what} (now {t.stage.replace('_', ' ')})"
+    output.action(as_json, message, replayed=result.replayed, ticket=t.number, stage=t.stage)
 
 
 def _text_arg(value: str) -> str:
@@ -121,20 +122,25 @@ def register(cli: click.Group) -> None:
     @click.option("--attach", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                   help="A file (PDF or image) to attach.")
     @click.option("--key", help="Idempotency key (e.g. a form submission id).")
+    @json_option
     @pass_actor
-    def submit(crm, actor, category, subject, text, kind, member_ref, anonymous, attach, key):
+    def submit(crm, actor, category, subject, text, kind, member_ref, anonymous, attach, key,
+               as_json: bool):
         """File a complaint or suggestion; prints the ticket number."""
         attachment = (attach.read_bytes(), attach.name) if attach else None
         result = tickets.submit(crm, actor, category=category, subject=subject,
                                 text=_text_arg(text), kind=kind, member=member_ref,
                                 anonymous=anonymous, attachment=attachment, key=key)
+        t = result.ticket
         if result.replayed:
-            click.echo(f"already recorded: ticket {result.ticket.number}; nothing changed")
+            message = f"already recorded: ticket {t.number}; nothing changed"
         else:
-            t = result.ticket
-            click.echo(f"filed ticket {t.number} ({t.kind}, {t.category}); acknowledgement due "
+            message = (f"filed ticket {t.number} ({t.kind}, {t.category}); acknowledgement due "
                        f"by {t.ack_due_on.isoformat()}, resolution by "
                        f"{t.resolve_due_on.isoformat()}")
+        output.action(as_json, message, replayed=result.replayed, ticket=t.number,
+                      kind=t.kind, category=t.category, ack_due_on=t.ack_due_on,
+                      resolve_due_on=t.resolve_due_on)
 
     @feedback.command("list")
     @click.option("--stage", type=click.Choice(tickets.TICKET_STAGES.stages))
@@ -155,7 +161,7 @@ def register(cli: click.Group) -> None:
             rows = [{"ticket": r.number, "category": r.category, "title": r.public_title,
                      "what was done": r.public_text, "published": r.published_at}
                     for r in q]
-            output.emit_json(rows) if as_json else output.table(
+            output.emit(rows) if as_json else output.table(
                 rows, empty="(nothing published yet)")
             return
         if overdue:
@@ -165,7 +171,7 @@ def register(cli: click.Group) -> None:
                      "days late": (today - due).days, "stage": r.stage,
                      "category": r.category, "assignee": r.assignee or "",
                      "subject": r.subject} for r, step, due in late]
-            output.emit_json(rows) if as_json else output.table(
+            output.emit(rows) if as_json else output.table(
                 rows, empty="(no overdue tickets)")
             return
         q = FeedbackTicket.select().order_by(FeedbackTicket.id.desc())
@@ -187,7 +193,7 @@ def register(cli: click.Group) -> None:
                  "member": _member_label(crm, actor, r, members),
                  "assignee": r.assignee or "", "subject": r.subject,
                  "rating": r.rating or ""} for r in found]
-        output.emit_json(rows) if as_json else output.table(rows, empty="(no tickets)")
+        output.emit(rows) if as_json else output.table(rows, empty="(no tickets)")
 
     @feedback.command("show")
     @click.argument("number")
@@ -232,7 +238,12 @@ def register(cli: click.Group) -> None:
                    "stage": e.to_stage or "", "text": e.text or ""}
                   for e in tickets.history(row, internal=staff)]
         if as_json:
-            output.emit_json({"ticket": info, "history": events})
+            when = (lambda at: output.in_zone(at).date()) if vague else (lambda at: at)
+            output.emit({"ticket": {**{k.replace(" ", "_"): v for k, v in info.items()},
+                                    "submitted": when(row.created_at)},
+                         "history": [{**e, "at": when(h.at)} for e, h in
+                                     zip(events, tickets.history(row, internal=staff),
+                                         strict=True)]})
             return
         output.kv(info)
         click.echo()
@@ -245,11 +256,12 @@ def register(cli: click.Group) -> None:
         else:
             params.append(click.Option(["--message"], help="A message to the member."))
 
+        @json_option
         @pass_actor
-        def command(crm, actor, number, text=None, message=None):
+        def command(crm, actor, number, text=None, message=None, as_json=False):
             result = tickets.transition(crm, actor, number, action,
                                         text=_text_arg(text) if text else message)
-            _done(result, what)
+            _done(result, what, as_json)
 
         command.__doc__ = {
             "ack": "Acknowledge a new ticket; the member is told.",
@@ -270,58 +282,69 @@ def register(cli: click.Group) -> None:
     @feedback.command("assign")
     @click.argument("number")
     @click.argument("username")
+    @json_option
     @pass_actor
-    def assign(crm, actor, number, username):
+    def assign(crm, actor, number, username, as_json: bool):
         """Assign a ticket to a staff member."""
-        _done(tickets.assign(crm, actor, number, username), f"assigned to {username}")
+        _done(tickets.assign(crm, actor, number, username), f"assigned to {username}", as_json)
 
     @feedback.command("note")
     @click.argument("number")
     @click.argument("text")
     @click.option("--key", help="Idempotency key.")
+    @json_option
     @pass_actor
-    def note(crm, actor, number, text, key):
+    def note(crm, actor, number, text, key, as_json: bool):
         """Add an internal note (never shown to the member)."""
-        _done(tickets.add_note(crm, actor, number, _text_arg(text), key=key), "note added")
+        _done(tickets.add_note(crm, actor, number, _text_arg(text), key=key), "note added",
+              as_json)
 
     @feedback.command("reply")
     @click.argument("number")
     @click.argument("text")
     @click.option("--key", help="Idempotency key.")
+    @json_option
     @pass_actor
-    def reply(crm, actor, number, text, key):
+    def reply(crm, actor, number, text, key, as_json: bool):
         """Reply to the member (they are sent the reply)."""
-        _done(tickets.reply(crm, actor, number, _text_arg(text), key=key), "reply sent")
+        _done(tickets.reply(crm, actor, number, _text_arg(text), key=key), "reply sent",
+              as_json)
 
     @feedback.command("rate")
     @click.argument("number")
     @click.argument("rating", type=int)
     @click.option("--comment", default="", help="What could be better.")
+    @json_option
     @pass_actor
-    def rate(crm, actor, number, rating, comment):
+    def rate(crm, actor, number, rating, comment, as_json: bool):
         """Rate how a resolved ticket was handled, 1 (bad) to 5 (very good)."""
-        _done(tickets.rate(crm, actor, number, rating, comment=comment), f"rated {rating}/5")
+        _done(tickets.rate(crm, actor, number, rating, comment=comment), f"rated {rating}/5",
+              as_json)
 
     @feedback.command("publish")
     @click.argument("number")
     @click.argument("text")
     @click.option("--title", help="Title shown to members (default: the category).")
+    @json_option
     @pass_actor
-    def publish(crm, actor, number, text, title):
+    def publish(crm, actor, number, text, title, as_json: bool):
         """Publish what came of a resolved ticket, without personal data."""
         _done(tickets.publish(crm, actor, number, text=_text_arg(text), title=title),
-              "published")
+              "published", as_json)
 
     @feedback.command("attachment")
     @click.argument("number")
     @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
                   help="Where to write the file.")
+    @json_option
     @pass_actor
-    def attachment(crm, actor, number, out):
+    def attachment(crm, actor, number, out, as_json: bool):
         """Save a ticket's attachment to a file."""
         data, name, content_type = tickets.read_attachment(crm, actor, number)
         write_atomic(out, data)
-        click.echo(f"wrote {out} ({name}, {content_type}, {len(data):,} bytes)")
+        output.action(as_json, f"wrote {out} ({name}, {content_type}, {len(data):,} bytes)",
+                      ticket=number.upper(), path=str(out), name=name,
+                      content_type=content_type, size=len(data))
 
     @feedback.command("report")
     @click.option("--since", type=DATE, help="First submission date (default: 1 January).")
@@ -345,7 +368,7 @@ def register(cli: click.Group) -> None:
 
         rep = feedback_report.build(crm, start, end)
         if as_json:
-            output.emit_json({"since": start, "until": end, "volume": rep.volume_rows(),
+            output.emit({"since": start, "until": end, "volume": rep.volume_rows(),
                               "summary": rep.summary_rows(), "tickets": rep.ticket_rows()})
         elif csv_path == "-":
             _write_csv(rep, sys.stdout)
