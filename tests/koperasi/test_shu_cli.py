@@ -156,3 +156,83 @@ def pdf_text(path: Path) -> str:
     from pdfs import pdf_text as text_of
 
     return text_of(path)
+
+
+def test_slips_are_issued_once_archived_and_reprinted_as_issued(tmp_path: Path) -> None:
+    """Issue 14: the members' SHU slips are archived when issued; every later print (the
+    slip command, the archive's reprint) is the issued slip byte for byte, on any day."""
+    from dyncrm import archive
+    from koperasi_xyz.shu.issued import KIND, issued
+
+    config = tmp_path / "kop" / "dyncrm.toml"
+    config.parent.mkdir()
+    config.write_text(CONFIG + "\n[clock]\nsimulated = true\n", encoding="utf-8")
+    with open_crm(config) as crm:
+        crm.upgrade()
+        with crm.database.atomic():
+            for name, role in (("bendahara", "treasurer"), ("ketua", "secretary"),
+                               ("kasir", "cashier")):
+                crm.users.add(name, roles=[role])
+        for n, name in enumerate(("Andi Wijaya", "Budi Santoso", "Citra Dewi Lestari"), 1):
+            add_member(crm, f"XYZ-2024-0000{n}", name, pokok=100_000, wajib=900_000,
+                       interest=100_000 * n)
+
+    def run(user: str, day: str, *args: str):
+        return cli(config, user, "--today", day, *args)
+
+    assert run("bendahara", "2026-03-01", "shu", "enter", "--year", "2025", "--amount",
+               "10.000.001")[0] == 0
+    assert run("bendahara", "2026-03-28", "shu", "approve", "--year", "2025")[0] == 0
+    assert run("ketua", "2026-03-28", "shu", "approve", "--year", "2025")[0] == 0
+    code, _, err = run("bendahara", "2026-04-01", "shu", "issue-slips", "--year", "2025")
+    assert code == 1 and "issued once its SHU is posted" in err and "approved but not " \
+        "posted yet" in err and "dyncrm shu post --year 2025" in err
+    code, _, err = run("bendahara", "2026-04-15", "shu", "post", "--year", "2025")
+    assert code == 0 and "dyncrm shu issue-slips --year 2025" in err, err
+    code, _, err = run("kasir", "2026-04-15", "shu", "issue-slips", "--year", "2025")
+    assert code == 1 and "may not" in err  # a cashier does not issue slips
+    with open_crm(config) as crm:
+        assert archive.find(crm, KIND, "2025") is None  # refusals archived nothing
+
+    out_dir = tmp_path / "slips"
+    code, out, err = run("ketua", "2026-04-15", "shu", "issue-slips", "--year", "2025",
+                         "--dir", str(out_dir))
+    assert code == 0, err
+    assert "issued the SHU slips of 2025: 3 slips, archived as issued" in out
+    assert "3 slips written" in err
+    names = sorted(p.name for p in out_dir.iterdir())
+    assert names == [f"slip-shu-2025-XYZ-2024-0000{n}.pdf" for n in (1, 2, 3)]
+    with open_crm(config) as crm:
+        slips = issued(crm, 2025)
+        assert slips.count == 3 and slips.archived.created_by == "ketua"
+        andi = crm.member("XYZ-2024-00001").id
+        kept = slips.slip_of(andi)
+        issued_bytes = archive.content(crm, kept)
+        from koperasi_xyz.shu.service import locked
+
+        line = next(m for m in locked(crm, 2025).distribution.members if m.member_id == andi)
+        assert slips.entry_of(andi)["total"] == line.total > 0
+        files_before = len(archive.list_files(crm))
+    assert (out_dir / kept.name).read_bytes() == issued_bytes
+    assert "Andi Wijaya" in pdf_text(out_dir / kept.name)
+    assert "Jakarta, 15 April 2026" in pdf_text(out_dir / kept.name)
+
+    # issuing again archives nothing and names the slips issued
+    code, out, err = run("bendahara", "2026-05-02", "shu", "issue-slips", "--year", "2025")
+    assert code == 0, err
+    assert "already issued on" in out and "by ketua (3 slips)" in out
+    assert "nothing was issued again" in out and "--kind shu.slips --key 2025" in out
+    # months later the slip command prints the slip as issued, not a new one
+    later = tmp_path / "later.pdf"
+    code, out, err = run("kasir", "2026-09-01", "shu", "slip", "--year", "2025",
+                         "XYZ-2024-00001", "--pdf", str(later))
+    assert code == 0 and "the slip as issued on" in out and f"archive {kept.id}" in out, err
+    assert later.read_bytes() == issued_bytes
+    reprint = tmp_path / "reprint.pdf"
+    code, _, err = cli(config, "bendahara", "archive", "reprint", str(kept.id), "--out",
+                       str(reprint))
+    assert code == 0 and reprint.read_bytes() == issued_bytes, err
+    code, out, err = cli(config, "bendahara", "archive", "list", "--kind", "shu.slips")
+    assert code == 0 and out.count("slip-shu-2025") == 4  # three slips and the index
+    with open_crm(config) as crm:
+        assert len(archive.list_files(crm)) == files_before

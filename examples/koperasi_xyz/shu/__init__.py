@@ -2,8 +2,10 @@
 
 Commands (group ``dyncrm shu``): ``enter`` the year's SHU, ``compute`` a draft,
 ``approve`` it after the RAT (treasurer and chair), ``post`` it once,
-``status``, ``report`` and a member's ``slip``; ``purchases import`` brings in a
-business unit's sales per member for jasa usaha by purchases.  The arithmetic is in
+``issue-slips`` (the members' slips, archived as issued: :mod:`.issued`),
+``status``, ``report`` and a member's ``slip`` (the issued one, once issued);
+``purchases import`` brings in a business unit's sales per member for jasa usaha by
+purchases.  The arithmetic is in
 :mod:`koperasi_xyz.shu.calc`, the bases in :mod:`koperasi_xyz.shu.bases`, the
 actions in :mod:`koperasi_xyz.shu.service`.
 """
@@ -70,6 +72,8 @@ spec = PluginSpec(
                    "enter the year's SHU as closed in the books"),
         Permission("shu.post", frozenset({"treasurer", "admin"}),
                    "post the approved SHU to members and funds"),
+        Permission("shu.issue", frozenset({"treasurer", "secretary", "admin"}),
+                   "issue the members' SHU slips of a posted year (archived as issued)"),
     ],
 )
 spec.export(globals())
@@ -244,6 +248,44 @@ def register_commands(cli: click.Group) -> None:
                    f"{rupiah(crm, result.members_total)} to members{withheld} "
                    f"({'simpanan sukarela' if result.payout == 'sukarela' else 'payable'}), "
                    f"{rupiah(crm, result.pools_total)} to reserve and funds")
+        click.echo(crm.t("issue the members' slips with: dyncrm shu issue-slips --year "
+                         "{year}", year=year), err=True)
+
+    @shu.command("issue-slips")
+    @YEAR
+    @click.option("--dir", "folder", type=click.Path(file_okay=False),
+                  help="Also write every member's slip (PDF) into this folder.")
+    @pass_actor
+    def shu_issue_slips(crm, actor, year, folder):
+        """Issue the members' SHU slips of a posted year: archive them as issued, once.
+
+        From then on 'dyncrm shu slip', the members' download in the portal and
+        'dyncrm archive reprint' give each slip as it was issued, byte for byte.
+        """
+        from dyncrm import archive as archived_files
+
+        from .issued import issue, issued_on
+
+        done = issue(crm, actor, year)
+        if folder:
+            from pathlib import Path
+
+            for f in done.archived.files:
+                if f.media_type == "application/pdf":
+                    archived_files.reprint(crm, f, Path(folder) / f.name)
+            click.echo(f"{done.count} slips written to {folder}", err=True)
+        files = sorted(f.id for f in done.archived.files)
+        where = (f"archive {files[0]}–{files[-1]} ('dyncrm archive list --kind shu.slips "
+                 f"--key {year}')")
+        if done.replayed:
+            click.echo(crm.t(
+                "the SHU slips of {year} were already issued on {date} by {user} ({count} "
+                "slips); nothing was issued again. As issued: {where}", year=year,
+                date=crm.locale.date(issued_on(crm, done)), user=done.archived.created_by,
+                count=done.count, where=where))
+            return
+        click.echo(crm.t("issued the SHU slips of {year}: {count} slips, archived as issued: "
+                         "{where}", year=year, count=done.count, where=where))
 
     purchases = subgroup(shu, "purchases", help="Members' purchases in a business unit "
                          "(jasa usaha by purchases).")
@@ -378,5 +420,17 @@ def register_commands(cli: click.Group) -> None:
             raise ValidationError(f"member {info.number} does not share in SHU {year} "
                                   "(not a member at the close of the year)")
         path = pdf_path or f"slip-shu-{year}-{info.number or info.id}.pdf"
+        from .issued import issued, issued_on
+
+        slips = issued(crm, year) if draft.locked else None
+        kept = slips.slip_of(info.id) if slips is not None else None
+        if kept is not None:  # issued: the slip as it was handed out, byte for byte
+            from dyncrm import archive as archived_files
+
+            archived_files.reprint(crm, kept, path)
+            click.echo(f"wrote {path}: {info.name}, SHU {year} {rupiah(crm, line.total)} "
+                       + crm.t("(the slip as issued on {date}, archive {id})",
+                               date=crm.locale.date(issued_on(crm, slips)), id=kept.id))
+            return
         slip_pdf_file(crm, draft, line, path)
         click.echo(f"wrote {path}: {info.name}, SHU {year} {rupiah(crm, line.total)}")

@@ -1,10 +1,11 @@
 """The portal's SHU pages: a member's card and slip, and the staff page of a year.
 
 Members see the figures of their latest approved SHU on their dashboard and
-download their slip (the same PDF as ``dyncrm shu slip``).  Staff see where a
+download their slip (the same PDF as ``dyncrm shu slip``: once the year's slips are
+issued, the slip as issued, byte for byte, from the archive).  Staff see where a
 year stands and its distribution, and enter, approve and post it with the same
-library functions as ``dyncrm shu enter / compute / approve / post``; the
-library's refusals are shown on the page.
+library functions as ``dyncrm shu enter / compute / approve / post /
+issue-slips``; the library's refusals are shown on the page.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dyncrm.web.extension import Card, MenuEntry, WebExtension
 from dyncrm.web.guards import actor, can, crm, member_only, own_member_id, staff_only
 
 from ..fmt import rupiah
+from .issued import ISSUE, issue, issued, issued_on, issued_slip
 from .report import member_rows, pool_rows, slip_pdf_file, summary_pairs
 from .service import approve, compute, current, enter_surplus, post
 from .slips import latest_slip, own_slip, year_status
@@ -46,12 +48,18 @@ def _last_year() -> int:
 @blueprint.route("/slip/<int:year>.pdf")
 @member_only
 def slip(year: int):
-    """The signed-in member's SHU slip of ``year`` (approved years only) as PDF."""
+    """The signed-in member's SHU slip of ``year`` (approved years only) as PDF: the
+    slip as issued once the year's slips are issued, else printed from the locked
+    figures."""
     c = crm()
     draft, line = own_slip(c, own_member_id(), year)
-    name = f"slip-shu-{year}-{(line.number or '').lstrip('#') or line.member_id}.pdf"
-    with tempfile.TemporaryDirectory(prefix="dyncrm-shu-") as folder:
-        data = slip_pdf_file(c, draft, line, Path(folder) / name).read_bytes()
+    kept = issued_slip(c, year, line.member_id)
+    if kept is not None:
+        name, data = kept
+    else:
+        name = f"slip-shu-{year}-{(line.number or '').lstrip('#') or line.member_id}.pdf"
+        with tempfile.TemporaryDirectory(prefix="dyncrm-shu-") as folder:
+            data = slip_pdf_file(c, draft, line, Path(folder) / name).read_bytes()
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
                      download_name=name)
 
@@ -89,9 +97,14 @@ def _page(year: int, errors: dict[str, str], values: dict[str, str], status: int
                    "members": member_rows(c, draft), "notes": draft.distribution.notes,
                    "locked": draft.locked}
     amount = rupiah(c, info["amount"], info["currency"]) if info["amount"] is not None else ""
+    found = issued(c, year)
+    slips = None if found is None else {
+        "date": c.locale.date(issued_on(c, found)), "by": found.archived.created_by,
+        "count": found.count, "first": min(f.id for f in found.archived.files)}
     return render_template("web/shu/manage.html", year=year, info=info, amount=amount,
-                           figures=figures, errors=errors, values=values,
-                           can_enter=can("shu.enter"), can_post=can("shu.post")), status
+                           figures=figures, errors=errors, values=values, slips=slips,
+                           can_enter=can("shu.enter"), can_post=can("shu.post"),
+                           can_issue=can(ISSUE)), status
 
 
 @blueprint.route("/")
@@ -196,6 +209,30 @@ def post_year():
                   "{to_pools} to reserve and funds.", year=year, members=result.members,
                   to_members=rupiah(c, result.members_total),
                   to_pools=rupiah(c, result.pools_total)))
+    return redirect(url_for("shu.manage", year=year), 303)
+
+
+@blueprint.route("/slips", methods=["POST"])
+@staff_only(ISSUE)
+def issue_slips():
+    """Issue the members' slips of a posted year, archived as issued, once
+    (``dyncrm shu issue-slips``)."""
+    c = crm()
+    values = {"year": request.form.get("year", "")}
+    year, errors = _posted_year()
+    if year is None:
+        return _page(_last_year(), errors, values, 400)
+    try:
+        done = issue(c, actor(), year)
+    except ValidationError as exc:
+        return _refused(year, exc, values)
+    if done.replayed:
+        flash(c.t("The SHU slips of {year} were already issued on {date} by {user}; nothing "
+                  "was issued again.", year=year, date=c.locale.date(issued_on(c, done)),
+                  user=done.archived.created_by))
+    else:
+        flash(c.t("The SHU slips of {year} are issued: {count} slips, archived as issued.",
+                  year=year, count=done.count))
     return redirect(url_for("shu.manage", year=year), 303)
 
 
