@@ -48,6 +48,14 @@ def receipt_target(receipt: ReceiptInfo, path: str) -> Path:
     return Path(path) if path else Path(f"{receipt.number}.pdf")
 
 
+def receipt_number(crm: CRM, entry_id: int | None) -> str | None:
+    """The receipt number of ledger entry ``entry_id`` (for a ``--json`` result), if any."""
+    if entry_id is None:
+        return None
+    found = crm.receipts.for_entry(entry_id)
+    return found.number if found is not None else None
+
+
 def print_receipt(crm: CRM, entry_id: int | None, *, replayed: bool,
                   path: str | object | None = _FROM_OPTION) -> ReceiptInfo | None:
     """After a money command: write the receipt of ``entry_id`` if ``--receipt`` was given.

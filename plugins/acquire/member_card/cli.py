@@ -31,14 +31,15 @@ def register(cli: click.Group) -> None:
                   help="File to write (default: card-<number>.pdf or .png).")
     @click.option("--png", is_flag=True, help="Write a PNG image instead of a PDF "
                   "(needs pypdfium2: pip install 'dyncrm[png]').")
+    @json_option
     @pass_actor
-    def print_cmd(crm, actor, member_ref, out, png):
+    def print_cmd(crm, actor, member_ref, out, png, as_json: bool):
         """Print MEMBER's card (ID-1 size) to a PDF or PNG file."""
         data_card, data = card_files(crm, member_ref, actor, png=png)
         safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in data_card.number)
         path = Path(out or f"card-{safe}.{'png' if png else 'pdf'}")
         _write(path, data)
-        click.echo(f"wrote card #{data_card.serial} of {data_card.number} "
+        output.action(as_json, f"wrote card #{data_card.serial} of {data_card.number} "
                    f"({data_card.name}) to {path}")
 
     @card.command("sheet")
@@ -46,8 +47,9 @@ def register(cli: click.Group) -> None:
                   type=click.Choice(["active", "leaving"]), help="Whose cards to print.")
     @click.option("--out", required=True, type=click.Path(dir_okay=False),
                   help="PDF file to write.")
+    @json_option
     @pass_actor
-    def sheet_cmd(crm, actor, stage, out):
+    def sheet_cmd(crm, actor, stage, out, as_json: bool):
         """Print the cards of all members in a stage, ten per A4 page."""
         cards = cards_for(crm, actor, stage=stage)
         with click.progressbar(length=len(cards), label="Cards", file=sys.stderr) as bar:
@@ -55,17 +57,22 @@ def register(cli: click.Group) -> None:
         _write(Path(out), data)
         count = len(cards)
         pages = -(-count // 10)
-        click.echo(f"wrote {count} cards on {pages} page{'s' if pages != 1 else ''} to {out}")
+        output.action(as_json, f"wrote {count} cards on {pages} "
+                               f"page{'s' if pages != 1 else ''} to {out}",
+                      cards=count, pages=pages, path=str(out))
 
     @card.command("reissue")
     @click.argument("member_ref", metavar="MEMBER")
     @click.option("--reason", default="", help="Why (lost, damaged, name changed...).")
+    @json_option
     @pass_actor
-    def reissue_cmd(crm, actor, member_ref, reason):
+    def reissue_cmd(crm, actor, member_ref, reason, as_json: bool):
         """Issue MEMBER a new card; older cards verify as superseded from now on."""
         serial = issue(crm, member_ref, actor, reason=reason)
-        click.echo(f"issued card #{serial} to {crm.member(member_ref).number}; print it with: "
-                   f"dyncrm card print {member_ref}")
+        number = crm.member(member_ref).number
+        output.action(as_json, f"issued card #{serial} to {number}; print it with: "
+                               f"dyncrm card print {member_ref}",
+                      serial=serial, member=number)
 
     @card.command("verify")
     @click.argument("payload")
@@ -82,7 +89,7 @@ def register(cli: click.Group) -> None:
         who = f" - {result.number} {result.name}" if result.name else ""
         verdict = f"{result.status.upper()}{who}: {result.reason}"
         if as_json:
-            output.emit_json(result)
+            output.emit(result)
         elif result.status == "valid":
             click.echo(verdict)
         if result.status != "valid":

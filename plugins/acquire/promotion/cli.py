@@ -54,7 +54,7 @@ def register(cli: click.Group) -> None:
         """List the products promotions can point at (from every plugin)."""
         crm.require(actor, "members.view")
         rows = [attrs.asdict(p) for p in promos.products(crm)]
-        output.emit_json(rows) if as_json else output.table(
+        output.emit(rows) if as_json else output.table(
             rows, ["code", "name", "kind", "plugin", "description"], empty="no products")
 
     @promo.command("product-add")
@@ -63,11 +63,12 @@ def register(cli: click.Group) -> None:
     @click.option("--kind", default="other", show_default=True,
                   type=click.Choice(promos.PRODUCT_KINDS))
     @click.option("--description", default="", help="One or two sentences.")
+    @json_option
     @pass_actor
-    def product_add_cmd(crm, actor, code, name, kind, description):
+    def product_add_cmd(crm, actor, code, name, kind, description, as_json: bool):
         """Add an offer that no plugin provides (e.g. a partner discount)."""
         p = promos.add_product(crm, code, name, actor, kind=kind, description=description)
-        click.echo(f"added product {p.code}: {p.name}")
+        output.action(as_json, f"added product {p.code}: {p.name}")
 
     @promo.command("add")
     @click.option("--title", required=True, help="Subject line of the promotion.")
@@ -95,7 +96,7 @@ def register(cli: click.Group) -> None:
                        ends_on=validate.date(ends, "ends") if ends else None,
                        product=product, channels=channels)
         if as_json:
-            output.emit_json(p)
+            output.emit(p)
         else:
             click.echo(f"promotion #{p.id} '{p.title}' for {p.audience_label}; send it with: "
                        f"dyncrm promo push {p.id}")
@@ -109,7 +110,7 @@ def register(cli: click.Group) -> None:
         crm.require(actor, "members.view")
         found = promos.find(crm, running_on=crm.today() if running else None)
         if as_json:
-            output.emit_json(found)
+            output.emit(found)
         else:
             output.table([_promo_row(crm, p) for p in found], empty="no promotions")
 
@@ -124,7 +125,7 @@ def register(cli: click.Group) -> None:
         size = len(promos.audience_ids(crm, p)) if p.is_running(crm.today()) else None
         [row] = promos.funnel(crm, p.id)
         if as_json:
-            output.emit_json({"promotion": p, "audience_today": size, "funnel": row})
+            output.emit({"promotion": p, "audience_today": size, "funnel": row})
             return
         output.kv({**{k.title(): v for k, v in _promo_row(crm, p).items()},
                    "Audience today": size if size is not None else "(not running)",
@@ -153,11 +154,11 @@ def register(cli: click.Group) -> None:
         if remove:
             removed = banners.remove_banner(crm, actor, promotion_id)
             result = {"promotion": int(promotion_id), "removed": removed}
-            output.emit_json(result) if as_json else click.echo(
+            output.emit(result) if as_json else click.echo(
                 "banner removed" if removed else "the promotion had no banner; nothing changed")
             return
         found = banners.set_banner(crm, actor, promotion_id, _read_image(image))
-        output.emit_json(found) if as_json else click.echo(
+        output.emit(found) if as_json else click.echo(
             f"banner of promotion {found.promotion}: {found.width}×{found.height} "
             f"{found.content_type}")
 
@@ -171,7 +172,7 @@ def register(cli: click.Group) -> None:
         if actor.member_id != info.id:
             crm.require(actor, "members.view")
         found = promos.active_for(crm, info.id)
-        output.emit_json(found) if as_json else output.table(
+        output.emit(found) if as_json else output.table(
             [_promo_row(crm, p) for p in found], empty="no promotions for this member")
 
     @promo.command("push")
@@ -186,7 +187,7 @@ def register(cli: click.Group) -> None:
                                file=sys.stderr) as bar:
             report = promos.push(crm, p.id, actor, progress=bar.update)
         if as_json:
-            output.emit_json(report)
+            output.emit(report)
             return
         click.echo(f"queued {report.reached} messages for promotion #{p.id}; "
                    f"already reached {report.already}, opted out {report.opted_out}, "
@@ -202,7 +203,7 @@ def register(cli: click.Group) -> None:
         def command(crm, actor, promotion_id, member_ref, as_json):
             result = promos.track(crm, promotion_id, member_ref, kind, actor)
             if as_json:
-                output.emit_json(result)
+                output.emit(result)
             elif result.replayed:
                 click.echo(f"already recorded: {member_ref} {kind} promotion "
                            f"#{result.promotion}")
@@ -224,18 +225,19 @@ def register(cli: click.Group) -> None:
         """Record any funnel step (e.g. applied or joined for a product offer)."""
         result = promos.track(crm, promotion_id, member_ref, event, actor)
         if as_json:
-            output.emit_json(result)
+            output.emit(result)
         else:
             said = "already recorded" if result.replayed else "recorded"
             click.echo(f"{said}: {member_ref} {event} promotion #{result.promotion}")
 
     @promo.command("stop")
     @click.argument("promotion_id", metavar="ID")
+    @json_option
     @pass_actor
-    def stop_cmd(crm, actor, promotion_id):
+    def stop_cmd(crm, actor, promotion_id, as_json: bool):
         """End a promotion now."""
         p = promos.stop(crm, promotion_id, actor)
-        click.echo(f"promotion #{p.id} stopped")
+        output.action(as_json, f"promotion #{p.id} stopped")
 
     @promo.command("funnel")
     @click.argument("promotion_id", metavar="[ID]", required=False)
@@ -248,7 +250,7 @@ def register(cli: click.Group) -> None:
         crm.require(actor, "members.view")
         rows = [attrs.asdict(r) for r in promos.funnel(crm, promotion_id)]
         if as_json:
-            output.emit_json(rows)
+            output.emit(rows)
             return
         if csv_file:
             if csv_file == "-":
@@ -268,8 +270,9 @@ def register(cli: click.Group) -> None:
 
     @promo.command("referral-code")
     @click.argument("member_ref", metavar="MEMBER")
+    @json_option
     @pass_actor
-    def code_cmd(crm, actor, member_ref):
+    def code_cmd(crm, actor, member_ref, as_json: bool):
         """Print MEMBER's referral code (to give to friends who want to join)."""
         info = crm.member(member_ref)
         if actor.member_id != info.id:
@@ -277,7 +280,7 @@ def register(cli: click.Group) -> None:
         if info.stage not in ("active", "leaving"):
             raise ValidationError(f"only members have referral codes; {info.name} is "
                                   f"{info.stage}")
-        click.echo(referral_code(info.id))
+        output.action(as_json, referral_code(info.id))
 
     @promo.command("referrals")
     @json_option
@@ -286,6 +289,6 @@ def register(cli: click.Group) -> None:
         """Members who referred applicants, and how many of those joined."""
         crm.require(actor, "members.view")
         rows = [attrs.asdict(r) for r in promos.referral_report(crm)]
-        output.emit_json(rows) if as_json else output.table(
+        output.emit(rows) if as_json else output.table(
             rows, ["number", "name", "code", "referred", "joined"],
             align_right=["referred", "joined"], empty="no referrals yet")

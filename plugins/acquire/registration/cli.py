@@ -73,7 +73,7 @@ def register(cli: click.Group) -> None:
         outcome = apps.submit(crm, _given(fields, apps.APPLICATION_FIELDS), actor, key=key)
         a = outcome.application
         if as_json:
-            output.emit_json({**_app_json(a), "replayed": outcome.replayed})
+            output.emit({**_app_json(a), "replayed": outcome.replayed})
         elif outcome.replayed:
             click.echo(f"already recorded: application #{a.id} of {a.full_name} ({a.status})")
         else:
@@ -89,7 +89,7 @@ def register(cli: click.Group) -> None:
         crm.require(actor, "members.view")
         found = apps.find(crm, status)
         if as_json:
-            output.emit_json([_app_json(a) for a in found])
+            output.emit([_app_json(a) for a in found])
             return
         output.table([{"id": a.id, "status": a.status, "name": a.full_name,
                        "department": a.department, "employee no": a.employee_number,
@@ -115,7 +115,7 @@ def register(cli: click.Group) -> None:
             told = "the applicant is told" if outcome.message_id else \
                 "the applicant has no e-mail or mobile: tell them yourself"
             text = f"application #{outcome.application.id} returned ({told})"
-        output.emit_json(_app_json(outcome.application)) if as_json else click.echo(text)
+        output.emit(_app_json(outcome.application)) if as_json else click.echo(text)
 
     @member.command("amend")
     @click.argument("application_id", metavar="ID")
@@ -126,7 +126,7 @@ def register(cli: click.Group) -> None:
         """Correct a returned application and submit it again."""
         outcome = apps.amend(crm, application_id, _given(fields, list(fields)), actor)
         if as_json:
-            output.emit_json(_app_json(outcome.application))
+            output.emit(_app_json(outcome.application))
         else:
             click.echo(f"application #{outcome.application.id} corrected and submitted again")
 
@@ -138,7 +138,7 @@ def register(cli: click.Group) -> None:
         """Approve a verified application: member number, login, welcome message."""
         result = apps.approve(crm, application_id, actor)
         if as_json:
-            output.emit_json({"application": _app_json(result.application),
+            output.emit({"application": _app_json(result.application),
                               "number": result.member.number, "username": result.username,
                               "welcome_message": result.message_id,
                               "replayed": result.replayed})
@@ -166,7 +166,7 @@ def register(cli: click.Group) -> None:
         outcome = apps.reject(crm, application_id, actor, reason)
         a = outcome.application
         if as_json:
-            output.emit_json({**_app_json(a), "replayed": outcome.replayed})
+            output.emit({**_app_json(a), "replayed": outcome.replayed})
         elif outcome.replayed:
             click.echo(f"already recorded: application #{a.id} was rejected ({a.reason})")
         else:
@@ -198,7 +198,7 @@ def register(cli: click.Group) -> None:
                     output.write_csv(rows, fh, ["id", *columns, "left_on"])
                 click.echo(f"wrote {len(rows)} members to {csv_file}")
         elif as_json:
-            output.emit_json(rows)
+            output.emit(rows)
         else:
             for r in rows:
                 r["number"] = r["number"] or f"#{r['id']}"
@@ -223,7 +223,7 @@ def register(cli: click.Group) -> None:
         facts = {k: v for k, v in facts.items() if v}
         facts.update(details(crm, info))
         if as_json:
-            output.emit_json({"member": info, "details": facts})
+            output.emit({"member": info, "details": facts})
         else:
             output.kv(facts)
 
@@ -239,6 +239,6 @@ def register(cli: click.Group) -> None:
             raise ValidationError("say what to change, e.g. --take-home-pay 5.000.000")
         p = update_profile(crm, member_ref, changes, actor)
         if as_json:
-            output.emit_json(p)
+            output.emit(p)
         else:
             click.echo(f"updated {', '.join(sorted(changes))} of member {member_ref}")

@@ -51,7 +51,7 @@ def request_cmd(crm, actor, member_ref, reason, on, as_json):
     result = deactivation.request_leave(crm, actor, member.id, reason, on=_day(on))
     found = deactivation.settlement(crm, member.id, result.requested_on)
     if as_json:
-        output.emit_json({"request": result, "settlement": _settlement_json(found)})
+        output.emit({"request": result, "settlement": _settlement_json(found)})
         return
     click.echo(f"recorded leave request #{result.id} for {_who(member)} {member.name}; "
                f"waiting for approval (dyncrm leave approve {result.id})")
@@ -71,7 +71,7 @@ def show_cmd(crm, actor, request_id, as_json):
     if found.status == "requested":
         preview = deactivation.settlement(crm, found.member_id, crm.today())
     if as_json:
-        output.emit_json({"request": found,
+        output.emit({"request": found,
                           "settlement_preview": _settlement_json(preview) if preview else None})
         return
     pairs = {"request": f"#{found.id}", "member": f"{_who(member)} {member.name}",
@@ -106,7 +106,7 @@ def settlement_cmd(crm, actor, member_ref, on, as_json):
     _can_view(crm, actor, member.id)
     found = deactivation.settlement(crm, member.id, _day(on) or crm.today())
     if as_json:
-        output.emit_json(_settlement_json(found))
+        output.emit(_settlement_json(found))
         return
     print_settlement(crm, found, f"Settlement of {_who(member)} {member.name} as of "
                      f"{found.on.isoformat()}:")
@@ -126,7 +126,7 @@ def approve_cmd(crm, actor, request_id, payout_on, on, as_json):
                                         on=_day(on))
     print_receipt(crm, result.settlement_entry_id, replayed=result.replayed)
     if as_json:
-        output.emit_json(result)
+        output.emit(result)
         return
     member = crm.member(result.member_id)
     click.echo(f"approved leave request #{result.id}; {_who(member)} {member.name} is now "
@@ -150,7 +150,7 @@ def pay_cmd(crm, actor, request_id, method, reference, on, as_json):
                                      reference=reference, on=_day(on))
     print_receipt(crm, result.payout_entry_id, replayed=result.replayed)
     if as_json:
-        output.emit_json(result)
+        output.emit(result)
         return
     member = crm.member(result.member_id)
     if result.replayed:
@@ -165,13 +165,14 @@ def pay_cmd(crm, actor, request_id, method, reference, on, as_json):
 @click.command("cancel")
 @click.argument("request_id", type=int)
 @click.option("--reason", required=True, help="Why the request is cancelled.")
+@json_option
 @pass_actor
-def cancel_cmd(crm, actor, request_id, reason):
+def cancel_cmd(crm, actor, request_id, reason, as_json: bool):
     """Cancel a request before payout; an approved settlement is reversed."""
     result = deactivation.cancel_leave(crm, actor, request_id, reason)
     extra = (f"; settlement reversed by ledger entry {result.reversal_entry_id}"
              if result.reversal_entry_id else "")
-    click.echo(f"cancelled leave request #{result.id}{extra}; the member stays active")
+    output.action(as_json, f"cancelled leave request #{result.id}{extra}; the member stays active")
 
 
 @click.command("list")
@@ -191,7 +192,7 @@ def list_cmd(crm, actor, status, as_json):
              "refund": crm.format_money(r.settlement_total)
              if r.settlement_total is not None else ""} for r in found]
     if as_json:
-        output.emit_json(found)
+        output.emit(found)
     else:
         output.table(rows, align_right=["refund"], empty="no leave requests")
 
@@ -211,7 +212,7 @@ def reverse_cmd(crm, actor, entry_id, reason, key, as_json):
     from dyncrm_expand.deactivation.corrections import reverse_entry
 
     result = reverse_entry(crm, actor, entry_id, reason=reason, key=key)
-    output.emit_json(result) if as_json else click.echo(result.describe())
+    output.emit(result) if as_json else click.echo(result.describe())
 
 
 COMMANDS = [request_cmd, show_cmd, settlement_cmd, approve_cmd, pay_cmd, cancel_cmd, list_cmd,

@@ -64,7 +64,7 @@ def apply_cmd(crm, actor, member_ref, product, amount, term, purpose, reference,
     loan, replayed = loans.apply(crm, actor, member.id, product, crm.money(amount), term=term,
                                  purpose=purpose, on=_day(on), reference=reference)
     if as_json:
-        output.emit_json({"loan": loan, "replayed": replayed})
+        output.emit({"loan": loan, "replayed": replayed})
         return
     if replayed:
         click.echo(f"already recorded: application {reference} is loan {loan.id}; "
@@ -89,7 +89,7 @@ def list_cmd(crm, actor, stage, member_ref, as_json):
         crm.require(actor, "loans.view")
     found = loans.list_loans(crm, member_id=member_id, stage=stage)
     if as_json:
-        output.emit_json(found)
+        output.emit(found)
         return
     ids = {loan.member_id for loan in found}
     members = {m.id: m for m in Member.select().where(Member.id.in_(list(ids)))} if ids else {}
@@ -111,7 +111,7 @@ def show_cmd(crm, actor, loan_id, on, as_json):
     items = loans.installments(crm, loan_id)
     pays = loans.payments(crm, loan_id)
     if as_json:
-        output.emit_json({**view, "installments": items, "payments": pays,
+        output.emit({**view, "installments": items, "payments": pays,
                           "outstanding": loans.outstanding(crm, loan_id)})
         return
     fmt = crm.format_money
@@ -180,41 +180,49 @@ def show_cmd(crm, actor, loan_id, on, as_json):
 @click.option("--override", default="",
               help="Approve despite eligibility reasons: the committee's justification.")
 @click.option("--date", "on", type=DATE, help="Date of the decision (default: today).")
+@json_option
 @pass_actor
-def approve_cmd(crm, actor, loan_id, reason, override, on):
+def approve_cmd(crm, actor, loan_id, reason, override, on, as_json: bool):
     """Approve a submitted loan (credit committee; not the applicant or who recorded it)."""
     loan = loans.approve(crm, actor, loan_id, reason=reason, override=override, on=_day(on))
     status = loan.approval
     if status is not None and not status.complete:
         again = "you had already approved it; " if status.replayed else ""
-        click.echo(f"loan {loan.id} ({crm.format_money(loan.amount)} for "
-                   f"{_who(crm, loan.member_id)}) is not approved yet: {again}"
-                   f"{status.describe()}")
+        output.action(as_json, f"loan {loan.id} ({crm.format_money(loan.amount)} for "
+                               f"{_who(crm, loan.member_id)}) is not approved yet: {again}"
+                               f"{status.describe()}",
+                      replayed=status.replayed, loan_id=loan.id, amount=loan.amount,
+                      approved=False, approval=status)
         return
-    click.echo(f"approved loan {loan.id} ({crm.format_money(loan.amount)} for "
-               f"{_who(crm, loan.member_id)}) by {', '.join(status.approvers) if status else actor}"
-               "; the treasurer can disburse it")
+    output.action(as_json, f"approved loan {loan.id} ({crm.format_money(loan.amount)} for "
+                           f"{_who(crm, loan.member_id)}) by "
+                           f"{', '.join(status.approvers) if status else actor}"
+                           "; the treasurer can disburse it",
+                  replayed=bool(status and status.replayed), loan_id=loan.id,
+                  amount=loan.amount, approved=True, approval=status)
 
 
 @click.command("reject")
 @click.argument("loan_id", type=int)
 @click.option("--reason", required=True, help="Why; the member is told.")
 @click.option("--date", "on", type=DATE, help="Date of the decision (default: today).")
+@json_option
 @pass_actor
-def reject_cmd(crm, actor, loan_id, reason, on):
+def reject_cmd(crm, actor, loan_id, reason, on, as_json: bool):
     """Reject a submitted loan with a reason."""
     loan = loans.reject(crm, actor, loan_id, reason=reason, on=_day(on))
-    click.echo(f"rejected loan {loan.id}: {loan.decision_reason}")
+    output.action(as_json, f"rejected loan {loan.id}: {loan.decision_reason}")
 
 
 @click.command("withdraw")
 @click.argument("loan_id", type=int)
 @click.option("--reason", default="", help="Why the application is withdrawn.")
+@json_option
 @pass_actor
-def withdraw_cmd(crm, actor, loan_id, reason):
+def withdraw_cmd(crm, actor, loan_id, reason, as_json: bool):
     """Withdraw an application before it is disbursed."""
     loan = loans.withdraw(crm, actor, loan_id, reason=reason)
-    click.echo(f"withdrew loan {loan.id}")
+    output.action(as_json, f"withdrew loan {loan.id}")
 
 
 @click.command("disburse")
@@ -232,7 +240,7 @@ def disburse_cmd(crm, actor, loan_id, method, reference, on, as_json):
     posted = crm.ledger.entry_by_key(f"loans.disbursement:{result.loan.id}")
     print_receipt(crm, posted.id if posted else None, replayed=result.replayed)
     if as_json:
-        output.emit_json(result)
+        output.emit(result)
         return
     loan = result.loan
     if result.replayed:
@@ -265,7 +273,7 @@ def repay_cmd(crm, actor, loan_id, amount, method, reference, on, payoff, as_jso
     posted = crm.ledger.entry_by_key(f"loans.repayment:{result.payment.reference}")
     print_receipt(crm, posted.id if posted else None, replayed=result.replayed)
     if as_json:
-        output.emit_json(result)
+        output.emit(result)
         return
     p = result.payment
     fmt = crm.format_money
@@ -295,7 +303,7 @@ def schedule_cmd(crm, actor, loan_id, as_json):
     items = loans.installments(crm, loan_id)
     if items:
         if as_json:
-            output.emit_json(items)
+            output.emit(items)
         else:
             output.table(_schedule_rows(crm, items), align_right=[
                 "principal", "interest", "installment", "paid", "denda"])
@@ -306,7 +314,7 @@ def schedule_cmd(crm, actor, loan_id, as_json):
 
 def _print_simulation(crm, sim, as_json: bool, note: str = "") -> None:
     if as_json:
-        output.emit_json(sim)
+        output.emit(sim)
         return
     fmt = crm.format_money
     if note:
@@ -353,7 +361,7 @@ def payoff_quote_cmd(crm, actor, loan_id, on, as_json):
     _can_view(crm, actor, loan)
     quote = loans.payoff_quote(crm, loan_id, _day(on))
     if as_json:
-        output.emit_json(quote)
+        output.emit(quote)
         return
     fmt = crm.format_money
     output.kv({"loan": loan.id, "on": quote.on, "denda": fmt(quote.penalty),
@@ -375,7 +383,7 @@ def overdue_cmd(crm, actor, on, member_ref, as_json):
     items = loans.overdue(crm, day, member_id=member_id)
     grades = {g.loan_id: g for g in loans.collectibility(crm, day, member_id=member_id)}
     if as_json:
-        output.emit_json({"on": day, "installments": items,
+        output.emit({"on": day, "installments": items,
                           "grades": [g for g in grades.values() if g.days_past_due]})
         return
     ids = {i.member_id for i in items}
@@ -392,11 +400,12 @@ def overdue_cmd(crm, actor, on, member_ref, as_json):
 @click.command("write-off")
 @click.argument("loan_id", type=int)
 @click.option("--reason", required=True, help="Why the loan cannot be collected.")
+@json_option
 @pass_actor
-def write_off_cmd(crm, actor, loan_id, reason):
+def write_off_cmd(crm, actor, loan_id, reason, as_json: bool):
     """Write off a disbursed loan judged uncollectable."""
     loan = loans.write_off(crm, actor, loan_id, reason=reason)
-    click.echo(f"wrote off loan {loan.id}")
+    output.action(as_json, f"wrote off loan {loan.id}")
 
 
 @click.command("products")
@@ -413,7 +422,7 @@ def products_cmd(ctx, as_json):
                                else f"{f.name} {crm.format_money(crm.money(f.fixed))}"
                                for f in p.fees),
              "denda": p.penalty.kind} for code, p in sorted(products.items())]
-    output.emit_json(rows) if as_json else output.table(rows, empty="no loan products")
+    output.emit(rows) if as_json else output.table(rows, empty="no loan products")
 
 
 @click.command("reverse")
@@ -433,7 +442,7 @@ def reverse_cmd(crm, actor, entry_id, reason, key, as_json):
     from dyncrm_expand.loans.corrections import reverse_entry
 
     result = reverse_entry(crm, actor, entry_id, reason=reason, key=key)
-    output.emit_json(result) if as_json else click.echo(result.describe())
+    output.emit(result) if as_json else click.echo(result.describe())
 
 
 COMMANDS = [apply_cmd, list_cmd, show_cmd, approve_cmd, reject_cmd, withdraw_cmd, disburse_cmd,

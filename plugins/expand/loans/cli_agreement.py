@@ -6,20 +6,24 @@ from pathlib import Path
 
 import click
 
-from dyncrm.cli import pass_actor
+from dyncrm import output
+from dyncrm.cli import json_option, pass_actor
 
 
 @click.command("agreement")
 @click.argument("loan_id", metavar="LOAN", type=int)
 @click.option("--out", type=click.Path(dir_okay=False), required=True,
               help="Write the PDF here.")
+@json_option
 @pass_actor
-def agreement_cmd(crm, actor, loan_id, out):
+def agreement_cmd(crm, actor, loan_id, out, as_json: bool):
     """Print the agreement of LOAN: its terms, full schedule and signature blocks (PDF)."""
     from dyncrm_expand.loans.agreement import agreement, write_agreement
 
     doc = agreement(crm, actor, loan_id)
     target = write_agreement(crm, doc, Path(out))
     note = " (schedule as if paid out today)" if doc.preview else ""
-    click.echo(f"agreement of loan {doc.loan.id} ({len(doc.rows)} installments{note}) "
-               f"written to {target}")
+    output.action(as_json, f"agreement of loan {doc.loan.id} ({len(doc.rows)} installments"
+                           f"{note}) written to {target}",
+                  loan_id=doc.loan.id, installments=len(doc.rows), preview=doc.preview,
+                  path=str(target))

@@ -32,7 +32,7 @@ def balance_cmd(crm, actor, member_ref, as_json):
     member = _member(crm, actor, member_ref)
     data = {"member": _label(member), "points": int(rewards.balance(crm, member.id).amount),
             "earned": rewards.earned(crm, member.id), "tier": rewards.tier(crm, member.id).name}
-    output.emit_json(data) if as_json else output.kv(data)
+    output.emit(data) if as_json else output.kv(data)
 
 
 @click.command("statement")
@@ -48,7 +48,7 @@ def statement_cmd(crm, actor, member_ref, since, until, as_json):
     rows = [{"date": ln["date"], "what": ln["memo"], "points": int(ln["amount"].amount),
              "balance": int(ln["balance"].amount)} for ln in lines]
     if as_json:
-        output.emit_json({"member": _label(member), "lines": rows})
+        output.emit({"member": _label(member), "lines": rows})
         return
     click.echo(f"Points of {_label(member)}")
     output.table(rows, ["date", "what", "points", "balance"], align_right=["points", "balance"],
@@ -62,7 +62,7 @@ def catalogue_cmd(ctx, as_json):
     """What points can be redeemed for, and the stock left."""
     entries = rewards.catalogue(ctx.obj.crm)
     if as_json:
-        output.emit_json(entries)
+        output.emit(entries)
         return
     output.table([{"item": e.code, "name": e.name, "points": e.points, "left": e.stock_left,
                    "description": e.description} for e in entries],
@@ -83,7 +83,7 @@ def redeem_cmd(crm, actor, member_ref, item, quantity, reference, as_json):
     result = rewards.redeem(crm, actor, member.id, item, reference=reference,
                             quantity=quantity)
     if as_json:
-        output.emit_json(result)
+        output.emit(result)
         return
     if result.replayed:
         click.echo(f"already recorded: redemption {reference} ({result.quantity} × "
@@ -99,15 +99,16 @@ def redeem_cmd(crm, actor, member_ref, item, quantity, reference, as_json):
 @click.argument("points", type=params.COUNT)
 @click.option("--reason", required=True, help="Why the points are given.")
 @click.option("--ref", "reference", required=True, help="The same reference awards once.")
+@json_option
 @pass_actor
-def award_cmd(crm, actor, member_ref, points, reason, reference):
+def award_cmd(crm, actor, member_ref, points, reason, reference, as_json: bool):
     """Award POINTS to a member by hand."""
     member = crm.member(member_ref)
     result = rewards.award(crm, actor, member.id, points, reason=reason, reference=reference)
-    if result.replayed:
-        click.echo(f"already recorded: award {reference}; nothing changed")
-    else:
-        click.echo(f"awarded {points} points to {_label(member)}")
+    output.action(as_json, f"already recorded: award {reference}; nothing changed"
+                  if result.replayed else f"awarded {points} points to {_label(member)}",
+                  replayed=result.replayed, member=member.number or member.id, points=points,
+                  reference=reference)
 
 
 @click.command("tiers")
@@ -124,7 +125,7 @@ def tiers_cmd(crm, actor, member_ref, as_json):
         member = _member(crm, actor, member_ref)
         current = rewards.tier(crm, member.id).name
     if as_json:
-        output.emit_json({"tiers": rows, "member_tier": current})
+        output.emit({"tiers": rows, "member_tier": current})
         return
     output.table(rows, ["tier", "points", "or years"])
     if current:
@@ -136,11 +137,12 @@ def tiers_cmd(crm, actor, member_ref, as_json):
 @click.argument("quantity", type=params.CountType(-10**9, 10**9))
 @click.option("--ref", "reference", required=True, help="Delivery note; counted once.")
 @click.option("--note", default="")
+@json_option
 @pass_actor
-def restock_cmd(crm, actor, item, quantity, reference, note):
+def restock_cmd(crm, actor, item, quantity, reference, note, as_json: bool):
     """Add QUANTITY of ITEM to the catalogue's stock (negative takes out)."""
     entry = rewards.restock(crm, actor, item, quantity, reference=reference, note=note)
-    click.echo(f"{entry.name}: {entry.stock_left} in stock")
+    output.action(as_json, f"{entry.name}: {entry.stock_left} in stock")
 
 
 @click.command("reverse")
@@ -155,7 +157,7 @@ def reverse_cmd(crm, actor, entry_id, reason, key, as_json):
     from dyncrm_expand.rewards.corrections import reverse_entry
 
     result = reverse_entry(crm, actor, entry_id, reason=reason, key=key)
-    output.emit_json(result) if as_json else click.echo(result.describe())
+    output.emit(result) if as_json else click.echo(result.describe())
 
 
 COMMANDS = [balance_cmd, statement_cmd, catalogue_cmd, redeem_cmd, award_cmd, tiers_cmd,

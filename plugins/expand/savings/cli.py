@@ -8,7 +8,7 @@ import click
 
 from dyncrm import output
 from dyncrm.cli import json_option, pass_actor, subgroup
-from dyncrm.cli_receipts import print_receipt, receipt_option
+from dyncrm.cli_receipts import print_receipt, receipt_number, receipt_option
 from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
 from dyncrm.files import atomic_open
@@ -57,7 +57,7 @@ def deposit_cmd(crm, actor, member_ref, product, amount, method, reference, proo
                              reference=reference, on=_day(on), proof=proof, note=note)
     print_receipt(crm, result.entry_id, replayed=result.replayed)
     if as_json:
-        output.emit_json(result)
+        output.emit(result)
         return
     what = (f"{crm.format_money(result.amount)} to {savings.product_name(crm, result.product)} "
             f"of {_who(member)} {member.name}")
@@ -90,7 +90,7 @@ def pending_cmd(crm, actor, as_json):
     for row in rows:
         row["same proof as"] = ", ".join(f"#{u.deposit_id}" for u in same.get(row["id"], ()))
     if as_json:
-        output.emit_json(rows)
+        output.emit(rows)
     else:
         output.table(rows, ["id", "member", "name", "product", "amount", "date", "reference",
                             "recorded by", "proof", "same proof as"], align_right=["amount"],
@@ -114,7 +114,7 @@ def show_cmd(crm, actor, deposit_id, as_json):
     others = same_proof(crm, found.id)
     if as_json:
         row["same proof as"] = [output.plain(u) for u in others]
-        output.emit_json(row)
+        output.emit(row)
         return
     row["same proof as"] = "; ".join(u.describe(crm.format_money) for u in others)
     output.kv(row)
@@ -126,8 +126,9 @@ def show_cmd(crm, actor, deposit_id, as_json):
               help="The proof is the same file as another deposit's, and you have checked "
                    "the bank statement: this is another transfer. Recorded with your name.")
 @receipt_option
+@json_option
 @pass_actor
-def verify_cmd(crm, actor, deposit_id, confirm):
+def verify_cmd(crm, actor, deposit_id, confirm, as_json: bool):
     """Post a pending transfer after checking its proof (not your own)."""
     try:
         result = savings.verify_deposit(crm, actor, deposit_id, confirm_duplicate_proof=confirm)
@@ -137,28 +138,31 @@ def verify_cmd(crm, actor, deposit_id, confirm):
                                   "--confirm-duplicate-proof") from None
     print_receipt(crm, result.entry_id, replayed=result.replayed)
     if result.replayed:
-        click.echo(f"deposit #{result.id} was already posted (ledger entry {result.entry_id}); "
+        message = (f"deposit #{result.id} was already posted (ledger entry {result.entry_id}); "
                    "nothing changed")
     else:
-        click.echo(f"verified deposit #{result.id}: {crm.format_money(result.amount)} posted "
+        message = (f"verified deposit #{result.id}: {crm.format_money(result.amount)} posted "
                    f"to {savings.product_name(crm, result.product)} (ledger entry "
                    f"{result.entry_id})")
         if confirm and same_proof(crm, result.id):
-            click.echo(f"recorded: {actor.username} confirmed that its proof, the same file as "
-                       "another deposit's, is another transfer")
+            message += (f"\nrecorded: {actor.username} confirmed that its proof, the same file "
+                        "as another deposit's, is another transfer")
+    output.action(as_json, message, replayed=result.replayed, deposit_id=result.id,
+                  entry_id=result.entry_id, amount=result.amount, product=result.product,
+                  receipt_number=receipt_number(crm, result.entry_id))
 
 
 @click.command("reject")
 @click.argument("deposit_id", type=int)
 @click.option("--reason", required=True, help="Why; the member is told.")
+@json_option
 @pass_actor
-def reject_cmd(crm, actor, deposit_id, reason):
+def reject_cmd(crm, actor, deposit_id, reason, as_json: bool):
     """Refuse a pending transfer with a reason."""
     result = savings.reject_deposit(crm, actor, deposit_id, reason)
-    if result.replayed:
-        click.echo(f"deposit #{result.id} was already rejected; nothing changed")
-    else:
-        click.echo(f"rejected deposit #{result.id}: {result.reject_reason}")
+    output.action(as_json, f"deposit #{result.id} was already rejected; nothing changed"
+                  if result.replayed else f"rejected deposit #{result.id}: {result.reject_reason}",
+                  replayed=result.replayed, deposit_id=result.id, reason=result.reject_reason)
 
 
 @click.command("withdraw")
@@ -180,7 +184,7 @@ def withdraw_cmd(crm, actor, member_ref, amount, reference, method, product, on,
                               product=product, method=method)
     print_receipt(crm, result.entry_id, replayed=result.replayed)
     if as_json:
-        output.emit_json(result)
+        output.emit(result)
     elif result.replayed:
         click.echo(f"already recorded: withdrawal {result.reference} (ledger entry "
                    f"{result.entry_id}); nothing changed")
@@ -206,7 +210,7 @@ def balance_cmd(crm, actor, member_ref, as_of, as_json):
     total = sum(found.values(), Money.zero(crm.currency))
     owed = sum((m for _, m in arrears), Money.zero(crm.currency))
     if as_json:
-        output.emit_json({"member": member.number or member.id, "name": member.name,
+        output.emit({"member": member.number or member.id, "name": member.name,
                           "as_of": day or crm.today(), "balances": found, "total": total,
                           "wajib_arrears": [{"month": month_label(m), "amount": a}
                                             for m, a in arrears]})
@@ -245,7 +249,7 @@ def statement_cmd(crm, actor, member_ref, product, year, csv_file, as_json):
             output.write_csv(rows, fh, ["product", "date", "entry", "description", "amount",
                                         "balance"])
     if as_json:
-        output.emit_json({"member": member.number or member.id, "name": member.name,
+        output.emit({"member": member.number or member.id, "name": member.name,
                           "year": year, "statements": statements})
         return
     period = f"year {year}" if year else "all time"
@@ -283,7 +287,7 @@ def arrears_cmd(crm, actor, as_of, csv_file, as_json):
         with atomic_open(csv_file, "w", newline="", encoding="utf-8") as fh:
             output.write_csv(rows, fh, ["member", "name", "amount"])
     if as_json:
-        output.emit_json({"as_of": day, "arrears": rows})
+        output.emit({"as_of": day, "arrears": rows})
         return
     output.table([{**r, "amount": crm.format_money(r["amount"])} for r in rows],
                  ["member", "name", "amount"], align_right=["amount"],
@@ -297,13 +301,14 @@ def arrears_cmd(crm, actor, as_of, csv_file, as_json):
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("member_class", metavar="CLASS")
 @click.option("--since", help="First month the class applies, YYYY-MM (default: this month).")
+@json_option
 @pass_actor
-def set_class_cmd(crm, actor, member_ref, member_class, since):
+def set_class_cmd(crm, actor, member_ref, member_class, since, as_json: bool):
     """Set MEMBER's class (grade), which fixes their monthly wajib amount."""
     member = crm.member(member_ref)
     month = parse_month(since) if since else None
     savings.set_member_class(crm, actor, member.id, member_class, since=month)
-    click.echo(f"{_who(member)} is class {member_class} from "
+    output.action(as_json, f"{_who(member)} is class {member_class} from "
                f"{month_label(month or crm.today().replace(day=1))}")
 
 
@@ -323,7 +328,7 @@ def reverse_cmd(crm, actor, entry_id, reason, key, as_json):
     from dyncrm_expand.savings.corrections import reverse_entry
 
     result = reverse_entry(crm, actor, entry_id, reason=reason, key=key)
-    output.emit_json(result) if as_json else click.echo(result.describe())
+    output.emit(result) if as_json else click.echo(result.describe())
 
 
 @click.group("interest")
@@ -364,7 +369,7 @@ def interest_compute_cmd(crm, actor, month, csv_path, as_json):
             output.write_csv(_interest_rows(crm, computed, True), fh,
                              ["member", "name", "balance", "interest", "pph", "net"])
     if as_json:
-        output.emit_json({"month": month_label(computed.month), "basis": computed.basis,
+        output.emit({"month": month_label(computed.month), "basis": computed.basis,
                           "lines": _interest_rows(crm, computed, True),
                           "interest": computed.gross, "pph": computed.tax})
         return
@@ -381,20 +386,25 @@ def interest_compute_cmd(crm, actor, month, csv_path, as_json):
 
 @interest_group.command("post")
 @click.option("--month", required=True, help="The month, YYYY-MM (over before today).")
+@json_option
 @pass_actor
-def interest_post_cmd(crm, actor, month):
+def interest_post_cmd(crm, actor, month, as_json: bool):
     """Post MONTH's interest to each member's sukarela, PPh to the tax payable; once."""
     from dyncrm.money import from_minor
     from dyncrm_expand.savings.interest import post_month
 
     done = post_month(crm, actor, parse_month(month))
     if done.replayed:
-        click.echo(f"the interest of {month} was already posted; nothing was posted again")
+        output.action(as_json, f"the interest of {month} was already posted; nothing was "
+                               "posted again", replayed=True, month=month)
         return
     exp = crm.ledger.exponent(crm.currency)
-    click.echo(f"posted the interest of {month_label(done.month)} for {done.posted} members: "
-               f"{crm.format_money(from_minor(done.gross, crm.currency, exp))}, PPh "
-               f"{crm.format_money(from_minor(done.tax, crm.currency, exp))} withheld")
+    gross = from_minor(done.gross, crm.currency, exp)
+    tax = from_minor(done.tax, crm.currency, exp)
+    output.action(as_json, f"posted the interest of {month_label(done.month)} for "
+                           f"{done.posted} members: {crm.format_money(gross)}, PPh "
+                           f"{crm.format_money(tax)} withheld",
+                  month=month, members=done.posted, gross=gross, tax=tax)
 
 
 COMMANDS = [deposit_cmd, pending_cmd, show_cmd, verify_cmd, reject_cmd, withdraw_cmd,

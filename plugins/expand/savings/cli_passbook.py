@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from dyncrm.cli import pass_actor
+from dyncrm import output
+from dyncrm.cli import json_option, pass_actor
 from dyncrm.params import DATE
 
 
@@ -20,8 +21,9 @@ from dyncrm.params import DATE
               help="End of the period (default: today).")
 @click.option("--out", type=click.Path(dir_okay=False), required=True,
               help="Write the PDF here.")
+@json_option
 @pass_actor
-def passbook_cmd(crm, actor, member_ref, products, since, until, out):
+def passbook_cmd(crm, actor, member_ref, products, since, until, out, as_json: bool):
     """Print MEMBER's passbook: every savings type with its running balance (PDF)."""
     from dyncrm.dates import as_date
     from dyncrm_expand.savings.passbook import passbook, write_passbook
@@ -30,5 +32,7 @@ def passbook_cmd(crm, actor, member_ref, products, since, until, out):
                     since=as_date(since), until=as_date(until))
     target = write_passbook(crm, book, Path(out))
     moves = sum(len(s.lines) for s in book.sections)
-    click.echo(f"passbook of {book.member_number or book.member_id} {book.member_name} "
-               f"({moves} movements) written to {target}")
+    output.action(as_json, f"passbook of {book.member_number or book.member_id} "
+                           f"{book.member_name} ({moves} movements) written to {target}",
+                  member=book.member_number or book.member_id, movements=moves,
+                  path=str(target))

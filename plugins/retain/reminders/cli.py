@@ -83,7 +83,7 @@ def register(cli: click.Group) -> None:
         if deliver and not dry_run:
             delivery = crm.outbox.deliver(now=crm.now())
         if as_json:
-            output.emit_json({
+            output.emit({
                 "date": day, "dry_run": dry_run, "items": report.items,
                 "queued": [{"key": s.key, "member_id": s.member_id, "channel": s.channel,
                             "message_id": s.message_id} for s in report.queued],
@@ -125,7 +125,7 @@ def register(cli: click.Group) -> None:
         planned, _ = engine.plan(crm, day)
         rows = _rows(crm, planned, set(statuses))
         if as_json:
-            output.emit_json(rows)
+            output.emit(rows)
         else:
             output.table(rows, ["item", "kind", "for", "due", "amount", "sent", "status",
                                 "offset", "next"], empty="(no due items)")
@@ -149,7 +149,7 @@ def register(cli: click.Group) -> None:
                          "amount": amount, "channel": r.channel, "to": r.recipient,
                          "delivery": status})
         if as_json:
-            output.emit_json({"member": info, "reminders": rows})
+            output.emit({"member": info, "reminders": rows})
             return
         click.echo(f"{info.number or '#' + str(info.id)}  {info.name}")
         output.table(rows, empty="(no reminders sent)")

@@ -19,15 +19,15 @@ def visits_group() -> None:
 @click.option("--note", default="", help="What the visit was about.")
 @click.option("--branch", help="Branch visited (default: the configured branch).")
 @click.option("--key", help="Idempotency key: logging the same key again changes nothing.")
+@json_option
 @pass_actor
 def log_cmd(crm, actor, member_ref: str, note: str, branch: str | None,
-            key: str | None) -> None:
+            key: str | None, as_json: bool) -> None:
     """Record that MEMBER (number or id) visited a branch."""
     result = service.log_visit(crm, member_ref, actor, note=note, branch=branch, key=key)
-    if result.replayed:
-        click.echo(f"already recorded as visit {result.visit_id}; nothing changed")
-    else:
-        click.echo(f"logged visit {result.visit_id}")
+    output.action(as_json, f"already recorded as visit {result.visit_id}; nothing changed"
+                  if result.replayed else f"logged visit {result.visit_id}",
+                  replayed=result.replayed, visit_id=result.visit_id)
 
 
 @visits_group.command("list")
@@ -42,6 +42,6 @@ def list_cmd(crm, actor, member_ref: str | None, as_json: bool) -> None:
              "note": v.note, "by": v.actor, "at": v.at}
             for v in service.visits(crm, member_id)]
     if as_json:
-        output.emit_json(rows)
+        output.emit(rows)
     else:
         output.table(rows, ["id", "at", "member", "branch", "kind", "note", "by"])
