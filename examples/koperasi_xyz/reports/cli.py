@@ -16,9 +16,8 @@ from typing import Any
 import attrs
 import click
 
-from dyncrm import params
+from dyncrm import output, params
 from dyncrm.cli import json_option, pass_actor, plugin_manager
-from dyncrm.output import emit_json
 from dyncrm.reports import ReportBuilder, ReportOptions, build, collect
 
 from ..laporan import Laporan, print_table, write_csv, write_pdf
@@ -66,8 +65,7 @@ def emit(crm, lap: Laporan, csv_path: str | None, pdf_path: str | None,
         write_pdf(crm, lap, pdf_path)
         click.echo(f"wrote {pdf_path}", err=True)
     if as_json:
-        emit_json({"name": lap.name, "title": lap.title, "subtitle": lap.subtitle,
-                   "summary": dict(lap.summary), "rows": lap.csv_rows()})
+        output.emit(output.report_data(lap))
     else:
         print_table(lap)
 
@@ -244,14 +242,19 @@ def register(cli: click.Group) -> click.Group:
     @click.option("--to", "until", type=DATE, help="Last day (default: today).")
     @click.option("--month", type=MONTH, help="Month of the payroll deduction list, YYYY-MM.")
     @click.option("--year", type=params.YEAR, help="Fiscal year of the SHU report.")
+    @json_option
     @pass_actor
-    def semua(crm, actor, folder, as_of, since, until, month, year):
+    def semua(crm, actor, folder, as_of, since, until, month, year, as_json: bool):
         """Every report (of every enabled plugin) as PDF and CSV into a folder."""
         crm.require(actor, "reports.view")
         options = ReportOptions.on(crm.today(), as_of=_day(as_of), since=_day(since),
                                    until=_day(until))
         files = all_reports(crm, Path(folder), as_of=options.as_of, since=options.since,
                             until=options.until, month=month, year=year, actor=actor)
+        if as_json:
+            output.emit({"folder": str(folder), "files": [str(path) for path in files]},
+                        message=f"wrote {len(files)} files to {folder}", replayed=False)
+            return
         for path in files:
             click.echo(str(path))
 
