@@ -16,7 +16,7 @@ import click
 
 from dyncrm import archive
 from dyncrm.cli import json_option, pass_actor, subgroup
-from dyncrm.output import emit_json, table
+from dyncrm.output import action, emit, local_time, table
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Permission
 
@@ -28,7 +28,7 @@ from koperasi_xyz.translations import (  # noqa: F401  (the language hooks)
 
 from ..fmt import amount_plain, rupiah
 from ..models import PAYROLL_MODELS
-from .export import rows, write_csv, write_pdf, write_xlsx
+from .export import AMOUNT_COLUMNS, rows, write_csv, write_pdf, write_xlsx
 from .importer import PayrollFileRejected, batches, import_confirmation
 from .listing import PLUGIN, PayrollSettings, deduction_list, parse_month, settings_of
 from .sent import send as send_list
@@ -116,9 +116,10 @@ def register_commands(cli: click.Group) -> None:
             write_pdf(crm, dlist, pdf_path)
             click.echo(f"wrote {pdf_path}", err=True)
         if as_json:
-            emit_json({"month": dlist.label, "payday": dlist.payday,
-                       "cap_percent": str(dlist.cap_percent), "total": dlist.total,
-                       "lines": rows(dlist)})
+            emit({"month": dlist.label, "payday": dlist.payday,
+                  "cap_percent": str(dlist.cap_percent), "total": crm.ledger_money(dlist.total),
+                  "lines": [{k: crm.ledger_money(v) if k in AMOUNT_COLUMNS and isinstance(v, int)
+                             else v for k, v in row.items()} for row in rows(dlist)]})
             return
         table(_terminal_rows(crm, dlist), align_right=["wajib", "angsuran", "jumlah",
                                                        "gaji bersih"],
@@ -134,8 +135,9 @@ def register_commands(cli: click.Group) -> None:
                   help="Write the list sent, as CSV for the payroll office.")
     @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False),
                   help="Write the list sent, as a printable PDF.")
+    @json_option
     @pass_actor
-    def payroll_send(crm, actor, month, csv_path, pdf_path):
+    def payroll_send(crm, actor, month, csv_path, pdf_path, as_json: bool):
         """Send the month's list to the payroll office: archive it as sent, write its files.
 
         The first send archives the list as the records stand; every later send (and
@@ -149,33 +151,49 @@ def register_commands(cli: click.Group) -> None:
         dlist, when = done.dlist, done.archived
         ids = ", ".join(f"{f.id} {f.name}" for f in when.files)
         if done.replayed:
-            click.echo(f"the list of {dlist.label} was sent on "
-                       f"{str(when.created_at)[:16]} by {when.created_by} "
+            message = (f"the list of {dlist.label} was sent on "
+                       f"{local_time(when.created_at)} by {when.created_by} "
                        f"({len(dlist.lines)} members, {rupiah(crm, dlist.total)}); nothing was "
                        f"archived again. Archived as sent: {ids}")
-            return
-        click.echo(f"the list of {dlist.label} is sent: {len(dlist.lines)} members, "
-                   f"{rupiah(crm, dlist.total)}, payday {dlist.payday.isoformat()}; archived "
-                   f"as sent: {ids}")
+        else:
+            message = (f"the list of {dlist.label} is sent: {len(dlist.lines)} members, "
+                       f"{rupiah(crm, dlist.total)}, payday {dlist.payday.isoformat()}; "
+                       f"archived as sent: {ids}")
+        action(as_json, message, replayed=done.replayed, month=dlist.label,
+               members=len(dlist.lines), total=crm.ledger_money(dlist.total),
+               payday=dlist.payday, sent_at=when.created_at, sent_by=when.created_by,
+               archived=[{"id": f.id, "name": f.name} for f in when.files])
 
     @payroll.command("import")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     @click.option("--batch", required=True, help="The payroll office's batch id.")
     @MONTH
     @click.option("--dry-run", is_flag=True, help="Check the file; post nothing.")
+    @json_option
     @pass_actor
-    def payroll_import(crm, actor, file, batch, month, dry_run):
+    def payroll_import(crm, actor, file, batch, month, dry_run, as_json: bool):
         """Post the payroll office's confirmation FILE (CSV), all lines or none."""
         try:
             report = import_confirmation(crm, actor, file, batch=batch,
                                          month=parse_month(month), dry_run=dry_run)
         except PayrollFileRejected as exc:
+            if as_json:  # the error envelope names the problem; the lines are for people
+                raise
             table([{"line": x.line_no, "nik": x.employee_number, "member": x.number or "",
                     "amount": amount_plain(crm, x.amount), "problem": x.reason}
                    for x in exc.report.mismatches], align_right=["amount"], out=None)
             raise
         total = rupiah(crm, report.total)
         skipped = [x for x in report.lines if x.status == "not_deducted"]
+        if as_json:
+            posted = sum(1 for x in report.lines if x.status == "posted")
+            emit({"batch": batch, "lines": len(report.lines), "posted": posted,
+                  "total": crm.ledger_money(report.total), "dry_run": report.dry_run,
+                  "not_deducted": [x.employee_number for x in skipped],
+                  "missing": list(report.missing)},
+                 message=f"batch {batch}: {posted} lines posted, {total}",
+                 replayed=report.replayed)
+            return
         if skipped:
             click.echo(f"not deducted (dues stay open): "
                        f"{', '.join(x.employee_number for x in skipped)}")
@@ -199,6 +217,10 @@ def register_commands(cli: click.Group) -> None:
         """Confirmation files imported so far."""
         crm.require(actor, "payroll.view")
         data = [{"batch": b.batch, "month": b.period, "lines": b.posted_lines,
-                 "total": rupiah(crm, b.posted_total), "by": b.imported_by,
-                 "at": str(b.imported_at)[:16]} for b in batches()]
-        emit_json(data) if as_json else table(data, align_right=["total"])
+                 "total": crm.ledger_money(b.posted_total), "by": b.imported_by,
+                 "at": b.imported_at} for b in batches()]
+        if as_json:
+            emit(data)
+        else:
+            table([{**r, "total": rupiah(crm, r["total"])} for r in data],
+                  align_right=["total"])
