@@ -222,5 +222,5 @@ def register_commands(cli: click.Group) -> None:
         if as_json:
             emit(data)
         else:
-            table([{**r, "total": rupiah(crm, r["total"])} for r in data],
+            table([{**r, "total": crm.format_money(r["total"])} for r in data],
                   align_right=["total"])
