@@ -261,6 +261,31 @@ def report_data(report: Any) -> dict[str, Any]:
             "notes": list(getattr(report, "notes", ()))}
 
 
+def says_result(f: Any) -> Any:
+    """Decorator for an action command that speaks in several lines: under ``--json``
+    what it would print becomes the ``message`` of its action result.
+
+    The command may return a dict: the result's ``data``, whose ``replayed`` key (if
+    any) becomes the envelope's ``replayed``.
+    """
+    import contextlib
+    import functools
+    import io
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("as_json"):
+            return f(*args, **kwargs)
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            data = dict(f(*args, **kwargs) or {})
+        replayed = bool(data.pop("replayed", False))
+        emit(data, message=buffer.getvalue().strip(), replayed=replayed)
+        return None
+
+    return wrapper
+
+
 def emit_json(data: Any, out: TextIO | None = None) -> None:
     """Deprecated name of :func:`emit` (a list or an object)."""
     emit(data, out=out)

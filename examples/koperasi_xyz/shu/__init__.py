@@ -17,7 +17,7 @@ import click
 from dyncrm import hookimpl, params
 from dyncrm.cli import json_option, pass_actor, subgroup
 from dyncrm.errors import ValidationError
-from dyncrm.output import emit_json, kv, table, write_csv
+from dyncrm.output import action, emit, kv, says_result, table, write_csv
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Permission
 
@@ -143,7 +143,7 @@ def _show(crm, draft, as_json: bool, csv_path: str | None) -> None:
 
             write_csv(csv_rows(draft), fh, csv_columns(draft))
     if as_json:
-        emit_json({"status": draft.status, "locked": draft.locked, "currency": draft.currency,
+        emit({"status": draft.status, "locked": draft.locked, "currency": draft.currency,
                    "rules": draft.rules,
                    "distribution": distribution_to_dict(draft.distribution)})
         return
@@ -176,8 +176,10 @@ def register_commands(cli: click.Group) -> None:
                        '--reason).')
     @click.option("--reason", default="",
                   help="Why the SHU is not the closed year's result (kept in the audit trail).")
+    @json_option
     @pass_actor
-    def shu_enter(crm, actor, year, amount, reason):
+    @says_result
+    def shu_enter(crm, actor, year, amount, reason, as_json: bool):
         """Record the year's SHU: the closed year's result in the books, or an override."""
         result = enter_surplus(crm, year, crm.money(amount) if amount else None, actor,
                                reason=reason)
@@ -188,6 +190,7 @@ def register_commands(cli: click.Group) -> None:
             click.echo(f"SHU {year} changed from {crm.format_money(result.replaced)} to {text}")
         else:
             click.echo(f"recorded SHU {year}: {text}")
+        return {"replayed": result.replayed, "year": year, "amount": result.amount}
 
     @shu.command("compute")
     @YEAR
@@ -209,8 +212,10 @@ def register_commands(cli: click.Group) -> None:
     @YEAR
     @click.option("--rat-date", type=params.DATE,
                   help="Date of the RAT that decided the SHU.")
+    @json_option
     @pass_actor
-    def shu_approve(crm, actor, year, rat_date):
+    @says_result
+    def shu_approve(crm, actor, year, rat_date, as_json: bool):
         """Approve the year's SHU after the RAT: treasurer and chair, two people."""
         result = approve(crm, year, actor, rat_date=rat_date)
         if result.superseded:
@@ -229,8 +234,10 @@ def register_commands(cli: click.Group) -> None:
                   help="Booking date (default: today).")
     @click.option("--receipts", "receipts_dir", type=click.Path(file_okay=False),
                   help="Write each member's receipt (PDF) into this folder.")
+    @json_option
     @pass_actor
-    def shu_post(crm, actor, year, on, receipts_dir):
+    @says_result
+    def shu_post(crm, actor, year, on, receipts_dir, as_json: bool):
         """Post the approved SHU to members and funds, exactly once."""
         result = post(crm, year, actor, on=on)
         if receipts_dir:
@@ -255,8 +262,10 @@ def register_commands(cli: click.Group) -> None:
     @YEAR
     @click.option("--dir", "folder", type=click.Path(file_okay=False),
                   help="Also write every member's slip (PDF) into this folder.")
+    @json_option
     @pass_actor
-    def shu_issue_slips(crm, actor, year, folder):
+    @says_result
+    def shu_issue_slips(crm, actor, year, folder, as_json: bool):
         """Issue the members' SHU slips of a posted year: archive them as issued, once.
 
         From then on 'dyncrm shu slip', the members' download in the portal and
@@ -295,8 +304,10 @@ def register_commands(cli: click.Group) -> None:
     @click.option("--unit", default=None,
                   help="The business unit (needed when several share by purchases).")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @json_option
     @pass_actor
-    def purchases_import(crm, actor, year, unit, file):
+    @says_result
+    def purchases_import(crm, actor, year, unit, file, as_json: bool):
         """Import a CSV of members' purchases (nomor_anggota, jumlah): all lines or none;
         the same file again imports nothing."""
         from .purchases import import_purchases
@@ -324,7 +335,7 @@ def register_commands(cli: click.Group) -> None:
                  "imported_by": f.imported_by, "imported_at": str(f.imported_at)[:19],
                  "sha256": f.sha256[:12]} for f in purchase_files(year)]
         if as_json:
-            emit_json(rows)
+            emit(rows)
             return
         table(rows, align_right=["lines", "total"], empty=f"(no purchases imported for {year})")
 
@@ -333,24 +344,26 @@ def register_commands(cli: click.Group) -> None:
     @click.option("--reason", required=True, help="Why the posting is taken back.")
     @click.option("--key", default=None,
                   help="Idempotency key (default: shu:YEAR:unpost:ROUND).")
+    @json_option
     @pass_actor
-    def shu_unpost(crm, actor, year, reason, key):
+    def shu_unpost(crm, actor, year, reason, key, as_json: bool):
         """Take back the year's SHU posting (every share and the pools); approved again."""
         from .corrections import unpost
 
-        click.echo(unpost(crm, actor, year, reason=reason, key=key).describe())
+        action(as_json, unpost(crm, actor, year, reason=reason, key=key).describe())
 
     @shu.command("reverse")
     @click.argument("entry_id", type=int)
     @click.option("--reason", required=True, help="Why the posting is taken back.")
     @click.option("--key", default=None,
                   help="Idempotency key (default: shu:YEAR:unpost:ROUND).")
+    @json_option
     @pass_actor
-    def shu_reverse(crm, actor, entry_id, reason, key):
+    def shu_reverse(crm, actor, entry_id, reason, key, as_json: bool):
         """Correct an SHU entry: a share or the pools takes back the whole year's posting."""
         from .corrections import reverse_entry
 
-        click.echo(reverse_entry(crm, actor, entry_id, reason=reason, key=key).describe())
+        action(as_json, reverse_entry(crm, actor, entry_id, reason=reason, key=key).describe())
 
     @shu.command("status")
     @YEAR
@@ -376,7 +389,7 @@ def register_commands(cli: click.Group) -> None:
                 "rat date": row.rat_date if row else None,
                 "posted on": row.posted_on if row else None}
         if as_json:
-            emit_json({**info, "approvals": approvals})
+            emit({**info, "approvals": approvals})
             return
         kv(info)
         if approvals:
@@ -405,8 +418,10 @@ def register_commands(cli: click.Group) -> None:
     @click.argument("member_ref", metavar="MEMBER")
     @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False),
                   help="Write the slip as PDF (default: slip-shu-YEAR-NUMBER.pdf).")
+    @json_option
     @pass_actor
-    def shu_slip(crm, actor, year, member_ref, pdf_path):
+    @says_result
+    def shu_slip(crm, actor, year, member_ref, pdf_path, as_json: bool):
         """A member's SHU slip as PDF (members may print their own once approved)."""
         info = crm.member(member_ref)
         if actor.member_id == info.id:
