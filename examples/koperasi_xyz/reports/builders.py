@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,15 @@ def _money_text(crm: CRM):
     return text
 
 
+def _summary(*lines: tuple[str, Any, str | None]) -> dict[str, tuple]:
+    """A report's ``summary`` and ``summary_values`` from ``(label, value, text)`` lines:
+    ``value`` plain (whole rupiah, a count, a decimal), ``text`` as shown (``None``: the
+    value as written)."""
+    return {"summary": tuple((label, str(value) if text is None else text)
+                             for label, value, text in lines),
+            "summary_values": tuple((label, value) for label, value, _ in lines)}
+
+
 def _status_on(stage: str, left_on: dt.date | None, as_of: dt.date) -> str:
     if left_on is not None and left_on <= as_of:
         return "keluar"
@@ -124,11 +134,12 @@ def member_list(crm: CRM, as_of: dt.date, *, department: str | None = None) -> L
                           rows=tuple(dept_rows),
                           columns=cols(("departemen", "Departemen", "L", 3),
                                        ("anggota", "Anggota", "R", 1)),
-                          totals={"departemen": "Jumlah", "anggota": sum(per_dept.values())})),
-        summary=(("Anggota aktif", str(counts.get("aktif", 0))),
-                 ("Dalam proses keluar", str(counts.get("proses keluar", 0))),
-                 ("Sudah keluar", str(counts.get("keluar", 0))),
-                 ("Jumlah tercatat", str(len(people)))),
+                          totals={"departemen": "Jumlah", "anggota": sum(per_dept.values())},
+                          summary=True)),
+        **_summary(("Anggota aktif", counts.get("aktif", 0), None),
+                   ("Dalam proses keluar", counts.get("proses keluar", 0), None),
+                   ("Sudah keluar", counts.get("keluar", 0), None),
+                   ("Jumlah tercatat", len(people), None)),
         landscape=True)
 
 
@@ -186,7 +197,7 @@ def new_members(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
                      ("status", "Status sekarang", "L", 1.3)),
         sections=(Section(rows=tuple(rows), raw=tuple(raw),
                           totals={"nama": "Jumlah", "pokok": rupiah(crm, total)}),),
-        summary=(("Anggota baru", str(len(people))),),
+        **_summary(("Anggota baru", len(people), None)),
         notes=("Simpanan pokok disetor: yang dibayar anggota sampai akhir periode (setoran "
                "yang dikoreksi tidak dihitung), juga bila sudah dikembalikan karena anggota "
                "keluar; pengembalian ada di laporan anggota-keluar.",),
@@ -240,7 +251,7 @@ def leaving_members(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
                     "departemen": p.department or "",
                     "diajukan": _iso(req.requested_on) if req else "",
                     "keluar": _iso(p.left_on), "status_anggota": STAGE_ID.get(p.stage, p.stage),
-                    "pengembalian_simpanan": refund if req else "",
+                    "pengembalian_simpanan": refund,
                     "status_pengembalian": req.status if req else "",
                     "jadwal_bayar": _iso(req.payout_on) if req else "",
                     "dibayar": _iso(req.paid_on) if req else ""})
@@ -255,9 +266,9 @@ def leaving_members(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
                      ("pengembalian", "Pengembalian simpanan", "R", 1.4),
                      ("status", "Status pengembalian", "L", 2.2)),
         sections=(Section(rows=tuple(rows), raw=tuple(raw)),),
-        summary=(("Anggota", str(len(rows))),
-                 ("Pengembalian belum dibayar", rupiah(crm, owed_total)),
-                 ("Pengembalian sudah dibayar", rupiah(crm, paid_total))),
+        **_summary(("Anggota", len(rows), None),
+                   ("Pengembalian belum dibayar", owed_total, rupiah(crm, owed_total)),
+                   ("Pengembalian sudah dibayar", paid_total, rupiah(crm, paid_total))),
         landscape=True)
 
 
@@ -280,8 +291,7 @@ def savings_report(crm: CRM, as_of: dt.date) -> Laporan:
                    savings.arrears_by_member(crm, as_of).items()}
     people = profiles()
     money = _money_text(crm)
-    ids = sorted(set(balances) | set(arrears),
-                 key=lambda m: (people[m].number or "", m) if m in people else ("", m))
+    ids = sorted(set(balances) | set(arrears), key=lambda m: person_order(m, people.get(m)))
     rows, raw = [], []
     totals = dict.fromkeys(kinds, 0)
     holders = dict.fromkeys(kinds, 0)
@@ -292,18 +302,22 @@ def savings_report(crm: CRM, as_of: dt.date) -> Laporan:
             totals[k] += b.get(k, 0)
             holders[k] += 1 if b.get(k, 0) else 0
         total = sum(b.get(k, 0) for k in kinds)
-        rows.append({"no": i, "nomor": p.number if p else f"#{mid}", "nama": p.name if p else "",
+        rows.append({"no": i, "nomor": person_label(mid, (p.number or "") if p else ""),
+                     "nama": p.name if p else "",
                      "departemen": (p.department or "") if p else "",
                      **{p_: money(b.get(f"savings.{p_}", 0)) for p_, _ in PRODUCTS},
                      "jumlah": money(total),
                      "tunggakan": money(arrears[mid]) if arrears.get(mid) else ""})
-        raw.append({"nomor_anggota": p.number if p else "", "nama": p.name if p else "",
+        raw.append({"nomor_anggota": (p.number or "") if p else "",
+                    "nama": p.name if p else "",
                     "departemen": (p.department or "") if p else "",
                     **{p_: b.get(f"savings.{p_}", 0) for p_, _ in PRODUCTS},
                     "jumlah": total, "tunggakan_wajib": arrears.get(mid, 0)})
     grand = sum(totals.values())
     product_rows = [{"produk": label, "anggota": holders[f"savings.{p}"],
                      "saldo": money(totals[f"savings.{p}"])} for p, label in PRODUCTS]
+    product_raw = [{"produk": p, "anggota": holders[f"savings.{p}"],
+                    "saldo": totals[f"savings.{p}"]} for p, _ in PRODUCTS]
     return Laporan(
         name="simpanan", title="Laporan Simpanan Anggota", subtitle=_as_of_text(crm, as_of),
         columns=cols(("no", "No", "R", 0.45), ("nomor", "No. Anggota", "L", 1.4),
@@ -312,19 +326,20 @@ def savings_report(crm: CRM, as_of: dt.date) -> Laporan:
                      ("sukarela", "Sukarela", "R", 1.2), ("jumlah", "Jumlah", "R", 1.3),
                      ("tunggakan", "Tunggakan wajib", "R", 1.1)),
         sections=(
-            Section(heading="Per produk", rows=tuple(product_rows),
+            Section(heading="Per produk", rows=tuple(product_rows), raw=tuple(product_raw),
                     columns=cols(("produk", "Produk", "L", 2), ("anggota", "Anggota", "R", 1),
                                  ("saldo", "Saldo", "R", 1.5)),
-                    totals={"produk": "Jumlah", "saldo": money(grand)}),
+                    totals={"produk": "Jumlah", "saldo": money(grand)}, summary=True),
             Section(heading="Per anggota", rows=tuple(rows), raw=tuple(raw), totals={
                 "nama": "Jumlah", "pokok": money(totals["savings.pokok"]),
                 "wajib": money(totals["savings.wajib"]),
                 "sukarela": money(totals["savings.sukarela"]),
                 "jumlah": money(grand),
                 "tunggakan": money(sum(arrears.values()))})),
-        summary=(("Anggota dengan simpanan", str(len(ids))),
-                 ("Jumlah simpanan", money(grand)),
-                 ("Tunggakan simpanan wajib", money(sum(arrears.values())))),
+        **_summary(("Anggota dengan simpanan", len(ids), None),
+                   ("Jumlah simpanan", grand, money(grand)),
+                   ("Tunggakan simpanan wajib", sum(arrears.values()),
+                    money(sum(arrears.values())))),
         landscape=True)
 
 
@@ -436,14 +451,16 @@ def loan_report(crm: CRM, as_of: dt.date) -> Laporan:
                     "tenor_bulan": row.term, "pokok_pinjaman": row.principal,
                     "sisa_pokok": outstanding, "angsuran_per_bulan": row.first,
                     "tunggakan": arrears, "hari_terlambat": dpd, "kolektibilitas": grade})
-    grade_rows = []
+    grade_rows, grade_raw = [], []
     for g in cfg.collectibility:
         n, amount = by_grade.get(g.name, [0, 0])
         share = (Decimal(amount) * 100 / out_total).quantize(Decimal("0.1")) if out_total \
-            else Decimal(0)
+            else Decimal("0.0")
         grade_rows.append({"kolektibilitas": g.name, "sejak": f"{g.min_days} hari",
                            "pinjaman": n, "sisa": rupiah(crm, amount),
                            "porsi": f"{share:f}".replace(".", ",") + "%"})
+        grade_raw.append({"kolektibilitas": g.name, "terlambat_sejak_hari": g.min_days,
+                          "pinjaman": n, "sisa_pokok": amount, "porsi_persen": share})
     return Laporan(
         name="pinjaman", title="Laporan Pinjaman", subtitle=_as_of_text(crm, as_of),
         columns=cols(("pinjaman", "No.", "R", 0.5), ("nomor", "No. Anggota", "L", 1.35),
@@ -453,7 +470,8 @@ def loan_report(crm: CRM, as_of: dt.date) -> Laporan:
                      ("angsuran", "Angsuran", "R", 1.05), ("tunggakan", "Tunggakan", "R", 1.05),
                      ("hari", "Hari", "R", 0.5), ("kolektibilitas", "Kolektibilitas", "L", 1.75)),
         sections=(
-            Section(heading="Kolektibilitas", rows=tuple(grade_rows),
+            Section(heading="Kolektibilitas", rows=tuple(grade_rows), raw=tuple(grade_raw),
+                    summary=True,
                     columns=cols(("kolektibilitas", "Kolektibilitas", "L", 2),
                                  ("sejak", "Terlambat sejak", "L", 1.2),
                                  ("pinjaman", "Pinjaman", "R", 1), ("sisa", "Sisa pokok", "R", 1.5),
@@ -463,9 +481,9 @@ def loan_report(crm: CRM, as_of: dt.date) -> Laporan:
             Section(heading="Daftar pinjaman", rows=tuple(rows), raw=tuple(raw),
                     totals={"nama": "Jumlah", "sisa": rupiah(crm, out_total),
                             "tunggakan": rupiah(crm, arrears_total)})),
-        summary=(("Pinjaman beredar", str(len(loans))),
-                 ("Sisa pokok", rupiah(crm, out_total)),
-                 ("Tunggakan pokok + jasa", rupiah(crm, arrears_total))),
+        **_summary(("Pinjaman beredar", len(loans), None),
+                   ("Sisa pokok", out_total, rupiah(crm, out_total)),
+                   ("Tunggakan pokok + jasa", arrears_total, rupiah(crm, arrears_total))),
         notes=("Tunggakan: angsuran (pokok dan jasa) yang jatuh tempo sebelum tanggal laporan "
                "dan belum lunas pada tanggal itu, tanpa denda.",),
         landscape=True)
@@ -513,9 +531,9 @@ def loan_schedule(crm: CRM, loan_id: int) -> Laporan:
             "jatuh_tempo": "Jumlah", "pokok": rupiah(crm, sum(u(i.principal) for i in insts)),
             "jasa": rupiah(crm, sum(u(i.interest) for i in insts)),
             "angsuran": rupiah(crm, sum(u(i.total) for i in insts))}),),
-        summary=(("Pinjaman", f"{loan_id} ({info.stage})"),
-                 ("Anggota", f"{member.number} {member.name}"),
-                 ("Tenor", f"{len(insts)} bulan")))
+        **_summary(("Pinjaman", loan_id, f"{loan_id} ({info.stage})"),
+                   ("Anggota", f"{member.number} {member.name}", None),
+                   ("Tenor", len(insts), f"{len(insts)} bulan")))
 
 
 # --- payroll, feedback, SHU ----------------------------------------------------------
@@ -568,9 +586,9 @@ def payroll_report(crm: CRM, month: dt.date, *, live: bool = False) -> Laporan:
                      ("jumlah_potongan", "Jumlah", "R", 1.1),
                      ("gaji_bersih", "Gaji bersih", "R", 1.1), ("catatan", "Catatan", "L", 1.6)),
         sections=tuple(sections),
-        summary=(("Anggota", str(len(dlist.lines))),
-                 ("Jumlah potongan", rupiah(crm, dlist.total)),
-                 ("Perlu diperiksa", str(sum(1 for x in dlist.lines if x.flag)))),
+        **_summary(("Anggota", len(dlist.lines), None),
+                   ("Jumlah potongan", dlist.total, rupiah(crm, dlist.total)),
+                   ("Perlu diperiksa", sum(1 for x in dlist.lines if x.flag), None)),
         landscape=True,
         signatures=(("Bendahara Koperasi", ""), ("Bagian Penggajian (HRD)", "")))
 
@@ -628,6 +646,13 @@ def feedback_report(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
     volume_cols = cols(("category", "Kategori", "L", 1.6), *month_cols,
                        ("total", "Jumlah", "R", 0.8))
     summary_rows = []
+    service_raw = [{"kategori": "jumlah" if ln is rep.total else ln.category,
+                    "tiket": ln.tickets, "median_tanggap_hari": ln.median_ack_days,
+                    "tanggap_tepat_waktu_persen": ln.ack_sla_share,
+                    "median_selesai_hari": ln.median_resolve_days,
+                    "selesai_tepat_waktu_persen": ln.resolve_sla_share,
+                    "penilaian": ln.rated, "rata_rata_penilaian": ln.average_rating,
+                    "puas_persen": ln.csat} for ln in (*rep.lines, rep.total)]
     for row in rep.summary_rows():
         summary_rows.append({
             "kategori": "Jumlah" if row["category"] == "total" else row["category"],
@@ -644,8 +669,12 @@ def feedback_report(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
         sections=(
             Section(heading="Jumlah tiket per kategori dan bulan",
                     rows=tuple(r for r in volume if r["category"] != "Jumlah"),
-                    totals=next(r for r in volume if r["category"] == "Jumlah")),
+                    raw=tuple({"kategori": r["category"], **{m: r[m] for m in rep.months},
+                               "jumlah": r["total"]}
+                              for r in volume if r["category"] != "Jumlah"),
+                    totals=next(r for r in volume if r["category"] == "Jumlah"), summary=True),
             Section(heading="Kecepatan layanan dan kepuasan", rows=tuple(summary_rows),
+                    raw=tuple(service_raw), summary=True,
                     columns=cols(("kategori", "Kategori", "L", 1.5), ("tiket", "Tiket", "R", 0.7),
                                  ("tanggap", "Median tanggap (hari)", "R", 1.1),
                                  ("tanggap_sla", "Ditanggapi tepat waktu", "R", 1.3),
@@ -662,9 +691,9 @@ def feedback_report(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
                                  ("isi", "Judul dan isi", "L", 3.6),
                                  ("tanggapan", "Tanggapan dan penyelesaian", "L", 3.2),
                                  ("penilaian", "Penilaian", "L", 1.0)))),
-        summary=(("Tiket", str(t.tickets)), ("Sudah diselesaikan", str(t.resolved)),
-                 ("Kepuasan (CSAT)", f"{t.csat}%".replace(".", ",") if t.csat is not None
-                  else "-")),
+        **_summary(("Tiket", t.tickets, None), ("Sudah diselesaikan", t.resolved, None),
+                   ("Kepuasan (CSAT)", t.csat, f"{t.csat}%".replace(".", ",")
+                    if t.csat is not None else "-")),
         notes=("Tiket anonim ditulis tanpa data pribadi: nama, nomor anggota, e-mail dan "
                "telepon penulisnya tidak dicetak, juga bila disebut di dalam teks ([…]). "
                "Catatan internal pengurus tidak dicetak.",),
@@ -705,6 +734,27 @@ PHASES = (("acquire", "Akuisisi"), ("retain", "Retensi"), ("expand", "Ekspansi")
 INFOS = (("of", "tentang"), ("for", "untuk"), ("by", "dari"))
 
 
+def natural_key(text: str) -> tuple:
+    """``text`` ordered as people read it: its runs of digits as numbers
+    (``XYZ-2025-9`` before ``XYZ-2025-10``), letters without regard to case."""
+    parts = re.split(r"(\d+)", text)
+    return tuple(int(part) if i % 2 else part.casefold() for i, part in enumerate(parts))
+
+
+def person_label(member_id: int, number: str) -> str:
+    """How a person is named in a report: the member number, or for an applicant (whose
+    application was never approved, or was rejected) the application as the registration
+    plugin numbers it, ``Permohonan #104``."""
+    return number or f"Permohonan #{member_id}"
+
+
+def person_order(member_id: int, person: Any) -> tuple:
+    """Sort key: members by member number (numbers in it compared as numbers), then
+    applicants by application number."""
+    number = getattr(person, "number", None) or ""
+    return (0, natural_key(number), member_id) if number else (1, (), member_id)
+
+
 def park_kim(crm: CRM, as_of: dt.date) -> Laporan:
     """Touchpoints per member by phase × information type (Park & Kim's Dynamic CRM).
 
@@ -722,18 +772,22 @@ def park_kim(crm: CRM, as_of: dt.date) -> Laporan:
     for row in query.dicts().iterator():
         counts[row["member"]][f"{row['phase']}_{row['info']}"] = row["n"]
         matrix[(row["phase"], row["info"])] += row["n"]
-    names = {m.id: (m.number or f"#{m.id}", m.name) for m in
-             Member.select(Member.id, Member.number, Member.name)
-             .where(Member.id.in_(list(counts)))} if counts else {}
+    people = {m.id: m for m in Member.select(Member.id, Member.number, Member.name,
+                                             Member.stage)
+              .where(Member.id.in_(list(counts)))} if counts else {}
     keys = [f"{p}_{i}" for p, _ in PHASES for i, _ in INFOS]
     rows, raw = [], []
-    for mid in sorted(counts, key=lambda m: names.get(m, ("", ""))[0]):
+    for mid in sorted(counts, key=lambda m: person_order(m, people.get(m))):
         c = counts[mid]
-        number, name = names.get(mid, (f"#{mid}", ""))
+        person = people.get(mid)
+        number = (person.number or "") if person else ""
+        name = person.name if person else ""
+        status = STAGE_ID.get(person.stage, person.stage) if person else ""
         total = sum(c.values())
-        rows.append({"nomor": number, "nama": name, **{k: c.get(k, 0) or "" for k in keys},
-                     "jumlah": total})
-        raw.append({"nomor_anggota": number, "nama": name, **{k: c.get(k, 0) for k in keys},
+        rows.append({"nomor": person_label(mid, number), "nama": name, "status": status,
+                     **{k: c.get(k, 0) or "" for k in keys}, "jumlah": total})
+        raw.append({"nomor_anggota": number, "nomor_permohonan": "" if number else mid,
+                    "nama": name, "status": status, **{k: c.get(k, 0) for k in keys},
                     "jumlah": total})
     matrix_rows = []
     for phase, label in PHASES:
@@ -742,7 +796,8 @@ def park_kim(crm: CRM, as_of: dt.date) -> Laporan:
         matrix_rows.append(row)
     matrix_totals = {"fase": "Jumlah", **{i: sum(r[i] for r in matrix_rows) for i, _ in INFOS},
                      "jumlah": sum(r["jumlah"] for r in matrix_rows)}
-    member_cols = cols(("nomor", "No. Anggota", "L", 1.6), ("nama", "Nama", "L", 2.2),
+    member_cols = cols(("nomor", "No. Anggota / permohonan", "L", 1.6),
+                       ("nama", "Nama", "L", 2.2), ("status", "Status", "L", 1.0),
                        *[(f"{p}_{i}", f"{pl[:3]}. {il}", "R", 0.72)
                          for p, pl in PHASES for i, il in INFOS],
                        ("jumlah", "Jumlah", "R", 0.8))
@@ -754,13 +809,15 @@ def park_kim(crm: CRM, as_of: dt.date) -> Laporan:
         columns=member_cols,
         sections=(
             Section(heading="Fase × jenis informasi", rows=tuple(matrix_rows),
+                    raw=tuple({**r, "fase": phase} for r, (phase, _) in
+                              zip(matrix_rows, PHASES, strict=True)),
                     columns=cols(("fase", "Fase", "L", 1.5),
                                  *[(i, f"Informasi {il} anggota", "R", 1.3) for i, il in INFOS],
                                  ("jumlah", "Jumlah", "R", 1)),
-                    totals=matrix_totals),
+                    totals=matrix_totals, summary=True),
             Section(heading="Per anggota", rows=tuple(rows), raw=tuple(raw), totals=totals)),
-        summary=(("Anggota dengan titik kontak", str(len(rows))),
-                 ("Titik kontak", str(matrix_totals["jumlah"]))),
+        **_summary(("Anggota dengan titik kontak", len(rows), None),
+                   ("Titik kontak", matrix_totals["jumlah"], None)),
         notes=("Akuisisi: menjadi anggota; Retensi: pengingat, kritik dan saran, FAQ; "
                "Ekspansi: simpanan, pinjaman, poin, SHU, keluar. 'Tentang': data anggota; "
                "'untuk': informasi yang dikirim kepada anggota; 'dari': tindakan anggota.",),

@@ -75,14 +75,20 @@ def tax_text(crm: CRM, draft: Draft) -> str | None:
     return f"PPh {persen(rate)}{above} (dari seluruh bagian), dipotong dan disetor koperasi"
 
 
-def _pct_of_total(rules: dict, name: str) -> str:
+def pct_of_total(rules: dict, name: str) -> Decimal | None:
+    """An allocation's percentage of the whole SHU (``None``: the rest, the reserve)."""
     pct = rules["percentages"]
     if name in pct:
-        return persen(pct[name])
+        return Decimal(str(pct[name]))
     if name in MEMBER_POOLS and rules.get("convention") == "member_share":
         value = Decimal(pct[MEMBER_SHARE]) * Decimal(rules["member_split"][name]) / 100
-        return persen(value)
-    return "-"
+        return value
+    return None
+
+
+def _pct_of_total(rules: dict, name: str) -> str:
+    value = pct_of_total(rules, name)
+    return "-" if value is None else persen(value)
 
 
 def account_of(name: str) -> str:
@@ -210,6 +216,24 @@ def summary_pairs(crm: CRM, draft: Draft) -> list[tuple[str, str]]:
     return pairs
 
 
+def summary_values(draft: Draft) -> list[tuple[str, Any]]:
+    """The plain values of the summary lines that are figures (whole rupiah, counts; an
+    averaged total as an exact fraction), by label, for the summary CSV."""
+    dist = draft.distribution
+
+    def plain(value: int | Any) -> int | str:
+        return fraction_text(value) if getattr(value, "denominator", 1) != 1 else int(value)
+
+    return [("Tahun buku", dist.year), ("SHU tahun buku", dist.total),
+            ("Anggota yang berhak", len(dist.members)),
+            ("Total modal anggota", plain(dist.capital_total)),
+            ("Total transaksi anggota", plain(dist.transactions_total)),
+            ("Dibagikan ke anggota", dist.members_total), ("PPh dipotong", dist.tax_total),
+            ("Diterima anggota (bersih)", dist.members_total - dist.tax_total),
+            ("Anggota dipotong PPh", sum(1 for m in dist.members if m.total and m.tax)),
+            ("SHU bruto anggota", dist.members_total)]
+
+
 POOL_COLUMNS = [Column("alokasi", "Alokasi", width=2.2), Column("persen", "Persen", "R", 0.8),
                 Column("jumlah", "Jumlah", "R", 1.4), Column("akun", "Akun", width=1.6)]
 UNIT_COLUMNS = [Column("unit", "Unit usaha", width=1.8), Column("dasar", "Dasar", width=2.6),
@@ -257,7 +281,7 @@ def shu_laporan(crm: CRM, draft: Draft) -> Laporan:
                    "transaksi": fraction_text(r["weight"]), "jumlah": r["units"]}
                   for r in unit_rows(crm, draft)),
         totals={"unit": "Jumlah", "jumlah": rupiah(crm, sum(p for p, _ in dist.units.values()),
-                                                   cur)}),)
+                                                   cur)}, summary=True),)
     return Laporan(
         name="shu", title=f"Laporan Pembagian SHU Tahun Buku {dist.year}",
         subtitle=STATUS_ID.get(draft.status, draft.status),
@@ -266,15 +290,16 @@ def shu_laporan(crm: CRM, draft: Draft) -> Laporan:
             Section(heading="Alokasi SHU menurut AD/ART", columns=tuple(POOL_COLUMNS),
                     rows=tuple({k: r[k] for k in ("alokasi", "persen", "jumlah", "akun")}
                                for r in pool_rows(crm, draft)),
-                    raw=tuple({"alokasi": r["name"], "persen": r["persen"],
+                    raw=tuple({"alokasi": r["name"],
+                               "persen": pct_of_total(draft.rules, r["name"]),
                                "jumlah": r["units"], "akun": r["akun"]}
                               for r in pool_rows(crm, draft)),
                     totals={"alokasi": "Jumlah", "persen": "100%",
-                            "jumlah": rupiah(crm, dist.total, cur)}),
+                            "jumlah": rupiah(crm, dist.total, cur)}, summary=True),
             *unit_section,
             Section(heading="Pembagian SHU per anggota", rows=tuple(member_rows(crm, draft)),
                     raw=tuple(csv_rows(draft)), totals=totals)),
-        summary=tuple(summary_pairs(crm, draft)),
+        summary=tuple(summary_pairs(crm, draft)), summary_values=tuple(summary_values(draft)),
         notes=tuple(notes), landscape=True,
         signatures=(("Bendahara", ""), ("Ketua", "")))
 
@@ -333,7 +358,7 @@ def pph_laporan(crm: CRM, draft: Draft) -> Laporan:
             "nama": "Jumlah", "bruto": rupiah(crm, dist.members_total, cur),
             "pph": rupiah(crm, dist.tax_total, cur),
             "bersih": rupiah(crm, dist.members_total - dist.tax_total, cur)}),),
-        summary=tuple(summary),
+        summary=tuple(summary), summary_values=tuple(summary_values(draft)),
         notes=("Tarif dan batas PPh adalah pengaturan (pph_rate, pph_threshold); periksa "
                "ketentuan pajak yang berlaku.",),
         signatures=(("Bendahara", ""),))

@@ -390,6 +390,7 @@ def income_statement(crm: CRM, since: dt.date, until: dt.date, *, compare: bool 
                               if compare else ""),
         columns=_columns(crm, titles), sections=tuple(sections),
         summary=((label, _show(crm, results[0], cur)),),
+        summary_values=((label, _amount(crm, results[0], cur)),),
         notes=tuple(_unmapped_note(crm, all_figures)),
     )
 
