@@ -270,6 +270,7 @@ def register(cli: click.Group) -> None:
             "close": "Close a resolved ticket (staff, or the member who filed it).",
             "reject": "Reject a ticket, with the REASON sent to the member.",
         }[name]
+        params += getattr(command, "__click_params__", [])  # --json
         feedback.add_command(click.Command(name, callback=command, params=params,
                                            help=command.__doc__))
 
