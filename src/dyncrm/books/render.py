@@ -59,8 +59,9 @@ def print_report(report: Report, out: TextIO | None = None, *,
         click.echo(f"{note_prefix}{note}", file=out)
 
 
-def _write_rows(rows: list[dict[str, Any]], path: str | Path, delimiter: str) -> Path:
-    columns: list[str] = []
+def _write_rows(rows: list[dict[str, Any]], path: str | Path, delimiter: str,
+                first: tuple[str, ...] = ()) -> Path:
+    columns: list[str] = list(first)
     for row in rows:
         columns.extend(k for k in row if k not in columns and k != STRONG)
     target = Path(path)
@@ -81,8 +82,12 @@ def write_csv(report: Report, path: str | Path, *, delimiter: str = ",") -> Path
 def write_summary_csv(report: Report, path: str | Path, *, delimiter: str = ",",
                       **names: str) -> Path:
     """The report's summary as CSV of its own (:meth:`~dyncrm.reports.Report.summary_csv_rows`;
-    ``names`` are its ``part``, ``label``, ``value`` column names and ``heading``)."""
-    return _write_rows(report.summary_csv_rows(**names), path, delimiter)
+    ``names`` are its ``part``, ``label``, ``value`` column names and ``heading``).
+
+    Those three columns come first, also when the report has no summary (then the
+    file is the header row alone)."""
+    keys = (names.get("part", "part"), names.get("label", "label"), names.get("value", "value"))
+    return _write_rows(report.summary_csv_rows(**names), path, delimiter, keys)
 
 
 def summary_path(path: str | Path, suffix: str = "-summary") -> Path:
