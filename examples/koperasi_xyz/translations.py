@@ -56,6 +56,25 @@ INDONESIAN: dict[str, str] = {
     "import the confirmation after payday":
         "potongan bulan {month} dibukukan pada hari gajian {payday}, yang belum tiba; impor "
         "konfirmasinya setelah hari gajian",
+    # koperasi_xyz.shu: the members' slips, archived as issued
+    "the SHU slips of {year} are issued once its SHU is posted, and it is {status}; post it "
+    "first with 'dyncrm shu post --year {year}'":
+        "slip SHU {year} diterbitkan setelah SHU-nya dibukukan, sedangkan SHU itu {status}; "
+        "bukukan dulu dengan 'dyncrm shu post --year {year}'",
+    "not entered yet": "belum dicatat",
+    "entered but not approved yet": "sudah dicatat tetapi belum disetujui",
+    "approved but not posted yet": "sudah disetujui tetapi belum dibukukan",
+    "issue the members' slips with: dyncrm shu issue-slips --year {year}":
+        "terbitkan slip anggota dengan: dyncrm shu issue-slips --year {year}",
+    "the SHU slips of {year} were already issued on {date} by {user} ({count} slips); "
+    "nothing was issued again. As issued: {where}":
+        "slip SHU {year} sudah diterbitkan pada {date} oleh {user} ({count} slip); tidak ada "
+        "yang diterbitkan lagi. Sebagaimana diterbitkan: {where}",
+    "issued the SHU slips of {year}: {count} slips, archived as issued: {where}":
+        "slip SHU {year} diterbitkan: {count} slip, diarsipkan sebagaimana diterbitkan: "
+        "{where}",
+    "(the slip as issued on {date}, archive {id})":
+        "(slip sebagaimana diterbitkan pada {date}, arsip {id})",
     # dyncrm.archive: documents kept as sent
     "{kind} {key} was archived on {date} by {user} as it was sent, and an archived document "
     "is never changed; nothing was archived now. Reprint what was sent with 'dyncrm archive "

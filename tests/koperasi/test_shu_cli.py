@@ -185,8 +185,9 @@ def test_slips_are_issued_once_archived_and_reprinted_as_issued(tmp_path: Path) 
     assert run("bendahara", "2026-03-28", "shu", "approve", "--year", "2025")[0] == 0
     assert run("ketua", "2026-03-28", "shu", "approve", "--year", "2025")[0] == 0
     code, _, err = run("bendahara", "2026-04-01", "shu", "issue-slips", "--year", "2025")
-    assert code == 1 and "issued once its SHU is posted" in err and "approved but not " \
-        "posted yet" in err and "dyncrm shu post --year 2025" in err
+    assert code == 1 and "diterbitkan setelah SHU-nya dibukukan" in err  # Indonesian
+    assert "sudah disetujui tetapi belum dibukukan" in err
+    assert "dyncrm shu post --year 2025" in err
     code, _, err = run("bendahara", "2026-04-15", "shu", "post", "--year", "2025")
     assert code == 0 and "dyncrm shu issue-slips --year 2025" in err, err
     code, _, err = run("kasir", "2026-04-15", "shu", "issue-slips", "--year", "2025")
@@ -198,7 +199,7 @@ def test_slips_are_issued_once_archived_and_reprinted_as_issued(tmp_path: Path) 
     code, out, err = run("ketua", "2026-04-15", "shu", "issue-slips", "--year", "2025",
                          "--dir", str(out_dir))
     assert code == 0, err
-    assert "issued the SHU slips of 2025: 3 slips, archived as issued" in out
+    assert "slip SHU 2025 diterbitkan: 3 slip, diarsipkan sebagaimana diterbitkan" in out
     assert "3 slips written" in err
     names = sorted(p.name for p in out_dir.iterdir())
     assert names == [f"slip-shu-2025-XYZ-2024-0000{n}.pdf" for n in (1, 2, 3)]
@@ -220,13 +221,14 @@ def test_slips_are_issued_once_archived_and_reprinted_as_issued(tmp_path: Path) 
     # issuing again archives nothing and names the slips issued
     code, out, err = run("bendahara", "2026-05-02", "shu", "issue-slips", "--year", "2025")
     assert code == 0, err
-    assert "already issued on" in out and "by ketua (3 slips)" in out
-    assert "nothing was issued again" in out and "--kind shu.slips --key 2025" in out
+    assert "sudah diterbitkan pada 15 April 2026 oleh ketua (3 slip)" in out
+    assert "tidak ada yang diterbitkan lagi" in out and "--kind shu.slips --key 2025" in out
     # months later the slip command prints the slip as issued, not a new one
     later = tmp_path / "later.pdf"
     code, out, err = run("kasir", "2026-09-01", "shu", "slip", "--year", "2025",
                          "XYZ-2024-00001", "--pdf", str(later))
-    assert code == 0 and "the slip as issued on" in out and f"archive {kept.id}" in out, err
+    assert code == 0 and "slip sebagaimana diterbitkan pada 15 April 2026" in out, err
+    assert f"arsip {kept.id}" in out
     assert later.read_bytes() == issued_bytes
     reprint = tmp_path / "reprint.pdf"
     code, _, err = cli(config, "bendahara", "archive", "reprint", str(kept.id), "--out",

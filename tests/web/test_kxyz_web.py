@@ -169,6 +169,40 @@ def test_shu_year_through_the_pages_and_the_members_slips(kop):
     assert member.get("/shu/slip/2024.pdf").status_code == 404
 
 
+def test_issued_slips_are_what_members_download(kop):
+    """Issue 14: once the year's slips are issued (archived), a member downloads the slip
+    as issued, byte for byte; issuing again archives nothing and says so."""
+    from dyncrm import archive
+    from koperasi_xyz.shu.issued import KIND, issued
+
+    (a_id, a_user), _ = _shu_year(kop)
+    assert web_client(kop, "kasir").post("/shu/slips", data={"year": "2025"}).status_code \
+        == 403
+    before = snapshot(kop)
+    refused = web_client(kop, "bendahara").post("/shu/slips", data={"year": "2024"})
+    assert refused.status_code == 400 and "dyncrm shu post --year 2024" in \
+        refused.get_data(as_text=True)
+    assert snapshot(kop) == before and archive.find(kop, KIND, "2025") is None
+    secretary = web_client(kop, "sekretaris")
+    page = secretary.get("/shu/?year=2025").get_data(as_text=True)
+    assert "/shu/slips" in page and "Terbitkan slip SHU anggota" in page
+    done = secretary.post("/shu/slips", data={"year": "2025"})
+    assert done.status_code == 303
+    page = secretary.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Slip SHU 2025 sudah diterbitkan: 2 slip" in page
+    assert "Slip anggota diterbitkan pada" in page and "/shu/slips" not in page
+    kept = issued(kop, 2025).slip_of(a_id)
+    member = web_client(kop, a_user)
+    for _ in range(2):
+        slip = member.get("/shu/slip/2025.pdf")
+        assert slip.status_code == 200 and slip.data == archive.content(kop, kept)
+        assert kept.name in slip.headers["Content-Disposition"]
+    again = secretary.post("/shu/slips", data={"year": "2025"})
+    assert "sudah diterbitkan pada" in secretary.get(again.headers["Location"]).get_data(
+        as_text=True)
+    assert len(archive.list_files(kop, kind=KIND)) == 3  # two slips and the index
+
+
 def test_staff_cannot_use_the_member_slip_route(kop):
     assert web_client(kop, "ketua").get("/shu/slip/2025.pdf").status_code == 403
 

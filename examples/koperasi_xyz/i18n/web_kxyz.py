@@ -133,6 +133,22 @@ MESSAGES = {
     "and funds.":
         "SHU {year} dibukukan: {members} anggota, {to_members} untuk anggota, {to_pools} "
         "untuk cadangan dan dana-dana.",
+    "The members' slips were issued on {date} by {user} ({count} slips); members download "
+    "them as issued, and 'dyncrm archive list --kind shu.slips --key {year}' lists them.":
+        "Slip anggota diterbitkan pada {date} oleh {user} ({count} slip); anggota mengunduh "
+        "slip sebagaimana diterbitkan, dan 'dyncrm archive list --kind shu.slips --key "
+        "{year}' menampilkannya.",
+    "The year's SHU is posted. Issue the members' slips: each slip is archived as it is "
+    "issued, and members download that slip from then on.":
+        "SHU tahun ini sudah dibukukan. Terbitkan slip anggota: setiap slip diarsipkan "
+        "sebagaimana diterbitkan, dan sejak itu anggota mengunduh slip tersebut.",
+    "Issue the members' SHU slips": "Terbitkan slip SHU anggota",
+    "The SHU slips of {year} were already issued on {date} by {user}; nothing was issued "
+    "again.":
+        "Slip SHU {year} sudah diterbitkan pada {date} oleh {user}; tidak ada yang "
+        "diterbitkan lagi.",
+    "The SHU slips of {year} are issued: {count} slips, archived as issued.":
+        "Slip SHU {year} sudah diterbitkan: {count} slip, diarsipkan sebagaimana diterbitkan.",
     # payroll deduction
     "Payroll deduction": "Potong gaji",
     "Deduction list of a month": "Daftar potongan satu bulan",
