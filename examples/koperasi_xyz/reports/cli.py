@@ -20,7 +20,8 @@ from dyncrm import output, params
 from dyncrm.cli import json_option, pass_actor, plugin_manager
 from dyncrm.reports import ReportBuilder, ReportOptions, build, collect
 
-from ..laporan import Laporan, print_table, write_csv, write_pdf
+from ..laporan import Laporan, print_table, summary_path, write_csvs, write_pdf
+from .runner import FORMATS, file_bytes, file_name
 from .runner import run as run_report
 
 DATE = params.DATE  # a business date within plausible bounds
@@ -57,10 +58,14 @@ def builders(crm) -> dict[str, ReportBuilder]:
 
 def emit(crm, lap: Laporan, csv_path: str | None, pdf_path: str | None,
          as_json: bool) -> None:
-    """Show a report: CSV and PDF files when asked, then JSON or the table."""
+    """Show a report: CSV and PDF files when asked, then JSON or the table.
+
+    ``csv_path`` gets the data rows; the summary, when the report has one, goes
+    beside it (``simpanan.csv`` → ``simpanan-ringkasan.csv``).
+    """
     if csv_path:
-        write_csv(lap, csv_path)
-        click.echo(f"wrote {csv_path}", err=True)
+        for path in write_csvs(lap, csv_path):
+            click.echo(f"wrote {path}", err=True)
     if pdf_path:
         write_pdf(crm, lap, pdf_path)
         click.echo(f"wrote {pdf_path}", err=True)
@@ -75,6 +80,9 @@ def all_reports(crm, folder: Path, *, as_of: dt.date, since: dt.date, until: dt.
                 actor=None) -> list[Path]:
     """Write every report that applies as PDF (and CSV) into ``folder``; the files written.
 
+    CSV means the data rows (``laporan-NAME.csv``) and, for a report with a summary,
+    the summary (``laporan-NAME-ringkasan.csv``).
+
     Reports of every enabled plugin take part; one whose required option (month,
     year) is not given, or that does not apply (its plugin off, no SHU that
     year), is left out, and so is one ``actor`` (when given) may not see.
@@ -88,7 +96,7 @@ def all_reports(crm, folder: Path, *, as_of: dt.date, since: dt.date, until: dt.
         lap = build(crm, builder, options)
         written.append(write_pdf(crm, lap, folder / f"laporan-{lap.name}.pdf"))
         if csv:
-            written.append(write_csv(lap, folder / f"laporan-{lap.name}.csv"))
+            written.extend(write_csvs(lap, folder / f"laporan-{lap.name}.csv"))
     return written
 
 
@@ -140,21 +148,22 @@ def archive_key(crm, given: dict[str, Any]) -> str:
 
 
 def archive_report(crm, actor, lap: Laporan, key: str):
-    """Archive ``lap`` as handed over (to the RAT): its PDF and CSV, kind ``laporan.NAME``.
+    """Archive ``lap`` as handed over (to the RAT): its PDF, CSV and summary CSV (when it has
+    a summary), kind ``laporan.NAME``.
 
     Archiving the report again under the same key writes nothing and returns the
     files archived first (``replayed``): they are the report as it was handed over.
     """
     from dyncrm import archive
 
-    from .runner import file_bytes
-
     kind = f"laporan.{lap.name}"
     found = archive.find(crm, kind, key)
     if found is not None:
         return attrs.evolve(found, replayed=True)
     documents = []
-    for fmt, media in (("pdf", "application/pdf"), ("csv", "text/csv")):
+    for fmt, media in FORMATS.items():
+        if fmt == "ringkasan" and not lap.has_summary:
+            continue
         data, name = file_bytes(crm, lap, fmt)
         documents.append(archive.Document(name, data, media))
     with crm.action("laporan.archive", actor):
@@ -177,9 +186,10 @@ def report_command(builder: ReportBuilder) -> click.Command:
         from dyncrm import archive
 
         kept = archive_report(crm, actor, lap, archive_key(crm, given))
-        for fmt, path in (("pdf", pdf_path), ("csv", csv_path)):
-            if path:
-                archive.reprint(crm, kept.file(f"laporan-{lap.name}.{fmt}"), path)
+        for fmt, path in (("pdf", pdf_path), ("csv", csv_path),
+                          ("ringkasan", csv_path and summary_path(csv_path))):
+            if path and kept.has(file_name(lap, fmt)):
+                archive.reprint(crm, kept.file(file_name(lap, fmt)), path)
                 click.echo(f"wrote {path} (as archived)", err=True)
         emit(crm, lap, None, None, as_json)
         ids = ", ".join(f"{f.id} {f.name}" for f in kept.files)
