@@ -39,7 +39,7 @@ from dyncrm.errors import (
     PluginError,
     ValidationError,
 )
-from dyncrm.i18n import Catalogue
+from dyncrm.i18n import Catalogue, deployment_catalogue
 from dyncrm.ledger import Ledger
 from dyncrm.lifecycle import Lifecycle, member_info
 from dyncrm.money import Money, from_minor, parse_money
@@ -130,12 +130,9 @@ class CRM:
 
     @cached_property
     def translations(self) -> Catalogue:
-        """The merged catalogue of ``dyncrm_translations`` for the organisation's locale."""
-        locale = self.config.organisation.locale
-        merged: dict[str, str] = {}
-        for catalogue in reversed(self.hook.dyncrm_translations(locale=locale)):
-            merged.update(catalogue or {})
-        return Catalogue(locale, merged)
+        """The catalogue for the organisation's locale: the core's and the enabled
+        plugins' gettext catalogues and ``dyncrm_translations`` (see :mod:`dyncrm.i18n`)."""
+        return deployment_catalogue(self.pm, self.config.organisation.locale)
 
     def t(self, msgid: str, /, **params: Any) -> str:
         """A user-facing sentence in the deployment's language (see :mod:`dyncrm.i18n`)."""

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import click
 
-from dyncrm import output, params
+from dyncrm import i18n, output, params
 from dyncrm.app import CRM, open_crm
 from dyncrm.cli_examples import examples  # noqa: F401  (plugins: from dyncrm.cli import examples)
+from dyncrm.cli_language import Command, Group, adopt  # noqa: F401  (plugins: cls=Command)
 from dyncrm.config import find_config_path, load_config
 from dyncrm.errors import ConfigError, DyncrmError
 from dyncrm.files import ensure_folder, write_atomic
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     import pluggy
 
 USER_ENV = "DYNCRM_USER"
+i18n.install_in_click()  # click's own words ("Usage:", "Missing argument") in the catalogue's
 #: Commands that run on a database with pending migrations (the rest refuse, naming them).
 SCHEMA_EXEMPT = frozenset({"db upgrade", "db status", "init", "plugins", "hooks", "backup"})
 #: The umask of every ``dyncrm`` command: files 0600, folders 0700.
@@ -167,7 +169,7 @@ def subgroup(cli: click.Group, name: str, help: str = "") -> click.Group:
     """The group ``name`` of ``cli``, created if missing (for plugins adding commands)."""
     group = cli.commands.get(name)
     if group is None:
-        group = click.Group(name, help=help)
+        group = Group(name, help=help)
         cli.add_command(group)
     if not isinstance(group, click.Group):
         raise DyncrmError(f"command {name!r} is not a group")
@@ -183,7 +185,7 @@ def plugin_manager(ctx: click.Context) -> pluggy.PluginManager | None:
     return ctx.find_root().meta.get("dyncrm.plugin_manager")
 
 
-class _CoreGroup(click.Group):
+class _CoreGroup(Group):
     """A core group (``member``, ``ledger`` ...) that plugins add commands to.
 
     When the configuration or a plugin could not be loaded, a command missing
@@ -197,8 +199,66 @@ class _CoreGroup(click.Group):
         return cmd
 
 
-class DyncrmGroup(click.Group):
+#: What :func:`_run` read of the deployment before parsing (its language), for the root.
+_preloaded: dict[Path, dict[str, Any]] = {}
+
+
+def _deployment(config: str | None) -> dict[str, Any]:
+    """The root context's facts about the deployment, read without opening its database:
+    ``dyncrm.plugin_manager``, ``dyncrm.language`` (its catalogue), and
+    ``dyncrm.load_error``/``dyncrm.broken`` when the config or a plugin could not load."""
+    path = find_config_path(config)
+    if path in _preloaded:
+        return _preloaded.pop(path)
+    meta: dict[str, Any] = {"dyncrm.language": None}
+    if not path.exists():
+        return meta
+    try:
+        from dyncrm.plugins import get_plugin_manager
+
+        settings = load_config(path)
+        broken: dict = {}
+        pm = get_plugin_manager(settings.enabled, broken=broken)
+        meta["dyncrm.plugin_manager"] = pm
+        if broken:  # the others' commands stay; a missing one names the culprit
+            meta["dyncrm.load_error"] = next(iter(broken.values()))
+            meta["dyncrm.broken"] = broken
+        meta["dyncrm.language"] = i18n.deployment_catalogue(pm, settings.organisation.locale)
+    except DyncrmError as exc:
+        meta["dyncrm.load_error"] = exc
+    return meta
+
+
+def _config_argument(args: list[str]) -> str | None:
+    """The ``-c``/``--config`` given to the root command in ``args``, if any."""
+    takes_value = {"--as", "--today"}
+    skip = False
+    for index, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg in ("-c", "--config"):
+            return args[index + 1] if index + 1 < len(args) else None
+        elif arg.startswith("--config="):
+            return arg.partition("=")[2]
+        elif arg.startswith("-c") and len(arg) > 2:
+            return arg[2:]
+        elif arg in takes_value:
+            skip = True
+        elif not arg.startswith("-") or arg == "--":
+            break
+    return None
+
+
+class DyncrmGroup(Group):
     """The root group: adds enabled plugins' commands, per invocation."""
+
+    group_class = Group
+
+    def load_language(self, root: click.Context) -> None:
+        """Read the deployment (once per invocation) and speak its language."""
+        if "dyncrm.language" not in root.meta:
+            root.meta.update(_deployment(root.params.get("config")))
+            i18n.activate(root.meta["dyncrm.language"])
 
     def _tree(self, ctx: click.Context) -> dict[str, click.Command]:
         root = ctx.find_root()
@@ -210,7 +270,7 @@ class DyncrmGroup(click.Group):
             if isinstance(cmd, click.Group):
                 cmd = copy.copy(cmd)
                 cmd.commands = dict(cmd.commands)
-                if type(cmd) is click.Group:
+                if type(cmd) in (click.Group, Group):
                     cmd.__class__ = _CoreGroup
             scratch.commands[name] = cmd
         for ep in md.entry_points(group="dyncrm.cli"):
@@ -219,21 +279,14 @@ class DyncrmGroup(click.Group):
             except Exception as exc:  # a broken scaffolding command must not hide the rest
                 click.echo(f"warning: command {ep.name!r} could not be loaded: {exc}",
                            err=True)
-        config_path = root.params.get("config")
-        path = find_config_path(config_path)
-        if path.exists():
+        self.load_language(root)
+        pm = root.meta.get("dyncrm.plugin_manager")
+        if pm is not None:
             try:
-                from dyncrm.plugins import get_plugin_manager
-
-                broken: dict = {}
-                pm = get_plugin_manager(load_config(path).enabled, broken=broken)
-                root.meta["dyncrm.plugin_manager"] = pm
                 pm.hook.dyncrm_register_commands(cli=scratch)
-                if broken:  # the others' commands stay; a missing one names the culprit
-                    root.meta["dyncrm.load_error"] = next(iter(broken.values()))
-                    root.meta["dyncrm.broken"] = broken
             except DyncrmError as exc:
                 root.meta["dyncrm.load_error"] = exc
+        adopt(scratch.commands)  # plugins' plain click commands speak the language too
         root.meta["dyncrm.commands"] = scratch.commands
         return scratch.commands
 
@@ -248,8 +301,9 @@ class DyncrmGroup(click.Group):
         broken = meta.get("dyncrm.broken") or (
             {"": meta["dyncrm.load_error"]} if meta.get("dyncrm.load_error") else {})
         if broken:
-            with formatter.section("Plugins that could not be loaded (their commands "
-                                   "are missing; see 'dyncrm plugins')"):
+            with formatter.section(i18n.gettext(
+                    "Plugins that could not be loaded (their commands are missing; see "
+                    "'dyncrm plugins')")):
                 formatter.write_dl([(name or "config", str(error))
                                     for name, error in broken.items()])
 
@@ -782,7 +836,14 @@ def _run(argv: list[str] | None = None) -> int:
     """
     args = argv if argv is not None else sys.argv[1:]
     _running.clear()
-    code, kind, message = _run_command(argv, "--debug" in args)
+    path = find_config_path(_config_argument(args))
+    _preloaded[path] = _deployment(str(path))  # its language, before click says anything
+    i18n.activate(_preloaded[path]["dyncrm.language"])
+    try:
+        code, kind, message = _run_command(argv, "--debug" in args)
+    finally:
+        _preloaded.clear()
+        i18n.activate(None)
     if "--json" in args and kind is not None and code != ExitCode.OK:
         path = _running.get("path", "")
         output.write({"command": path.split(" ", 1)[1] if " " in path else "", "ok": False,
@@ -791,53 +852,62 @@ def _run(argv: list[str] | None = None) -> int:
     return int(code)
 
 
+def _error(exc: BaseException | str) -> None:
+    """Print an error sentence on stderr, in the deployment's language."""
+    click.echo(i18n.gettext("Error: {message}").format(message=i18n.translate(str(exc))),
+               err=True)
+
+
 def _run_command(argv: list[str] | None, debug: bool) -> tuple[int, str | None, str]:
     """Run the CLI: ``(exit code, error type or None, error message)``."""
     try:
         cli.main(args=argv, prog_name="dyncrm", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo(i18n.gettext("Aborted."), err=True)
         return ExitCode.ERROR, "aborted", "Aborted."
     except click.exceptions.Exit as exc:
         return exc.exit_code, None, ""
     except click.ClickException as exc:
+        exc.message = i18n.translate(exc.message)  # a parameter type's refusal (dyncrm's)
         exc.show()
         code = ExitCode.USAGE if isinstance(exc, click.UsageError) else exc.exit_code
         return code, "usage_error", exc.format_message()
     except ConfigError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        _error(exc)
         return ExitCode.USAGE, _error_type(exc), str(exc)
     except DyncrmError as exc:
         if debug:
             traceback.print_exc()
-        click.echo(f"Error: {exc}", err=True)
+        _error(exc)
         return exc.exit_code, _error_type(exc), str(exc)
     except Exception as exc:
         concurrent = concurrency_error(exc)
         if concurrent is not None:  # another writer, not a bug: nothing changed, retry
             if debug:
                 traceback.print_exc()
-            click.echo(f"Error: {concurrent}", err=True)
+            _error(concurrent)
             return concurrent.exit_code, _error_type(concurrent), str(concurrent)
         fault = environment_fault(exc)
         if fault is not None:  # the machine (disk, permissions, server), before any blame
             if debug:
                 traceback.print_exc()
-            click.echo(f"Error: {fault}", err=True)
+            _error(fault)
             return fault.exit_code, _error_type(fault), str(fault)
         culprit = blame(exc)
         if debug:
             traceback.print_exc()
         if culprit:
-            click.echo(f"Plugin error in {culprit}: {type(exc).__name__}: {exc}\n"
-                       "Nothing was saved. Report this to the plugin's authors (run again "
-                       "with --debug for the traceback).", err=True)
+            click.echo(i18n.gettext(
+                "Plugin error in {culprit}: {error}\nNothing was saved. Report this to the "
+                "plugin's authors (run again with --debug for the traceback).").format(
+                    culprit=culprit, error=f"{type(exc).__name__}: {exc}"), err=True)
             return (ExitCode.PLUGIN_ERROR, "plugin_error",
                     f"plugin error in {culprit}: {type(exc).__name__}: {exc}")
         if not debug:
-            click.echo(f"Internal error: {type(exc).__name__}: {exc}\n"
-                       "This is a bug in dyncrm; run again with --debug and report the "
-                       "traceback.", err=True)
+            click.echo(i18n.gettext(
+                "Internal error: {error}\nThis is a bug in dyncrm; run again with --debug "
+                "and report the traceback.").format(error=f"{type(exc).__name__}: {exc}"),
+                err=True)
         return (ExitCode.INTERNAL, "internal_error",
                 f"internal error: {type(exc).__name__}: {exc} (a bug in dyncrm)")
     return ExitCode.OK, None, ""
@@ -879,7 +949,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         refused = undecodable_argument(argv if argv is not None else sys.argv[1:])
         if refused:
-            click.echo(f"Error: {refused}", err=True)
+            _error(refused)
             return ExitCode.ERROR
         return _run(argv)
     finally:

@@ -14,20 +14,58 @@ Plugins (usually a deployment package) supply catalogues for the organisation's
 locale through ``dyncrm_translations(locale)``: plain ``{message id: translation}``
 dicts whose translations use the same placeholders.  A sentence without a
 translation stays English, so a missing entry never breaks anything.
+
+Catalogues are gettext files, written and kept with Babel (see docs/plugins.md,
+"Translations"): a package ships ``locales/<language>/LC_MESSAGES/<domain>.po``
+(the source, edited by translators) and the ``.mo`` compiled from it (what is
+read: :func:`load_folder`).  The core's catalogues live in ``dyncrm/locales``; an
+enabled plugin's in its package's ``locales`` folder or its parent package's
+(so every ``koperasi_xyz.*`` plugin brings ``koperasi_xyz/locales``); all are
+found and merged by :func:`deployment_catalogue`, with what the hook
+``dyncrm_translations`` returns (a plain dict still works) on top.
+Message ids keep their ``{named}`` placeholders (``python-brace-format``).
+
+The command line translates click's own sentences (``Usage:``, ``Missing
+argument``) through the same catalogue: :func:`activate` makes a catalogue the one
+:func:`gettext` and :func:`ngettext` answer from, and :func:`install_in_click`
+points click's gettext calls at those two.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import gettext as _gettext
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
+
+#: The folder of a package that holds its catalogues, as Babel lays them out.
+LOCALES = "locales"
 
 
 class Catalogue:
     """Translations for one locale; calling it translates and fills placeholders."""
 
-    def __init__(self, locale: str, messages: Mapping[str, str] | None = None) -> None:
+    def __init__(self, locale: str, messages: Mapping[str, str] | None = None, *,
+                 plurals: Mapping[str, list[str]] | None = None,
+                 plural: Callable[[int], int] | None = None) -> None:
         self.locale = locale
         self.messages = dict(messages or {})
+        self.plurals = dict(plurals or {})  #: singular id → its forms (ngettext)
+        self.plural = plural or (lambda n: int(n != 1))  #: count → index of the form
+
+    def gettext(self, msgid: str) -> str:
+        """The translation of ``msgid`` as it is (no placeholders filled), else ``msgid``."""
+        return self.messages.get(msgid) or msgid
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form of ``singular``/``plural`` for ``n`` in the catalogue's language."""
+        forms = self.plurals.get(singular)
+        if forms:
+            index = self.plural(n)
+            return forms[index] if 0 <= index < len(forms) else forms[0]
+        return singular if n == 1 else plural
 
     def __call__(self, msgid: str, /, **params: Any) -> str:
         """The translation of ``msgid`` (or ``msgid`` itself), with ``params`` filled in."""
@@ -105,3 +143,179 @@ def check_catalogue(messages: Mapping[str, str]) -> list[str]:
     return [f"{msgid!r}: placeholders {sorted(fields(text))} differ from "
             f"{sorted(fields(msgid))}"
             for msgid, text in messages.items() if fields(text) != fields(msgid)]
+
+
+# --- gettext catalogues -------------------------------------------------------------
+
+
+def languages(locale: str) -> list[str]:
+    """The catalogue folders to read for ``locale``, general first: ``id_ID`` →
+    ``["id", "id_ID"]`` (``id-ID`` and ``id_ID.UTF-8`` are read alike)."""
+    name = locale.split(".")[0].split("@")[0].replace("-", "_")
+    if not name:
+        return []
+    general = name.split("_")[0]
+    return [general] if general == name else [general, name]
+
+
+@functools.lru_cache(maxsize=64)
+def _read(folder: str, language: str) -> tuple[dict[str, str], dict[str, list[str]],
+                                               Callable[[int], int] | None]:
+    """Messages, plural forms and plural rule of every catalogue in one language folder.
+
+    Each ``<domain>.mo`` is read with the standard library; a ``.po`` without its
+    ``.mo`` (a catalogue not compiled yet) is read with Babel, more slowly.
+    """
+    messages: dict[str, str] = {}
+    plurals: dict[str, list[str]] = {}
+    rule = None
+    where = Path(folder) / language / "LC_MESSAGES"
+    if not where.is_dir():
+        return messages, plurals, rule
+    compiled = {p.stem: p for p in where.glob("*.mo")}
+    sources = {p.stem: p for p in where.glob("*.po")}
+    for domain in sorted(set(compiled) | set(sources)):
+        if domain in compiled:
+            with compiled[domain].open("rb") as handle:
+                translations = _gettext.GNUTranslations(handle)
+        else:
+            translations = _po_translations(sources[domain])
+        rule = translations.plural  # type: ignore[attr-defined]
+        # the parsed catalogue; gettext keeps it here, plural forms keyed (id, index)
+        for key, text in translations._catalog.items():  # type: ignore[attr-defined]
+            if isinstance(key, tuple):
+                forms = plurals.setdefault(key[0], [])
+                forms.extend([""] * (key[1] + 1 - len(forms)))
+                forms[key[1]] = text
+            elif key and text:
+                messages[key] = text
+    for singular, forms in plurals.items():
+        if forms and forms[0]:
+            messages.setdefault(singular, forms[0])
+    return messages, plurals, rule
+
+
+def _po_translations(path: Path) -> _gettext.GNUTranslations:
+    """A ``.po`` file compiled in memory (Babel), as the standard library reads ``.mo``."""
+    import io
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def load_folder(folder: str | Path, locale: str) -> Catalogue:
+    """Every catalogue under ``folder`` (a package's ``locales``) for ``locale``."""
+    messages: dict[str, str] = {}
+    plurals: dict[str, list[str]] = {}
+    rule = None
+    for language in languages(locale):
+        found, forms, found_rule = _read(str(folder), language)
+        messages.update(found)
+        plurals.update(forms)
+        rule = found_rule or rule
+    return Catalogue(locale, messages, plurals=plurals, plural=rule)
+
+
+def package_folders(plugins: Iterable[Any]) -> list[Path]:
+    """The ``locales`` folders of the core and of the packages of ``plugins``, in order.
+
+    A plugin (a module, or an object whose class lives in one) brings the catalogues
+    of its package and of each parent package: ``koperasi_xyz.payroll`` brings
+    ``koperasi_xyz/payroll/locales`` and ``koperasi_xyz/locales`` (those that exist).
+    """
+    folders: list[Path] = [Path(__file__).parent / LOCALES]
+    for plugin in plugins:
+        module = plugin if hasattr(plugin, "__name__") and hasattr(plugin, "__file__") \
+            else sys.modules.get(type(plugin).__module__)
+        name = getattr(module, "__name__", "")
+        if module is None or not name:
+            continue
+        package = name if hasattr(module, "__path__") else name.rpartition(".")[0]
+        while package:
+            found = sys.modules.get(package)
+            for base in getattr(found, "__path__", ()):
+                folder = Path(base) / LOCALES
+                if folder not in folders and folder.is_dir():
+                    folders.append(folder)
+            package = package.rpartition(".")[0]
+    return folders
+
+
+def deployment_catalogue(pm: Any, locale: str) -> Catalogue:
+    """The catalogue of a deployment: the core's and enabled plugins' gettext
+    catalogues for ``locale``, then what ``dyncrm_translations`` returns on top."""
+    messages: dict[str, str] = {}
+    plurals: dict[str, list[str]] = {}
+    rule = None
+    for folder in package_folders(plugin for _, plugin in pm.list_name_plugin()):
+        found = load_folder(folder, locale)
+        messages.update(found.messages)
+        plurals.update(found.plurals)
+        rule = found.plural if found.plurals else rule
+    for catalogue in reversed(pm.hook.dyncrm_translations(locale=locale)):
+        messages.update(catalogue or {})
+    return Catalogue(locale, messages, plurals=plurals, plural=rule)
+
+
+# --- the catalogue the command line speaks ------------------------------------------
+
+_active: Catalogue | None = None
+
+
+def activate(catalogue: Catalogue | None) -> None:
+    """Make ``catalogue`` the one :func:`gettext`/:func:`translate` answer from
+    (``None``: English again).  The command line sets it once the deployment's
+    locale is known and clears it when the command ends."""
+    global _active
+    _active = catalogue
+
+
+def active() -> Catalogue | None:
+    """The catalogue the command line speaks now, if any."""
+    return _active
+
+
+def gettext(message: str) -> str:
+    """``message`` in the active catalogue's language (English without one)."""
+    return _active.gettext(message) if _active is not None else message
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The active catalogue's form of ``singular``/``plural`` for ``n``."""
+    if _active is not None:
+        return _active.ngettext(singular, plural, n)
+    return singular if n == 1 else plural
+
+
+def translate(text: str) -> str:
+    """A finished sentence (an error's text) in the active catalogue's language."""
+    return _active.sentence(text) if _active is not None and text else text
+
+
+#: click's modules that say something to people, each with ``from gettext import gettext as _``.
+CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "termui",
+                 "types", "utils", "shell_completion")
+
+
+def install_in_click() -> None:
+    """Point click's gettext calls (its own sentences) at :func:`gettext`/:func:`ngettext`.
+
+    click asks the standard library's global ``messages`` domain, which follows the
+    process's environment; a deployment's language is its config's, so click's
+    modules are given these two instead (the same calls, another catalogue).
+    """
+    import importlib
+
+    for name in CLICK_MODULES:
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext  # type: ignore[attr-defined]
