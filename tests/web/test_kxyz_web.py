@@ -52,6 +52,10 @@ def test_reports_download_as_pdf_and_csv(kop, name, query):
     csv = client.get(f"/laporan/{name}?{query}&format=csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert csv.data.decode("utf-8-sig").count("\n") >= 1
+    summary = client.get(f"/laporan/{name}?{query}&format=ringkasan")
+    assert summary.status_code == 200 and summary.mimetype == "text/csv"
+    assert f"laporan-{name}-ringkasan.csv" in summary.headers["Content-Disposition"]
+    assert summary.data.decode("utf-8-sig").startswith("bagian,keterangan,nilai")
 
 
 def test_the_web_csv_is_the_file_the_command_line_writes(kop, tmp_path):

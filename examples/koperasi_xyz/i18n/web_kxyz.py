@@ -9,6 +9,7 @@ MESSAGES = {
     "Report {name}": "Laporan {name}",
     "Download PDF": "Unduh PDF",
     "Download CSV": "Unduh CSV",
+    "Download summary CSV": "Unduh CSV ringkasan",
     "All reports": "Semua laporan",
     "Choose PDF or CSV.": "Pilih PDF atau CSV.",
     "This field is required.": "Wajib diisi.",
@@ -154,6 +155,26 @@ MESSAGES = {
     "Deduction list of a month": "Daftar potongan satu bulan",
     "Leave empty for every department.": "Kosongkan untuk semua departemen.",
     "Import the payroll office's confirmation": "Impor konfirmasi dari bagian penggajian",
+    "Compute from today's records instead of the list as sent":
+        "Hitung dari data hari ini, bukan daftar sebagaimana dikirim",
+    "Once a month's list is sent, its download is the list as it was sent to the payroll "
+    "office, from the archive.":
+        "Setelah daftar suatu bulan dikirim, yang diunduh adalah daftar sebagaimana dikirim "
+        "ke bagian penggajian, dari arsip.",
+    "Lists sent to the payroll office": "Daftar yang dikirim ke bagian penggajian",
+    "The list is archived as it stands now; sending the same month again changes nothing.":
+        "Daftar diarsipkan sebagaimana adanya sekarang; mengirim bulan yang sama lagi tidak "
+        "mengubah apa pun.",
+    "Send the list to the payroll office": "Kirim daftar ke bagian penggajian",
+    "Sent on": "Dikirim pada",
+    "As sent": "Sebagaimana dikirim",
+    "No list sent yet.": "Belum ada daftar yang dikirim.",
+    "The list of {month} was sent on {date} by {user} ({members} members, {total}); nothing "
+    "was archived again.":
+        "Daftar {month} sudah dikirim pada {date} oleh {user} ({members} anggota, {total}); "
+        "tidak ada yang diarsipkan lagi.",
+    "The list of {month} is sent: {members} members, {total}; archived as sent.":
+        "Daftar {month} dikirim: {members} anggota, {total}; diarsipkan sebagaimana dikirim.",
     "The payroll office's batch id": "Nomor batch dari bagian penggajian",
     "Confirmation file (CSV)": "Berkas konfirmasi (CSV)",
     "Only check the file; post nothing": "Periksa berkas saja; tidak ada yang dibukukan",

@@ -1,8 +1,9 @@
 """The portal's report pages (``/laporan``) and the chair's dashboard card.
 
 Staff see every report of the enabled plugins they may run (the same builders
-as ``dyncrm laporan``), fill in its dates and download it as PDF or CSV — the
-same files the command line writes (:mod:`koperasi_xyz.reports.runner`).  The
+as ``dyncrm laporan``), fill in its dates and download it as PDF, its data as CSV
+or its summary as CSV — the same files the command line writes
+(:mod:`koperasi_xyz.reports.runner`).  The
 card shows the numbers a chair asks for: members by stage, savings and loans
 outstanding, arrears and open feedback tickets against their service level.
 """
@@ -103,7 +104,8 @@ def index():
 @blueprint.route("/<name>")
 @staff_only(VIEW)
 def report(name: str):
-    """A report's options; with ``format=pdf|csv`` the report itself as a download."""
+    """A report's options; with ``format=pdf|csv|ringkasan`` the report itself (its PDF,
+    data CSV or summary CSV) as a download."""
     builder = _builder(name)
     values = {k: v for k, v in request.args.items() if k != "format"}
     fmt = request.args.get("format")
