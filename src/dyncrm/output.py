@@ -125,17 +125,20 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, 
 
     Cells are shown through :func:`dyncrm.text.printable`: a control character
     or bidi override in stored text appears escaped and cannot move the cursor,
-    clear the screen or reorder the columns.
+    clear the screen or reorder the columns.  Column titles, ``empty`` and
+    yes/no are in the deployment's language (:func:`dyncrm.i18n.gettext`).
     """
+    from dyncrm.i18n import gettext
+
     out = out or sys.stdout
     if not rows:
-        click.echo(empty, file=out)
+        click.echo(gettext(empty), file=out)
         return
     columns = list(columns or rows[0].keys())
     headers = headers or {}
     right = set(align_right)
-    cells = [[printable(_cell(r.get(c))) for c in columns] for r in rows]
-    titles = [printable(headers.get(c, c)) for c in columns]
+    cells = [[printable(_shown(r.get(c))) for c in columns] for r in rows]
+    titles = [printable(gettext(headers.get(c, c))) for c in columns]
     widths = [max([_width(t)] + [_width(row[i]) for row in cells])
               for i, t in enumerate(titles)]
 
@@ -150,6 +153,15 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, 
     click.echo("  ".join("-" * w for w in widths), file=out)
     for row in cells:
         click.echo(fmt(row), file=out)
+
+
+def _shown(value: Any) -> str:
+    """A table cell for a person: like :func:`_cell`, yes/no in their language."""
+    if isinstance(value, bool):
+        from dyncrm.i18n import gettext
+
+        return gettext("yes") if value else gettext("no")
+    return _cell(value)
 
 
 def _cell(value: Any) -> str:
@@ -341,10 +353,14 @@ def write_csv(rows: Sequence[dict[str, Any]], out: TextIO, columns: Sequence[str
 
 
 def kv(pairs: dict[str, Any], out: TextIO | None = None) -> None:
-    """Print label/value pairs, labels aligned."""
+    """Print label/value pairs, labels aligned (in the deployment's language)."""
+    from dyncrm.i18n import gettext
+
     if not pairs:
         return
-    width = max(_width(k) for k in pairs)
+    labels = {k: gettext(k) for k in pairs}
+    width = max(_width(label) for label in labels.values())
     for k, v in pairs.items():
-        click.echo(f"{printable(k)}{' ' * (width - _width(k))}  {printable(_cell(v))}",
-                   file=out or sys.stdout)
+        label = labels[k]
+        click.echo(f"{printable(label)}{' ' * (width - _width(label))}  "
+                   f"{printable(_shown(v))}", file=out or sys.stdout)
