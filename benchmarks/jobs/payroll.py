@@ -1,6 +1,14 @@
 """koperasi_xyz.payroll: the December deduction list of every active member, and the
 import of the payroll office's confirmation of it (posting the whole month in one action).
 
+Jobs: ``payroll.deduction_list``, ``payroll.import`` (the whole confirmation import, with
+its payments, installments, touchpoints, receipts and messages) and the ledger's bulk path
+next to its floor: ``payroll.post_many`` posts the month's entries (a wajib deposit per
+line, a repayment per loan) through ``crm.ledger.post_many`` in one action (keys, checks,
+receipts, hooks), ``payroll.post_many raw`` writes the same entries and postings with
+hand-written SQL in one transaction (``python -m benchmarks --only post_many``: the
+``ratio`` column is dyncrm / raw; postings per second are printed by the script below).
+
 ``python benchmarks/jobs/payroll.py -n 10000`` times the import apart from the rest: the
 deduction list alone, the whole import, the floor's entries through ``crm.ledger.post_many``
 (the ledger's bulk path alone), and a raw-SQL floor writing the same entries and postings
@@ -48,17 +56,23 @@ def deduction_list(crm, world):
 
 #: The confirmation file of each world size (built untimed by :func:`_prepare_import`).
 _FILES: dict[int, bytes] = {}
+#: The deduction list of each world size (what the bulk-posting jobs post).
+_LISTS: dict[int, object] = {}
 PAYDAY = dt.date(2025, 12, 25)
 
 
 def _prepare_import(crm, world):
-    """The Koperasi world, and the payroll office's file confirming December in full."""
+    """The Koperasi world, December's list sent to the payroll office (archived, as
+    ``dyncrm payroll send`` does before payday) and the office's file confirming it in
+    full."""
     from worlds import prepare_koperasi
 
-    from koperasi_xyz.payroll import listing as payroll_list
+    from dyncrm.values import Actor
+    from koperasi_xyz.payroll import sent
 
     prepare_koperasi(crm, world)
-    found = payroll_list.deduction_list(crm, MONTH)
+    found = sent.send(crm, Actor.operator("benchmark"), MONTH).dlist
+    _LISTS[world.n] = found
     _FILES[world.n] = ("nik_karyawan;jumlah_dipotong\n" + "".join(
         f"{x.employee_number};{x.total}\n" for x in found.lines if x.total)).encode()
 
@@ -138,18 +152,22 @@ def run_post_many(crm, found) -> int:
 
 def run_floor(db, found, currency: str) -> int:
     """Insert one wajib entry (2 postings) per line and one repayment entry (cash,
-    denda, interest, principal) per loan, keyed like the importer's, in one transaction."""
+    interest, principal) per loan, keyed like the importer's, in one transaction:
+    ``executemany`` on SQLite, ``execute_values`` (multi-row) on PostgreSQL."""
     import json
+
+    from peewee import PostgresqlDatabase
 
     accounts = dict(db.execute_sql("SELECT code, id FROM account").fetchall())
     cash = accounts["cash"]
+    stamp = "2025-12-25 08:00:00"
     entries, legs = [], []
     for n, x in enumerate(found.lines, start=2):
         wajib = x.wajib + x.wajib_arrears
         if wajib:
             key = f"deposit:payroll:HR:{n}:wajib"
             entries.append((key, "savings.deposit", "Simpanan Wajib (payroll)",
-                            PAYDAY.isoformat(), "now", "benchmark", x.member_id,
+                            PAYDAY.isoformat(), stamp, "benchmark", x.member_id,
                             json.dumps({"product": "wajib"})))
             legs.append((key, [(cash, wajib), (accounts[f"savings.wajib:m{x.member_id}"],
                                                -wajib)]))
@@ -158,29 +176,70 @@ def run_floor(db, found, currency: str) -> int:
                 continue
             key = f"loans.repayment:payroll:HR:{n}:loan{due.loan_id}"
             entries.append((key, "loans.repayment", f"repayment of loan {due.loan_id}",
-                            PAYDAY.isoformat(), "now", "benchmark", x.member_id,
+                            PAYDAY.isoformat(), stamp, "benchmark", x.member_id,
                             json.dumps({"loan": due.loan_id})))
             interest = due.total // 10
             legs.append((key, [(cash, due.total),
                                (accounts[f"income.loan_interest:m{x.member_id}"], -interest),
                                (accounts[f"loans.principal:m{x.member_id}"],
                                 -(due.total - interest))]))
-    conn = db.connection()
+    entry_sql = ("INSERT INTO journal_entry (key, kind, memo, effective_date, recorded_at, "
+                 "actor, member_id, meta) VALUES ")
+    posting_sql = "INSERT INTO posting (entry_id, account_id, amount, commodity) VALUES "
+    keys = [key for key, _ in legs]
+    ids = {}
     with db.atomic():
-        conn.executemany("INSERT INTO journal_entry (key, kind, memo, effective_date, "
-                         "recorded_at, actor, member_id, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         entries)
-        ids = {}
-        keys = [key for key, _ in legs]
-        for start in range(0, len(keys), 500):
-            part = keys[start:start + 500]
-            ids.update(conn.execute("SELECT key, id FROM journal_entry WHERE key IN "
-                                    f"({', '.join('?' * len(part))})", part).fetchall())
-        rows = [(ids[key], account, amount, currency)
-                for key, parts in legs for account, amount in parts]
-        conn.executemany("INSERT INTO posting (entry_id, account_id, amount, commodity) "
-                         "VALUES (?, ?, ?, ?)", rows)
+        cursor = db.cursor()
+        if isinstance(db, PostgresqlDatabase):
+            from psycopg2.extras import execute_values
+
+            execute_values(cursor, entry_sql + "%s", entries, page_size=500)
+            for start in range(0, len(keys), 500):
+                cursor.execute("SELECT key, id FROM journal_entry WHERE key = ANY(%s)",
+                               (keys[start:start + 500],))
+                ids.update(cursor.fetchall())
+            rows = [(ids[key], account, amount, currency)
+                    for key, parts in legs for account, amount in parts]
+            execute_values(cursor, posting_sql + "%s", rows, page_size=500)
+        else:
+            cursor.executemany(entry_sql + "(?, ?, ?, ?, ?, ?, ?, ?)", entries)
+            for start in range(0, len(keys), 500):
+                part = keys[start:start + 500]
+                ids.update(cursor.execute("SELECT key, id FROM journal_entry WHERE key IN "
+                                          f"({', '.join('?' * len(part))})", part).fetchall())
+            rows = [(ids[key], account, amount, currency)
+                    for key, parts in legs for account, amount in parts]
+            cursor.executemany(posting_sql + "(?, ?, ?, ?)", rows)
     return len(rows)
+
+
+def _expected_postings(found) -> int:
+    return sum(2 for x in found.lines if x.wajib + x.wajib_arrears) + \
+        sum(3 for x in found.lines for due in x.loans if due.total)
+
+
+@job("payroll.post_many", enabled=ENABLED, plugins=PLUGINS, prepare=_prepare_import,
+     writes=True, memory_growth="linear")
+def post_many_job(crm, world):
+    """The month's payroll entries through ``crm.ledger.post_many``, in one action."""
+    found = _LISTS[world.n]
+    before = _counts(crm)
+    postings = run_post_many(crm, found)
+    now = _counts(crm)
+    check("postings written", now[1] - before[1], _expected_postings(found))
+    check("postings posted", postings, _expected_postings(found))
+    return postings
+
+
+@job("payroll.post_many raw", enabled=ENABLED, plugins=PLUGINS, prepare=_prepare_import,
+     writes=True, memory_growth="linear")
+def post_many_raw(crm, world):
+    """The same entries and postings with hand-written SQL in one transaction."""
+    found = _LISTS[world.n]
+    before = _counts(crm)
+    postings = run_floor(crm.database, found, crm.currency)
+    check("postings written", _counts(crm)[1] - before[1], _expected_postings(found))
+    return postings
 
 
 def main(argv: list[str] | None = None) -> int:
