@@ -4,7 +4,7 @@ For a handful of members of the Koperasi world (``worlds.py``): balances by savi
 type, wajib arrears at year end, the active loans with what is owed and due next,
 and the reward points.  ``member.view`` goes through the library
 (``savings.balances``, ``savings.wajib_arrears``, ``loans.overview.member_loans``,
-``ledger.balance_or_zero``); ``member.view raw`` computes the same figures with
+``rewards.balance``); ``member.view raw`` computes the same figures with
 hand-written SQL on the same file, the floor.  Both check their figures against
 what the world implies, so they are identical.  The time must not grow with the
 number of members (``flat``): every query touches only that member's rows.
@@ -70,14 +70,14 @@ def expected(world, member_id: int) -> dict:
 @koperasi_job("member.view", time_growth="flat", memory_growth="flat")
 def member_view(crm, world):
     """Six members' dashboards: balances, wajib arrears, loans and points (library)."""
-    from dyncrm_expand import savings
+    from dyncrm_expand import rewards, savings
     from dyncrm_expand.loans.overview import member_loans
 
     for member_id in sample(world):
         balances = savings.balances(crm, member_id)
         arrears = savings.wajib_arrears(crm, member_id, YEAR_END)
         loans = member_loans(crm, member_id)
-        points = crm.ledger.balance_or_zero("rewards.points", member_id, commodity="PTS")
+        points = rewards.balance(crm, member_id)
         got = {
             "balances": {p: int(m.amount) for p, m in balances.items()},
             "arrears": [(month, int(m.amount)) for month, m in arrears],

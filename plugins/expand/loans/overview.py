@@ -8,16 +8,18 @@ fixed number of queries, whatever the number of loans.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from dyncrm.db import prepared
 from dyncrm.db.models import Member
 from dyncrm.money import Money
 from dyncrm.quorum import QuorumStatus
 from dyncrm.quorum import merge as merge_rules
 from dyncrm_expand.loans.eligibility import build_request, reasons
-from dyncrm_expand.loans.models import Loan, LoanInstallment
+from dyncrm_expand.loans.models import Loan
 from dyncrm_expand.loans.queries import ACTIVE_STAGES, as_date, money, product
 
 if TYPE_CHECKING:
@@ -45,34 +47,42 @@ class LoanGlance:
     next_amount: Money | None = None
 
 
+#: A member's active loans, newest first, each with the principal still owed and its oldest
+#: unpaid installment (what is still owed of it): one statement on that member's rows
+#: (the loan's member index, the installments' (loan, number) index).
+_MEMBER_LOANS_SQL = (
+    "SELECT l.id, l.product, l.terms, l.stage, l.amount, l.currency, l.term, l.applied_on, "
+    "(SELECT SUM(i.principal - i.principal_paid) FROM loan_installment i "
+    "WHERE i.loan_id = l.id), "
+    "n.due_on, n.principal - n.principal_paid + n.interest - n.interest_paid "
+    "- n.interest_waived "
+    "FROM loan l LEFT JOIN loan_installment n ON n.loan_id = l.id AND n.number = "
+    "(SELECT MIN(u.number) FROM loan_installment u WHERE u.loan_id = l.id "
+    "AND u.paid_on IS NULL) "
+    f"WHERE l.member_id = {{p}} AND l.stage IN ({prepared.marks(len(ACTIVE_STAGES))}) "
+    "ORDER BY l.id DESC")
+
+
 def member_loans(crm: CRM, member_id: int) -> list[LoanGlance]:
-    """The member's active loans, newest first, with what is owed and due next (two queries)."""
-    rows = list(Loan.select().where(Loan.member == int(member_id),
-                                    Loan.stage.in_(ACTIVE_STAGES)).order_by(Loan.id.desc()))
-    ids = [r.id for r in rows if r.stage == "disbursed"]
-    owed: dict[int, int] = {}
-    due: dict[int, tuple[dt.date, int]] = {}
-    if ids:
-        query = (LoanInstallment.select()
-                 .where(LoanInstallment.loan.in_(ids))
-                 .order_by(LoanInstallment.loan, LoanInstallment.number))
-        for inst in query:
-            loan_id = inst.loan_id
-            owed[loan_id] = owed.get(loan_id, 0) + inst.principal - inst.principal_paid
-            if inst.paid_on is None and loan_id not in due:
-                unpaid = (inst.principal - inst.principal_paid) + (
-                    inst.interest - inst.interest_paid - inst.interest_waived)
-                due[loan_id] = (as_date(inst.due_on), unpaid)
+    """The member's active loans, newest first, with what is owed and due next.
+
+    One statement prepared once, reading only that member's loans and their
+    installments; only a disbursed loan has something owed and due.
+    """
+    db = crm.database
     found = []
-    for r in rows:
-        nxt = due.get(r.id)
+    for (loan_id, code, terms, stage, amount, currency, term, applied_on, owed, due_on,
+         unpaid) in db.execute_sql(prepared.sql(db, _MEMBER_LOANS_SQL),
+                                   [int(member_id), *ACTIVE_STAGES]):
+        parsed = json.loads(terms) if isinstance(terms, str) else (terms or {})
+        disbursed = stage == "disbursed"
+        has_next = disbursed and due_on is not None
         found.append(LoanGlance(
-            id=r.id, product=r.product, product_name=r.terms.get("name", r.product),
-            stage=r.stage, amount=money(crm, r.amount, r.currency), term=r.term,
-            applied_on=as_date(r.applied_on),
-            outstanding=money(crm, owed.get(r.id, 0), r.currency),
-            next_due=nxt[0] if nxt else None,
-            next_amount=money(crm, nxt[1], r.currency) if nxt else None))
+            id=loan_id, product=code, product_name=parsed.get("name", code), stage=stage,
+            amount=money(crm, amount, currency), term=term, applied_on=as_date(applied_on),
+            outstanding=money(crm, (owed or 0) if disbursed else 0, currency),
+            next_due=as_date(due_on) if has_next else None,
+            next_amount=money(crm, unpaid, currency) if has_next else None))
     return found
 
 

@@ -5,13 +5,31 @@ from __future__ import annotations
 import datetime as dt
 
 from dyncrm.dates import as_date
+from dyncrm.db import prepared
 from dyncrm.errors import NotFoundError
+from dyncrm.ledger import CREDIT_NORMAL
 from dyncrm.money import Money
 from dyncrm.values import DueItem
 from dyncrm_expand.savings.common import calculator, canonical_product, from_units, settings
 from dyncrm_expand.savings.config import PRODUCTS
 from dyncrm_expand.savings.values import Statement, StatementLine
-from dyncrm_expand.savings.wajib import load_states, month_label, month_start
+from dyncrm_expand.savings.wajib import load_state, load_states, month_label, month_start
+
+_KINDS = tuple(f"savings.{p}" for p in PRODUCTS)
+
+
+def _balances_sql(dated: bool) -> str:
+    """One member's savings balances per kind (and account type), up to ``{p}`` if dated."""
+    return ("SELECT a.kind, a.type, SUM(p.amount) FROM account a "
+            "JOIN posting p ON p.account_id = a.id"
+            + (" JOIN journal_entry e ON e.id = p.entry_id" if dated else "")
+            + f" WHERE a.member_id = {{p}} AND a.kind IN ({prepared.marks(len(_KINDS))})"
+            + (" AND e.effective_date <= {p}" if dated else "")
+            + " GROUP BY a.kind, a.type")
+
+
+#: One member's savings balances, without and with an ``as_of`` date.
+_BALANCES_SQL = {dated: _balances_sql(dated) for dated in (False, True)}
 
 
 def balance(crm, member_id: int, product: str, *, as_of: dt.date | None = None) -> Money:
@@ -21,32 +39,44 @@ def balance(crm, member_id: int, product: str, *, as_of: dt.date | None = None) 
 
 
 def balances(crm, member_id: int, *, as_of: dt.date | None = None) -> dict[str, Money]:
-    """``{"pokok": ..., "wajib": ..., "sukarela": ...}`` for one member, in one query."""
-    found = crm.ledger.balances_by_member([f"savings.{p}" for p in PRODUCTS], as_of=as_of,
-                                          member_ids=[member_id]).get(member_id, {})
+    """``{"pokok": ..., "wajib": ..., "sukarela": ...}`` for one member, in one query.
+
+    The member's accounts of those kinds are found through the (member, kind)
+    index and only their postings are summed; the SQL text is prepared once.
+    """
+    db = crm.database
+    params: list = [int(member_id), *_KINDS]
+    if as_of is not None:
+        params.append(as_of.isoformat())
+    found: dict[str, int] = {}
+    for kind, account_type, units in db.execute_sql(
+            prepared.sql(db, _BALANCES_SQL[as_of is not None]), params):
+        units = int(units or 0)
+        found[kind] = found.get(kind, 0) + (-units if account_type in CREDIT_NORMAL else units)
     return {p: from_units(crm, found.get(f"savings.{p}", 0)) for p in PRODUCTS}
 
 
 def wajib_due(crm, member_id: int, month: dt.date) -> Money:
     """What is still unpaid of a month's simpanan wajib (zero if paid or not owed)."""
     calc = calculator(crm)
-    state = load_states(calc, stages=None, member_ids=[member_id]).get(member_id)
-    if state is None:
+    found = load_state(calc, crm.database, member_id)
+    if found is None:
         raise NotFoundError("member", member_id)
-    return from_units(crm, calc.due_for_month(state, month_start(month)))
+    return from_units(crm, calc.due_for_month(found[1], month_start(month)))
 
 
 def wajib_arrears(crm, member_id: int, as_of: dt.date) -> list[tuple[dt.date, Money]]:
     """Unpaid wajib months due on or before ``as_of``, oldest first, as ``(month, amount)``.
 
     Payments are those effective on or before ``as_of``, allocated to the
-    oldest month first.
+    oldest month first.  One indexed query on that member's rows
+    (:func:`~dyncrm_expand.savings.wajib.load_state`).
     """
     calc = calculator(crm)
-    state = load_states(calc, stages=None, member_ids=[member_id], as_of=as_of).get(member_id)
-    if state is None:
+    found = load_state(calc, crm.database, member_id, as_of=as_of)
+    if found is None:
         raise NotFoundError("member", member_id)
-    return [(m, from_units(crm, u)) for m, u in calc.arrears(state, as_of)]
+    return [(m, from_units(crm, u)) for m, u in calc.arrears(found[1], as_of)]
 
 
 def arrears_by_member(crm, as_of: dt.date) -> dict[int, Money]:
@@ -176,11 +206,11 @@ def due_items(crm, on: dt.date) -> list[DueItem]:
 def monthly_wajib(crm, member_id: int, month: dt.date) -> Money | None:
     """The simpanan wajib an active member owes for ``month`` by schedule (paid or not)."""
     calc = calculator(crm)
-    state = load_states(calc, member_ids=[member_id]).get(member_id)
-    if state is None:
+    found = load_state(calc, crm.database, member_id)
+    if found is None or found[0] != "active":
         return None
     first = month_start(month)
-    owed = calc.months(state, through_month=first)
+    owed = calc.months(found[1], through_month=first)
     if not owed or owed[-1][0] != first:
         return None
     return from_units(crm, owed[-1][2])

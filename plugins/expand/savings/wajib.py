@@ -30,6 +30,7 @@ import attrs
 from peewee import JOIN, fn
 
 from dyncrm.dates import as_date as _date
+from dyncrm.db import prepared
 from dyncrm.db.models import Account, JournalEntry, Member, Posting
 from dyncrm_expand.savings.config import SavingsSettings
 from dyncrm_expand.savings.models import SavingsMemberClass, SavingsObligation
@@ -157,9 +158,12 @@ class WajibCalculator:
         return out
 
     def arrears(self, state: WajibState, as_of: dt.date) -> list[tuple[dt.date, int]]:
-        """Unpaid months due on or before ``as_of`` (state loaded as of ``as_of``)."""
-        owed = self.months(state, due_until=as_of)
-        return [(m, u) for m, _, u in self.unpaid(owed, state.paid_units)]
+        """Unpaid months due on or before ``as_of`` (state loaded as of ``as_of``).
+
+        Only the unpaid months are computed when the amount is constant
+        (:meth:`unpaid_due_between` from the first month on).
+        """
+        return [(m, u) for m, _, u in self.unpaid_due_between(state, dt.date.min, as_of)]
 
     def due_for_month(self, state: WajibState, month: dt.date) -> int:
         """What is still unpaid of ``month``'s wajib (0 if not owed or paid)."""
@@ -257,6 +261,59 @@ def paid_by_member(kinds: Iterable[str], *, as_of: dt.date | None = None,
     for member_id, kind, units in query.tuples().iterator():
         out[member_id][kind] = -int(units or 0)
     return dict(out)
+
+
+_PAID = ("(SELECT SUM(p.amount) FROM account a JOIN posting p ON p.account_id = a.id "
+         "JOIN journal_entry e ON e.id = p.entry_id "
+         "WHERE a.member_id = m.id AND a.kind = '{kind}' AND NOT (e.kind LIKE {{p}}){until})")
+_ONE = ("SELECT m.stage, m.joined_on, w.start_on, w.end_on, k.amount, k.id, "
+        "(SELECT COUNT(*) FROM savings_member_class c WHERE c.member_id = m.id), "
+        "{wajib}, {pokok} "
+        "FROM member m "
+        "LEFT JOIN savings_obligation w ON w.member_id = m.id AND w.product = 'wajib' "
+        "LEFT JOIN savings_obligation k ON k.member_id = m.id AND k.product = 'pokok' "
+        "WHERE m.id = {{p}}")
+#: The one-member load, without and with an ``as_of`` date (settlements excluded).
+_ONE_SQL = {
+    dated: _ONE.format(**{product: _PAID.format(
+        kind=f"savings.{product}", until=" AND e.effective_date <= {p}" if dated else "")
+        for product in ("wajib", "pokok")})
+    for dated in (False, True)}
+_CLASSES_SQL = ("SELECT since, member_class FROM savings_member_class WHERE member_id = {p} "
+                "ORDER BY since")
+
+
+def load_state(calc: WajibCalculator, database, member_id: int, *,
+               as_of: dt.date | None = None) -> tuple[str, WajibState] | None:
+    """One member's ``(stage, WajibState)`` in one indexed query (two with class history),
+    the same state :func:`load_states` loads for them; ``None`` for an unknown member.
+
+    For the pages that show one member (balances and arrears on every view): the
+    SQL text is prepared once (:mod:`dyncrm.db.prepared`) and only that member's
+    rows are read.
+    """
+    pattern = SETTLEMENT_KIND_PREFIX + "%"
+    if as_of is None:
+        params = [pattern, pattern, int(member_id)]
+    else:
+        day = as_of.isoformat()
+        params = [pattern, day, pattern, day, int(member_id)]
+    row = database.execute_sql(prepared.sql(database, _ONE_SQL[as_of is not None]),
+                               params).fetchone()
+    if row is None:
+        return None
+    stage, joined_on, w_start, w_end, p_amount, p_id, class_count, wajib, pokok = row
+    classes: tuple[tuple[dt.date, str], ...] = ()
+    if class_count:
+        classes = tuple((_date(since), name) for since, name in database.execute_sql(
+            prepared.sql(database, _CLASSES_SQL), [int(member_id)]))
+    start = _date(w_start) or _date(joined_on)
+    pokok_owed = p_amount if p_id is not None else (
+        calc.units(calc.settings.pokok.amount) if start is not None else 0)
+    return stage, WajibState(
+        member_id=int(member_id), start_on=start, end_on=_date(w_end), classes=classes,
+        paid_units=-int(wajib or 0), pokok_owed_units=int(pokok_owed or 0),
+        pokok_paid_units=-int(pokok or 0))
 
 
 def load_states(calc: WajibCalculator, *, stages: Iterable[str] | None = ("active",),
