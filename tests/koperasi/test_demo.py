@@ -19,12 +19,13 @@ def demo_run(tmp_path_factory) -> tuple[Path, dict]:
     code, out, err = run_cli(["demo", "--dir", str(folder), "--members", "30", "--seed", "7",
                               "--json"])
     assert code == 0, err
-    return folder, json.loads(out)
+    return folder, json.loads(out)["data"]
 
 
 def test_demo_year_balances_and_reconciles_with_the_ledger(demo_run) -> None:
     folder, summary = demo_run
-    assert summary["trial_balance"] == {"IDR": 0, "POINTS": 0}
+    assert summary["trial_balance"] == [{"commodity": "IDR", "sum": 0},
+                                        {"commodity": "POINTS", "sum": 0}]
     counts = summary["counts"]
     assert counts["applications"] == 30
     assert counts["approved"] + counts["rejected"] == 30
@@ -35,14 +36,14 @@ def test_demo_year_balances_and_reconciles_with_the_ledger(demo_run) -> None:
         for kind, key in [("savings.wajib", "simpanan_wajib"),
                           ("savings.sukarela", "simpanan_sukarela"),
                           ("loans.principal", "pinjaman_beredar")]:
-            assert str(totals[(kind, "IDR")]) == summary["amounts"][key]
+            assert str(totals[(kind, "IDR")]) == summary["amounts"][key]["amount"]
         # the SHU: the pools are the whole surplus, members' shares are their pools to the
         # rupiah, and exactly those shares reached the members' sukarela savings
         from dyncrm.db.models import JournalEntry, Posting
         from koperasi_xyz.shu import service as shu_service
 
         dist = shu_service.locked(crm, 2025).distribution
-        assert dist.total == int(summary["amounts"]["shu"]) > 0
+        assert dist.total == int(summary["amounts"]["shu"]["amount"]) > 0
         assert sum(dist.pools.values()) == dist.total
         shares = sum(m.jasa_modal + m.jasa_usaha for m in dist.members)
         member_pools = dist.pools["jasa_modal"] + dist.pools["jasa_usaha"]
@@ -92,7 +93,7 @@ def test_demo_is_deterministic_for_a_seed(tmp_path) -> None:
         code, out, err = run_cli(["demo", "--dir", str(tmp_path / name), "--members", "12",
                                   "--seed", "3", "--json"])
         assert code == 0, err
-        data = json.loads(out)
+        data = json.loads(out)["data"]
         runs.append((data["counts"], data["amounts"]))
     assert runs[0] == runs[1]
 
@@ -118,8 +119,9 @@ def test_demo_at_500_members_redeems_only_what_is_in_stock(tmp_path) -> None:
     folder = tmp_path / "kop500"
     code, out, err = run_cli(["demo", "--dir", str(folder), "--members", "500", "--json"])
     assert code == 0, err
-    summary = json.loads(out)
-    assert summary["trial_balance"] == {"IDR": 0, "POINTS": 0}
+    summary = json.loads(out)["data"]
+    assert summary["trial_balance"] == [{"commodity": "IDR", "sum": 0},
+                                        {"commodity": "POINTS", "sum": 0}]
     counts = summary["counts"]
     assert counts["applications"] == 500 and counts["payroll_batches"] == 12
     from dyncrm_expand import rewards
@@ -176,7 +178,7 @@ def test_demo_closes_its_year_and_takes_the_shu_from_the_books(demo_run) -> None
         assert info.in_force and (info.proposed_by, info.approved_by) == ("bendahara",
                                                                           ("ketua",))
         assert all(periods.is_closed(crm, f"2025-{m:02d}") for m in range(1, 13))
-        assert str(periods.year_result(crm, 2025).amount) == summary["amounts"]["shu"]
+        assert str(periods.year_result(crm, 2025).amount) == summary["amounts"]["shu"]["amount"]
         assert books.source_of(crm, service.year_row(2025).entry_id)["source"] == "books"
         assert periods.result_balances(crm, dt.date(2025, 12, 31)) == []  # all zeroed
-        assert int(summary["amounts"]["jasa_pinjaman"]) > 0  # earned, before the closing
+        assert int(summary["amounts"]["jasa_pinjaman"]["amount"]) > 0  # earned, before the closing

@@ -47,11 +47,14 @@ def demo(directory: Path, seed: int, members: int, force: bool, as_json: bool) -
                            progress=bar.update)
     took = time.monotonic() - started
     if as_json:
-        output.emit_json({"directory": str(summary.directory), "year": summary.year,
-                          "counts": summary.counts, "amounts": summary.amounts,
-                          "files": {k: str(v) for k, v in summary.files.items()},
-                          "trial_balance": summary.trial_balance,
-                          "member_logins": summary.member_logins, "seconds": round(took, 1)})
+
+        output.emit({"directory": str(summary.directory), "year": summary.year,
+                     "counts": summary.counts,
+                     "amounts": summary.amounts,
+                     "files": {k: str(v) for k, v in summary.files.items()},
+                     "trial_balance": [{"commodity": c, "sum": n}
+                                       for c, n in summary.trial_balance.items()],
+                     "member_logins": summary.member_logins, "seconds": round(took, 1)})
         return
     from dyncrm.app import open_crm
 
