@@ -65,7 +65,8 @@ class Catalogue:
         if forms:
             index = self.plural(n)
             return forms[index] if 0 <= index < len(forms) else forms[0]
-        return singular if n == 1 else plural
+        english = singular if n == 1 else plural  # each form may be its own message id
+        return self.messages.get(english) or english
 
     def __call__(self, msgid: str, /, **params: Any) -> str:
         """The translation of ``msgid`` (or ``msgid`` itself), with ``params`` filled in."""
