@@ -213,6 +213,11 @@ def _local_day(crm: CRM, at: dt.datetime) -> dt.date:
     return at.replace(tzinfo=dt.UTC).astimezone(crm.tz).date()
 
 
+def archived_on(crm: CRM, what: ArchivedFile | ArchivedSet) -> dt.date:
+    """The day (in the organisation's time zone) a file or set was archived."""
+    return _local_day(crm, what.created_at)
+
+
 def find(crm: CRM, kind: str, key: str) -> ArchivedSet | None:
     """The set archived as ``(kind, key)``, or None when nothing was archived under it."""
     rows = _rows(kind, key)
@@ -299,5 +304,5 @@ def verify(crm: CRM, files: Iterable[ArchivedFile]) -> list[ArchivedFile]:
 
 
 __all__ = ["VIEW", "ArchiveDamaged", "ArchiveSealed", "ArchivedFile", "ArchivedSet",
-           "Document", "content", "find", "get", "kinds", "list_files", "reprint", "seal",
-           "verify"]
+           "Document", "archived_on", "content", "find", "get", "kinds", "list_files",
+           "reprint", "seal", "verify"]

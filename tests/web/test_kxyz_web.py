@@ -295,6 +295,46 @@ def test_deduction_list_downloads_are_the_command_line_files(kop, tmp_path):
     assert bad.status_code == 400 and 'id="e-month"' in bad.get_data(as_text=True)
 
 
+def test_a_sent_list_downloads_as_sent_and_live_only_when_asked(kop):
+    """Issue 14: once the month's list is sent (archived), the page's downloads are the list
+    as sent, byte for byte, whatever the records say later; 'today's records' recomputes."""
+    from dyncrm import archive
+    from koperasi_xyz.payroll.sent import KIND, file_names
+
+    _employee(kop)
+    kasir, secretary = web_client(kop, "kasir"), web_client(kop, "sekretaris")
+    before = snapshot(kop)
+    assert kasir.post("/potongan/send", data={"send_month": MONTH}).status_code == 403
+    assert snapshot(kop) == before
+    page = secretary.get("/potongan/").get_data(as_text=True)
+    assert "Belum ada daftar yang dikirim" in page and "/potongan/send" in page
+    assert "/potongan/send" not in kasir.get("/potongan/").get_data(as_text=True)
+    done = secretary.post("/potongan/send", data={"send_month": MONTH})
+    assert done.status_code == 303
+    page = secretary.get(done.headers["Location"]).get_data(as_text=True)
+    assert f"Daftar {MONTH} dikirim: 1 anggota" in page and "November 2026" in page
+    sent = archive.find(kop, KIND, MONTH)
+    names = file_names(MONTH)
+    _employee(kop, "Budi Santoso", "E002")  # the records change after the list was sent
+    for fmt in ("csv", "pdf"):
+        got = kasir.get(f"/potongan/list?month={MONTH}&format={fmt}")
+        assert got.status_code == 200
+        assert got.data == archive.content(kop, sent.file(names[fmt]))
+        assert names[fmt] in got.headers["Content-Disposition"]
+    csv = kasir.get(f"/potongan/list?month={MONTH}&format=csv").data
+    assert b"E001" in csv and b"E002" not in csv
+    live = kasir.get(f"/potongan/list?month={MONTH}&format=csv&live=1").data
+    assert b"E001" in live and b"E002" in live
+    part = kasir.get(f"/potongan/list?month={MONTH}&format=csv&department=produksi").data
+    assert b"E001" in part and b"E002" not in part  # one department of the list as sent
+    again = secretary.post("/potongan/send", data={"send_month": MONTH})
+    page = secretary.get(again.headers["Location"]).get_data(as_text=True)
+    assert f"Daftar {MONTH} sudah dikirim pada" in page and "sekretaris" in page
+    assert archive.find(kop, KIND, MONTH).files == sent.files
+    bad = secretary.post("/potongan/send", data={"send_month": "bulan"})
+    assert bad.status_code == 400 and 'id="e-send_month"' in bad.get_data(as_text=True)
+
+
 def _confirmation(kop) -> bytes:
     """The confirmation the payroll office returns: every line of the list, deducted in full."""
     import csv as csvmod

@@ -1,10 +1,17 @@
-"""The portal's payroll page (``/potongan``): the deduction list and the confirmation import.
+"""The portal's payroll page (``/potongan``): the deduction list, sending it, the import.
 
-Staff download a month's deduction list as CSV (for the payroll office) or PDF
-— the same files as ``dyncrm payroll list --csv/--pdf`` — and the treasurer
-uploads the file the payroll office returns, which is posted with the same
-library function as ``dyncrm payroll import``: all lines or none.  A file that
-does not match is shown with its mismatched lines, and nothing is written.
+Staff download a month's deduction list as CSV (for the payroll office) or PDF.
+Once the month's list was sent (``dyncrm payroll send``, the page's send button, or
+the first import of its confirmation) the download is the list **as sent**, from
+the archive, byte for byte — like ``dyncrm laporan potongan`` and ``dyncrm payroll
+send --csv/--pdf``; one department's part of it is printed from the archived list.
+Only the "today's records" box computes the list from the records as they stand
+(``dyncrm payroll list``), and a month never sent is always computed so.  The page
+lists the lists sent, and the people who may send (``payroll.send``) send a month's
+list from it.  The treasurer uploads the file the payroll office returns, which is
+posted with the same library function as ``dyncrm payroll import``: all lines or
+none.  A file that does not match is shown with its mismatched lines, and nothing
+is written.
 """
 
 from __future__ import annotations
@@ -14,9 +21,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import attrs
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 
-from dyncrm import hookimpl
+from dyncrm import archive, hookimpl
 from dyncrm.errors import ValidationError
 from dyncrm.web.extension import MenuEntry, WebExtension
 from dyncrm.web.guards import actor, can, crm, staff_only
@@ -24,7 +32,10 @@ from dyncrm.web.guards import actor, can, crm, staff_only
 from ..fmt import rupiah
 from .export import write_csv, write_pdf
 from .importer import PayrollFileRejected, batches, import_confirmation
-from .listing import deduction_list, parse_month, settings_of
+from .listing import DeductionList, deduction_list, parse_month, settings_of
+from .sent import KIND, label_of
+from .sent import send as send_list
+from .sent import sent as sent_list
 
 blueprint = Blueprint("potongan", __name__, url_prefix="/potongan", template_folder="templates")
 
@@ -35,10 +46,28 @@ def _default_month() -> str:
     return crm().today().strftime("%Y-%m")
 
 
+def _sent_lists(c: Any, limit: int = 12) -> list[dict[str, Any]]:
+    """The newest lists sent (archived), newest month first: month, when, by, figures."""
+    sets: dict[str, list[archive.ArchivedFile]] = {}
+    for f in archive.list_files(c, kind=KIND, limit=limit * 3):
+        sets.setdefault(f.key, []).append(f)
+    out = []
+    for key, files in sorted(sets.items(), reverse=True)[:limit]:
+        first = min(files, key=lambda f: f.id)
+        year, month = (int(p) for p in key.split("-"))
+        out.append({"month": key, "month_name": f"{c.locale.month_name(month)} {year}",
+                    "date": c.locale.date(archive.archived_on(c, first)),
+                    "by": first.created_by, "members": first.meta.get("members"),
+                    "total": first.meta.get("total")})
+    return out
+
+
 def _page(errors: dict[str, str], values: dict[str, str], status: int = 200,
           result: Any = None, rejected: Any = None):
+    c = crm()
     return render_template("web/potongan/index.html", errors=errors, values=values,
                            batches=batches(), result=result, rejected=rejected,
+                           sent_lists=_sent_lists(c), can_send=can("payroll.send"),
                            can_import=can("payroll.import")), status
 
 
@@ -50,10 +79,42 @@ def index():
     return _page({}, values)
 
 
+def _one_department(dlist: DeductionList, department: str) -> DeductionList:
+    """The lines of ``department`` (as ``deduction_list`` matches it: any case)."""
+    wanted = department.strip().lower()
+    return attrs.evolve(dlist, lines=tuple(x for x in dlist.lines
+                                           if x.department.lower() == wanted))
+
+
+def list_file(c: Any, month: Any, fmt: str, *, department: str | None = None,
+              live: bool = False) -> tuple[str, bytes]:
+    """The month's list as a file (name, bytes): the list as sent when it was sent
+    (the archived file itself for the whole list), else — or with ``live`` — computed
+    from today's records."""
+    done = None if live else sent_list(c, month)
+    if done is not None and not department:
+        f = done.file(fmt)
+        return f.name, archive.content(c, f)
+    if done is not None:
+        dlist = _one_department(done.dlist, department or "")
+    else:
+        dlist = deduction_list(c, month, department=department)
+    name = f"potongan-{dlist.month:%Y-%m}.{fmt}"
+    with tempfile.TemporaryDirectory(prefix="dyncrm-potongan-") as folder:
+        path = Path(folder) / name
+        if fmt == "csv":
+            write_csv(dlist, path, delimiter=settings_of(c).csv_delimiter)
+        else:
+            write_pdf(c, dlist, path)
+        return name, path.read_bytes()
+
+
 @blueprint.route("/list")
 @staff_only("payroll.view")
 def download():
-    """The month's deduction list as CSV or PDF (``dyncrm payroll list --csv/--pdf``).
+    """The month's deduction list as CSV or PDF: as sent once the month's list was sent
+    (``dyncrm payroll send --csv/--pdf``), from today's records when never sent or
+    when asked (``live=1``, ``dyncrm payroll list --csv/--pdf``).
 
     Without a month (the form not sent yet) it is the page with the form.
     """
@@ -62,25 +123,46 @@ def download():
         return index()
     values = {"month": request.args.get("month", ""), "batch": "",
               "department": request.args.get("department", ""),
-              "import_month": _default_month()}
+              "live": request.args.get("live", ""), "import_month": _default_month()}
     fmt = request.args.get("format", "csv")
     try:
         if fmt not in FORMATS:
             raise ValidationError(c.t("Choose PDF or CSV."), field="format")
-        dlist = deduction_list(c, parse_month(values["month"]),
-                               department=values["department"].strip() or None)
+        name, data = list_file(c, parse_month(values["month"]), fmt,
+                               department=values["department"].strip() or None,
+                               live=values["live"] == "1")
     except ValidationError as exc:
         return _page({exc.field or "month": str(exc)}, values, 400)
-    name = f"potongan-{dlist.month:%Y-%m}.{fmt}"
-    with tempfile.TemporaryDirectory(prefix="dyncrm-potongan-") as folder:
-        path = Path(folder) / name
-        if fmt == "csv":
-            write_csv(dlist, path, delimiter=settings_of(c).csv_delimiter)
-        else:
-            write_pdf(c, dlist, path)
-        data = path.read_bytes()
     return send_file(io.BytesIO(data), mimetype=FORMATS[fmt], as_attachment=True,
                      download_name=name)
+
+
+@blueprint.route("/send", methods=["POST"])
+@staff_only("payroll.send")
+def send():
+    """Send the month's list to the payroll office: archive it as sent, once
+    (``dyncrm payroll send``)."""
+    c = crm()
+    values = {"month": request.form.get("send_month", ""), "batch": "",
+              "send_month": request.form.get("send_month", ""),
+              "import_month": _default_month()}
+    try:
+        done = send_list(c, actor(), parse_month(values["send_month"]))
+    except ValidationError as exc:
+        field = "send_month" if exc.field == "month" else (exc.field or "_")
+        return _page({field: str(exc)}, values, 400)
+    label = label_of(done.dlist.month)
+    when = c.locale.date(archive.archived_on(c, done.archived))
+    if done.replayed:
+        flash(c.t("The list of {month} was sent on {date} by {user} ({members} members, "
+                  "{total}); nothing was archived again.", month=label, date=when,
+                  user=done.archived.created_by, members=len(done.dlist.lines),
+                  total=rupiah(c, done.dlist.total)))
+    else:
+        flash(c.t("The list of {month} is sent: {members} members, {total}; archived as "
+                  "sent.", month=label, members=len(done.dlist.lines),
+                  total=rupiah(c, done.dlist.total)))
+    return redirect(url_for("potongan.index"), 303)
 
 
 @blueprint.route("/import", methods=["POST"])

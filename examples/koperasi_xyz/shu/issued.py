@@ -146,7 +146,7 @@ def issue(crm: CRM, actor: Actor, year: int) -> IssuedSlips:
 
 def issued_on(crm: CRM, slips: IssuedSlips) -> dt.date:
     """The day (in the deployment's time zone) the slips were issued."""
-    return archive._local_day(crm, slips.archived.created_at)
+    return archive.archived_on(crm, slips.archived)
 
 
 def issued_slip(crm: CRM, year: int, member_id: int) -> tuple[str, bytes] | None:
