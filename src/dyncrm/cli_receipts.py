@@ -107,7 +107,8 @@ def receipt_list(crm: CRM, actor: Actor, member_ref: str | None, kind: str | Non
              "member": r.member_number or "", "name": r.member_name, "kind": r.kind,
              "amount": crm.format_money(r.amount), "entry": r.entry_id} for r in found]
     if as_json:
-        output.emit(rows)
+        output.emit([{**row, "date": r.effective_date, "amount": r.amount}
+                     for row, r in zip(rows, found, strict=True)])
         return
     if not rows:
         click.echo("no receipts")

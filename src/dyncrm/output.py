@@ -65,6 +65,12 @@ def local_time(value: dt.datetime, tz: dt.tzinfo | None = None, *,
     return in_zone(value, tz).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
+def snake_key(label: str) -> str:
+    """A column label as a snake_case key: ``"median resolve (days)"`` → ``median_resolve_days``."""
+    key = re.sub(r"[^0-9a-z]+", "_", label.lower()).strip("_")
+    return key if key and not key[0].isdigit() else f"n_{key}"
+
+
 def money_json(value: Money) -> dict[str, str]:
     """Money in JSON: a decimal string in major units and the currency code."""
     return {"amount": str(value.amount), "currency": value.currency}

@@ -417,7 +417,7 @@ def products_cmd(ctx, as_json):
     products = settings(crm).products
     rows = [{"code": code, "name": p.name, "method": p.method,
              "rate": f"{p.rate}% {p.rate_unit.replace('_', ' ')}",
-             "term": f"{p.term_min}-{p.term_max} months", "due day": p.due_day,
+             "term": f"{p.term_min}-{p.term_max} months", "due_day": p.due_day,
              "fees": ", ".join(f"{f.name} {f.percent}%" if f.percent is not None
                                else f"{f.name} {crm.format_money(crm.money(f.fixed))}"
                                for f in p.fees),

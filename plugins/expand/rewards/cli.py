@@ -119,7 +119,7 @@ def tiers_cmd(crm, actor, member_ref, as_json):
     """The tiers, and a member's tier when MEMBER is given."""
     cfg = rewards.settings(crm)
     rows = [{"tier": t.name, "points": t.min_points if t.min_points is not None else "",
-             "or years": t.min_years if t.min_years is not None else ""} for t in cfg.tiers]
+             "or_years": t.min_years if t.min_years is not None else ""} for t in cfg.tiers]
     current = None
     if member_ref:
         member = _member(crm, actor, member_ref)
@@ -127,7 +127,7 @@ def tiers_cmd(crm, actor, member_ref, as_json):
     if as_json:
         output.emit({"tiers": rows, "member_tier": current})
         return
-    output.table(rows, ["tier", "points", "or years"])
+    output.table(rows, ["tier", "points", "or_years"], headers={"or_years": "or years"})
     if current:
         click.echo(f"{_label(member)} is {current}")
 

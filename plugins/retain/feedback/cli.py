@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -369,8 +370,18 @@ def register(cli: click.Group) -> None:
 
         rep = feedback_report.build(crm, start, end)
         if as_json:
-            output.emit({"since": start, "until": end, "volume": rep.volume_rows(),
-                              "summary": rep.summary_rows(), "tickets": rep.ticket_rows()})
+            months = re.compile(r"\d{4}-\d{2}")
+            output.emit({
+                "since": start, "until": end,
+                "volume": [{**{output.snake_key(k): v for k, v in row.items()
+                               if not months.fullmatch(str(k))},
+                            "months": [{"month": k, "count": v} for k, v in row.items()
+                                       if months.fullmatch(str(k))]}
+                           for row in rep.volume_rows()],
+                "summary": [{output.snake_key(k): v for k, v in row.items()}
+                            for row in rep.summary_rows()],
+                "tickets": [{output.snake_key(k): v for k, v in row.items()}
+                            for row in rep.ticket_rows()]})
         elif csv_path == "-":
             _write_csv(rep, sys.stdout)
         elif csv_path:

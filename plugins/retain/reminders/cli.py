@@ -20,7 +20,7 @@ def _who(p: engine.Planned) -> str:
     return p.recipient or "(nobody)"
 
 
-def _rows(crm, planned, statuses=None) -> list[dict]:
+def _rows(crm, planned, statuses=None, *, raw: bool = False) -> list[dict]:
     rows = []
     for p in planned:
         if statuses and p.status not in statuses:
@@ -28,7 +28,8 @@ def _rows(crm, planned, statuses=None) -> list[dict]:
         rows.append({
             "item": p.item.key, "kind": p.item.kind, "for": _who(p),
             "due": p.item.due_on.isoformat(),
-            "amount": crm.format_money(p.item.amount) if p.item.amount is not None else "",
+            "amount": (p.item.amount if raw else crm.format_money(p.item.amount))
+            if p.item.amount is not None else None if raw else "",
             "sent": ", ".join(f"{o:+d}" for o in p.sent_offsets),
             "offset": f"{p.offset:+d}" if p.offset is not None else "",
             "status": engine.STATUS_TEXT[p.status],
@@ -123,7 +124,7 @@ def register(cli: click.Group) -> None:
         crm.require(actor, "reminders.run")
         day = on or crm.today()
         planned, _ = engine.plan(crm, day)
-        rows = _rows(crm, planned, set(statuses))
+        rows = _rows(crm, planned, set(statuses), raw=as_json)
         if as_json:
             output.emit(rows)
         else:
@@ -143,8 +144,9 @@ def register(cli: click.Group) -> None:
         for r, status in engine.history(info.id):
             amount = ""
             if r.amount is not None:
-                amount = crm.format_money(crm.ledger_money(r.amount, r.commodity))
-            rows.append({"queued": r.queued_at, "run for": r.run_on, "item": r.item_key,
+                amount = crm.ledger_money(r.amount, r.commodity)
+                amount = amount if as_json else crm.format_money(amount)
+            rows.append({"queued": r.queued_at, "run_for": r.run_on, "item": r.item_key,
                          "kind": r.kind, "offset": f"{r.day_offset:+d}", "due": r.due_on,
                          "amount": amount, "channel": r.channel, "to": r.recipient,
                          "delivery": status})
@@ -152,4 +154,4 @@ def register(cli: click.Group) -> None:
             output.emit({"member": info, "reminders": rows})
             return
         click.echo(f"{info.number or '#' + str(info.id)}  {info.name}")
-        output.table(rows, empty="(no reminders sent)")
+        output.table(rows, headers={"run_for": "run for"}, empty="(no reminders sent)")
