@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -43,6 +45,12 @@ def coop(make_crm):
 
     enter_surplus(crm, 2025, crm.money("12.000.000"), staff(crm, "bendahara2", "treasurer"))
     return crm, people, members, loans, budi
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """The rows of a CSV the reports wrote, read as a spreadsheet would (csv module)."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
 
 
 def test_member_register_and_new_members(coop) -> None:
@@ -174,9 +182,11 @@ def test_every_report_writes_csv_and_a_pdf_with_header_and_page_numbers(coop, tm
         first = pdf_pages(pdf)[0]
         assert "Koperasi Uji" in first and "Halaman 1 dari" in first, pdf.name
         assert "Dicetak 28 Maret 2026" in first
-    rows = list(csv.DictReader((tmp_path / "laporan" / "laporan-simpanan.csv")
-                               .open(encoding="utf-8-sig")))
-    assert rows[0].keys() >= {"produk", "anggota", "saldo"}
+    rows = read_csv(tmp_path / "laporan" / "laporan-simpanan.csv")
+    assert rows[0].keys() >= {"nomor_anggota", "pokok", "wajib", "sukarela", "jumlah"}
+    summary = read_csv(tmp_path / "laporan" / "laporan-simpanan-ringkasan.csv")
+    assert {r["produk"]: r["saldo"] for r in summary if r["bagian"] == "Per produk"} == {
+        "pokok": "100000", "wajib": "500000", "sukarela": "0"}
 
 
 def test_laporan_commands(coop, tmp_path: Path) -> None:
@@ -210,6 +220,10 @@ due_day = 25
     assert code == 0, err
     assert "Laporan Simpanan Anggota" in out and "Rp 600.000" in out
     assert (tmp_path / "s.pdf").exists() and (tmp_path / "s.csv").exists()
+    assert f"wrote {tmp_path / 's-ringkasan.csv'}" in err
+    summary = {r["keterangan"]: r["nilai"] for r in read_csv(tmp_path / "s-ringkasan.csv")
+               if r["bagian"] == "Ringkasan"}
+    assert summary["Jumlah simpanan"] == "600000"
     code, _, err = run_cli(["-c", str(config), "--as", "kasir", "laporan", "anggota"])
     assert code == 0, err
     assert run_cli(["-c", str(config), "logout", "--all"])[0] == 0
@@ -253,3 +267,147 @@ def test_loan_report_sends_no_loan_id_as_a_parameter(coop) -> None:
     assert andi["tunggakan"] == 560_000 and andi["hari_terlambat"] == 31
     copies = [r for r in raw if r["pinjaman"] not in loans.values()]
     assert all(r["sisa_pokok"] == template.principal for r in copies)  # nothing repaid
+
+
+#: The amount columns of each report's data CSV: whole rupiah, every cell an integer.
+AMOUNTS = {
+    "anggota-baru": ["simpanan_pokok"], "anggota-keluar": ["pengembalian_simpanan"],
+    "simpanan": ["pokok", "wajib", "sukarela", "jumlah", "tunggakan_wajib"],
+    "pinjaman": ["pokok_pinjaman", "sisa_pokok", "angsuran_per_bulan", "tunggakan"],
+    "potongan": ["simpanan_wajib", "tunggakan_wajib", "angsuran", "tunggakan_angsuran",
+                 "jumlah_potongan"],
+    "shu": ["jasa_modal", "jasa_usaha", "jumlah"], "pph-shu": ["bruto", "pph", "bersih"],
+    "neraca": ["amount"], "phu": ["amount"],
+    "ekuitas": ["opening", "additions", "deductions", "closing"]}
+#: What a person reads but a spreadsheet cannot compute with.
+FORMATTED = re.compile(r"^Rp|%$|^-?\d{1,3}(\.\d{3})+$|^-?\d+,\d+$")
+
+
+def test_report_csvs_hold_data_only_and_summaries_their_own_file(coop, tmp_path) -> None:
+    """Every report's CSV is one header row and data rows: amounts whole rupiah (every cell
+    of an amount column an integer), no 'Rp', no '91,0%', no totals or summary rows; the
+    summary lines and summary tables are in laporan-NAME-ringkasan.csv, plain as well."""
+    from koperasi_xyz.reports import all_reports
+
+    crm, *_ = coop
+    folder = tmp_path / "laporan"
+    files = all_reports(crm, folder, as_of=dt.date(2026, 3, 28), since=dt.date(2026, 1, 1),
+                        until=dt.date(2026, 3, 28), month=MONTH, year=2025)
+    data = {f.name.removeprefix("laporan-").removesuffix(".csv"): f for f in files
+            if f.suffix == ".csv" and not f.stem.endswith("-ringkasan")}
+    assert set(AMOUNTS) <= set(data)
+    for name, path in data.items():
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header, *rows = list(csv.reader(fh)) or [[]]
+        assert rows or name not in ("simpanan", "pinjaman", "potongan", "shu", "neraca"), name
+        assert all(len(row) == len(header) for row in rows), name
+        assert not any(cell == "Jumlah" for row in rows for cell in row), name  # no totals
+        for row in rows:
+            for column, cell in zip(header, row, strict=True):
+                assert not FORMATTED.search(cell), (name, column, cell)
+        for column in AMOUNTS.get(name, ()) if rows else ():
+            assert column in header, (name, column)
+            i = header.index(column)
+            for row in rows:
+                int(row[i])  # whole rupiah: raises on 'Rp 1.000', '1.000', '' or '1000.5'
+    # the summaries, beside them
+    simpanan = read_csv(folder / "laporan-simpanan-ringkasan.csv")
+    lines = {r["keterangan"]: r["nilai"] for r in simpanan if r["bagian"] == "Ringkasan"}
+    assert lines == {"Anggota dengan simpanan": "3", "Jumlah simpanan": "600000",
+                     "Tunggakan simpanan wajib": lines["Tunggakan simpanan wajib"]}
+    assert int(lines["Tunggakan simpanan wajib"]) > 0
+    per_product = [r for r in simpanan if r["bagian"] == "Per produk"]
+    assert sum(int(r["saldo"]) for r in per_product) == int(lines["Jumlah simpanan"])
+    members = read_csv(data["simpanan"])
+    assert sum(int(r["jumlah"]) for r in members) == int(lines["Jumlah simpanan"])
+    pinjaman = read_csv(folder / "laporan-pinjaman-ringkasan.csv")
+    grades = [r for r in pinjaman if r["bagian"] == "Kolektibilitas"]
+    assert [r["kolektibilitas"] for r in grades][:2] == ["lancar", "dalam perhatian khusus"]
+    assert sum(Decimal(r["porsi_persen"]) for r in grades) == Decimal("100.0")
+    assert sum(int(r["sisa_pokok"]) for r in grades) == 6_000_000
+    assert {r["keterangan"]: r["nilai"] for r in pinjaman if r["bagian"] == "Ringkasan"}[
+        "Tunggakan pokok + jasa"] == "840000"
+    for path in folder.glob("*-ringkasan.csv"):
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            header, *rows = list(csv.reader(fh))
+        assert header[:3] == ["bagian", "keterangan", "nilai"], path.name
+        for row in rows:
+            assert not any(FORMATTED.search(cell) for cell in row[2:]), (path.name, row)
+    assert "laporan-anggota-baru-ringkasan.csv" in {f.name for f in files}
+
+
+def test_park_kim_names_applicants_by_their_application_in_number_order(coop) -> None:
+    """People without a member number (applicants, rejected ones) are listed by their
+    application as registration numbers it, 'Permohonan #N', with their status, after the
+    members and in application-number order (#9 before #10, not as text)."""
+    from dyncrm_acquire import registration as reg
+
+    def applicant(i: int) -> dict[str, str]:
+        return {"full_name": f"Budi Santoso {'ABCDEFGH'[i]}",
+                "nik": f"3201{10 + i:02d}150590{i:04d}", "employee_number": f"E-{i:05d}",
+                "department": "Umum",
+                "email": f"budi{i}@example.com", "mobile": f"0812-{i:04d}-7890",
+                "address": "Jl. Merdeka 1, Bogor", "date_of_birth": "1990-05-15"}
+
+    crm, people, *_ = coop
+    board = staff(crm, "pengurus", "admin")
+    ids = [reg.submit(crm, applicant(i), people["sekretaris"])
+           .application.id for i in range(1, 8)]
+    assert min(ids) < 10 <= max(ids)  # numbers of one and two digits
+    for app_id in ids[::2]:
+        reg.reject(crm, app_id, board, reason="bukan karyawan tetap")
+    lap = rb.park_kim(crm, dt.date(2026, 3, 28))
+    rows = lap.sections[1].rows
+    labels = [r["nomor"] for r in rows]
+    assert labels == ["XYZ-2025-00007", "XYZ-2026-00001", "XYZ-2026-00002",
+                      *[f"Permohonan #{i}" for i in sorted(ids)]]
+    assert not any(label.startswith("#") for label in labels)
+    status = {r["nomor"]: r["status"] for r in rows}
+    assert status[f"Permohonan #{ids[0]}"] == "ditolak"
+    assert status[f"Permohonan #{ids[1]}"] == "calon anggota"
+    assert all(r["nama"].startswith("Budi Santoso") for r in rows[3:])
+    raw = lap.sections[1].raw
+    assert [r["nomor_permohonan"] for r in raw[3:]] == sorted(ids)
+    assert all(r["nomor_anggota"] == "" for r in raw[3:])
+    assert rows[0]["acquire_by"] == "" and rows[3]["acquire_by"] >= 1  # applied: by them
+
+
+def test_natural_order_of_member_numbers() -> None:
+    assert sorted(["XYZ-2025-10", "XYZ-2025-9", "xyz-2024-100"], key=rb.natural_key) == [
+        "xyz-2024-100", "XYZ-2025-9", "XYZ-2025-10"]
+
+
+LONG_NAME = ("Ajeng Đặng Thị Ngọc Ánh Łukasz Zoë Şükrü Ağaoğlu Nguyễn "
+             "Wijayakusuma Hadiningrat")
+
+
+def test_loans_pdf_wraps_a_long_name_on_every_page(coop, tmp_path) -> None:
+    """A borrower's name of 80 characters, most of them outside Latin-1, is printed whole
+    in the loans PDF: wrapped within its column, every row on one page (the name whole on
+    it), the header row at the top of the table on every page."""
+    from pdfs import pdf_pages
+
+    from dyncrm.db.models import Member
+    from dyncrm_expand.loans.models import Loan
+    from koperasi_xyz.laporan import write_pdf
+
+    assert len(LONG_NAME) == 80 and any(ord(c) > 255 for c in LONG_NAME)
+    crm, _, members, loans, _ = coop
+    Member.update(name=LONG_NAME).where(Member.id == members["andi"].id).execute()
+    template = Loan.get_by_id(loans["andi"])
+    row = {f.name: getattr(template, f.name) for f in Loan._meta.sorted_fields
+           if f.name != "id"}
+    row["member"] = template.member_id
+    Loan.insert_many([dict(row, disbursement_reference=f"copy-{i}") for i in range(40)]).execute()
+    lap = rb.loan_report(crm, dt.date(2026, 3, 28))
+    pages = pdf_pages(write_pdf(crm, lap, tmp_path / "pinjaman.pdf"))
+    assert len(pages) >= 3
+    found = 0
+    for number, text in enumerate(pages, start=1):
+        words = " ".join(text.split())  # the lines of a wrapped cell joined again
+        found += words.count(LONG_NAME)
+        rest = words.replace(LONG_NAME, "")  # a row split across pages would leave a part
+        assert "Ajeng Đặng" not in rest and "Hadiningrat" not in rest, number
+        assert words.count("No. No. Anggota Nama Produk Cair") == 1, number
+    assert found == 41  # Andi's loan and its 40 copies, each name whole on one page
+    assert "…" not in "".join(pages)

@@ -55,9 +55,11 @@ def test_a_report_archived_for_the_rat_reprints_identical(make_crm, tmp_path) ->
     assert "was archived before" in err
     assert (tmp_path / "again.pdf").read_bytes() == first
     assert b"XYZ-2026-00001,Andi Wijaya" in (tmp_path / "again.csv").read_bytes()
+    assert b"Ringkasan,Jumlah simpanan," in (tmp_path / "again-ringkasan.csv").read_bytes()
     code, out, err = cli("2026-04-02", "potongan", "--month", "2026-03", "--archive")
     assert code == 0 and "laporan.potongan 2026-03 is archived" in err, err
     code, out, err = run_cli(["-c", str(config), "--today", "2026-04-02", "--as", "bendahara",
                               "archive", "list", "--kind", "laporan.simpanan"])
     assert code == 0 and "laporan-simpanan.pdf" in out and "laporan-simpanan.csv" in out, err
+    assert "laporan-simpanan-ringkasan.csv" in out
     assert "2026-03-28" in out
