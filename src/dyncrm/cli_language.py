@@ -148,8 +148,23 @@ def _ensure_language(ctx: click.Context) -> None:
         load(root)
 
 
+#: The help option's text as click writes it (kept English, translated when shown).
+HELP_OPTION_TEXT = "Show this message and exit."
+
+
+def _english_help_option(option: click.Option | None) -> click.Option | None:
+    """click makes the help option once per command, in the language active then;
+    it is kept in English so that the next deployment shows it in its own."""
+    if option is not None:
+        option.help = HELP_OPTION_TEXT
+    return option
+
+
 class Command(click.Command):
     """A command whose help and usage line are written in the deployment's language."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        return _english_help_option(super().get_help_option(ctx))
 
     def get_usage(self, ctx: click.Context) -> str:
         _ensure_language(ctx)
@@ -168,6 +183,9 @@ class Group(click.Group):
 
     command_class = Command
     group_class = type  # subgroups are of this group's class
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        return _english_help_option(super().get_help_option(ctx))
 
     def get_usage(self, ctx: click.Context) -> str:
         _ensure_language(ctx)

@@ -175,8 +175,10 @@ def error_texts(files: dict[Path, str]) -> dict[str, str]:
                     if text:
                         texts.setdefault(text, module)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and (_call_name(node.func).endswith(ERROR_SUFFIXES)
-                                               or _call_name(node.func) == "gettext"):
+            if isinstance(node, ast.Call) and _call_name(node.func) == "gettext" \
+                    and node.args and isinstance(node.args[0], ast.Constant):
+                texts.setdefault(str(node.args[0].value), module)  # a template already
+            elif isinstance(node, ast.Call) and _call_name(node.func).endswith(ERROR_SUFFIXES):
                 text = _sentence(node)
                 if text:
                     texts.setdefault(text, module)
