@@ -155,8 +155,9 @@ HELP_OPTION_TEXT = "Show this message and exit."
 def _english_help_option(option: click.Option | None) -> click.Option | None:
     """click makes the help option once per command, in the language active then;
     it is kept in English so that the next deployment shows it in its own."""
-    if option is not None:
-        option.help = HELP_OPTION_TEXT
+    if option is not None and not getattr(option, "dyncrm_english", False):
+        option.help = HELP_OPTION_TEXT  # once, when click made it
+        option.dyncrm_english = True  # type: ignore[attr-defined]
     return option
 
 

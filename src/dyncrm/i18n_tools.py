@@ -102,7 +102,8 @@ def cli_texts(config: str | Path) -> dict[str, str]:
         add(help_units(cmd.short_help), module)
         add(epilog_units(cmd), module)
         for param in cmd.get_params(cctx):
-            add(help_units(getattr(param, "help", None)), module)
+            if param.name != "_click_default_help":  # click's own (click_texts)
+                add(help_units(getattr(param, "help", None)), module)
         if isinstance(cmd, click.Group):
             for name in cmd.list_commands(cctx):
                 sub = cmd.get_command(cctx, name)
