@@ -2,7 +2,8 @@
 
 Every report and slip of Koperasi XYZ uses :class:`ReportPDF`: the
 organisation's name and address on top of each page, the title and period,
-"Dicetak <tanggal>" and "Halaman n dari m" at the bottom.  Tables are laid out
+"Dicetak <tanggal>" and "Halaman n dari m" at the bottom; titles and label/value
+lines wrap rather than run off the page.  Tables are laid out
 by the core's :func:`dyncrm.pdf.table`: a row is never split across pages, the
 header row is repeated at the top of every page the table continues on (never
 left alone at the bottom of a page), long cells wrap, and the totals row stays
@@ -86,7 +87,7 @@ class ReportPDF(FPDF):
         self.set_y(y + 3)
         self.set_text_color(0, 0, 0)
         self.font(12, bold=True)
-        self.cell(0, 6, self.t(self.title_text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 6, self.t(self.title_text), new_x="LMARGIN", new_y="NEXT")
         if self.subtitle:
             self.font(9)
             self.multi_cell(0, 4.5, self.t(self.subtitle), new_x="LMARGIN", new_y="NEXT")
@@ -129,12 +130,19 @@ class ReportPDF(FPDF):
 
     def pairs(self, items: Sequence[tuple[str, str]], label_width: float = 55,
               bold_last: bool = False) -> None:
-        """Label/value lines, labels in a column."""
+        """Label/value lines, labels in a column; a long value (a name) wraps within its
+        column, and a pair is never split across pages."""
+        width = self.content_width - label_width
         for i, (label, value) in enumerate(items):
             last = bold_last and i == len(items) - 1
             self.font(9, bold=last)
+            text = self.t(value)
+            lines = self.multi_cell(width, 5.5, text, dry_run=True, output="LINES") or [""]
+            if self.will_page_break(5.5 * len(lines)):
+                self.add_page()
+            self.set_x(self.l_margin)
             self.cell(label_width, 5.5, self.t(label))
-            self.cell(0, 5.5, self.t(value), new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(width, 5.5, text, new_x="LMARGIN", new_y="NEXT")
 
     def table(self, columns: Sequence[Column], rows: Iterable[dict[str, Any]], *,
               totals: dict[str, Any] | None = None, empty: str = "(tidak ada data)") -> int:

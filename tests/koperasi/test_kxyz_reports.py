@@ -411,3 +411,38 @@ def test_loans_pdf_wraps_a_long_name_on_every_page(coop, tmp_path) -> None:
         assert words.count("No. No. Anggota Nama Produk Cair") == 1, number
     assert found == 41  # Andi's loan and its 40 copies, each name whole on one page
     assert "…" not in "".join(pages)
+
+
+def text_past_margin(path: Path, margin_mm: float = 15) -> list[str]:
+    """The pieces of text of a PDF that reach past its right margin (or off the page)."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        out = []
+        for page in pdf:
+            limit = page.get_width() - margin_mm * 72 / 25.4 + 1  # points, 1 pt of slack
+            text = page.get_textpage()
+            for r in range(text.count_rects()):
+                left, bottom, right, top = text.get_rect(r)
+                if right > limit:
+                    out.append(text.get_text_bounded(left, bottom, right, top))
+        return out
+    finally:
+        pdf.close()
+
+
+def test_loan_schedule_pdf_wraps_a_long_name_within_the_page(coop, tmp_path) -> None:
+    """The one-loan schedule (portrait) names the borrower in its subtitle and its summary
+    lines: an 80-character name wraps there too, nothing runs past the right margin."""
+    from pdfs import pdf_text
+
+    from dyncrm.db.models import Member
+    from koperasi_xyz.laporan import write_pdf
+
+    crm, _, members, loans, _ = coop
+    Member.update(name=LONG_NAME).where(Member.id == members["andi"].id).execute()
+    path = write_pdf(crm, rb.loan_schedule(crm, loans["andi"]), tmp_path / "jadwal.pdf")
+    assert text_past_margin(path) == []
+    words = " ".join(pdf_text(path).split())
+    assert words.count(LONG_NAME) >= 2  # the subtitle and the summary line 'Anggota'
