@@ -223,7 +223,8 @@ def register(cli: click.Group) -> None:
         facts = {k: v for k, v in facts.items() if v}
         facts.update(details(crm, info))
         if as_json:
-            output.emit({"member": info, "details": facts})
+            output.emit({"member": info,  # details: what the plugins show, as shown
+                         "details": [{"label": k, "text": str(v)} for k, v in facts.items()]})
         else:
             output.kv(facts)
 

@@ -112,7 +112,9 @@ def show_cmd(crm, actor, loan_id, on, as_json):
     pays = loans.payments(crm, loan_id)
     if as_json:
         output.emit({**view, "installments": items, "payments": pays,
-                          "outstanding": loans.outstanding(crm, loan_id)})
+                     "details": [{"label": str(k), "text": str(v)}  # as the plugins show them
+                                 for k, v in view["details"].items()],
+                     "outstanding": loans.outstanding(crm, loan_id)})
         return
     fmt = crm.format_money
     hist = view["history"]
