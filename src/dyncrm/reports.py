@@ -66,9 +66,10 @@ class ReportSection:
     """One table of a report, with an optional heading and totals row.
 
     ``rows`` are shown (text as it should read); ``raw`` rows, when given, are
-    what CSV writes instead: plain values (whole minor units, plain decimals, ISO
-    dates).  ``columns`` default to the report's columns.  A ``summary`` section
-    (totals per product, a matrix of counts) is shown like any other but belongs
+    what CSV writes instead: plain values (amounts without grouping or symbol —
+    whole rupiah for IDR — plain decimals, ISO dates).  ``columns`` default to the
+    report's columns.  A ``summary`` section (totals per product, a matrix of
+    counts) is shown like any other but belongs
     to the report's summary: its raw rows go to the summary CSV, not among the
     data rows (:meth:`Report.csv_rows`, :meth:`Report.summary_csv_rows`).
     """
@@ -92,7 +93,7 @@ class Report:
 
     ``summary`` holds ``(label, text)`` lines as they are shown (``("Jumlah
     simpanan", "Rp 13.600.000")``); ``summary_values`` the same lines' plain values
-    by label (``("Jumlah simpanan", 13600000)``: whole minor units, plain decimals,
+    by label (``("Jumlah simpanan", 13600000)``: plain amounts, plain decimals,
     counts) for the summary CSV; a label without a plain value is written as its text.
     """
 
