@@ -368,6 +368,7 @@ file_directory = "outbox"
 """
 
 
+@examples("dyncrm init /srv/koperasi --from koperasi_xyz", run=False)
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False), default=".")
 @click.option("--name", default="My Cooperative", show_default=True,
@@ -435,6 +436,7 @@ def init(directory: str, name: str, source: str | None, admin: str,
                    f"  dyncrm -c {config_path} login {admin}")
 
 
+@examples("dyncrm plugins")
 @cli.command("plugins")
 @click.option("--all", "show_all", is_flag=True, help="Include the core's built-in modules.")
 @json_option
@@ -468,6 +470,7 @@ def plugins_cmd(ctx: click.Context, show_all: bool, as_json: bool) -> None:
         raise errors[-1]
 
 
+@examples("dyncrm hooks")
 @cli.command("hooks")
 @json_option
 def hooks_cmd(as_json: bool) -> None:
@@ -496,6 +499,7 @@ def db() -> None:
     """Database schema: upgrade and status."""
 
 
+@examples("dyncrm db upgrade", run=False)
 @db.command("upgrade")
 @json_option
 @pass_crm
@@ -513,6 +517,7 @@ def db_upgrade(crm: CRM, as_json: bool) -> None:
         click.echo("database is up to date; nothing to apply")
 
 
+@examples("dyncrm --as ketua db status")
 @db.command("status")
 @json_option
 @pass_crm
@@ -543,6 +548,7 @@ def _roles(value: str) -> list[str]:
     return [r.strip() for r in value.split(",") if r.strip()]
 
 
+@examples("dyncrm --as ketua user add siti --role secretary --name \"Siti Aminah\"")
 @user.command("add")
 @click.argument("username")
 @click.option("--role", "roles", default="", help=f"Comma-separated roles: {', '.join(ROLES)}.")
@@ -576,6 +582,7 @@ def user_add(crm: CRM, actor: Actor, username: str, roles: str, display_name: st
                    f"they choose a password with: dyncrm user activate {row.username}")
 
 
+@examples("dyncrm --as ketua user list")
 @user.command("list")
 @json_option
 @pass_actor
@@ -588,6 +595,7 @@ def user_list(crm: CRM, actor: Actor, as_json: bool) -> None:
     output.emit(rows) if as_json else output.table(rows)
 
 
+@examples("dyncrm --as ketua user set-role sekretaris secretary,treasurer")
 @user.command("set-role")
 @click.argument("username")
 @click.argument("roles")
@@ -610,6 +618,7 @@ def member() -> None:
     """Members: timeline here; plugins add apply, list, show and more."""
 
 
+@examples("dyncrm --as sekretaris member timeline XYZ-2025-00003")
 @member.command("timeline")
 @click.argument("member_ref", metavar="MEMBER")
 @json_option
@@ -637,6 +646,7 @@ def outbox() -> None:
     """Messages waiting to be delivered."""
 
 
+@examples("dyncrm outbox send --limit 100")
 @outbox.command("send")
 @click.option("--limit", type=params.COUNT, help="Deliver at most this many messages.")
 @json_option
@@ -667,6 +677,7 @@ def _say_unknown(crm: CRM, report) -> None:
                    "in all)", err=True)
 
 
+@examples("dyncrm --as ketua outbox unknown")
 @outbox.command("unknown")
 @json_option
 @pass_actor
@@ -687,6 +698,7 @@ def outbox_unknown(crm: CRM, actor: Actor, as_json: bool) -> None:
                             "handed_over"], empty="(no message of unknown delivery)")
 
 
+@examples("dyncrm --as ketua outbox resend 42", run=False)
 @outbox.command("resend")
 @click.argument("message_id", metavar="ID", type=int)
 @json_option
@@ -709,6 +721,7 @@ def outbox_resend(crm: CRM, actor: Actor, message_id: int, as_json: bool) -> Non
                   error=row.last_error or None)
 
 
+@examples("dyncrm --as ketua outbox list --status failed")
 @outbox.command("list")
 @click.option("--status", type=click.Choice(STATUSES))
 @json_option
@@ -727,6 +740,7 @@ def outbox_list(crm: CRM, actor: Actor, status: str | None, as_json: bool) -> No
     output.emit(rows) if as_json else output.table(rows)
 
 
+@examples("dyncrm run-due")
 @cli.command("run-due")
 @click.option("--date", "on", type=params.DATE,
               help="Run as of this date (default: today).")
@@ -760,6 +774,7 @@ def ledger() -> None:
 # trial-balance, entries, account: dyncrm.cli_books
 
 
+@examples("dyncrm --as bendahara ledger reverse 1234 --reason \"entered twice\"", run=False)
 @ledger.command("reverse")
 @click.argument("entry_id", type=int)
 @click.option("--reason", required=True, help="Why the entry is being corrected.")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from dyncrm import archive, output, params
-from dyncrm.cli import cli, json_option, pass_actor
+from dyncrm.cli import cli, examples, json_option, pass_actor
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
@@ -30,6 +30,7 @@ def archive_group() -> None:
     """Documents archived as they were sent (payroll lists, slips, reports): list, reprint."""
 
 
+@examples("dyncrm --as bendahara archive list --kind payroll.deduction_list")
 @archive_group.command("list")
 @click.option("--kind", help="Only this kind (payroll.deduction_list, shu.slips, laporan.shu ...).")
 @click.option("--key", help="Only this key (a month 2025-12, a year 2025 ...).")
@@ -54,6 +55,7 @@ def archive_list(crm: CRM, actor: Actor, kind: str | None, key: str | None, limi
     output.table([_row(crm, f) for f in found], align_right=["id", "size"])
 
 
+@examples("dyncrm --as bendahara archive show 36")
 @archive_group.command("show")
 @click.argument("file_id", metavar="ID")
 @json_option
@@ -86,6 +88,7 @@ def archive_show(crm: CRM, actor: Actor, file_id: str, as_json: bool) -> None:
         output.kv(data)
 
 
+@examples("dyncrm --as bendahara archive reprint 36 --out potongan-2025-12.pdf")
 @archive_group.command("reprint")
 @click.argument("file_id", metavar="ID")
 @click.option("--out", "out", type=click.Path(dir_okay=False),

@@ -18,7 +18,7 @@ import click
 
 from dyncrm import output
 from dyncrm.app import CRM
-from dyncrm.cli import cli, json_option, pass_actor, pass_crm, user
+from dyncrm.cli import cli, examples, json_option, pass_actor, pass_crm, user
 from dyncrm.config import find_config_path
 from dyncrm.errors import ValidationError
 from dyncrm.session_store import SessionStore
@@ -55,6 +55,7 @@ password_stdin = click.option(
     help="Read the password from the first line of standard input (for scripts).")
 
 
+@examples("dyncrm login bendahara", run=False)
 @cli.command("login")
 @click.argument("username", required=False)
 @password_stdin
@@ -85,6 +86,7 @@ def login(ctx: click.Context, username: str | None, password_stdin: bool,
                   expires_at=signed.expires_at)
 
 
+@examples("dyncrm logout")
 @cli.command("logout")
 @click.option("--all", "everyone", is_flag=True,
               help="Sign out everyone signed in to this deployment here.")
@@ -113,6 +115,7 @@ def logout(ctx: click.Context, everyone: bool, as_json: bool) -> None:
                     replayed=False)
 
 
+@examples("dyncrm --as bendahara whoami")
 @cli.command("whoami")
 @json_option
 @click.pass_context
@@ -130,6 +133,7 @@ def whoami(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"also signed in here: {', '.join(others)} (use --as NAME)")
 
 
+@examples("dyncrm --as bendahara passwd", run=False)
 @cli.command("passwd")
 @password_stdin
 @json_option
@@ -150,6 +154,7 @@ def passwd(ctx: click.Context, password_stdin: bool, as_json: bool) -> None:
                   username=actor.username)
 
 
+@examples("dyncrm --as ketua audit --limit 5")
 @cli.command("audit")
 @click.option("--user", "username", help="Only this person's actions.")
 @click.option("--action", "action", help="Only actions whose name starts with this.")
@@ -176,6 +181,7 @@ def audit(crm: CRM, actor: Actor, username: str | None, action: str | None, limi
 # --- administering logins -----------------------------------------------------------
 
 
+@examples("dyncrm --as ketua user disable panitia2")
 @user.command("disable")
 @click.argument("username")
 @json_option
@@ -191,6 +197,7 @@ def user_disable(crm: CRM, actor: Actor, username: str, as_json: bool) -> None:
                   username=username, active=False)
 
 
+@examples("dyncrm --as ketua user enable panitia2")
 @user.command("enable")
 @click.argument("username")
 @json_option
@@ -204,6 +211,7 @@ def user_enable(crm: CRM, actor: Actor, username: str, as_json: bool) -> None:
     output.action(as_json, f"{username} is enabled", username=username, active=True)
 
 
+@examples("dyncrm --as ketua user reset-password kasir")
 @user.command("reset-password")
 @click.argument("username")
 @json_option
@@ -224,6 +232,7 @@ def user_reset_password(crm: CRM, actor: Actor, username: str, as_json: bool) ->
                   username=username, reset_code=code, valid_hours=hours)
 
 
+@examples("dyncrm --as ketua user unlock kasir")
 @user.command("unlock")
 @click.argument("username")
 @json_option
@@ -236,6 +245,7 @@ def user_unlock(crm: CRM, actor: Actor, username: str, as_json: bool) -> None:
     output.action(as_json, f"{username} may sign in again", username=username)
 
 
+@examples("dyncrm --as ketua user sessions kasir")
 @user.command("sessions")
 @click.argument("username", required=False)
 @click.option("--ended", is_flag=True, help="Include sessions that have ended.")
@@ -253,6 +263,7 @@ def user_sessions(crm: CRM, actor: Actor, username: str | None, ended: bool,
     output.emit(rows) if as_json else output.table(rows)
 
 
+@examples("dyncrm --as ketua user revoke --user kasir")
 @user.command("revoke")
 @click.argument("session_id", type=int, required=False)
 @click.option("--user", "username", help="End every session of this user.")
@@ -282,6 +293,7 @@ def user_revoke(crm: CRM, actor: Actor, session_id: int | None, username: str | 
                   replayed=not ended, session_id=session_id)
 
 
+@examples("dyncrm user activate admin", run=False)
 @user.command("activate")
 @click.argument("username")
 @click.option("--stdin", "from_stdin", is_flag=True,

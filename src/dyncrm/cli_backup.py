@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from dyncrm import output
-from dyncrm.cli import cli, json_option, pass_crm
+from dyncrm.cli import cli, examples, json_option, pass_crm
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
@@ -26,6 +26,7 @@ def _size(n: int) -> str:
     return str(n)  # pragma: no cover
 
 
+@examples("dyncrm --as ketua backup --out cadangan/", run=False)
 @cli.command("backup")
 @click.option("--out", type=click.Path(), metavar="PATH",
               help="Folder to write the backup into, or the file name (*.tar.gz); "
@@ -57,6 +58,8 @@ def backup_cmd(crm: CRM, out: str | None, as_json: bool) -> None:
                f"{m.organisation} (deployment {m.deployment_id or 'without an id'})")
 
 
+@examples("dyncrm restore backup-2026-12-01T143000Z.dyncrm.tar.gz --into /srv/koperasi-pulih",
+          run=False)
 @cli.command("restore")
 @click.argument("archive", metavar="BACKUP", type=click.Path(dir_okay=True))
 @click.option("--into", "into", required=True, type=click.Path(file_okay=False),

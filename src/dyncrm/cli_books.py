@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from dyncrm import output, params
-from dyncrm.cli import cli, json_option, ledger, pass_actor
+from dyncrm.cli import cli, examples, json_option, ledger, pass_actor
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
@@ -82,6 +82,7 @@ def books() -> None:
     """The treasurer's books: chart of accounts, financial statements, closing periods."""
 
 
+@examples("dyncrm --as bendahara books chart")
 @books.command("chart")
 @json_option
 @pass_actor
@@ -112,6 +113,7 @@ def books_chart(crm: CRM, actor: Actor, as_json: bool) -> None:
         click.echo(crm.t("(the plugins' default chart: give the deployment's own in [books])"))
 
 
+@examples("dyncrm --as bendahara books check")
 @books.command("check")
 @json_option
 @pass_actor
@@ -150,6 +152,7 @@ def books_check(crm: CRM, actor: Actor, as_json: bool) -> None:
                                     k.kind for k in result.unmapped)))
 
 
+@examples("dyncrm --as bendahara books balance-sheet --on 2025-12-31")
 @books.command("balance-sheet")
 @click.option("--as-of", "--on", "on", type=params.DATE,
               help="At the end of this day (default: today).")
@@ -173,6 +176,7 @@ def _period_options(f):
     return click.option("--year", type=params.YEAR, help="A whole fiscal year.")(f)
 
 
+@examples("dyncrm --as bendahara books income-statement --year 2025")
 @books.command("income-statement")
 @_period_options
 @click.option("--compare", is_flag=True, help="Add the same period a year earlier.")
@@ -190,6 +194,7 @@ def books_income_statement(crm: CRM, actor: Actor, year: int | None, since: Any,
           as_json)
 
 
+@examples("dyncrm --as bendahara books equity-changes --year 2025")
 @books.command("equity-changes")
 @_period_options
 @_files
@@ -250,6 +255,7 @@ ENTRY_COLUMNS = ["entry", "date", "kind", "reference", "member", "account", "deb
                  "memo"]
 
 
+@examples("dyncrm --as bendahara ledger entries --member XYZ-2025-00003")
 @ledger.command("entries")
 @click.option("--from", "since", type=params.DATE, help="Entries on or after this day.")
 @click.option("--to", "until", type=params.DATE, help="Entries on or before this day.")
@@ -298,6 +304,7 @@ def ledger_entries(crm: CRM, actor: Actor, since: Any, until: Any, account: str 
                          limit=limit))
 
 
+@examples("dyncrm --as bendahara ledger account cash --from 2025-12-01")
 @ledger.command("account")
 @click.argument("code", metavar="CODE_OR_LINE")
 @click.option("--from", "since", type=params.DATE, help="From this day (balance brought "
@@ -333,6 +340,7 @@ def ledger_account(crm: CRM, actor: Actor, code: str, since: Any, until: Any,
                  empty=crm.t("no entries"))
 
 
+@examples("dyncrm --as bendahara ledger trial-balance --on 2025-12-31")
 @ledger.command("trial-balance")
 @click.option("--as-of", "--on", "on", type=params.DATE,
               help="At the end of this day (default: everything posted).")

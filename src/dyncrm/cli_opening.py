@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from dyncrm import output, params
-from dyncrm.cli import json_option, pass_actor, pass_crm, subgroup
+from dyncrm.cli import examples, json_option, pass_actor, pass_crm, subgroup
 from dyncrm.errors import DyncrmError, ValidationError
 
 
@@ -65,6 +65,9 @@ def register(cli: click.Group) -> None:
     opening = subgroup(cli, "opening", help="Opening balances: move a cooperative's books "
                                             "into dyncrm from spreadsheets.")
 
+    @examples("dyncrm --as ketua opening import anggota.csv simpanan.csv pinjaman.csv "
+              "--as-of 2025-12-31 --control kontrol.csv --dry-run",
+              run=False)
     @opening.command("import")
     @click.argument("files", nargs=-1, required=True,
                     type=click.Path(exists=True, dir_okay=False))
@@ -124,6 +127,7 @@ def register(cli: click.Group) -> None:
                        f"as of {report.as_of.isoformat()}"
                        + (" (differences accepted)" if report.differences else ""), err=True)
 
+    @examples("dyncrm --as ketua opening columns pinjaman")
     @opening.command("columns")
     @click.argument("sheet", required=False)
     @json_option

@@ -12,7 +12,7 @@ from __future__ import annotations
 import click
 
 from dyncrm import output, params
-from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.cli import examples, json_option, pass_actor, subgroup
 from dyncrm.errors import ValidationError
 
 
@@ -42,6 +42,8 @@ def register_commands(cli: click.Group) -> None:
     """Add ``close``, ``reopen`` and ``periods`` to the ``books`` group of ``cli``."""
     books = subgroup(cli, "books", help="The books: close and reopen months and years.")
 
+    @examples("dyncrm --as bendahara books close --month 2026-01 --reason \"January "
+              "reconciled with the bank\"")
     @books.command("close")
     @_period_options
     @click.option("--reason", default="",
@@ -59,6 +61,9 @@ def register_commands(cli: click.Group) -> None:
 
         _say(as_json, close(crm, actor, _period(month, year), reason=reason))
 
+    @examples("dyncrm --as ketua books reopen --month 2025-11 --reason \"payroll file of "
+              "November arrived late\"",
+              run=False)
     @books.command("reopen")
     @_period_options
     @click.option("--reason", required=True, help="Why the period is reopened.")
@@ -70,6 +75,7 @@ def register_commands(cli: click.Group) -> None:
 
         _say(as_json, reopen(crm, actor, _period(month, year), reason=reason))
 
+    @examples("dyncrm --as bendahara books periods --year 2025")
     @books.command("periods")
     @click.option("--year", type=params.YEAR, help="Only the periods of this year.")
     @json_option

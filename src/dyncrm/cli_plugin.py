@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from dyncrm import output
-from dyncrm.cli import cli, json_option
+from dyncrm.cli import cli, examples, json_option
 
 
 @cli.group("plugin")
@@ -15,6 +15,7 @@ def plugin_group() -> None:
     """Write plugins: generate a new plugin package to start from."""
 
 
+@examples("dyncrm plugin new berjangka --dir dyncrm-berjangka")
 @plugin_group.command("new")
 @click.argument("name")
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),

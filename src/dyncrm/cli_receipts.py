@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from dyncrm import output, params
-from dyncrm.cli import cli, json_option, pass_actor
+from dyncrm.cli import cli, examples, json_option, pass_actor
 
 if TYPE_CHECKING:
     from dyncrm.app import CRM
@@ -83,6 +83,7 @@ def receipt() -> None:
     """Receipts (kwitansi) of money movements: list them, print copies."""
 
 
+@examples("dyncrm --as kasir receipt list --member XYZ-2025-00003")
 @receipt.command("list")
 @click.option("--member", "member_ref", metavar="MEMBER", help="Only this member's receipts.")
 @click.option("--kind", help="Only this kind (savings.deposit, loans.repayment, ...).")
@@ -116,6 +117,7 @@ def receipt_list(crm: CRM, actor: Actor, member_ref: str | None, kind: str | Non
     output.table(rows, align_right=["amount", "entry"])
 
 
+@examples("dyncrm --as kasir receipt reprint KW-2026-000002 --out kwitansi.pdf")
 @receipt.command("reprint")
 @click.argument("number")
 @click.option("--out", "out", type=click.Path(dir_okay=False),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from dyncrm import output
-from dyncrm.cli import cli, json_option, pass_crm
+from dyncrm.cli import cli, examples, json_option, pass_crm
 
 
+@examples("dyncrm serve --port 8080", run=False)
 @cli.command("serve")
 @click.option("--host", help="Address to listen on (default: [web] host, 127.0.0.1).")
 @click.option("--port", type=click.IntRange(1, 65535),

@@ -13,10 +13,14 @@ from pathlib import Path
 import click
 
 from dyncrm import output
+from dyncrm.cli_examples import examples
 
 from . import MAX_MEMBERS, MIN_MEMBERS, STAFF_PASSWORD
 
 
+@examples("Simulate a small cooperative's year in a new folder.",
+          "dyncrm demo --dir koperasi-xyz-demo --members 10",
+          run=False)
 @click.command("demo")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               default=Path("koperasi-xyz-demo"), show_default=True,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import click
 
 from dyncrm import archive
-from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.cli import examples, json_option, pass_actor, subgroup
 from dyncrm.output import action, emit, local_time, table
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Permission
@@ -91,6 +91,7 @@ def register_commands(cli: click.Group) -> None:
     """``dyncrm payroll``: the month's deduction list, its import, the batches imported."""
     payroll = subgroup(cli, "payroll", help="Payroll deduction (potong gaji): list and import.")
 
+    @examples("dyncrm --as bendahara payroll list --month 2025-12")
     @payroll.command("list")
     @MONTH
     @click.option("--department", help="Only this department.")
@@ -129,6 +130,8 @@ def register_commands(cli: click.Group) -> None:
                    f"{dlist.payday.isoformat()}; {flagged} line(s) to check")
         _note_sent(crm, dlist)
 
+    @examples("dyncrm --as bendahara payroll send --month 2026-01 --csv "
+              "potongan-2026-01.csv --pdf potongan-2026-01.pdf")
     @payroll.command("send")
     @MONTH
     @click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
@@ -164,6 +167,10 @@ def register_commands(cli: click.Group) -> None:
                payday=dlist.payday, sent_at=when.created_at, sent_by=when.created_by,
                archived=[{"id": f.id, "name": f.name} for f in when.files])
 
+    @examples("dyncrm --as bendahara payroll import "
+              "potong-gaji/konfirmasi-potongan-2025-12.csv --batch HRD-2025-12 --month "
+              "2025-12 --dry-run",
+              run=False)
     @payroll.command("import")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False))
     @click.option("--batch", required=True, help="The payroll office's batch id.")
@@ -210,6 +217,7 @@ def register_commands(cli: click.Group) -> None:
             posted = sum(1 for x in report.lines if x.status == "posted")
             click.echo(f"batch {batch}: posted {posted} lines, {total}")
 
+    @examples("dyncrm --as bendahara payroll batches")
     @payroll.command("batches")
     @json_option
     @pass_actor

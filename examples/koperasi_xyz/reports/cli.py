@@ -17,7 +17,7 @@ import attrs
 import click
 
 from dyncrm import output, params
-from dyncrm.cli import json_option, pass_actor, plugin_manager
+from dyncrm.cli import examples, json_option, pass_actor, plugin_manager
 from dyncrm.reports import ReportBuilder, ReportOptions, build, collect
 
 from ..laporan import Laporan, print_table, summary_path, write_csvs, write_pdf
@@ -171,6 +171,10 @@ def archive_report(crm, actor, lap: Laporan, key: str):
                             meta={"title": lap.title, "subtitle": lap.subtitle})
 
 
+#: Values for a report's required options in its ``--help`` example (the demo's year).
+REQUIRED_EXAMPLE = {"month": "--month 2025-12", "year": "--year 2025"}
+
+
 def report_command(builder: ReportBuilder) -> click.Command:
     """The ``laporan NAME`` command of one builder: its options, --csv, --pdf, --json,
     --archive."""
@@ -209,7 +213,9 @@ def report_command(builder: ReportBuilder) -> click.Command:
         else:
             f = click.option(option.flag, option.name, required=option.required,
                              type=int if option.type == "int" else str, help=option.help)(f)
-    return click.command(builder.name, help=run.__doc__)(f)
+    command = click.command(builder.name, help=run.__doc__)(f)
+    required = "".join(f" {REQUIRED_EXAMPLE[name]}" for name in sorted(builder.required))
+    return examples(f"dyncrm --as bendahara laporan {builder.name}{required}")(command)
 
 
 class LaporanGroup(click.Group):
@@ -243,6 +249,8 @@ def register(cli: click.Group) -> click.Group:
     laporan = LaporanGroup("laporan", help="Reports (laporan): table, --csv, --pdf.")
     cli.add_command(laporan)
 
+    @examples("dyncrm --as bendahara laporan semua --dir laporan-rat-2025 --as-of 2025-12-31 "
+              "--year 2025", run=False)
     @laporan.command("semua")
     @click.option("--dir", "folder", type=click.Path(file_okay=False), default="laporan",
                   show_default=True, help="Folder to write into.")

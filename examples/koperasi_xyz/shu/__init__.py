@@ -15,7 +15,7 @@ from __future__ import annotations
 import click
 
 from dyncrm import hookimpl, params
-from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.cli import examples, json_option, pass_actor, subgroup
 from dyncrm.errors import ValidationError
 from dyncrm.output import action, emit, kv, says_result, table, write_csv
 from dyncrm.plugin_spec import PluginSpec
@@ -169,6 +169,7 @@ def register_commands(cli: click.Group) -> None:
     """``dyncrm shu``: enter, compute, approve and post the year's SHU; status, report, slip."""
     shu = subgroup(cli, "shu", help="Year-end surplus (SHU): enter, compute, approve, post.")
 
+    @examples("dyncrm --as bendahara shu enter --year 2025", run=False)
     @shu.command("enter")
     @YEAR
     @click.option("--amount", type=params.AMOUNT,
@@ -192,6 +193,7 @@ def register_commands(cli: click.Group) -> None:
             click.echo(f"recorded SHU {year}: {text}")
         return {"replayed": result.replayed, "year": year, "amount": result.amount}
 
+    @examples("dyncrm --as bendahara shu compute --year 2025", run=False)
     @shu.command("compute")
     @YEAR
     @click.option("--amount", type=params.AMOUNT,
@@ -208,6 +210,7 @@ def register_commands(cli: click.Group) -> None:
             click.echo(SOURCES.get(draft.source, draft.source).format(year=year))
         _show(crm, draft, as_json, csv_path)
 
+    @examples("dyncrm --as ketua shu approve --year 2025", run=False)
     @shu.command("approve")
     @YEAR
     @click.option("--rat-date", type=params.DATE,
@@ -228,6 +231,7 @@ def register_commands(cli: click.Group) -> None:
             click.echo(f"approved SHU {year} as {result.capacity}; "
                        f"still needs {result.waiting_for}")
 
+    @examples("dyncrm --as bendahara shu post --year 2025")
     @shu.command("post")
     @YEAR
     @click.option("--on", "on", type=params.DATE,
@@ -258,6 +262,7 @@ def register_commands(cli: click.Group) -> None:
         click.echo(crm.t("issue the members' slips with: dyncrm shu issue-slips --year "
                          "{year}", year=year), err=True)
 
+    @examples("dyncrm --as bendahara shu issue-slips --year 2025")
     @shu.command("issue-slips")
     @YEAR
     @click.option("--dir", "folder", type=click.Path(file_okay=False),
@@ -299,6 +304,7 @@ def register_commands(cli: click.Group) -> None:
     purchases = subgroup(shu, "purchases", help="Members' purchases in a business unit "
                          "(jasa usaha by purchases).")
 
+    @examples("dyncrm --as bendahara shu purchases import --year 2025 belanja-2025.csv", run=False)
     @purchases.command("import")
     @YEAR
     @click.option("--unit", default=None,
@@ -321,6 +327,7 @@ def register_commands(cli: click.Group) -> None:
         click.echo(f"imported purchases of {done.unit} {year}: {done.lines} lines, "
                    f"{done.members} members, {rupiah(crm, done.total)}")
 
+    @examples("dyncrm --as bendahara shu purchases list --year 2025")
     @purchases.command("list")
     @YEAR
     @json_option
@@ -339,6 +346,8 @@ def register_commands(cli: click.Group) -> None:
             return
         table(rows, align_right=["lines", "total"], empty=f"(no purchases imported for {year})")
 
+    @examples("dyncrm --as bendahara shu unpost --year 2025 --reason \"fund percentages "
+              "copied wrongly from the RAT\"")
     @shu.command("unpost")
     @YEAR
     @click.option("--reason", required=True, help="Why the posting is taken back.")
@@ -352,6 +361,7 @@ def register_commands(cli: click.Group) -> None:
 
         action(as_json, unpost(crm, actor, year, reason=reason, key=key).describe())
 
+    @examples("dyncrm --as bendahara shu reverse 812 --reason \"share paid twice\"", run=False)
     @shu.command("reverse")
     @click.argument("entry_id", type=int)
     @click.option("--reason", required=True, help="Why the posting is taken back.")
@@ -365,6 +375,7 @@ def register_commands(cli: click.Group) -> None:
 
         action(as_json, reverse_entry(crm, actor, entry_id, reason=reason, key=key).describe())
 
+    @examples("dyncrm --as bendahara shu status --year 2025")
     @shu.command("status")
     @YEAR
     @json_option
@@ -396,6 +407,7 @@ def register_commands(cli: click.Group) -> None:
             click.echo()
             table(approvals)
 
+    @examples("dyncrm --as bendahara shu report --year 2025")
     @shu.command("report")
     @YEAR
     @click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
@@ -413,6 +425,7 @@ def register_commands(cli: click.Group) -> None:
             click.echo(f"wrote {pdf_path}", err=True)
         _show(crm, draft, as_json, csv_path)
 
+    @examples("dyncrm --as anggota1 shu slip --year 2025 XYZ-2025-00003 --pdf slip-shu-2025.pdf")
     @shu.command("slip")
     @YEAR
     @click.argument("member_ref", metavar="MEMBER")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from dyncrm import output
-from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.cli import examples, json_option, pass_actor, subgroup
 from dyncrm.errors import DyncrmError
 from dyncrm_acquire.member_card import card_files
 from dyncrm_acquire.member_card.cards import cards_for, issue, settings, verify
@@ -25,6 +25,7 @@ def register(cli: click.Group) -> None:
     """Add the ``card`` group: print, sheet, reissue, verify."""
     card = subgroup(cli, "card", "Member cards: print, batch sheets, reissue, verify.")
 
+    @examples("dyncrm --as sekretaris card print XYZ-2025-00003 --out kartu-XYZ-2025-00003.pdf")
     @card.command("print")
     @click.argument("member_ref", metavar="MEMBER")
     @click.option("--out", type=click.Path(dir_okay=False),
@@ -42,6 +43,7 @@ def register(cli: click.Group) -> None:
         output.action(as_json, f"wrote card #{data_card.serial} of {data_card.number} "
                    f"({data_card.name}) to {path}")
 
+    @examples("dyncrm --as sekretaris card sheet --out kartu-semua.pdf")
     @card.command("sheet")
     @click.option("--stage", default="active", show_default=True,
                   type=click.Choice(["active", "leaving"]), help="Whose cards to print.")
@@ -61,6 +63,7 @@ def register(cli: click.Group) -> None:
                                f"page{'s' if pages != 1 else ''} to {out}",
                       cards=count, pages=pages, path=str(out))
 
+    @examples("dyncrm --as sekretaris card reissue XYZ-2025-00003 --reason \"card lost\"")
     @card.command("reissue")
     @click.argument("member_ref", metavar="MEMBER")
     @click.option("--reason", default="", help="Why (lost, damaged, name changed...).")
@@ -74,6 +77,8 @@ def register(cli: click.Group) -> None:
                                f"dyncrm card print {member_ref}",
                       serial=serial, member=number)
 
+    @examples("dyncrm --as sekretaris card verify \"DYNCRM1.XYZ-2025-00003.1.c2lnbmF0dXJl\"",
+              run=False)
     @card.command("verify")
     @click.argument("payload")
     @json_option

@@ -9,7 +9,7 @@ import attrs
 import click
 
 from dyncrm import output
-from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.cli import examples, json_option, pass_actor, pass_crm, subgroup
 from dyncrm.errors import ValidationError
 from dyncrm.files import atomic_open
 from dyncrm.text import read_text_file
@@ -47,16 +47,20 @@ def register(cli: click.Group) -> None:
     """Add the ``promo`` group."""
     promo = subgroup(cli, "promo", "Products, promotions, the funnel report and referrals.")
 
+    @examples("dyncrm promo products")
     @promo.command("products")
     @json_option
-    @pass_actor
-    def products_cmd(crm, actor, as_json):
-        """List the products promotions can point at (from every plugin)."""
-        crm.require(actor, "members.view")
+    @pass_crm
+    def products_cmd(crm, as_json):
+        """List the products promotions can point at (from every plugin).
+
+        The catalogue is public: no sign-in needed.
+        """
         rows = [attrs.asdict(p) for p in promos.products(crm)]
         output.emit(rows) if as_json else output.table(
             rows, ["code", "name", "kind", "plugin", "description"], empty="no products")
 
+    @examples("dyncrm --as sekretaris promo product-add berjangka --name \"Simpanan Berjangka\"")
     @promo.command("product-add")
     @click.argument("code")
     @click.option("--name", required=True, help="Name shown to members.")
@@ -70,6 +74,9 @@ def register(cli: click.Group) -> None:
         p = promos.add_product(crm, code, name, actor, kind=kind, description=description)
         output.action(as_json, f"added product {p.code}: {p.name}")
 
+    @examples("dyncrm --as sekretaris promo add --title \"Pinjaman lebaran\" --product "
+              "konsumtif --audience without_loan --starts 2026-03-01 --ends 2026-03-31 --body "
+              "\"Jasa 0,9% sebulan selama Maret.\"")
     @promo.command("add")
     @click.option("--title", required=True, help="Subject line of the promotion.")
     @click.option("--body", help="Text (a template: {{ member.name }}, {{ referral_code }}...).")
@@ -101,6 +108,7 @@ def register(cli: click.Group) -> None:
             click.echo(f"promotion #{p.id} '{p.title}' for {p.audience_label}; send it with: "
                        f"dyncrm promo push {p.id}")
 
+    @examples("dyncrm --as sekretaris promo list")
     @promo.command("list")
     @click.option("--running", is_flag=True, help="Only promotions running today.")
     @json_option
@@ -114,6 +122,7 @@ def register(cli: click.Group) -> None:
         else:
             output.table([_promo_row(crm, p) for p in found], empty="no promotions")
 
+    @examples("dyncrm --as sekretaris promo show 1")
     @promo.command("show")
     @click.argument("promotion_id", metavar="ID")
     @json_option
@@ -134,6 +143,7 @@ def register(cli: click.Group) -> None:
         click.echo("")
         click.echo(p.body)
 
+    @examples("dyncrm --as sekretaris promo banner 1 banner.png", run=False)
     @promo.command("banner")
     @click.argument("promotion_id", metavar="ID")
     @click.argument("image", required=False,
@@ -162,6 +172,7 @@ def register(cli: click.Group) -> None:
             f"banner of promotion {found.promotion}: {found.width}×{found.height} "
             f"{found.content_type}")
 
+    @examples("dyncrm --as anggota1 promo for XYZ-2025-00003")
     @promo.command("for")
     @click.argument("member_ref", metavar="MEMBER")
     @json_option
@@ -175,6 +186,7 @@ def register(cli: click.Group) -> None:
         output.emit(found) if as_json else output.table(
             [_promo_row(crm, p) for p in found], empty="no promotions for this member")
 
+    @examples("dyncrm --as sekretaris promo push 1", run=False)
     @promo.command("push")
     @click.argument("promotion_id", metavar="ID")
     @json_option
@@ -211,10 +223,13 @@ def register(cli: click.Group) -> None:
                 click.echo(f"recorded: {member_ref} {kind} promotion #{result.promotion}")
         return command
 
-    promo.command("view", help="Record that MEMBER viewed promotion ID.")(_track("viewed"))
-    promo.command("claim", help="Record that MEMBER claimed (clicked) promotion ID.")(
-        _track("claimed"))
+    examples("dyncrm --as anggota1 promo view 1 XYZ-2025-00003", run=False)(
+        promo.command("view", help="Record that MEMBER viewed promotion ID.")(_track("viewed")))
+    examples("dyncrm --as sekretaris promo claim 1 XYZ-2025-00003", run=False)(
+        promo.command("claim", help="Record that MEMBER claimed (clicked) promotion ID.")(
+            _track("claimed")))
 
+    @examples("dyncrm --as sekretaris promo track 1 XYZ-2025-00003 --event viewed", run=False)
     @promo.command("track")
     @click.argument("promotion_id", metavar="ID")
     @click.argument("member_ref", metavar="MEMBER")
@@ -230,6 +245,7 @@ def register(cli: click.Group) -> None:
             said = "already recorded" if result.replayed else "recorded"
             click.echo(f"{said}: {member_ref} {event} promotion #{result.promotion}")
 
+    @examples("dyncrm --as sekretaris promo stop 1")
     @promo.command("stop")
     @click.argument("promotion_id", metavar="ID")
     @json_option
@@ -239,6 +255,7 @@ def register(cli: click.Group) -> None:
         p = promos.stop(crm, promotion_id, actor)
         output.action(as_json, f"promotion #{p.id} stopped")
 
+    @examples("dyncrm --as sekretaris promo funnel 1")
     @promo.command("funnel")
     @click.argument("promotion_id", metavar="[ID]", required=False)
     @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, allow_dash=True),
@@ -268,6 +285,7 @@ def register(cli: click.Group) -> None:
                      align_right=["reached", "claimed", "applied", "joined"],
                      empty="no promotions")
 
+    @examples("dyncrm --as anggota1 promo referral-code XYZ-2025-00003")
     @promo.command("referral-code")
     @click.argument("member_ref", metavar="MEMBER")
     @json_option
@@ -282,6 +300,7 @@ def register(cli: click.Group) -> None:
                                   f"{info.stage}")
         output.action(as_json, referral_code(info.id))
 
+    @examples("dyncrm --as sekretaris promo referrals")
     @promo.command("referrals")
     @json_option
     @pass_actor

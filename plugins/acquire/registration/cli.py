@@ -9,7 +9,7 @@ import attrs
 import click
 
 from dyncrm import output
-from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.cli import examples, json_option, pass_actor, subgroup
 from dyncrm.errors import ValidationError
 from dyncrm.files import atomic_open
 from dyncrm_acquire import validate
@@ -63,6 +63,11 @@ def register(cli: click.Group) -> None:
     """Add the registration commands to ``dyncrm member``."""
     member = subgroup(cli, "member", "Members: applications, register, profiles.")
 
+    @examples("A paper form entered by the secretary.",
+              "dyncrm --as sekretaris member apply --full-name \"Sri Wahyuni\" "
+              "--nik 3171235505900001 --date-of-birth 1990-05-15 --address \"Jl. Melati 5, "
+              "Jakarta\" --employee-number XYZ10100 --department Produksi "
+              "--email sri@xyz.co.id --mobile 081234567890 --key FORM-0042")
     @member.command("apply")
     @field_options(apps.APPLICATION_FIELDS)
     @click.option("--key", help="Idempotency key (e.g. the paper form's number).")
@@ -80,6 +85,7 @@ def register(cli: click.Group) -> None:
             click.echo(f"application #{a.id} of {a.full_name} submitted; next: "
                        f"dyncrm member verify {a.id} --accept")
 
+    @examples("dyncrm --as sekretaris member applications --status rejected")
     @member.command("applications")
     @click.option("--status", type=click.Choice(apps.APPLICATION_STAGES.stages))
     @json_option
@@ -97,6 +103,7 @@ def register(cli: click.Group) -> None:
                        "number": a.member_number, "reason": a.reason} for a in found],
                      empty="no applications")
 
+    @examples("dyncrm --as sekretaris member verify 11 --accept", run=False)
     @member.command("verify")
     @click.argument("application_id", metavar="ID")
     @click.option("--accept", "accept_it", is_flag=True, help="The application is complete.")
@@ -117,6 +124,7 @@ def register(cli: click.Group) -> None:
             text = f"application #{outcome.application.id} returned ({told})"
         output.emit(_app_json(outcome.application)) if as_json else click.echo(text)
 
+    @examples("dyncrm --as sekretaris member amend 11 --department Produksi", run=False)
     @member.command("amend")
     @click.argument("application_id", metavar="ID")
     @field_options([f for f in apps.APPLICATION_FIELDS if f != "promotion"])
@@ -130,6 +138,7 @@ def register(cli: click.Group) -> None:
         else:
             click.echo(f"application #{outcome.application.id} corrected and submitted again")
 
+    @examples("dyncrm --as ketua member approve 11", run=False)
     @member.command("approve")
     @click.argument("application_id", metavar="ID")
     @json_option
@@ -156,6 +165,7 @@ def register(cli: click.Group) -> None:
             click.echo("no e-mail or mobile on file: give the member this one-time "
                        f"activation code yourself: {result.activation_token}")
 
+    @examples("dyncrm --as ketua member reject 11 --reason \"not an employee of XYZ\"", run=False)
     @member.command("reject")
     @click.argument("application_id", metavar="ID")
     @click.option("--reason", help="Told to the applicant (default: the objections raised).")
@@ -172,6 +182,7 @@ def register(cli: click.Group) -> None:
         else:
             click.echo(f"application #{a.id} rejected: {a.reason}")
 
+    @examples("dyncrm --as sekretaris member list --stage active")
     @member.command("list")
     @click.option("--stage", help="applicant, active, leaving, inactive or rejected.")
     @click.option("--department", help="Only this department.")
@@ -207,6 +218,7 @@ def register(cli: click.Group) -> None:
                          empty="no members match")
             click.echo(f"{len(rows)} members")
 
+    @examples("dyncrm --as sekretaris member show XYZ-2025-00003")
     @member.command("show")
     @click.argument("member_ref", metavar="MEMBER")
     @json_option
@@ -228,6 +240,7 @@ def register(cli: click.Group) -> None:
         else:
             output.kv(facts)
 
+    @examples("dyncrm --as sekretaris member update XYZ-2025-00003 --mobile 081298765432")
     @member.command("update")
     @click.argument("member_ref", metavar="MEMBER")
     @field_options(list(EDITABLE))

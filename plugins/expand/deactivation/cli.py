@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from dyncrm import output, params
-from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.cli import examples, json_option, pass_actor, subgroup
 from dyncrm.cli_receipts import print_receipt, receipt_option
 from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
@@ -39,6 +39,7 @@ def _settlement_json(found: Settlement) -> dict:
             "total": found.total}
 
 
+@examples("dyncrm --as sekretaris leave request XYZ-2025-00003 --reason \"moving to Surabaya\"")
 @click.command("request")
 @click.argument("member_ref", metavar="MEMBER")
 @click.option("--reason", required=True, help="Why the member leaves.")
@@ -58,6 +59,7 @@ def request_cmd(crm, actor, member_ref, reason, on, as_json):
     print_settlement(crm, found, f"Settlement as of {found.on.isoformat()} (preview):")
 
 
+@examples("dyncrm --as sekretaris leave show 3")
 @click.command("show")
 @click.argument("request_id", type=int)
 @json_option
@@ -95,6 +97,7 @@ def show_cmd(crm, actor, request_id, as_json):
         print_settlement(crm, found, f"Settlement posted on {found.approved_on.isoformat()}:")
 
 
+@examples("dyncrm --as sekretaris leave settlement XYZ-2025-00003")
 @click.command("settlement")
 @click.argument("member_ref", metavar="MEMBER")
 @click.option("--date", "on", type=DATE, help="Settlement on this date (default: today).")
@@ -112,6 +115,7 @@ def settlement_cmd(crm, actor, member_ref, on, as_json):
                      f"{found.on.isoformat()}:")
 
 
+@examples("dyncrm --as ketua leave approve 4 --payout-on 2026-06-30", run=False)
 @click.command("approve")
 @click.argument("request_id", type=int)
 @click.option("--payout-on", type=DATE,
@@ -136,6 +140,7 @@ def approve_cmd(crm, actor, request_id, payout_on, on, as_json):
                f"(dyncrm leave pay {result.id} --method cash|transfer --ref REF)")
 
 
+@examples("dyncrm --as kasir leave pay 4 --method transfer --ref BCA-OUT-0091", run=False)
 @click.command("pay")
 @click.argument("request_id", type=int)
 @click.option("--method", type=click.Choice(["cash", "transfer"]), required=True)
@@ -162,6 +167,7 @@ def pay_cmd(crm, actor, request_id, method, reference, on, as_json):
                    f"{member.name} ({method}, ref {reference}); membership ended")
 
 
+@examples("dyncrm --as sekretaris leave cancel 4 --reason \"stays after all\"", run=False)
 @click.command("cancel")
 @click.argument("request_id", type=int)
 @click.option("--reason", required=True, help="Why the request is cancelled.")
@@ -175,6 +181,7 @@ def cancel_cmd(crm, actor, request_id, reason, as_json: bool):
     output.action(as_json, f"cancelled leave request #{result.id}{extra}; the member stays active")
 
 
+@examples("dyncrm --as sekretaris leave list --status paid")
 @click.command("list")
 @click.option("--status", type=click.Choice(LEAVE_STAGES.stages))
 @json_option
@@ -197,6 +204,7 @@ def list_cmd(crm, actor, status, as_json):
         output.table(rows, align_right=["refund"], empty="no leave requests")
 
 
+@examples("dyncrm --as bendahara leave reverse 812 --reason \"member stays after all\"", run=False)
 @click.command("reverse")
 @click.argument("entry_id", type=int)
 @click.option("--reason", required=True, help="Why the entry is corrected (kept in the books).")

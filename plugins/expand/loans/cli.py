@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from dyncrm import output
-from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.cli import examples, json_option, pass_actor, subgroup
 from dyncrm.cli_receipts import print_receipt, receipt_option
 from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
@@ -48,6 +48,7 @@ def _schedule_rows(crm, items) -> list[dict[str, Any]]:
              "paid on": i.paid_on or ""} for i in items]
 
 
+@examples("dyncrm --as anggota1 loan apply XYZ-2025-00003 konsumtif 2.000.000 --term 12")
 @click.command("apply")
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("product")
@@ -77,6 +78,7 @@ def apply_cmd(crm, actor, member_ref, product, amount, term, purpose, reference,
         click.echo(f"  note for the committee: {reason}")
 
 
+@examples("dyncrm --as bendahara loan list --stage closed")
 @click.command("list")
 @click.option("--stage", type=click.Choice(LOAN_STAGES.stages), help="Only loans in this stage.")
 @click.option("--member", "member_ref", help="Only this member's loans.")
@@ -98,6 +100,7 @@ def list_cmd(crm, actor, stage, member_ref, as_json):
                   "decided by", "reasons"], align_right=["amount"], empty="no loans")
 
 
+@examples("dyncrm --as bendahara loan show 1")
 @click.command("show")
 @click.argument("loan_id", type=int)
 @click.option("--date", "on", type=DATE, help="Show as of this date (default: today).")
@@ -176,6 +179,7 @@ def show_cmd(crm, actor, loan_id, on, as_json):
                    "reason": e["reason"] or e["override"]} for e in view["events"]])
 
 
+@examples("dyncrm --as panitia1 loan approve 3")
 @click.command("approve")
 @click.argument("loan_id", type=int)
 @click.option("--reason", default="", help="The committee's note on the decision.")
@@ -204,6 +208,9 @@ def approve_cmd(crm, actor, loan_id, reason, override, on, as_json: bool):
                   amount=loan.amount, approved=True, approval=status)
 
 
+@examples("dyncrm --as panitia1 loan reject 3 --reason \"installments above a third of the "
+          "salary\"",
+          run=False)
 @click.command("reject")
 @click.argument("loan_id", type=int)
 @click.option("--reason", required=True, help="Why; the member is told.")
@@ -216,6 +223,7 @@ def reject_cmd(crm, actor, loan_id, reason, on, as_json: bool):
     output.action(as_json, f"rejected loan {loan.id}: {loan.decision_reason}")
 
 
+@examples("dyncrm --as anggota1 loan withdraw 3", run=False)
 @click.command("withdraw")
 @click.argument("loan_id", type=int)
 @click.option("--reason", default="", help="Why the application is withdrawn.")
@@ -227,6 +235,7 @@ def withdraw_cmd(crm, actor, loan_id, reason, as_json: bool):
     output.action(as_json, f"withdrew loan {loan.id}")
 
 
+@examples("dyncrm --as bendahara loan disburse 3 --method transfer --ref BCA-OUT-0100")
 @click.command("disburse")
 @click.argument("loan_id", type=int)
 @click.option("--method", type=click.Choice(DISBURSEMENT_METHODS), required=True)
@@ -257,6 +266,7 @@ def disburse_cmd(crm, actor, loan_id, method, reference, on, as_json):
                f"{crm.format_money(first.total)} due {first.due_on}")
 
 
+@examples("dyncrm --as kasir loan repay 3 200.000 --method cash --ref KW-0042")
 @click.command("repay")
 @click.argument("loan_id", type=int)
 @click.argument("amount", type=AMOUNT)
@@ -294,6 +304,7 @@ def repay_cmd(crm, actor, loan_id, amount, method, reference, on, payoff, as_jso
         click.echo(f"  outstanding principal {fmt(loans.outstanding(crm, p.loan_id))}")
 
 
+@examples("dyncrm --as bendahara loan schedule 1")
 @click.command("schedule")
 @click.argument("loan_id", type=int)
 @json_option
@@ -332,6 +343,7 @@ def _print_simulation(crm, sim, as_json: bool, note: str = "") -> None:
     click.echo(f"total interest {fmt(sim.total_interest)}; total repaid {fmt(sim.total_paid)}")
 
 
+@examples("dyncrm loan simulate konsumtif --amount 12.000.000 --term 12")
 @click.command("simulate")
 @click.argument("product", required=False)
 @click.option("--amount", type=AMOUNT, required=True, help="Amount to borrow.")
@@ -352,6 +364,7 @@ def simulate_cmd(ctx, product, amount, term, method, rate, rate_unit, start, as_
     _print_simulation(crm, sim, as_json)
 
 
+@examples("dyncrm --as bendahara loan payoff-quote 3")
 @click.command("payoff-quote")
 @click.argument("loan_id", type=int)
 @click.option("--date", "on", type=DATE, help="Payoff date (default: today).")
@@ -371,6 +384,7 @@ def payoff_quote_cmd(crm, actor, loan_id, on, as_json):
                "payoff interest": fmt(quote.payoff_interest), "total": fmt(quote.total)})
 
 
+@examples("dyncrm --as bendahara loan overdue --date 2025-12-31")
 @click.command("overdue")
 @click.option("--date", "on", type=DATE, help="As of this date (default: today).")
 @click.option("--member", "member_ref", help="Only this member.")
@@ -399,6 +413,7 @@ def overdue_cmd(crm, actor, on, member_ref, as_json):
                  empty=f"no overdue installments on {day}")
 
 
+@examples("dyncrm --as ketua loan write-off 3 --reason \"member deceased, no estate\"", run=False)
 @click.command("write-off")
 @click.argument("loan_id", type=int)
 @click.option("--reason", required=True, help="Why the loan cannot be collected.")
@@ -410,6 +425,7 @@ def write_off_cmd(crm, actor, loan_id, reason, as_json: bool):
     output.action(as_json, f"wrote off loan {loan.id}")
 
 
+@examples("dyncrm loan products")
 @click.command("products")
 @json_option
 @click.pass_context
@@ -427,6 +443,7 @@ def products_cmd(ctx, as_json):
     output.emit(rows) if as_json else output.table(rows, empty="no loan products")
 
 
+@examples("dyncrm --as bendahara loan reverse 530 --reason \"cheque bounced\"", run=False)
 @click.command("reverse")
 @click.argument("entry_id", type=int)
 @click.option("--reason", required=True, help="Why the entry is corrected (kept in the books).")

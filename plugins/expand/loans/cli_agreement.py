@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from dyncrm import output
-from dyncrm.cli import json_option, pass_actor
+from dyncrm.cli import examples, json_option, pass_actor
 
 
+@examples("dyncrm --as bendahara loan agreement 1 --out perjanjian-1.pdf")
 @click.command("agreement")
 @click.argument("loan_id", metavar="LOAN", type=int)
 @click.option("--out", type=click.Path(dir_okay=False), required=True,

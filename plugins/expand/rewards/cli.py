@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from dyncrm import output, params
-from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.cli import examples, json_option, pass_actor, subgroup
 from dyncrm.dates import as_date as _day
 from dyncrm_expand import rewards
 
@@ -23,6 +23,7 @@ def _label(member) -> str:
     return f"{member.number or '#' + str(member.id)} {member.name}"
 
 
+@examples("dyncrm --as anggota1 rewards balance XYZ-2025-00003")
 @click.command("balance")
 @click.argument("member_ref", metavar="MEMBER")
 @json_option
@@ -35,6 +36,7 @@ def balance_cmd(crm, actor, member_ref, as_json):
     output.emit(data) if as_json else output.kv(data)
 
 
+@examples("dyncrm --as anggota1 rewards statement XYZ-2025-00003 --since 2025-01-01")
 @click.command("statement")
 @click.argument("member_ref", metavar="MEMBER")
 @click.option("--since", type=DATE, help="From this date.")
@@ -55,6 +57,7 @@ def statement_cmd(crm, actor, member_ref, since, until, as_json):
                  empty="no points yet")
 
 
+@examples("dyncrm rewards catalogue")
 @click.command("catalogue")
 @json_option
 @click.pass_context
@@ -69,6 +72,7 @@ def catalogue_cmd(ctx, as_json):
                  align_right=["points", "left"], empty="the catalogue is empty")
 
 
+@examples("dyncrm --as kasir rewards redeem XYZ-2025-00003 payung --ref KW-0099")
 @click.command("redeem")
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("item")
@@ -94,6 +98,8 @@ def redeem_cmd(crm, actor, member_ref, item, quantity, reference, as_json):
                f"{result.item_name}; {left} points left")
 
 
+@examples("dyncrm --as sekretaris rewards award XYZ-2025-00003 200 --reason \"volunteered "
+          "at the RAT\" --ref RAT-2026")
 @click.command("award")
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("points", type=params.COUNT)
@@ -111,18 +117,23 @@ def award_cmd(crm, actor, member_ref, points, reason, reference, as_json: bool):
                   reference=reference)
 
 
+@examples("dyncrm rewards tiers")
 @click.command("tiers")
 @click.argument("member_ref", metavar="MEMBER", required=False)
 @json_option
-@pass_actor
-def tiers_cmd(crm, actor, member_ref, as_json):
-    """The tiers, and a member's tier when MEMBER is given."""
+@click.pass_context
+def tiers_cmd(ctx, member_ref, as_json):
+    """The tiers, and a member's tier when MEMBER is given.
+
+    The tiers are public: no sign-in needed; a member's tier is for the member and staff.
+    """
+    crm = ctx.obj.crm
     cfg = rewards.settings(crm)
     rows = [{"tier": t.name, "points": t.min_points if t.min_points is not None else "",
              "or_years": t.min_years if t.min_years is not None else ""} for t in cfg.tiers]
     current = None
     if member_ref:
-        member = _member(crm, actor, member_ref)
+        member = _member(crm, ctx.obj.actor, member_ref)
         current = rewards.tier(crm, member.id).name
     if as_json:
         output.emit({"tiers": rows, "member_tier": current})
@@ -132,6 +143,7 @@ def tiers_cmd(crm, actor, member_ref, as_json):
         click.echo(f"{_label(member)} is {current}")
 
 
+@examples("dyncrm --as sekretaris rewards restock payung 20 --ref DO-2026-04")
 @click.command("restock")
 @click.argument("item")
 @click.argument("quantity", type=params.CountType(-10**9, 10**9))
@@ -145,6 +157,7 @@ def restock_cmd(crm, actor, item, quantity, reference, note, as_json: bool):
     output.action(as_json, f"{entry.name}: {entry.stock_left} in stock")
 
 
+@examples("dyncrm --as sekretaris rewards reverse 812 --reason \"awarded twice\"", run=False)
 @click.command("reverse")
 @click.argument("entry_id", type=int)
 @click.option("--reason", required=True, help="Why the entry is corrected (kept in the books).")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from dyncrm import output
-from dyncrm.cli import json_option, pass_actor, subgroup
+from dyncrm.cli import examples, json_option, pass_actor, subgroup
 from dyncrm.cli_receipts import print_receipt, receipt_number, receipt_option
 from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
@@ -34,6 +34,8 @@ def _deposit_row(crm, d, members: dict[int, Member] | None = None) -> dict:
             "proof": str(proof) if proof else ""}
 
 
+@examples("dyncrm --as kasir savings deposit XYZ-2025-00003 sukarela 100.000 --method cash "
+          "--ref KW-0101")
 @click.command("deposit")
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("product")
@@ -76,6 +78,7 @@ def deposit_cmd(crm, actor, member_ref, product, amount, method, reference, proo
         click.echo(f"posted deposit #{result.id}: {what} (ledger entry {result.entry_id})")
 
 
+@examples("dyncrm --as kasir savings pending")
 @click.command("pending")
 @json_option
 @pass_actor
@@ -97,6 +100,7 @@ def pending_cmd(crm, actor, as_json):
                      empty="no transfers are waiting for verification")
 
 
+@examples("dyncrm --as kasir savings show 1")
 @click.command("show")
 @click.argument("deposit_id", type=int)
 @json_option
@@ -120,6 +124,7 @@ def show_cmd(crm, actor, deposit_id, as_json):
     output.kv(row)
 
 
+@examples("dyncrm --as kasir savings verify 12")
 @click.command("verify")
 @click.argument("deposit_id", type=int)
 @click.option("--confirm-duplicate-proof", "confirm", is_flag=True,
@@ -152,6 +157,9 @@ def verify_cmd(crm, actor, deposit_id, confirm, as_json: bool):
                   receipt_number=receipt_number(crm, result.entry_id))
 
 
+@examples("dyncrm --as kasir savings reject 12 --reason \"the transfer is not on the bank "
+          "statement\"",
+          run=False)
 @click.command("reject")
 @click.argument("deposit_id", type=int)
 @click.option("--reason", required=True, help="Why; the member is told.")
@@ -165,6 +173,7 @@ def reject_cmd(crm, actor, deposit_id, reason, as_json: bool):
                   replayed=result.replayed, deposit_id=result.id, reason=result.reject_reason)
 
 
+@examples("dyncrm --as kasir savings withdraw XYZ-2025-00003 50.000 --ref KW-0102")
 @click.command("withdraw")
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("amount", type=AMOUNT)
@@ -194,6 +203,7 @@ def withdraw_cmd(crm, actor, member_ref, amount, reference, method, product, on,
                    f"{crm.format_money(result.balance_after)} (ledger entry {result.entry_id})")
 
 
+@examples("dyncrm --as anggota1 savings balance XYZ-2025-00003")
 @click.command("balance")
 @click.argument("member_ref", metavar="MEMBER")
 @click.option("--as-of", type=DATE, help="Balances at the end of this date.")
@@ -224,6 +234,7 @@ def balance_cmd(crm, actor, member_ref, as_of, as_json):
     output.kv(pairs)
 
 
+@examples("dyncrm --as anggota1 savings statement XYZ-2025-00003 --year 2025")
 @click.command("statement")
 @click.argument("member_ref", metavar="MEMBER")
 @click.option("--product", help="pokok, wajib or sukarela (default: all three).")
@@ -268,6 +279,7 @@ def statement_cmd(crm, actor, member_ref, product, year, csv_file, as_json):
         click.echo(f"wrote {len(rows)} lines to {csv_file}", err=True)
 
 
+@examples("dyncrm --as bendahara savings arrears")
 @click.command("arrears")
 @click.option("--as-of", type=DATE, help="Arrears on this date (default: today).")
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -297,6 +309,7 @@ def arrears_cmd(crm, actor, as_of, csv_file, as_json):
         click.echo(f"{len(rows)} member(s), total {crm.format_money(total)}")
 
 
+@examples("dyncrm --as sekretaris savings set-class XYZ-2025-00003 karyawan", run=False)
 @click.command("set-class")
 @click.argument("member_ref", metavar="MEMBER")
 @click.argument("member_class", metavar="CLASS")
@@ -312,6 +325,9 @@ def set_class_cmd(crm, actor, member_ref, member_class, since, as_json: bool):
                f"{month_label(month or crm.today().replace(day=1))}")
 
 
+@examples("dyncrm --as bendahara savings reverse 412 --reason \"deposit recorded for the "
+          "wrong member\"",
+          run=False)
 @click.command("reverse")
 @click.argument("entry_id", type=int)
 @click.option("--reason", required=True, help="Why the entry is corrected (kept in the books).")
@@ -352,6 +368,7 @@ def _interest_rows(crm, month, as_json: bool) -> list[dict]:
             for x in month.lines]
 
 
+@examples("dyncrm --as bendahara savings interest compute --month 2026-01")
 @interest_group.command("compute")
 @click.option("--month", required=True, help="The month, YYYY-MM.")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False),
@@ -384,6 +401,7 @@ def interest_compute_cmd(crm, actor, month, csv_path, as_json):
                f"{crm.format_money(from_minor(computed.tax, crm.currency, exp))}")
 
 
+@examples("dyncrm --as bendahara savings interest post --month 2026-01", run=False)
 @interest_group.command("post")
 @click.option("--month", required=True, help="The month, YYYY-MM (over before today).")
 @json_option

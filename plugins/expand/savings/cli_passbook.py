@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 from dyncrm import output
-from dyncrm.cli import json_option, pass_actor
+from dyncrm.cli import examples, json_option, pass_actor
 from dyncrm.params import DATE
 
 
+@examples("dyncrm --as anggota1 savings passbook XYZ-2025-00003 --out buku-tabungan.pdf")
 @click.command("passbook")
 @click.argument("member_ref", metavar="MEMBER")
 @click.option("--type", "products", multiple=True, metavar="PRODUCT",

@@ -12,7 +12,7 @@ import textwrap
 import click
 
 from dyncrm import output
-from dyncrm.cli import USER_ENV, json_option, pass_actor
+from dyncrm.cli import USER_ENV, examples, json_option, pass_actor
 from dyncrm.text import read_stdin
 from dyncrm_retain.faq import search as faq_search
 from dyncrm_retain.faq import store as faq_store
@@ -50,6 +50,8 @@ def register(cli: click.Group) -> None:
     def faq() -> None:
         """Frequently asked questions: write, publish, search, read, vote."""
 
+    @examples("dyncrm --as sekretaris faq add --category pinjaman --question \"Bagaimana "
+              "cara mengajukan pinjaman?\" --answer \"Isi formulir pengajuan di kantor.\"")
     @faq.command("add")
     @click.option("--question", required=True)
     @click.option("--answer", required=True, help="Markdown ('-': read from stdin).")
@@ -65,6 +67,7 @@ def register(cli: click.Group) -> None:
                                category=category, order=order, published=publish_now, key=key)
         _done(result, "added" + (" and published" if publish_now else ""), as_json=as_json)
 
+    @examples("dyncrm --as sekretaris faq edit 1 --order 5")
     @faq.command("edit")
     @click.argument("entry_id", metavar="ID")
     @click.option("--question")
@@ -80,6 +83,7 @@ def register(cli: click.Group) -> None:
                                 category=category, order=order)
         _done(result, "changed", as_json=as_json)
 
+    @examples("dyncrm faq list --category pinjaman")
     @faq.command("list")
     @click.option("--category")
     @json_option
@@ -95,6 +99,7 @@ def register(cli: click.Group) -> None:
         rows = [_row(e) for e in q]
         output.emit(rows) if as_json else output.table(rows, empty="(no entries)")
 
+    @examples("dyncrm faq show 1")
     @faq.command("show")
     @click.argument("entry_id", metavar="ID")
     @click.option("--html", is_flag=True, help="Print the answer rendered as safe HTML.")
@@ -115,6 +120,7 @@ def register(cli: click.Group) -> None:
         click.echo(f"[{e.category}] entry {e.id}; was this helpful? "
                    f"dyncrm faq vote {e.id} --yes / --no")
 
+    @examples("dyncrm faq search jasa pinjaman")
     @faq.command("search")
     @click.argument("words", nargs=-1, required=True)
     @click.option("--category")
@@ -139,6 +145,7 @@ def register(cli: click.Group) -> None:
             first = " ".join(e.answer.split())
             click.echo(textwrap.indent(textwrap.shorten(first, 160, placeholder=" ..."), "   "))
 
+    @examples("dyncrm --as sekretaris faq publish 1")
     @faq.command("publish")
     @click.argument("entry_id", metavar="ID")
     @json_option
@@ -148,6 +155,7 @@ def register(cli: click.Group) -> None:
         _done(faq_store.set_published(crm, actor, entry_id, True), "published",
               as_json=as_json)
 
+    @examples("dyncrm --as sekretaris faq unpublish 1")
     @faq.command("unpublish")
     @click.argument("entry_id", metavar="ID")
     @json_option
@@ -157,6 +165,7 @@ def register(cli: click.Group) -> None:
         _done(faq_store.set_published(crm, actor, entry_id, False), "unpublished",
               as_json=as_json)
 
+    @examples("dyncrm --as anggota1 faq vote 1 --yes", run=False)
     @faq.command("vote")
     @click.argument("entry_id", metavar="ID")
     @click.option("--yes/--no", "helpful", required=True, help="Did the answer help?")
@@ -167,6 +176,7 @@ def register(cli: click.Group) -> None:
         _done(faq_store.vote(crm, actor, entry_id, helpful),
               "marked helpful" if helpful else "marked not helpful", as_json=as_json)
 
+    @examples("dyncrm --as sekretaris faq from-ticket KS-2025-00024")
     @faq.command("from-ticket")
     @click.argument("number")
     @click.option("--question", help="Default: the ticket's subject.")

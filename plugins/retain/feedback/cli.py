@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from dyncrm import output, params
-from dyncrm.cli import json_option, pass_actor
+from dyncrm.cli import examples, json_option, pass_actor
 from dyncrm.errors import ValidationError
 from dyncrm.files import atomic_open, write_atomic
 from dyncrm.text import read_stdin
@@ -111,6 +111,8 @@ def register(cli: click.Group) -> None:
     def feedback() -> None:
         """Complaints and suggestions (kritik dan saran) and their follow-up."""
 
+    @examples("dyncrm --as anggota1 feedback submit --category layanan --subject \"Long "
+              "queue\" --text \"I waited two hours at the desk.\"")
     @feedback.command("submit")
     @click.option("--category", required=True, help="One of the configured categories.")
     @click.option("--subject", required=True, help="A short title.")
@@ -143,6 +145,7 @@ def register(cli: click.Group) -> None:
                       kind=t.kind, category=t.category, ack_due_on=t.ack_due_on,
                       resolve_due_on=t.resolve_due_on)
 
+    @examples("dyncrm --as sekretaris feedback list --stage new")
     @feedback.command("list")
     @click.option("--stage", type=click.Choice(tickets.TICKET_STAGES.stages))
     @click.option("--category")
@@ -196,6 +199,7 @@ def register(cli: click.Group) -> None:
                  "rating": r.rating or ""} for r in found]
         output.emit(rows) if as_json else output.table(rows, empty="(no tickets)")
 
+    @examples("dyncrm --as sekretaris feedback show KS-2025-00024")
     @feedback.command("show")
     @click.argument("number")
     @json_option
@@ -250,6 +254,18 @@ def register(cli: click.Group) -> None:
         click.echo()
         output.table(events, ["at", "by", "action", "stage", "text"])
 
+    #: The --help examples of the steps: (lines, whether they run on the demo).
+    TRANSITION_EXAMPLES = {
+        "ack": (["dyncrm --as sekretaris feedback ack KS-2026-00001 "
+                 "--message \"We are looking into it.\""], False),
+        "start": (["dyncrm --as bendahara feedback start KS-2026-00001"], False),
+        "resolve": (["dyncrm --as bendahara feedback resolve KS-2026-00001 "
+                     "\"A second counter opens every Monday.\""], False),
+        "close": (["dyncrm --as anggota1 feedback close KS-2025-00020"], True),
+        "reject": (["dyncrm --as sekretaris feedback reject KS-2026-00001 "
+                    "\"This is a matter for the bank.\""], False),
+    }
+
     def _transition_command(name: str, action: str, what: str, needs_text: str | None):
         params = [click.Argument(["number"])]
         if needs_text:
@@ -272,8 +288,9 @@ def register(cli: click.Group) -> None:
             "reject": "Reject a ticket, with the REASON sent to the member.",
         }[name]
         params += getattr(command, "__click_params__", [])  # --json
-        feedback.add_command(click.Command(name, callback=command, params=params,
-                                           help=command.__doc__))
+        feedback.add_command(examples(*TRANSITION_EXAMPLES[name][0],
+                                      run=TRANSITION_EXAMPLES[name][1])(
+            click.Command(name, callback=command, params=params, help=command.__doc__)))
 
     _transition_command("ack", "acknowledge", "acknowledged", None)
     _transition_command("start", "start", "started", None)
@@ -281,6 +298,7 @@ def register(cli: click.Group) -> None:
     _transition_command("close", "close", "closed", None)
     _transition_command("reject", "reject", "rejected", "reason")
 
+    @examples("dyncrm --as sekretaris feedback assign KS-2026-00001 bendahara", run=False)
     @feedback.command("assign")
     @click.argument("number")
     @click.argument("username")
@@ -290,6 +308,9 @@ def register(cli: click.Group) -> None:
         """Assign a ticket to a staff member."""
         _done(tickets.assign(crm, actor, number, username), f"assigned to {username}", as_json)
 
+    @examples("dyncrm --as bendahara feedback note KS-2026-00001 \"Queue system was down on "
+              "Monday.\"",
+              run=False)
     @feedback.command("note")
     @click.argument("number")
     @click.argument("text")
@@ -301,6 +322,9 @@ def register(cli: click.Group) -> None:
         _done(tickets.add_note(crm, actor, number, _text_arg(text), key=key), "note added",
               as_json)
 
+    @examples("dyncrm --as bendahara feedback reply KS-2026-00001 \"We are adding a second "
+              "counter.\"",
+              run=False)
     @feedback.command("reply")
     @click.argument("number")
     @click.argument("text")
@@ -312,6 +336,7 @@ def register(cli: click.Group) -> None:
         _done(tickets.reply(crm, actor, number, _text_arg(text), key=key), "reply sent",
               as_json)
 
+    @examples("dyncrm --as anggota1 feedback rate KS-2025-00020 5 --comment \"Thank you\"")
     @feedback.command("rate")
     @click.argument("number")
     @click.argument("rating", type=int)
@@ -323,6 +348,8 @@ def register(cli: click.Group) -> None:
         _done(tickets.rate(crm, actor, number, rating, comment=comment), f"rated {rating}/5",
               as_json)
 
+    @examples("dyncrm --as ketua feedback publish KS-2025-00021 \"A scholarship fund starts "
+              "next year.\" --title \"Beasiswa\"")
     @feedback.command("publish")
     @click.argument("number")
     @click.argument("text")
@@ -334,6 +361,8 @@ def register(cli: click.Group) -> None:
         _done(tickets.publish(crm, actor, number, text=_text_arg(text), title=title),
               "published", as_json)
 
+    @examples("dyncrm --as sekretaris feedback attachment KS-2026-00001 --out lampiran.png",
+              run=False)
     @feedback.command("attachment")
     @click.argument("number")
     @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -348,6 +377,7 @@ def register(cli: click.Group) -> None:
                       ticket=number.upper(), path=str(out), name=name,
                       content_type=content_type, size=len(data))
 
+    @examples("dyncrm --as sekretaris feedback report --since 2025-01-01 --until 2025-12-31")
     @feedback.command("report")
     @click.option("--since", type=DATE, help="First submission date (default: 1 January).")
     @click.option("--until", type=DATE, help="Last submission date (default: today).")

@@ -7,7 +7,7 @@ import sys
 import click
 
 from dyncrm import output, params
-from dyncrm.cli import json_option, pass_actor, pass_scheduler
+from dyncrm.cli import examples, json_option, pass_actor, pass_scheduler
 from dyncrm.errors import DyncrmError
 from dyncrm_retain.reminders import engine
 
@@ -46,6 +46,7 @@ def register(cli: click.Group) -> None:
     def remind() -> None:
         """Due-date reminders: run the engine, see what is due, see what was sent."""
 
+    @examples("dyncrm remind run --dry-run")
     @remind.command("run")
     @click.option("--date", "on", type=DATE, help="Run as of this date (default: today).")
     @click.option("--dry-run", is_flag=True, help="Show what would be queued; write nothing.")
@@ -112,6 +113,7 @@ def register(cli: click.Group) -> None:
             raise DyncrmError(f"{len(report.failed)} reminders could not be queued; they are "
                               "tried again on the next run")
 
+    @examples("dyncrm --as sekretaris remind list --date 2025-12-20")
     @remind.command("list")
     @click.option("--date", "on", type=DATE, help="As of this date (default: today).")
     @click.option("--status", "statuses", multiple=True,
@@ -131,6 +133,7 @@ def register(cli: click.Group) -> None:
             output.table(rows, ["item", "kind", "for", "due", "amount", "sent", "status",
                                 "offset", "next"], empty="(no due items)")
 
+    @examples("dyncrm --as sekretaris remind history XYZ-2025-00003")
     @remind.command("history")
     @click.argument("member_ref", metavar="MEMBER")
     @json_option
