@@ -331,3 +331,20 @@ def test_help_examples_run_on_the_demo(demo: Path) -> None:
             if code != 0:
                 failures.append(f"{name}: {example.command}\n  exited {code}:\n{out}{err}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_third_party_commands_have_examples_that_parse(visits_installed: str) -> None:
+    """The test third-party plugin (tests/plugins/dyncrm_visits) follows the convention:
+    its commands have examples, and they name its commands and options rightly."""
+    from dyncrm_visits.cli import visits_group
+
+    for name, cmd in visits_group.commands.items():
+        assert examples_of(cmd), f"visits {name} has no @examples"
+        for example in examples_of(cmd):
+            args = shlex.split(example.command)[1:]
+            while args[0].startswith("--"):
+                args = args[2:]
+            assert args[:2] == ["visits", name], example.command
+            ctx = visits_group.make_context("visits", args[1:])
+            sub = visits_group.get_command(ctx, name)
+            sub.make_context(name, args[2:], parent=ctx)  # a usage error raises

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from dyncrm import output
-from dyncrm.cli import json_option, pass_actor
+from dyncrm.cli import examples, json_option, pass_actor
 from dyncrm_visits import service
 
 
@@ -14,6 +14,8 @@ def visits_group() -> None:
     """Branch visits of members (third-party example plugin)."""
 
 
+@examples("dyncrm --as sekretaris visits log XYZ-2025-00003 --note \"asked about loans\"",
+          run=False)
 @visits_group.command("log")
 @click.argument("member_ref", metavar="MEMBER")
 @click.option("--note", default="", help="What the visit was about.")
@@ -30,6 +32,7 @@ def log_cmd(crm, actor, member_ref: str, note: str, branch: str | None,
                   replayed=result.replayed, visit_id=result.visit_id)
 
 
+@examples("dyncrm --as sekretaris visits list XYZ-2025-00003", run=False)
 @visits_group.command("list")
 @click.argument("member_ref", metavar="[MEMBER]", required=False)
 @json_option
