@@ -228,7 +228,7 @@ due_day = 25
     assert code == 0, err
     assert run_cli(["-c", str(config), "logout", "--all"])[0] == 0
     code, _, err = run_cli(["-c", str(config), "laporan", "anggota"], env={"DYNCRM_USER": ""})
-    assert code == 1 and "not signed in" in err
+    assert code == 1 and "belum masuk" in err  # Koperasi XYZ speaks Indonesian
     with crm.database.atomic():
         crm.users.add("anggota1", roles=["member"])
     code, _, err = run_cli(["-c", str(config), "--as", "anggota1", "laporan", "anggota"])
