@@ -851,6 +851,7 @@ def _run(argv: list[str] | None = None) -> int:
     """
     args = argv if argv is not None else sys.argv[1:]
     _running.clear()
+    output.written(reset=True)
     path = find_config_path(_config_argument(args))
     _preloaded[path] = _deployment(str(path))  # its language, before click says anything
     i18n.activate(_preloaded[path]["dyncrm.language"])
@@ -859,7 +860,9 @@ def _run(argv: list[str] | None = None) -> int:
     finally:
         _preloaded.clear()
         i18n.activate(None)
-    if "--json" in args and kind is not None and code != ExitCode.OK:
+    # one document: a command that printed its result and then fails (``plugins`` with a
+    # broken plugin, exit 3) leaves that result as the document
+    if "--json" in args and kind is not None and code != ExitCode.OK and not output.written():
         path = _running.get("path", "")
         output.write({"command": path.split(" ", 1)[1] if " " in path else "", "ok": False,
                       "kind": "error",

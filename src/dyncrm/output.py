@@ -30,6 +30,7 @@ from typing import Any, TextIO
 
 import click
 
+from dyncrm.i18n import echo_as_written
 from dyncrm.money import Money
 from dyncrm.text import printable
 
@@ -138,7 +139,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, 
 
     out = out or sys.stdout
     if not rows:
-        click.echo(gettext(empty), file=out)
+        echo_as_written(gettext(empty), file=out)
         return
     columns = list(columns or rows[0].keys())
     headers = headers or {}
@@ -155,10 +156,10 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, 
             parts.append(pad + v if c in right else v + pad)
         return "  ".join(parts).rstrip()
 
-    click.echo(click.style(fmt(titles), bold=True), file=out)
-    click.echo("  ".join("-" * w for w in widths), file=out)
+    echo_as_written(click.style(fmt(titles), bold=True), file=out)
+    echo_as_written("  ".join("-" * w for w in widths), file=out)
     for row in cells:
-        click.echo(fmt(row), file=out)
+        echo_as_written(fmt(row), file=out)
 
 
 def _shown(value: Any) -> str:
@@ -226,12 +227,25 @@ def emit(data: Any, *, message: str | None = None, replayed: bool | None = None,
     write(envelope(data, message=message, replayed=replayed), out)
 
 
+#: Whether this command printed its JSON document already (see :func:`written`).
+_written: list[bool] = [False]
+
+
+def written(reset: bool = False) -> bool:
+    """Whether a JSON document was printed since the last reset (``reset``: start over)."""
+    was = _written[0]
+    if reset:
+        _written[0] = False
+    return was
+
+
 def write(document: Any, out: TextIO | None = None) -> None:
     """Write one JSON document (streaming any iterator in it) and a newline."""
+    _written[0] = True
     target = out or sys.stdout
     for chunk in _encode(document, 0):
-        click.echo(chunk, nl=False, file=target)
-    click.echo("", file=target)
+        echo_as_written(chunk, nl=False, file=target)
+    echo_as_written("", file=target)
 
 
 def _encode(value: Any, level: int) -> Iterator[str]:
@@ -290,12 +304,14 @@ def says_result(f: Any) -> Any:
     import functools
     import io
 
+    from dyncrm.i18n import as_written
+
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not kwargs.get("as_json"):
             return f(*args, **kwargs)
         buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
+        with contextlib.redirect_stdout(buffer), as_written():
             data = dict(f(*args, **kwargs) or {})
         replayed = bool(data.pop("replayed", False))
         emit(data, message=buffer.getvalue().strip(), replayed=replayed)
@@ -313,7 +329,10 @@ def action(as_json: bool, message: str, *, replayed: bool = False, **data: Any) 
     """Say what an action did: ``message`` for a person, or its ``--json`` result.
 
     ``data`` are the result's fields (ids, numbers, amounts); ``replayed`` says
-    the action had been done with the same key before and nothing changed.
+    the action had been done with the same key before and nothing changed.  The
+    person reads ``message`` in the deployment's language (``click.echo`` speaks
+    it, see :func:`dyncrm.i18n.install_echo`); the ``--json`` result keeps it as
+    written, like an error's message.
     """
     if as_json:
         emit(data, message=message, replayed=replayed)
@@ -368,5 +387,5 @@ def kv(pairs: dict[str, Any], out: TextIO | None = None) -> None:
     width = max(_width(label) for label in labels.values())
     for k, v in pairs.items():
         label = labels[k]
-        click.echo(f"{printable(label)}{' ' * (width - _width(label))}  "
+        echo_as_written(f"{printable(label)}{' ' * (width - _width(label))}  "
                    f"{printable(_shown(v))}", file=out or sys.stdout)
