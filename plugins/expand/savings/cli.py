@@ -93,7 +93,7 @@ def pending_cmd(crm, actor, as_json):
     for row in rows:
         row["same proof as"] = ", ".join(f"#{u.deposit_id}" for u in same.get(row["id"], ()))
     if as_json:
-        output.emit(rows)
+        output.emit([{output.snake_key(k): v for k, v in row.items()} for row in rows])
     else:
         output.table(rows, ["id", "member", "name", "product", "amount", "date", "reference",
                             "recorded by", "proof", "same proof as"], align_right=["amount"],
@@ -118,7 +118,7 @@ def show_cmd(crm, actor, deposit_id, as_json):
     others = same_proof(crm, found.id)
     if as_json:
         row["same proof as"] = [output.plain(u) for u in others]
-        output.emit(row)
+        output.emit({output.snake_key(k): v for k, v in row.items()})
         return
     row["same proof as"] = "; ".join(u.describe(crm.format_money) for u in others)
     output.kv(row)
