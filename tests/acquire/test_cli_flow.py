@@ -75,7 +75,7 @@ def test_apply_verify_approve_gives_a_member_a_welcome_and_a_card(deployment, tm
     cli = deployment
     code, out, err = cli("sec", "member", "apply", *SITI, "--json")
     assert code == 0, err
-    app = json.loads(out)
+    app = json.loads(out)["data"]
     assert app["status"] == "submitted" and app["mobile"] == "+6281298765432"
     code, out, err = cli("sec", "member", "verify", str(app["id"]), "--accept")
     assert code == 0 and "accepted" in out
@@ -89,12 +89,12 @@ def test_apply_verify_approve_gives_a_member_a_welcome_and_a_card(deployment, tm
     assert code == 0 and out.startswith("already recorded")
 
     code, out, _ = cli("sec", "member", "show", number, "--json")
-    shown = json.loads(out)
+    shown = json.loads(out)["data"]
     assert shown["member"]["stage"] == "active"
     assert shown["details"]["KTP NIK"] == "3275014508920003"
     assert shown["details"]["Take-home pay"] == "Rp 6.500.000"
     code, out, _ = cli("admin", "outbox", "list", "--json")
-    kinds = [m["kind"] for m in json.loads(out)]
+    kinds = [m["kind"] for m in json.loads(out)["data"]]
     assert kinds == ["acquire.application_received", "acquire.welcome"]
 
     code, out, err = cli("sec", "card", "print", number, "--out", "cards/siti.pdf")
@@ -120,7 +120,7 @@ def test_apply_verify_approve_gives_a_member_a_welcome_and_a_card(deployment, tm
     assert code == 0 and out.startswith("VALID") and "Siti Aminah" in out
     assert cli("sec", "card", "reissue", number, "--reason", "lost")[0] == 0
     code, out, err = cli("kasir", "card", "verify", payload, "--json")
-    assert code == 1 and json.loads(out)["status"] == "superseded"
+    assert code == 1 and json.loads(out)["data"]["status"] == "superseded"
     assert "SUPERSEDED" in err
     code, _, err = cli("kasir", "card", "verify", payload[:-2] + "22")
     assert code == 1 and "INVALID" in err
@@ -166,20 +166,20 @@ def test_a_promotion_reaches_its_audience_once_and_the_funnel_counts(deployment,
                              "--mobile", f"08129876500{i}", "--address", "Jl. Melati, Bekasi",
                              "--date-of-birth", "1992-08-05", "--json")
         assert code == 0, err
-        app_id = str(json.loads(out)["id"])
+        app_id = str(json.loads(out)["data"]["id"])
         assert cli("sec", "member", "verify", app_id, "--accept")[0] == 0
         assert cli("admin", "member", "approve", app_id)[0] == 0
     code, out, err = cli("sec", "promo", "add", "--title", "Pinjaman lebaran",
                          "--body", "Halo {{ member.name }}!", "--audience",
                          "department:Produksi", "--json")
     assert code == 0, err
-    promo_id = str(json.loads(out)["id"])
+    promo_id = str(json.loads(out)["data"]["id"])
     code, out, _ = cli("sec", "promo", "push", promo_id)
     assert code == 0 and "queued 2 messages" in out
     code, out, _ = cli("sec", "promo", "push", promo_id)
     assert code == 0 and "queued 0 messages" in out and "already reached 2" in out
     code, out, _ = cli("admin", "outbox", "list", "--json")
-    promos = [m for m in json.loads(out) if m["kind"] == "acquire.promotion"]
+    promos = [m for m in json.loads(out)["data"] if m["kind"] == "acquire.promotion"]
     assert sorted(m["to"] for m in promos) == ["a1@example.com", "a2@example.com"]
     with open_crm(deployment.config) as crm:
         year = crm.today().year
@@ -191,13 +191,13 @@ def test_a_promotion_reaches_its_audience_once_and_the_funnel_counts(deployment,
     code, _, err = cli("sec", "promo", "view", promo_id, third)
     assert code == 1 and "not offered" in err
     code, out, _ = cli("sec", "promo", "funnel", promo_id, "--json")
-    [row] = json.loads(out)
+    [row] = json.loads(out)["data"]
     assert (row["reached"], row["viewed"], row["claimed"], row["applied"], row["joined"]) == \
         (2, 1, 1, 0, 0)
     code, out, _ = cli("sec", "promo", "funnel")
     assert "Pinjaman lebaran" in out and "1 (50%)" in out
     code, out, _ = cli("sec", "promo", "for", first, "--json")
-    assert [p["id"] for p in json.loads(out)] == [int(promo_id)]
+    assert [p["id"] for p in json.loads(out)["data"]] == [int(promo_id)]
     code, _, err = cli("sec", "promo", "push", "99")
     assert code == 1 and "promotion '99' not found" in err
 
@@ -221,14 +221,14 @@ def test_a_promotions_banner_from_the_command_line(deployment, tmp_path):
     code, out, err = cli("sec", "promo", "add", "--title", "Simpanan Sukarela 5%", "--body",
                          "Halo {{ member.name }}.", "--json")
     assert code == 0, err
-    promotion = json.loads(out)["id"]
+    promotion = json.loads(out)["data"]["id"]
     picture = tmp_path / "banner.png"
     buffer = io.BytesIO()
     Image.new("RGB", (60, 20), (10, 90, 60)).save(buffer, "PNG")
     picture.write_bytes(buffer.getvalue())
     code, out, err = cli("sec", "promo", "banner", str(promotion), str(picture), "--json")
     assert code == 0, err
-    assert json.loads(out)["content_type"] == "image/png"
+    assert json.loads(out)["data"]["content_type"] == "image/png"
     script = tmp_path / "banner.php"
     script.write_bytes(b"<?php system($_GET['c']); ?>")
     before = state(deployment.config)

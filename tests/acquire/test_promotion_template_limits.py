@@ -132,7 +132,7 @@ def test_a_normal_template_still_works_and_reaches_every_member(deployment):
     code, out, err, took = add(deployment, body, "--json")
     assert code == 0, err
     assert took < 10
-    promo_id = str(json.loads(out)["id"])
+    promo_id = str(json.loads(out)["data"]["id"])
     code, out, err = deployment("promo", "push", promo_id)
     assert code == 0 and "queued 2 messages" in out, (out, err)
     with open_crm(deployment.config):
@@ -150,7 +150,7 @@ def test_push_fills_texts_in_within_the_same_bounds_and_writes_nothing_when_one_
             "Halo {{ member.name }}")
     code, out, err, _ = add(deployment, body, "--json")
     assert code == 0, err
-    promo_id = str(json.loads(out)["id"])
+    promo_id = str(json.loads(out)["data"]["id"])
     before = state(deployment.config)
     started = time.monotonic()
     code, out, err = deployment("promo", "push", promo_id)

@@ -30,7 +30,7 @@ def test_init_creates_config_database_and_admin(deployment: Path) -> None:
     assert 'name = "Koperasi Uji"' in deployment.read_text()
     code, out, _ = cli(deployment, "db", "status", "--json", user=None)
     assert code == 0
-    assert json.loads(out)[0]["plugin"] == "core"
+    assert json.loads(out)["data"][0]["plugin"] == "core"
     code, out, _ = cli(deployment, "db", "upgrade", user=None)
     assert code == 0 and "nothing to apply" in out
 
@@ -55,17 +55,17 @@ def test_init_without_password_prints_activation(tmp_path: Path) -> None:
 
 def test_plugins_lists_installed_with_json(deployment: Path) -> None:
     code, out, _ = cli(deployment, "plugins", "--json", user=None)
-    rows = json.loads(out)
+    rows = json.loads(out)["data"]
     assert code == 0
     assert {"name", "enabled", "version", "hooks", "source"} <= set(rows[0])
     assert all(not r["enabled"] for r in rows)  # the default config enables nothing
     code, out, _ = cli(deployment, "plugins", "--all", "--json", user=None)
-    assert any(r["source"] == "builtin" for r in json.loads(out))
+    assert any(r["source"] == "builtin" for r in json.loads(out)["data"])
 
 
 def test_hooks_lists_every_spec(deployment: Path) -> None:
     _, out, _ = run_cli(["hooks", "--json"])
-    kinds = {r["hook"]: r["kind"] for r in json.loads(out)}
+    kinds = {r["hook"]: r["kind"] for r in json.loads(out)["data"]}
     assert kinds["dyncrm_configure"] == "historic"
     assert kinds["dyncrm_acquire_segment"] == "firstresult"
 
@@ -76,7 +76,7 @@ def test_user_commands_and_permissions(deployment: Path) -> None:
     assert code == 0, err
     assert "one-time activation code" in out
     code, out, _ = cli(deployment, "user", "list", "--json")
-    assert {u["username"]: u["roles"] for u in json.loads(out)}["siti"] == "secretary"
+    assert {u["username"]: u["roles"] for u in json.loads(out)["data"]}["siti"] == "secretary"
     code, _, err = cli(deployment, "user", "set-role", "siti", "secretary,treasurer")
     assert code == 0, err
     code, _, err = cli(deployment, "user", "add", "x1", "--role", "wizard")
@@ -101,7 +101,7 @@ def test_member_timeline(deployment: Path) -> None:
     assert code == 0, err
     assert "Budi Santoso" in out and "stage.approve" in out
     code, out, _ = cli(deployment, "member", "timeline", "XYZ-2026-00001", "--json")
-    assert json.loads(out)["touchpoints"][0]["kind"] == "stage.approve"
+    assert json.loads(out)["data"]["touchpoints"][0]["kind"] == "stage.approve"
     code, _, err = cli(deployment, "member", "timeline", "XYZ-9")
     assert code == 1 and "member 'XYZ-9' not found" in err
 
@@ -116,7 +116,7 @@ def test_outbox_send_delivers_to_files(deployment: Path) -> None:
     [eml] = (deployment.parent / "outbox").glob("*.eml")
     assert "Selamat datang" in eml.read_text()
     code, out, _ = cli(deployment, "outbox", "list", "--status", "sent", "--json")
-    assert json.loads(out)[0]["status"] == "sent"
+    assert json.loads(out)["data"][0]["status"] == "sent"
 
 
 def test_ledger_commands(deployment: Path) -> None:

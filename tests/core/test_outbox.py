@@ -233,10 +233,10 @@ def test_outbox_unknown_lists_and_outbox_resend_sends(deployment: Path) -> None:
     code, out, _ = cli(deployment, "outbox", "unknown")
     assert code == 0 and "loft 0" in out and "loft 1" not in out
     code, out, _ = cli(deployment, "outbox", "unknown", "--json")
-    [row] = json.loads(out)
+    [row] = json.loads(out)["data"]
     assert row["id"] == ids[0] and row["channel"] == "file" and row["attempts"] == 1
     code, out, _ = cli(deployment, "outbox", "list", "--status", "unknown", "--json")
-    assert [r["id"] for r in json.loads(out)] == [ids[0]]
+    assert [r["id"] for r in json.loads(out)["data"]] == [ids[0]]
 
     code, _, err = cli(deployment, "outbox", "resend", str(ids[0]), user="kasir")
     assert code == 1 and "outbox.resend" in err

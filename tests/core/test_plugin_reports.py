@@ -94,12 +94,13 @@ def test_hook_dyncrm_reports(deployment, tmp_path) -> None:
     assert "Kantor Pusat" in page
 
     data = json.loads(cli_ok("-c", deployment, "--as", "kasir", "laporan", "visits",
-                             "--branch", "Kantor Pusat", "--json"))
-    assert data["name"] == "visits" and data["summary"]["Visits"] == "1"
+                             "--branch", "Kantor Pusat", "--json"))["data"]
+    assert data["name"] == "visits" and data["summary"] == [{"label": "Visits", "value": "1"},
+                                                            {"label": "Branches", "value": "1"}]
     # a period without visits
     data = json.loads(cli_ok("-c", deployment, "--as", "kasir", "laporan", "visits",
-                             "--from", "2020-01-01", "--to", "2020-12-31", "--json"))
-    assert data["summary"]["Visits"] == "0"
+                             "--from", "2020-01-01", "--to", "2020-12-31", "--json"))["data"]
+    assert data["summary"][0] == {"label": "Visits", "value": "0"}
 
 
 def test_laporan_semua_includes_the_plugins_report(deployment, tmp_path) -> None:

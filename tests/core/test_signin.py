@@ -74,7 +74,8 @@ def test_as_and_dyncrm_user_grant_nothing_until_the_person_signs_in(deployment: 
     code, out, err = cli(deployment, "user", "list")
     assert code == 0 and "admin" in out
     code, out, _ = cli(deployment, "whoami", "--json")
-    assert json.loads(out)["username"] == "admin" and json.loads(out)["channel"] == "cli"
+    shown = json.loads(out)["data"]
+    assert shown["username"] == "admin" and shown["channel"] == "cli"
 
 
 def test_the_audit_trail_names_the_signed_in_person_and_the_channel(deployment) -> None:
@@ -225,8 +226,8 @@ def test_several_people_at_one_desk_choose_with_as(deployment: Path) -> None:
     assert login(deployment, "admin", ADMIN_PASSWORD)[0] == 0
     add_user(deployment, "bendahara", "treasurer")
     assert login(deployment, "bendahara", TEST_PASSWORD)[0] == 0
-    assert json.loads(cli(deployment, "whoami", "--json")[1])["username"] == "bendahara"
-    out = json.loads(cli(deployment, "whoami", "--json", user="admin")[1])
+    assert json.loads(cli(deployment, "whoami", "--json")[1])["data"]["username"] == "bendahara"
+    out = json.loads(cli(deployment, "whoami", "--json", user="admin")[1])["data"]
     assert out["username"] == "admin" and out["also_signed_in"] == ["bendahara"]
     code, _, err = cli(deployment, "user", "list", user="bendahara")
     assert code == 1 and "bendahara may not users.manage" in err
@@ -354,13 +355,13 @@ def test_sessions_are_listed_and_revoked(deployment: Path) -> None:
     add_user(deployment, "kasir", "cashier")
     sign_in(deployment, "kasir")
     code, out, _ = cli(deployment, "user", "sessions", "--json", user="admin")
-    rows = json.loads(out)
+    rows = json.loads(out)["data"]
     assert {r["user"] for r in rows} == {"admin", "kasir"} and all(r["open"] for r in rows)
     kasir = next(r["id"] for r in rows if r["user"] == "kasir")
     code, _, err = cli(deployment, "user", "sessions", "admin", user="kasir")
     assert code == 1 and "users.manage" in err
     assert json.loads(cli(deployment, "user", "sessions", "kasir", "--json",
-                          user="kasir")[1])[0]["id"] == kasir
+                          user="kasir")[1])["data"][0]["id"] == kasir
     code, out, _ = cli(deployment, "user", "revoke", str(kasir), user="admin")
     assert code == 0 and f"session {kasir} ended" in out
     assert cli(deployment, "whoami", user="kasir")[0] == 1

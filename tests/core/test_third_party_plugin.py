@@ -72,7 +72,7 @@ def test_plugin_is_not_installed_without_its_distribution() -> None:
 
 def test_installed_plugin_is_listed_but_not_enabled(tmp_path, visits_installed) -> None:
     config = write_config(tmp_path, [])
-    rows = {r["name"]: r for r in json.loads(cli_ok("-c", config, "plugins", "--json"))}
+    rows = {r["name"]: r for r in json.loads(cli_ok("-c", config, "plugins", "--json"))["data"]}
     row = rows["visits"]
     assert row["enabled"] is False
     assert (row["distribution"], row["version"]) == ("dyncrm-visits", "0.1")
@@ -82,7 +82,7 @@ def test_installed_plugin_is_listed_but_not_enabled(tmp_path, visits_installed) 
 
 def test_enabling_by_config_loads_it(tmp_path, visits_installed) -> None:
     config = write_config(tmp_path, ["visits"])
-    rows = {r["name"]: r for r in json.loads(cli_ok("-c", config, "plugins", "--json"))}
+    rows = {r["name"]: r for r in json.loads(cli_ok("-c", config, "plugins", "--json"))["data"]}
     row = rows["visits"]
     assert row["enabled"] is True
     assert row["source"] == "entry point"
@@ -105,7 +105,7 @@ def test_hook_dyncrm_migrations(tmp_path, visits_installed) -> None:
     assert "applied core:0001_initial" in out
     assert "applied visits:0001_visits" in out
     assert "nothing to apply" in cli_ok("-c", config, "db", "upgrade")
-    status = json.loads(cli_ok("-c", config, "db", "status", "--json"))
+    status = json.loads(cli_ok("-c", config, "db", "status", "--json"))["data"]
     assert {(s["plugin"], s["migration"]) for s in status if s["plugin"] != "core"} == {
         ("visits", "0001_visits")}
     assert ("core", "0001_initial") in {(s["plugin"], s["migration"]) for s in status}
@@ -130,7 +130,7 @@ def test_hook_dyncrm_register_commands(deployment) -> None:
     assert "already recorded as visit 1; nothing changed" in out
     cli_ok("-c", deployment, "--as", "clerk", "visits", "log", "1", "--branch", "Kantor Pusat")
     rows = json.loads(cli_ok("-c", deployment, "--as", "clerk", "visits", "list", "A-0001",
-                             "--json"))
+                             "--json"))["data"]
     assert [(r["branch"], r["note"], r["by"]) for r in rows] == [
         ("Kantor Pusat", "", "clerk"), ("Cabang Sleman", "asked about a loan", "clerk")]
     table = cli_ok("-c", deployment, "--as", "clerk", "visits", "list")
@@ -218,7 +218,7 @@ def test_disabling_in_config_hides_its_command(deployment, tmp_path) -> None:
     code, _, err = run_cli(["-c", deployment, "--as", "clerk", "visits", "list"])
     assert code == 2
     assert "No such command 'visits'" in err
-    rows = {r["name"]: r for r in json.loads(cli_ok("-c", deployment, "plugins", "--json"))}
+    rows = {r["name"]: r for r in json.loads(cli_ok("-c", deployment, "plugins", "--json"))["data"]}
     assert rows["visits"]["enabled"] is False
 
 

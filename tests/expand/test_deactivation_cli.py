@@ -61,8 +61,9 @@ def test_done_when_a_member_saves_and_leaves_with_a_correct_settlement(deploymen
     ok(deployment, "savings", "verify", deposit_id, user="kasir2")
     # withdraw sukarela
     ok(deployment, "savings", "withdraw", "XYZ-0001", "250.000", "--ref", "TT-1")
-    balance = json.loads(ok(deployment, "savings", "balance", "XYZ-0001", "--json"))
-    assert balance["balances"] == {"pokok": "100000", "wajib": "50000", "sukarela": "500000"}
+    balance = json.loads(ok(deployment, "savings", "balance", "XYZ-0001", "--json"))["data"]
+    assert {k: v["amount"] for k, v in balance["balances"].items()} == {
+        "pokok": "100000", "wajib": "50000", "sukarela": "500000"}
     assert balance["wajib_arrears"] == []
 
     # leave: request by the member, settlement shown as a table
@@ -71,8 +72,8 @@ def test_done_when_a_member_saves_and_leaves_with_a_correct_settlement(deploymen
     assert "recorded leave request #1" in out
     assert "Simpanan Pokok" in out and "Total refund" in out and "Rp 650.000" in out
     preview = json.loads(ok(deployment, "leave", "settlement", "XYZ-0001", "--json",
-                            user="siti"))
-    assert preview["total"] == "650000"
+                            user="siti"))["data"]
+    assert preview["total"]["amount"] == "650000"
     assert [ln["amount"] for ln in preview["lines"]] == ["100000", "50000", "500000"]
     code, out, err = cli(deployment, "leave", "approve", "1", user="sekretaris")
     assert code == 1 and "may not leave.approve" in err
@@ -85,7 +86,7 @@ def test_done_when_a_member_saves_and_leaves_with_a_correct_settlement(deploymen
     assert "paid Rp 650.000 to XYZ-0001 Siti Aminah" in out
     out = ok(deployment, "leave", "pay", "1", "--method", "transfer", "--ref", "OUT-1")
     assert out.startswith("already recorded")
-    listed = json.loads(ok(deployment, "leave", "list", "--json", user="sekretaris"))
+    listed = json.loads(ok(deployment, "leave", "list", "--json", user="sekretaris"))["data"]
     assert [(r["id"], r["status"], r["settlement_total"]) for r in listed] == [
         (1, "paid", "650000")]
     assert "paid" in ok(deployment, "leave", "list", "--status", "paid", user="sekretaris")

@@ -240,7 +240,8 @@ def test_the_cashier_is_warned_on_the_command_line_and_confirms_with_a_flag(tmp_
         assert code == 0, err
     assert "warning: the proof is the same file as the proof of deposit #1" in err
     code, out, _ = cli("pending", "--json")
-    assert [(p["id"], p["same proof as"]) for p in json.loads(out)] == [(1, "#2"), (2, "#1")]
+    pending = json.loads(out)["data"]
+    assert [(p["id"], p["same_proof_as"]) for p in pending] == [(1, "#2"), (2, "#1")]
     code, out, _ = cli("show", "2")
     assert "#1 (XYZ-0001 Siti Aminah, sukarela Rp 250.000, ref TRF-1" in out
 
@@ -258,7 +259,7 @@ def test_the_cashier_is_warned_on_the_command_line_and_confirms_with_a_flag(tmp_
     code, out, err = run_cli(["-c", str(config), "--as", "ketua", "audit", "--action",
                               "savings.verify_duplicate_proof", "--json"])
     assert code == 0, err
-    assert [(r["action"], r["by"], r["channel"]) for r in json.loads(out)] == [
+    assert [(r["action"], r["by"], r["channel"]) for r in json.loads(out)["data"]] == [
         ("savings.verify_duplicate_proof", "kasir2", "cli")]
 
 

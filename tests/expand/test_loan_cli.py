@@ -95,9 +95,9 @@ def test_loan_from_application_to_early_payoff(deployment) -> None:
                          "12", "--method", "efektif", "--rate", "1", "--rate-unit",
                          "per_month", "--json")
     assert code == 0, err
-    sim = json.loads(out)
-    assert sim["rows"][0]["installment"] == "1120000"
-    assert sim["rows"][-1]["installment"] == "1010000"
+    sim = json.loads(out)["data"]
+    assert sim["rows"][0]["installment"] == {"amount": "1120000", "currency": "IDR"}
+    assert sim["rows"][-1]["installment"]["amount"] == "1010000"
     code, out, err = cli(deployment, "loan", "simulate", "konsumtif", "--amount", "3000000",
                          "--term", "3")
     assert code == 0 and "fee provisi: Rp 30.000 (deducted)" in out
@@ -139,7 +139,7 @@ def test_loan_from_application_to_early_payoff(deployment) -> None:
 
     code, out, err = cli(deployment, "loan", "schedule", "2", "--json")
     assert code == 0, err
-    rows = json.loads(out)
+    rows = json.loads(out)["data"]
     first_due = dt.date.fromisoformat(rows[0]["due_on"])
     second_due = dt.date.fromisoformat(rows[1]["due_on"])
     assert [r["principal"] for r in rows] == ["1000000"] * 3
@@ -164,7 +164,7 @@ def test_loan_from_application_to_early_payoff(deployment) -> None:
     when = (second_due + dt.timedelta(days=3)).isoformat()
     code, out, err = cli(deployment, "loan", "payoff-quote", "2", "--date", when, "--json")
     assert code == 0, err
-    quote = json.loads(out)
+    quote = json.loads(out)["data"]
     assert (quote["principal"], quote["payoff_interest"], quote["total"]) == (
         "1000000", "30000", "1030000")
     code, out, err = cli(deployment, "loan", "repay", "2", "1.000.000", "--method", "cash",
@@ -176,7 +176,7 @@ def test_loan_from_application_to_early_payoff(deployment) -> None:
     assert "Rp 20.000 more than the loan owed went to sukarela savings" in out
     assert "fully repaid and closed" in out
     code, out, err = cli(deployment, "loan", "list", "--json", user="sekretaris")
-    assert [(x["id"], x["stage"]) for x in json.loads(out)] == [(2, "closed"),
+    assert [(x["id"], x["stage"]) for x in json.loads(out)["data"]] == [(2, "closed"),
                                                                 (1, "withdrawn")]
     code, out, _ = cli(deployment, "ledger", "trial-balance", user="bendahara")
     assert "postings balance: yes" in out
@@ -184,7 +184,7 @@ def test_loan_from_application_to_early_payoff(deployment) -> None:
     # points: one on-time installment (installment 3 was settled by the payoff)
     code, out, err = cli(deployment, "rewards", "balance", "XYZ-0001", "--json", user="siti")
     assert code == 0, err
-    assert json.loads(out) == {"member": "XYZ-0001 Siti Aminah", "points": 10, "earned": 10,
+    assert json.loads(out)["data"] == {"member": "XYZ-0001 Siti Aminah", "points": 10, "earned": 10,
                                "tier": "Bronze"}
     code, out, err = cli(deployment, "rewards", "redeem", "XYZ-0001", "payung", "--ref",
                          "R-1", user="siti")

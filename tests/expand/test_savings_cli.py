@@ -86,8 +86,8 @@ def test_deposits_verification_withdrawal_and_reports(deployment, tmp_path):
     assert code == 0, err
     assert "waiting for a cashier to verify it (dyncrm savings verify 3)" in out
     code, out, err = cli(deployment, "savings", "pending", "--json")
-    pending = json.loads(out)
-    assert [p["id"] for p in pending] == [3] and pending[0]["recorded by"] == "siti"
+    pending = json.loads(out)["data"]
+    assert [p["id"] for p in pending] == [3] and pending[0]["recorded_by"] == "siti"
     assert Path(pending[0]["proof"]).read_bytes()[:3] == JPEG[:3]  # stored re-encoded
     assert "bukti" not in Path(pending[0]["proof"]).name
     code, out, err = cli(deployment, "savings", "show", "3", user="siti")
@@ -112,7 +112,7 @@ def test_deposits_verification_withdrawal_and_reports(deployment, tmp_path):
 
     code, out, err = cli(deployment, "savings", "balance", "XYZ-0001", "--json", user="siti")
     assert code == 0, err
-    data = json.loads(out)
+    data = json.loads(out)["data"]
     assert data["balances"] == {"pokok": "100000", "wajib": "50000", "sukarela": "300000"}
     assert data["total"] == "450000"
     code, out, err = cli(deployment, "savings", "balance", "XYZ-0002", user="siti")
@@ -130,11 +130,11 @@ def test_deposits_verification_withdrawal_and_reports(deployment, tmp_path):
     assert [(r["amount"], r["balance"]) for r in rows] == [("500000", "500000"),
                                                           ("-200000", "300000")]
     code, out, _ = cli(deployment, "savings", "statement", "XYZ-0001", "--json")
-    assert len(json.loads(out)["statements"]) == 3
+    assert len(json.loads(out)["data"]["statements"]) == 3
 
     code, out, err = cli(deployment, "savings", "arrears", "--json")
     assert code == 0, err
-    arrears = {r["member"]: r["amount"] for r in json.loads(out)["arrears"]}
+    arrears = {r["member"]: r["amount"] for r in json.loads(out)["data"]["arrears"]}
     with open_crm(deployment) as crm:
         from dyncrm_expand import savings
 

@@ -88,7 +88,7 @@ def test_shu_year_through_the_cli(deployment: Path, tmp_path: Path) -> None:
     assert [r["jumlah"] for r in rows] == ["2166667", "666666", "1666667"]
 
     code, out, err = cli(deployment, "kasir", "shu", "compute", "--year", "2025", "--json")
-    data = json.loads(out)
+    data = json.loads(out)["data"]
     assert data["distribution"]["pools"]["cadangan"] == 4_000_001 and not data["locked"]
 
     code, _, err = cli(deployment, "kasir", "shu", "approve", "--year", "2025")

@@ -89,7 +89,7 @@ def test_the_chair_approves_the_shu_only_after_signing_in(deployment: Path) -> N
     code, out, err = cli(deployment, "audit", "--action", "shu.approve", "--json",
                          user="ketua")
     assert code == 0, err
-    assert [(r["by"], r["channel"]) for r in json.loads(out)][:1] == [("ketua", "cli")]
+    assert [(r["by"], r["channel"]) for r in json.loads(out)["data"]][:1] == [("ketua", "cli")]
     code, _, err = cli(deployment, "audit", user="bendahara")
     assert code == 0, err
 

@@ -188,7 +188,7 @@ def test_the_report_command_shows_the_tickets_in_every_form(tmp_path):
     assert "reply 2026-03-03: Kami menambah satu loket." in shown
     assert "resolution: Loket kedua dibuka setiap Senin." in shown
     assert "Đặng Thị Ngọc" in shown and "rating 4/5" in shown
-    data = json.loads(cli("--json"))
+    data = json.loads(cli("--json"))["data"]
     assert [t["ticket"] for t in data["tickets"]] == [anon, named, fresh]
     csv_path, pdf_path = tmp_path / "out" / "kritik.csv", tmp_path / "out" / "kritik.pdf"
     cli("--csv", str(csv_path), "--pdf", str(pdf_path))

@@ -127,7 +127,7 @@ def test_a_complaint_from_filing_to_rating_and_the_report(tmp_path, mail):
     volume_line = next(line for line in report.splitlines() if line.startswith("service"))
     assert month in report and volume_line.split()[-2:] == ["1", "1"]  # this month, in total
     assert "100.0% (1/1)" in report and "5.00" in report
-    data = json.loads(cli(config, "feedback", "report", "--json", user="admin"))
+    data = json.loads(cli(config, "feedback", "report", "--json", user="admin"))["data"]
     service = next(r for r in data["summary"] if r["category"] == "service")
     assert (service["tickets"], service["ack within SLA"], service["resolved within SLA"],
             service["avg rating"], service["CSAT"]) == (1, "100.0% (1/1)", "100.0% (1/1)",
@@ -171,7 +171,7 @@ def test_faq_search_finds_entries_by_words_in_their_answers(tmp_path, mail):
     assert "<p>Isi formulir pengajuan" in shown
     assert "marked helpful" in cli(config, "faq", "vote", entry, "--yes", user="siti")
     assert "already recorded" in cli(config, "faq", "vote", entry, "--yes", user="siti")
-    listing = json.loads(cli(config, "faq", "list", "--json"))
+    listing = json.loads(cli(config, "faq", "list", "--json"))["data"]
     assert {e["question"]: (e["views"], e["helpful"]) for e in listing}[
         "Bagaimana cara mengajukan pinjaman?"] == (1, "1/1")
     cli(config, "faq", "add", "--question", "q", "--answer", "a", user="siti", expect=1)

@@ -189,7 +189,7 @@ def unknown_ids(config: Path, user: str = "admin") -> set[int]:
     """The ids `dyncrm outbox unknown --json` lists."""
     code, out, err = run_cli(["-c", str(config), "--as", user, "outbox", "unknown", "--json"])
     assert code == 0, err
-    return {row["id"] for row in json.loads(out)}
+    return {row["id"] for row in json.loads(out)["data"]}
 
 
 # --- outbox send, four channels -------------------------------------------------------------
