@@ -55,7 +55,7 @@ def demo(directory: Path, seed: int, members: int, force: bool, as_json: bool) -
         output.emit({"directory": str(summary.directory), "year": summary.year,
                      "counts": summary.counts,
                      "amounts": summary.amounts,
-                     "files": {k: str(v) for k, v in summary.files.items()},
+                     "files": [{"name": k, "path": str(v)} for k, v in summary.files.items()],
                      "trial_balance": [{"commodity": c, "sum": n}
                                        for c, n in summary.trial_balance.items()],
                      "member_logins": summary.member_logins, "seconds": round(took, 1)})
