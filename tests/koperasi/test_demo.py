@@ -182,3 +182,34 @@ def test_demo_closes_its_year_and_takes_the_shu_from_the_books(demo_run) -> None
         assert books.source_of(crm, service.year_row(2025).entry_id)["source"] == "books"
         assert periods.result_balances(crm, dt.date(2025, 12, 31)) == []  # all zeroed
         assert int(summary["amounts"]["jasa_pinjaman"]["amount"]) > 0  # earned, before the closing
+
+
+def test_demo_sends_each_list_and_issues_the_slips_as_archived(demo_run) -> None:
+    """Issue 14: each month's deduction list is sent by the secretary (archived) and HR's
+    file is that archived CSV; the printed laporan potongan is the list as sent, not a
+    recomputation; the SHU slips are issued once posted and the demo's slip is one of them."""
+    from dyncrm import archive
+    from koperasi_xyz.payroll.sent import KIND, file_names, sent
+    from koperasi_xyz.shu.issued import issued
+    from koperasi_xyz.shu.service import locked
+
+    folder, summary = demo_run
+    with open_crm(folder / "dyncrm.toml") as crm:
+        months = sorted({f.key for f in archive.list_files(crm, kind=KIND)})
+        assert months == [f"2025-{m:02d}" for m in range(1, 13)]
+        december = sent(crm, dt.date(2025, 12, 1))
+        assert december.archived.meta["sent_by"] == "sekretaris"
+        hr_file = folder / "potong-gaji" / "daftar-potongan-2025-12.csv"
+        assert hr_file.read_bytes() == archive.content(crm, december.file("csv"))
+        assert file_names("2025-12")["csv"] == december.file("csv").name
+        with (folder / "laporan" / "laporan-potongan.csv").open(encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+        amounts = [int(r["jumlah_potongan"].replace(".", "")) for r in rows
+                   if r.get("nik_karyawan")]
+        assert sum(amounts) == december.dlist.total > 0  # the list as sent, not today's
+        slips = issued(crm, 2025)
+        assert slips.count == len(locked(crm, 2025).distribution.members) > 0
+        assert slips.archived.created_by == "bendahara"
+        demo_slip = Path({f["name"]: f["path"] for f in summary["files"]}["slip_shu"])
+        assert demo_slip.read_bytes() == archive.content(
+            crm, slips.archived.file(demo_slip.name))
