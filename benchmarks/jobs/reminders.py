@@ -65,7 +65,11 @@ def run(crm, world):
 
 @koperasi_job("reminders.plan raw", memory_growth="linear")
 def plan_raw(crm, world):
-    """The same plan in hand-written SQL (the floor): every due item and its status."""
+    """The same plan in hand-written SQL (the floor): every due item and its status.
+
+    Like the library, it finds unpaid pokok as well as the wajib months (the world
+    has none: every member paid their pokok), so both read the same sums.
+    """
     from dyncrm_expand.loans.queries import settings as loan_settings
     from dyncrm_expand.savings.common import settings as savings_settings
     from dyncrm_retain.reminders import engine as remind_engine
@@ -77,17 +81,28 @@ def plan_raw(crm, world):
     horizon = ON + dt.timedelta(days=loan_settings(crm).reminder_lookahead_days)
     due_day = savings_cfg.wajib.due_day
     wajib = int(savings_cfg.wajib.amount)
+    pokok_default = int(savings_cfg.pokok.amount)
+    pokok_days = dt.timedelta(days=savings_cfg.pokok.due_days)
+    paid_sum = ("(SELECT -SUM(p.amount) FROM account a "
+                "JOIN posting p ON p.account_id = a.id JOIN journal_entry e ON e.id = p.entry_id "
+                "WHERE a.member_id = m.id AND a.kind = '{}' "
+                "AND e.kind NOT LIKE 'deactivation.%')")
     # (key, member, due_on, email, preferred channel, opted out)
     items: list[tuple[str, str, int, dt.date, str, str, int]] = []
-    for member_id, joined, start, end, email, channel, opt_out, paid in db.execute_sql(
-            "SELECT m.id, m.joined_on, o.start_on, o.end_on, m.email, m.preferred_channel, "
-            "m.marketing_opt_out, (SELECT -SUM(p.amount) FROM account a "
-            "JOIN posting p ON p.account_id = a.id JOIN journal_entry e ON e.id = p.entry_id "
-            "WHERE a.member_id = m.id AND a.kind = 'savings.wajib' "
-            "AND e.kind NOT LIKE 'deactivation.%') "
-            "FROM member m LEFT JOIN savings_obligation o ON o.member_id = m.id "
-            "AND o.product = 'wajib' WHERE m.stage = 'active'"):
+    for member_id, joined, start, end, email, channel, opt_out, paid, pokok_owed, \
+            pokok_paid in db.execute_sql(
+                "SELECT m.id, m.joined_on, o.start_on, o.end_on, m.email, "
+                "m.preferred_channel, m.marketing_opt_out, "
+                f"{paid_sum.format('savings.wajib')}, k.amount, "
+                f"{paid_sum.format('savings.pokok')} "
+                "FROM member m LEFT JOIN savings_obligation o ON o.member_id = m.id "
+                "AND o.product = 'wajib' LEFT JOIN savings_obligation k "
+                "ON k.member_id = m.id AND k.product = 'pokok' WHERE m.stage = 'active'"):
         first = dt.date.fromisoformat(start or joined)
+        pokok_owed = pokok_default if pokok_owed is None else pokok_owed
+        if pokok_owed - int(pokok_paid or 0) > 0:  # unpaid pokok, due days after the start
+            items.append((f"pokok:{member_id}", "savings.pokok", member_id, first + pokok_days,
+                          email, channel, opt_out))
         limit = min(hi, dt.date.fromisoformat(end)) if end else hi
         month, paid = first.replace(day=1), int(paid or 0)
         covered = paid // wajib if paid > 0 else 0
@@ -115,7 +130,7 @@ def plan_raw(crm, world):
     for key, offset in db.execute_sql("SELECT item_key, day_offset FROM reminder"):
         sent.setdefault(key, set()).add(offset)
     schedules = {kind: remind_engine.schedule_for(crm, kind)
-                 for kind in ("savings.wajib", "loans.installment")}
+                 for kind in ("savings.pokok", "savings.wajib", "loans.installment")}
     catch_up = dt.timedelta(days=remind_engine.settings(crm).catch_up_days)
     planned = []
     for key, kind, _member_id, due, email, _channel, _opt_out in items:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from peewee import Case, fn
 
 from dyncrm.dates import as_date
+from dyncrm.db import prepared
 from dyncrm.db.models import Member
 from dyncrm.errors import NotFoundError, ValidationError
 from dyncrm.lifecycle import StateMachine
@@ -312,34 +313,35 @@ def collectibility(crm: CRM, on: dt.date | None = None, *,
     return grades
 
 
+#: Unpaid installments of disbursed loans due by a date, with what is owed of each
+#: (denda assessed included) and their loan's product, term and terms text.
+_DUE_ITEMS_SQL = (
+    "SELECT l.id, l.member_id, l.product, l.term, l.currency, COALESCE(l.terms, '{}'), "
+    "i.number, i.due_on, i.principal - i.principal_paid + i.interest - i.interest_paid "
+    "- i.interest_waived + i.penalty_assessed - i.penalty_paid "
+    "FROM loan_installment i JOIN loan l ON l.id = i.loan_id "
+    "WHERE l.stage = 'disbursed' AND i.paid_on IS NULL AND i.due_on <= {p} "
+    "ORDER BY i.due_on, l.id, i.number")
+
+
 def due_items(crm: CRM, on: dt.date) -> list[DueItem]:
     """Unpaid installments due up to ``reminder_lookahead_days`` after ``on`` (and all
     overdue ones), as reminder items ``loans.installment`` keyed ``loan:<id>:inst:<n>``.
 
-    One query of the needed columns, streamed; a loan's terms (JSON) are read once
-    per distinct text, not once per installment.
+    One statement of the needed columns (SQL text written once), read as plain
+    rows; a loan's terms (JSON) are read once per distinct text, each distinct
+    amount and due date converted once.
     """
     import json
 
     horizon = on + dt.timedelta(days=settings(crm).reminder_lookahead_days)
-    owed = (LoanInstallment.principal - LoanInstallment.principal_paid
-            + LoanInstallment.interest - LoanInstallment.interest_paid
-            - LoanInstallment.interest_waived
-            + LoanInstallment.penalty_assessed - LoanInstallment.penalty_paid)
-    query = (LoanInstallment
-             .select(Loan.id, Loan.member, Loan.product, Loan.term, Loan.currency,
-                     fn.COALESCE(Loan.terms, "{}").coerce(False), LoanInstallment.number,
-                     LoanInstallment.due_on, owed)
-             .join(Loan)
-             .where(Loan.stage == "disbursed", LoanInstallment.paid_on.is_null(),
-                    LoanInstallment.due_on <= horizon)
-             .order_by(LoanInstallment.due_on, Loan.id, LoanInstallment.number)
-             .tuples())
+    db = crm.database
     names: dict[tuple[str, str], str] = {}
-    exponents: dict[str, int] = {}
+    amounts: dict[tuple[int, str], Money] = {}
+    dates: dict[Any, dt.date] = {}
     items = []
     for loan_id, member_id, product, term, currency, terms_text, number, due_on, units \
-            in query.iterator():
+            in db.execute_sql(prepared.sql(db, _DUE_ITEMS_SQL), [horizon.isoformat()]):
         name = names.get((product, terms_text))
         if name is None:
             try:
@@ -348,12 +350,15 @@ def due_items(crm: CRM, on: dt.date) -> list[DueItem]:
                 parsed = {}
             name = parsed.get("name", product) if isinstance(parsed, dict) else product
             names[(product, terms_text)] = name
-        if currency not in exponents:
-            exponents[currency] = crm.ledger.exponent(currency)
+        amount = amounts.get((units, currency))
+        if amount is None:
+            amount = amounts[(units, currency)] = money(crm, units, currency)
+        due = dates.get(due_on)
+        if due is None:
+            due = dates[due_on] = as_date(due_on)
         items.append(DueItem(
             key=f"loan:{loan_id}:inst:{number}", kind="loans.installment",
-            member_id=member_id, due_on=as_date(due_on),
-            amount=from_minor(int(units), currency, exponents[currency]),
+            member_id=member_id, due_on=due, amount=amount,
             description=f"installment {number} of {term} of loan {loan_id} ({name})",
             context={"loan_id": loan_id, "installment": number, "term": term,
                      "product": product, "product_name": name},

@@ -181,20 +181,24 @@ def due_items(crm, on: dt.date) -> list[DueItem]:
     states = load_states(calc)
     items: list[DueItem] = []
     wajib_name, pokok_name = cfg.wajib.name, cfg.pokok.name
+    pokok_days = dt.timedelta(days=cfg.pokok.due_days)
+    amounts: dict[int, Money] = {}  # Money is immutable: one per distinct amount
+    labels: dict[dt.date, str] = {}
     for member_id, state in states.items():
         if state.start_on is None:
             continue
         pokok_units = calc.pokok_unpaid(state)
         if pokok_units:
-            amount = from_units(crm, pokok_units)
+            amount = amounts.get(pokok_units) or amounts.setdefault(
+                pokok_units, from_units(crm, pokok_units))
             items.append(DueItem(
                 key=f"pokok:{member_id}", kind="savings.pokok", member_id=member_id,
-                due_on=state.start_on + dt.timedelta(days=cfg.pokok.due_days), amount=amount,
+                due_on=state.start_on + pokok_days, amount=amount,
                 description=pokok_name,
                 context={"product": "pokok", "product_name": pokok_name}))
         for month, due, units in calc.unpaid_due_between(state, lo, hi):
-            amount = from_units(crm, units)
-            label = month_label(month)
+            amount = amounts.get(units) or amounts.setdefault(units, from_units(crm, units))
+            label = labels.get(month) or labels.setdefault(month, month_label(month))
             items.append(DueItem(
                 key=f"wajib:{member_id}:{label}", kind="savings.wajib", member_id=member_id,
                 due_on=due, amount=amount,

@@ -12,9 +12,11 @@ months.
 entries of a leaving settlement (kinds ``deactivation.*``), which move the
 balance out without un-paying anything.
 
-Loading is set-based: :func:`load_states` reads members, obligations, classes
-and paid sums in four grouped queries whatever the number of members; the
-per-member arithmetic then runs in Python without touching the database.
+Loading is set-based: :func:`load_states` reads every member's obligations and
+wajib and pokok paid in one statement (and the class histories, if any, in one
+more) whatever the number of members; :func:`load_state` reads one member's in
+one indexed statement.  The per-member arithmetic then runs in Python without
+touching the database.
 """
 
 from __future__ import annotations
@@ -27,13 +29,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 import attrs
-from peewee import JOIN, fn
 
 from dyncrm.dates import as_date as _date
 from dyncrm.db import prepared
-from dyncrm.db.models import Account, JournalEntry, Member, Posting
+from dyncrm.db.models import Member
 from dyncrm_expand.savings.config import SavingsSettings
-from dyncrm_expand.savings.models import SavingsMemberClass, SavingsObligation
+from dyncrm_expand.savings.models import SavingsMemberClass
 
 SETTLEMENT_KIND_PREFIX = "deactivation."
 
@@ -104,6 +105,15 @@ class WajibCalculator:
     def __init__(self, settings: SavingsSettings, exponent: int) -> None:
         self.settings = settings
         self.exponent = exponent
+        self._due: dict[dt.date, dt.date] = {}  # month -> its due date (batch jobs)
+        self._constant = self.units(settings.wajib.amount)
+
+    def due_on(self, month: dt.date, start_on: dt.date | None) -> dt.date:
+        """:func:`due_date` of ``month`` with this deployment's due day (kept per month)."""
+        due = self._due.get(month)
+        if due is None:
+            due = self._due[month] = due_date(month, self.settings.wajib.due_day)
+        return start_on if start_on is not None and due < start_on else due
 
     def units(self, amount: Decimal) -> int:
         """Minor units of a configured amount."""
@@ -130,14 +140,13 @@ class WajibCalculator:
             return []
         out = []
         month = month_start(state.start_on)
-        due_day = self.settings.wajib.due_day
         limit = due_until
         if state.end_on is not None:
             limit = state.end_on if limit is None else min(limit, state.end_on)
         while True:
             if through_month is not None and month > through_month:
                 break
-            due = due_date(month, due_day, state.start_on)
+            due = self.due_on(month, state.start_on)
             if limit is not None and due > limit:
                 break
             out.append((month, due, self.monthly_units(state, month)))
@@ -180,7 +189,7 @@ class WajibCalculator:
         in minor units; ``None`` when it may change from month to month."""
         if state.classes:
             return None
-        return self.units(self.settings.wajib.amount)
+        return self._constant
 
     def owed_count(self, state: WajibState, due_until: dt.date) -> int:
         """How many months :meth:`months` returns for ``due_until``, without the loop.
@@ -193,7 +202,7 @@ class WajibCalculator:
         limit = due_until if state.end_on is None else min(due_until, state.end_on)
         first = month_start(state.start_on)
         last = month_start(limit)
-        if due_date(last, self.settings.wajib.due_day, state.start_on) > limit:
+        if self.due_on(last, state.start_on) > limit:
             last = add_months(last, -1)
         count = (last.year - first.year) * 12 + last.month - first.month + 1
         return max(count, 0)
@@ -221,11 +230,10 @@ class WajibCalculator:
         # months 1..k are fully covered by what was paid (payments go oldest first)
         covered = min(paid // units, count) if paid > 0 else 0
         first = month_start(state.start_on)
-        due_day = self.settings.wajib.due_day
         out = []
         for index in range(count, covered, -1):  # newest first, stop before ``since``
             month = add_months(first, index - 1)
-            due = due_date(month, due_day, state.start_on)
+            due = self.due_on(month, state.start_on)
             if due < since:
                 break
             lacking = min(max(index * units - paid, 0), units)
@@ -239,48 +247,55 @@ class WajibCalculator:
         return max(state.pokok_owed_units - state.pokok_paid_units, 0)
 
 
-def paid_by_member(kinds: Iterable[str], *, as_of: dt.date | None = None,
-                   member_ids: Iterable[int] | None = None) -> dict[int, dict[str, int]]:
-    """Natural sums of savings postings per member and kind, settlements excluded.
-
-    One grouped query.  Savings accounts are liabilities, so the natural
-    amount is the negated sum of postings.
-    """
-    query = (Posting
-             .select(Account.member, Account.kind, fn.SUM(Posting.amount).alias("units"))
-             .join(Account)
-             .switch(Posting).join(JournalEntry)
-             .where(Account.kind.in_(list(kinds)), Account.member.is_null(False),
-                    ~JournalEntry.kind.startswith(SETTLEMENT_KIND_PREFIX))
-             .group_by(Account.member, Account.kind))
-    if as_of is not None:
-        query = query.where(JournalEntry.effective_date <= as_of)
-    if member_ids is not None:
-        query = query.where(Account.member.in_(list(member_ids)))
-    out: dict[int, dict[str, int]] = defaultdict(dict)
-    for member_id, kind, units in query.tuples().iterator():
-        out[member_id][kind] = -int(units or 0)
-    return dict(out)
-
-
 _PAID = ("(SELECT SUM(p.amount) FROM account a JOIN posting p ON p.account_id = a.id "
          "JOIN journal_entry e ON e.id = p.entry_id "
          "WHERE a.member_id = m.id AND a.kind = '{kind}' AND NOT (e.kind LIKE {{p}}){until})")
-_ONE = ("SELECT m.stage, m.joined_on, w.start_on, w.end_on, k.amount, k.id, "
-        "(SELECT COUNT(*) FROM savings_member_class c WHERE c.member_id = m.id), "
-        "{wajib}, {pokok} "
-        "FROM member m "
-        "LEFT JOIN savings_obligation w ON w.member_id = m.id AND w.product = 'wajib' "
-        "LEFT JOIN savings_obligation k ON k.member_id = m.id AND k.product = 'pokok' "
-        "WHERE m.id = {{p}}")
-#: The one-member load, without and with an ``as_of`` date (settlements excluded).
-_ONE_SQL = {
-    dated: _ONE.format(**{product: _PAID.format(
-        kind=f"savings.{product}", until=" AND e.effective_date <= {p}" if dated else "")
-        for product in ("wajib", "pokok")})
-    for dated in (False, True)}
+_STATES = ("SELECT m.id, m.stage, m.joined_on, w.start_on, w.end_on, k.amount, k.id, "
+           "(SELECT COUNT(*) FROM savings_member_class c WHERE c.member_id = m.id), "
+           "{wajib}, {pokok} "
+           "FROM member m "
+           "LEFT JOIN savings_obligation w ON w.member_id = m.id AND w.product = 'wajib' "
+           "LEFT JOIN savings_obligation k ON k.member_id = m.id AND k.product = 'pokok' "
+           "WHERE {where}")
+#: Ids of the selected members' chunks (IN lists) at most.
+CHUNK = 500
+
+
+def _states_sql(where: str, dated: bool) -> str:
+    """Members (``where``) with their wajib facts and wajib and pokok paid, settlements
+    excluded (up to a ``{p}`` date if ``dated``): one row per member, the paid sums
+    read through each member's own accounts."""
+    until = " AND e.effective_date <= {p}" if dated else ""
+    return _STATES.format(where=where, **{product: _PAID.format(kind=f"savings.{product}",
+                                                                until=until)
+                                          for product in ("wajib", "pokok")})
+
+
+#: The one-member load, without and with an ``as_of`` date.
+_ONE_SQL = {dated: _states_sql("m.id = {p}", dated) for dated in (False, True)}
 _CLASSES_SQL = ("SELECT since, member_class FROM savings_member_class WHERE member_id = {p} "
                 "ORDER BY since")
+
+
+def _paid_params(as_of: dt.date | None) -> list:
+    """The parameters of the two paid sums of :func:`_states_sql`."""
+    pattern = SETTLEMENT_KIND_PREFIX + "%"
+    if as_of is None:
+        return [pattern, pattern]
+    day = as_of.isoformat()
+    return [pattern, day, pattern, day]
+
+
+def _state(calc: WajibCalculator, row: tuple, classes: tuple[tuple[dt.date, str], ...],
+           default_pokok: int) -> WajibState:
+    """A :class:`WajibState` from a row of :func:`_states_sql`."""
+    member_id, _stage, joined_on, w_start, w_end, p_amount, p_id, _count, wajib, pokok = row
+    start = _date(w_start) or _date(joined_on)
+    pokok_owed = p_amount if p_id is not None else (default_pokok if start is not None else 0)
+    return WajibState(
+        member_id=member_id, start_on=start, end_on=_date(w_end), classes=classes,
+        paid_units=-int(wajib or 0), pokok_owed_units=int(pokok_owed or 0),
+        pokok_paid_units=-int(pokok or 0))
 
 
 def load_state(calc: WajibCalculator, database, member_id: int, *,
@@ -292,81 +307,60 @@ def load_state(calc: WajibCalculator, database, member_id: int, *,
     SQL text is prepared once (:mod:`dyncrm.db.prepared`) and only that member's
     rows are read.
     """
-    pattern = SETTLEMENT_KIND_PREFIX + "%"
-    if as_of is None:
-        params = [pattern, pattern, int(member_id)]
-    else:
-        day = as_of.isoformat()
-        params = [pattern, day, pattern, day, int(member_id)]
     row = database.execute_sql(prepared.sql(database, _ONE_SQL[as_of is not None]),
-                               params).fetchone()
+                               [*_paid_params(as_of), int(member_id)]).fetchone()
     if row is None:
         return None
-    stage, joined_on, w_start, w_end, p_amount, p_id, class_count, wajib, pokok = row
     classes: tuple[tuple[dt.date, str], ...] = ()
-    if class_count:
+    if row[7]:
         classes = tuple((_date(since), name) for since, name in database.execute_sql(
             prepared.sql(database, _CLASSES_SQL), [int(member_id)]))
-    start = _date(w_start) or _date(joined_on)
-    pokok_owed = p_amount if p_id is not None else (
-        calc.units(calc.settings.pokok.amount) if start is not None else 0)
-    return stage, WajibState(
-        member_id=int(member_id), start_on=start, end_on=_date(w_end), classes=classes,
-        paid_units=-int(wajib or 0), pokok_owed_units=int(pokok_owed or 0),
-        pokok_paid_units=-int(pokok or 0))
+    return row[1], _state(calc, row, classes, calc.units(calc.settings.pokok.amount))
 
 
 def load_states(calc: WajibCalculator, *, stages: Iterable[str] | None = ("active",),
                 member_ids: Iterable[int] | None = None,
                 as_of: dt.date | None = None) -> dict[int, WajibState]:
-    """Load every member's :class:`WajibState` in four queries.
+    """Load every member's :class:`WajibState`: one statement (one per 500 ids asked for),
+    and one more for the class histories when some member has one.
+
+    Each row carries the member's wajib and pokok paid, summed through their own
+    accounts; rows are read as plain tuples from SQL text written once.
 
     :param stages: only members in these stages (``None``: any stage).
     :param member_ids: only these members.
     :param as_of: count payments effective on or before this date.
     """
-    ids = list(member_ids) if member_ids is not None else None
-    wajib = SavingsObligation.alias()
-    pokok = SavingsObligation.alias()
-    query = (Member
-             .select(Member.id, Member.joined_on, wajib.start_on.alias("w_start"),
-                     wajib.end_on.alias("w_end"), pokok.amount.alias("p_amount"),
-                     pokok.id.alias("p_id"))
-             .join(wajib, JOIN.LEFT_OUTER,
-                   on=((wajib.member == Member.id) & (wajib.product == "wajib")))
-             .switch(Member)
-             .join(pokok, JOIN.LEFT_OUTER,
-                   on=((pokok.member == Member.id) & (pokok.product == "pokok"))))
-    if stages is not None:
-        query = query.where(Member.stage.in_(list(stages)))
-    if ids is not None:
-        query = query.where(Member.id.in_(ids))
-    rows = list(query.tuples().iterator())  # id, joined, w_start, w_end, p_amount, p_id
-    if not rows:
-        return {}
-    selected = [r[0] for r in rows] if ids is not None or len(rows) < 500 else None
+    database = Member._meta.database
+    stage_list = list(stages) if stages is not None else None
+    conditions = []
+    base: list = _paid_params(as_of)
+    if stage_list is not None:
+        conditions.append(f"m.stage IN ({prepared.marks(len(stage_list))})")
+        base += stage_list
+    if member_ids is None:
+        groups: list[list[int]] = [[]]
+    else:
+        ids = sorted({int(i) for i in member_ids})
+        groups = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    rows: list[tuple] = []
+    for group in groups:
+        where = list(conditions)
+        if member_ids is not None:
+            where.append(f"m.id IN ({prepared.marks(len(group))})")
+        text = _states_sql(" AND ".join(where) or "1 = 1", as_of is not None)
+        rows.extend(database.execute_sql(prepared.sql(database, text), base + group))
     classes: dict[int, list[tuple[dt.date, str]]] = defaultdict(list)
-    class_query = (SavingsMemberClass.select(SavingsMemberClass.member,
-                                             SavingsMemberClass.member_class,
-                                             SavingsMemberClass.since)
-                   .order_by(SavingsMemberClass.member, SavingsMemberClass.since))
-    if selected is not None:
-        class_query = class_query.where(SavingsMemberClass.member.in_(selected))
-    for row in class_query.dicts().iterator():
-        classes[row["member"]].append((_date(row["since"]), row["member_class"]))
-    paid = paid_by_member(("savings.wajib", "savings.pokok"), as_of=as_of, member_ids=selected)
+    with_classes = [row[0] for row in rows if row[7]]
+    if with_classes:
+        query = (SavingsMemberClass.select(SavingsMemberClass.member,
+                                           SavingsMemberClass.since,
+                                           SavingsMemberClass.member_class)
+                 .order_by(SavingsMemberClass.member, SavingsMemberClass.since))
+        if len(with_classes) <= CHUNK:
+            query = query.where(SavingsMemberClass.member.in_(with_classes))
+        for member_id, since, name in query.tuples().iterator():
+            classes[member_id].append((_date(since), name))
     default_pokok = calc.units(calc.settings.pokok.amount)
-    states = {}
-    for member_id, joined_on, w_start, w_end, p_amount, p_id in rows:
-        start = _date(w_start) or _date(joined_on)
-        member_paid = paid.get(member_id, {})
-        pokok_owed = p_amount if p_id is not None else (
-            default_pokok if start is not None else 0)
-        states[member_id] = WajibState(
-            member_id=member_id, start_on=start, end_on=_date(w_end),
-            classes=tuple(classes.get(member_id, ())),
-            paid_units=member_paid.get("savings.wajib", 0),
-            pokok_owed_units=int(pokok_owed or 0),
-            pokok_paid_units=member_paid.get("savings.pokok", 0),
-        )
-    return states
+    return {row[0]: _state(calc, row, tuple(classes.get(row[0], ())), default_pokok)
+            for row in rows}

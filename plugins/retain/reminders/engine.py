@@ -273,24 +273,30 @@ def plan(crm: CRM, on: dt.date) -> tuple[list[Planned], list[str]]:
     catch_up = settings(crm).catch_up_days
     address = _Addresser(crm)
     schedules: dict[str, tuple[int, ...]] = {}
+    # per (kind, due date): the schedule, days since due, latest offset reached, next date
+    timing: dict[tuple[str, dt.date], tuple] = {}
     out = []
     for item in items:
-        if item.kind not in schedules:
-            schedules[item.kind] = schedule_for(crm, item.kind)
-        schedule = schedules[item.kind]
+        found = timing.get((item.kind, item.due_on))
+        if found is None:
+            if item.kind not in schedules:
+                schedules[item.kind] = schedule_for(crm, item.kind)
+            schedule = schedules[item.kind]
+            days = (on - item.due_on).days  # offset o is reached when o <= days
+            reached = [o for o in schedule if o <= days]
+            later = [o for o in schedule if o > days]
+            found = timing[(item.kind, item.due_on)] = (
+                schedule, days, reached[-1] if reached else None,
+                item.due_on + dt.timedelta(days=later[0]) if later else None)
+        schedule, days, latest, next_on = found
         done = tuple(sorted(sent[item.key])) if item.key in sent else ()
         member = members.get(item.member_id) if item.member_id is not None else None
         channel, recipient = address(item, member)
-        days = (on - item.due_on).days  # offset o is reached when o <= days
-        reached = [o for o in schedule if o <= days]
-        later = [o for o in schedule if o > days]
-        next_on = item.due_on + dt.timedelta(days=later[0]) if later else None
-        common = dict(item=item, sent_offsets=done, schedule=schedule, member=member,
-                      channel=channel, recipient=recipient, next_on=next_on)
-        if not reached:
-            out.append(Planned(status="not_yet", offset=None, **common))
+        if latest is None:
+            out.append(Planned(item=item, status="not_yet", offset=None, sent_offsets=done,
+                               schedule=schedule, member=member, channel=channel,
+                               recipient=recipient, next_on=next_on))
             continue
-        latest = reached[-1]
         if any(o >= latest for o in done):
             status = "sent"
         elif member is not None and not item.essential and member.marketing_opt_out:
@@ -301,7 +307,9 @@ def plan(crm: CRM, on: dt.date) -> tuple[list[Planned], list[str]]:
             status = "too_old"
         else:
             status = SEND
-        out.append(Planned(status=status, offset=latest if status == SEND else None, **common))
+        out.append(Planned(item=item, status=status, offset=latest if status == SEND else None,
+                           sent_offsets=done, schedule=schedule, member=member,
+                           channel=channel, recipient=recipient, next_on=next_on))
     return out, duplicates
 
 
