@@ -402,18 +402,23 @@ class Simulation:
     def payroll(self, month: dt.date, folder: Path) -> None:
         """HR deducts the month's list and confirms it; a few employees' deductions fail.
 
-        The list goes to the payroll office as CSV; the office sends it back with
-        ``jumlah_dipotong`` filled in for the lines it deducted, and the treasurer
-        imports that confirmation (all lines or none, once per batch).
+        The secretary sends the month's list to the payroll office (``dyncrm payroll
+        send``: archived as sent) and its CSV, as archived, is the file HR receives; the
+        office sends it back with ``jumlah_dipotong`` filled in for the lines it
+        deducted, and the treasurer imports that confirmation (all lines or none, once
+        per batch), checked against the list as sent.
         """
         import csv
 
+        from dyncrm import archive
         from koperasi_xyz.payroll import export as payroll_export
         from koperasi_xyz.payroll import importer as payroll_import
-        from koperasi_xyz.payroll.listing import deduction_list
+        from koperasi_xyz.payroll.sent import send
 
-        dlist = deduction_list(self.crm, month)
-        payroll_export.write_csv(dlist, folder / f"daftar-potongan-{dlist.label}.csv")
+        done = send(self.crm, self.staff["sekretaris"], month)
+        dlist = done.dlist
+        archive.reprint(self.crm, done.file("csv"),
+                        folder / f"daftar-potongan-{dlist.label}.csv")
         confirmed = []
         for row in payroll_export.rows(dlist):
             line_member = row["nomor_anggota"]
@@ -607,8 +612,10 @@ def simulate_year(sim: Simulation, members: int, *, progress: Callable[[int], No
 def close_year(sim: Simulation) -> Money:
     """Tutup buku: the treasurer proposes closing the year and the chair approves (the
     closing entries move income and expenses into SHU tahun berjalan); the SHU is
-    entered from the closed books, the RAT approves it, the shares are posted."""
+    entered from the closed books, the RAT approves it, the shares are posted and the
+    members' slips issued (archived as issued)."""
     from dyncrm import periods
+    from koperasi_xyz.shu import issued as shu_issued
     from koperasi_xyz.shu import service as shu_service
 
     crm = sim.crm
@@ -623,13 +630,15 @@ def close_year(sim: Simulation) -> Money:
     shu_service.approve(crm, YEAR, sim.staff["ketua"], rat_date=sim.day)
     sim.at(dt.date(YEAR + 1, 3, 2))
     shu_service.post(crm, YEAR, sim.staff["bendahara"])
+    shu_issued.issue(crm, sim.staff["bendahara"], YEAR)  # the slips, archived as issued
     sim.daily_jobs()  # the yearly rewards (a full year of wajib) are awarded by now
     sim.redemptions()  # members collect their gifts at the RAT
     return surplus
 
 
 def write_outputs(sim: Simulation, directory: Path) -> dict[str, Path]:
-    """Reports (PDF + CSV), the member card sheet, one SHU slip; delivers the outbox."""
+    """Reports (PDF + CSV), the member card sheet, one SHU slip (as issued); delivers the
+    outbox."""
     from dyncrm_acquire import member_card
 
     crm = sim.crm
@@ -639,9 +648,22 @@ def write_outputs(sim: Simulation, directory: Path) -> dict[str, Path]:
     write_atomic(cards / "kartu-anggota.pdf", pdf)
     written["kartu"] = cards / "kartu-anggota.pdf"
     written.update(write_reports(crm, sim, directory / "laporan"))
+    written.update(write_slip(crm, directory / "slip-shu"))
     crm.outbox.deliver()
     written["outbox"] = crm.config.resolve(crm.config.notify.file_directory)
     return written
+
+
+def write_slip(crm: CRM, folder: Path) -> dict[str, Path]:
+    """The first member's SHU slip of the year, as issued (from the archive)."""
+    from dyncrm import archive
+    from koperasi_xyz.shu.issued import issued
+
+    slips = issued(crm, YEAR)
+    if slips is None or not slips.index["slips"]:
+        return {}
+    first = slips.archived.file(slips.index["slips"][0]["file"])
+    return {"slip_shu": archive.reprint(crm, first, folder / first.name)}
 
 
 def write_reports(crm: CRM, sim: Simulation, folder: Path) -> dict[str, Path]:
