@@ -33,15 +33,19 @@ points click's gettext calls at those two.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gettext as _gettext
+import re
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 #: The folder of a package that holds its catalogues, as Babel lays them out.
 LOCALES = "locales"
+#: The name of a field a refusal may start with (``amount: must be above zero``).
+_FIELD = re.compile(r"[A-Za-z_][\w.\-\[\]\"]*")
 
 
 class Catalogue:
@@ -85,7 +89,11 @@ class Catalogue:
         ``text`` may be a message id itself, or one with its placeholders filled
         in: ``"'banyak' is not an amount"`` matches the id ``"{text} is not an
         amount"`` and is written with that id's translation and ``'banyak'``.
-        Several sentences joined by ``"; "`` are translated one by one.
+        Several sentences joined by ``"; "`` are translated one by one; a refusal
+        naming its field (``"roles: unknown role 'x'; roles are ..."``) keeps the
+        field's name and translates the rest.  A filled-in value that is itself a
+        message id without placeholders (``"loan"`` in ``"loan 5 not found"``,
+        ``"active"``) is translated too.
         """
         if not self.messages or not text:
             return text
@@ -105,33 +113,86 @@ class Catalogue:
         """The translation of one sentence, or ``None`` when the catalogue has none."""
         if text in self.messages:
             return self(text)
-        for pattern, msgid in self._patterns():
-            found = pattern.fullmatch(text)
-            if found:
-                return self(msgid, **found.groupdict())
+        patterns = self._patterns()
+        for pattern, msgid, literals, specific in patterns:
+            if specific:
+                found = self._match(text, pattern, msgid, literals, words=True)
+                if found is not None:
+                    return found
+        field, sep, rest = text.partition(": ")
+        if sep and _FIELD.fullmatch(field):
+            said = self.sentence(rest)
+            if said != rest:
+                return field + sep + said
+        for pattern, msgid, literals, specific in patterns:
+            if not specific:
+                found = self._match(text, pattern, msgid, literals)
+                if found is not None:
+                    return found
         return None
 
-    def _patterns(self) -> list[tuple[Any, str]]:
-        """The message ids with placeholders as regular expressions (made once)."""
+    def _match(self, text: str, pattern: Any, msgid: str, literals: tuple[str, ...], *,
+               words: bool = False) -> str | None:
+        if not all(part in text for part in literals):
+            return None  # cheaper than the regular expression, and most ids fail here
+        found = _regex(pattern).fullmatch(text)
+        if found is None:
+            return None
+        values = found.groupdict()
+        if words:  # not for "{where}: {exc}": its values are anything (a field's name)
+            values = {name: self._word(value) for name, value in values.items()}
+        return self(msgid, **values)
+
+    def _word(self, value: str) -> str:
+        """A filled-in value: its translation if it is a message id without placeholders."""
+        said = self.messages.get(value)
+        return said if said and "{" not in value else value
+
+    def _patterns(self) -> list[tuple[str, str, tuple[str, ...], bool]]:
+        """The message ids with placeholders as regular expressions (listed once per
+        catalogue, compiled only when a sentence holds an id's literal parts), each
+        with its literal parts and whether they hold words (``"{where}: {exc}"`` does
+        not: it fits almost any line, so it is tried last)."""
         cached = self.__dict__.get("_compiled")
         if cached is None:
-            import re
-            import string
-
             cached = []
             for msgid in self.messages:
-                parts = list(string.Formatter().parse(msgid))
-                names = [name for _, name, _, _ in parts if name]
-                if not names or len(set(names)) != len(names) or any(
-                        not name.isidentifier() for name in names):
-                    continue
-                regex = "".join(re.escape(literal) + (f"(?P<{name}>.+?)" if name else "")
-                                for literal, name, _, _ in parts)
-                cached.append((re.compile(regex, re.DOTALL), msgid))
+                found = _pattern_of(msgid)
+                if found is not None:
+                    regex, literals, specific = found
+                    cached.append((regex, msgid, literals, specific))
             # the most specific ids first: more literal text leaves less to guess
-            cached.sort(key=lambda item: -len(item[0].pattern))
+            cached.sort(key=lambda item: -len(item[0]))
             self.__dict__["_compiled"] = cached
         return cached
+
+
+@functools.cache
+def _pattern_of(msgid: str) -> tuple[str, tuple[str, ...], bool] | None:
+    """A message id's regular expression (its placeholders as named groups), its literal
+    parts and whether they hold words; ``None`` for an id without placeholders or with
+    no literal text to recognise it by."""
+    import string
+
+    parts = list(string.Formatter().parse(msgid))
+    names = [name for _, name, _, _ in parts if name]
+    if not names or len(set(names)) != len(names) or any(
+            not name.isidentifier() for name in names):
+        return None
+    regex = "".join(re.escape(literal) + (f"(?P<{name}>.+?)" if name else "")
+                    for literal, name, _, _ in parts)
+    literals = tuple(literal for literal, _, _, _ in parts if literal.strip())
+    if not literals:
+        return None  # "{a}{b}": no text to recognise it by
+    specific = any(ch.isalpha() for literal in literals for ch in literal)
+    return regex, literals, specific
+
+
+@functools.cache
+def _regex(regex: str) -> re.Pattern[str]:
+    """``regex`` compiled once per process (re's own cache holds only 512, fewer than
+    a deployment's message ids)."""
+    return re.compile(regex, re.DOTALL)
 
 
 def check_catalogue(messages: Mapping[str, str]) -> list[str]:
@@ -305,6 +366,61 @@ CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "te
                  "types", "utils", "shell_completion")
 
 
+# --- what commands say ---------------------------------------------------------------
+
+_written = 0  # > 0: what commands echo stays as written (a --json result's message)
+
+
+@contextlib.contextmanager
+def as_written() -> Iterator[None]:
+    """While inside, :func:`install_echo`'s ``click.echo`` prints messages as written
+    (a ``--json`` result keeps its message in the message ids' language, as errors do)."""
+    global _written
+    _written += 1
+    try:
+        yield
+    finally:
+        _written -= 1
+
+
+def _speaking(echo: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(echo)
+    def speaking(message: Any = None, file: Any = None, nl: bool = True, err: bool = False,
+                 color: bool | None = None) -> None:
+        if isinstance(message, str) and message and _active is not None and not _written:
+            message = _active.sentence(message)
+        echo(message, file=file, nl=nl, err=err, color=color)
+
+    speaking.dyncrm_as_written = echo  # type: ignore[attr-defined]
+    return speaking
+
+
+def install_echo() -> None:
+    """Make ``click.echo`` say a finished sentence in the active catalogue's language.
+
+    Commands print what they did with ``click.echo(f"added user {name} ({roles})")``
+    (or :func:`dyncrm.output.action`); such a sentence is matched against the
+    catalogue's message ids as an error's is (:meth:`Catalogue.sentence`): the
+    extractor reads ``echo``'s first argument as a message id, the same way it reads
+    an error's.  Tables, label/value pairs and JSON are printed with
+    :func:`echo_as_written`, never translated.  Without an active catalogue (an
+    English deployment, a library caller) nothing changes.
+    """
+    import click
+
+    if not hasattr(click.echo, "dyncrm_as_written"):
+        click.echo = _speaking(click.echo)
+
+
+def echo_as_written(message: Any = None, file: Any = None, nl: bool = True, err: bool = False,
+                    color: bool | None = None) -> None:
+    """``click.echo`` itself: data (a table row, JSON) is printed as it is."""
+    import click
+
+    echo = getattr(click.echo, "dyncrm_as_written", click.echo)
+    echo(message, file=file, nl=nl, err=err, color=color)
+
+
 def install_in_click() -> None:
     """Point click's gettext calls (its own sentences) at :func:`gettext`/:func:`ngettext`.
 
@@ -320,3 +436,4 @@ def install_in_click() -> None:
             module._ = gettext  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext  # type: ignore[attr-defined]
+    install_echo()

@@ -18,6 +18,10 @@ The texts are found where they are written:
   :meth:`dyncrm.i18n.Catalogue.sentence`);
 - **table headers** (:func:`table_texts`): column names of the rows a command shows
   with ``output.table``/``output.kv``;
+- **messages** (:func:`message_texts`): what commands print for a person,
+  ``click.echo(f"added user {row.username}")``, ``output.action``'s message and
+  ``crm.t("...")``'s message id (``click.echo`` says them in the deployment's
+  language, :func:`dyncrm.i18n.install_echo`);
 - **click's own** (:func:`click_texts`): click's ``_()`` sentences (Babel's extractor).
 
 Each text goes to the catalogue of the package it is written in: the core's
@@ -101,6 +105,9 @@ def cli_texts(config: str | Path) -> dict[str, str]:
         add(help_units(cmd.help), module)
         add(help_units(cmd.short_help), module)
         add(epilog_units(cmd), module)
+        # the usage line's words (cli_language translates them): [OPTIONS], COMMAND [ARGS]...
+        add([m for m in (cmd.options_metavar, getattr(cmd, "subcommand_metavar", None)) if m],
+            "dyncrm.cli_language")
         for param in cmd.get_params(cctx):
             if param.name != "_click_default_help":  # click's own (click_texts)
                 add(help_units(getattr(param, "help", None)), module)
@@ -186,6 +193,56 @@ def error_texts(files: dict[Path, str]) -> dict[str, str]:
     return texts
 
 
+# --- what commands say ------------------------------------------------------------------------
+
+#: Calls whose first argument is a sentence printed for a person (``click.echo``).
+ECHO_CALLS = ("echo", "secho")
+#: Calls whose second argument is the sentence an action says (``output.action(as_json, ...)``).
+ACTION_CALLS = ("action",)
+
+
+def _says_something(text: str) -> bool:
+    """A message id with words outside its placeholders (``"{a}  {b}"`` is a row, not a
+    sentence)."""
+    return any(ch.isalpha() for ch in re.sub(r"\{[^{}]*\}", "", text))
+
+
+def message_texts(files: dict[Path, str]) -> dict[str, str]:
+    """``{message id: module}`` of the sentences commands print: ``click.echo``'s text
+    (``click.echo(f"added user {row.username}")`` → ``"added user {row_username}"``),
+    :func:`dyncrm.output.action`'s message and ``message=`` of ``output.emit``, and
+    the message id of ``crm.t("...")`` in a command module (``cli``, ``cli_*``)."""
+    texts: dict[str, str] = {}
+    for path, module in files.items():
+        source = path.read_text(encoding="utf-8")
+        if "echo(" not in source and ".t(" not in source and "action(" not in source:
+            continue
+        # crm.t() of the commands (the portal's and the library's are the hook's or errors)
+        command_module = any(part == "cli" or part.startswith("cli_")
+                             for part in module.split("."))
+        for node in ast.walk(ast.parse(source)):
+            if not isinstance(node, ast.Call):
+                continue
+            name = _call_name(node.func)
+            found: list[str | None] = []
+            if name == "t" and command_module and isinstance(node.func, ast.Attribute) \
+                    and node.args \
+                    and isinstance(node.args[0], ast.Constant) \
+                    and isinstance(node.args[0].value, str):
+                found.append(node.args[0].value)  # a message id already, {named} kept
+            elif name in ECHO_CALLS and node.args:
+                found.append(_template(node.args[0]))
+            elif name in ACTION_CALLS and isinstance(node.func, ast.Attribute) \
+                    and _call_name(node.func.value) == "output" and len(node.args) > 1:
+                found.append(_template(node.args[1]))
+            if name in (*ACTION_CALLS, "emit", "envelope"):
+                found += [_template(k.value) for k in node.keywords if k.arg == "message"]
+            for text in found:
+                if text and _says_something(text):
+                    texts.setdefault(text, module)
+    return texts
+
+
 # --- table headers -------------------------------------------------------------------------
 
 
@@ -250,7 +307,8 @@ def click_texts() -> set[str]:
 
 
 def deployment_texts(config: str | Path) -> dict[str, dict[str, str]]:
-    """``{kind: {message id: module}}`` of a deployment: ``help``, ``errors``, ``tables``."""
+    """``{kind: {message id: module}}`` of a deployment: ``help``, ``errors``, ``tables``,
+    ``messages`` (what commands print)."""
     from dyncrm.config import load_config
     from dyncrm.plugins import installed_plugins
 
@@ -267,7 +325,8 @@ def deployment_texts(config: str | Path) -> dict[str, dict[str, str]]:
         files.update(source_files(whole if not prefix.startswith("dyncrm.") else "dyncrm"))
     tables = table_texts(files)
     tables.update(dict.fromkeys(CORE_TEXTS, "dyncrm.output"))
-    return {"help": cli_texts(config), "errors": error_texts(files), "tables": tables}
+    return {"help": cli_texts(config), "errors": error_texts(files), "tables": tables,
+            "messages": message_texts(files)}
 
 
 def catalogue_of(module: str) -> tuple[str, Path]:

@@ -32,6 +32,23 @@ def test_an_unknown_sentence_stays_as_it_is():
     assert Catalogue("en_US").sentence("'x' is not an amount") == "'x' is not an amount"
 
 
-@given(st.text(min_size=1).filter(lambda t: "; " not in t))
+def test_a_refusal_naming_its_field_keeps_the_name_and_translates_the_rest():
+    catalogue = Catalogue("id_ID", {
+        "unknown role {role}; roles are {roles}": "peran tidak dikenal {role}; peran yang "
+                                                  "ada: {roles}",
+        "{where}: {exc}": "{where}: {exc}"})
+    assert catalogue.sentence("roles: unknown role 'x'; roles are admin, member") == \
+        "roles: peran tidak dikenal 'x'; peran yang ada: admin, member"
+    assert catalogue.sentence("roles: the moon") == "roles: the moon"
+
+
+def test_a_value_that_is_itself_a_message_id_is_translated():
+    catalogue = Catalogue("id_ID", {"{what} {key} not found": "{what} {key} tidak ditemukan",
+                                    "loan": "pinjaman"})
+    assert catalogue.sentence("loan 5 not found") == "pinjaman 5 tidak ditemukan"
+    assert catalogue.sentence("deposit 5 not found") == "deposit 5 tidak ditemukan"
+
+
+@given(st.text(min_size=1).filter(lambda t: "; " not in t and t not in CATALOGUE.messages))
 def test_any_value_comes_back_unchanged_inside_the_translation(value):
     assert CATALOGUE.sentence(f"{value} is not an amount") == f"{value} bukan jumlah uang"

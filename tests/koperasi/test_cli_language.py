@@ -3,8 +3,9 @@
 The texts are found where they are written (:mod:`dyncrm.i18n_tools`): every command
 of the deployment walked for its help, the sentences errors are raised with and the
 columns of the tables commands show read from the source, click's own sentences.
-Every help text, error sentence, table column and click sentence must have an
-Indonesian translation: a new one without it fails until its ``.po`` entry is filled in.
+Every help text, error sentence, table column, line a command prints (``click.echo``,
+``output.action``, ``crm.t`` in a command) and click sentence must have an Indonesian
+translation: a new one without it fails until its ``.po`` entry is filled in.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def _listed(found: dict[str, str]) -> str:
     return "\n".join(f"  {module}: {text!r}" for text, module in sorted(found.items()))
 
 
-@pytest.mark.parametrize("kind", ["help", "errors", "tables", "click"])
+@pytest.mark.parametrize("kind", ["help", "errors", "tables", "messages", "click"])
 def test_every_user_facing_text_is_in_indonesian(untranslated, kind):
     assert not untranslated[kind], (
         f"texts without an Indonesian translation ({kind}); add them with "
@@ -142,3 +143,58 @@ def test_a_default_deployment_speaks_english(default: Path) -> None:
     code, _, err = run_cli(["-c", str(default), "user", "list"], env={"DYNCRM_USER": ""})
     assert code == 1
     assert err.strip() == "Error: you are not signed in; sign in first: dyncrm login"
+
+
+def test_a_command_says_what_it_did_in_indonesian(kxyz: Path) -> None:
+    code, out, err = run_cli(["-c", str(kxyz), "--as", "admin", "user", "add", "kasir9",
+                              "--role", "cashier"])
+    assert code == 0, err
+    assert "pengguna kasir9 ditambahkan (cashier)" in out
+    assert "kode aktivasi sekali pakai (berikan kepada orangnya):" in out
+    assert "ia memilih kata sandi dengan: dyncrm user activate kasir9" in out
+    assert "added user" not in out and "one-time" not in out
+
+
+def test_a_refusal_naming_its_field_is_indonesian(kxyz: Path) -> None:
+    code, _, err = run_cli(["-c", str(kxyz), "--as", "admin", "user", "add", "kasir7",
+                            "--role", "kasir"])
+    assert code == 1
+    assert err.startswith("Kesalahan: roles: peran tidak dikenal 'kasir'; peran yang ada: "), err
+
+
+def test_a_json_result_keeps_its_message_as_written(kxyz: Path) -> None:
+    import json
+
+    code, out, err = run_cli(["-c", str(kxyz), "--as", "admin", "user", "add", "kasir8",
+                              "--role", "cashier", "--json"])
+    assert code == 0, err
+    assert json.loads(out)["message"] == "added user kasir8"
+
+
+def test_a_default_deployment_says_what_it_did_in_english(default: Path) -> None:
+    code, out, err = run_cli(["-c", str(default), "--as", "admin", "user", "add", "kasir9",
+                              "--role", "cashier"])
+    assert code == 0, err
+    assert "added user kasir9 (cashier)" in out and "ditambahkan" not in out
+
+
+def test_a_printed_line_is_matched_to_its_message_id() -> None:
+    from dyncrm.i18n import Catalogue, activate, echo_as_written, install_echo
+
+    install_echo()
+    catalogue = Catalogue("id", {"added user {name} ({roles})":
+                                 "pengguna {name} ditambahkan ({roles})"})
+    buffer = io.StringIO()
+    activate(catalogue)
+    try:
+        import click
+
+        click.echo("added user budi (kasir)", file=buffer)
+        click.echo("added user budi", file=buffer)  # no id: as written
+        echo_as_written("added user siti (kasir)", file=buffer)  # data: never translated
+    finally:
+        activate(None)
+    click.echo("added user budi (kasir)", file=buffer)  # no catalogue: English
+    assert buffer.getvalue().splitlines() == [
+        "pengguna budi ditambahkan (kasir)", "added user budi", "added user siti (kasir)",
+        "added user budi (kasir)"]
