@@ -72,7 +72,7 @@ class CliState:
     def crm(self) -> CRM:
         """The opened deployment (opened on first use, closed when the command ends)."""
         if self._crm is None:
-            self._crm = open_crm(self.config_path)
+            self._crm = self._open()
             output.set_zone(self._crm.tz)  # times shown and emitted in the deployment's zone
             if self.today is not None:
                 from dyncrm.simclock import SimulatedClock
@@ -86,6 +86,20 @@ class CliState:
             if ctx.command_path.split(" ", 1)[-1] not in SCHEMA_EXEMPT:
                 self._crm.check_schema()  # pending migrations: say 'dyncrm db upgrade'
         return self._crm
+
+    def _open(self) -> CRM:
+        """The deployment opened with the config and plugin manager the root already read
+        for its language (:func:`_deployment`), so a command reads and registers them once;
+        from scratch when a plugin or the config could not load (the error then raised)."""
+        meta = click.get_current_context().find_root().meta
+        settings, pm = meta.get("dyncrm.settings"), meta.get("dyncrm.plugin_manager")
+        if (settings is None or pm is None or meta.get("dyncrm.broken")
+                or meta.get("dyncrm.load_error") or meta.pop("dyncrm.settings", None) is None):
+            return open_crm(self.config_path)
+        crm = CRM(settings, pm=pm)
+        if meta.get("dyncrm.language") is not None:  # the same catalogue, already read
+            crm.__dict__["translations"] = meta["dyncrm.language"]
+        return crm
 
     @property
     def actor(self) -> Actor:
@@ -220,6 +234,7 @@ def _deployment(config: str | None) -> dict[str, Any]:
         broken: dict = {}
         pm = get_plugin_manager(settings.enabled, broken=broken)
         meta["dyncrm.plugin_manager"] = pm
+        meta["dyncrm.settings"] = settings  # the command's CRM opens with these (once)
         if broken:  # the others' commands stay; a missing one names the culprit
             meta["dyncrm.load_error"] = next(iter(broken.values()))
             meta["dyncrm.broken"] = broken
