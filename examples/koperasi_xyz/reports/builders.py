@@ -281,38 +281,47 @@ PRODUCTS = (("pokok", "Simpanan pokok"), ("wajib", "Simpanan wajib"),
 def savings_report(crm: CRM, as_of: dt.date) -> Laporan:
     """Laporan simpanan: every member's balances per product as of a date, and totals."""
     kinds = [f"savings.{p}" for p, _ in PRODUCTS]
-    balances = crm.ledger.balances_by_member(kinds, as_of=as_of)
     arrears: dict[int, int] = {}
     if crm.is_enabled("expand.savings"):
         from dyncrm_expand import savings
 
-        exp = crm.ledger.exponent(crm.currency)
-        arrears = {m: int(v.amount.scaleb(exp)) for m, v in
-                   savings.arrears_by_member(crm, as_of).items()}
+        balances: dict[int, dict[str, int]] = {}
+        for member_id, (found, units) in savings.balances_and_arrears(crm, as_of).items():
+            balances[member_id] = found
+            if units:
+                arrears[member_id] = units
+    else:
+        balances = crm.ledger.balances_by_member(kinds, as_of=as_of)
     people = profiles()
     money = _money_text(crm)
     ids = sorted(set(balances) | set(arrears), key=lambda m: person_order(m, people.get(m)))
     rows, raw = [], []
-    totals = dict.fromkeys(kinds, 0)
-    holders = dict.fromkeys(kinds, 0)
+    sums = [0, 0, 0]  # pokok, wajib, sukarela
+    counts = [0, 0, 0]
+    nothing: dict[str, int] = {}
     for i, mid in enumerate(ids, start=1):
-        b = balances.get(mid, {})
+        b = balances.get(mid, nothing)
         p = people.get(mid)
-        for k in kinds:
-            totals[k] += b.get(k, 0)
-            holders[k] += 1 if b.get(k, 0) else 0
-        total = sum(b.get(k, 0) for k in kinds)
-        rows.append({"no": i, "nomor": person_label(mid, (p.number or "") if p else ""),
-                     "nama": p.name if p else "",
-                     "departemen": (p.department or "") if p else "",
-                     **{p_: money(b.get(f"savings.{p_}", 0)) for p_, _ in PRODUCTS},
-                     "jumlah": money(total),
-                     "tunggakan": money(arrears[mid]) if arrears.get(mid) else ""})
-        raw.append({"nomor_anggota": (p.number or "") if p else "",
-                    "nama": p.name if p else "",
-                    "departemen": (p.department or "") if p else "",
-                    **{p_: b.get(f"savings.{p_}", 0) for p_, _ in PRODUCTS},
-                    "jumlah": total, "tunggakan_wajib": arrears.get(mid, 0)})
+        pokok, wajib, sukarela = (b.get("savings.pokok", 0), b.get("savings.wajib", 0),
+                                  b.get("savings.sukarela", 0))
+        for slot, units in enumerate((pokok, wajib, sukarela)):
+            if units:
+                sums[slot] += units
+                counts[slot] += 1
+        total = pokok + wajib + sukarela
+        owed = arrears.get(mid, 0)
+        number = (p.number or "") if p else ""
+        name = p.name if p else ""
+        department = (p.department or "") if p else ""
+        rows.append({"no": i, "nomor": person_label(mid, number), "nama": name,
+                     "departemen": department, "pokok": money(pokok), "wajib": money(wajib),
+                     "sukarela": money(sukarela), "jumlah": money(total),
+                     "tunggakan": money(owed) if owed else ""})
+        raw.append({"nomor_anggota": number, "nama": name, "departemen": department,
+                    "pokok": pokok, "wajib": wajib, "sukarela": sukarela,
+                    "jumlah": total, "tunggakan_wajib": owed})
+    totals = dict(zip(kinds, sums, strict=True))
+    holders = dict(zip(kinds, counts, strict=True))
     grand = sum(totals.values())
     product_rows = [{"produk": label, "anggota": holders[f"savings.{p}"],
                      "saldo": money(totals[f"savings.{p}"])} for p, label in PRODUCTS]
@@ -734,10 +743,13 @@ PHASES = (("acquire", "Akuisisi"), ("retain", "Retensi"), ("expand", "Ekspansi")
 INFOS = (("of", "tentang"), ("for", "untuk"), ("by", "dari"))
 
 
+_DIGIT_RUNS = re.compile(r"(\d+)")
+
+
 def natural_key(text: str) -> tuple:
     """``text`` ordered as people read it: its runs of digits as numbers
     (``XYZ-2025-9`` before ``XYZ-2025-10``), letters without regard to case."""
-    parts = re.split(r"(\d+)", text)
+    parts = _DIGIT_RUNS.split(text)
     return tuple(int(part) if i % 2 else part.casefold() for i, part in enumerate(parts))
 
 

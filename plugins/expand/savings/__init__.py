@@ -19,6 +19,7 @@ Library API (what other plugins and deployments call)::
     wajib_due(crm, member_id, month) -> Money
     wajib_arrears(crm, member_id, as_of) -> list[tuple[date, Money]]
     arrears_by_member(crm, as_of) -> dict[int, Money]
+    balances_and_arrears(crm, as_of) -> dict[int, tuple[dict[str, int], int]]  # reports
     statement(crm, member_id, product, year=None) -> Statement
     wajib_paid_on_time(crm, year) -> frozenset[int]
     set_member_class(crm, actor, member, member_class, *, since=None) -> None
@@ -87,6 +88,7 @@ from dyncrm_expand.savings.queries import (
     arrears_by_member,
     balance,
     balances,
+    balances_and_arrears,
     due_items,
     monthly_wajib,
     statement,
@@ -123,6 +125,7 @@ __all__ = [
     "as_date",
     "balance",
     "balances",
+    "balances_and_arrears",
     "can_view",
     "canonical_product",
     "credit_sukarela",

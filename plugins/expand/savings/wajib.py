@@ -261,10 +261,12 @@ _STATES = ("SELECT m.id, m.stage, m.joined_on, w.start_on, w.end_on, k.amount, k
 CHUNK = 500
 
 
-def _states_sql(where: str, dated: bool) -> str:
+def _states_sql(where: str, dated: bool, *, paid: bool = True) -> str:
     """Members (``where``) with their wajib facts and wajib and pokok paid, settlements
     excluded (up to a ``{p}`` date if ``dated``): one row per member, the paid sums
-    read through each member's own accounts."""
+    read through each member's own accounts (``NULL`` when not ``paid``)."""
+    if not paid:
+        return _STATES.format(where=where, wajib="NULL", pokok="NULL")
     until = " AND e.effective_date <= {p}" if dated else ""
     return _STATES.format(where=where, **{product: _PAID.format(kind=f"savings.{product}",
                                                                 until=until)
@@ -287,9 +289,12 @@ def _paid_params(as_of: dt.date | None) -> list:
 
 
 def _state(calc: WajibCalculator, row: tuple, classes: tuple[tuple[dt.date, str], ...],
-           default_pokok: int) -> WajibState:
-    """A :class:`WajibState` from a row of :func:`_states_sql`."""
+           default_pokok: int, paid: tuple[int, int] | None = None) -> WajibState:
+    """A :class:`WajibState` from a row of :func:`_states_sql` (``paid``: the negated
+    sums of wajib and pokok postings when the row does not carry them)."""
     member_id, _stage, joined_on, w_start, w_end, p_amount, p_id, _count, wajib, pokok = row
+    if paid is not None:
+        wajib, pokok = paid
     start = _date(w_start) or _date(joined_on)
     pokok_owed = p_amount if p_id is not None else (default_pokok if start is not None else 0)
     return WajibState(
@@ -320,7 +325,8 @@ def load_state(calc: WajibCalculator, database, member_id: int, *,
 
 def load_states(calc: WajibCalculator, *, stages: Iterable[str] | None = ("active",),
                 member_ids: Iterable[int] | None = None,
-                as_of: dt.date | None = None) -> dict[int, WajibState]:
+                as_of: dt.date | None = None,
+                paid: dict[int, tuple[int, int]] | None = None) -> dict[int, WajibState]:
     """Load every member's :class:`WajibState`: one statement (one per 500 ids asked for),
     and one more for the class histories when some member has one.
 
@@ -330,11 +336,15 @@ def load_states(calc: WajibCalculator, *, stages: Iterable[str] | None = ("activ
     :param stages: only members in these stages (``None``: any stage).
     :param member_ids: only these members.
     :param as_of: count payments effective on or before this date.
+    :param paid: the sums of the members' ``savings.wajib`` and ``savings.pokok``
+        postings (settlements excluded, up to ``as_of``) when the caller has already
+        read them, ``{member_id: (wajib, pokok)}`` (missing: none); the statement then
+        does not read them again.
     """
     database = Member._meta.database
     stage_list = list(stages) if stages is not None else None
     conditions = []
-    base: list = _paid_params(as_of)
+    base: list = _paid_params(as_of) if paid is None else []
     if stage_list is not None:
         conditions.append(f"m.stage IN ({prepared.marks(len(stage_list))})")
         base += stage_list
@@ -348,7 +358,8 @@ def load_states(calc: WajibCalculator, *, stages: Iterable[str] | None = ("activ
         where = list(conditions)
         if member_ids is not None:
             where.append(f"m.id IN ({prepared.marks(len(group))})")
-        text = _states_sql(" AND ".join(where) or "1 = 1", as_of is not None)
+        text = _states_sql(" AND ".join(where) or "1 = 1", as_of is not None,
+                           paid=paid is None)
         rows.extend(database.execute_sql(prepared.sql(database, text), base + group))
     classes: dict[int, list[tuple[dt.date, str]]] = defaultdict(list)
     with_classes = [row[0] for row in rows if row[7]]
@@ -362,5 +373,8 @@ def load_states(calc: WajibCalculator, *, stages: Iterable[str] | None = ("activ
         for member_id, since, name in query.tuples().iterator():
             classes[member_id].append((_date(since), name))
     default_pokok = calc.units(calc.settings.pokok.amount)
+    if paid is not None:
+        return {row[0]: _state(calc, row, tuple(classes.get(row[0], ())), default_pokok,
+                               paid.get(row[0], (0, 0))) for row in rows}
     return {row[0]: _state(calc, row, tuple(classes.get(row[0], ())), default_pokok)
             for row in rows}
