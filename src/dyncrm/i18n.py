@@ -89,7 +89,8 @@ class Catalogue:
         ``text`` may be a message id itself, or one with its placeholders filled
         in: ``"'banyak' is not an amount"`` matches the id ``"{text} is not an
         amount"`` and is written with that id's translation and ``'banyak'``.
-        Several sentences joined by ``"; "`` are translated one by one; a refusal
+        Several sentences joined by ``"; "`` are translated one by one (when that
+        recognises more of the text than one id for the whole); a refusal
         naming its field (``"roles: unknown role 'x'; roles are ..."``) keeps the
         field's name and translates the rest.  A filled-in value that is itself a
         message id without placeholders (``"loan"`` in ``"loan 5 not found"``,
@@ -97,39 +98,48 @@ class Catalogue:
         """
         if not self.messages or not text:
             return text
+        found = self._scored(text)
+        return found[0] if found is not None else text
+
+    def _scored(self, text: str) -> tuple[str, int] | None:
+        """The best translation of ``text`` and how much of it the catalogue recognised
+        (characters of message-id text): the whole as one sentence, or its ``"; "``
+        parts one by one, whichever recognises more (``"x is not signed in here; sign in
+        first: ..."`` is one id; ``"must not be empty; 'x' is not an amount"`` two)."""
+        best = self._translated(text)
         parts = text.split("; ")
         if len(parts) > 1:
-            each = [self._translated(part) for part in parts]
-            if all(found is not None for found in each):
-                return "; ".join(each)  # type: ignore[arg-type]
-        whole = self._translated(text)
-        if whole is not None:
-            return whole
-        if len(parts) > 1:
-            return "; ".join(self.sentence(part) for part in parts)
-        return text
+            each = [self._scored(part) or (part, 0) for part in parts]
+            score = sum(n for _, n in each)
+            if score and (best is None or score > best[1]):
+                best = ("; ".join(t for t, _ in each), score)
+        return best
 
-    def _translated(self, text: str) -> str | None:
-        """The translation of one sentence, or ``None`` when the catalogue has none."""
+    def _translated(self, text: str) -> tuple[str, int] | None:
+        """The translation of one sentence and its score, or ``None`` without one."""
         if text in self.messages:
-            return self(text)
+            return self(text), len(text)
+        candidates = []
         patterns = self._patterns()
         for pattern, msgid, literals, specific in patterns:
             if specific:
                 found = self._match(text, pattern, msgid, literals, words=True)
                 if found is not None:
-                    return found
+                    candidates.append((found, sum(map(len, literals))))
+                    break
         field, sep, rest = text.partition(": ")
         if sep and _FIELD.fullmatch(field):
-            said = self.sentence(rest)
-            if said != rest:
-                return field + sep + said
-        for pattern, msgid, literals, specific in patterns:
-            if not specific:
-                found = self._match(text, pattern, msgid, literals)
-                if found is not None:
-                    return found
-        return None
+            said = self._scored(rest)
+            if said is not None and said[0] != rest:
+                candidates.append((field + sep + said[0], said[1]))
+        if not candidates:
+            for pattern, msgid, literals, specific in patterns:
+                if not specific:
+                    found = self._match(text, pattern, msgid, literals)
+                    if found is not None:
+                        candidates.append((found, sum(map(len, literals))))
+                        break
+        return max(candidates, key=lambda c: c[1]) if candidates else None
 
     def _match(self, text: str, pattern: Any, msgid: str, literals: tuple[str, ...], *,
                words: bool = False) -> str | None:
@@ -162,7 +172,7 @@ class Catalogue:
                     regex, literals, specific = found
                     cached.append((regex, msgid, literals, specific))
             # the most specific ids first: more literal text leaves less to guess
-            cached.sort(key=lambda item: -len(item[0]))
+            cached.sort(key=lambda item: -sum(map(len, item[2])))
             self.__dict__["_compiled"] = cached
         return cached
 

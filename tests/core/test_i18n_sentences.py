@@ -52,3 +52,18 @@ def test_a_value_that_is_itself_a_message_id_is_translated():
 @given(st.text(min_size=1).filter(lambda t: "; " not in t and t not in CATALOGUE.messages))
 def test_any_value_comes_back_unchanged_inside_the_translation(value):
     assert CATALOGUE.sentence(f"{value} is not an amount") == f"{value} bukan jumlah uang"
+
+
+def test_the_reading_that_recognises_more_of_the_text_wins():
+    catalogue = Catalogue("id_ID", {
+        "{member} is {tier}": "{member} berada di tingkat {tier}",
+        "{name} is not signed in here; sign in first: dyncrm login {again}":
+            "{name} belum masuk di sini; masuk dulu: dyncrm login {again}",
+        "{text} is not an amount": "{text} bukan jumlah uang",
+        "must not be empty": "wajib diisi",
+        "{where}: {exc}": "{where}: {exc}"})
+    said = catalogue.sentence("admin is not signed in here; sign in first: dyncrm login admin")
+    assert said == "admin belum masuk di sini; masuk dulu: dyncrm login admin"
+    assert catalogue.sentence("must not be empty; 'x' is not an amount") == \
+        "wajib diisi; 'x' bukan jumlah uang"
+    assert catalogue.sentence("budi is gold") == "budi berada di tingkat gold"
