@@ -15,14 +15,24 @@ MariaDB/MySQL: likewise ``mysql_server`` (session, see ``tests/mysql.py``) and
 ``mysql_url`` (a fresh ``utf8mb4`` database per test, as a ``mysql://`` URL);
 tests using them are marked ``mysql``.
 
+Language: the command line of a test deployment speaks English (``DYNCRM_LANGUAGE=en``,
+autouse ``english_command_line``), so tests of what a command does read the message ids
+as written; tests of the language itself (tests/koperasi/test_cli_language.py) unset it.
+
 Third-party plugin: ``visits_site`` (session) lays out tests/plugins/dyncrm_visits
 as an installed distribution ``dyncrm-visits 0.1`` in a temporary directory;
 ``visits_installed`` puts it on ``sys.path`` for one test, so the ``visits`` and
 ``visits.reports`` entry points are discoverable (see ``tests/thirdparty.py``).
+
+Koperasi XYZ demo: ``demo_deployment`` (session) runs ``dyncrm demo --members 10
+--seed 2025`` once per test run; tests work in a copy of it (``demo_copy``, or
+``demo_deployment.copy(folder)``), never in the master.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,6 +66,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
         if MYSQL_FIXTURES & fixtures:
             item.add_marker(pytest.mark.mysql)
+
+
+@pytest.fixture(autouse=True)
+def english_command_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line speaks English in tests (``DYNCRM_LANGUAGE=en``); the deployments
+    are Indonesian (``id_ID``), and tests/koperasi/test_cli_language.py checks that."""
+    monkeypatch.setenv("DYNCRM_LANGUAGE", "en")
 
 
 @pytest.fixture(scope="session")
@@ -114,3 +131,53 @@ def visits_installed(visits_site: Path) -> Iterator[str]:
     """
     with on_sys_path(visits_site, "dyncrm_visits"):
         yield "visits"
+
+
+# --- the Koperasi XYZ demo deployment (made once per session) -------------------------
+
+#: ``dyncrm demo`` as the session's demo is made: the same arguments as the executed docs'.
+DEMO_ARGS = ("--members", "10", "--seed", "2025")
+
+
+class DemoDeployment:
+    """The demo deployment made once per test session (``dyncrm demo --members 10
+    --seed 2025``), never changed itself: tests work in a :meth:`copy`.
+
+    ``folder`` is the master copy, ``summary`` what ``dyncrm demo --json`` printed
+    (the contract's envelope).
+    """
+
+    def __init__(self, folder: Path, summary: dict) -> None:
+        self.folder = folder
+        self.summary = summary
+
+    def copy(self, where: Path) -> Path:
+        """A fresh copy of the demo folder inside ``where``; returns its ``dyncrm.toml``."""
+        target = where / self.folder.name
+        shutil.copytree(self.folder, target)
+        return target / "dyncrm.toml"
+
+
+@pytest.fixture(scope="session")
+def demo_deployment(tmp_path_factory: pytest.TempPathFactory) -> DemoDeployment:
+    """The Koperasi XYZ demo deployment, made once per session (about a minute).
+
+    Copy it before use (``demo_deployment.copy(tmp_path)``, or the ``demo_copy``
+    fixture): its records are the same in every copy, sessions are not copied.
+    """
+    from dyncrm.testing import run_cli
+
+    folder = tmp_path_factory.mktemp("demo") / "koperasi-xyz-demo"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DYNCRM_SESSION_DIR", str(folder.parent / "sessions"))
+        for name in ("DYNCRM_USER", "DYNCRM_CONFIG", "DYNCRM_TODAY"):
+            mp.delenv(name, raising=False)
+        code, out, err = run_cli(["demo", "--dir", str(folder), *DEMO_ARGS, "--json"])
+    assert code == 0, err
+    return DemoDeployment(folder, json.loads(out))
+
+
+@pytest.fixture
+def demo_copy(demo_deployment: DemoDeployment, tmp_path: Path) -> Path:
+    """A fresh copy of the session's demo deployment for this test: its ``dyncrm.toml``."""
+    return demo_deployment.copy(tmp_path)

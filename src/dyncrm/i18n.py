@@ -341,11 +341,27 @@ def deployment_catalogue(pm: Any, locale: str) -> Catalogue:
 _active: Catalogue | None = None
 
 
+#: A person's choice of the command line's language over the deployment's locale:
+#: ``DYNCRM_LANGUAGE=en`` shows commands in English (the message ids, as written).
+LANGUAGE_ENV = "DYNCRM_LANGUAGE"
+
+
 def activate(catalogue: Catalogue | None) -> None:
     """Make ``catalogue`` the one :func:`gettext`/:func:`translate` answer from
     (``None``: English again).  The command line sets it once the deployment's
-    locale is known and clears it when the command ends."""
+    locale is known and clears it when the command ends.
+
+    When ``$DYNCRM_LANGUAGE`` names another language than the catalogue's
+    (``en`` in an ``id_ID`` deployment), the command line speaks English: the
+    message ids as they are written.
+    """
+    import os
+
     global _active
+    chosen = os.environ.get(LANGUAGE_ENV, "").strip()
+    if catalogue is not None and chosen and \
+            languages(chosen)[:1] != languages(catalogue.locale)[:1]:
+        catalogue = None
     _active = catalogue
 
 

@@ -24,6 +24,12 @@ ROOT = Path(__file__).resolve().parents[2]
 KXYZ_CONFIG = ROOT / "examples" / "koperasi_xyz" / "dyncrm.toml"
 
 
+@pytest.fixture(autouse=True)
+def deployments_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deployment's own language here (tests/conftest.py has the others in English)."""
+    monkeypatch.delenv("DYNCRM_LANGUAGE", raising=False)
+
+
 @pytest.fixture(scope="module")
 def untranslated() -> dict[str, dict[str, str]]:
     return missing(KXYZ_CONFIG, "id_ID")
@@ -169,6 +175,18 @@ def test_a_json_result_keeps_its_message_as_written(kxyz: Path) -> None:
                               "--role", "cashier", "--json"])
     assert code == 0, err
     assert json.loads(out)["message"] == "added user kasir8"
+
+
+def test_a_person_may_ask_for_english(kxyz: Path) -> None:
+    code, _, err = run_cli(["-c", str(kxyz), "user", "list"],
+                           env={"DYNCRM_USER": "", "DYNCRM_LANGUAGE": "en"})
+    assert code == 1
+    assert err.strip() == "Error: you are not signed in; sign in first: dyncrm login"
+    code, out, _ = run_cli(["-c", str(kxyz), "--help"], env={"DYNCRM_LANGUAGE": "en"})
+    assert code == 0 and "Usage: dyncrm [OPTIONS] COMMAND [ARGS]..." in out
+    code, _, err = run_cli(["-c", str(kxyz), "user", "list"],
+                           env={"DYNCRM_USER": "", "DYNCRM_LANGUAGE": "id"})
+    assert err.strip() == "Kesalahan: Anda belum masuk; masuk dulu: dyncrm login"
 
 
 def test_a_default_deployment_says_what_it_did_in_english(default: Path) -> None:
