@@ -106,11 +106,11 @@ def import_confirmation(crm, world):
 def floor_specs(found, currency: str) -> list:
     """The floor's entries as ``EntrySpec`` values: the same keys, legs and accounts."""
     from dyncrm.ledger import EntrySpec
-    from dyncrm.money import Money
+    from dyncrm.money import Money, from_minor
     from dyncrm.values import Leg
 
-    def idr(units: int) -> Money:
-        return Money.of(units, currency)
+    def idr(units: int) -> Money:  # as the importer makes its amounts
+        return from_minor(units, currency, 0)
 
     specs = []
     for n, x in enumerate(found.lines, start=2):

@@ -29,6 +29,12 @@ def dyncrm_transaction_posted(crm, entry):
 
 
 @hookimpl
+def dyncrm_transactions_posted(crm, entries):
+    """Issue the receipts of a bulk post's entries set-based (``crm.ledger.post_many``)."""
+    crm.receipts.on_posted_many(entries)
+
+
+@hookimpl
 def dyncrm_permissions():
     return [
         Permission("users.manage", frozenset({"admin"}), "add users and change their roles"),

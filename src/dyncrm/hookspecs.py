@@ -259,7 +259,30 @@ def dyncrm_member_stage_changed(crm: CRM, change: StageChange) -> None:
 def dyncrm_transaction_posted(crm: CRM, entry: EntryInfo) -> None:
     """React to a journal entry just written to the ledger (not to replays).
 
+    Called in the posting's transaction by ``crm.ledger.post`` for every new
+    entry.  ``crm.ledger.post_many`` calls it once per new entry only on the
+    plugins that do not implement :func:`dyncrm_transactions_posted` (those get
+    the batch's entries there instead).
+
     :param entry: the entry with its legs.
+    """
+
+
+@hookspec
+def dyncrm_transactions_posted(crm: CRM, entries: list[EntryInfo]) -> None:
+    """React to many journal entries just written by one bulk post, set-based.
+
+    ``crm.ledger.post_many`` calls it once per chunk of new entries (in order,
+    replays left out), in the same transaction, after the chunk's entries and
+    postings are written and after the per-entry :func:`dyncrm_transaction_posted`
+    of the plugins that implement only that one.  A plugin implementing both
+    hooks gets the bulk path's entries only here and ``crm.ledger.post``'s only
+    through :func:`dyncrm_transaction_posted`; a plugin implementing only this one
+    also gets every single ``post`` here, as a list of one.  Do the work with a
+    fixed number of statements per call (one ``IN`` query, multi-row inserts:
+    :mod:`dyncrm.db.bulk`), not one per entry.
+
+    :param entries: the new entries with their legs, in posting order.
     """
 
 

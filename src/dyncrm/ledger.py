@@ -301,7 +301,7 @@ class Ledger:
             actor=actor, member_id=member_id, legs=tuple(legs), reverses=reverses,
             meta=meta or {}, owner=owner,
         )
-        self.crm.hook.dyncrm_transaction_posted(crm=self.crm, entry=info)
+        self._announce_one(info)
         return PostResult(info, replayed=False)
 
     def post_many(self, entries: Iterable[EntrySpec], *, chunk: int = BULK_CHUNK
@@ -322,9 +322,11 @@ class Ledger:
         commodity, balanced per commodity, not dated inside a closed period);
         one bad entry refuses the whole batch.  Runs in a savepoint: all entries or none.
 
-        ``dyncrm_transaction_posted`` fires once per new entry, in order, in the
-        same transaction, after its chunk is written (a hook reading the ledger
-        sees the rest of that chunk too).  Two specs with the same key: the
+        After each chunk is written (a hook reading the ledger sees the whole
+        chunk), in the same transaction: ``dyncrm_transaction_posted`` once per
+        new entry, in order, on the plugins that implement only that hook, then
+        ``dyncrm_transactions_posted`` once with the chunk's new entries (the
+        core issues their receipts there, set-based).  Two specs with the same key: the
         second is a replay of the first.  Returns one :class:`~dyncrm.values.PostResult` per
         spec, in order.  Must run inside ``crm.action``, like :meth:`post`.
         """
@@ -355,6 +357,7 @@ class Ledger:
         results: list[PostResult | None] = [None] * len(specs)
         fresh = [i for i, p in enumerate(planned) if p is not None]
         check_open(self.crm, {planned[i][0] for i in fresh})  # one query for the batch
+        each, batch = self._bulk_hooks()
         with db.atomic():
             for start in range(0, len(fresh), chunk):
                 part = fresh[start:start + chunk]
@@ -364,27 +367,55 @@ class Ledger:
                                  [(entry_id, a, u, c)
                                   for i, entry_id in zip(part, ids, strict=True)
                                   for a, u, c in planned[i][2]])
-                hook = self.crm.hook.dyncrm_transaction_posted
-                with self.crm.receipts.batch():  # the chunk's receipts set-based
-                    self._announce(part, ids, specs, planned, results, hook)
+                infos = []
+                for i, entry_id in zip(part, ids, strict=True):
+                    spec, (day, meta, _, owner) = specs[i], planned[i]
+                    info = EntryInfo(
+                        id=entry_id, key=spec.key, kind=spec.kind, memo=spec.memo,
+                        effective_date=day, actor=spec.actor, member_id=spec.member_id,
+                        legs=spec.legs, reverses=None, meta=meta, owner=owner)
+                    results[i] = PostResult(info, replayed=False)
+                    infos.append(info)
+                if each is not None:
+                    for info in infos:
+                        each(crm=self.crm, entry=info)
+                batch(crm=self.crm, entries=infos)
         for i, spec in enumerate(specs):
             if results[i] is None:
                 info = existing.get(spec.key) or results[first_of[spec.key]].entry
                 results[i] = PostResult(info, replayed=True)
         return results
 
-    def _announce(self, part: list[int], ids: list[int], specs: list[EntrySpec],
-                  planned: list, results: list, hook) -> None:
-        """Results and ``dyncrm_transaction_posted`` of one written chunk, in order."""
-        for i, entry_id in zip(part, ids, strict=True):
-            spec, (day, meta, _, owner) = specs[i], planned[i]
-            info = EntryInfo(
-                id=entry_id, key=spec.key, kind=spec.kind, memo=spec.memo,
-                effective_date=day, actor=spec.actor, member_id=spec.member_id,
-                legs=spec.legs, reverses=None, meta=meta,
-                owner=owner)
-            results[i] = PostResult(info, replayed=False)
-            hook(crm=self.crm, entry=info)
+    def _announce_one(self, info: EntryInfo) -> None:
+        """``dyncrm_transaction_posted`` for one new entry, and ``dyncrm_transactions_posted``
+        with it alone on the plugins that implement only the batch hook."""
+        hook = self.crm.hook
+        hook.dyncrm_transaction_posted(crm=self.crm, entry=info)
+        batched = hook.dyncrm_transactions_posted.get_hookimpls()
+        if not batched:
+            return
+        each = {impl.plugin for impl in hook.dyncrm_transaction_posted.get_hookimpls()}
+        only = [impl.plugin for impl in batched if impl.plugin not in each]
+        if only:
+            self.crm.pm.subset_hook_caller(
+                "dyncrm_transactions_posted",
+                remove_plugins=[p for p in each if p not in only])(crm=self.crm, entries=[info])
+
+    def _bulk_hooks(self):
+        """The hook callers of a bulk post: ``dyncrm_transaction_posted`` on the plugins
+        that do not implement ``dyncrm_transactions_posted`` (None when there are none),
+        and ``dyncrm_transactions_posted``."""
+        hook = self.crm.hook
+        batched = {impl.plugin for impl in hook.dyncrm_transactions_posted.get_hookimpls()}
+        others = [impl for impl in hook.dyncrm_transaction_posted.get_hookimpls()
+                  if impl.plugin not in batched]
+        if not others:
+            return None, hook.dyncrm_transactions_posted
+        if not batched:
+            return hook.dyncrm_transaction_posted, hook.dyncrm_transactions_posted
+        return (self.crm.pm.subset_hook_caller("dyncrm_transaction_posted",
+                                                    remove_plugins=list(batched)),
+                hook.dyncrm_transactions_posted)
 
     def _checked_legs(self, legs: Sequence[Leg], accounts: dict[str, tuple[int, str]]
                       ) -> list[tuple[int, int, str]]:

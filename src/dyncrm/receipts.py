@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from dyncrm.dates import as_date
+from dyncrm.db.base import json_text
 from dyncrm.errors import NotFoundError, PluginError, ValidationError
 from dyncrm.money import Money, from_minor, to_minor
 from dyncrm.values import EntryInfo
@@ -123,6 +124,11 @@ def number_text(prefix: str, year: int, seq: int) -> str:
     return f"{prefix}-{year}-{seq:06d}"
 
 
+#: The columns :meth:`Receipts.issue_many` writes, in its rows' order.
+_RECEIPT_COLUMNS = ("number", "year", "seq", "kind", "entry_id", "member_id", "amount",
+                    "currency", "effective_date", "issued_at", "issued_by", "lines")
+
+
 class Receipts:
     """The receipts of one CRM; reach it as ``crm.receipts``."""
 
@@ -191,14 +197,40 @@ class Receipts:
             return None
         return self.issue(entry.id, kind.name)
 
+    def on_posted_many(self, entries: Iterable[EntryInfo]) -> None:
+        """Issue the receipts of many newly posted entries set-based (:meth:`issue_many`):
+        the same receipts, numbered in the same order, as :meth:`on_posted` one by one.
+
+        Called by the core's ``dyncrm_transactions_posted`` (``crm.ledger.post_many``).
+        """
+        kinds: dict[str, str | None] = {}
+        wanted = []
+        for entry in entries:
+            if entry.reverses is not None:
+                continue
+            name = kinds.get(entry.kind, "")
+            if name == "":
+                kind = self.kind_for_entry(entry.kind)
+                name = kinds[entry.kind] = kind.name if kind is not None else None
+            if name is not None:
+                wanted.append((entry, name))
+        if not wanted:
+            return
+        if self._waiting is not None:
+            self._waiting.extend(wanted)
+            return
+        self.issue_many(wanted)
+
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
         """Issue the receipts of the entries posted inside set-based, when the block ends.
 
-        ``crm.ledger.post_many`` wraps each chunk in it: :meth:`on_posted` only
-        notes the entry, and the block's end issues every noted receipt with a
-        fixed number of statements (:meth:`issue_many`) — the same numbers, in
-        the same order, as one by one.  Nested blocks issue at the outermost end.
+        For code posting many entries one by one with ``crm.ledger.post``:
+        :meth:`on_posted` only notes the entry, and the block's end issues every
+        noted receipt with a fixed number of statements (:meth:`issue_many`) — the
+        same numbers, in the same order, as one by one.  Nested blocks issue at the
+        outermost end.  (``crm.ledger.post_many`` needs no block: its receipts are
+        issued per chunk through ``dyncrm_transactions_posted``.)
         """
         if self._waiting is not None:
             yield
@@ -256,16 +288,19 @@ class Receipts:
                          .where(Counter.name == name).execute())
                 first[year] = Counter.get(Counter.name == name).value - count + 1
         prefix = self.crm.config.receipts.prefix
-        now = self.crm.now()
+        issued_at = Receipt.issued_at.db_value(self.crm.now())
+        date_value = Receipt.effective_date.db_value
+        encode = json_text
         exponents: dict[str, int] = {}
         rows = []
         for entry, kind in todo:
             lines, total = [], 0  # the total as entry_total: the debits in money
             for leg in entry.legs:
                 c = leg.amount.currency
-                if c not in exponents:
-                    exponents[c] = self.crm.ledger.exponent(c)
-                units = to_minor(leg.amount, exponents[c])
+                exp = exponents.get(c)
+                if exp is None:
+                    exp = exponents[c] = self.crm.ledger.exponent(c)
+                units = to_minor(leg.amount, exp)
                 if c == currency and units > 0:
                     total += units
                 lines.append({"account": leg.account, "kind": leg.account.split(":m", 1)[0],
@@ -273,15 +308,14 @@ class Receipts:
             if total <= 0:
                 raise ValidationError(f"journal entry {entry.id} moves no {currency}; it "
                                       "needs no receipt", field="entry")
-            year = entry.effective_date.year
+            day = entry.effective_date
+            year = day.year
             seq = first[year]
             first[year] += 1
-            rows.append({"number": number_text(prefix, year, seq), "year": year, "seq": seq,
-                         "kind": kind.name, "entry": entry.id, "member": entry.member_id,
-                         "amount": total, "currency": currency,
-                         "effective_date": entry.effective_date, "issued_at": now,
-                         "issued_by": entry.actor, "lines": lines})
-        bulk.insert_dicts(db, Receipt, rows)
+            rows.append((number_text(prefix, year, seq), year, seq, kind.name, entry.id,
+                         entry.member_id, total, currency, date_value(day), issued_at,
+                         entry.actor, encode(lines)))
+        bulk.insert_rows(db, "receipt", _RECEIPT_COLUMNS, rows)
 
     def issue(self, entry_id: int, kind: str, *, actor: str | None = None) -> ReceiptInfo:
         """The receipt of journal entry ``entry_id``, issued now as ``kind`` if it has none.

@@ -320,10 +320,19 @@ def dyncrm_ledger_owners():
 
 @hookimpl
 def dyncrm_transaction_posted(crm, entry):
+    """A deactivation settlement pays off (or its reversal restores) the member's loans."""
     if entry.kind == "deactivation.settlement":
         apply_settlement(crm, entry)
     elif entry.kind == "deactivation.settlement.reversal" and entry.reverses is not None:
         undo_settlement(crm, entry)
+
+
+@hookimpl
+def dyncrm_transactions_posted(crm, entries):
+    """:func:`dyncrm_transaction_posted` for a bulk post's settlements (others pass by)."""
+    for entry in entries:
+        if entry.kind.startswith("deactivation.settlement"):
+            dyncrm_transaction_posted(crm, entry)
 
 
 __all__ = [

@@ -13,7 +13,9 @@ refused instead of crashing the driver with ``OverflowError``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any
 
 from dyncrm.errors import ValidationError
@@ -28,12 +30,35 @@ ODD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\
                  "\u2066-\u2069\ud800-\udfff]")
 
 
+#: Parameter types :func:`check_params` checks in bulk (others: value by value).
+_PLAIN = frozenset({str, int, type(None), float, bool, bytes, Decimal, dt.date, dt.datetime})
+
+
 def check_params(params: Any) -> None:
     """Raise ``ValidationError`` if a text among ``params`` holds an odd character or an
-    integer exceeds the BIGINT range."""
+    integer exceeds the BIGINT range.
+
+    One search over all the texts and one ``min``/``max`` over the integers (a bulk
+    insert sends thousands of values); only a statement that fails is looked at value
+    by value, to name what is wrong.
+    """
     if not params:
         return
     values = params.values() if isinstance(params, dict) else params
+    if not isinstance(values, list | tuple):
+        values = list(values)
+    if not _PLAIN.issuperset(map(type, values)):  # subclasses of str or int: one by one
+        _check_each(values)
+        return
+    texts = [v for v in values if type(v) is str]
+    ints = [v for v in values if type(v) is int]
+    if (texts and ODD.search("\n".join(texts)) is not None) or (
+            ints and (min(ints) < -BIGINT_LIMIT or max(ints) >= BIGINT_LIMIT)):
+        _check_each(values)
+
+
+def _check_each(values: Any) -> None:
+    """Raise ``ValidationError`` naming the first odd text or oversized integer."""
     for value in values:
         if isinstance(value, int) and not -BIGINT_LIMIT <= value < BIGINT_LIMIT:
             shown = f"{value:,}".replace(",", ".") if abs(value) < 10**40 else "a number"
