@@ -63,6 +63,9 @@ class Job:
     memory_growth: str = "flat"
     queries: str = "set"
     description: str = ""
+    #: At least this many timed runs (a job of a few milliseconds is timed as ``timeit``
+    #: does, best of many, so one run slowed by a busy machine does not decide its time).
+    min_runs: int = 1
 
 
 JOBS: dict[str, Job] = {}
@@ -71,7 +74,7 @@ JOBS: dict[str, Job] = {}
 def job(name: str, *, enabled: Iterable[str] = (), plugins: dict | None = None,
         prepare: Callable[[CRM, World], Any] | None = None, writes: bool = False,
         time_growth: str = "linear", memory_growth: str = "flat",
-        queries: str = "set") -> Callable:
+        queries: str = "set", min_runs: int = 1) -> Callable:
     """Register ``fn(crm, world)`` as a benchmark job.
 
     :param enabled: plugins the job needs (its worlds are built with them).
@@ -85,6 +88,8 @@ def job(name: str, *, enabled: Iterable[str] = (), plugins: dict | None = None,
     :param queries: ``set`` (default): the number of SQL statements may grow by
         less than one per :data:`QUERY_ROWS` extra members; ``per_row`` for work
         that is one small transaction per item by design (queueing reminders).
+    :param min_runs: time at least this many runs, best of them (for jobs of a few
+        milliseconds; ``--repeat`` is used when larger).
     """
     for growth in (time_growth, memory_growth):
         if growth not in GROWTH:
@@ -97,7 +102,7 @@ def job(name: str, *, enabled: Iterable[str] = (), plugins: dict | None = None,
             raise ValueError(f"benchmark job {name!r} is registered twice")
         JOBS[name] = Job(name=name, run=fn, enabled=tuple(enabled), plugins=dict(plugins or {}),
                          prepare=prepare, writes=writes, time_growth=time_growth,
-                         memory_growth=memory_growth, queries=queries,
+                         memory_growth=memory_growth, queries=queries, min_runs=min_runs,
                          description=(fn.__doc__ or "").strip().splitlines()[0]
                          if fn.__doc__ else "")
         return fn
@@ -321,7 +326,7 @@ def measure(job_: Job, world: World, scratch: Path, *, repeat: int = 3) -> Measu
     """Time ``job_`` on copies of ``world``, then measure its peak memory and count its
     SQL statements on another copy."""
     times = []
-    runs = 1 if job_.writes else repeat
+    runs = 1 if job_.writes else max(repeat, job_.min_runs)
     with world_copy(world, scratch) as copy:
         crm = _open_for(job_, copy)
         try:

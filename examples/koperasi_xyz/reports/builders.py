@@ -368,7 +368,7 @@ class _LoanRow:
     term: int
     principal: int
     repaid: int  # principal repaid by the report's date
-    oldest: dt.date | None  # due date of the oldest installment late on that date
+    oldest: Any  # due date of the oldest installment late on that date (as read), or None
     arrears: int
     first: int  # principal and interest of the first installment
 
@@ -429,34 +429,45 @@ def loan_report(crm: CRM, as_of: dt.date) -> Laporan:
              .switch(Loan).join(per_loan, JOIN.LEFT_OUTER, on=(per_loan.c.loan_id == Loan.id))
              .where(outstanding_on).order_by(Loan.id).tuples())
     names: dict[str, str] = {}  # terms text -> product name, parsed once per distinct text
+    # plain rows (the statement compiled once, no per-column conversion); dates are
+    # converted, formatted and graded once per distinct value
     loans = [_LoanRow(loan_id, number, name, product, _product_name(names, terms, product),
-                      disbursed_on, term, principal, int(paid or 0), _date(oldest),
+                      disbursed_on, term, principal, int(paid or 0), oldest,
                       int(arrears or 0), int(first or 0))
              for (loan_id, number, name, product, terms, disbursed_on, term, principal, paid,
-                  oldest, arrears, first) in query.iterator()]
+                  oldest, arrears, first) in crm.database.execute_sql(*query.sql())]
     cfg = lq.settings(crm)
     money = _money_text(crm)
     rows, raw = [], []
     by_grade: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     out_total = arrears_total = 0
+    late_days: dict[Any, int] = {None: 0}
+    grades: dict[int, str] = {}
+    shown: dict[Any, tuple[str, str]] = {}  # disbursement date -> (short text, ISO)
     for row in loans:
         outstanding = max(row.principal - row.repaid, 0)
         arrears = row.arrears
-        dpd = (as_of - row.oldest).days if row.oldest else 0
-        grade = cfg.grade(dpd)
+        dpd = late_days.get(row.oldest)
+        if dpd is None:
+            dpd = late_days[row.oldest] = (as_of - _date(row.oldest)).days
+        grade = grades.get(dpd) or grades.setdefault(dpd, cfg.grade(dpd))
         by_grade[grade][0] += 1
         by_grade[grade][1] += outstanding
         out_total += outstanding
         arrears_total += arrears
         number, name = row.number or "", row.member_name or ""
+        when = shown.get(row.disbursed_on)
+        if when is None:
+            when = shown[row.disbursed_on] = (_short(crm, row.disbursed_on),
+                                              _iso(row.disbursed_on))
         rows.append({"pinjaman": row.id, "nomor": number, "nama": name, "produk": row.name,
-                     "cair": _short(crm, row.disbursed_on), "tenor": f"{row.term} bln",
+                     "cair": when[0], "tenor": f"{row.term} bln",
                      "pokok": money(row.principal), "sisa": money(outstanding),
                      "angsuran": money(row.first),
                      "tunggakan": money(arrears) if arrears else "",
                      "hari": str(dpd) if dpd else "", "kolektibilitas": grade})
         raw.append({"pinjaman": row.id, "nomor_anggota": number, "nama": name,
-                    "produk": row.product, "dicairkan": _iso(row.disbursed_on),
+                    "produk": row.product, "dicairkan": when[1],
                     "tenor_bulan": row.term, "pokok_pinjaman": row.principal,
                     "sisa_pokok": outstanding, "angsuran_per_bulan": row.first,
                     "tunggakan": arrears, "hari_terlambat": dpd, "kolektibilitas": grade})
