@@ -8,7 +8,7 @@ numbers.  They are checked against each other, against the ledger's own
 ``balances_by_member`` and against figures worked out by hand, on several dates, for a
 saver with arrears, a member whose wajib amount changes with their class, a member
 who left (the settlement's ``deactivation.*`` entries empty the accounts without
-un-paying anything) and a member who never paid.
+un-paying anything) and a member who never paid; on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_savings_helpers import Staff, add_member, member_actor, open_expand
+from test_savings_helpers import EXPAND, Staff, add_member, clock_at, member_actor
 
 from dyncrm.money import Money
 from dyncrm_expand import deactivation, savings
@@ -25,16 +25,20 @@ from dyncrm_expand.savings.wajib import load_state, load_states
 
 KINDS = ("savings.pokok", "savings.wajib", "savings.sukarela")
 DATES = (dt.date(2025, 2, 28), dt.date(2025, 4, 30), dt.date(2025, 6, 15))
+TODAY = DATES[-1]
 
 
 def rp(value) -> Money:
     return Money.of(value, "IDR")
 
 
-@pytest.fixture
-def world(make_crm):
-    crm = open_expand(make_crm, savings={"wajib": {"amount": "50000", "due_day": 10,
-                                                   "by_class": {"II": "75000"}}})
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def world(request, make_crm):
+    """The four members, on SQLite and on PostgreSQL (the prepared statements' ``%s``)."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    crm = make_crm(enabled=list(EXPAND), clock=clock_at(TODAY), database_url=url,
+                   plugins={"expand.savings": {"wajib": {"amount": "50000", "due_day": 10,
+                                                         "by_class": {"II": "75000"}}}})
     people = Staff(crm)
     ids = {}
 
