@@ -67,7 +67,8 @@ def register(cli: click.Group) -> None:
               "dyncrm --as sekretaris member apply --full-name \"Sri Wahyuni\" "
               "--nik 3171235505900001 --date-of-birth 1990-05-15 --address \"Jl. Melati 5, "
               "Jakarta\" --employee-number XYZ10100 --department Produksi "
-              "--email sri@xyz.co.id --mobile 081234567890 --key FORM-0042")
+              "--email sri@xyz.co.id --mobile 081234567890 --employment-status permanent "
+              "--employment-start 2019-03-01 --take-home-pay 6.500.000 --key FORM-0042")
     @member.command("apply")
     @field_options(apps.APPLICATION_FIELDS)
     @click.option("--key", help="Idempotency key (e.g. the paper form's number).")
