@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from dyncrm.errors import EnvironmentFault
+from dyncrm.i18n import N_
 
 #: SQLite primary result codes this module explains.
 SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT = 3, 8, 10, 11
@@ -70,36 +71,37 @@ _SQLITE_TEXT = (  # message fragments, for drivers that do not give the code
 #: Below this many free bytes a file system counts as full.
 LOW_SPACE = 256 * 1024
 
-_AGAIN = "run the command again"
+_AGAIN = N_("run the command again")
 
 _OS_CAUSES = {
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is used up",
-    errno.EROFS: "the file system is read-only",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "operation not permitted",
-    errno.ENOTDIR: "a part of the path is a file, not a folder",
-    errno.EISDIR: "it is a folder, not a file",
-    errno.EIO: "input/output error (the disk may be failing)",
-    errno.EMFILE: "too many open files",
-    errno.ENFILE: "too many open files in the system",
-    errno.ENOENT: "it does not exist",
-    errno.EEXIST: "a file is in the way where a folder belongs",
+    errno.ENOSPC: N_("the disk is full"),
+    errno.EDQUOT: N_("the disk quota is used up"),
+    errno.EROFS: N_("the file system is read-only"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("operation not permitted"),
+    errno.ENOTDIR: N_("a part of the path is a file, not a folder"),
+    errno.EISDIR: N_("it is a folder, not a file"),
+    errno.EIO: N_("input/output error (the disk may be failing)"),
+    errno.EMFILE: N_("too many open files"),
+    errno.ENFILE: N_("too many open files in the system"),
+    errno.ENOENT: N_("it does not exist"),
+    errno.EEXIST: N_("a file is in the way where a folder belongs"),
 }
 
 _OS_ADVICE = {
-    errno.ENOSPC: "free space and " + _AGAIN,
-    errno.EDQUOT: "free space or raise the quota and " + _AGAIN,
-    errno.EROFS: "make it writable (check how it is mounted) and " + _AGAIN,
-    errno.EACCES: "give the user running dyncrm access and " + _AGAIN,
-    errno.EPERM: "give the user running dyncrm access and " + _AGAIN,
-    errno.ENOTDIR: "move the file away or correct the configured path",
-    errno.EISDIR: "correct the configured path",
-    errno.EIO: "check the disk and " + _AGAIN,
-    errno.EMFILE: "raise the open-file limit (ulimit -n) and " + _AGAIN,
-    errno.ENFILE: "close other programs or raise the system's limit, and " + _AGAIN,
-    errno.ENOENT: "create it or correct the configured path",
-    errno.EEXIST: "move the file away or correct the configured path",
+    errno.ENOSPC: N_("free space and run the command again"),
+    errno.EDQUOT: N_("free space or raise the quota and run the command again"),
+    errno.EROFS: N_("make it writable (check how it is mounted) and run the command again"),
+    errno.EACCES: N_("give the user running dyncrm access and run the command again"),
+    errno.EPERM: N_("give the user running dyncrm access and run the command again"),
+    errno.ENOTDIR: N_("move the file away or correct the configured path"),
+    errno.EISDIR: N_("correct the configured path"),
+    errno.EIO: N_("check the disk and run the command again"),
+    errno.EMFILE: N_("raise the open-file limit (ulimit -n) and run the command again"),
+    errno.ENFILE: N_("close other programs or raise the system's limit, and run the command "
+                     "again"),
+    errno.ENOENT: N_("create it or correct the configured path"),
+    errno.EEXIST: N_("move the file away or correct the configured path"),
 }
 
 #: Errors whose meaning depends on where they happen (see :func:`classify`).
@@ -256,52 +258,52 @@ def _sqlite_code(exc: BaseException) -> int | None:
 
 def _sqlite_fault(code: int, path: Path | None, detail: str) -> EnvironmentFault | None:
     name = str(path) if path else "the SQLite database"
-    saved = "nothing was saved"
+    saved = N_("nothing was saved")
     if code == SQLITE_FULL:
         if path is not None and not _disk_full(path):
-            cause = "the database reached its size limit (or the disk is full)"
+            cause = N_("the database reached its size limit (or the disk is full)")
         else:
-            cause = "the disk is full"
+            cause = N_("the disk is full")
         return EnvironmentFault(f"cannot write {name}: {cause}; {saved} — free space and "
                                 f"{_AGAIN}", path=str(path) if path else None, cause=cause)
     if code in (SQLITE_READONLY, SQLITE_PERM):
-        cause = "the database is read-only"
+        cause = N_("the database is read-only")
         if path is not None:
             folder = path.parent
             if _read_only_fs(path):
-                cause = "the file system is mounted read-only"
+                cause = N_("the file system is mounted read-only")
             elif path.exists() and not os.access(path, os.W_OK):
-                cause = "the file is read-only (no write permission)"
+                cause = N_("the file is read-only (no write permission)")
             elif not os.access(folder, os.W_OK):
                 cause = (f"the folder {folder} is not writable (SQLite writes its "
                          f"{path.name}-wal and -shm files there)")
         return EnvironmentFault(f"cannot write {name}: {cause}; {saved} — make it writable "
                                 f"and {_AGAIN}", path=str(path) if path else None, cause=cause)
     if code == SQLITE_CANTOPEN:
-        cause, advice = "SQLite cannot open it", "check the path in [database] url"
+        cause, advice = N_("SQLite cannot open it"), N_("check the path in [database] url")
         if path is not None:
             missing, in_the_way = _missing_folder(path), _file_in_the_way(path)
             if in_the_way is not None:
                 cause = f"{in_the_way} is a file, not a folder"
-                advice = "correct [database] url or move the file away"
+                advice = N_("correct [database] url or move the file away")
             elif missing is not None:
                 cause = f"the folder {missing} does not exist"
-                advice = "create it or correct [database] url"
+                advice = N_("create it or correct [database] url")
             elif path.is_dir():
-                cause = "it is a folder, not a database file"
-                advice = "correct [database] url"
+                cause = N_("it is a folder, not a database file")
+                advice = N_("correct [database] url")
             elif _read_only_fs(path):
-                cause = "the file system is mounted read-only"
-                advice = "make it writable"
+                cause = N_("the file system is mounted read-only")
+                advice = N_("make it writable")
             elif not path.exists() and not os.access(path.parent, os.W_OK):
                 cause = f"no permission to create files in {path.parent}"
-                advice = "give the user running dyncrm access"
+                advice = N_("give the user running dyncrm access")
             elif path.exists() and not os.access(path, os.R_OK | os.W_OK):
-                cause = "no permission to read and write it"
-                advice = "give the user running dyncrm access"
+                cause = N_("no permission to read and write it")
+                advice = N_("give the user running dyncrm access")
             elif _disk_full(path):
-                cause = "the disk is full"
-                advice = "free space"
+                cause = N_("the disk is full")
+                advice = N_("free space")
         return EnvironmentFault(f"cannot open the database {name}: {cause} — {advice}, then "
                                 f"{_AGAIN}", path=str(path) if path else None, cause=cause)
     if code == SQLITE_IOERR:
@@ -309,13 +311,13 @@ def _sqlite_fault(code: int, path: Path | None, detail: str) -> EnvironmentFault
             return _sqlite_fault(SQLITE_FULL, path, detail)
         if path is not None and _read_only_fs(path):
             return _sqlite_fault(SQLITE_READONLY, path, detail)
-        cause = "disk I/O error"
+        cause = N_("disk I/O error")
         return EnvironmentFault(f"cannot read or write {name}: {cause}; {saved} — "
                                 f"check the disk (free space, mount, health) and {_AGAIN}",
                                 path=str(path) if path else None, cause=cause)
     if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
-        cause = ("the file is damaged" if code == SQLITE_CORRUPT
-                 else "it is not a SQLite database")
+        cause = (N_("the file is damaged") if code == SQLITE_CORRUPT
+                 else N_("it is not a SQLite database"))
         return EnvironmentFault(f"cannot use {name}: {cause} ({detail}) — restore it from a "
                                 "backup or correct [database] url",
                                 path=str(path) if path else None, cause=cause)
@@ -349,10 +351,10 @@ def _os_fault(exc: OSError, *, roots: Iterable[Path] | None, path: Path | None
         if in_the_way is not None:
             cause = f"{in_the_way} is a file, not a folder"
     if code in (errno.EACCES, errno.EPERM) and target is not None and _read_only_fs(target):
-        cause = "the file system is read-only"
+        cause = N_("the file system is read-only")
     second = f" → {os.fsdecode(exc.filename2)}" if exc.filename2 else ""
-    what = f"{target}{second}" if target is not None else "a file"
-    verb = "write" if code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) else "use"
+    what = f"{target}{second}" if target is not None else N_("a file")
+    verb = N_("write") if code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) else N_("use")
     return EnvironmentFault(f"cannot {verb} {what}: {cause} — {_OS_ADVICE[code]}",
                             path=str(target) if target is not None else None, cause=cause)
 
@@ -368,13 +370,13 @@ def _pg_fault(exc: BaseException, database: Any) -> EnvironmentFault | None:
     code = getattr(exc, "pgcode", None) or ""
     where = server_name(database)
     if code == "53100":
-        cause = "the server's disk is full"
+        cause = N_("the server's disk is full")
     elif code == "25006":
-        cause = "the server accepts no writes (read-only)"
+        cause = N_("the server accepts no writes (read-only)")
     elif code.startswith("28"):
-        cause = "the server refused the login"
+        cause = N_("the server refused the login")
     elif code == "53300":
-        cause = "the server has too many connections"
+        cause = N_("the server has too many connections")
     elif code and not code.startswith(("08", "57P", "58", "53")):
         return None  # a statement the server refused: not the machine
     elif "could not connect" in detail or "connection refused" in detail.lower() \
@@ -383,7 +385,7 @@ def _pg_fault(exc: BaseException, database: Any) -> EnvironmentFault | None:
                                 f"and that [database] url is right, then {_AGAIN}",
                                 path=where, cause="cannot connect")
     else:
-        cause = "the connection was lost"
+        cause = N_("the connection was lost")
     return EnvironmentFault(f"{cause} ({where}: {detail}); what the command had not yet "
                             f"committed was discarded — check the server, then {_AGAIN}",
                             path=where, cause=cause)
@@ -392,11 +394,14 @@ def _pg_fault(exc: BaseException, database: Any) -> EnvironmentFault | None:
 #: PyMySQL/MariaDB error numbers: connection, server resources, read-only, login.
 _MYSQL_CONNECT = frozenset({2002, 2003, 2005})
 _MYSQL_LOST = frozenset({2006, 2013, 2055, 0})
-_MYSQL_CAUSES = {1021: "the server's disk is full", 1114: "a table on the server is full",
-                 1290: "the server runs read-only", 1836: "the server runs read-only",
-                 1040: "the server has too many connections",
-                 1045: "the server refused the login", 1049: "the database does not exist",
-                 3: "the server could not write a file", 1030: "the server's storage failed"}
+_MYSQL_CAUSES = {1021: N_("the server's disk is full"),
+                 1114: N_("a table on the server is full"),
+                 1290: N_("the server runs read-only"), 1836: N_("the server runs read-only"),
+                 1040: N_("the server has too many connections"),
+                 1045: N_("the server refused the login"),
+                 1049: N_("the database does not exist"),
+                 3: N_("the server could not write a file"),
+                 1030: N_("the server's storage failed")}
 
 
 def _mysql_fault(exc: BaseException, database: Any) -> EnvironmentFault | None:

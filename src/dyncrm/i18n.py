@@ -44,6 +44,9 @@ from typing import Any
 
 #: The folder of a package that holds its catalogues, as Babel lays them out.
 LOCALES = "locales"
+#: Letters a message id with placeholders needs outside them to be recognised in a
+#: finished sentence (``"note: {note}"`` has enough, ``"{member} is {tier}"`` not).
+MIN_LETTERS = 3
 #: The name of a field a refusal may start with (``amount: must be above zero``).
 _FIELD = re.compile(r"[A-Za-z_][\w.\-\[\]\"]*")
 
@@ -120,57 +123,45 @@ class Catalogue:
         if text in self.messages:
             return self(text), len(text)
         candidates = []
-        patterns = self._patterns()
-        for pattern, msgid, literals, specific in patterns:
-            if specific:
-                found = self._match(text, pattern, msgid, literals, words=True)
-                if found is not None:
-                    candidates.append((found, sum(map(len, literals))))
-                    break
+        for pattern, msgid, literals in self._patterns():
+            found = self._match(text, pattern, msgid, literals)
+            if found is not None:
+                candidates.append((found, sum(map(len, literals))))
+                break  # the ids are in order of their literal text: the best first
         field, sep, rest = text.partition(": ")
         if sep and _FIELD.fullmatch(field):
             said = self._scored(rest)
             if said is not None and said[0] != rest:
                 candidates.append((field + sep + said[0], said[1]))
-        if not candidates:
-            for pattern, msgid, literals, specific in patterns:
-                if not specific:
-                    found = self._match(text, pattern, msgid, literals)
-                    if found is not None:
-                        candidates.append((found, sum(map(len, literals))))
-                        break
         return max(candidates, key=lambda c: c[1]) if candidates else None
 
-    def _match(self, text: str, pattern: Any, msgid: str, literals: tuple[str, ...], *,
-               words: bool = False) -> str | None:
+    def _match(self, text: str, pattern: Any, msgid: str,
+               literals: tuple[str, ...]) -> str | None:
         if not all(part in text for part in literals):
             return None  # cheaper than the regular expression, and most ids fail here
         found = _regex(pattern).fullmatch(text)
         if found is None:
             return None
-        values = found.groupdict()
-        if words:  # not for "{where}: {exc}": its values are anything (a field's name)
-            values = {name: self._word(value) for name, value in values.items()}
-        return self(msgid, **values)
+        return self(msgid, **{name: self._word(value)
+                              for name, value in found.groupdict().items()})
 
     def _word(self, value: str) -> str:
         """A filled-in value: its translation if it is a message id without placeholders."""
         said = self.messages.get(value)
         return said if said and "{" not in value else value
 
-    def _patterns(self) -> list[tuple[str, str, tuple[str, ...], bool]]:
+    def _patterns(self) -> list[tuple[str, str, tuple[str, ...]]]:
         """The message ids with placeholders as regular expressions (listed once per
         catalogue, compiled only when a sentence holds an id's literal parts), each
-        with its literal parts and whether they hold words (``"{where}: {exc}"`` does
-        not: it fits almost any line, so it is tried last)."""
+        with its literal parts, most literal text first."""
         cached = self.__dict__.get("_compiled")
         if cached is None:
             cached = []
             for msgid in self.messages:
                 found = _pattern_of(msgid)
                 if found is not None:
-                    regex, literals, specific = found
-                    cached.append((regex, msgid, literals, specific))
+                    regex, literals = found
+                    cached.append((regex, msgid, literals))
             # the most specific ids first: more literal text leaves less to guess
             cached.sort(key=lambda item: -sum(map(len, item[2])))
             self.__dict__["_compiled"] = cached
@@ -178,10 +169,11 @@ class Catalogue:
 
 
 @functools.cache
-def _pattern_of(msgid: str) -> tuple[str, tuple[str, ...], bool] | None:
-    """A message id's regular expression (its placeholders as named groups), its literal
-    parts and whether they hold words; ``None`` for an id without placeholders or with
-    no literal text to recognise it by."""
+def _pattern_of(msgid: str) -> tuple[str, tuple[str, ...]] | None:
+    """A message id's regular expression (its placeholders as named groups) and its
+    literal parts; ``None`` for an id without placeholders, or with too few words to
+    recognise it by: ``"{where}: {exc}"`` or ``"{member} is {tier}"`` would fit almost
+    any line (:data:`MIN_LETTERS`)."""
     import string
 
     parts = list(string.Formatter().parse(msgid))
@@ -192,10 +184,9 @@ def _pattern_of(msgid: str) -> tuple[str, tuple[str, ...], bool] | None:
     regex = "".join(re.escape(literal) + (f"(?P<{name}>.+?)" if name else "")
                     for literal, name, _, _ in parts)
     literals = tuple(literal for literal, _, _, _ in parts if literal.strip())
-    if not literals:
-        return None  # "{a}{b}": no text to recognise it by
-    specific = any(ch.isalpha() for literal in literals for ch in literal)
-    return regex, literals, specific
+    if sum(ch.isalpha() for literal in literals for ch in literal) < MIN_LETTERS:
+        return None
+    return regex, literals
 
 
 @functools.cache
@@ -203,6 +194,16 @@ def _regex(regex: str) -> re.Pattern[str]:
     """``regex`` compiled once per process (re's own cache holds only 512, fewer than
     a deployment's message ids)."""
     return re.compile(regex, re.DOTALL)
+
+
+def N_(text: str) -> str:
+    """Mark ``text`` for the catalogue and return it as written (gettext's ``N_``).
+
+    For a fragment put into a sentence later (a cause in ``"cannot write {name}:
+    {cause}"``): the sentence is translated when shown, and a filled-in value that
+    is a message id, as this fragment is, with it (:meth:`Catalogue.sentence`).
+    """
+    return text
 
 
 def check_catalogue(messages: Mapping[str, str]) -> list[str]:

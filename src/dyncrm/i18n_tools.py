@@ -117,7 +117,12 @@ def cli_texts(config: str | Path) -> dict[str, str]:
                 if sub is not None and not sub.hidden:
                     walk(sub, click.Context(sub, parent=cctx, info_name=name))
 
-    walk(cli, ctx)
+    try:
+        walk(cli, ctx)
+    finally:
+        from dyncrm.i18n import activate
+
+        activate(None)  # reading the deployment made its language the CLI's: not the tool's
     return texts
 
 
@@ -183,7 +188,7 @@ def error_texts(files: dict[Path, str]) -> dict[str, str]:
                     if text:
                         texts.setdefault(text, module)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _call_name(node.func) == "gettext" \
+            if isinstance(node, ast.Call) and _call_name(node.func) in ("gettext", "N_") \
                     and node.args and isinstance(node.args[0], ast.Constant):
                 texts.setdefault(str(node.args[0].value), module)  # a template already
             elif isinstance(node, ast.Call) and _call_name(node.func).endswith(ERROR_SUFFIXES):
