@@ -9,7 +9,7 @@ stands for any number of lines, and ``...`` inside a line for any text.
 An HTML comment on the line before the fence says how the block is checked:
 
 - none: every command runs against the demo deployment, and must exit 0 unless the
-  output the doc shows starts with ``Error:`` (then it must fail);
+  output the doc shows starts with ``Error:`` or ``Kesalahan:`` (then it must fail);
 - ``<!-- console: parse REASON -->``: every command is only parsed (options, arguments,
   command names), for examples that need state the demo lacks;
 - ``<!-- console: skip REASON -->``: nothing runs (installing, ``dyncrm serve``); counted
@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FENCE = re.compile(r"^```(console|sh)\s*$")
 MARKER = re.compile(r"^<!--\s*console:\s*(\w+)\s*(.*?)\s*-->\s*$")
 MODES = ("run", "parse", "skip")
+#: How an error line starts: in English, and in the demo's language (Indonesian).
+ERROR_LINES = ("Error:", "Kesalahan:")
 
 
 @dataclass
@@ -46,7 +48,7 @@ class Command:
 
     @property
     def expects_error(self) -> bool:
-        return any(line.startswith("Error:") for line in self.shown)
+        return any(line.startswith(ERROR_LINES) for line in self.shown)
 
 
 @dataclass
