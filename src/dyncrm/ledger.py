@@ -72,6 +72,8 @@ class Ledger:
         self.crm = crm
         self._owners: list[EntryOwner] | None = None
         self._exponents: dict[str, int] = {}
+        #: minor units of the amounts a bulk post met: ``{(Decimal, exponent): units}``
+        self._units: dict[tuple, int] = {}
 
     # -- ownership -----------------------------------------------------------
 
@@ -340,6 +342,7 @@ class Ledger:
         accounts = self._account_ids(leg.account for s in specs for leg in s.legs)
         today = self.crm.today()
         recorded = utcnow()
+        self._units = {}  # the amounts of this batch only
         planned: list[tuple | None] = []
         first_of: dict[str, int] = {}
         owners: dict = {}  # the owner of each (kind, owner given), asked once per batch
@@ -354,6 +357,7 @@ class Ledger:
                 owner = owners[(spec.kind, spec.owner)] = self._owner_for(spec.kind, spec.owner)
             planned.append((spec.on or today, spec.meta or {},
                             self._checked_legs(spec.legs, accounts), owner))
+        self._units = {}
         results: list[PostResult | None] = [None] * len(specs)
         fresh = [i for i, p in enumerate(planned) if p is not None]
         check_open(self.crm, {planned[i][0] for i in fresh})  # one query for the batch
@@ -426,6 +430,7 @@ class Ledger:
         totals: dict[str, int] = defaultdict(int)
         rows = []
         exponents = self._exponents
+        units_of = self._units
         for leg in legs:
             found = accounts.get(leg.account)
             if found is None:
@@ -437,7 +442,10 @@ class Ledger:
             exp = exponents.get(currency)
             if exp is None:
                 exp = exponents[currency] = self.exponent(currency)
-            units = to_minor(leg.amount, exp)
+            amount = leg.amount.amount
+            units = units_of.get((amount, exp))  # a batch repeats its amounts
+            if units is None:
+                units = units_of[(amount, exp)] = to_minor(leg.amount, exp)
             totals[currency] += units
             rows.append((found[0], units, currency))
         for commodity, total in totals.items():

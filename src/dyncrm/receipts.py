@@ -292,6 +292,7 @@ class Receipts:
         date_value = Receipt.effective_date.db_value
         encode = json_text
         exponents: dict[str, int] = {}
+        units_of: dict[tuple, int] = {}
         rows = []
         for entry, kind in todo:
             lines, total = [], 0  # the total as entry_total: the debits in money
@@ -300,7 +301,9 @@ class Receipts:
                 exp = exponents.get(c)
                 if exp is None:
                     exp = exponents[c] = self.crm.ledger.exponent(c)
-                units = to_minor(leg.amount, exp)
+                units = units_of.get((leg.amount.amount, exp))  # amounts repeat in a batch
+                if units is None:
+                    units = units_of[(leg.amount.amount, exp)] = to_minor(leg.amount, exp)
                 if c == currency and units > 0:
                     total += units
                 lines.append({"account": leg.account, "kind": leg.account.split(":m", 1)[0],
