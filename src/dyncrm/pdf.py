@@ -3,7 +3,8 @@
 Every PDF dyncrm and its plugins print goes through this module:
 
 - :func:`new_document` gives an fpdf2 ``FPDF`` (or a subclass of it) with DejaVu Sans
-  (regular and bold, shipped in ``dyncrm/fonts/`` with its licence) registered as
+  (regular and bold, shipped in ``dyncrm/fonts/`` with its licence, cut down to Latin,
+  Greek and Cyrillic by ``scripts/subset_fonts.py``) registered as
   :data:`FONT_FAMILY` and selected, so any name prints as written ("Đặng Thị Ngọc",
   "Zoë Łukasz") instead of being transliterated to Latin-1.  :func:`use_unicode_font`
   does the same for a document made elsewhere (a subclass with its own ``header()``).
@@ -30,6 +31,9 @@ Example::
 
 from __future__ import annotations
 
+import copy
+import io
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -64,14 +68,60 @@ def font_files() -> dict[str, Path]:
 def use_unicode_font(pdf: FPDF, size: float | None = None) -> str:
     """Register the shipped Unicode font on ``pdf`` (once) and return its family name.
 
-    With ``size`` the regular style is also selected at that size.
+    With ``size`` the regular style is also selected at that size.  The font files are
+    parsed once per process (:func:`_registered_font`); each document gets its own copy
+    of the font program, which fpdf2 cuts down to the glyphs it used when it is saved.
     """
     if FONT_FAMILY.lower() not in pdf.fonts:
         for style, path in font_files().items():
-            pdf.add_font(FONT_FAMILY, style, str(path))
+            _register(pdf, style, path)
     if size is not None:
         pdf.set_font(FONT_FAMILY, "", size)
     return FONT_FAMILY
+
+
+_parsed_fonts: dict[tuple[str, str], tuple[Any, bytes]] = {}
+_parsed_fonts_lock = threading.Lock()
+
+
+def _register(pdf: FPDF, style: str, path: Path) -> None:
+    """Add the font ``path`` as ``style`` of :data:`FONT_FAMILY` to ``pdf``.
+
+    fpdf2's ``add_font`` parses the whole font (cmap, metrics, glyph table) for every
+    document: about half the time of a one-page receipt.  The parsed font is the same
+    for every document, so it is made once per process and copied; only what fpdf2
+    changes per document is fresh: its number in the document, the glyphs used
+    (``subset``) and the fontTools program, which saving cuts down in place and is
+    therefore read again from the file's bytes (lazily, only the tables saving needs).
+    """
+    from fontTools.ttLib import TTFont
+    from fpdf.fonts import SubsetMap
+
+    template, data = _registered_font(style, path)
+    font = copy.copy(template)
+    font.i = len(pdf.fonts) + 1
+    font.ttfont = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+    font.subset = SubsetMap(font)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None
+    font.color_font = None  # DejaVu Sans has no colour glyphs
+    pdf.fonts[font.fontkey] = font
+
+
+def _registered_font(style: str, path: Path) -> tuple[Any, bytes]:
+    """fpdf2's parsed font for ``style`` from ``path`` and the file's bytes, made once."""
+    key = (style, str(path))
+    with _parsed_fonts_lock:
+        entry = _parsed_fonts.get(key)
+        if entry is None:
+            from fpdf import FPDF
+
+            scratch = FPDF()
+            scratch.add_font(FONT_FAMILY, style, str(path))
+            entry = (scratch.fonts[f"{FONT_FAMILY.lower()}{style}"], path.read_bytes())
+            _parsed_fonts[key] = entry
+        return entry
 
 
 def new_document(*, orientation: str = "P", page_format: str | tuple[float, float] = "A4",

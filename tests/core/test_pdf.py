@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -41,6 +42,40 @@ def test_names_outside_latin1_print_as_written():
     assert len(pages) == 1
     for name in NAMES:
         assert any(name in line for line in pages[0]), name
+
+
+def test_the_shipped_font_covers_the_scripts_members_write_their_names_in():
+    from fontTools.ttLib import TTFont
+
+    wanted = "".join(NAMES) + "ĐặngThịNgọcŁukaszŠtěpánÇağrıΩμέγαЖанна€₫–—“”‘’…•✓"
+    for style, path in font_files().items():
+        cmap = TTFont(path, lazy=True).getBestCmap()
+        missing = sorted({c for c in wanted if not c.isspace() and ord(c) not in cmap})
+        assert not missing, (style, missing)
+
+
+def test_documents_made_one_after_another_and_in_threads_each_embed_their_own_glyphs():
+    """The parsed font is shared per process; every document still embeds what it used."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pdfs import pdf_pages
+
+    def one(index: int, folder: Path) -> str:
+        pdf = new_document()
+        pdf.add_page()
+        pdf.set_font("DejaVu", "B" if index % 2 else "", 11)
+        pdf.cell(0, 8, f"{index}: {NAMES[index % len(NAMES)]}")
+        path = folder / f"doc-{index}.pdf"
+        path.write_bytes(bytes(pdf.output()))
+        return pdf_pages(path)[0]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        serial = [one(i, folder) for i in range(3)]
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            threaded = list(pool.map(lambda i: one(i, folder), range(3, 9)))
+    for index, text in enumerate(serial + threaded):
+        assert f"{index}: {NAMES[index % len(NAMES)]}" in text, (index, text)
 
 
 def check_pages(pages: list[list[str]], count: int, *, totals: bool) -> None:
