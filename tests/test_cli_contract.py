@@ -1,8 +1,9 @@
 """The command line's output contract (docs/cli.md): every command has ``--json``, and
 what it prints validates against ``dyncrm/schemas/cli.json``.
 
-One Koperasi XYZ deployment (``dyncrm demo`` with ten members: a whole year of
-records) with the test third-party plugin ``visits`` enabled.  The click tree is
+One Koperasi XYZ deployment (a copy of the session's ``dyncrm demo`` with ten
+members, ``demo_deployment``: a whole year of records) with the test third-party
+plugin ``visits`` enabled.  The click tree is
 walked as ``dyncrm`` builds it for that deployment; every leaf command must offer
 ``--json``.  Then every command that runs without arguments is run with
 ``--json`` (as the chair; as the treasurer, cashier, secretary or a credit
@@ -24,7 +25,8 @@ import pytest
 from jsonschema import Draft202012Validator
 from thirdparty import on_sys_path
 
-from dyncrm.testing import run_cli
+from dyncrm.session_store import SessionStore
+from dyncrm.testing import run_cli, sign_in
 
 SCHEMA = json.loads(files("dyncrm").joinpath("schemas/cli.json").read_text(encoding="utf-8"))
 VALIDATOR = Draft202012Validator(SCHEMA)
@@ -83,15 +85,15 @@ def valid(out: str, code: int) -> dict:
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory, visits_site: Path):
-    """The demo deployment with ``visits`` enabled: (config path, its demo JSON output)."""
-    folder = tmp_path_factory.mktemp("contract") / "kxyz"
-    with on_sys_path(visits_site, "dyncrm_visits"):
-        code, out, err = run_cli(["demo", "--dir", str(folder), "--members", "10",
-                                  "--seed", "3", "--json"])
-        assert code == 0, err
-        demo = valid(out, code)
-        config = folder / "dyncrm.toml"
+def deployment(demo_deployment, tmp_path_factory: pytest.TempPathFactory, visits_site: Path):
+    """A copy of the session's demo deployment with ``visits`` enabled: (config path, the
+    demo's JSON output), its people signed in once (sessions in a folder of the module)."""
+    demo = valid(json.dumps(demo_deployment.summary), 0)
+    assert demo["command"] == "demo" and demo["kind"] == "object"
+    base = tmp_path_factory.mktemp("contract")
+    config = demo_deployment.copy(base)
+    with on_sys_path(visits_site, "dyncrm_visits"), pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DYNCRM_SESSION_DIR", str(base / "sessions"))
         text = config.read_text(encoding="utf-8")
         text, n = re.subn(r'(\nenabled = \[)', r'\1"visits", "visits.reports", ', text, count=1)
         assert n == 1
@@ -99,18 +101,28 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, visits_site: Path):
         code, out, err = run_cli(["-c", str(config), "db", "upgrade", "--json"])
         assert code == 0, err
         valid(out, code)
-        yield config, demo
+        for person in PEOPLE:
+            sign_in(config, person)
+        yield config, demo, base / "sessions"
 
 
 @pytest.fixture
 def run(deployment, tmp_path, monkeypatch):
-    """``run(args, as_=...)``: the command with ``--json``, output validated; (code, doc)."""
-    config, _ = deployment
+    """``run(args, as_=...)``: the command with ``--json``, output validated; (code, doc).
+
+    People act through the sessions signed in once for the module (signed in again
+    only when a command ended one, ``logout``)."""
+    config, _, sessions = deployment
+    monkeypatch.setenv("DYNCRM_SESSION_DIR", str(sessions))
     monkeypatch.chdir(tmp_path)  # commands that write files by default write them here
+    store = SessionStore(config, sessions)
 
     def runner(args: list[str], *, as_: str | None = "ketua", stdin: str | None = None):
         who = ["--as", as_] if as_ else []
-        code, out, err = run_cli(["-c", str(config), *who, *args, "--json"], input=stdin)
+        if as_ and store.token(as_) is None:
+            sign_in(config, as_)
+        code, out, err = run_cli(["-c", str(config), *who, *args, "--json"], input=stdin,
+                                 signed_in=False)
         assert out.strip(), f"{args}: nothing on stdout (exit {code}; {err})"
         return code, valid(out, code)
 
@@ -118,7 +130,7 @@ def run(deployment, tmp_path, monkeypatch):
 
 
 def test_every_command_offers_json(deployment) -> None:
-    config, _ = deployment
+    config = deployment[0]
     found = leaves(config)
     assert {"visits log", "visits list", "laporan visits", "loan approve",
             "payroll import", "savings verify", "shu post"} <= set(found)
@@ -129,7 +141,7 @@ def test_every_command_offers_json(deployment) -> None:
 
 
 def test_every_command_without_arguments_prints_valid_json(deployment, run) -> None:
-    config, _ = deployment
+    config = deployment[0]
     ran, broken = 0, []
     for path, cmd in sorted(leaves(config).items()):
         if path in NOT_RUN_BARE or any(p.required for p in cmd.params):
@@ -166,7 +178,7 @@ def _refs(config: Path) -> dict:
 
 
 def test_commands_with_arguments_actions_replays_and_errors(deployment, run, tmp_path) -> None:
-    config, _ = deployment
+    config = deployment[0]
     ref = _refs(config)
     m = ref["member"]
     reads = [
