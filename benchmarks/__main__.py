@@ -128,8 +128,8 @@ def run_benchmark(members: int, small: int, backend_names: list[str], jobs: list
 def _line(result: pairs.Result) -> str:
     """One measurement as a log line (when stderr is not a terminal)."""
     m = result.measurement
-    what = (f"{m.seconds:.3f}s, peak {m.peak_bytes / 1024:.0f} KiB, {m.queries} statements"
-            if m else result.error)
+    what = (f"{m.seconds:.3f}s (cpu {m.cpu_seconds:.3f}s), peak {m.peak_bytes / 1024:.0f} KiB, "
+            f"{m.queries} statements" if m else result.error)
     return f"{result.backend} {result.n:>7,} {result.job}: {what}"
 
 

@@ -280,6 +280,10 @@ class Measurement:
     peak_bytes: int
     runs: int
     queries: int = 0
+    #: CPU time of this process in the best run by CPU (``time.process_time``): on SQLite
+    #: all of the work, much less disturbed than wall time by other work on the machine;
+    #: on a server only the client's share.
+    cpu_seconds: float = 0.0
 
 
 @contextmanager
@@ -325,16 +329,17 @@ def _open_for(job_: Job, world: World) -> CRM:
 def measure(job_: Job, world: World, scratch: Path, *, repeat: int = 3) -> Measurement:
     """Time ``job_`` on copies of ``world``, then measure its peak memory and count its
     SQL statements on another copy."""
-    times = []
+    times, cpus = [], []
     runs = 1 if job_.writes else max(repeat, job_.min_runs)
     with world_copy(world, scratch) as copy:
         crm = _open_for(job_, copy)
         try:
             for _ in range(runs):
                 gc.collect()
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 job_.run(crm, copy)
                 times.append(time.perf_counter() - t0)
+                cpus.append(time.process_time() - c0)
         finally:
             crm.close()
     with world_copy(world, scratch) as copy:
@@ -350,7 +355,7 @@ def measure(job_: Job, world: World, scratch: Path, *, repeat: int = 3) -> Measu
             tracemalloc.stop()
             crm.close()
     return Measurement(job=job_.name, n=world.n, seconds=min(times), peak_bytes=peak,
-                       runs=len(times), queries=queries[0])
+                       runs=len(times), queries=queries[0], cpu_seconds=min(cpus))
 
 
 @dataclass(frozen=True)

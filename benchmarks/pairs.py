@@ -91,30 +91,32 @@ def table(results: Results, backend: str, sizes: tuple[int, int], *,
     """Per job and size: dyncrm time, raw time, ratio, result check, peaks, statements;
     the large size's row ends with the growth of dyncrm's peak (large / small)."""
     names = {job for job, b, _ in results if b == backend}
-    head = ("job", "members", "dyncrm", "raw", "ratio", "result", "peak", "peak raw",
-            "peak growth", "sql", "sql raw")
+    head = ("job", "members", "dyncrm", "raw", "ratio", "cpu ratio", "result", "peak",
+            "peak raw", "peak growth", "sql", "sql raw")
     rows: list[tuple[str, ...]] = []
     for lib_name, raw_name in pair_up(names):
         for n in sizes:
             lib = results.get((lib_name, backend, n))
             raw = results.get((raw_name, backend, n)) if raw_name else None
-            ratio = ""
+            ratio = cpu = ""
             if lib and raw and lib.measurement and raw.measurement:
                 ratio = f"{lib.measurement.seconds / max(raw.measurement.seconds, 1e-9):.2f}x"
+                if lib.measurement.cpu_seconds and raw.measurement.cpu_seconds:
+                    cpu = f"{lib.measurement.cpu_seconds / raw.measurement.cpu_seconds:.2f}x"
             growth = ""
             small = results.get((lib_name, backend, sizes[0]))
             if n == sizes[1] and lib and lib.measurement and small and small.measurement:
                 grew = lib.measurement.peak_bytes / max(small.measurement.peak_bytes, 1)
                 growth = f"{grew:.1f}x"
             rows.append((lib_name, f"{n:,}", _cell(lib, "time"), _cell(raw, "time"), ratio,
-                         verdict(lib, raw), _cell(lib, "peak"), _cell(raw, "peak"), growth,
+                         cpu, verdict(lib, raw), _cell(lib, "peak"), _cell(raw, "peak"), growth,
                          _cell(lib, "sql"), _cell(raw, "sql")))
     if markdown:
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
         return "\n".join(lines)
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    left = {0, 5}
+    left = {0, 6}
 
     def fmt(row):
         return "  ".join(c.ljust(w) if i in left else c.rjust(w)
