@@ -170,3 +170,34 @@ def loan_report_raw(crm, world):
                      "angsuran_per_bulan": first or 0, "tunggakan": int(arrears or 0),
                      "hari_terlambat": dpd, "kolektibilitas": grade(dpd)})
     _check_loans(world, rows)
+
+
+@koperasi_job("reports.park_kim raw", memory_growth="linear")
+def park_kim_raw(crm, world):
+    """The Park & Kim report's per-member counts and matrix in hand-written SQL (the floor)."""
+    from koperasi_xyz.reports.builders import INFOS, PHASES
+
+    end = (dt.datetime.combine(YEAR_END + dt.timedelta(days=1), dt.time(), tzinfo=crm.tz)
+           .astimezone(dt.UTC).replace(tzinfo=None))
+    keys = [f"{p}_{i}" for p, _ in PHASES for i, _ in INFOS]
+    counts: dict[int, dict[str, int]] = {}
+    matrix: dict[str, int] = dict.fromkeys(keys, 0)
+    people: dict[int, tuple] = {}
+    for member_id, number, name, stage, phase, info, n in crm.database.execute_sql(
+            "SELECT t.member_id, m.number, m.name, m.stage, t.phase, t.info, COUNT(*) "
+            "FROM touchpoint t JOIN member m ON m.id = t.member_id WHERE t.at < ? "
+            "GROUP BY t.member_id, m.number, m.name, m.stage, t.phase, t.info",
+            [end.isoformat(" ")]):
+        key = f"{phase}_{info}"
+        counts.setdefault(member_id, {})[key] = n
+        matrix[key] += n
+        people[member_id] = (number or "", name, stage)
+    rows = []
+    for member_id in sorted(counts, key=lambda m: (people[m][0], m)):
+        c = counts[member_id]
+        number, name, stage = people[member_id]
+        rows.append({"nomor_anggota": number, "nama": name, "status": stage,
+                     **{k: c.get(k, 0) for k in keys}, "jumlah": sum(c.values())})
+    check("members", len(rows), world.n)
+    check("touchpoints", sum(r["jumlah"] for r in rows), 4 * world.n)
+    check("matrix", sum(matrix.values()), 4 * world.n)

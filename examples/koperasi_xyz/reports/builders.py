@@ -11,8 +11,9 @@ import datetime as dt
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 from peewee import JOIN, Case, fn
@@ -760,8 +761,10 @@ _DIGIT_RUNS = re.compile(r"(\d+)")
 def natural_key(text: str) -> tuple:
     """``text`` ordered as people read it: its runs of digits as numbers
     (``XYZ-2025-9`` before ``XYZ-2025-10``), letters without regard to case."""
-    parts = _DIGIT_RUNS.split(text)
-    return tuple(int(part) if i % 2 else part.casefold() for i, part in enumerate(parts))
+    parts: list = _DIGIT_RUNS.split(text)  # text, digits, text, …, text
+    parts[1::2] = map(int, parts[1::2])
+    parts[0::2] = map(str.casefold, parts[0::2])
+    return tuple(parts)
 
 
 def person_label(member_id: int, number: str) -> str:
@@ -778,6 +781,34 @@ def person_order(member_id: int, person: Any) -> tuple:
     return (0, natural_key(number), member_id) if number else (1, (), member_id)
 
 
+class _Person(NamedTuple):
+    """A member as the reports name them."""
+
+    number: str | None
+    name: str
+    stage: str
+
+
+def _people(crm: CRM, wanted: Iterable[int]) -> dict[int, _Person]:
+    """Number, name and stage of the members ``wanted``: chunks of 500 ids, or one
+    streamed pass over the member table when they are many (no statement carries
+    more ids than SQLite allows)."""
+    wanted = set(wanted)
+    db = crm.database
+    select = "SELECT id, number, name, stage FROM member"
+    if len(wanted) > 500:
+        return {row[0]: _Person(*row[1:]) for row in db.execute_sql(select)
+                if row[0] in wanted}
+    ids = sorted(wanted)
+    out: dict[int, _Person] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = ", ".join([db.param] * len(chunk))
+        out.update({row[0]: _Person(*row[1:])
+                    for row in db.execute_sql(f"{select} WHERE id IN ({marks})", chunk)})
+    return out
+
+
 def park_kim(crm: CRM, as_of: dt.date) -> Laporan:
     """Touchpoints per member by phase × information type (Park & Kim's Dynamic CRM).
 
@@ -792,12 +823,12 @@ def park_kim(crm: CRM, as_of: dt.date) -> Laporan:
              .group_by(Touchpoint.member, Touchpoint.phase, Touchpoint.info))
     counts: dict[int, dict[str, int]] = defaultdict(dict)
     matrix: dict[tuple[str, str], int] = defaultdict(int)
-    for row in query.dicts().iterator():
-        counts[row["member"]][f"{row['phase']}_{row['info']}"] = row["n"]
-        matrix[(row["phase"], row["info"])] += row["n"]
-    people = {m.id: m for m in Member.select(Member.id, Member.number, Member.name,
-                                             Member.stage)
-              .where(Member.id.in_(list(counts)))} if counts else {}
+    names: dict[tuple[str, str], str] = {}
+    for member_id, phase, info, n in crm.database.execute_sql(*query.sql()):  # plain rows
+        key = names.get((phase, info)) or names.setdefault((phase, info), f"{phase}_{info}")
+        counts[member_id][key] = n
+        matrix[(phase, info)] += n
+    people = _people(crm, counts)
     keys = [f"{p}_{i}" for p, _ in PHASES for i, _ in INFOS]
     rows, raw = [], []
     for mid in sorted(counts, key=lambda m: person_order(m, people.get(m))):
@@ -824,8 +855,10 @@ def park_kim(crm: CRM, as_of: dt.date) -> Laporan:
                        *[(f"{p}_{i}", f"{pl[:3]}. {il}", "R", 0.72)
                          for p, pl in PHASES for i, il in INFOS],
                        ("jumlah", "Jumlah", "R", 0.8))
-    totals = {"nama": "Jumlah", **{k: sum(r[k] for r in raw) for k in keys},
-              "jumlah": sum(r["jumlah"] for r in raw)}
+    # every member's counts add up to the matrix: its cells are the column totals
+    totals = {"nama": "Jumlah", **{f"{p}_{i}": matrix.get((p, i), 0)
+                                   for p, _ in PHASES for i, _ in INFOS},
+              "jumlah": sum(matrix.values())}
     return Laporan(
         name="parkkim", title="Titik Kontak Anggota (Park & Kim)",
         subtitle=_as_of_text(crm, as_of) + "; informasi tentang / untuk / dari anggota per fase",
