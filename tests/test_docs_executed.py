@@ -98,6 +98,9 @@ def demo(demo_master, tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("DYNCRM_SESSION_DIR", str(demo_master[1]))
     for name in ("DYNCRM_USER", "DYNCRM_CONFIG", "DYNCRM_TODAY"):
         monkeypatch.delenv(name, raising=False)
+    # the pages show what Koperasi XYZ's staff see: the deployment's language, not the
+    # English the rest of the suite runs in (tests/conftest.py)
+    monkeypatch.delenv("DYNCRM_LANGUAGE", raising=False)
     monkeypatch.chdir(folder)
     (folder / NOBODY).mkdir()
     return folder
