@@ -91,8 +91,9 @@ def test_apply_verify_approve_gives_a_member_a_welcome_and_a_card(deployment, tm
     code, out, _ = cli("sec", "member", "show", number, "--json")
     shown = json.loads(out)["data"]
     assert shown["member"]["stage"] == "active"
-    assert shown["details"]["KTP NIK"] == "3275014508920003"
-    assert shown["details"]["Take-home pay"] == "Rp 6.500.000"
+    details = {d["label"]: d["text"] for d in shown["details"]}
+    assert details["KTP NIK"] == "3275014508920003"
+    assert details["Take-home pay"] == "Rp 6.500.000"
     code, out, _ = cli("admin", "outbox", "list", "--json")
     kinds = [m["kind"] for m in json.loads(out)["data"]]
     assert kinds == ["acquire.application_received", "acquire.welcome"]
