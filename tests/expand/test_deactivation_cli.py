@@ -74,7 +74,8 @@ def test_done_when_a_member_saves_and_leaves_with_a_correct_settlement(deploymen
     preview = json.loads(ok(deployment, "leave", "settlement", "XYZ-0001", "--json",
                             user="siti"))["data"]
     assert preview["total"]["amount"] == "650000"
-    assert [ln["amount"] for ln in preview["lines"]] == ["100000", "50000", "500000"]
+    assert [ln["amount"]["amount"] for ln in preview["lines"]] == ["100000", "50000", "500000"]
+    assert {ln["amount"]["currency"] for ln in preview["lines"]} == {"IDR"}
     code, out, err = cli(deployment, "leave", "approve", "1", user="sekretaris")
     assert code == 1 and "may not leave.approve" in err
     payout = dt.date.today().isoformat()
@@ -88,7 +89,7 @@ def test_done_when_a_member_saves_and_leaves_with_a_correct_settlement(deploymen
     assert out.startswith("already recorded")
     listed = json.loads(ok(deployment, "leave", "list", "--json", user="sekretaris"))["data"]
     assert [(r["id"], r["status"], r["settlement_total"]) for r in listed] == [
-        (1, "paid", "650000")]
+        (1, "paid", {"amount": "650000", "currency": "IDR"})]
     assert "paid" in ok(deployment, "leave", "list", "--status", "paid", user="sekretaris")
 
     with open_crm(deployment) as crm:

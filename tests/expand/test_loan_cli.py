@@ -142,7 +142,7 @@ def test_loan_from_application_to_early_payoff(deployment) -> None:
     rows = json.loads(out)["data"]
     first_due = dt.date.fromisoformat(rows[0]["due_on"])
     second_due = dt.date.fromisoformat(rows[1]["due_on"])
-    assert [r["principal"] for r in rows] == ["1000000"] * 3
+    assert [r["principal"] for r in rows] == [{"amount": "1000000", "currency": "IDR"}] * 3
 
     # installment 1 paid five days late: 2% denda first
     late = (first_due + dt.timedelta(days=5)).isoformat()
@@ -165,8 +165,8 @@ def test_loan_from_application_to_early_payoff(deployment) -> None:
     code, out, err = cli(deployment, "loan", "payoff-quote", "2", "--date", when, "--json")
     assert code == 0, err
     quote = json.loads(out)["data"]
-    assert (quote["principal"], quote["payoff_interest"], quote["total"]) == (
-        "1000000", "30000", "1030000")
+    assert (quote["principal"]["amount"], quote["payoff_interest"]["amount"],
+            quote["total"]["amount"]) == ("1000000", "30000", "1030000")
     code, out, err = cli(deployment, "loan", "repay", "2", "1.000.000", "--method", "cash",
                          "--ref", "KW-3", "--date", when, "--payoff")
     assert code == 1 and "takes Rp 1.030.000" in err

@@ -113,8 +113,9 @@ def test_deposits_verification_withdrawal_and_reports(deployment, tmp_path):
     code, out, err = cli(deployment, "savings", "balance", "XYZ-0001", "--json", user="siti")
     assert code == 0, err
     data = json.loads(out)["data"]
-    assert data["balances"] == {"pokok": "100000", "wajib": "50000", "sukarela": "300000"}
-    assert data["total"] == "450000"
+    assert {k: v["amount"] for k, v in data["balances"].items()} == {
+        "pokok": "100000", "wajib": "50000", "sukarela": "300000"}
+    assert data["total"] == {"amount": "450000", "currency": "IDR"}
     code, out, err = cli(deployment, "savings", "balance", "XYZ-0002", user="siti")
     assert code == 1 and "may not savings.view" in err
     code, out, _ = cli(deployment, "savings", "balance", "XYZ-0001")
@@ -134,7 +135,8 @@ def test_deposits_verification_withdrawal_and_reports(deployment, tmp_path):
 
     code, out, err = cli(deployment, "savings", "arrears", "--json")
     assert code == 0, err
-    arrears = {r["member"]: r["amount"] for r in json.loads(out)["data"]["arrears"]}
+    arrears = {r["member"]: r["amount"]["amount"]
+               for r in json.loads(out)["data"]["arrears"]}
     with open_crm(deployment) as crm:
         from dyncrm_expand import savings
 

@@ -65,4 +65,5 @@ def test_staff_actions_in_the_portal_are_audited_with_channel_web(kop):
     code, out, err = run_cli(["-c", str(kop.config.path), "--as", "ketua", "audit",
                               "--json"])
     assert code == 0, err
-    assert any(r["by"] == "sekretaris" and r["channel"] == "web" for r in json.loads(out))
+    assert any(r["by"] == "sekretaris" and r["channel"] == "web"
+               for r in json.loads(out)["data"])
