@@ -202,7 +202,9 @@ class Page:
             sign_in("dyncrm.toml", args[1])
             self.user = args[1]
             return None
-        if args[:1] == ["logout"]:
+        if args[:1] == ["logout"]:  # signs out whoever the page signed in
+            if self.user:
+                args = ["--as", self.user, *args]
             self.user = None
         if "--as" in args:  # the page acts as this person: they are signed in
             acting_as(args)
