@@ -20,6 +20,7 @@ import attrs
 from dyncrm import passwords
 from dyncrm.db.models import User
 from dyncrm.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
+from dyncrm.i18n import N_
 from dyncrm.inputs import identifier
 from dyncrm.text import clean_text
 from dyncrm.values import (
@@ -188,7 +189,7 @@ class Users:
         """
         user = User.get_or_none(User.username == _login_key(username))
         if user is None or not user.active or not verify_password(user.password_hash, password):
-            raise PermissionDenied(username, "log in (wrong user name or password)")
+            raise PermissionDenied(username, N_("log in (wrong user name or password)"))
         if passwords.needs_rehash(user.password_hash):
             user.password_hash = passwords.hash_password(password)
             user.save()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dyncrm.i18n import N_
+
 
 class DyncrmError(Exception):
     """Root of every error dyncrm raises on purpose.  The CLI exits 1 for these."""
@@ -110,7 +112,9 @@ class IllegalTransition(DyncrmError):
 
     def __init__(self, subject: str, stage: str, action: str, allowed: tuple[str, ...] = ()):
         self.subject, self.stage, self.action, self.allowed = subject, stage, action, allowed
-        hint = f"; allowed from {stage!r}: {', '.join(allowed)}" if allowed else ""
+        # the hint is a sentence of its own (after "; "), translated on its own
+        hint = "; " + N_("allowed from {stage}: {actions}").format(
+            stage=repr(stage), actions=", ".join(allowed)) if allowed else ""
         super().__init__(f"cannot {action} {subject}: it is {stage!r}{hint}")
 
 
@@ -196,9 +200,13 @@ class OwnedEntryError(DyncrmError):
 
     def __init__(self, entry_id: int, kind: str, plugin: str, command: str | None) -> None:
         self.entry_id, self.kind, self.plugin, self.command = entry_id, kind, plugin, command
-        how = (f"correct it with: {command}" if command else
-               f"enable {plugin} and correct it through that plugin")
-        super().__init__(
-            f"journal entry {entry_id} ({kind}) belongs to {plugin}, which keeps its own "
-            f"records of it; reversing it here would leave them out of step with the books. "
-            f"{how[0].upper()}{how[1:]}")
+        if command:
+            super().__init__(
+                f"journal entry {entry_id} ({kind}) belongs to {plugin}, which keeps its "
+                f"own records of it; reversing it here would leave them out of step with "
+                f"the books. Correct it with: {command}")
+        else:
+            super().__init__(
+                f"journal entry {entry_id} ({kind}) belongs to {plugin}, which keeps its "
+                f"own records of it; reversing it here would leave them out of step with "
+                f"the books. Enable {plugin} and correct it through that plugin")

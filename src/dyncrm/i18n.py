@@ -96,8 +96,9 @@ class Catalogue:
         recognises more of the text than one id for the whole); a refusal
         naming its field (``"roles: unknown role 'x'; roles are ..."``) keeps the
         field's name and translates the rest.  A filled-in value that is itself a
-        message id without placeholders (``"loan"`` in ``"loan 5 not found"``,
-        ``"active"``) is translated too.
+        message id (``"loan"`` in ``"loan 5 not found"``, ``"active"``), or a
+        sentence of the catalogue itself (``"loan 5"`` from the id ``"loan {id}"`` in
+        ``"cannot approve loan 5: ..."``), is translated too.
         """
         if not self.messages or not text:
             return text
@@ -142,13 +143,29 @@ class Catalogue:
         found = _regex(pattern).fullmatch(text)
         if found is None:
             return None
-        return self(msgid, **{name: self._word(value)
-                              for name, value in found.groupdict().items()})
+        best: dict[str, str] | None = None
+        best_known = -1
+        # placeholders next to each other ("cannot {action} {subject}") split a line in
+        # several ways; the reading whose values the catalogue knows best wins
+        # ("quote a payoff for" + "loan 1", not "quote" + "a payoff for loan 1")
+        for values in _readings(text, msgid, found.groupdict()):
+            said = {name: self._word(value) for name, value in values.items()}
+            known = sum(said[name] != value for name, value in values.items())
+            if known > best_known:
+                best, best_known = said, known
+        return self(msgid, **(best or {}))
 
     def _word(self, value: str) -> str:
-        """A filled-in value: its translation if it is a message id without placeholders."""
+        """A filled-in value: its translation if it is a message id without placeholders,
+        or if it is itself a message id with its placeholders filled in (``"loan 5"`` in
+        ``"cannot approve loan 5: ..."``, ``"member {number}"``), else as it is."""
         said = self.messages.get(value)
-        return said if said and "{" not in value else value
+        if said and "{" not in value:
+            return said
+        if not value or "{" in value:
+            return value
+        found = self._translated(value)
+        return found[0] if found is not None else value
 
     def _patterns(self) -> list[tuple[str, str, tuple[str, ...]]]:
         """The message ids with placeholders as regular expressions (listed once per
@@ -187,6 +204,51 @@ def _pattern_of(msgid: str) -> tuple[str, tuple[str, ...]] | None:
     if sum(ch.isalpha() for literal in literals for ch in literal) < MIN_LETTERS:
         return None
     return regex, literals
+
+
+#: At most this many ways of splitting a line between its placeholders are weighed.
+MAX_READINGS = 24
+
+
+def _readings(text: str, msgid: str, first: dict[str, str]) -> Iterator[dict[str, str]]:
+    """The ways ``text`` fills ``msgid``'s placeholders: the regular expression's
+    (shortest values first) and, where two placeholders are separated by a literal
+    that occurs more than once, the others (at most :data:`MAX_READINGS`)."""
+    import string
+
+    yield first
+    parts = list(string.Formatter().parse(msgid))
+    count = 0
+
+    def walk(pos: int, index: int, values: dict[str, str]) -> Iterator[dict[str, str]]:
+        if index == len(parts):
+            if pos == len(text):
+                yield values
+            return
+        literal, name, _, _ = parts[index]
+        if not text.startswith(literal, pos):
+            return
+        pos += len(literal)
+        if not name:
+            yield from walk(pos, index + 1, values)
+            return
+        after = parts[index + 1][0] if index + 1 < len(parts) else ""
+        if not after:  # the last placeholder, or one right before another
+            value = text[pos:] if index + 1 >= len(parts) else first[name]
+            if value and text.startswith(value, pos):
+                yield from walk(pos + len(value), index + 1, {**values, name: value})
+            return
+        end = text.find(after, pos + 1)
+        while end != -1:
+            yield from walk(end, index + 1, {**values, name: text[pos:end]})
+            end = text.find(after, end + 1)
+
+    for values in walk(0, 0, {}):
+        if values != first:
+            yield values
+            count += 1
+            if count >= MAX_READINGS:
+                return
 
 
 @functools.cache

@@ -287,6 +287,10 @@ def table_texts(files: dict[Path, str]) -> dict[str, str]:
                     for item in items:
                         if isinstance(item, ast.Constant) and isinstance(item.value, str):
                             texts.setdefault(item.value, module)
+                        elif isinstance(item, ast.JoinedStr):  # empty=f"no loans on {day}"
+                            text = _template(item)
+                            if text and any(ch.isalpha() for ch in text):
+                                texts.setdefault(text, module)
     return {text: module for text, module in texts.items() if text.strip()}
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from dyncrm.dates import as_date as _date
 from dyncrm.db.models import Member
 from dyncrm.errors import IllegalTransition, NotFoundError, ValidationError
+from dyncrm.i18n import N_
 from dyncrm.values import Actor, MemberInfo, StageChange
 
 if TYPE_CHECKING:
@@ -56,6 +57,16 @@ class StateMachine:
         return not self.transitions.get(stage)
 
 
+#: The actions of the lifecycles (this one and the plugins') as refusals name them,
+#: ``"cannot approve loan 5: it is 'closed'"``: message ids, so that the verb is said
+#: in the deployment's language inside the translated sentence.
+ACTION_WORDS = (N_("approve"), N_("reject"), N_("withdraw"), N_("disburse"), N_("close"),
+                N_("reopen"), N_("cancel"), N_("pay"), N_("verify"), N_("accept"),
+                N_("return"), N_("resubmit"), N_("acknowledge"), N_("start"), N_("resolve"),
+                N_("write_off"), N_("reverse_payout"), N_("reverse_disbursement"),
+                N_("request_leave"), N_("cancel_leave"), N_("complete_leave"), N_("reply"),
+                N_("assign"), N_("publish"), N_("stop"), N_("vote"))
+
 #: The member lifecycle of DESIGN §3.
 MEMBER_STAGES = StateMachine("member", {
     "applicant": {"approve": "active", "reject": "rejected"},
@@ -79,7 +90,9 @@ def member_info(member: Member) -> MemberInfo:
 
 def member_label(member: Member) -> str:
     """How errors name a member: number if it has one, else the applicant id."""
-    return f"member {member.number}" if member.number else f"applicant #{member.id}"
+    if member.number:  # message ids: translated inside the sentence they are put in
+        return N_("member {number}").format(number=member.number)
+    return N_("applicant #{id}").format(id=member.id)
 
 
 class Lifecycle:

@@ -135,11 +135,11 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, 
     clear the screen or reorder the columns.  Column titles, ``empty`` and
     yes/no are in the deployment's language (:func:`dyncrm.i18n.gettext`).
     """
-    from dyncrm.i18n import gettext
+    from dyncrm.i18n import gettext, translate
 
     out = out or sys.stdout
-    if not rows:
-        echo_as_written(gettext(empty), file=out)
+    if not rows:  # a finished sentence ("no loans on 2026-03-02"), matched as errors are
+        echo_as_written(translate(empty), file=out)
         return
     columns = list(columns or rows[0].keys())
     headers = headers or {}
@@ -379,11 +379,12 @@ def write_csv(rows: Sequence[dict[str, Any]], out: TextIO, columns: Sequence[str
 
 def kv(pairs: dict[str, Any], out: TextIO | None = None) -> None:
     """Print label/value pairs, labels aligned (in the deployment's language)."""
-    from dyncrm.i18n import gettext
+    from dyncrm.i18n import translate
 
     if not pairs:
         return
-    labels = {k: gettext(k) for k in pairs}
+    # a label may be made of a message id ("{product} arrears"): matched as a sentence
+    labels = {k: translate(k) for k in pairs}
     width = max(_width(label) for label in labels.values())
     for k, v in pairs.items():
         label = labels[k]

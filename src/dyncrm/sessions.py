@@ -33,6 +33,7 @@ import attrs
 
 from dyncrm.db.models import LoginThrottle, User, UserSession, utcnow
 from dyncrm.errors import DyncrmError, PermissionDenied, ValidationError
+from dyncrm.i18n import N_
 from dyncrm.values import CHANNELS, Actor
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class SignInLocked(PermissionDenied):
         DyncrmError.__init__(
             self, f"too many failed sign-ins for {who}; signing in is locked until "
             f"{local_until:%Y-%m-%d %H:%M} (ask an administrator if this was not you)")
-        self.actor, self.permission = who, "log in"
+        self.actor, self.permission = who, N_("log in")
 
 
 def token_hash(token: str) -> str:

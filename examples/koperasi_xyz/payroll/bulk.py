@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from dyncrm.db import bulk
 from dyncrm.db.models import Member
 from dyncrm.errors import DuplicateError
+from dyncrm.i18n import N_
 from dyncrm.ledger import EntrySpec
 from dyncrm.money import from_minor
 from dyncrm.values import Actor, Leg
@@ -92,7 +93,7 @@ def _deposits(crm: CRM, actor: Actor, batch: str, lines: list, accounts: dict[in
                                  sorted({m for m, _ in refs.values()})))
     for m, _ in refs.values():
         if stages.get(m) != "active":
-            require_active(Member.get_by_id(m), "record a deposit")
+            require_active(Member.get_by_id(m), N_("record a deposit"))
     now = crm.now()
     rows = [{"member": m, "product": "wajib", "amount": units, "currency": crm.currency,
              "method": "payroll", "reference": ref, "status": "posted", "effective_date": on,

@@ -37,6 +37,7 @@ from dyncrm.errors import (
     NotFoundError,
     ValidationError,
 )
+from dyncrm.i18n import N_
 from dyncrm.lifecycle import member_info
 from dyncrm.text import clean_text
 from dyncrm.values import Actor, MemberInfo, Product
@@ -376,7 +377,7 @@ def stop(crm: CRM, promotion_id: int | str, actor: Actor) -> PromotionInfo:
     with crm.action("acquire.promotion_stop", actor, permission="promotions.manage"):
         row = _row(promotion_id)
         if row.stopped_at is not None:
-            raise IllegalTransition(f"promotion #{row.id}", "stopped", "stop")
+            raise IllegalTransition(N_("promotion #{id}").format(id=row.id), "stopped", "stop")
         row.stopped_at = crm.now()
         row.save()
         return _info(row)

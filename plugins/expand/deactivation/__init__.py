@@ -37,6 +37,7 @@ from dyncrm import hookimpl
 from dyncrm.dates import as_date as _as_date
 from dyncrm.db.models import Member
 from dyncrm.errors import DuplicateError, NotFoundError, ValidationError
+from dyncrm.i18n import N_
 from dyncrm.lifecycle import StateMachine, member_info, member_label
 from dyncrm.money import Money, from_minor, to_minor
 from dyncrm.plugin_spec import PluginSpec
@@ -242,7 +243,8 @@ def _is_self(actor: Actor, member_id: int) -> bool:
 
 
 def _next(row: LeaveRequestRow, action: str) -> str:
-    return LEAVE_STAGES.next_stage(f"leave request #{row.id}", row.status, action)
+    return LEAVE_STAGES.next_stage(N_("leave request #{id}").format(id=row.id), row.status,
+                                  action)
 
 
 def _notify(crm, member_id: int, template: str, *, key: str, **context: Any) -> None:

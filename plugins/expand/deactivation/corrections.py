@@ -27,6 +27,7 @@ import datetime as dt
 from dyncrm.corrections import Correction, correct
 from dyncrm.dates import as_date
 from dyncrm.errors import ValidationError
+from dyncrm.i18n import N_
 from dyncrm.values import Actor, EntryInfo, EntryOwner
 
 PLUGIN = "expand.deactivation"
@@ -86,8 +87,8 @@ def _reverse_payout(crm, actor: Actor, entry_id: int, *, reason: str, key: str |
 
     def apply(entry: EntryInfo, reversal: EntryInfo) -> None:
         row = _request_of(entry)
-        row.status = deactivation.LEAVE_STAGES.next_stage(f"leave request #{row.id}",
-                                                          row.status, "reverse_payout")
+        row.status = deactivation.LEAVE_STAGES.next_stage(
+            N_("leave request #{id}").format(id=row.id), row.status, "reverse_payout")
         paid = (row.payout_reference, as_date(row.paid_on))
         row.paid_by = row.paid_on = row.payout_method = row.payout_reference = None
         row.payout_entry = None

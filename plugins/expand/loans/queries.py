@@ -19,6 +19,7 @@ from dyncrm.dates import as_date
 from dyncrm.db import prepared
 from dyncrm.db.models import Member
 from dyncrm.errors import NotFoundError, ValidationError
+from dyncrm.i18n import N_
 from dyncrm.lifecycle import StateMachine
 from dyncrm.money import Money, from_minor, to_minor
 from dyncrm.values import DueItem
@@ -91,7 +92,7 @@ def money(crm: CRM, amount_units: int, currency: str | None = None) -> Money:
 
 def label(row: Loan) -> str:
     """How messages name a loan."""
-    return f"loan {row.id}"
+    return N_("loan {id}").format(id=row.id)  # translated inside the sentence
 
 
 def loan_row(loan_id: int) -> Loan:

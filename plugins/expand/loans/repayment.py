@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from peewee import fn
 
 from dyncrm.errors import DyncrmError, IllegalTransition, ValidationError
+from dyncrm.i18n import N_
 from dyncrm.money import Money
 from dyncrm.values import Actor, Leg
 from dyncrm_expand.loans.lifecycle import _event, _notify, locked_loan_row, source_account
@@ -92,7 +93,7 @@ def _disbursed(row: Loan, action: str) -> None:
 def payoff_quote(crm: CRM, loan_id: int, on: dt.date | None = None) -> PayoffQuote:
     """What settles a disbursed loan in full on ``on`` (nothing is written)."""
     row = loan_row(loan_id)
-    _disbursed(row, "quote a payoff for")
+    _disbursed(row, N_("quote a payoff for"))
     on = on or crm.today()
     t = terms(row)
     insts = _installments(row)
@@ -229,7 +230,7 @@ def repay(crm: CRM, actor: Actor, loan_id: int, amount: Money, *, method: str,
         if act.replayed:
             return _replay(crm, loan_id, reference)
         row = locked_loan_row(crm, loan_id)
-        _disbursed(row, "repay")
+        _disbursed(row, N_("repay"))
         if method not in REPAYMENT_METHODS:
             raise ValidationError(f"must be one of {', '.join(REPAYMENT_METHODS)}",
                                   field="method")
@@ -391,7 +392,7 @@ def apply_settlement(crm: CRM, entry) -> None:
                                                                      line["currency"]))
     for loan_id, total in sorted(owed.items()):
         row = locked_loan_row(crm, loan_id) if crm.in_action() else loan_row(loan_id)
-        _disbursed(row, "settle")
+        _disbursed(row, N_("settle"))
         t = terms(row)
         insts = _installments(row)
         on = entry.effective_date

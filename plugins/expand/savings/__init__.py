@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING
 from dyncrm import hookimpl
 from dyncrm.dates import as_date
 from dyncrm.errors import DuplicateError, ValidationError
+from dyncrm.i18n import N_
 from dyncrm.lifecycle import member_label
 from dyncrm.money import Money, to_minor
 from dyncrm.plugin_spec import PluginSpec
@@ -190,7 +191,7 @@ def withdraw(crm, actor: Actor, member: MemberInfo | int | str,
         previous = crm.ledger.entry_by_key(key)
         if previous is not None:
             return _withdrawal_replay(crm, previous, row, value, reference, method)
-        require_active(crm.member_row(row.id), "withdraw savings")
+        require_active(crm.member_row(row.id), N_("withdraw savings"))
         after = _keep_floor(crm, row, code, value, "withdrawn") - value
         posted = crm.ledger.post(
             [Leg(code, value), Leg(money_account(crm, method), -value)],
@@ -254,7 +255,7 @@ def credit_sukarela(crm, actor: Actor, member_id: int, amount: Money | str | int
                                      f"member (entry {previous.id})", field="reference")
             return SukarelaCredit(entry_id=previous.id, member_id=member_id, amount=value,
                                   reference=reference, replayed=True)
-        require_active(crm.member_row(member_id), "credit sukarela savings")
+        require_active(crm.member_row(member_id), N_("credit sukarela savings"))
         posted = crm.ledger.post(
             [Leg(source_account, value), Leg(code, -value)],
             kind="savings.sukarela_credit", actor=actor.username, key=key,
@@ -307,7 +308,7 @@ def debit_sukarela(crm, actor: Actor, member_id: int, amount: Money | str | int 
                 target_account=previous.meta.get("target", target_account),
                 balance_after=from_units(crm, int(previous.meta.get("balance_after_units", 0))),
                 replayed=True)
-        require_active(crm.member_row(member_id), "debit sukarela savings")
+        require_active(crm.member_row(member_id), N_("debit sukarela savings"))
         after = _keep_floor(crm, row, code, value, "debited") - value
         posted = crm.ledger.post(
             [Leg(code, value), Leg(target_account, -value)],

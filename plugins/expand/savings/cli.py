@@ -12,6 +12,7 @@ from dyncrm.cli_receipts import print_receipt, receipt_number, receipt_option
 from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
 from dyncrm.files import atomic_open
+from dyncrm.i18n import N_
 from dyncrm.money import Money
 from dyncrm.params import AMOUNT, DATE, YEAR
 from dyncrm_expand import savings
@@ -61,21 +62,23 @@ def deposit_cmd(crm, actor, member_ref, product, amount, method, reference, proo
     if as_json:
         output.emit(result)
         return
-    what = (f"{crm.format_money(result.amount)} to {savings.product_name(crm, result.product)} "
-            f"of {_who(member)} {member.name}")
+    # a message id: said in the deployment's language inside the sentence it is put in
+    what = N_("{amount} to {product} of {member}").format(
+        amount=crm.format_money(result.amount),
+        product=savings.product_name(crm, result.product), member=f"{_who(member)} {member.name}")
     if result.replayed:
         click.echo(f"already recorded: deposit #{result.id} ({what}, reference "
                    f"{result.reference}, {result.status}); nothing changed")
     elif result.status == "pending":
         click.echo(f"recorded transfer #{result.id}: {what}; waiting for a cashier to verify "
                    f"it (dyncrm savings verify {result.id})")
+    else:
+        click.echo(f"posted deposit #{result.id}: {what} (ledger entry {result.entry_id})")
     if result.duplicate_proof_of and not result.replayed:
         others = ", ".join(f"#{i}" for i in result.duplicate_proof_of)
         click.echo(f"warning: the proof is the same file as the proof of deposit {others}; "
                    "the cashier has to confirm it is another transfer before verifying it",
                    err=True)
-    else:
-        click.echo(f"posted deposit #{result.id}: {what} (ledger entry {result.entry_id})")
 
 
 @examples("dyncrm --as kasir savings pending")
@@ -229,7 +232,7 @@ def balance_cmd(crm, actor, member_ref, as_of, as_json):
     pairs = {savings.product_name(crm, p): crm.format_money(found[p]) for p in PRODUCTS}
     pairs["Total"] = crm.format_money(total)
     if arrears:
-        pairs[f"{savings.product_name(crm, 'wajib')} arrears"] = (
+        pairs[N_("{product} arrears").format(product=savings.product_name(crm, "wajib"))] = (
             f"{crm.format_money(owed)} ({', '.join(month_label(m) for m, _ in arrears)})")
     output.kv(pairs)
 
@@ -263,7 +266,7 @@ def statement_cmd(crm, actor, member_ref, product, year, csv_file, as_json):
         output.emit({"member": member.number or member.id, "name": member.name,
                           "year": year, "statements": statements})
         return
-    period = f"year {year}" if year else "all time"
+    period = N_("year {year}").format(year=year) if year else N_("all time")
     click.echo(f"Savings statement of {_who(member)} {member.name}, {period}")
     for st in statements:
         click.echo("")

@@ -22,6 +22,7 @@ import datetime as dt
 
 from dyncrm.corrections import Correction, correct
 from dyncrm.errors import ValidationError
+from dyncrm.i18n import N_
 from dyncrm.lifecycle import member_label
 from dyncrm.values import Actor, EntryInfo, EntryOwner
 from dyncrm_expand.savings.common import PLUGIN, require_active
@@ -55,7 +56,7 @@ def reverse_entry(crm, actor: Actor, entry_id: int, *, reason: str, key: str | N
         if entry.member_id is None:
             raise ValidationError(f"journal entry {entry.id} names no member")
         member = crm.member_row(entry.member_id)
-        require_active(member, f"correct entry {entry.id}")
+        require_active(member, N_("correct entry {entry}").format(entry=entry.id))
         reference = str(entry.key or "")
         if reference.startswith("sukarela:loan-overpayment:"):
             raise ValidationError(

@@ -22,6 +22,7 @@ import attrs
 from dyncrm.dates import as_date
 from dyncrm.db.models import Member
 from dyncrm.errors import DuplicateError, NotFoundError, PermissionDenied, ValidationError
+from dyncrm.i18n import N_
 from dyncrm.lifecycle import StateMachine, member_label
 from dyncrm.money import Money
 from dyncrm.text import clean_text
@@ -234,7 +235,7 @@ def deposit(crm, actor: Actor, member: MemberInfo | int | str, product: str,
     if replay is not None:
         return replay
     on = date_on(crm, on)
-    require_active(row, "record a deposit")
+    require_active(row, N_("record a deposit"))
     note = clean_text(note, field="note", max_length=1000)
     if method == "transfer" and proof is None:
         raise ValidationError("a transfer needs the proof of transfer (photo or PDF)",
@@ -377,7 +378,7 @@ def verify_deposit(crm, actor: Actor, deposit_id: int, *,
             f"verify deposit #{row.id} (they recorded it; another cashier must check it)",
             actor.roles)
     member = crm.member_row(row.member_id)
-    require_active(member, "verify a deposit")
+    require_active(member, N_("verify a deposit"))
     others = same_proof(crm, row.id)
     if others and not confirm_duplicate_proof:
         raise DuplicateProof(row.id, others, crm.format_money)

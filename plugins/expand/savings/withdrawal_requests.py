@@ -18,6 +18,7 @@ import attrs
 
 from dyncrm.db.models import Member
 from dyncrm.errors import NotFoundError, PermissionDenied, ValidationError
+from dyncrm.i18n import N_
 from dyncrm.money import Money
 from dyncrm.text import clean_text
 from dyncrm.values import Actor
@@ -107,7 +108,7 @@ def request_withdrawal(crm, actor: Actor, amount: Money | str | int | Decimal, *
                 raise ValidationError("this request was already sent with other details",
                                       field="_")
             return _value(crm, previous, replayed=True)
-        require_active(crm.member_row(member_id), "ask to withdraw savings")
+        require_active(crm.member_row(member_id), N_("ask to withdraw savings"))
         free = free_to_withdraw(crm, member_id)
         if value > free:
             raise ValidationError(

@@ -14,6 +14,7 @@ import attrs
 
 from dyncrm.app import CRM
 from dyncrm.errors import IllegalTransition, NotFoundError, ValidationError
+from dyncrm.i18n import N_
 from dyncrm.text import clean_text
 from dyncrm.values import Actor
 from dyncrm_retain.faq import search as faq_search
@@ -172,7 +173,8 @@ def vote(crm: CRM, actor: Actor, entry_id: int | str, helpful: bool) -> FaqResul
     with crm.action("faq.vote", actor) as act:
         row = get(entry_id)
         if not row.published:
-            raise IllegalTransition(f"FAQ entry {row.id}", "unpublished", "vote", ())
+            raise IllegalTransition(N_("FAQ entry {id}").format(id=row.id), "unpublished",
+                                    "vote", ())
         previous = FaqVote.get_or_none(FaqVote.entry == row.id, FaqVote.voter == actor.username)
         if previous is not None and bool(previous.helpful) == helpful:
             act.done(id=row.id)
@@ -212,7 +214,7 @@ def from_ticket(crm: CRM, actor: Actor, number: str, *, question: str | None = N
     if existing is not None:
         return FaqResult(existing.id, replayed=True)
     if row.stage not in ("resolved", "closed"):
-        raise IllegalTransition(tickets.label(row), row.stage, "turn into an FAQ entry", ())
+        raise IllegalTransition(tickets.label(row), row.stage, N_("turn into an FAQ entry"), ())
     return add(crm, actor, question=question or row.subject,
                answer=answer or row.resolution or "", category=category or row.category,
                key=f"faq:from-ticket:{row.number}", source_ticket=row.number)

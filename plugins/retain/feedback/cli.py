@@ -14,6 +14,7 @@ from dyncrm import output, params
 from dyncrm.cli import examples, json_option, pass_actor
 from dyncrm.errors import ValidationError
 from dyncrm.files import atomic_open, write_atomic
+from dyncrm.i18n import N_
 from dyncrm.text import read_stdin
 from dyncrm_retain.feedback import tickets
 from dyncrm_retain.feedback.models import FeedbackTicket
@@ -47,9 +48,11 @@ def _local(crm, value, *, date_only: bool = False) -> str:
 def _done(result: tickets.TicketResult, what: str, as_json: bool = False) -> None:
     t = result.ticket
     if result.replayed:
-        message = f"already recorded: {what} for ticket {t.number}; nothing changed"
+        message = N_("already recorded: {what} for ticket {number}; nothing changed").format(
+            what=what, number=t.number)  # what: a message id too, translated inside
     else:
-        message = f"ticket {t.number}: {what} (now {t.stage.replace('_', ' ')})"
+        message = N_("ticket {number}: {what} (now {stage})").format(
+            number=t.number, what=what, stage=t.stage.replace("_", " "))
     output.action(as_json, message, replayed=result.replayed, ticket=t.number, stage=t.stage)
 
 
@@ -292,11 +295,11 @@ def register(cli: click.Group) -> None:
                                       run=TRANSITION_EXAMPLES[name][1])(
             click.Command(name, callback=command, params=params, help=command.__doc__)))
 
-    _transition_command("ack", "acknowledge", "acknowledged", None)
-    _transition_command("start", "start", "started", None)
-    _transition_command("resolve", "resolve", "resolved", "text")
-    _transition_command("close", "close", "closed", None)
-    _transition_command("reject", "reject", "rejected", "reason")
+    _transition_command("ack", "acknowledge", N_("acknowledged"), None)
+    _transition_command("start", "start", N_("started"), None)
+    _transition_command("resolve", "resolve", N_("resolved"), "text")
+    _transition_command("close", "close", N_("closed"), None)
+    _transition_command("reject", "reject", N_("rejected"), "reason")
 
     @examples("dyncrm --as sekretaris feedback assign KS-2026-00001 bendahara", run=False)
     @feedback.command("assign")
@@ -306,7 +309,8 @@ def register(cli: click.Group) -> None:
     @pass_actor
     def assign(crm, actor, number, username, as_json: bool):
         """Assign a ticket to a staff member."""
-        _done(tickets.assign(crm, actor, number, username), f"assigned to {username}", as_json)
+        _done(tickets.assign(crm, actor, number, username),
+              N_("assigned to {username}").format(username=username), as_json)
 
     @examples("dyncrm --as bendahara feedback note KS-2026-00001 \"Queue system was down on "
               "Monday.\"",

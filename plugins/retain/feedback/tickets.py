@@ -28,6 +28,7 @@ from dyncrm.errors import (
     PermissionDenied,
     ValidationError,
 )
+from dyncrm.i18n import N_
 from dyncrm.lifecycle import StateMachine
 from dyncrm.text import clean_text
 from dyncrm.values import Actor
@@ -134,7 +135,7 @@ def get_row(number: str) -> FeedbackTicket:
 
 def label(row: FeedbackTicket) -> str:
     """How errors name a ticket."""
-    return f"ticket {row.number}"
+    return N_("ticket {number}").format(number=row.number)  # translated in the sentence
 
 
 # -- who may do what --------------------------------------------------------
