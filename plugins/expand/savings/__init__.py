@@ -192,7 +192,7 @@ def withdraw(crm, actor: Actor, member: MemberInfo | int | str,
         if previous is not None:
             return _withdrawal_replay(crm, previous, row, value, reference, method)
         require_active(crm.member_row(row.id), N_("withdraw savings"))
-        after = _keep_floor(crm, row, code, value, "withdrawn") - value
+        after = _keep_floor(crm, row, code, value, N_("can be withdrawn")) - value
         posted = crm.ledger.post(
             [Leg(code, value), Leg(money_account(crm, method), -value)],
             kind="savings.withdrawal", actor=actor.username, key=key,
@@ -309,7 +309,7 @@ def debit_sukarela(crm, actor: Actor, member_id: int, amount: Money | str | int 
                 balance_after=from_units(crm, int(previous.meta.get("balance_after_units", 0))),
                 replayed=True)
         require_active(crm.member_row(member_id), N_("debit sukarela savings"))
-        after = _keep_floor(crm, row, code, value, "debited") - value
+        after = _keep_floor(crm, row, code, value, N_("can be debited")) - value
         posted = crm.ledger.post(
             [Leg(code, value), Leg(target_account, -value)],
             kind="savings.sukarela_debit", actor=actor.username, key=key,
@@ -571,12 +571,17 @@ def _keep_floor(crm: CRM, row, code: str, value: Money, verb: str) -> Money:
     after = current - value
     if after < minimum or after.is_negative():
         available = current - minimum if current > minimum else Money.zero(crm.currency)
-        extra = (f" and must keep at least {crm.format_money(minimum)}"
-                 if minimum.amount > 0 else "")
+        # verb: a message id ("can be withdrawn"), translated inside the sentence
+        if minimum.amount > 0:
+            raise ValidationError(
+                f"{member_label(row)} has {crm.format_money(current)} in "
+                f"{product_name(crm, 'sukarela')} and must keep at least "
+                f"{crm.format_money(minimum)}; at most {crm.format_money(available)} {verb}",
+                field="amount")
         raise ValidationError(
             f"{member_label(row)} has {crm.format_money(current)} in "
-            f"{product_name(crm, 'sukarela')}{extra}; at most "
-            f"{crm.format_money(available)} can be {verb}", field="amount")
+            f"{product_name(crm, 'sukarela')}; at most {crm.format_money(available)} {verb}",
+            field="amount")
     return current
 from dyncrm_expand.savings.selfservice import deposit_own_transfer, deposits_of, pending_transfers  # noqa: E402, F401
 from dyncrm_expand.savings.withdrawal_requests import (  # noqa: E402, F401
