@@ -21,6 +21,9 @@ from dyncrm_expand.savings.config import METHODS, PRODUCTS
 from dyncrm_expand.savings.deposits import DuplicateProof, same_proof, same_proofs
 from dyncrm_expand.savings.wajib import month_label, parse_month
 
+#: A deposit's statuses as sentences name them (message ids, translated inside them).
+DEPOSIT_STATUS_WORDS = (N_("pending"), N_("posted"), N_("rejected"), N_("reversed"))
+
 
 def _who(member) -> str:
     return member.number or f"#{member.id}"
@@ -66,7 +69,7 @@ def deposit_cmd(crm, actor, member_ref, product, amount, method, reference, proo
     what = N_("{amount} to {product} of {member}").format(
         amount=crm.format_money(result.amount),
         product=savings.product_name(crm, result.product), member=f"{_who(member)} {member.name}")
-    if result.replayed:
+    if result.replayed:  # its status, a word of DEPOSIT_STATUS_WORDS, said as one
         click.echo(f"already recorded: deposit #{result.id} ({what}, reference "
                    f"{result.reference}, {result.status}); nothing changed")
     elif result.status == "pending":
