@@ -67,6 +67,9 @@ ACTION_WORDS = (N_("approve"), N_("reject"), N_("withdraw"), N_("disburse"), N_(
                 N_("request_leave"), N_("cancel_leave"), N_("complete_leave"), N_("reply"),
                 N_("assign"), N_("publish"), N_("stop"), N_("vote"))
 
+#: A member's stages as people read them ("XYZ-2025-00003  Eko Purnomo  (active)").
+STAGE_WORDS = (N_("applicant"), N_("active"), N_("leaving"), N_("inactive"), N_("rejected"))
+
 #: The member lifecycle of DESIGN §3.
 MEMBER_STAGES = StateMachine("member", {
     "applicant": {"approve": "active", "reject": "rejected"},

@@ -12,7 +12,7 @@ from dyncrm.cli_receipts import print_receipt, receipt_number, receipt_option
 from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
 from dyncrm.files import atomic_open
-from dyncrm.i18n import N_
+from dyncrm.i18n import N_, gettext
 from dyncrm.money import Money
 from dyncrm.params import AMOUNT, DATE, YEAR
 from dyncrm_expand import savings
@@ -231,7 +231,7 @@ def balance_cmd(crm, actor, member_ref, as_of, as_json):
                           "wajib_arrears": [{"month": month_label(m), "amount": a}
                                             for m, a in arrears]})
         return
-    click.echo(f"{_who(member)}  {member.name}  ({member.stage})")
+    click.echo(f"{_who(member)}  {member.name}  ({gettext(member.stage)})")
     pairs = {savings.product_name(crm, p): crm.format_money(found[p]) for p in PRODUCTS}
     pairs["Total"] = crm.format_money(total)
     if arrears:
