@@ -11,6 +11,7 @@ from dyncrm.cli import examples, json_option, pass_actor, subgroup
 from dyncrm.cli_receipts import print_receipt, receipt_option
 from dyncrm.dates import as_date as _day
 from dyncrm.db.models import Member
+from dyncrm.i18n import N_, gettext, translate
 from dyncrm.params import AMOUNT, DATE, RATE, TERM
 from dyncrm_expand import loans
 from dyncrm_expand.loans.cli_agreement import agreement_cmd
@@ -18,6 +19,19 @@ from dyncrm_expand.loans.lifecycle import DISBURSEMENT_METHODS
 from dyncrm_expand.loans.queries import LOAN_STAGES, settings
 from dyncrm_expand.loans.repayment import REPAYMENT_METHODS
 from dyncrm_expand.loans.schedule import METHODS, RATE_UNITS
+
+#: A loan's stages as people read them ("1 closed, 2 submitted"): message ids.
+LOAN_STAGE_WORDS = (N_("submitted"), N_("approved"), N_("disbursed"), N_("closed"),
+                    N_("rejected"), N_("withdrawn"), N_("written_off"), N_("none"))
+
+#: A rate's unit as people read it ("1% per month"): message ids with the rate.
+_RATE_TEXTS = {"per_month": N_("{rate}% per month"), "per_year": N_("{rate}% per year")}
+
+
+def _rate(rate: Any, unit: str) -> str:
+    """``1% per month`` (a sentence of the catalogue, translated where it is shown)."""
+    text = _RATE_TEXTS.get(unit)
+    return text.format(rate=rate) if text else f"{rate}% {unit.replace('_', ' ')}"
 
 
 def _can_view(crm, actor, loan) -> None:
@@ -121,51 +135,62 @@ def show_cmd(crm, actor, loan_id, on, as_json):
         return
     fmt = crm.format_money
     hist = view["history"]
-    click.echo(click.style(f"Loan {loan.id} — {loan.product_name} ({loan.stage})", bold=True))
+    # the values are sentences made of message ids (N_), said in the CLI's language
+    click.echo(click.style(translate(N_("Loan {id} — {product} ({stage})").format(
+        id=loan.id, product=loan.product_name, stage=loan.stage)), bold=True))
+    decision = "-"
+    if loan.decided_by:
+        decision = translate(N_("{stage} on {date} by {user}").format(
+            stage=loan.stage, date=loan.decided_on, user=loan.decided_by))
+        decision += f": {loan.decision_reason}" if loan.decision_reason else ""
     output.kv({
-        "member": f"{_who(crm, loan.member_id)} ({view['member'].stage}, joined "
-                  f"{view['member'].joined_on or '?'})",
+        "member": translate(N_("{member} ({stage}, joined {date})").format(
+            member=_who(crm, loan.member_id), stage=view["member"].stage,
+            date=view["member"].joined_on or "?")),
         "amount": fmt(loan.amount),
-        "terms": f"{loan.rate}% {loan.rate_unit.replace('_', ' ')}, {loan.method}, "
-                 f"{loan.term} months",
+        "terms": translate(N_("{rate}, {method}, {term} months").format(
+            rate=_rate(loan.rate, loan.rate_unit), method=loan.method, term=loan.term)),
         "purpose": loan.purpose or "-",
-        "applied": f"{loan.applied_on} (recorded by {loan.applied_by})",
-        "decision": f"{loan.stage} on {loan.decided_on} by {loan.decided_by}"
-                    + (f": {loan.decision_reason}" if loan.decision_reason else "")
-                    if loan.decided_by else "-",
+        "applied": translate(N_("{date} (recorded by {user})").format(
+            date=loan.applied_on, user=loan.applied_by)),
+        "decision": decision,
         "outstanding": fmt(loans.outstanding(crm, loan_id)),
     })
     click.echo()
-    click.echo(click.style("Eligibility", bold=True))
+    click.echo(click.style(gettext("Eligibility"), bold=True))
     if view["reasons"]:
         for reason in view["reasons"]:
             click.echo(f"  - {reason}")
     else:
         click.echo("  no reasons against it")
     click.echo()
-    click.echo(click.style("Member", bold=True))
+    click.echo(click.style(gettext("Member"), bold=True))
     pay = view["take_home_pay"]
     output.kv({
-        **{f"savings {k}": fmt(v) for k, v in view["savings"].items()},
+        **{N_("savings {product}").format(product=k): fmt(v)
+           for k, v in view["savings"].items()},
         "take-home pay": fmt(pay) if pay is not None else "unknown",
         "monthly deductions": ", ".join(f"{label} {fmt(a)}" for label, a in
                                         view["deductions"]) or "none",
-        "loans": ", ".join(f"{n} {s}" for s, n in sorted(hist["loans"].items())) or "none",
+        "loans": ", ".join(f"{n} {gettext(s)}" for s, n in sorted(hist["loans"].items()))
+                 or gettext("none"),
         "outstanding on all loans": fmt(hist["outstanding"]),
-        "installments paid late": f"{hist['installments_paid_late']} (worst "
-                                  f"{hist['worst_days_late']} days)",
-        "arrears": f"{fmt(hist['arrears'])} in {hist['overdue_installments']} installments, "
-                   f"{hist['days_past_due']} days past due, denda {fmt(hist['penalty_owed'])}",
+        "installments paid late": translate(N_("{count} (worst {days} days)").format(
+            count=hist["installments_paid_late"], days=hist["worst_days_late"])),
+        "arrears": translate(N_("{amount} in {count} installments, {days} days past due, "
+                                "denda {penalty}").format(
+            amount=fmt(hist["arrears"]), count=hist["overdue_installments"],
+            days=hist["days_past_due"], penalty=fmt(hist["penalty_owed"]))),
         **{str(k): v for k, v in view["details"].items()},
     })
     if items:
         click.echo()
-        click.echo(click.style("Schedule", bold=True))
+        click.echo(click.style(gettext("Schedule"), bold=True))
         output.table(_schedule_rows(crm, items), align_right=["principal", "interest",
                                                                "installment", "paid", "denda"])
     if pays:
         click.echo()
-        click.echo(click.style("Payments", bold=True))
+        click.echo(click.style(gettext("Payments"), bold=True))
         output.table([{"date": p.on, "reference": p.reference, "method": p.method,
                        "amount": fmt(p.amount), "denda": fmt(p.penalty),
                        "interest": fmt(p.interest), "principal": fmt(p.principal),
@@ -434,8 +459,10 @@ def products_cmd(ctx, as_json):
     crm = ctx.obj.crm
     products = settings(crm).products
     rows = [{"code": code, "name": p.name, "method": p.method,
-             "rate": f"{p.rate}% {p.rate_unit.replace('_', ' ')}",
-             "term": f"{p.term_min}-{p.term_max} months", "due_day": p.due_day,
+             "rate": translate(_rate(p.rate, p.rate_unit)),
+             "term": translate(N_("{low}-{high} months").format(low=p.term_min,
+                                                                high=p.term_max)),
+             "due_day": p.due_day,
              "fees": ", ".join(f"{f.name} {f.percent}%" if f.percent is not None
                                else f"{f.name} {crm.format_money(crm.money(f.fixed))}"
                                for f in p.fees),
