@@ -7,6 +7,7 @@ import click
 from dyncrm import output, params
 from dyncrm.cli import examples, json_option, pass_actor, subgroup
 from dyncrm.dates import as_date as _day
+from dyncrm.i18n import gettext
 from dyncrm_expand import rewards
 
 DATE = params.DATE  # a business date within plausible bounds
@@ -140,7 +141,8 @@ def tiers_cmd(ctx, member_ref, as_json):
         return
     output.table(rows, ["tier", "points", "or_years"], headers={"or_years": "or years"})
     if current:
-        click.echo(f"{_label(member)} is {current}")
+        # too few words to be recognised in the finished line: translated as a template
+        click.echo(gettext("{member} is {tier}").format(member=_label(member), tier=current))
 
 
 @examples("dyncrm --as sekretaris rewards restock payung 20 --ref DO-2026-04")
