@@ -69,7 +69,7 @@ def use_unicode_font(pdf: FPDF, size: float | None = None) -> str:
     """Register the shipped Unicode font on ``pdf`` (once) and return its family name.
 
     With ``size`` the regular style is also selected at that size.  The font files are
-    parsed once per process (:func:`_registered_font`); each document gets its own copy
+    parsed once per process (``_registered_font``); each document gets its own copy
     of the font program, which fpdf2 cuts down to the glyphs it used when it is saved.
     """
     if FONT_FAMILY.lower() not in pdf.fonts:
