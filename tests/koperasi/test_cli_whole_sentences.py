@@ -72,6 +72,8 @@ ACTIONS = [
     ("kasir", ["loan", "overdue"]),
     ("sekretaris", ["feedback", "close", "KS-2025-00001"]),
     ("sekretaris", ["feedback", "close", "KS-2025-00001"]),
+    ("kasir", ["loan", "products"]),  # "1% per month", "1-36 months"
+    ("kasir", ["rewards", "tiers", M]),  # "{member} is {tier}"
 ]
 
 
@@ -154,3 +156,15 @@ def test_a_wrong_password_is_refused_in_indonesian(demo, monkeypatch) -> None:
     assert code != 0
     assert "nama pengguna atau kata sandi salah" in err, err
     assert english_words(out + err) == [], err
+
+
+def test_loan_show_says_its_own_lines_whole(said) -> None:
+    """The loan's title, member, terms, decision and the member's loan history; the
+    member details other plugins add below them are not covered here yet."""
+    code, text = said("kasir", ["loan", "show", "1"])
+    assert code == 0, text
+    own = text.split("\n\n")[:3]  # the loan, its eligibility, the member's history
+    own[2] = own[2].split("NIK KTP")[0]
+    assert english_words("\n\n".join(own)) == [], text
+    assert "Pinjaman 1 — Pinjaman Konsumtif (ditutup)" in text
+    assert "1% per bulan, flat, 24 bulan" in text
