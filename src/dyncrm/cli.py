@@ -27,7 +27,7 @@ import click
 
 from dyncrm import i18n, output, params
 from dyncrm.app import CRM, open_crm
-from dyncrm.cli_examples import examples  # noqa: F401  (plugins: from dyncrm.cli import examples)
+from dyncrm.cli_examples import examples
 from dyncrm.cli_language import Command, Group, adopt  # noqa: F401  (plugins: cls=Command)
 from dyncrm.config import find_config_path, load_config
 from dyncrm.errors import ConfigError, DyncrmError
