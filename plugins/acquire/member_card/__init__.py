@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dyncrm import hookimpl
+from dyncrm.i18n import N_
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Permission
 from dyncrm_acquire.member_card.cards import (
@@ -91,4 +92,4 @@ def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None
            .order_by(CardRow.serial.desc()).first())
     if row is None:
         return None
-    return {"Member card": f"#{row.serial}, issued {crm.locale.date(row.issued_at)}"}
+    return {N_("Member card"): f"#{row.serial}, issued {crm.locale.date(row.issued_at)}"}

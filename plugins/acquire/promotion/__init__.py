@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dyncrm import hookimpl
+from dyncrm.i18n import N_
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Actor, Permission
 from dyncrm_acquire.models import ApplicationRow
@@ -114,7 +115,7 @@ def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None
     if member.stage not in ("active", "leaving"):
         return None
     referred = ApplicationRow.select().where(ApplicationRow.referrer == member.id).count()
-    facts = {"Referral code": referral_code(member.id)}
+    facts = {N_("Referral code"): referral_code(member.id)}
     if referred:
-        facts["Referred applicants"] = str(referred)
+        facts[N_("Referred applicants")] = str(referred)
     return facts

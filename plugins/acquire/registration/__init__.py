@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dyncrm import hookimpl
+from dyncrm.i18n import N_
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Permission
 from dyncrm_acquire.registration.applications import (
@@ -154,5 +155,5 @@ def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None
         "Take-home pay": crm.format_money(p.take_home_pay) if p.take_home_pay else "",
     }
     app = get(crm, member.id)
-    facts["Application"] = app.status + (f" ({app.reason})" if app.reason else "")
+    facts[N_("Application")] = app.status + (f" ({app.reason})" if app.reason else "")
     return {k: v for k, v in facts.items() if v}

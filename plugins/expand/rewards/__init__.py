@@ -32,6 +32,7 @@ from dyncrm.db import prepared
 from dyncrm.db.models import Account, JournalEntry, Member, Posting
 from dyncrm.errors import ValidationError
 from dyncrm.hookspecs import hookimpl
+from dyncrm.i18n import N_
 from dyncrm.ledger import CREDIT_NORMAL
 from dyncrm.money import POINTS, Money, from_minor
 from dyncrm.plugin_spec import PluginSpec
@@ -491,8 +492,8 @@ def dyncrm_member_details(crm, member):
     if member.stage == "applicant":
         return None
     points = balance(crm, member.id)
-    return {"Reward points": crm.format_money(points),
-            "Reward tier": tier(crm, member.id).name}
+    return {N_("Reward points"): crm.format_money(points),
+            N_("Reward tier"): tier(crm, member.id).name}
 
 
 __all__ = [

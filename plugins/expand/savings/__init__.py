@@ -511,7 +511,7 @@ def dyncrm_member_details(crm, member):
         arrears = wajib_arrears(crm, member.id, crm.today())
         if arrears:
             total = sum((m for _, m in arrears), Money.zero(crm.currency))
-            details[f"{product_name(crm, 'wajib')} arrears"] = (
+            details[N_("{product} arrears").format(product=product_name(crm, "wajib"))] = (
                 f"{crm.format_money(total)} ({len(arrears)} month(s))")
     return details
 
