@@ -365,6 +365,7 @@ def test_the_command_line(make_crm, tmp_path) -> None:
     config = tmp_path / "dyncrm.toml"
     config.write_text("\\n".join([
         "[organisation]", 'name = "Koperasi Uji"', 'currency = "IDR"', "currency_exponent = 0",
+        'locale = "en_US"',  # the command line in English: the sentences below as written
         "[database]", f'url = "sqlite:///{tmp_path / "crm.db"}"',
         "[notify]", 'default_channel = "file"', 'file_directory = "outbox"',
         "[plugins]", 'enabled = ["$name"]', ""]), encoding="utf-8")
@@ -375,5 +376,5 @@ def test_the_command_line(make_crm, tmp_path) -> None:
     assert (code, out.strip()) == (0, "wrote note 1"), err
     code, out, err = run_cli(["-c", str(config), "--as", "clerk", "$name", "list", "--json"])
     assert code == 0, err
-    assert [row["text"] for row in json.loads(out)] == ["asked for a loan form"]
+    assert [row["text"] for row in json.loads(out)["data"]] == ["asked for a loan form"]
 '''
