@@ -32,6 +32,9 @@ DEMO_MEMBERS = "10"
 #: Writing docs: a demo folder made once (``dyncrm demo --members 10 --seed 2025``) to copy
 #: instead of making one each run.
 REUSE_ENV = "DYNCRM_DOCS_DEMO"
+#: The day the pages run on (a training clock, ``[clock] simulated = true``): what they
+#: show — ticket numbers such as KS-2026-00001, due dates — stays true in later years.
+DOCS_TODAY = "2026-12-02"
 #: The demo's people that pages and examples act as (signed in once, in the master copy).
 PEOPLE = ("ketua", "sekretaris", "bendahara", "kasir", "panitia1", "panitia2", "anggota1",
           "anggota2")
@@ -97,8 +100,13 @@ def demo(demo_master, tmp_path, monkeypatch) -> Path:
     """A fresh copy of the demo deployment, the working directory its folder."""
     folder = deployment_copy(demo_master, tmp_path)
     monkeypatch.setenv("DYNCRM_SESSION_DIR", str(demo_master[1]))
-    for name in ("DYNCRM_USER", "DYNCRM_CONFIG", "DYNCRM_TODAY"):
+    for name in ("DYNCRM_USER", "DYNCRM_CONFIG"):
         monkeypatch.delenv(name, raising=False)
+    config = folder / "dyncrm.toml"
+    if "[clock]" not in config.read_text(encoding="utf-8"):
+        with config.open("a", encoding="utf-8") as out:
+            out.write("\n[clock]\nsimulated = true\n")
+    monkeypatch.setenv("DYNCRM_TODAY", DOCS_TODAY)
     # the pages show what Koperasi XYZ's staff see: the deployment's language, not the
     # English the rest of the suite runs in (tests/conftest.py)
     monkeypatch.delenv("DYNCRM_LANGUAGE", raising=False)
@@ -213,6 +221,9 @@ class Page:
         if "--as" not in args:  # nobody signed in
             env["DYNCRM_SESSION_DIR"] = str(Path(NOBODY).resolve())
         code, out, err = run_cli(args, env=env, input=stdin, signed_in=False)
+        # the training clock's banner ("SIMULATED DATE …") is the test's, not the page's
+        err = "".join(line for line in err.splitlines(keepends=True)
+                      if not line.startswith("SIMULATED DATE "))
         got = out + err
         if command.expects_error:
             if code == 0:
