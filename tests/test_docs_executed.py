@@ -28,7 +28,6 @@ from dyncrm.cli_examples import examples_of
 from dyncrm.session_store import SessionStore
 from dyncrm.testing import run_cli, sign_in
 
-DEMO_MEMBERS = "10"
 #: Writing docs: a demo folder made once (``dyncrm demo --members 10 --seed 2025``) to copy
 #: instead of making one each run.
 REUSE_ENV = "DYNCRM_DOCS_DEMO"
@@ -46,8 +45,9 @@ COUNTS: collections.Counter = collections.Counter()
 @pytest.fixture(scope="session")
 def demo_master(tmp_path_factory: pytest.TempPathFactory,
                 request: pytest.FixtureRequest) -> Iterator[tuple[Path, Path]]:
-    """The demo deployment made once per session, its people signed in; yields its folder
-    and the session folder (``$DYNCRM_SESSION_DIR``)."""
+    """A copy of the session's demo deployment (``demo_deployment`` in tests/conftest.py,
+    or ``$DYNCRM_DOCS_DEMO``), its people signed in; yields its folder and the session
+    folder (``$DYNCRM_SESSION_DIR``)."""
     base = tmp_path_factory.mktemp("docs-demo")
     sessions = base / "sessions"
     folder = base / "koperasi-xyz-demo"
@@ -59,10 +59,8 @@ def demo_master(tmp_path_factory: pytest.TempPathFactory,
         reuse = os.environ.get(REUSE_ENV)
         if reuse:  # writing docs: the same demo for every run, copied (never changed)
             shutil.copytree(reuse, folder)
-        else:
-            code, _, err = run_cli(["demo", "--dir", str(folder), "--members", DEMO_MEMBERS,
-                                    "--seed", "2025"])
-            assert code == 0, err
+        else:  # the demo the rest of the suite uses (made once per run)
+            shutil.copytree(request.getfixturevalue("demo_deployment").folder, folder)
         for name in PEOPLE:
             sign_in(folder / "dyncrm.toml", name)
         request.config.pluginmanager.register(CountsReport(), "dyncrm-executed-docs")
