@@ -134,7 +134,9 @@ class Catalogue:
             said = self._scored(rest)
             if said is not None and said[0] != rest:
                 candidates.append((field + sep + said[0], said[1]))
-        return max(candidates, key=lambda c: c[1]) if candidates else None
+        # on a tie the field's reading wins: an id starting with a placeholder
+        # ("{product} loans run ...") would otherwise take "term: konsumtif" as its value
+        return max(reversed(candidates), key=lambda c: c[1]) if candidates else None
 
     def _match(self, text: str, pattern: Any, msgid: str,
                literals: tuple[str, ...]) -> str | None:

@@ -42,6 +42,14 @@ def test_a_refusal_naming_its_field_keeps_the_name_and_translates_the_rest():
     assert catalogue.sentence("roles: the moon") == "roles: the moon"
 
 
+def test_an_id_starting_with_a_placeholder_does_not_take_the_field_name_as_its_value():
+    catalogue = Catalogue("id_ID", {
+        "{product} loans run {low} to {high} months, not {term}":
+            "pinjaman {product} berjangka waktu {low} sampai {high} bulan, bukan {term}"})
+    assert catalogue.sentence("term: konsumtif loans run 1 to 36 months, not 99") == \
+        "term: pinjaman konsumtif berjangka waktu 1 sampai 36 bulan, bukan 99"
+
+
 def test_a_value_that_is_itself_a_message_id_is_translated():
     catalogue = Catalogue("id_ID", {"{what} {key} not found": "{what} {key} tidak ditemukan",
                                     "loan": "pinjaman"})
