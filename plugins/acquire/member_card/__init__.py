@@ -92,4 +92,5 @@ def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None
            .order_by(CardRow.serial.desc()).first())
     if row is None:
         return None
-    return {N_("Member card"): f"#{row.serial}, issued {crm.locale.date(row.issued_at)}"}
+    return {N_("Member card"): N_("#{serial}, issued {date}").format(
+        serial=row.serial, date=crm.locale.date(row.issued_at))}

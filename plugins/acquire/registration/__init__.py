@@ -138,6 +138,24 @@ def dyncrm_expand_take_home_pay(crm: CRM, member_id: int):
     return None if p is None else p.take_home_pay
 
 
+#: An application's stages and the employment statuses, as a member's details show
+#: them ("verified", "permanent, since ..."): message ids ("submitted", "approved" and
+#: "rejected" are the loans plugin's and the core's ids already).
+DETAIL_WORDS = (N_("returned"), N_("verified"), N_("permanent"), N_("contract"),
+                N_("probation"), N_("other"))
+
+
+def _employment(crm: CRM, p: Any) -> str:
+    """``permanent, since 13 January 2020``: a sentence of message ids (translated where
+    it is shown)."""
+    status = p.employment_status or ""
+    if not p.employment_start:
+        return status
+    day = crm.locale.date(p.employment_start)
+    return (N_("{status}, since {date}").format(status=status, date=day) if status
+            else N_("since {date}").format(date=day))
+
+
 @hookimpl(tryfirst=True)
 def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None:
     p = profile(crm, member.id)
@@ -149,11 +167,12 @@ def dyncrm_member_details(crm: CRM, member: MemberInfo) -> dict[str, Any] | None
         "Department": p.department or "",
         "Date of birth": crm.locale.date(p.date_of_birth) if p.date_of_birth else "",
         "Address": p.address,
-        "Employment": ", ".join(x for x in (
-            p.employment_status or "",
-            f"since {crm.locale.date(p.employment_start)}" if p.employment_start else "") if x),
+        # values are message ids or sentences of them, said where they are shown
+        "Employment": _employment(crm, p),
         "Take-home pay": crm.format_money(p.take_home_pay) if p.take_home_pay else "",
     }
     app = get(crm, member.id)
-    facts[N_("Application")] = app.status + (f" ({app.reason})" if app.reason else "")
+    facts[N_("Application")] = (N_("{status} ({reason})").format(status=app.status,
+                                                                  reason=app.reason)
+                                if app.reason else app.status)
     return {k: v for k, v in facts.items() if v}

@@ -12,6 +12,7 @@ from dyncrm import output
 from dyncrm.cli import examples, json_option, pass_actor, subgroup
 from dyncrm.errors import ValidationError
 from dyncrm.files import atomic_open
+from dyncrm.i18n import gettext, translate
 from dyncrm_acquire import validate
 from dyncrm_acquire.registration import applications as apps
 from dyncrm_acquire.registration.directory import details, list_members
@@ -234,12 +235,18 @@ def register(cli: click.Group) -> None:
                  "Joined": crm.locale.date(info.joined_on) if info.joined_on else "",
                  "Left": crm.locale.date(info.left_on) if info.left_on else ""}
         facts = {k: v for k, v in facts.items() if v}
+        own = set(facts) - {"Stage"}
         facts.update(details(crm, info))
         if as_json:
             output.emit({"member": info,  # details: what the plugins show, as shown
                          "details": [{"label": k, "text": str(v)} for k, v in facts.items()]})
         else:
-            output.kv(facts)
+            # the stage and the plugins' values (message ids and sentences of them,
+            # "approved", "permanent, since 13 Januari 2020") in the CLI's language
+            shown = {k: translate(v) if isinstance(v, str) and k not in own else v
+                     for k, v in facts.items()}
+            shown["Stage"] = gettext(info.stage)
+            output.kv(shown)
 
     @examples("dyncrm --as sekretaris member update XYZ-2025-00003 --mobile 081298765432")
     @member.command("update")

@@ -512,7 +512,8 @@ def dyncrm_member_details(crm, member):
         if arrears:
             total = sum((m for _, m in arrears), Money.zero(crm.currency))
             details[N_("{product} arrears").format(product=product_name(crm, "wajib"))] = (
-                f"{crm.format_money(total)} ({len(arrears)} month(s))")
+                N_("{amount} ({count} month(s))").format(amount=crm.format_money(total),
+                                                         count=len(arrears)))
     return details
 
 
