@@ -28,6 +28,23 @@ LOAN_STAGE_WORDS = (N_("submitted"), N_("approved"), N_("disbursed"), N_("closed
 _RATE_TEXTS = {"per_month": N_("{rate}% per month"), "per_year": N_("{rate}% per year")}
 
 
+#: What happened to a loan (its history's actions) and the notes of its payments and
+#: events, as people read them: message ids.
+LOAN_EVENT_WORDS = (N_("apply"), N_("endorse"), N_("approve"), N_("reject"), N_("withdraw"),
+                    N_("disburse"), N_("close"), N_("write_off"), N_("reopen"),
+                    N_("reverse_disbursement"), N_("reverse_payment"), N_("fully repaid"),
+                    N_("payoff"))  # "reversed" is the savings plugin's id
+
+#: A fee's mode as people read it ("(deducted)"): message ids.
+FEE_MODE_WORDS = (N_("deducted"), N_("added"))
+
+
+def _said(text: str | None) -> str:
+    """A value that may be a message id ("fully repaid") in the CLI's language; a
+    person's own words (a committee's reason) as written."""
+    return gettext(text) if text else ""
+
+
 def _rate(rate: Any, unit: str) -> str:
     """``1% per month`` (a sentence of the catalogue, translated where it is shown)."""
     text = _RATE_TEXTS.get(unit)
@@ -181,7 +198,9 @@ def show_cmd(crm, actor, loan_id, on, as_json):
                                 "denda {penalty}").format(
             amount=fmt(hist["arrears"]), count=hist["overdue_installments"],
             days=hist["days_past_due"], penalty=fmt(hist["penalty_owed"]))),
-        **{str(k): v for k, v in view["details"].items()},
+        # the member details plugins add: their values are message ids or sentences of them
+        **{str(k): translate(v) if isinstance(v, str) else v
+           for k, v in view["details"].items()},
     })
     if items:
         click.echo()
@@ -195,13 +214,15 @@ def show_cmd(crm, actor, loan_id, on, as_json):
                        "amount": fmt(p.amount), "denda": fmt(p.penalty),
                        "interest": fmt(p.interest), "principal": fmt(p.principal),
                        "to sukarela": fmt(p.overpayment) if p.overpayment else "",
-                       "note": ("payoff" if p.payoff else "")
-                       + (" reversed" if p.reversed else "")} for p in pays],
+                       "note": " ".join(gettext(w) for w, on in (
+                           ("payoff", p.payoff), ("reversed", p.reversed)) if on)}
+                      for p in pays],
                      align_right=["amount", "denda", "interest", "principal", "to sukarela"])
     click.echo()
-    click.echo(click.style("History", bold=True))
-    output.table([{"date": e["on"], "action": e["action"], "by": e["actor"],
-                   "reason": e["reason"] or e["override"]} for e in view["events"]])
+    click.echo(click.style(gettext("History"), bold=True))
+    # actions and the library's own reasons ("fully repaid") are message ids
+    output.table([{"date": e["on"], "action": gettext(e["action"]), "by": e["actor"],
+                   "reason": _said(e["reason"] or e["override"])} for e in view["events"]])
 
 
 @examples("dyncrm --as panitia1 loan approve 3")
@@ -357,10 +378,13 @@ def _print_simulation(crm, sim, as_json: bool, note: str = "") -> None:
     fmt = crm.format_money
     if note:
         click.echo(note)
-    click.echo(f"{fmt(sim.amount)} over {sim.term} months, {sim.method}, {sim.rate}% "
-               f"{sim.rate_unit.replace('_', ' ')}")
+    # sentences made of message ids (the rate's unit, the fee's mode), said translated
+    click.echo(translate(N_("{amount} over {term} months, {method}, {rate}").format(
+        amount=fmt(sim.amount), term=sim.term, method=sim.method,
+        rate=_rate(sim.rate, sim.rate_unit))))
     for name, mode, amount in sim.fees:
-        click.echo(f"  fee {name}: {fmt(amount)} ({mode})")
+        click.echo(translate(N_("  fee {name}: {amount} ({mode})").format(
+            name=name, amount=fmt(amount), mode=gettext(mode))))
     output.table([{"#": r["number"], "due": r["due_on"], "principal": fmt(r["principal"]),
                    "interest": fmt(r["interest"]), "installment": fmt(r["installment"]),
                    "remaining": fmt(r["remaining"])} for r in sim.rows],
