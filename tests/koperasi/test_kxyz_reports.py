@@ -189,7 +189,7 @@ def test_every_report_writes_csv_and_a_pdf_with_header_and_page_numbers(coop, tm
         "pokok": "100000", "wajib": "500000", "sukarela": "0"}
 
 
-def test_laporan_commands(coop, tmp_path: Path) -> None:
+def test_laporan_commands(coop, tmp_path: Path, monkeypatch) -> None:
     from dyncrm.testing import run_cli
 
     crm, *_ = coop
@@ -227,8 +227,10 @@ due_day = 25
     code, _, err = run_cli(["-c", str(config), "--as", "kasir", "laporan", "anggota"])
     assert code == 0, err
     assert run_cli(["-c", str(config), "logout", "--all"])[0] == 0
+    monkeypatch.delenv("DYNCRM_LANGUAGE", raising=False)  # the deployment's own language
     code, _, err = run_cli(["-c", str(config), "laporan", "anggota"], env={"DYNCRM_USER": ""})
     assert code == 1 and "belum masuk" in err  # Koperasi XYZ speaks Indonesian
+    monkeypatch.setenv("DYNCRM_LANGUAGE", "en")
     with crm.database.atomic():
         crm.users.add("anggota1", roles=["member"])
     code, _, err = run_cli(["-c", str(config), "--as", "anggota1", "laporan", "anggota"])

@@ -216,12 +216,12 @@ def test_shu_refusals_are_shown_and_nothing_written(kop):
     before = snapshot(kop)
     year = kop.today().year
     response = client.post("/shu/enter", data={"year": str(year), "amount": "1.000.000"})
-    assert response.status_code == 400 and f"31 December {year}" in \
+    assert response.status_code == 400 and f"31 Desember {year}" in \
         response.get_data(as_text=True)
     response = client.post("/shu/enter", data={"year": "2025", "amount": "sejuta"})
     assert response.status_code == 400 and 'id="e-amount"' in response.get_data(as_text=True)
     response = client.post("/shu/post", data={"year": "2025"})
-    assert response.status_code == 400 and "not approved" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "belum disetujui" in response.get_data(as_text=True)
     assert snapshot(kop) == before
     assert client.get("/shu/?year=abc").status_code == 400
 
@@ -367,7 +367,7 @@ def test_treasurer_checks_then_imports_the_confirmation(kop):
 
 @pytest.mark.parametrize("data,text", [
     (b"<?php system($_GET['c']); ?>", "employee number"),
-    (b"nik_karyawan;jumlah_dipotong\nE999;50.000\n", "do not match"),
+    (b"nik_karyawan;jumlah_dipotong\nE999;50.000\n", "tidak cocok"),
     (b"nik_karyawan;jumlah_dipotong\n\xff\xfeE001;1\n", "UTF-8"),
     (b"", 'id="e-file"'),
 ])
