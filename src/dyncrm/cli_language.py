@@ -161,42 +161,33 @@ def _english_help_option(option: click.Option | None) -> click.Option | None:
     return option
 
 
-class Command(click.Command):
-    """A command whose help and usage line are written in the deployment's language."""
+class TranslatedHelp:
+    """Help and usage line in the deployment's language (mixed into a click command)."""
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        return _english_help_option(super().get_help_option(ctx))
+        return _english_help_option(super().get_help_option(ctx))  # type: ignore[misc]
 
     def get_usage(self, ctx: click.Context) -> str:
         _ensure_language(ctx)
-        with translated(self, ctx):
-            return super().get_usage(ctx)
+        with translated(self, ctx):  # type: ignore[arg-type]
+            return super().get_usage(ctx)  # type: ignore[misc]
 
     def get_help(self, ctx: click.Context) -> str:
         _ensure_language(ctx)
-        with translated(self, ctx):
-            return super().get_help(ctx)
+        with translated(self, ctx):  # type: ignore[arg-type]
+            return super().get_help(ctx)  # type: ignore[misc]
 
 
-class Group(click.Group):
+class Command(TranslatedHelp, click.Command):
+    """A command whose help and usage line are written in the deployment's language."""
+
+
+class Group(TranslatedHelp, click.Group):
     """A group whose help, usage line and list of commands are in the deployment's
     language; the commands and groups it creates are :class:`Command`/:class:`Group`."""
 
     command_class = Command
     group_class = type  # subgroups are of this group's class
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        return _english_help_option(super().get_help_option(ctx))
-
-    def get_usage(self, ctx: click.Context) -> str:
-        _ensure_language(ctx)
-        with translated(self, ctx):
-            return super().get_usage(ctx)
-
-    def get_help(self, ctx: click.Context) -> str:
-        _ensure_language(ctx)
-        with translated(self, ctx):
-            return super().get_help(ctx)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with contextlib.ExitStack() as stack:
