@@ -54,6 +54,12 @@ def perform(crm, actor, op: tuple) -> tuple:
         elif kind == "disburse":
             loan_id, reference = args
             result = loans.disburse(crm, actor, loan_id, method="cash", reference=reference)
+        elif kind == "seal":  # the same list archived from two desks at once
+            key, text = args
+            from dyncrm import archive
+
+            result = archive.seal(crm, actor, "race.list", key,
+                                  [archive.Document("list.csv", text.encode(), "text/csv")])
         else:  # pragma: no cover - a mistake in the test itself
             raise AssertionError(f"unknown operation {kind!r}")
         return ("ok", bool(result.replayed))

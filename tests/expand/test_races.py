@@ -335,3 +335,33 @@ def test_cli_withdrawals_race(tmp_path, database_url, request) -> None:
     assert sum(1 for r in shared if r[0] == 0 and "paid Rp 50.000" in r[1]) == 1
     assert len(replays) + sum(1 for r in shared if r[0] == 75) == PROCESSES - 1, shared
     assert left == {"XYZ-0001": crm.money("0"), "XYZ-0002": crm.money("0")}
+
+
+def test_archiving_the_same_list_from_several_processes_seals_it_once(
+        make_crm, database_url, request) -> None:
+    """Six processes archive 15 lists under the same keys at the same moment, three with
+    one content and three with another: each key is sealed once, with one content; the
+    same bytes again are a replay, other bytes are refused, nothing is archived twice."""
+    from dyncrm import archive
+
+    crm = make_crm(enabled=["expand.savings"], database_url=database_url)
+    staff(crm, "kasir", "cashier")
+    keys = [f"2025-{i:02d}" for i in range(1, 16)]
+    plans = plans_for(keys, lambda p, k: [("seal", k, f"{k};content {p % 2}\n")])
+    outcomes, seconds = run_racers(crm.config, "kasir", plans)
+    seals = tally(outcomes, "seal")
+    print(f"\n[{request.node.callspec.id}] archive race: {PROCESSES} processes, "
+          f"{len(outcomes)} seals in {seconds:.2f}s; {dict(seals)}")
+    assert crashes(outcomes) == []
+    assert seals["ok"] == len(keys)
+    assert set(seals) <= {"ok", "replayed", "ArchiveSealed", "DatabaseBusy"}, seals
+    for key in keys:
+        found = archive.find(crm, "race.list", key)
+        assert found is not None and len(found.files) == 1, key
+        winner = archive.content(crm, found.files[0]).decode()
+        assert winner.startswith(f"{key};content ")
+        for op, out in outcomes:  # a replay only for the winner's bytes, a refusal else
+            if op[1] == key and out[0] == "ok" and out[1]:
+                assert op[2] == winner
+            if op[1] == key and out[0] == "refused" and out[1] == "ArchiveSealed":
+                assert op[2] != winner
