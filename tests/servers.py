@@ -5,6 +5,11 @@ runs as a dedicated system user when the tests run as root, and hands each test
 a fresh database of its own through :meth:`ThrowawayServer.database`.  When a
 server cannot run, its tests are skipped with the reason, except under
 ``CI=true``, where they fail: CI must never skip them silently.
+
+A test run stopped with SIGTERM or SIGHUP (a CI time limit, a closed terminal)
+stops its servers as Ctrl-C does: :func:`stop_on_termination` turns those
+signals into ``KeyboardInterrupt``, so pytest ends the session and the session
+fixtures' clean-up runs instead of leaving servers behind.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -97,11 +104,31 @@ class ThrowawayServer:
             self.drop_database(name)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"stopped by {signal.Signals(signum).name}")
+
+
+def stop_on_termination() -> None:
+    """Make SIGTERM and SIGHUP end the test run like Ctrl-C, so servers get stopped.
+
+    Only signals still at their default action are taken over (a handler someone
+    else installed is left alone), and only from the main thread, where Python
+    runs signal handlers.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _interrupt)
+
+
 def started(server_class: type, error: type[Exception], product: str) -> Iterator:
     """Start a server for a session fixture, yield it, and always stop it.
 
     A server that cannot run here skips (or, under CI, fails) the tests using it.
+    SIGTERM and SIGHUP stop it too (:func:`stop_on_termination`).
     """
+    stop_on_termination()
     server = None
     try:
         server = server_class()
