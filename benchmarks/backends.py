@@ -60,8 +60,12 @@ def postgres_available() -> str | None:
 
 @contextlib.contextmanager
 def postgres_server() -> Iterator[Any]:
-    """A started throwaway PostgreSQL server (``tests/pg.PostgresServer``), always stopped."""
+    """A started throwaway PostgreSQL server (``tests/pg.PostgresServer``), always stopped
+    (SIGTERM and SIGHUP too, as in the test run: ``servers.stop_on_termination``)."""
     pg = _pg_module()
+    import servers
+
+    servers.stop_on_termination()
     server = pg.PostgresServer()
     try:
         server.start()
