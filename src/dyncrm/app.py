@@ -47,7 +47,13 @@ from dyncrm.notify import Outbox
 from dyncrm.plugins import get_plugin_manager
 from dyncrm.quorum import Quorum
 from dyncrm.sessions import Sessions
-from dyncrm.templating import Locale, build_environment, render_message, template_errors
+from dyncrm.templating import (
+    Locale,
+    build_environment,
+    render_message,
+    render_messages,
+    template_errors,
+)
 from dyncrm.values import INFO_TYPES, PHASES, Actor, MemberInfo, TouchpointInfo
 
 
@@ -495,6 +501,13 @@ class CRM:
         """Render a message template into ``(subject, body)`` (errors as :meth:`render`)."""
         with template_errors(self):
             return render_message(self.templates, template, context)
+
+    def render_messages(self, template: str, contexts: Iterable[dict[str, Any]], /
+                        ) -> list[tuple[str, str]]:
+        """:meth:`render_message` of one template for many contexts (batch work):
+        the template looked up once, the same ``(subject, body)`` texts, in order."""
+        with template_errors(self):
+            return list(render_messages(self.templates, template, contexts))
 
     def notify_member(self, member_id: int, template: str, /, *, kind: str, key: str | None = None,
                       essential: bool = True, channel: str | None = None,

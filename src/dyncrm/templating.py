@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,9 @@ MONTHS_ID = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Ag
              "September", "Oktober", "November", "Desember")
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
              "September", "October", "November", "December")
+
+#: Formatted amounts the ``money`` filter keeps (cleared when full).
+_FORMATTED_MAX = 4096
 
 
 def core_template_dir() -> Path:
@@ -87,13 +90,20 @@ def build_environment(crm: CRM) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     locale = crm.locale
+    formatted: dict[tuple[Any, str], str] = {}  # equal amounts format alike: format once
 
     def money_filter(value: Any, currency: str | None = None) -> str:
         if value is None:
             return ""
         if not isinstance(value, Money):
             value = Money.of(value, currency or crm.currency)
-        return locale.money(value, crm.ledger.exponent(value.currency))
+        key = (value.amount, value.currency)
+        text = formatted.get(key)
+        if text is None:
+            if len(formatted) >= _FORMATTED_MAX:
+                formatted.clear()
+            text = formatted[key] = locale.money(value, crm.ledger.exponent(value.currency))
+        return text
 
     env.filters["money"] = money_filter
     env.filters["date"] = lambda v, long=True: locale.date(v, long=long)
@@ -108,7 +118,28 @@ def render_message(env: jinja2.Environment, name: str, context: dict[str, Any]) 
     Message templates start with a ``Subject: ...`` line, then a blank line,
     then the body.
     """
-    text = env.get_template(name).render(**context)
+    return _split_message(env.get_template(name).render(**context))
+
+
+def render_messages(env: jinja2.Environment, name: str,
+                    contexts: Iterable[dict[str, Any]]) -> Iterator[tuple[str, str]]:
+    """:func:`render_message` of one template for many contexts, in order.
+
+    The template is looked up once and each context rendered straight through
+    its compiled code (no per-message lookup), for batch work such as a
+    payroll import's thousands of receipts: the same texts as one by one.
+    """
+    template = env.get_template(name)
+    new_context, root, concat = template.new_context, template.root_render_func, env.concat
+    for context in contexts:
+        try:
+            text = concat(root(new_context(dict(context))))
+        except Exception:
+            env.handle_exception()  # re-raises with the template's file and line
+        yield _split_message(text)
+
+
+def _split_message(text: str) -> tuple[str, str]:
     first, _, rest = text.partition("\n")
     if first.lower().startswith("subject:"):
         return first.split(":", 1)[1].strip(), rest.lstrip("\n")

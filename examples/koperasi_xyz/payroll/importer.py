@@ -122,9 +122,12 @@ def _header_index(header: list[str], names: tuple[str, ...], what: str) -> int:
                           f"its columns are: {', '.join(header)}")
 
 
-def _rows(reader) -> Iterator[list[str]]:
+def _rows(reader, odd: frozenset[str] | None = None) -> Iterator[list[str]]:
     """The reader's rows; a line the CSV module cannot read (a field longer than
-    its limit, an open quote) or holding a control character is refused naming the line."""
+    its limit, an open quote) or holding a control character is refused naming the line.
+
+    ``odd``: the characters of the whole text that :func:`odd_character` refuses
+    (given, a cell holding none of them is not looked at character by character)."""
     while True:
         try:
             row = next(reader)
@@ -138,6 +141,8 @@ def _rows(reader) -> Iterator[list[str]]:
             raise ValidationError(f"line {reader.line_num} cannot be read: {reason}",
                                   field="file") from None
         for column, cell in enumerate(row, start=1):
+            if odd is not None and odd.isdisjoint(cell):
+                continue
             bad = next((ch for ch in cell if odd_character(ch)), None)
             if bad is not None:
                 raise ValidationError(f"line {reader.line_num}, column {column} contains "
@@ -157,7 +162,7 @@ def read_confirmation(crm: CRM, data: bytes) -> list[ConfirmedLine]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
-    rows = _rows(reader)
+    rows = _rows(reader, frozenset(ch for ch in set(text) if odd_character(ch)))
     header = next(rows, None)
     if not header:
         raise ValidationError("the file is empty")
@@ -165,6 +170,7 @@ def read_confirmation(crm: CRM, data: bytes) -> list[ConfirmedLine]:
     amt = _header_index(header, AMOUNT_COLUMNS, "amount deducted")
     exp = crm.ledger.exponent(crm.currency)
     lines = []
+    units_of: dict[str, int] = {}  # each amount as written read once (they repeat)
     for line_no, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -178,10 +184,12 @@ def read_confirmation(crm: CRM, data: bytes) -> list[ConfirmedLine]:
         if not raw:
             raise ValidationError(f"line {line_no} ({employee}) has no amount deducted; write "
                                   "0 when nothing was deducted")
-        try:
-            units = to_minor(crm.money(raw), exp)
-        except DyncrmError as exc:
-            raise ValidationError(f"line {line_no} ({employee}): {exc}") from None
+        units = units_of.get(raw)
+        if units is None:
+            try:
+                units = units_of[raw] = to_minor(crm.money(raw), exp)
+            except DyncrmError as exc:
+                raise ValidationError(f"line {line_no} ({employee}): {exc}") from None
         if units < 0:
             raise ValidationError(f"line {line_no} ({employee}): a negative amount")
         lines.append(ConfirmedLine(line_no=line_no, employee_number=employee, amount=units))
@@ -207,26 +215,27 @@ def match(crm: CRM, dlist: DeductionList, lines: list[ConfirmedLine]) -> list[Co
         if person is None:
             out.append(attrs.evolve(line, status="mismatch", reason="unknown employee number"))
             continue
-        found = attrs.evolve(line, member_id=person.member_id, number=person.number,
-                             name=person.name)
+        who = (line.line_no, key, line.amount, person.member_id, person.number, person.name)
         if person.stage != "active":
-            out.append(attrs.evolve(found, status="mismatch",
-                                    reason=f"member inactive ({person.stage})"))
+            out.append(ConfirmedLine(*who, status="mismatch",
+                                     reason=f"member inactive ({person.stage})"))
             continue
         if key not in listed:
-            out.append(attrs.evolve(found, status="mismatch",
-                                    reason=f"not on the deduction list of {dlist.label} as sent"))
+            out.append(ConfirmedLine(*who, status="mismatch",
+                                     reason=f"not on the deduction list of {dlist.label} as "
+                                            "sent"))
             continue
         expected = listed[key].total
-        found = attrs.evolve(found, expected=expected)
         if line.amount == 0 and expected:
-            out.append(attrs.evolve(found, status="not_deducted", reason="nothing deducted"))
+            out.append(ConfirmedLine(*who, expected, status="not_deducted",
+                                     reason="nothing deducted"))
             continue
         if line.amount != expected:
-            out.append(attrs.evolve(found, status="mismatch",
-                                    reason=f"amount differs: the list says {_fmt(crm, expected)}"))
+            out.append(ConfirmedLine(*who, expected, status="mismatch",
+                                     reason=f"amount differs: the list says "
+                                            f"{_fmt(crm, expected)}"))
             continue
-        out.append(found)
+        out.append(ConfirmedLine(*who, expected))
     return out
 
 

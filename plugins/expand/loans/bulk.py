@@ -53,6 +53,9 @@ METHODS = ("cash", "transfer", "payroll")
 _LOAN_COLUMNS = ("id", "member_id", "product", "terms", "currency", "amount", "principal",
                  "term", "purpose", "stage", "reasons", "applied_on", "applied_by",
                  "decided_on", "decided_by", "decision_reason", "disbursed_on", "closed_on")
+_PAYMENT_COLUMNS = ("id", "loan_id", "reference", "method", "effective_date", "amount",
+                    "penalty", "interest", "principal", "overpayment", "payoff", "actor",
+                    "reversed_by")
 _INST_COLUMNS = ("id", "loan_id", "number", "due_on", "principal", "interest",
                  "principal_paid", "interest_paid", "interest_waived", "penalty_assessed",
                  "penalty_paid", "penalty_periods", "paid_on")
@@ -66,6 +69,25 @@ class Repayment:
     reference: str
     loan_id: int
     amount: int
+
+
+def _amounts(crm: CRM):
+    """``amounts(currency)(units)``: the Money of so many minor units, each amount made
+    once (Money is immutable: the receipts of one batch share them)."""
+    made: dict[str, Any] = {}
+
+    def of(currency: str):
+        if currency not in made:
+            exp, cache = crm.ledger.exponent(currency), {}
+
+            def money_of(units: int):
+                value = cache.get(units)
+                if value is None:
+                    value = cache[units] = from_minor(int(units), currency, exp)
+                return value
+            made[currency] = money_of
+        return made[currency]
+    return of
 
 
 class _Row:
@@ -182,6 +204,7 @@ def repay_many(crm: CRM, actor: Actor, payments: Iterable[Repayment], *, method:
                      "method": method, "payoff": False, "overpayment": r["overpayment"]}
                     for r in rows])
     receipts = []
+    amounts = _amounts(crm)
     for r in rows:
         row = loans[r["loan"]]
         done = done_by_ref[r["reference"]]
@@ -203,8 +226,11 @@ def repay_many(crm: CRM, actor: Actor, payments: Iterable[Repayment], *, method:
                 reference=r["reference"], payoff=False))
         if closed:
             _close(crm, actor, Loan.get_by_id(row.id), on)
-        info = payment_info(crm, LoanPayment(id=ids[r["reference"]], **r), row.member_id,
-                            row.currency)
+        info = payment_info(crm, _Row(_PAYMENT_COLUMNS, (
+            ids[r["reference"]], r["loan"], r["reference"], r["method"], r["effective_date"],
+            r["amount"], r["penalty"], r["interest"], r["principal"], r["overpayment"],
+            r["payoff"], r["actor"], r["reversed_by"])), row.member_id, row.currency,
+            money_of=amounts(row.currency))
         receipts.append((row, f"loans:payment:{r['reference']}",
                          {"payment": info, "closed": closed}))
     queue_receipts(crm, receipts)
@@ -324,7 +350,8 @@ def queue_receipts(crm: CRM, receipts: list[tuple[Any, str, dict]]) -> None:
         [key for _, key, _ in receipts])}
     default = crm.config.notify.default_channel
     stamp = utcnow()
-    rows = []
+    amounts = _amounts(crm)
+    rows, contexts = [], []
     for row, key, context in receipts:
         member = members[row.member_id]
         channel = member.preferred_channel or default
@@ -336,12 +363,16 @@ def queue_receipts(crm: CRM, receipts: list[tuple[Any, str, dict]]) -> None:
             raise ValidationError(f"unknown channel {channel!r}; channels: "
                                   f"{', '.join(sorted(crm.outbox.channels))}", field="channel")
         seen.add(key)
-        subject, body = crm.render_message("loans/receipt.txt", member=member_info(member),
-                                           loan=loan_info(crm, row), **context)
+        contexts.append({"member": member_info(member),
+                         "loan": loan_info(crm, row, money_of=amounts(row.currency)),
+                         **context})
         rows.append({"key": key, "member": row.member_id, "channel": channel,
-                     "recipient": recipient, "subject": subject, "body": body,
+                     "recipient": recipient, "subject": None, "body": None,
                      "kind": "loans.receipt", "essential": True, "next_attempt_at": stamp,
                      "created_at": stamp})
+    for message, (subject, body) in zip(rows, crm.render_messages("loans/receipt.txt", contexts),
+                                        strict=True):
+        message["subject"], message["body"] = subject, body
     bulk.insert_dicts(db, OutboxMessage, rows)
 
 

@@ -40,6 +40,8 @@ from dyncrm_expand.loans.values import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dyncrm.app import CRM
 
 PLUGIN = "expand.loans"
@@ -108,14 +110,17 @@ def terms(row: Loan) -> LoanProduct:
     return terms_from_json(row.terms)
 
 
-def loan_info(crm: CRM, row: Loan) -> LoanInfo:
-    """The immutable view of a loan row."""
+def loan_info(crm: CRM, row: Loan, *, money_of: Callable[[int], Money] | None = None
+              ) -> LoanInfo:
+    """The immutable view of a loan row (``money_of`` as in :func:`payment_info`, for
+    loans in the organisation's currency)."""
     t = row.terms
+    m = money_of or (lambda v: money(crm, v, row.currency))
     return LoanInfo(
         id=row.id, member_id=row.member_id, product=row.product,
         product_name=t.get("name", row.product), method=t["method"], rate=t["rate"],
-        rate_unit=t["rate_unit"], amount=money(crm, row.amount, row.currency),
-        principal=money(crm, row.principal, row.currency), term=row.term, stage=row.stage,
+        rate_unit=t["rate_unit"], amount=m(row.amount),
+        principal=m(row.principal), term=row.term, stage=row.stage,
         purpose=row.purpose, applied_on=as_date(row.applied_on), applied_by=row.applied_by,
         decided_on=as_date(row.decided_on), decided_by=row.decided_by,
         decision_reason=row.decision_reason, disbursed_on=as_date(row.disbursed_on),
@@ -163,10 +168,17 @@ def installments(crm: CRM, loan_id: int) -> list[InstallmentInfo]:
     return [installment_info(crm, r, row.currency) for r in rows]
 
 
-def payment_info(crm: CRM, p: LoanPayment, member_id: int, currency: str) -> PaymentInfo:
-    """The immutable view of a payment row."""
+def payment_info(crm: CRM, p: LoanPayment, member_id: int, currency: str, *,
+                 money_of: Callable[[int], Money] | None = None) -> PaymentInfo:
+    """The immutable view of a payment row.
+
+    ``money_of``: the amount of so many minor units of ``currency`` (batch work
+    passes one that remembers the amounts it made; the default converts each).
+    """
     def m(v: int) -> Money:
         return money(crm, v, currency)
+    if money_of is not None:
+        m = money_of
     return PaymentInfo(
         id=p.id, loan_id=p.loan_id, member_id=member_id, reference=p.reference,
         method=p.method, on=as_date(p.effective_date), amount=m(p.amount),
