@@ -26,6 +26,7 @@ from .listing import (
     DeductionList,
     iter_lines,
     line_flag,
+    line_values,
     payday_of,
     settings_of,
 )
@@ -83,23 +84,65 @@ def write_month_csv(crm: CRM, month: dt.date, path: str | Path, *,
 
     The same file as :func:`write_csv` of :func:`~.listing.deduction_list`, but
     no list is held in memory: lines are computed and written as they come
-    (:func:`~.listing.iter_lines`).  Returns the path, the number of lines and
+    (:func:`~.listing.line_values`).  Returns the path, the number of lines and
     their total in minor units.
     """
     month = month.replace(day=1)
     label = f"{month.year:04d}-{month.month:02d}"
-    counted = [0, 0]
-
-    def stream():
-        for line in iter_lines(crm, month, department=department):
-            row = _row(label, line)
-            counted[0] += 1
-            counted[1] += row["jumlah_potongan"]
-            yield row
-
     sep = settings_of(crm).csv_delimiter if delimiter is None else delimiter
-    target = _write_csv_rows(stream(), path, sep)
-    return target, counted[0], counted[1]
+    safe = _safe_text()
+    period = safe(label)
+    count = total = 0
+    target = Path(path)
+    with atomic_open(target, "w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.writer(fh, delimiter=sep)
+        writer.writerow(COLUMNS)
+        write = writer.writerow
+        # cells as _write_csv_rows writes :func:`_row`'s, from the plain line values
+        for (_member_id, number, name, employee_number, department_name, now, earlier,
+             _loans, installments, arrears, thp, cap) in line_values(
+                 crm, month, department=department):
+            line_total = now + earlier + installments + arrears
+            if employee_number is None:
+                flag = "tanpa NIK karyawan"
+            elif thp is None:
+                flag = "THP tidak diketahui"
+            elif cap is not None and line_total > cap:
+                flag = "melebihi batas"
+            else:
+                flag = ""
+            write([period, safe(department_name),
+                   "" if employee_number is None else safe(employee_number), safe(number),
+                   safe(name), now, earlier, installments, arrears, line_total,
+                   "" if thp is None else thp, "" if cap is None else cap, safe(flag), ""])
+            count += 1
+            total += line_total
+    return target, count, total
+
+
+def _safe_text():
+    """:func:`dyncrm.output.spreadsheet_cell` of ``str(value)`` for text cells, the check
+    skipped for text that cannot trigger a formula and the result kept for texts that
+    repeat (departments, notes)."""
+    cell = output.spreadsheet_cell
+    triggers = frozenset(output.FORMULA_TRIGGERS)
+    seen: dict[str, str] = {}
+
+    def safe(value) -> str:
+        if value is None:
+            return ""
+        if type(value) is not str:
+            value = str(value)
+        if not value or value[0] not in triggers:
+            return value
+        found = seen.get(value)
+        if found is None:
+            if len(seen) > 4096:
+                seen.clear()
+            found = seen[value] = cell(value)
+        return found
+
+    return safe
 
 
 def _write_csv_rows(rows_: Iterable[dict[str, Any]], path: str | Path, delimiter: str) -> Path:

@@ -336,6 +336,30 @@ def iter_lines(crm: CRM, month: dt.date, *, department: str | None = None
     unpaid installments in the same order); nothing is held per member beyond
     the line being built, so a file written from this stays flat in memory.
     """
+    for (member_id, number, name, employee_number, department_name, now, earlier, dues,
+         _installments, _arrears, thp, cap) in line_values(crm, month, department=department):
+        loan_dues: tuple[LoanDue, ...] = ()
+        if dues is not None:
+            loan_dues = tuple(LoanDue(loan_id=lid, product=v[0], due_now=v[1], arrears=v[2])
+                              for lid, v in dues.items() if v[1] + v[2])
+        yield DeductionLine(
+            member_id=member_id, number=number, name=name,
+            employee_number=employee_number, department=department_name,
+            wajib=now, wajib_arrears=earlier, loans=loan_dues,
+            take_home_pay=thp, cap=cap)
+
+
+def line_values(crm: CRM, month: dt.date, *, department: str | None = None
+                ) -> Iterator[tuple]:
+    """What :func:`iter_lines` yields, as plain tuples (for writers that need no objects).
+
+    ``(member id, number, name, employee number, department, wajib, wajib arrears,
+    loans, installments, loan arrears, take-home pay, cap)``: ``number`` is ``#id``
+    when the member has none, ``department`` is :data:`NO_DEPARTMENT` when unknown,
+    ``loans`` is ``None`` or ``{loan id: [product, due now, arrears]}`` (arrears zero
+    when the list leaves them out), ``installments`` and ``loan arrears`` their sums;
+    amounts in minor units, ``cap`` ``None`` when the take-home pay is unknown.
+    """
     from dyncrm_expand import savings
     from dyncrm_expand.loans import queries as lq
     from dyncrm_expand.savings.wajib import WajibCalculator, WajibState
@@ -355,10 +379,12 @@ def iter_lines(crm: CRM, month: dt.date, *, department: str | None = None
     parsed: dict[str, tuple[object, int, str | None]] = {}
     penalties: dict[tuple, int] = {}
     dates: dict[object, dt.date] = {}  # due dates as read (ISO text on SQLite), converted once
+    starts: dict[object, dt.date] = {}  # wajib starts as read, converted once
     include_arrears = cfg.include_arrears
     for (member_id, number, name, employee_number, dept, thp, start, end,
          paid) in _member_rows(crm, month):
         dues: dict[int, list] | None = None
+        installments = arrears = 0
         while pending is not None and pending[0] == member_id:
             _, loan_id, product, text, *cols = pending
             if text not in parsed:
@@ -393,32 +419,33 @@ def iter_lines(crm: CRM, month: dt.date, *, department: str | None = None
         department_name = dept or NO_DEPARTMENT
         if wanted is not None and department_name.lower() != wanted:
             continue
+        if dues is not None:
+            for slot in dues.values():
+                if not include_arrears:
+                    slot[2] = 0
+                installments += slot[1]
+                arrears += slot[2]
         paid_units = -int(paid or 0)
         if start is None:
             now = earlier = 0
-        elif end is None and not (by_class and member_id in classes):
-            now, earlier = _wajib_closed(as_date(start), paid_units, amount, month)
         else:
-            now, earlier = wajib_due(calc, WajibState(
-                member_id=member_id, start_on=as_date(start), end_on=as_date(end),
-                classes=tuple(classes.get(member_id, ())), paid_units=paid_units,
-                pokok_owed_units=0, pokok_paid_units=0), month)
-        loan_dues: tuple[LoanDue, ...] = ()
-        if dues is not None:
-            loan_dues = tuple(LoanDue(loan_id=lid, product=v[0], due_now=v[1],
-                                      arrears=v[2] if include_arrears else 0)
-                              for lid, v in dues.items()
-                              if v[1] + (v[2] if include_arrears else 0))
+            start_on = starts.get(start)
+            if start_on is None:
+                if len(starts) > 4096:
+                    starts.clear()
+                start_on = starts[start] = as_date(start)
+            if end is None and not (by_class and member_id in classes):
+                now, earlier = _wajib_closed(start_on, paid_units, amount, month)
+            else:
+                now, earlier = wajib_due(calc, WajibState(
+                    member_id=member_id, start_on=start_on, end_on=as_date(end),
+                    classes=tuple(classes.get(member_id, ())), paid_units=paid_units,
+                    pokok_owed_units=0, pokok_paid_units=0), month)
         if not include_arrears:
             earlier = 0
-        cap = None
-        if thp is not None:
-            cap = thp * cap_num // cap_den
-        yield DeductionLine(
-            member_id=member_id, number=number or f"#{member_id}", name=name,
-            employee_number=employee_number, department=department_name,
-            wajib=now, wajib_arrears=earlier, loans=loan_dues,
-            take_home_pay=thp, cap=cap)
+        yield (member_id, number or f"#{member_id}", name, employee_number, department_name,
+               now, earlier, dues, installments, arrears, thp,
+               None if thp is None else thp * cap_num // cap_den)
 
 
 def _classes() -> dict[int, list[tuple[dt.date, str]]]:

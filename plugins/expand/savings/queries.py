@@ -15,6 +15,7 @@ from dyncrm_expand.savings.config import PRODUCTS
 from dyncrm_expand.savings.values import Statement, StatementLine
 from dyncrm_expand.savings.wajib import (
     SETTLEMENT_KIND_PREFIX,
+    arrears_units_by_member,
     load_state,
     load_states,
     month_label,
@@ -101,14 +102,28 @@ def arrears_by_member(crm, as_of: dt.date) -> dict[int, Money]:
 
 
 def _report_sums_sql() -> str:
-    """Per member and savings kind: the natural-sign inputs of a report as of ``{p}``,
-    the sum of all postings and of those outside a leaving settlement (``{p}`` pattern)."""
-    return ("SELECT a.member_id, a.kind, a.type, SUM(p.amount), "
-            "SUM(CASE WHEN e.kind LIKE {p} THEN 0 ELSE p.amount END) "
-            "FROM posting p JOIN account a ON a.id = p.account_id "
+    """Per member: the natural balance of each savings kind as of ``{p}`` (``NULL`` for a
+    kind without postings), then the sums of the ``savings.wajib`` and ``savings.pokok``
+    postings outside a leaving settlement (``{p}`` pattern), as posted.
+
+    The postings are summed per account first, in the order the accounts are visited
+    (an account's postings come together, so nothing is sorted for that); only the
+    per-account sums are then grouped by member.
+    """
+    credit = ", ".join(f"'{t}'" for t in sorted(CREDIT_NORMAL))
+    natural = ", ".join(
+        f"SUM(CASE WHEN s.kind = '{kind}' THEN CASE WHEN s.account_type IN ({credit}) "
+        "THEN -s.units ELSE s.units END END)" for kind in _KINDS)
+    kept = ", ".join(f"SUM(CASE WHEN s.kind = '{kind}' THEN s.kept END)"
+                     for kind in ("savings.wajib", "savings.pokok"))
+    return (f"SELECT s.member_id, {natural}, {kept} FROM ("
+            "SELECT a.member_id AS member_id, a.kind AS kind, a.type AS account_type, "
+            "SUM(p.amount) AS units, SUM(CASE WHEN e.kind LIKE {p} THEN 0 ELSE p.amount END) "
+            "AS kept FROM posting p JOIN account a ON a.id = p.account_id "
             "JOIN journal_entry e ON e.id = p.entry_id "
             f"WHERE a.kind IN ({prepared.marks(len(_KINDS))}) AND a.member_id IS NOT NULL "
-            "AND e.effective_date <= {p} GROUP BY a.member_id, a.kind, a.type")
+            "AND e.effective_date <= {p} GROUP BY a.id, a.member_id, a.kind, a.type) s "
+            "GROUP BY s.member_id")
 
 
 _REPORT_SUMS_SQL = _report_sums_sql()
@@ -122,30 +137,29 @@ def balances_and_arrears(crm, as_of: dt.date) -> dict[int, tuple[dict[str, int],
 
     Two statements whatever the number of members: one grouped pass over the savings
     postings gives both the balances and the wajib and pokok paid (settlements
-    excluded), the other the members' obligations (:func:`load_states`).
+    excluded), one row per member; the other reads the members' obligations
+    (:func:`~dyncrm_expand.savings.wajib.arrears_units_by_member`).
     """
     db = crm.database
     balances: dict[int, dict[str, int]] = {}
-    paid: dict[int, list[int]] = {}
-    for member_id, kind, account_type, units, kept in db.execute_sql(
+    paid: dict[int, tuple[int, int]] = {}
+    kinds = _KINDS
+    for member_id, *sums in db.execute_sql(
             prepared.sql(db, _REPORT_SUMS_SQL),
-            [SETTLEMENT_KIND_PREFIX + "%", *_KINDS, as_of.isoformat()]):
-        units, kept = int(units or 0), int(kept or 0)
-        if account_type in CREDIT_NORMAL:
-            units = -units
-        found = balances.setdefault(member_id, {})
-        found[kind] = found.get(kind, 0) + units
-        if kind in ("savings.wajib", "savings.pokok"):
-            slot = paid.setdefault(member_id, [0, 0])
-            slot[kind == "savings.pokok"] += kept
-    calc = calculator(crm)
-    states = load_states(calc, as_of=as_of,
-                         paid={m: (wajib, pokok) for m, (wajib, pokok) in paid.items()})
-    out: dict[int, tuple[dict[str, int], int]] = {m: (b, 0) for m, b in balances.items()}
-    for member_id, state in states.items():
-        units = calc.arrears_units(state, as_of)
-        if units:
-            out[member_id] = (balances.get(member_id, {}), units)
+            [SETTLEMENT_KIND_PREFIX + "%", *kinds, as_of.isoformat()]):
+        *natural, wajib, pokok = sums
+        balances[member_id] = {kind: int(units) for kind, units in zip(kinds, natural,
+                                                                        strict=True)
+                               if units is not None}
+        if wajib is not None or pokok is not None:
+            paid[member_id] = (int(wajib or 0), int(pokok or 0))
+    arrears = arrears_units_by_member(calculator(crm), as_of=as_of, paid=paid)
+    out: dict[int, tuple[dict[str, int], int]] = {}
+    for member_id, found in balances.items():
+        out[member_id] = (found, arrears.get(member_id, 0))
+    for member_id, units in arrears.items():
+        if member_id not in out:
+            out[member_id] = ({}, units)
     return out
 
 

@@ -378,3 +378,51 @@ def load_states(calc: WajibCalculator, *, stages: Iterable[str] | None = ("activ
                                paid.get(row[0], (0, 0))) for row in rows}
     return {row[0]: _state(calc, row, tuple(classes.get(row[0], ())), default_pokok)
             for row in rows}
+
+
+def arrears_units_by_member(calc: WajibCalculator, *, as_of: dt.date,
+                            paid: dict[int, tuple[int, int]],
+                            stages: Iterable[str] = ("active",)) -> dict[int, int]:
+    """Wajib arrears on ``as_of`` of every member in ``stages`` who has some, in minor units,
+    ``{member_id: units}``: what :meth:`WajibCalculator.arrears_units` gives for the states
+    :func:`load_states` would load with the same ``paid`` (the members' ``savings.wajib``
+    and ``savings.pokok`` sums, settlements excluded, up to ``as_of``).
+
+    One statement reads the obligations; no state is built for a member whose monthly
+    amount is constant (no class history): the months owed are counted once per distinct
+    start and end, and the arrears follow in closed form.  Members with a class history
+    are loaded as :func:`load_states` loads them.
+    """
+    database = Member._meta.database
+    stage_list = list(stages)
+    text = _states_sql(f"m.stage IN ({prepared.marks(len(stage_list))})", False, paid=False)
+    constant = calc._constant
+    counts: dict[tuple, int] = {}
+    out: dict[int, int] = {}
+    with_classes: list[int] = []
+    for row in database.execute_sql(prepared.sql(database, text), stage_list):
+        member_id, _stage, joined_on, w_start, w_end = row[:5]
+        if row[7]:
+            with_classes.append(member_id)
+            continue
+        key = (w_start, joined_on, w_end)
+        count = counts.get(key)
+        if count is None:
+            count = counts[key] = calc.owed_count(WajibState(
+                member_id=member_id, start_on=_date(w_start) or _date(joined_on),
+                end_on=_date(w_end), classes=(), paid_units=0, pokok_owed_units=0,
+                pokok_paid_units=0), as_of)
+        if not count:
+            continue
+        found = paid.get(member_id)
+        paid_units = -int(found[0] or 0) if found is not None else 0
+        units = count * constant - max(paid_units, 0)
+        if units > 0:
+            out[member_id] = units
+    if with_classes:
+        for member_id, state in load_states(calc, stages=stage_list, member_ids=with_classes,
+                                            as_of=as_of, paid=paid).items():
+            units = calc.arrears_units(state, as_of)
+            if units:
+                out[member_id] = units
+    return out
