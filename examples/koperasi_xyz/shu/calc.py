@@ -35,6 +35,7 @@ claim (no capital, or no loan interest in the year) goes to cadangan.
 
 from __future__ import annotations
 
+import functools
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -104,14 +105,15 @@ class Distribution:
     truncation_leftover: int = 0
     rounding_pool: str = RESERVE
 
-    @property
+    @functools.cached_property
     def members_total(self) -> int:
-        """Sum of the member shares (equals jasa modal + jasa usaha pools)."""
-        return sum(m.total for m in self.members)
+        """Sum of the member shares (equals jasa modal + jasa usaha pools); summed once
+        (reports read it several times)."""
+        return sum(m.jasa_modal + m.jasa_usaha for m in self.members)
 
-    @property
+    @functools.cached_property
     def tax_total(self) -> int:
-        """PPh withheld from all member shares."""
+        """PPh withheld from all member shares (summed once)."""
         return sum(m.tax for m in self.members)
 
 
@@ -350,8 +352,8 @@ def distribution_from_dict(data: dict) -> Distribution:
                         capital=parse_fraction(m["capital"]),
                         transactions=parse_fraction(m["transactions"]),
                         jasa_modal=m["jasa_modal"], jasa_usaha=m["jasa_usaha"],
-                        units={u: (parse_fraction(w), x)
-                               for u, (w, x) in m.get("units", {}).items()},
+                        units={u: (parse_fraction(w), x) for u, (w, x) in m["units"].items()}
+                        if "units" in m else {},
                         tax=m.get("tax", 0))
             for m in data["members"]
         ),

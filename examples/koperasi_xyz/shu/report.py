@@ -7,6 +7,7 @@ whole minor units so a spreadsheet can add them up.
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -119,20 +120,34 @@ def member_columns(draft: Draft) -> list[str]:
             "jumlah", *taxed]
 
 
+def money_text(crm: CRM, currency: str):
+    """``rupiah`` in ``currency``, each distinct amount formatted once for the report being
+    built (members' amounts repeat: the same capital, the same share of it)."""
+    seen: dict[int | Fraction, str] = {}
+
+    def text(units: int | Fraction) -> str:
+        found = seen.get(units)
+        if found is None:
+            found = seen[units] = rupiah(crm, units, currency)
+        return found
+
+    return text
+
+
 def member_rows(crm: CRM, draft: Draft) -> list[dict[str, Any]]:
     """One row per eligible member, amounts formatted."""
-    cur = draft.currency
+    money = money_text(crm, draft.currency)
     units = list(draft.rules.get("units", {}))
     taxed = bool(draft.rules.get("pph_rate"))
     rows = []
     for i, m in enumerate(draft.distribution.members, start=1):
         row = {"no": i, "nomor": m.number, "nama": m.name,
-               "modal": rupiah(crm, m.capital, cur), "transaksi": rupiah(crm, m.transactions, cur),
-               "jasa_modal": rupiah(crm, m.jasa_modal, cur),
-               **{f"ju_{u}": rupiah(crm, m.units.get(u, (0, 0))[1], cur) for u in units},
-               "jasa_usaha": rupiah(crm, m.jasa_usaha, cur), "jumlah": rupiah(crm, m.total, cur)}
+               "modal": money(m.capital), "transaksi": money(m.transactions),
+               "jasa_modal": money(m.jasa_modal),
+               **{f"ju_{u}": money(m.units.get(u, (0, 0))[1]) for u in units},
+               "jasa_usaha": money(m.jasa_usaha), "jumlah": money(m.total)}
         if taxed:
-            row.update(pph=rupiah(crm, m.tax, cur), bersih=rupiah(crm, m.net, cur))
+            row.update(pph=money(m.tax), bersih=money(m.net))
         rows.append(row)
     return rows
 
@@ -336,9 +351,10 @@ def pph_laporan(crm: CRM, draft: Draft) -> Laporan:
     """
     dist, cur = draft.distribution, draft.currency
     shares = [m for m in dist.members if m.total]
+    money = money_text(crm, cur)
     rows = tuple({"no": i, "nomor": m.number, "nama": m.name,
-                  "bruto": rupiah(crm, m.total, cur), "pph": rupiah(crm, m.tax, cur),
-                  "bersih": rupiah(crm, m.net, cur)} for i, m in enumerate(shares, start=1))
+                  "bruto": money(m.total), "pph": money(m.tax), "bersih": money(m.net)}
+                 for i, m in enumerate(shares, start=1))
     raw = tuple({"nomor": m.number, "nama": m.name, "bruto": m.total, "pph": m.tax,
                  "bersih": m.net} for m in shares)
     rule = tax_text(crm, draft) or "tidak ada PPh yang dipotong (pph_rate = 0)"

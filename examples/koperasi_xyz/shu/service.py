@@ -240,9 +240,10 @@ def compute(crm: CRM, year: int, amount: Money | None = None) -> Draft:
                  source=source)
 
 
-def locked(crm: CRM, year: int) -> Draft:
-    """The approved (locked) distribution of ``year``, from its snapshot."""
-    row = year_row(year)
+def locked(crm: CRM, year: int, *, row: ShuYear | None = None) -> Draft:
+    """The approved (locked) distribution of ``year``, from its snapshot (``row``: the
+    year's row when the caller has read it already)."""
+    row = row if row is not None and row.year == year else year_row(year)
     if row is None or row.status == "entered" or not row.snapshot:
         raise NotFoundError("approved SHU of year", year)
     snap = row.snapshot
@@ -254,7 +255,7 @@ def current(crm: CRM, year: int) -> Draft:
     """The locked distribution once approved, else a draft from live data."""
     row = year_row(year)
     if row is not None and row.status != "entered":
-        return locked(crm, year)
+        return locked(crm, year, row=row)
     return compute(crm, year)
 
 

@@ -180,6 +180,87 @@ def kind_totals(crm: CRM, *, since: dt.date | None = None, until: dt.date | None
     return out
 
 
+@attrs.frozen
+class Span:
+    """One column of :func:`kind_totals_spans`: dates (inclusive, ``None`` open) and
+    whether the entries closing income and expenses are left out."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    exclude_closing: bool = False
+
+
+def kind_totals_spans(crm: CRM, spans: Sequence[Span], *, commodity: str | None = None
+                      ) -> list[dict[str, KindTotal]]:
+    """:func:`kind_totals` for each of ``spans`` (the same result, one per span), read
+    with one grouped pass over the postings of all of them: each span's debits,
+    credits and number of postings are sums of ``CASE`` over the same rows.
+
+    A kind is in a span's totals when it has postings there, as with
+    :func:`kind_totals`.  ``exclude_closing`` leaves out the entries of
+    :func:`closing_entries` between the span's dates: those are found once per
+    distinct pair of dates and joined to the postings (``LEFT JOIN``), not looked up
+    once per sum (or left out in ``WHERE`` when every span leaves out the same).
+    """
+    if not spans:
+        return []
+    date = JournalEntry.effective_date
+    # the pass reads the postings from the earliest start to the latest end; a span's
+    # CASE tests only the bounds narrower than that
+    low = min(s.since for s in spans) if all(s.since is not None for s in spans) else None
+    high = max(s.until for s in spans) if all(s.until is not None for s in spans) else None
+    # closing entries: left out in WHERE when every span leaves out the same ones, else
+    # found once per distinct pair of dates and joined (LEFT JOIN) for the CASEs
+    dates = {(s.since, s.until) for s in spans if s.exclude_closing}
+    everywhere = len(dates) == 1 and all(s.exclude_closing for s in spans)
+    closing: dict[tuple[dt.date | None, dt.date | None], Any] = {} if everywhere else {
+        key: closing_entries(*key).alias(f"closing{i}") for i, key in enumerate(sorted(
+            dates, key=lambda d: (d[0] or dt.date.min, d[1] or dt.date.max)))}
+    fields: list[Any] = [Account.kind, Account.type]
+    for i, span in enumerate(spans):
+        conditions = []
+        if span.since is not None and (low is None or span.since > low):
+            conditions.append(date >= span.since)
+        if span.until is not None and (high is None or span.until < high):
+            conditions.append(date <= span.until)
+        if span.exclude_closing and not everywhere:
+            conditions.append(closing[(span.since, span.until)].c.entry_id.is_null())
+        inside = conditions[0] if conditions else None
+        for condition in conditions[1:]:
+            inside &= condition
+        debit = Posting.amount > 0 if inside is None else inside & (Posting.amount > 0)
+        credit = Posting.amount < 0 if inside is None else inside & (Posting.amount < 0)
+        fields += [fn.SUM(Case(None, [(debit, Posting.amount)], 0)).alias(f"dr{i}"),
+                   fn.SUM(Case(None, [(credit, 0 - Posting.amount)], 0)).alias(f"cr{i}"),
+                   (fn.COUNT(Posting.id) if inside is None else
+                    fn.SUM(Case(None, [(inside, 1)], 0))).alias(f"n{i}")]
+    query = Posting.select(*fields).join(Account).switch(Posting).join(JournalEntry)
+    for found in closing.values():
+        query = query.switch(Posting).join(found, JOIN.LEFT_OUTER,
+                                           on=(found.c.entry_id == Posting.entry))
+    query = (query.where(Posting.commodity == (commodity or crm.currency))
+             .group_by(Account.kind, Account.type))
+    if low is not None:
+        query = query.where(date >= low)
+    if high is not None:
+        query = query.where(date <= high)
+    if everywhere:
+        query = query.where(Posting.entry.not_in(closing_entries(*next(iter(dates)))))
+    out: list[dict[str, KindTotal]] = [{} for _ in spans]
+    for row in crm.database.execute(query):  # plain rows: kind, type, (dr, cr, n) per span
+        kind, type_ = row[0], row[1]
+        for i, column in enumerate(out):
+            dr, cr, n = row[2 + 3 * i:5 + 3 * i]
+            if not n:
+                continue
+            dr, cr = int(dr or 0), int(cr or 0)
+            found = column.get(kind)
+            if found is not None:  # one kind opened with two types: keep them together
+                dr, cr = dr + found.debit, cr + found.credit
+            column[kind] = KindTotal(kind, type_, dr, cr)
+    return out
+
+
 # -- the journal ---------------------------------------------------------------------
 
 

@@ -13,8 +13,9 @@
 - :func:`changes_in_equity` — each equity line's opening balance, additions,
   deductions and closing balance over a period, with the result not closed.
 
-Each reads with a handful of grouped queries (:func:`~dyncrm.books.journal.kind_totals`)
-whatever the number of members.  ``compare=True`` adds the previous period's
+Each reads with one grouped pass over the postings
+(:func:`~dyncrm.books.journal.kind_totals_spans`: every column's sums in the same
+statement) whatever the number of members.  ``compare=True`` adds the previous period's
 column: the same day a year earlier for the balance sheet, the same dates a
 year earlier for the income statement.  The fiscal year is the calendar year.
 
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from dyncrm.books.chart import SECTIONS, Chart, ChartLine, chart
-from dyncrm.books.journal import KindTotal, kind_totals
+from dyncrm.books.journal import KindTotal, Span, kind_totals_spans
 from dyncrm.errors import ValidationError
 from dyncrm.money import Money, from_minor
 from dyncrm.reports import Report, ReportBuilder, ReportColumn, ReportOption, ReportSection
@@ -139,8 +140,10 @@ def balance_sheet_figures(crm: CRM, on: dt.date, *, compare: bool = False) -> Ba
     """The balance sheet at the end of ``on`` (and a year earlier with ``compare``)."""
     the_chart = chart(crm)
     dates = (on, year_back(on)) if compare else (on,)
-    cumulative = [kind_totals(crm, until=day) for day in dates]
-    this_year = [kind_totals(crm, since=fiscal_year_start(day), until=day) for day in dates]
+    # one pass over the postings: to each date, and from its fiscal year's start
+    columns = kind_totals_spans(crm, [*(Span(until=day) for day in dates),
+                                      *(Span(fiscal_year_start(day), day) for day in dates)])
+    cumulative, this_year = columns[:len(dates)], columns[len(dates):]
     sections = _by_line(the_chart, cumulative, ("asset", "liability", "equity"))
     current = tuple(_result(the_chart, c) for c in this_year)
     earlier = tuple(_result(the_chart, c) - r for c, r in zip(cumulative, current,
@@ -174,7 +177,7 @@ def income_statement_figures(crm: CRM, since: dt.date, until: dt.date, *,
     the_chart = chart(crm)
     periods = ((since, until), (year_back(since), year_back(until))) if compare \
         else ((since, until),)
-    columns = [kind_totals(crm, since=s, until=u, exclude_closing=True) for s, u in periods]
+    columns = kind_totals_spans(crm, [Span(s, u, exclude_closing=True) for s, u in periods])
     return IncomeStatement(periods, _by_line(the_chart, columns, ("income", "expense")),
                            crm.currency)
 
@@ -207,8 +210,9 @@ def changes_in_equity_figures(crm: CRM, since: dt.date, until: dt.date
         raise ValidationError("the period starts after it ends", field="since")
     the_chart = chart(crm)
     before = since - dt.timedelta(days=1)
-    opening = kind_totals(crm, until=before)
-    period = kind_totals(crm, since=since, until=until)
+    # one pass over the postings: before the period, in it, and in it without closing
+    opening, period, earning = kind_totals_spans(
+        crm, [Span(until=before), Span(since, until), Span(since, until, exclude_closing=True)])
     kinds = {**{k: t.ledger_type for k, t in opening.items()},
              **{k: t.ledger_type for k, t in period.items()}}
     lines: dict[str, ChartLine] = {line.code: line for line in the_chart.lines
@@ -228,7 +232,7 @@ def changes_in_equity_figures(crm: CRM, since: dt.date, until: dt.date
         movements.append(EquityMovement(line, start, credits, debits))
     result_open = _result(the_chart, opening)
     result_close = result_open + _result(the_chart, period)
-    earned = income_statement_figures(crm, since, until).result()
+    earned = _result(the_chart, earning)  # the income statement's result of the period
     closed = result_close - result_open - earned  # moved out by closing entries (<= 0)
     additions = max(earned, 0) + max(closed, 0)
     deductions = max(-earned, 0) + max(-closed, 0)
