@@ -603,7 +603,7 @@ def _text(value) -> str:
 @members_job("reports.feedback_report raw")
 def feedback_report_raw(crm, world):
     """The feedback figures and tickets in hand-written SQL and plain Python (the floor)."""
-    from dyncrm_retain.feedback.report import personal_values, redact
+    from dyncrm_retain.feedback.report import personal_values, redactor
     from dyncrm_retain.feedback.tickets import settings
     from koperasi_xyz.fmt import tanggal
     from koperasi_xyz.reports.builders import FEEDBACK_KIND_ID, FEEDBACK_STAGE_ID
@@ -707,12 +707,12 @@ def feedback_report_raw(crm, world):
             [since, until]):
         said = replies.get(tid, ())
         if anonymous:
-            values = personal_values(SimpleNamespace(
+            clean = redactor(personal_values(SimpleNamespace(
                 name=m_name, number=m_number, email=m_email, phone=m_phone),
-                logins.get(mid, [])) if mid is not None else []
+                logins.get(mid, [])) if mid is not None else [])
             subject, text, resolution, reject, comment = (
-                redact(v, values) for v in (subject, text, resolution, reject, comment))
-            said = [(on, redact(v, values)) for on, v in said]
+                clean(v) for v in (subject, text, resolution, reject, comment))
+            said = [(on, clean(v)) for on, v in said]
             member = "(anonim)"
         else:
             resolution, reject, comment = resolution or "", reject or "", comment or ""

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import attrs
 from peewee import JOIN, Case, fn
 
-from dyncrm.db.models import Account, JournalEntry, Member, Posting, Touchpoint
+from dyncrm.db.models import Member, Touchpoint
 from dyncrm.errors import ValidationError
 
 from ..fmt import amount_plain, rupiah, tanggal
@@ -99,30 +99,92 @@ def _status_on(stage: str, left_on: dt.date | None, as_of: dt.date) -> str:
 # --- members ----------------------------------------------------------------------
 
 
+class _MemberRow(NamedTuple):
+    """A member as the member reports read them (dates as dates)."""
+
+    member_id: int
+    number: str | None
+    name: str
+    stage: str
+    joined_on: dt.date | None
+    left_on: dt.date | None
+    employee_number: str | None
+    department: str | None
+
+
+def _member_rows(crm: CRM, where: str, params: list[Any]) -> list[_MemberRow]:
+    """Members matching ``where`` (SQL over ``m``, the member, and ``a``, their application;
+    ``{p}`` for each of ``params``) as plain rows in id order, each distinct date
+    converted once."""
+    from dyncrm.db import prepared
+    from dyncrm_acquire.models import ApplicationRow
+
+    db = crm.database
+    text = prepared.sql(db, (
+        "SELECT m.id, m.number, m.name, m.stage, m.joined_on, m.left_on, a.employee_number, "
+        f"a.department FROM {Member._meta.table_name} m "
+        f"LEFT JOIN {ApplicationRow._meta.table_name} a ON a.member_id = m.id "
+        f"WHERE {where} ORDER BY m.id"))
+    dates: dict[Any, dt.date | None] = {None: None}
+    out = []
+    for mid, number, name, stage, joined, left, empno, dept in db.execute_sql(text, params):
+        joined = dates[joined] if joined in dates else dates.setdefault(joined, _date(joined))
+        left = dates[left] if left in dates else dates.setdefault(left, _date(left))
+        out.append(_MemberRow(mid, number, name, stage, joined, left, empno, dept))
+    return out
+
+
+def _date_texts(crm: CRM):
+    """``(short, iso)``: a date's short Indonesian text and ISO text, each worked out once
+    per distinct date for the report being built."""
+    shorts: dict[Any, str] = {None: ""}
+    isos: dict[Any, str] = {None: ""}
+
+    def short(value: Any) -> str:
+        found = shorts.get(value)
+        if found is None:
+            found = shorts[value] = _short(crm, value)
+        return found
+
+    def iso(value: Any) -> str:
+        found = isos.get(value)
+        if found is None:
+            found = isos[value] = _iso(value)
+        return found
+
+    return short, iso
+
+
 def member_list(crm: CRM, as_of: dt.date, *, department: str | None = None) -> Laporan:
-    """Buku daftar anggota: everyone who had joined by ``as_of``, with their status then."""
-    people = [p for p in profiles().values()
-              if p.joined_on is not None and _date(p.joined_on) <= as_of]
+    """Buku daftar anggota: everyone who had joined by ``as_of``, with their status then.
+
+    One statement read as plain rows; dates formatted once per distinct date.
+    """
+    people = _member_rows(crm, "m.joined_on IS NOT NULL AND m.joined_on <= {p}",
+                          [as_of.isoformat()])
     if department:
-        people = [p for p in people
-                  if (p.department or "").lower() == department.strip().lower()]
-    people.sort(key=lambda p: (_date(p.joined_on), p.number or ""))
+        wanted = department.strip().lower()
+        people = [p for p in people if (p.department or "").lower() == wanted]
+    people.sort(key=lambda p: (p.joined_on, p.number or ""))
+    texts: dict[Any, tuple[str, str]] = {None: ("", "")}  # date -> (short, ISO), once each
     rows, raw = [], []
     counts: dict[str, int] = defaultdict(int)
     per_dept: dict[str, int] = defaultdict(int)
-    for i, p in enumerate(people, start=1):
-        status = _status_on(p.stage, _date(p.left_on), as_of)
+    for i, (_, number, name, stage, joined, left, empno, dept) in enumerate(people, start=1):
+        status = _status_on(stage, left, as_of)
         counts[status] += 1
         if status != "keluar":
-            per_dept[p.department or NO_DEPT] += 1
-        left = _date(p.left_on) if status == "keluar" else None
-        rows.append({"no": i, "nomor": p.number or "", "nama": p.name,
-                     "nik": p.employee_number or "", "departemen": p.department or "",
-                     "bergabung": _short(crm, p.joined_on), "status": status,
-                     "keluar": _short(crm, left)})
-        raw.append({"nomor_anggota": p.number or "", "nama": p.name,
-                    "nik_karyawan": p.employee_number or "", "departemen": p.department or "",
-                    "bergabung": _iso(p.joined_on), "status": status, "keluar": _iso(left)})
+            per_dept[dept or NO_DEPT] += 1
+            left = None
+        number, empno, dept = number or "", empno or "", dept or ""
+        joined_text = texts.get(joined) or texts.setdefault(
+            joined, (_short(crm, joined), _iso(joined)))
+        left_text = texts.get(left) or texts.setdefault(left, (_short(crm, left), _iso(left)))
+        rows.append({"no": i, "nomor": number, "nama": name, "nik": empno, "departemen": dept,
+                     "bergabung": joined_text[0], "status": status, "keluar": left_text[0]})
+        raw.append({"nomor_anggota": number, "nama": name, "nik_karyawan": empno,
+                    "departemen": dept, "bergabung": joined_text[1], "status": status,
+                    "keluar": left_text[1]})
     dept_rows = [{"departemen": d, "anggota": n} for d, n in sorted(per_dept.items())]
     return Laporan(
         name="anggota", title="Daftar Anggota", subtitle=_as_of_text(crm, as_of),
@@ -152,20 +214,49 @@ def pokok_paid_by_member(crm: CRM, member_ids: list[int], until: dt.date) -> dic
     A refund when the member left does not lower it: it is what the member paid,
     not what the cooperative still holds.  One grouped query.
     """
+    from dyncrm.db import prepared
+
     if not member_ids:
         return {}
-    reversal = JournalEntry.alias()
-    reversed_ids = reversal.select(reversal.reverses).where(reversal.reverses.is_null(False))
-    out: dict[int, int] = {}
-    for chunk in [member_ids[i:i + 500] for i in range(0, len(member_ids), 500)]:
-        query = (Posting.select(Account.member, fn.SUM(Posting.amount))
-                 .join(Account).switch(Posting).join(JournalEntry)
-                 .where(Account.kind == "savings.pokok", Account.member.in_(chunk),
-                        Posting.amount < 0, JournalEntry.effective_date <= until,
-                        JournalEntry.reverses.is_null(), JournalEntry.id.not_in(reversed_ids))
-                 .group_by(Account.member))
-        out.update({m: -int(units or 0) for m, units in crm.database.execute(query)})
-    return out
+    db = crm.database
+    # Entries that are reversals or reversed are few: their pokok credits are read apart
+    # and taken off (a condition on them in the main query sends the planner scanning
+    # every journal entry through the reverses index).
+    pairs = db.execute_sql(prepared.sql(db, _REVERSAL_PAIRS)).fetchall()
+    undone = sorted({i for pair in pairs for i in pair})
+    wanted = set(member_ids)
+    out: dict[int, int] = defaultdict(int)
+
+    def add(rows, sign: int) -> None:
+        for member_id, units in rows:
+            if member_id in wanted:
+                out[member_id] -= sign * int(units or 0)
+
+    day = until.isoformat()
+    if len(wanted) > 500:  # one pass over every pokok account rather than many chunks
+        add(db.execute_sql(prepared.sql(db, _POKOK_PAID.replace("{members}", "")), [day]), 1)
+    else:
+        ids = sorted(wanted)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            where = f"AND a.member_id IN ({prepared.marks(len(chunk))}) "
+            add(db.execute_sql(prepared.sql(db, _POKOK_PAID.replace("{members}", where)),
+                               [day, *chunk]), 1)
+    for i in range(0, len(undone), 500):
+        chunk = undone[i:i + 500]
+        where = f"AND e.id IN ({prepared.marks(len(chunk))}) "
+        add(db.execute_sql(prepared.sql(db, _POKOK_PAID.replace("{members}", where)),
+                           [day, *chunk]), -1)
+    return {m: units for m, units in out.items()}
+
+
+#: Pokok credits per member up to a date ({members}: more conditions).
+_POKOK_PAID = ("SELECT a.member_id, SUM(p.amount) FROM account a "
+               "JOIN posting p ON p.account_id = a.id JOIN journal_entry e ON e.id = p.entry_id "
+               "WHERE a.kind = 'savings.pokok' AND a.member_id IS NOT NULL AND p.amount < 0 "
+               "AND e.effective_date <= {p} {members}GROUP BY a.member_id")
+#: Every reversal with the entry it reverses.
+_REVERSAL_PAIRS = "SELECT id, reverses_id FROM journal_entry WHERE reverses_id IS NOT NULL"
 
 
 def new_members(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
@@ -175,20 +266,22 @@ def new_members(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
     :func:`pokok_paid_by_member`), also for a member who has since left and had
     it refunded: the status column says they left.
     """
-    people = [p for p in profiles().values() if p.joined_on is not None
-              and since <= _date(p.joined_on) <= until]
-    people.sort(key=lambda p: (_date(p.joined_on), p.number or ""))
+    people = _member_rows(crm, "m.joined_on >= {p} AND m.joined_on <= {p}",
+                          [since.isoformat(), until.isoformat()])
+    people.sort(key=lambda p: (p.joined_on, p.number or ""))
     pokok = pokok_paid_by_member(crm, [p.member_id for p in people], until)
+    short, iso = _date_texts(crm)
+    money = _money_text(crm)
     rows, raw = [], []
+    total = 0
     for i, p in enumerate(people, start=1):
         paid = pokok.get(p.member_id, 0)
-        rows.append({"no": i, "nomor": p.number or "", "nama": p.name,
-                     "departemen": p.department or "", "bergabung": _short(crm, p.joined_on),
-                     "pokok": rupiah(crm, paid), "status": STAGE_ID.get(p.stage, p.stage)})
-        raw.append({"nomor_anggota": p.number or "", "nama": p.name,
-                    "departemen": p.department or "", "bergabung": _iso(p.joined_on),
-                    "simpanan_pokok": paid, "status": STAGE_ID.get(p.stage, p.stage)})
-    total = sum(pokok.get(p.member_id, 0) for p in people)
+        total += paid
+        number, dept, status = p.number or "", p.department or "", STAGE_ID.get(p.stage, p.stage)
+        rows.append({"no": i, "nomor": number, "nama": p.name, "departemen": dept,
+                     "bergabung": short(p.joined_on), "pokok": money(paid), "status": status})
+        raw.append({"nomor_anggota": number, "nama": p.name, "departemen": dept,
+                    "bergabung": iso(p.joined_on), "simpanan_pokok": paid, "status": status})
     return Laporan(
         name="anggota-baru", title="Laporan Anggota Baru", subtitle=_period_text(crm, since, until),
         columns=cols(("no", "No", "R", 0.5), ("nomor", "No. Anggota", "L", 1.6),
@@ -209,53 +302,75 @@ REFUND_ID = {"requested": "menunggu persetujuan", "approved": "disetujui, belum 
              "paid": "sudah dibayar", "cancelled": "dibatalkan"}
 
 
+class _LeaveRow(NamedTuple):
+    """A leave request as the anggota-keluar report reads it."""
+
+    member_id: int
+    status: str
+    requested_on: Any
+    payout_on: Any
+    paid_on: Any
+    settlement_total: int | None
+
+
 def leaving_members(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
-    """Anggota keluar / non-aktif: who left (or is leaving), with the refund status."""
-    everyone = profiles()
-    requests: dict[int, Any] = {}
+    """Anggota keluar / non-aktif: who left (or is leaving), with the refund status.
+
+    Two statements read as plain rows: the leave requests that count (open, or asked or
+    paid in the period) and the members who left in the period, are leaving or made one
+    of those requests; dates and amounts formatted once per distinct value.
+    """
+    from dyncrm.db import prepared
+
+    db = crm.database
+    period = [since.isoformat(), until.isoformat()]
+    requests: dict[int, _LeaveRow] = {}
+    asked = ""
     if crm.is_enabled("expand.deactivation"):
         from dyncrm_expand.deactivation.models import LeaveRequest
 
-        query = (LeaveRequest.select()
-                 .where(LeaveRequest.status.in_(["requested", "approved"])
-                        | ((LeaveRequest.requested_on >= since)
-                           & (LeaveRequest.requested_on <= until))
-                        | ((LeaveRequest.paid_on >= since) & (LeaveRequest.paid_on <= until)))
-                 .order_by(LeaveRequest.id))
-        for req in query:
+        table = LeaveRequest._meta.table_name
+        wanted = ("status IN ('requested', 'approved') "
+                  "OR (requested_on >= {p} AND requested_on <= {p}) "
+                  "OR (paid_on >= {p} AND paid_on <= {p})")
+        for row in db.execute_sql(prepared.sql(db, (
+                "SELECT member_id, status, requested_on, payout_on, paid_on, settlement_total "
+                f"FROM {table} WHERE {wanted} ORDER BY id")), period * 2):
+            req = _LeaveRow(*row)
             if req.status != "cancelled" or req.member_id not in requests:
                 requests[req.member_id] = req
-    chosen = {mid: p for mid, p in everyone.items()
-              if p.stage == "leaving" or mid in requests
-              or (p.left_on is not None and since <= _date(p.left_on) <= until)}
+        asked = f" OR m.id IN (SELECT member_id FROM {table} WHERE {wanted})"
+    chosen = _member_rows(crm, "m.stage = 'leaving' OR (m.left_on >= {p} AND m.left_on <= {p})"
+                          + asked, period * (3 if asked else 1))
+    short, iso = _date_texts(crm)
+    money = _money_text(crm)
     rows, raw = [], []
     owed_total = paid_total = 0
-    ordered = sorted(chosen.values(), key=lambda p: (_date(p.left_on) or until, p.number or ""))
+    ordered = sorted(chosen, key=lambda p: (p.left_on or until, p.number or ""))
     for i, p in enumerate(ordered, start=1):
         req = requests.get(p.member_id)
         refund = req.settlement_total if req is not None and req.settlement_total else 0
         status = REFUND_ID.get(req.status, req.status) if req is not None else "-"
         if req is not None and req.status == "approved" and req.payout_on:
-            status += f" (dijadwalkan {_short(crm, req.payout_on)})"
+            status += f" (dijadwalkan {short(req.payout_on)})"
         if req is not None and req.status == "paid":
-            status = f"sudah dibayar {_short(crm, req.paid_on)}"
+            status = f"sudah dibayar {short(req.paid_on)}"
             paid_total += refund
         elif req is not None and req.status == "approved":
             owed_total += refund
-        rows.append({"no": i, "nomor": p.number or "", "nama": p.name,
-                     "departemen": p.department or "",
-                     "diajukan": _short(crm, req.requested_on) if req else "",
-                     "keluar": _short(crm, p.left_on), "stage": STAGE_ID.get(p.stage, p.stage),
-                     "pengembalian": rupiah(crm, refund) if req and req.settlement_total
+        number, dept, stage = p.number or "", p.department or "", STAGE_ID.get(p.stage, p.stage)
+        rows.append({"no": i, "nomor": number, "nama": p.name, "departemen": dept,
+                     "diajukan": short(req.requested_on) if req else "",
+                     "keluar": short(p.left_on), "stage": stage,
+                     "pengembalian": money(refund) if req and req.settlement_total
                      is not None else "", "status": status})
-        raw.append({"nomor_anggota": p.number or "", "nama": p.name,
-                    "departemen": p.department or "",
-                    "diajukan": _iso(req.requested_on) if req else "",
-                    "keluar": _iso(p.left_on), "status_anggota": STAGE_ID.get(p.stage, p.stage),
+        raw.append({"nomor_anggota": number, "nama": p.name, "departemen": dept,
+                    "diajukan": iso(req.requested_on) if req else "",
+                    "keluar": iso(p.left_on), "status_anggota": stage,
                     "pengembalian_simpanan": refund,
                     "status_pengembalian": req.status if req else "",
-                    "jadwal_bayar": _iso(req.payout_on) if req else "",
-                    "dibayar": _iso(req.paid_on) if req else ""})
+                    "jadwal_bayar": iso(req.payout_on) if req else "",
+                    "dibayar": iso(req.paid_on) if req else ""})
     return Laporan(
         name="anggota-keluar", title="Laporan Anggota Keluar dan Non-aktif",
         subtitle=(_period_text(crm, since, until)
@@ -583,13 +698,28 @@ def payroll_report(crm: CRM, month: dt.date, *, live: bool = False) -> Laporan:
         source = f"dihitung dari data per {tanggal(crm, crm.today())}"
     keys = ("simpanan_wajib", "tunggakan_wajib", "angsuran", "tunggakan_angsuran",
             "jumlah_potongan")
+    shown = frozenset((*keys, "gaji_bersih"))
+    texts: dict[int, str] = {}  # each distinct amount formatted once
+
+    def plain(units: int) -> str:
+        found = texts.get(units)
+        if found is None:
+            found = texts[units] = amount_plain(crm, units)
+        return found
+
     sections = []
+    total = flagged = 0  # the list's total and lines to look at, from the rows made anyway
     for name, lines in dlist.departments().items():
         raw = [line_row(dlist, x) for x in lines]
-        rows = [{k: (amount_plain(crm, v) if k in keys or (k == "gaji_bersih" and v != "")
-                     else v) for k, v in r.items()} for r in raw]
-        totals = {"nama": "Jumlah", **{k: amount_plain(crm, sum(r[k] for r in raw))
-                                       for k in keys}}
+        rows = [{k: (plain(v) if k in shown and v != "" else v) for k, v in r.items()}
+                for r in raw]
+        sums = dict.fromkeys(keys, 0)
+        for r in raw:
+            for k in keys:
+                sums[k] += r[k]
+            flagged += r["catatan"] != ""
+        total += sums["jumlah_potongan"]
+        totals = {"nama": "Jumlah", **{k: plain(v) for k, v in sums.items()}}
         sections.append(Section(heading=f"{name} ({len(lines)} anggota)", rows=tuple(rows),
                                 raw=tuple(raw), totals=totals))
     month_name = f"{crm.locale.month_name(dlist.month.month)} {dlist.month.year}"
@@ -608,8 +738,8 @@ def payroll_report(crm: CRM, month: dt.date, *, live: bool = False) -> Laporan:
                      ("gaji_bersih", "Gaji bersih", "R", 1.1), ("catatan", "Catatan", "L", 1.6)),
         sections=tuple(sections),
         **_summary(("Anggota", len(dlist.lines), None),
-                   ("Jumlah potongan", dlist.total, rupiah(crm, dlist.total)),
-                   ("Perlu diperiksa", sum(1 for x in dlist.lines if x.flag), None)),
+                   ("Jumlah potongan", total, rupiah(crm, total)),
+                   ("Perlu diperiksa", flagged, None)),
         landscape=True,
         signatures=(("Bendahara Koperasi", ""), ("Bagian Penggajian (HRD)", "")))
 
@@ -627,24 +757,25 @@ def _feedback_ticket_rows(crm: CRM, lines) -> tuple[list[dict[str, Any]], list[d
     name, number, e-mail and phone (:mod:`dyncrm_retain.feedback.report`).
     """
     rows, raw = [], []
+    short, iso = _date_texts(crm)
     for t in lines:
         member = "(anonim)" if t.anonymous else t.member
         kind = FEEDBACK_KIND_ID.get(t.kind, t.kind)
         stage = FEEDBACK_STAGE_ID.get(t.stage, t.stage)
-        replies = [f"{_short(crm, on)}: {text}" for on, text in t.replies]
+        replies = [f"{short(on)}: {text}" for on, text in t.replies]
         outcome = (f"Ditolak: {t.reject_reason}" if t.reject_reason else
                    f"Penyelesaian: {t.resolution}" if t.resolution else "")
         rating = "" if t.rating is None else f"{t.rating}/5" + (
             f" — {t.rating_comment}" if t.rating_comment else "")
-        rows.append({"tiket": f"{t.number} · {_short(crm, t.submitted_on)}",
+        rows.append({"tiket": f"{t.number} · {short(t.submitted_on)}",
                      "jenis": f"{kind} · {t.category} · {stage}", "anggota": member,
                      "isi": f"{t.subject}: {t.text}",
                      "tanggapan": " · ".join([*replies, *([outcome] if outcome else [])]),
                      "penilaian": rating})
-        raw.append({"nomor_tiket": t.number, "tanggal": t.submitted_on.isoformat(), "jenis": kind,
+        raw.append({"nomor_tiket": t.number, "tanggal": iso(t.submitted_on), "jenis": kind,
                     "kategori": t.category, "status": stage, "anggota": member,
                     "judul": t.subject, "isi": t.text,
-                    "tanggapan": "\n".join(f"{on.isoformat()}: {text}" for on, text in t.replies),
+                    "tanggapan": "\n".join(f"{iso(on)}: {text}" for on, text in t.replies),
                     "penyelesaian": outcome,
                     "penilaian": "" if t.rating is None else t.rating,
                     "komentar_penilaian": t.rating_comment})

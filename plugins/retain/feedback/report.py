@@ -19,9 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import statistics
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 from peewee import Case, fn
@@ -207,12 +207,17 @@ def _pattern(value: str) -> str:
 def redact(text: str | None, values: Iterable[str]) -> str:
     """``text`` with every occurrence of ``values`` (case-insensitive, whole words; phone
     numbers with any spacing) replaced by :data:`REDACTED`."""
-    if not text:
-        return ""
+    return redactor(values)(text)
+
+
+def redactor(values: Iterable[str]) -> Callable[[str | None], str]:
+    """:func:`redact` of ``values`` as a function of the text, its pattern compiled once
+    (for the several texts of one ticket)."""
     patterns = [_pattern(v) for v in values if v]
     if not patterns:
-        return text
-    return re.sub("|".join(patterns), REDACTED, text, flags=re.IGNORECASE)
+        return lambda text: text or ""
+    sub = re.compile("|".join(patterns), re.IGNORECASE).sub
+    return lambda text: sub(REDACTED, text) if text else ""
 
 
 def _local_date(crm: CRM, value: Any) -> dt.date:
@@ -230,25 +235,35 @@ def ticket_lines(crm: CRM, since: dt.date, until: dt.date, *, page: int = TICKET
     members; an anonymous ticket's line names nobody (see :class:`TicketLine`).
     """
     in_period = (T.submitted_on >= since) & (T.submitted_on <= until)
+    db = crm.database
     last = 0
     while True:
-        rows = list(T.select().where(in_period & (T.id > last)).order_by(T.id).limit(page))
+        query = (T.select(*_TICKET_FIELDS).where(in_period & (T.id > last)).order_by(T.id)
+                 .limit(page))
+        rows = [_TicketRow(*row) for row in db.execute_sql(*query.sql())]  # plain rows
         if not rows:
             return
-        last = rows[-1].id
+        first, last = rows[0].id, rows[-1].id
+        # the page's tickets by id range, not by a list of their ids (no parameter per id)
+        page_tickets = T.select(T.id).where(in_period & (T.id >= first) & (T.id <= last))
         replies: dict[int, list[tuple[dt.date, str]]] = {}
         events = (FeedbackEvent
                   .select(FeedbackEvent.ticket, FeedbackEvent.at, FeedbackEvent.text)
-                  .where(FeedbackEvent.ticket.in_([r.id for r in rows]),
+                  .where(FeedbackEvent.ticket.in_(page_tickets),
                          FeedbackEvent.internal == False,  # noqa: E712 (SQL, not Python)
                          FeedbackEvent.action.in_(REPLY_ACTIONS),
                          FeedbackEvent.text.is_null(False))
-                  .order_by(FeedbackEvent.at, FeedbackEvent.id).tuples())
-        for ticket_id, at, text in events:
+                  .order_by(FeedbackEvent.at, FeedbackEvent.id))
+        days: dict[Any, dt.date] = {}
+        for ticket_id, at, text in db.execute_sql(*events.sql()):  # plain rows
             if text:
-                replies.setdefault(ticket_id, []).append((_local_date(crm, at), text))
-        members = {m.id: m for m in Member.select().where(
-            Member.id.in_(list({r.member_id for r in rows})))}
+                day = days.get(at) or days.setdefault(at, _local_date(crm, at))
+                replies.setdefault(ticket_id, []).append((day, text))
+        writers = (Member.select(Member.id, Member.number, Member.name, Member.email,
+                                 Member.phone)
+                   .where(Member.id.in_(T.select(T.member).where(
+                       in_period & (T.id >= first) & (T.id <= last)))))
+        members = {m.id: m for m in map(_Writer._make, db.execute_sql(*writers.sql()))}
         hidden = list({r.member_id for r in rows if r.anonymous})
         logins: dict[int, list[str]] = {}
         if hidden:
@@ -262,16 +277,46 @@ def ticket_lines(crm: CRM, since: dt.date, until: dt.date, *, page: int = TICKET
             return
 
 
-def _ticket_line(r: T, member: Member | None, replies: list[tuple[dt.date, str]],
+class _TicketRow(NamedTuple):
+    """The columns of a ticket the report lists (a plain row, not a model instance)."""
+
+    id: int
+    member_id: int
+    number: str
+    submitted_on: Any
+    kind: str
+    category: str
+    stage: str
+    anonymous: Any
+    subject: str
+    text: str
+    resolution: str | None
+    reject_reason: str | None
+    rating: int | None
+    rating_comment: str | None
+
+
+_TICKET_FIELDS = (T.id, T.member, T.number, T.submitted_on, T.kind, T.category, T.stage,
+                  T.anonymous, T.subject, T.text, T.resolution, T.reject_reason, T.rating,
+                  T.rating_comment)
+
+
+class _Writer(NamedTuple):
+    """What the report needs of a ticket's writer."""
+
+    id: int
+    number: str | None
+    name: str
+    email: str | None
+    phone: str | None
+
+
+def _ticket_line(r: _TicketRow, member: _Writer | None, replies: list[tuple[dt.date, str]],
                  logins: list[str]) -> TicketLine:
     from dyncrm_retain.feedback.tickets import _date
 
     if r.anonymous:
-        values = personal_values(member, logins) if member is not None else []
-
-        def clean(text: str | None) -> str:
-            return redact(text, values)
-
+        clean = redactor(personal_values(member, logins) if member is not None else [])
         who = ANONYMOUS
     else:
         def clean(text: str | None) -> str:
@@ -340,12 +385,17 @@ def build(crm: CRM, since: dt.date, until: dt.date, *, tickets: bool = True
     as_of = min(until, crm.today())
     in_period = (T.submitted_on >= since) & (T.submitted_on <= until)
 
-    year, month = T.submitted_on.year, T.submitted_on.month
+    # counted per category and day, the months taken from the dates here (a year or month
+    # function in SQL is a Python function called per row on SQLite)
     volume: dict[tuple[str, str], int] = {}
-    query = (T.select(T.category, year.alias("y"), month.alias("m"), fn.COUNT(T.id).alias("n"))
-             .where(in_period).group_by(T.category, year, month).tuples())
-    for category, y, m, n in query:
-        key = (category, f"{int(y):04d}-{int(m):02d}")
+    query = (T.select(T.category, T.submitted_on, fn.COUNT(T.id).alias("n"))
+             .where(in_period).group_by(T.category, T.submitted_on))
+    months: dict[Any, str] = {}
+    for category, day, n in crm.database.execute_sql(*query.sql()):  # plain rows
+        label = months.get(day)
+        if label is None:
+            label = months[day] = str(day)[:7]  # ISO text or a date: "2026-03"
+        key = (category, label)
         volume[key] = volume.get(key, 0) + n
 
     def count_if(cond) -> Any:
@@ -372,8 +422,8 @@ def build(crm: CRM, since: dt.date, until: dt.date, *, tickets: bool = True
     resolve_times: dict[str, list[Decimal]] = {}
     durations = (T.select(T.category, T.created_at, T.acknowledged_at, T.resolved_at)
                  .where(in_period & (T.acknowledged_at.is_null(False)
-                                     | T.resolved_at.is_null(False))).tuples())
-    for category, created, acked, resolved in durations:
+                                     | T.resolved_at.is_null(False))))
+    for category, created, acked, resolved in crm.database.execute_sql(*durations.sql()):
         if acked is not None:
             ack_times.setdefault(category, []).append(_days(created, acked))
         if resolved is not None:
