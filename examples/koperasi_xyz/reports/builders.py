@@ -15,8 +15,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import attrs
-from peewee import JOIN, Case, fn
+from peewee import fn
 
 from dyncrm.db.models import Member, Touchpoint
 from dyncrm.errors import ValidationError
@@ -471,22 +470,26 @@ def savings_report(crm: CRM, as_of: dt.date) -> Laporan:
 # --- loans ------------------------------------------------------------------------
 
 
-@attrs.frozen
-class _LoanRow:
-    """The columns of a loan the loan report shows."""
-
-    id: int
-    number: str | None
-    member_name: str | None
-    product: str
-    name: str
-    disbursed_on: Any
-    term: int
-    principal: int
-    repaid: int  # principal repaid by the report's date
-    oldest: Any  # due date of the oldest installment late on that date (as read), or None
-    arrears: int
-    first: int  # principal and interest of the first installment
+_LATE = "i.due_on < {p} AND (i.paid_on IS NULL OR i.paid_on > {p})"
+#: The loans outstanding on a date (every ``{p}``) with their member, the principal repaid
+#: by then, and per loan, grouped in SQL: the oldest late due date, the arrears (what is
+#: unpaid of a late installment; all of one paid after the date) and the first
+#: installment.  One statement: no loan id travels as a parameter (SQLite allows 32,766
+#: of them per statement) and no installment row reaches Python.
+_LOAN_REPORT_SQL = (
+    "SELECT l.id, m.number, m.name, l.product, l.terms, l.disbursed_on, l.term, "
+    "l.principal, (SELECT SUM(lp.principal) FROM loan_payment lp WHERE lp.loan_id = l.id "
+    "AND lp.effective_date <= {p} AND lp.reversed_by IS NULL), g.oldest, g.arrears, g.first "
+    "FROM loan l JOIN member m ON m.id = l.member_id LEFT JOIN ("
+    f"SELECT i.loan_id AS loan_id, MIN(CASE WHEN {_LATE} THEN i.due_on END) AS oldest, "
+    f"SUM(CASE WHEN {_LATE} THEN CASE WHEN i.paid_on IS NULL THEN i.principal "
+    "- i.principal_paid + i.interest - i.interest_paid - i.interest_waived "
+    "ELSE i.principal + i.interest END ELSE 0 END) AS arrears, "
+    "MAX(CASE WHEN i.number = 1 THEN i.principal + i.interest END) AS first "
+    "FROM loan_installment i GROUP BY i.loan_id) g ON g.loan_id = l.id "
+    "WHERE l.disbursed_on IS NOT NULL AND l.disbursed_on <= {p} "
+    "AND l.stage IN ('disbursed', 'closed', 'written_off') "
+    "AND (l.closed_on IS NULL OR l.closed_on > {p}) ORDER BY l.id")
 
 
 def _product_name(names: dict[str, str], terms_text: str | None, product: str) -> str:
@@ -509,83 +512,58 @@ def loan_report(crm: CRM, as_of: dt.date) -> Laporan:
     not paid by it; the grade follows the oldest late installment.
     """
     _need(crm, "expand.loans", "loan")
+    from dyncrm.db import prepared
     from dyncrm_expand.loans import queries as lq
-    from dyncrm_expand.loans.models import Loan, LoanInstallment, LoanPayment
 
-    # One statement: the loans outstanding on the date joined to their payments and
-    # installments grouped per loan, so no loan id travels as a parameter (SQLite
-    # allows 32,766 of them per statement) and no installment row reaches Python.
-    outstanding_on = (Loan.disbursed_on.is_null(False) & (Loan.disbursed_on <= as_of)
-                      & Loan.stage.in_(["disbursed", "closed", "written_off"])
-                      & (Loan.closed_on.is_null() | (Loan.closed_on > as_of)))
-    inst = LoanInstallment
-    late = (inst.due_on < as_of) & (inst.paid_on.is_null() | (inst.paid_on > as_of))
-    scheduled = inst.principal + inst.interest
-    unpaid = ((inst.principal - inst.principal_paid)
-              + (inst.interest - inst.interest_paid - inst.interest_waived))
-    # per loan, grouped in SQL: the oldest late due date, the arrears (what is unpaid of a
-    # late installment; all of one paid after the date) and the first installment
-    per_loan = (inst.select(inst.loan.alias("loan_id"),
-                            fn.MIN(Case(None, [(late, inst.due_on)], None)).alias("oldest"),
-                            fn.SUM(Case(None, [(late & inst.paid_on.is_null(), unpaid),
-                                               (late, scheduled)], 0)).alias("arrears"),
-                            fn.MAX(Case(None, [(inst.number == 1, scheduled)], None))
-                            .alias("first"))
-                .group_by(inst.loan).alias("per_loan"))
-    repaid = (LoanPayment.select(LoanPayment.loan.alias("loan_id"),
-                                 fn.SUM(LoanPayment.principal).alias("principal"))
-              .where(LoanPayment.effective_date <= as_of, LoanPayment.reversed_by.is_null())
-              .group_by(LoanPayment.loan).alias("repaid"))
-    query = (Loan.select(Loan.id, Member.number, Member.name, Loan.product,
-                         fn.COALESCE(Loan.terms, "{}").coerce(False), Loan.disbursed_on,
-                         Loan.term, Loan.principal, repaid.c.principal, per_loan.c.oldest,
-                         per_loan.c.arrears, per_loan.c.first)
-             .join(Member, on=(Member.id == Loan.member))
-             .switch(Loan).join(repaid, JOIN.LEFT_OUTER, on=(repaid.c.loan_id == Loan.id))
-             .switch(Loan).join(per_loan, JOIN.LEFT_OUTER, on=(per_loan.c.loan_id == Loan.id))
-             .where(outstanding_on).order_by(Loan.id).tuples())
-    names: dict[str, str] = {}  # terms text -> product name, parsed once per distinct text
-    # plain rows (the statement compiled once, no per-column conversion); dates are
-    # converted, formatted and graded once per distinct value
-    loans = [_LoanRow(loan_id, number, name, product, _product_name(names, terms, product),
-                      disbursed_on, term, principal, int(paid or 0), oldest,
-                      int(arrears or 0), int(first or 0))
-             for (loan_id, number, name, product, terms, disbursed_on, term, principal, paid,
-                  oldest, arrears, first) in crm.database.execute_sql(*query.sql())]
+    db = crm.database
+    day = as_of.isoformat()
     cfg = lq.settings(crm)
     money = _money_text(crm)
     rows, raw = [], []
     by_grade: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    out_total = arrears_total = 0
+    out_total = arrears_total = count = 0
+    names: dict[str, str] = {}  # terms text -> product name, parsed once per distinct text
+    # plain rows from SQL text written once; dates are converted, formatted and graded
+    # once per distinct value
     late_days: dict[Any, int] = {None: 0}
     grades: dict[int, str] = {}
     shown: dict[Any, tuple[str, str]] = {}  # disbursement date -> (short text, ISO)
-    for row in loans:
-        outstanding = max(row.principal - row.repaid, 0)
-        arrears = row.arrears
-        dpd = late_days.get(row.oldest)
+    terms_of: dict[int, str] = {}  # term -> "12 bln"
+    for (loan_id, number, name, product, terms, disbursed_on, term, principal, paid, oldest,
+         arrears, first) in db.execute_sql(prepared.sql(db, _LOAN_REPORT_SQL),
+                                           [day] * _LOAN_REPORT_SQL.count("{p}")):
+        count += 1
+        principal = int(principal)
+        outstanding = max(principal - int(paid or 0), 0)
+        arrears = int(arrears or 0)
+        first = int(first or 0)
+        dpd = late_days.get(oldest)
         if dpd is None:
-            dpd = late_days[row.oldest] = (as_of - _date(row.oldest)).days
+            dpd = late_days[oldest] = (as_of - _date(oldest)).days
         grade = grades.get(dpd) or grades.setdefault(dpd, cfg.grade(dpd))
-        by_grade[grade][0] += 1
-        by_grade[grade][1] += outstanding
+        slot = by_grade[grade]
+        slot[0] += 1
+        slot[1] += outstanding
         out_total += outstanding
         arrears_total += arrears
-        number, name = row.number or "", row.member_name or ""
-        when = shown.get(row.disbursed_on)
+        number, name = number or "", name or ""
+        when = shown.get(disbursed_on)
         if when is None:
-            when = shown[row.disbursed_on] = (_short(crm, row.disbursed_on),
-                                              _iso(row.disbursed_on))
-        rows.append({"pinjaman": row.id, "nomor": number, "nama": name, "produk": row.name,
-                     "cair": when[0], "tenor": f"{row.term} bln",
-                     "pokok": money(row.principal), "sisa": money(outstanding),
-                     "angsuran": money(row.first),
+            when = shown[disbursed_on] = (_short(crm, disbursed_on), _iso(disbursed_on))
+        tenor = terms_of.get(term)
+        if tenor is None:
+            tenor = terms_of[term] = f"{term} bln"
+        rows.append({"pinjaman": loan_id, "nomor": number, "nama": name,
+                     "produk": _product_name(names, terms, product),
+                     "cair": when[0], "tenor": tenor,
+                     "pokok": money(principal), "sisa": money(outstanding),
+                     "angsuran": money(first),
                      "tunggakan": money(arrears) if arrears else "",
                      "hari": str(dpd) if dpd else "", "kolektibilitas": grade})
-        raw.append({"pinjaman": row.id, "nomor_anggota": number, "nama": name,
-                    "produk": row.product, "dicairkan": when[1],
-                    "tenor_bulan": row.term, "pokok_pinjaman": row.principal,
-                    "sisa_pokok": outstanding, "angsuran_per_bulan": row.first,
+        raw.append({"pinjaman": loan_id, "nomor_anggota": number, "nama": name,
+                    "produk": product, "dicairkan": when[1],
+                    "tenor_bulan": term, "pokok_pinjaman": principal,
+                    "sisa_pokok": outstanding, "angsuran_per_bulan": first,
                     "tunggakan": arrears, "hari_terlambat": dpd, "kolektibilitas": grade})
     grade_rows, grade_raw = [], []
     for g in cfg.collectibility:
@@ -612,12 +590,12 @@ def loan_report(crm: CRM, as_of: dt.date) -> Laporan:
                                  ("sejak", "Terlambat sejak", "L", 1.2),
                                  ("pinjaman", "Pinjaman", "R", 1), ("sisa", "Sisa pokok", "R", 1.5),
                                  ("porsi", "Porsi", "R", 0.8)),
-                    totals={"kolektibilitas": "Jumlah", "pinjaman": len(loans),
+                    totals={"kolektibilitas": "Jumlah", "pinjaman": count,
                             "sisa": rupiah(crm, out_total), "porsi": "100%"}),
             Section(heading="Daftar pinjaman", rows=tuple(rows), raw=tuple(raw),
                     totals={"nama": "Jumlah", "sisa": rupiah(crm, out_total),
                             "tunggakan": rupiah(crm, arrears_total)})),
-        **_summary(("Pinjaman beredar", len(loans), None),
+        **_summary(("Pinjaman beredar", count, None),
                    ("Sisa pokok", out_total, rupiah(crm, out_total)),
                    ("Tunggakan pokok + jasa", arrears_total, rupiah(crm, arrears_total))),
         notes=("Tunggakan: angsuran (pokok dan jasa) yang jatuh tempo sebelum tanggal laporan "
