@@ -44,7 +44,7 @@ from dyncrm.ledger import Ledger
 from dyncrm.lifecycle import Lifecycle, member_info
 from dyncrm.money import Money, from_minor, parse_money
 from dyncrm.notify import Outbox
-from dyncrm.plugins import get_plugin_manager
+from dyncrm.plugins import batch_callers, batch_only_caller, get_plugin_manager
 from dyncrm.quorum import Quorum
 from dyncrm.sessions import Sessions
 from dyncrm.templating import (
@@ -428,6 +428,10 @@ class CRM:
         tp = TouchpointInfo(id=row.id, member_id=member_id, phase=phase, info=info, kind=kind,
                             actor=str(actor), at=row.at, payload=payload or {})
         self.hook.dyncrm_touchpoint_recorded(crm=self, touchpoint=tp)
+        only_batch = batch_only_caller(self.pm, "dyncrm_touchpoint_recorded",
+                                       "dyncrm_touchpoints_recorded")
+        if only_batch is not None:
+            only_batch(crm=self, touchpoints=[tp])
         return tp
 
     def touch_many(self, member_ids: list[int] | tuple[int, ...], phase: str, info: str,
@@ -439,7 +443,9 @@ class CRM:
         :meth:`touch` in a loop: one prepared ``INSERT ... RETURNING`` per chunk on
         SQLite and PostgreSQL (:mod:`dyncrm.db.bulk`; one insert per row on MySQL,
         which has no ``RETURNING``).
-        ``dyncrm_touchpoint_recorded`` still fires for each touchpoint.
+        Plugins hear of them once through ``dyncrm_touchpoints_recorded``;
+        ``dyncrm_touchpoint_recorded`` fires per touchpoint on the plugins that
+        implement only that one.
         """
         if phase not in PHASES:
             raise ValidationError(f"phase must be one of {', '.join(PHASES)}", field="phase")
@@ -462,8 +468,13 @@ class CRM:
         recorded = [TouchpointInfo(id=i, member_id=r["member"], phase=phase, info=info,
                                    kind=kind, actor=str(actor), at=stamp, payload=r["payload"])
                     for i, r in zip(ids, rows, strict=True)]
-        for tp in recorded:
-            self.hook.dyncrm_touchpoint_recorded(crm=self, touchpoint=tp)
+        each, batch = batch_callers(self.pm, "dyncrm_touchpoint_recorded",
+                                    "dyncrm_touchpoints_recorded")
+        if each is not None:
+            for tp in recorded:
+                each(crm=self, touchpoint=tp)
+        if batch is not None:
+            batch(crm=self, touchpoints=recorded)
         return recorded
 
     def timeline(self, member_id: int) -> list[TouchpointInfo]:

@@ -337,7 +337,29 @@ def dyncrm_opening_sheets(crm: CRM) -> list[OpeningSheet] | None:
 
 @hookspec
 def dyncrm_touchpoint_recorded(crm: CRM, touchpoint: TouchpointInfo) -> None:
-    """React to any recorded touchpoint (analytics, engagement scores, ...)."""
+    """React to any recorded touchpoint (analytics, engagement scores, ...).
+
+    ``crm.touch`` calls it for every touchpoint; ``crm.touch_many`` calls it once
+    per touchpoint only on the plugins that do not implement
+    :func:`dyncrm_touchpoints_recorded` (those get the batch there instead).
+    """
+
+
+@hookspec
+def dyncrm_touchpoints_recorded(crm: CRM, touchpoints: list[TouchpointInfo]) -> None:
+    """React to many touchpoints recorded at once (``crm.touch_many``), set-based.
+
+    Called once per ``touch_many`` call (a payroll import's deposits, a promotion
+    reaching a thousand members), in the same transaction, after the rows are
+    written and after the per-touchpoint :func:`dyncrm_touchpoint_recorded` of
+    the plugins that implement only that one.  A plugin implementing both hooks
+    gets ``touch_many``'s touchpoints only here and ``crm.touch``'s only through
+    :func:`dyncrm_touchpoint_recorded`; a plugin implementing only this one also
+    gets every single ``touch`` here, as a list of one.  Do the work with a fixed
+    number of statements per call (:mod:`dyncrm.db.bulk`), not one per touchpoint.
+
+    :param touchpoints: the new touchpoints, in the order they were recorded.
+    """
 
 
 @hookspec
@@ -509,7 +531,30 @@ def dyncrm_expand_loan_decided(crm: CRM, loan: Any, decision: str, actor: Actor)
 def dyncrm_expand_installment_paid(crm: CRM, payment: Any) -> None:
     """React to a loan installment being paid in full.
 
+    ``dyncrm_expand.loans.repay`` calls it for every installment a payment
+    completes; ``loans.repay_many`` (a payroll import) calls it per installment
+    only on the plugins that do not implement
+    :func:`dyncrm_expand_installments_paid` (those get the batch there instead).
+
     :param payment: a ``dyncrm_expand.loans.InstallmentPaid`` value (says if on time).
+    """
+
+
+@hookspec
+def dyncrm_expand_installments_paid(crm: CRM, payments: list[Any]) -> None:
+    """React to many loan installments paid in full by one batch of repayments, set-based.
+
+    ``dyncrm_expand.loans.repay_many`` (a payroll confirmation) calls it once, in
+    the batch's transaction, with every installment the batch's payments complete,
+    in payment order (oldest installment first within a payment), after the
+    per-installment :func:`dyncrm_expand_installment_paid` of the plugins that
+    implement only that one.  A plugin implementing both hooks gets
+    ``repay_many``'s installments only here and ``repay``'s only through
+    :func:`dyncrm_expand_installment_paid`; a plugin implementing only this one
+    also gets each single ``repay``'s installments here.  Do the work with a fixed
+    number of statements per call, not one per installment.
+
+    :param payments: ``dyncrm_expand.loans.InstallmentPaid`` values.
     """
 
 

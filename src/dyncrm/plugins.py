@@ -202,6 +202,43 @@ def _register(pm: pluggy.PluginManager, name: str, plugin: Any) -> None:
     _check_returns(pm, plugin)
 
 
+def batch_callers(pm: pluggy.PluginManager, each: str, batch: str) -> tuple[Any, Any]:
+    """The hook callers of batch work that announces many items of one kind.
+
+    ``each`` is the per-item hook (``dyncrm_touchpoint_recorded``), ``batch`` its
+    set-based twin (``dyncrm_touchpoints_recorded``).  Returns ``(per item, batch)``:
+    the caller of ``each`` on the plugins that do not implement ``batch`` — call it
+    once per item — and the caller of ``batch`` — call it once with the items; either
+    is ``None`` when no plugin would be called.  A plugin implementing both gets the
+    items only through ``batch``; one implementing only ``each`` still gets every
+    item (as :meth:`dyncrm.ledger.Ledger.post_many` treats
+    ``dyncrm_transaction_posted``).
+    """
+    batched = {impl.plugin for impl in getattr(pm.hook, batch).get_hookimpls()}
+    others = [impl for impl in getattr(pm.hook, each).get_hookimpls()
+              if impl.plugin not in batched]
+    if not others:
+        per_item = None
+    elif not batched:
+        per_item = getattr(pm.hook, each)
+    else:
+        per_item = pm.subset_hook_caller(each, remove_plugins=list(batched))
+    return per_item, (getattr(pm.hook, batch) if batched else None)
+
+
+def batch_only_caller(pm: pluggy.PluginManager, each: str, batch: str) -> Any:
+    """For work that announces one item through ``each``: the caller of ``batch`` on
+    the plugins that implement only ``batch`` (they get the item as a list of one),
+    ``None`` when there are none.  See :func:`batch_callers`."""
+    batched = getattr(pm.hook, batch).get_hookimpls()
+    if not batched:
+        return None
+    both = {impl.plugin for impl in getattr(pm.hook, each).get_hookimpls()}
+    if not any(impl.plugin not in both for impl in batched):
+        return None
+    return pm.subset_hook_caller(batch, remove_plugins=list(both))
+
+
 def get_plugin_manager(
     enabled: Iterable[str] = (),
     *,

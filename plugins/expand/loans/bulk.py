@@ -27,6 +27,7 @@ from dyncrm.errors import IllegalTransition, PluginError, ValidationError
 from dyncrm.ledger import EntrySpec
 from dyncrm.lifecycle import member_info
 from dyncrm.money import from_minor
+from dyncrm.plugins import batch_callers
 from dyncrm.values import Actor, Leg
 from dyncrm_expand.loans.lifecycle import source_account
 from dyncrm_expand.loans.models import Loan, LoanInstallment, LoanPayment
@@ -203,8 +204,10 @@ def repay_many(crm: CRM, actor: Actor, payments: Iterable[Repayment], *, method:
                    [{"loan": r["loan"], "reference": r["reference"], "amount": r["amount"],
                      "method": method, "payoff": False, "overpayment": r["overpayment"]}
                     for r in rows])
-    receipts = []
+    receipts, paid = [], []
     amounts = _amounts(crm)
+    each_paid, batch_paid = batch_callers(crm.pm, "dyncrm_expand_installment_paid",
+                                          "dyncrm_expand_installments_paid")
     for r in rows:
         row = loans[r["loan"]]
         done = done_by_ref[r["reference"]]
@@ -216,14 +219,17 @@ def repay_many(crm: CRM, actor: Actor, payments: Iterable[Repayment], *, method:
                 reference=f"loan-overpayment:{r['reference']}", source_account=source,
                 memo=f"overpayment of loan {row.id} ({r['reference']})", on=on)
         closed = done["closed"]
-        for inst in done["completed"]:
-            due_on = as_date(inst.due_on)
-            crm.hook.dyncrm_expand_installment_paid(crm=crm, payment=InstallmentPaid(
-                loan_id=row.id, member_id=row.member_id, number=inst.number, due_on=due_on,
-                paid_on=on, on_time=on <= due_on,
-                amount=from_minor(inst.principal_paid + inst.interest_paid + inst.penalty_paid,
-                                  crm.currency, exp),
-                reference=r["reference"], payoff=False))
+        if each_paid is not None or batch_paid is not None:
+            for inst in done["completed"]:
+                due_on = as_date(inst.due_on)
+                paid.append(InstallmentPaid(
+                    loan_id=row.id, member_id=row.member_id, number=inst.number,
+                    due_on=due_on, paid_on=on, on_time=on <= due_on,
+                    amount=from_minor(inst.principal_paid + inst.interest_paid
+                                      + inst.penalty_paid, crm.currency, exp),
+                    reference=r["reference"], payoff=False))
+                if each_paid is not None:
+                    each_paid(crm=crm, payment=paid[-1])
         if closed:
             _close(crm, actor, Loan.get_by_id(row.id), on)
         info = payment_info(crm, _Row(_PAYMENT_COLUMNS, (
@@ -233,6 +239,8 @@ def repay_many(crm: CRM, actor: Actor, payments: Iterable[Repayment], *, method:
             money_of=amounts(row.currency))
         receipts.append((row, f"loans:payment:{r['reference']}",
                          {"payment": info, "closed": closed}))
+    if batch_paid is not None and paid:
+        batch_paid(crm=crm, payments=paid)
     queue_receipts(crm, receipts)
     return ids
 

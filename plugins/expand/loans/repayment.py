@@ -23,6 +23,7 @@ from peewee import fn
 from dyncrm.errors import DyncrmError, IllegalTransition, ValidationError
 from dyncrm.i18n import N_
 from dyncrm.money import Money
+from dyncrm.plugins import batch_only_caller
 from dyncrm.values import Actor, Leg
 from dyncrm_expand.loans.lifecycle import _event, _notify, locked_loan_row, source_account
 from dyncrm_expand.loans.models import Loan, LoanInstallment, LoanPayment
@@ -266,13 +267,19 @@ def repay(crm: CRM, actor: Actor, loan_id: int, amount: Money, *, method: str,
                   {"loan": row.id, "reference": reference, "amount": amount_units,
                    "method": method, "payoff": payoff, "overpayment": done["over"]})
         info = payment_info(crm, payment, row.member_id, row.currency)
+        paid = []
         for inst in done["completed"]:
             due_on = as_date(inst.due_on)
-            crm.hook.dyncrm_expand_installment_paid(crm=crm, payment=InstallmentPaid(
+            paid.append(InstallmentPaid(
                 loan_id=row.id, member_id=row.member_id, number=inst.number, due_on=due_on,
                 paid_on=on, on_time=on <= due_on,
                 amount=money(crm, inst.principal_paid + inst.interest_paid + inst.penalty_paid),
                 reference=reference, payoff=payoff and due_on > on))
+            crm.hook.dyncrm_expand_installment_paid(crm=crm, payment=paid[-1])
+        only_batch = batch_only_caller(crm.pm, "dyncrm_expand_installment_paid",
+                                       "dyncrm_expand_installments_paid") if paid else None
+        if only_batch is not None:
+            only_batch(crm=crm, payments=paid)
         if closed:
             _close(crm, actor, row, on)
         _notify(crm, row, "loans/receipt.txt", "loans.receipt", f"loans:payment:{reference}",
