@@ -30,9 +30,9 @@ from dyncrm.web.extension import MenuEntry, WebExtension
 from dyncrm.web.guards import actor, can, crm, staff_only
 
 from ..fmt import rupiah
-from .export import write_csv, write_pdf
+from .export import write_csv, write_month_csv, write_month_pdf, write_pdf
 from .importer import PayrollFileRejected, batches, import_confirmation
-from .listing import DeductionList, deduction_list, parse_month, settings_of
+from .listing import DeductionList, parse_month, settings_of
 from .sent import KIND, label_of
 from .sent import send as send_list
 from .sent import sent as sent_list
@@ -95,17 +95,20 @@ def list_file(c: Any, month: Any, fmt: str, *, department: str | None = None,
     if done is not None and not department:
         f = done.file(fmt)
         return f.name, archive.content(c, f)
-    if done is not None:
-        dlist = _one_department(done.dlist, department or "")
-    else:
-        dlist = deduction_list(c, month, department=department)
-    name = f"potongan-{dlist.month:%Y-%m}.{fmt}"
+    first = month.replace(day=1)
+    name = f"potongan-{first:%Y-%m}.{fmt}"
     with tempfile.TemporaryDirectory(prefix="dyncrm-potongan-") as folder:
         path = Path(folder) / name
-        if fmt == "csv":
-            write_csv(dlist, path, delimiter=settings_of(c).csv_delimiter)
+        if done is not None:  # one department of the list as sent
+            dlist = _one_department(done.dlist, department or "")
+            if fmt == "csv":
+                write_csv(dlist, path, delimiter=settings_of(c).csv_delimiter)
+            else:
+                write_pdf(c, dlist, path)
+        elif fmt == "csv":  # from today's records, written as the lines come
+            write_month_csv(c, first, path, department=department)
         else:
-            write_pdf(c, dlist, path)
+            write_month_pdf(c, first, path, department=department)
         return name, path.read_bytes()
 
 
