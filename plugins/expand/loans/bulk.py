@@ -15,6 +15,7 @@ the payment, money left over beyond what a loan owes.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -91,6 +92,9 @@ def _amounts(crm: CRM):
     return of
 
 
+_fields_of = operator.attrgetter(*FIELDS)
+
+
 class _Row:
     """A loan or installment row read as a tuple, with attribute access (the
     settlement and :func:`loan_info` read rows by attribute)."""
@@ -149,6 +153,7 @@ def repay_many(crm: CRM, actor: Actor, payments: Iterable[Repayment], *, method:
         ("loans.principal", "asset"))]
     exp = crm.ledger.exponent(crm.currency)
     fixed: dict[str, int] = {}
+    memo: dict = {}  # denda periods per due date, denda per unpaid amount
     done_by_ref, specs, changed = {}, [], []
     for ref, p in wanted.items():
         row = loans.get(p.loan_id)
@@ -168,7 +173,7 @@ def repay_many(crm: CRM, actor: Actor, payments: Iterable[Repayment], *, method:
         if row.terms_text not in fixed:
             fixed[row.terms_text] = fixed_penalty_units(crm, row.product_terms)
         done = _settle(row.product_terms, fixed[row.terms_text], insts[row.id], on,
-                       p.amount, changed)
+                       p.amount, changed, memo)
         done_by_ref[ref] = done
         parts = (done["penalty"], done["interest"], done["principal"])
         if sum(parts):
@@ -294,30 +299,30 @@ def _read(crm: CRM, loan_ids: list[int]) -> tuple[dict, dict, dict]:
     return loans, insts, last
 
 
-def _settle(t, fixed: int, insts: list, on: dt.date, amount_units: int, changed: list
-            ) -> dict:
+def _settle(t, fixed: int, insts: list, on: dt.date, amount_units: int, changed: list,
+            memo: dict | None = None) -> dict:
     """:func:`~dyncrm_expand.loans.repayment.repay`'s settlement on the unpaid
     installments (paid ones have nothing left to assess or allocate): denda
-    assessed up to ``on``, then oldest first; changed rows go to ``changed``."""
-    before = {i.number: tuple(getattr(i, f) for f in FIELDS) for i in insts}
+    assessed up to ``on``, then oldest first; changed rows go to ``changed``.
+    ``memo``: kept across the batch's loans (see :func:`pending_penalty`)."""
+    before = [_fields_of(i) for i in insts]
     for inst in insts:
-        periods, charge = pending_penalty(t, inst, on, fixed)
+        periods, charge = pending_penalty(t, inst, on, fixed, memo=memo)
         if periods != inst.penalty_periods:
             inst.penalty_periods = periods
             inst.penalty_assessed += charge
     pen, intr, prin, over = _allocate(insts, amount_units)
     completed, allocation = [], []
-    for inst in insts:
+    for inst, was in zip(insts, before, strict=True):
         done = inst.paid_on is None and unpaid_base(inst) == 0 \
             and inst.penalty_assessed == inst.penalty_paid
         if done:
             inst.paid_on = on
             completed.append(inst)
-        after = tuple(getattr(inst, f) for f in FIELDS)
-        if done or after != before[inst.number]:
+        after = _fields_of(inst)
+        if done or after != was:
             changed.append(inst)
-            delta = {f: a - b for f, a, b in zip(FIELDS, after, before[inst.number],
-                                                 strict=True)}
+            delta = {f: a - b for f, a, b in zip(FIELDS, after, was, strict=True)}
             allocation.append({"number": inst.number, "completed": done, **delta})
     return {"penalty": pen, "interest": intr, "principal": prin, "over": over,
             "amount": amount_units, "completed": completed, "allocation": allocation,

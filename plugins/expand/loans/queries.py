@@ -233,24 +233,37 @@ def unpaid_base(inst: Any) -> int:
         inst.interest - inst.interest_paid - inst.interest_waived)
 
 
-def pending_penalty(t: LoanProduct, inst: Any, on: dt.date, fixed_units: int
-                    ) -> tuple[int, int]:
+def pending_penalty(t: LoanProduct, inst: Any, on: dt.date, fixed_units: int, *,
+                    memo: dict | None = None) -> tuple[int, int]:
     """``(periods, units)`` of denda an installment row has incurred by ``on`` and
     that is not assessed yet.
 
     The unpaid amount has not changed since the last assessment (every payment
     assesses first), so all new periods are charged on today's unpaid amount.
+    ``memo``: a dict kept across calls (batch work) in which the periods of each
+    due date and the denda of each unpaid amount are worked out once.
     """
     if inst.paid_on is not None:
         return inst.penalty_periods, 0
-    periods = penalty_periods(t.penalty.kind, as_date(inst.due_on), on,
-                              grace_days=t.penalty.grace_days,
-                              max_periods=t.penalty.max_periods)
+    rule = t.penalty
+    key = (rule.kind, rule.grace_days, rule.max_periods, inst.due_on, on)
+    periods = memo.get(key) if memo is not None else None
+    if periods is None:
+        periods = penalty_periods(rule.kind, as_date(inst.due_on), on,
+                                  grace_days=rule.grace_days, max_periods=rule.max_periods)
+        if memo is not None:
+            memo[key] = periods
     new = periods - inst.penalty_periods
     if new <= 0:
         return inst.penalty_periods, 0
-    per = penalty_per_period(t.penalty.kind, unpaid_base(inst), percent=t.penalty.percent,
-                             fixed_units=fixed_units)
+    base = unpaid_base(inst)
+    key = (rule.kind, rule.percent, fixed_units, base)
+    per = memo.get(key) if memo is not None else None
+    if per is None:
+        per = penalty_per_period(rule.kind, base, percent=rule.percent,
+                                 fixed_units=fixed_units)
+        if memo is not None:
+            memo[key] = per
     return periods, new * per
 
 

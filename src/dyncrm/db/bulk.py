@@ -170,6 +170,15 @@ def insert_dicts(database: Any, model: Any, rows: Sequence[dict[str, Any]], *,
         default = field.default
         plan.append((field.name, default if callable(default) else None,
                      None if callable(default) else default, conv))
+    keys = rows[0].keys()
+    if all(row.keys() == keys for row in rows):  # the usual batch: every row alike
+        given = [i for i, (name, *_) in enumerate(plan) if name in keys]
+        left = [i for i in range(len(plan)) if i not in given]
+        values = _alike(rows, [plan[i] for i in given], [plan[i] for i in left])
+        return insert_rows(database, model._meta.table_name,
+                           [fields[i].column_name for i in given + left], values,
+                           per_statement=per_statement, ignore_conflicts=ignore_conflicts,
+                           returning=returning)
     values = []
     for row in rows:
         out = []
@@ -180,6 +189,29 @@ def insert_dicts(database: Any, model: Any, rows: Sequence[dict[str, Any]], *,
     return insert_rows(database, model._meta.table_name, [f.column_name for f in fields],
                        values, per_statement=per_statement, ignore_conflicts=ignore_conflicts,
                        returning=returning)
+
+
+def _alike(rows: Sequence[dict[str, Any]], given: list[tuple], left: list[tuple]
+           ) -> list[list[Any]]:
+    """:func:`insert_dicts`' values of rows that all have the same keys: the given
+    fields (``plan`` entries) read with one ``itemgetter``, the others' defaults after
+    them, converters applied where they change a value."""
+    from operator import itemgetter
+
+    names = [name for name, *_ in given]
+    get = itemgetter(*names) if len(names) > 1 else (
+        (lambda row: (row[names[0]],)) if names else (lambda row: ()))
+    fills = [(make, default) for _, make, default, _ in left]
+    convs = [(i, conv) for i, (*_, conv) in enumerate(given + left) if conv is not None]
+    values = []
+    for row in rows:
+        out = [*get(row), *[make() if make is not None else default
+                            for make, default in fills]] if fills else list(get(row))
+        for i, conv in convs:
+            if out[i] is not None:
+                out[i] = conv(out[i])
+        values.append(out)
+    return values
 
 
 def select_in(database: Any, sql: str, values: Sequence[Any], *,
