@@ -1,14 +1,16 @@
 """koperasi_xyz.payroll: December's deduction list written as CSV, and its raw-SQL floor.
 
 ``payroll_list csv`` goes through the library (``payroll.export.write_month_csv``,
-which streams ``payroll.listing.iter_lines`` into the file); ``payroll_list raw``
+which streams ``payroll.listing.line_values`` into the file); ``payroll_list raw``
 writes the same file from two hand-written queries streamed side by side, the
 wajib arithmetic in closed form and the denda of the world's one loan product
 (2 % of the unpaid installment per started month after 5 days of grace, rounded
 half-even in integers; the started months through the loans plugin's pure
-``penalty_periods``).  Both files
-must be byte-identical: the second job to run at a size compares its file's
-digest with the first's.  The output goes to a file, so memory must stay flat.
+``penalty_periods``, worked out once per distinct installment as the library does).
+Like the library, the floor keeps every text cell from starting a spreadsheet
+formula (``dyncrm.output.spreadsheet_cell`` for a cell whose first character could).
+Both files must be byte-identical: the second job to run at a size compares its
+file's digest with the first's.  The output goes to a file, so memory must stay flat.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from worlds import (
     paid_installments,
     wajib_gaps,
 )
+
+from dyncrm.output import FORMULA_TRIGGERS, spreadsheet_cell
 
 MONTH = dt.date(2025, 12, 1)
 PAYDAY = dt.date(2025, 12, 25)
@@ -93,6 +97,13 @@ def list_raw(crm, world):
         f"AND m.stage = 'active' {ORDER}, l.id, i.number")
     pending = loans.fetchone()
     penalties: dict[str, dict] = {}
+    dates: dict[object, dt.date] = {}  # due dates as read, converted once
+    denda: dict[tuple, int] = {}  # the denda of installments alike, worked out once
+    triggers = frozenset(FORMULA_TRIGGERS)
+
+    def safe(text: str) -> str:  # no cell may start a spreadsheet formula (as the library)
+        return text if not text or text[0] not in triggers else spreadsheet_cell(text)
+
     totals = {"wajib": 0, "installments": 0, "arrears": 0, "unknown": 0}
     path = world.directory / "potongan-raw.csv"
     with open(path, "w", newline="", encoding="utf-8-sig") as fh:
@@ -109,14 +120,26 @@ def list_raw(crm, world):
                     pen = json.loads(terms)["penalty"]
                     pct = Fraction(pen["percent"]) / 100
                     penalties[terms] = (pen, pct.numerator, pct.denominator)
-                pen, num, den = penalties[terms]
-                due = dt.date.fromisoformat(due_on)
-                new = penalty_periods(pen["kind"], due, PAYDAY,
-                                      grace_days=pen.get("grace_days", 0),
-                                      max_periods=pen.get("max_periods")) - periods
-                if new > 0 and base > 0:  # percent of the unpaid base, half-even
-                    q, r = divmod(base * num, den)
-                    penalty += new * (q + (2 * r > den or (2 * r == den and q % 2)))
+                key = (terms, due_on, base, periods)
+                if key not in denda:
+                    if len(denda) > 4096:  # bounded, as the library's: memory stays flat
+                        denda.clear()
+                    pen, num, den = penalties[terms]
+                    due = dt.date.fromisoformat(str(due_on)[:10])
+                    new = penalty_periods(pen["kind"], due, PAYDAY,
+                                          grace_days=pen.get("grace_days", 0),
+                                          max_periods=pen.get("max_periods")) - periods
+                    extra = 0
+                    if new > 0 and base > 0:  # percent of the unpaid base, half-even
+                        q, r = divmod(base * num, den)
+                        extra = new * (q + (2 * r > den or (2 * r == den and q % 2)))
+                    denda[key] = extra
+                penalty += denda[key]
+                due = dates.get(due_on)
+                if due is None:
+                    if len(dates) > 4096:
+                        dates.clear()
+                    due = dates[due_on] = dt.date.fromisoformat(str(due_on)[:10])
                 if due >= MONTH:
                     due_now += base
                     arrears += penalty
@@ -131,9 +154,9 @@ def list_raw(crm, world):
             cap = None if thp is None else thp * CAP_PERCENT // 100
             flag = ("tanpa NIK karyawan" if empno is None else "THP tidak diketahui"
                     if thp is None else "melebihi batas" if total > cap else "")
-            out.writerow(["2025-12", dept or "(tanpa departemen)", empno or "", number, name,
-                          now, before, due_now, arrears, total, "" if thp is None else thp,
-                          "" if cap is None else cap, flag, ""])
+            out.writerow(["2025-12", safe(dept or "(tanpa departemen)"), safe(empno or ""),
+                          safe(number), safe(name), now, before, due_now, arrears, total,
+                          "" if thp is None else thp, "" if cap is None else cap, flag, ""])
             totals["wajib"] += now + before
             totals["installments"] += due_now
             totals["arrears"] += arrears

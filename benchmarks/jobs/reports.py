@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 
 from harness import SAVINGS
 from worlds import (
@@ -114,7 +115,11 @@ def savings_report_raw(crm, world):
         slot[KINDS.index(kind)] = int(units)
         if kind == "savings.wajib":
             slot[3] = int(paid)
-    rows = []
+    from koperasi_xyz.fmt import rupiah
+
+    texts: dict[int, str] = {}  # amount -> "Rp 1.250.000", formatted once per distinct amount
+    rows, shown = [], []
+    totals, holders = [0, 0, 0], [0, 0, 0]  # per product
     for member_id, number, name, department, stage, joined, start, end in db.execute_sql(
             "SELECT m.id, m.number, m.name, a.department, m.stage, m.joined_on, o.start_on, "
             "o.end_on FROM member m LEFT JOIN acquire_application a ON a.member_id = m.id "
@@ -129,10 +134,31 @@ def savings_report_raw(crm, world):
             arrears = max(owed * WAJIB - max(paid, 0), 0)
         if member_id not in sums and not arrears:
             continue
+        total = pokok + wajib + sukarela
+        for slot, units in enumerate((pokok, wajib, sukarela)):
+            if units:
+                totals[slot] += units
+                holders[slot] += 1
+        # the laporan's shown row as well as its raw one: the same formatting work
+        shown_amounts = []
+        for units in (pokok, wajib, sukarela, total):
+            text = texts.get(units)
+            if text is None:
+                text = texts[units] = rupiah(crm, units)
+            shown_amounts.append(text)
+        owed = ""
+        if arrears:
+            owed = texts.get(arrears) or texts.setdefault(arrears, rupiah(crm, arrears))
+        shown.append({"no": len(shown) + 1, "nomor": number or f"Permohonan #{member_id}",
+                      "nama": name, "departemen": department or "",
+                      "pokok": shown_amounts[0], "wajib": shown_amounts[1],
+                      "sukarela": shown_amounts[2], "jumlah": shown_amounts[3],
+                      "tunggakan": owed})
         rows.append({"nomor_anggota": number or "", "nama": name, "departemen": department or "",
                      "pokok": pokok, "wajib": wajib, "sukarela": sukarela,
-                     "jumlah": pokok + wajib + sukarela, "tunggakan_wajib": arrears})
+                     "jumlah": total, "tunggakan_wajib": arrears})
     _check_savings(world, rows)
+    check("shown rows", len(shown), len(rows))
 
 
 @koperasi_job("reports.loan_report raw", memory_growth="linear")
@@ -144,10 +170,16 @@ def loan_report_raw(crm, world):
     on = LOAN_REPORT_ON
     day = on.isoformat()
     late = "i.due_on < ? AND (i.paid_on IS NULL OR i.paid_on > ?)"
-    rows = []
-    for loan_id, number, name, product, disbursed, term, principal, repaid, oldest, arrears, \
-            first in crm.database.execute_sql(
-                "SELECT l.id, m.number, m.name, l.product, l.disbursed_on, l.term, l.principal, "
+    from koperasi_xyz.fmt import rupiah
+
+    texts: dict[int, str] = {}  # amount -> "Rp 1.250.000", formatted once per distinct amount
+    dates: dict[object, tuple[str, str]] = {}  # disbursement date -> (shown, ISO)
+    rows, shown = [], []
+    names: dict[object, str] = {}  # terms text -> the product's name, parsed once per text
+    for loan_id, number, name, product, terms, disbursed, term, principal, repaid, oldest, \
+            arrears, first in crm.database.execute_sql(
+                "SELECT l.id, m.number, m.name, l.product, l.terms, l.disbursed_on, l.term, "
+                "l.principal, "
                 "(SELECT SUM(lp.principal) FROM loan_payment lp WHERE lp.loan_id = l.id "
                 "AND lp.effective_date <= ? AND lp.reversed_by IS NULL), "
                 "g.oldest, g.arrears, g.first "
@@ -162,14 +194,37 @@ def loan_report_raw(crm, world):
                 "AND l.stage IN ('disbursed', 'closed', 'written_off') "
                 "AND (l.closed_on IS NULL OR l.closed_on > ?) ORDER BY l.id",
                 [day, day, day, day, day, day, day]):
-        dpd = (on - dt.date.fromisoformat(oldest)).days if oldest else 0
+        dpd = (on - dt.date.fromisoformat(str(oldest)[:10])).days if oldest else 0
+        outstanding = max(principal - int(repaid or 0), 0)
+        arrears, first, kol = int(arrears or 0), int(first or 0), grade(dpd)
+        when = dates.get(disbursed)
+        if when is None:
+            day_ = dt.date.fromisoformat(str(disbursed)[:10])
+            when = dates[disbursed] = (crm.locale.date(day_, long=False), day_.isoformat())
+        # the laporan's shown row as well as its raw one: the same formatting work
+        amounts = []
+        for units in (principal, outstanding, first, arrears):
+            text = texts.get(units)
+            if text is None:
+                text = texts[units] = rupiah(crm, units)
+            amounts.append(text)
+        product_name = names.get(terms)
+        if product_name is None:
+            parsed = json.loads(terms) if terms else {}
+            product_name = names[terms] = (parsed.get("name") if isinstance(parsed, dict)
+                                           else None) or product
+        shown.append({"pinjaman": loan_id, "nomor": number or "", "nama": name or "",
+                      "produk": product_name, "cair": when[0], "tenor": f"{term} bln",
+                      "pokok": amounts[0], "sisa": amounts[1], "angsuran": amounts[2],
+                      "tunggakan": amounts[3] if arrears else "",
+                      "hari": str(dpd) if dpd else "", "kolektibilitas": kol})
         rows.append({"pinjaman": loan_id, "nomor_anggota": number or "", "nama": name,
-                     "produk": product, "dicairkan": disbursed, "tenor_bulan": term,
-                     "pokok_pinjaman": principal,
-                     "sisa_pokok": max(principal - int(repaid or 0), 0),
-                     "angsuran_per_bulan": first or 0, "tunggakan": int(arrears or 0),
-                     "hari_terlambat": dpd, "kolektibilitas": grade(dpd)})
+                     "produk": product, "dicairkan": when[1], "tenor_bulan": term,
+                     "pokok_pinjaman": principal, "sisa_pokok": outstanding,
+                     "angsuran_per_bulan": first, "tunggakan": arrears,
+                     "hari_terlambat": dpd, "kolektibilitas": kol})
     _check_loans(world, rows)
+    check("shown rows", len(shown), len(rows))
 
 
 @koperasi_job("reports.park_kim raw", memory_growth="linear")
