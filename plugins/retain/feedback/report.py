@@ -27,8 +27,7 @@ import attrs
 from peewee import Case, fn
 
 from dyncrm.app import CRM
-from dyncrm.db.models import Member, User
-from dyncrm_retain.feedback.models import FeedbackEvent
+from dyncrm.db.models import User
 from dyncrm_retain.feedback.models import FeedbackTicket as T
 from dyncrm_retain.feedback.tickets import OPEN_STAGES
 
@@ -234,36 +233,31 @@ def ticket_lines(crm: CRM, since: dt.date, until: dt.date, *, page: int = TICKET
     replies, one for its members and one for the logins of the anonymous tickets'
     members; an anonymous ticket's line names nobody (see :class:`TicketLine`).
     """
-    in_period = (T.submitted_on >= since) & (T.submitted_on <= until)
+    from dyncrm.db import prepared
+    from dyncrm_retain.feedback.tickets import _date
+
     db = crm.database
+    period = [since.isoformat(), until.isoformat()]
+    tickets_sql = prepared.sql(db, _PAGE_TICKETS)
+    events_sql = prepared.sql(db, _PAGE_REPLIES)
+    writers_sql = prepared.sql(db, _PAGE_WRITERS)
+    days: dict[Any, dt.date] = {}  # a reply's time -> its local date, once each
+    dates: dict[Any, dt.date] = {}  # a submission date as stored -> the date, once each
     last = 0
-    while True:
-        query = (T.select(*_TICKET_FIELDS).where(in_period & (T.id > last)).order_by(T.id)
-                 .limit(page))
-        rows = [_TicketRow(*row) for row in db.execute_sql(*query.sql())]  # plain rows
+    while True:  # statements written once (prepared), rows read plain
+        rows = [_TicketRow(*row) for row in db.execute_sql(tickets_sql, [*period, last, page])]
         if not rows:
             return
-        first, last = rows[0].id, rows[-1].id
         # the page's tickets by id range, not by a list of their ids (no parameter per id)
-        page_tickets = T.select(T.id).where(in_period & (T.id >= first) & (T.id <= last))
+        in_page = [*period, rows[0].id, rows[-1].id]
+        last = rows[-1].id
         replies: dict[int, list[tuple[dt.date, str]]] = {}
-        events = (FeedbackEvent
-                  .select(FeedbackEvent.ticket, FeedbackEvent.at, FeedbackEvent.text)
-                  .where(FeedbackEvent.ticket.in_(page_tickets),
-                         FeedbackEvent.internal == False,  # noqa: E712 (SQL, not Python)
-                         FeedbackEvent.action.in_(REPLY_ACTIONS),
-                         FeedbackEvent.text.is_null(False))
-                  .order_by(FeedbackEvent.at, FeedbackEvent.id))
-        days: dict[Any, dt.date] = {}
-        for ticket_id, at, text in db.execute_sql(*events.sql()):  # plain rows
+        for ticket_id, at, text in db.execute_sql(events_sql, [*in_page, False,
+                                                               *REPLY_ACTIONS]):
             if text:
                 day = days.get(at) or days.setdefault(at, _local_date(crm, at))
                 replies.setdefault(ticket_id, []).append((day, text))
-        writers = (Member.select(Member.id, Member.number, Member.name, Member.email,
-                                 Member.phone)
-                   .where(Member.id.in_(T.select(T.member).where(
-                       in_period & (T.id >= first) & (T.id <= last)))))
-        members = {m.id: m for m in map(_Writer._make, db.execute_sql(*writers.sql()))}
+        members = {m.id: m for m in map(_Writer._make, db.execute_sql(writers_sql, in_page))}
         hidden = list({r.member_id for r in rows if r.anonymous})
         logins: dict[int, list[str]] = {}
         if hidden:
@@ -271,8 +265,10 @@ def ticket_lines(crm: CRM, since: dt.date, until: dt.date, *, page: int = TICKET
                                         .where(User.member.in_(hidden)).tuples()):
                 logins.setdefault(member_id, []).append(username)
         for r in rows:
+            day = dates.get(r.submitted_on) or dates.setdefault(r.submitted_on,
+                                                                _date(r.submitted_on))
             yield _ticket_line(r, members.get(r.member_id), replies.get(r.id, []),
-                               logins.get(r.member_id, []))
+                               logins.get(r.member_id, []), day)
         if len(rows) < page:
             return
 
@@ -296,9 +292,25 @@ class _TicketRow(NamedTuple):
     rating_comment: str | None
 
 
-_TICKET_FIELDS = (T.id, T.member, T.number, T.submitted_on, T.kind, T.category, T.stage,
-                  T.anonymous, T.subject, T.text, T.resolution, T.reject_reason, T.rating,
-                  T.rating_comment)
+#: A page of the tickets of a period after an id ({p}: since, until, last id, page size).
+_PAGE_TICKETS = (
+    "SELECT t.id, t.member_id, t.number, t.submitted_on, t.kind, t.category, t.stage, "
+    "t.anonymous, t.subject, t.text, t.resolution, t.reject_reason, t.rating, "
+    "t.rating_comment FROM feedback_ticket t WHERE t.submitted_on >= {p} "
+    "AND t.submitted_on <= {p} AND t.id > {p} ORDER BY t.id LIMIT {p}")
+#: The page's tickets: of the period, ids from the page's first to its last.
+_IN_PAGE = ("SELECT t.{column} FROM feedback_ticket t WHERE t.submitted_on >= {p} "
+            "AND t.submitted_on <= {p} AND t.id >= {p} AND t.id <= {p}")
+#: What staff sent the members of a page's tickets, in the order sent ({p}: the page,
+#: internal, the reply actions).
+_PAGE_REPLIES = (
+    "SELECT e.ticket_id, e.at, e.text FROM feedback_event e WHERE e.ticket_id IN ("
+    + _IN_PAGE.replace("{column}", "id") + ") AND e.internal = {p} "
+    f"AND e.action IN ({', '.join(['{p}'] * len(REPLY_ACTIONS))}) AND e.text IS NOT NULL "
+    "ORDER BY e.at, e.id")
+#: The writers of a page's tickets.
+_PAGE_WRITERS = ("SELECT m.id, m.number, m.name, m.email, m.phone FROM member m "
+                 "WHERE m.id IN (" + _IN_PAGE.replace("{column}", "member_id") + ")")
 
 
 class _Writer(NamedTuple):
@@ -312,24 +324,28 @@ class _Writer(NamedTuple):
 
 
 def _ticket_line(r: _TicketRow, member: _Writer | None, replies: list[tuple[dt.date, str]],
-                 logins: list[str]) -> TicketLine:
-    from dyncrm_retain.feedback.tickets import _date
+                 logins: list[str], submitted_on: dt.date | None = None) -> TicketLine:
+    """One ticket's line (``submitted_on``: its date when the caller converted it already)."""
+    if submitted_on is None:
+        from dyncrm_retain.feedback.tickets import _date
 
+        submitted_on = _date(r.submitted_on)
     if r.anonymous:
         clean = redactor(personal_values(member, logins) if member is not None else [])
-        who = ANONYMOUS
-    else:
-        def clean(text: str | None) -> str:
-            return text or ""
-
-        who = (f"{member.number or '#' + str(member.id)} {member.name}" if member is not None
-               else f"#{r.member_id}")
+        return TicketLine(
+            number=r.number, submitted_on=submitted_on, kind=r.kind, category=r.category,
+            stage=r.stage, member=ANONYMOUS, anonymous=True, subject=clean(r.subject),
+            text=clean(r.text), replies=tuple((on, clean(text)) for on, text in replies),
+            resolution=clean(r.resolution), reject_reason=clean(r.reject_reason),
+            rating=r.rating, rating_comment=clean(r.rating_comment))
+    who = (f"{member.number or '#' + str(member.id)} {member.name}" if member is not None
+           else f"#{r.member_id}")
     return TicketLine(
-        number=r.number, submitted_on=_date(r.submitted_on), kind=r.kind, category=r.category,
-        stage=r.stage, member=who, anonymous=bool(r.anonymous), subject=clean(r.subject),
-        text=clean(r.text), replies=tuple((on, clean(text)) for on, text in replies),
-        resolution=clean(r.resolution), reject_reason=clean(r.reject_reason),
-        rating=r.rating, rating_comment=clean(r.rating_comment))
+        number=r.number, submitted_on=submitted_on, kind=r.kind, category=r.category,
+        stage=r.stage, member=who, anonymous=False, subject=r.subject or "",
+        text=r.text or "", replies=tuple((on, text or "") for on, text in replies),
+        resolution=r.resolution or "", reject_reason=r.reject_reason or "",
+        rating=r.rating, rating_comment=r.rating_comment or "")
 
 
 def _pct(part: int, whole: int) -> Decimal | None:
