@@ -347,14 +347,17 @@ def distribution_from_dict(data: dict) -> Distribution:
         units={u: (p, parse_fraction(t)) for u, (p, t) in data.get("units", {}).items()},
         truncation_leftover=data.get("truncation_leftover", 0),
         rounding_pool=data.get("rounding_pool", RESERVE),
-        members=tuple(
-            MemberShare(member_id=m["member_id"], number=m["number"], name=m["name"],
-                        capital=parse_fraction(m["capital"]),
-                        transactions=parse_fraction(m["transactions"]),
-                        jasa_modal=m["jasa_modal"], jasa_usaha=m["jasa_usaha"],
-                        units={u: (parse_fraction(w), x) for u, (w, x) in m["units"].items()}
-                        if "units" in m else {},
-                        tax=m.get("tax", 0))
-            for m in data["members"]
-        ),
+        members=tuple(_member_from_dict(m) for m in data["members"]),
     )
+
+
+def _member_from_dict(m: dict) -> MemberShare:
+    capital, transactions = m["capital"], m["transactions"]
+    return MemberShare(
+        m["member_id"], m["number"], m["name"],
+        int(capital) if "/" not in capital else Fraction(capital),
+        int(transactions) if "/" not in transactions else Fraction(transactions),
+        m["jasa_modal"], m["jasa_usaha"],
+        {u: (parse_fraction(w), x) for u, (w, x) in m["units"].items()} if "units" in m
+        else {},
+        m.get("tax", 0))

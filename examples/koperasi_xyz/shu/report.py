@@ -352,11 +352,14 @@ def pph_laporan(crm: CRM, draft: Draft) -> Laporan:
     dist, cur = draft.distribution, draft.currency
     shares = [m for m in dist.members if m.total]
     money = money_text(crm, cur)
-    rows = tuple({"no": i, "nomor": m.number, "nama": m.name,
-                  "bruto": money(m.total), "pph": money(m.tax), "bersih": money(m.net)}
-                 for i, m in enumerate(shares, start=1))
-    raw = tuple({"nomor": m.number, "nama": m.name, "bruto": m.total, "pph": m.tax,
-                 "bersih": m.net} for m in shares)
+    shown, kept = [], []
+    for i, m in enumerate(shares, start=1):
+        gross, tax = m.jasa_modal + m.jasa_usaha, m.tax
+        shown.append({"no": i, "nomor": m.number, "nama": m.name, "bruto": money(gross),
+                      "pph": money(tax), "bersih": money(gross - tax)})
+        kept.append({"nomor": m.number, "nama": m.name, "bruto": gross, "pph": tax,
+                     "bersih": gross - tax})
+    rows, raw = tuple(shown), tuple(kept)
     rule = tax_text(crm, draft) or "tidak ada PPh yang dipotong (pph_rate = 0)"
     summary = [("Tahun buku", str(dist.year)), ("Status", STATUS_ID.get(draft.status,
                                                                        draft.status)),
