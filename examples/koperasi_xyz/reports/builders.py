@@ -403,6 +403,25 @@ def _report_people(crm: CRM) -> dict[int, tuple[str, str, str]]:
             for member_id, number, name, department in crm.database.execute_sql(_PEOPLE_SQL)}
 
 
+_SHAPE = str.maketrans("0123456789", "0000000000")
+
+
+def _in_person_order(ids: Iterable[int], numbers: dict[int, str]) -> list[int]:
+    """``ids`` sorted by :func:`person_order` of their member ``numbers`` (``""``: none).
+
+    When every number has the same shape (the same characters but for the digits, which
+    sit at the same places: ``B-000001``, ``B-000002``), their order as plain text is
+    their natural order, and they are sorted as text; otherwise by :func:`natural_key`.
+    """
+    numbered = [m for m in ids if numbers[m]]
+    rest = sorted(m for m in ids if not numbers[m])
+    if len({numbers[m].translate(_SHAPE) for m in numbered}) <= 1:
+        numbered.sort(key=lambda m: (numbers[m], m))
+    else:
+        numbered.sort(key=lambda m: (natural_key(numbers[m]), m))
+    return numbered + rest
+
+
 def savings_report(crm: CRM, as_of: dt.date) -> Laporan:
     """Laporan simpanan: every member's balances per product as of a date, and totals."""
     kinds = [f"savings.{p}" for p, _ in PRODUCTS]
@@ -415,12 +434,7 @@ def savings_report(crm: CRM, as_of: dt.date) -> Laporan:
     people = _report_people(crm)
     money = _money_text(crm)
     nobody = ("", "", "")
-
-    def order(member_id: int) -> tuple:  # person_order, from the plain row
-        number = people.get(member_id, nobody)[0]
-        return (0, natural_key(number), member_id) if number else (1, (), member_id)
-
-    ids = sorted(found, key=order)
+    ids = _in_person_order(found, {m: people.get(m, nobody)[0] for m in found})
     rows, raw = [], []
     sums = [0, 0, 0]  # pokok, wajib, sukarela
     counts = [0, 0, 0]
