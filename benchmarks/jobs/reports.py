@@ -110,11 +110,12 @@ def savings_report_raw(crm, world):
             "FROM posting p JOIN account a ON a.id = p.account_id "
             "JOIN journal_entry e ON e.id = p.entry_id "
             f"WHERE a.kind IN ({marks}) AND a.member_id IS NOT NULL AND e.effective_date <= ? "
-            "GROUP BY a.member_id, a.kind", [*KINDS, as_of.isoformat()]):
+            # per account: its postings come together, so SQLite sums them without a sort
+            "GROUP BY a.id, a.member_id, a.kind", [*KINDS, as_of.isoformat()]):
         slot = sums.setdefault(member_id, [0, 0, 0, 0])
-        slot[KINDS.index(kind)] = int(units)
+        slot[KINDS.index(kind)] += int(units)
         if kind == "savings.wajib":
-            slot[3] = int(paid)
+            slot[3] += int(paid)
     from koperasi_xyz.fmt import rupiah
 
     texts: dict[int, str] = {}  # amount -> "Rp 1.250.000", formatted once per distinct amount
