@@ -273,10 +273,15 @@ def _check_neraca(world, rows) -> None:
 
 
 #: Ids of the entries that close income and expenses into equity between two dates
-#: (as ``dyncrm.books.journal.closing_entries`` defines them), hand-written.
+#: (as ``dyncrm.books.journal.closing_entries`` defines them), hand-written: the legs of
+#: the entries with an equity leg or of a closing kind, grouped per entry.
 CLOSING = ("SELECT p2.entry_id FROM posting p2 JOIN account a2 ON a2.id = p2.account_id "
            "JOIN journal_entry e2 ON e2.id = p2.entry_id "
-           "WHERE e2.effective_date >= ? AND e2.effective_date <= ? GROUP BY p2.entry_id "
+           "WHERE p2.entry_id IN (SELECT p3.entry_id FROM posting p3 "
+           "JOIN account a3 ON a3.id = p3.account_id WHERE a3.type = 'equity' "
+           "UNION SELECT e3.id FROM journal_entry e3 "
+           "WHERE e3.kind IN ('books.closing', 'books.closing.reversal')) "
+           "AND e2.effective_date >= ? AND e2.effective_date <= ? GROUP BY p2.entry_id "
            "HAVING (SUM(CASE WHEN a2.type IN ('asset', 'liability') THEN 1 ELSE 0 END) = 0 "
            "AND SUM(CASE WHEN a2.type IN ('income', 'expense') THEN 1 ELSE 0 END) > 0 "
            "AND SUM(CASE WHEN a2.type = 'equity' THEN 1 ELSE 0 END) > 0) "

@@ -113,16 +113,25 @@ def closing_entries(since: dt.date | None = None, until: dt.date | None = None) 
     legs are all on income, expense and equity accounts with at least one of
     each side.  The income statement leaves these out, so a closed year still
     shows what it earned.
+
+    Only the legs of the candidates are grouped: the entries with a leg on an
+    equity account (every closing entry has one) and those of the closing kinds,
+    both found through an index, not every entry of the period.
     """
     from dyncrm.periods import CLOSING_KINDS
 
     p, a, e = Posting.alias(), Account.alias(), JournalEntry.alias()
+    pq, aq, eq = Posting.alias(), Account.alias(), JournalEntry.alias()
+    candidates = (pq.select(pq.entry).join(aq, on=(pq.account == aq.id))
+                  .where(aq.type == "equity")
+                  | eq.select(eq.id).where(eq.kind.in_(list(CLOSING_KINDS))))
 
     def count(condition: Any) -> Any:
         return fn.SUM(Case(None, [(condition, 1)], 0))
 
     query = (p.select(p.entry).join(a, on=(p.account == a.id))
              .join(e, on=(p.entry == e.id))
+             .where(p.entry.in_(candidates))
              .group_by(p.entry)
              .having(((count(a.type.in_(["asset", "liability"])) == 0)
                       & (count(a.type.in_(["income", "expense"])) > 0)
