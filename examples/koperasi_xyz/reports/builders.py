@@ -698,7 +698,6 @@ def payroll_report(crm: CRM, month: dt.date, *, live: bool = False) -> Laporan:
         source = f"dihitung dari data per {tanggal(crm, crm.today())}"
     keys = ("simpanan_wajib", "tunggakan_wajib", "angsuran", "tunggakan_angsuran",
             "jumlah_potongan")
-    shown = frozenset((*keys, "gaji_bersih"))
     texts: dict[int, str] = {}  # each distinct amount formatted once
 
     def plain(units: int) -> str:
@@ -711,13 +710,18 @@ def payroll_report(crm: CRM, month: dt.date, *, live: bool = False) -> Laporan:
     total = flagged = 0  # the list's total and lines to look at, from the rows made anyway
     for name, lines in dlist.departments().items():
         raw = [line_row(dlist, x) for x in lines]
-        rows = [{k: (plain(v) if k in shown and v != "" else v) for k, v in r.items()}
-                for r in raw]
+        rows = []
         sums = dict.fromkeys(keys, 0)
         for r in raw:
+            row = dict(r)  # the same columns in the same order, amounts as text
             for k in keys:
-                sums[k] += r[k]
+                units = r[k]
+                sums[k] += units
+                row[k] = plain(units)
+            if r["gaji_bersih"] != "":
+                row["gaji_bersih"] = plain(r["gaji_bersih"])
             flagged += r["catatan"] != ""
+            rows.append(row)
         total += sums["jumlah_potongan"]
         totals = {"nama": "Jumlah", **{k: plain(v) for k, v in sums.items()}}
         sections.append(Section(heading=f"{name} ({len(lines)} anggota)", rows=tuple(rows),
