@@ -32,10 +32,12 @@ def rp(value) -> Money:
     return Money.of(value, "IDR")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres),
+                        pytest.param("mariadb", marks=pytest.mark.mysql)])
 def world(request, make_crm):
-    """The four members, on SQLite and on PostgreSQL (the prepared statements' ``%s``)."""
-    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    """The four members, on SQLite, PostgreSQL and MariaDB (the prepared statements' ``%s``)."""
+    url = {"postgresql": "pg_url", "mariadb": "mysql_url"}.get(request.param)
+    url = request.getfixturevalue(url) if url else None
     crm = make_crm(enabled=list(EXPAND), clock=clock_at(TODAY), database_url=url,
                    plugins={"expand.savings": {"wajib": {"amount": "50000", "due_day": 10,
                                                          "by_class": {"II": "75000"}}}})
