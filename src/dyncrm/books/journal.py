@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
-from peewee import JOIN, Case, fn
+from peewee import JOIN, SQL, Case, Value, fn
 
 from dyncrm.books.chart import DEBIT_SECTIONS, Chart, ChartLine, chart
 from dyncrm.dates import as_date
@@ -202,72 +202,84 @@ class Span:
 def kind_totals_spans(crm: CRM, spans: Sequence[Span], *, commodity: str | None = None
                       ) -> list[dict[str, KindTotal]]:
     """:func:`kind_totals` for each of ``spans`` (the same result, one per span), read
-    with one grouped pass over the postings of all of them: each span's debits,
-    credits and number of postings are sums of ``CASE`` over the same rows.
+    with one grouped pass over the postings of all of them.
 
-    A kind is in a span's totals when it has postings there, as with
-    :func:`kind_totals`.  ``exclude_closing`` leaves out the entries of
-    :func:`closing_entries` between the span's dates: those are found once per
-    distinct pair of dates and joined to the postings (``LEFT JOIN``), not looked up
-    once per sum (or left out in ``WHERE`` when every span leaves out the same).
+    The span's dates cut the pass into a few date buckets (before the fiscal year,
+    in it, ...): the postings are summed per kind, type and bucket (and, where a
+    span leaves out closing entries, whether the entry closes), and each span adds
+    up the buckets it covers.  A kind is in a span's totals when it has postings
+    there, as with :func:`kind_totals`.  ``exclude_closing`` leaves out the entries
+    of :func:`closing_entries` between the span's dates: found once per distinct
+    pair of dates and joined to the postings (``LEFT JOIN``), or left out in
+    ``WHERE`` when every span leaves out the same ones.
     """
     if not spans:
         return []
     date = JournalEntry.effective_date
-    # the pass reads the postings from the earliest start to the latest end; a span's
-    # CASE tests only the bounds narrower than that
+    day = dt.timedelta(days=1)
+    # the pass reads the postings from the earliest start to the latest end; the
+    # bounds narrower than that cut it into buckets: bucket b holds the dates from
+    # edges[b - 1] (included) to edges[b] (excluded)
     low = min(s.since for s in spans) if all(s.since is not None for s in spans) else None
     high = max(s.until for s in spans) if all(s.until is not None for s in spans) else None
+    starts = [s.since if s.since is not None and (low is None or s.since > low) else None
+              for s in spans]
+    stops = [s.until + day if s.until is not None and (high is None or s.until < high)
+             else None for s in spans]
+    edges = sorted({d for d in (*starts, *stops) if d is not None})
     # closing entries: left out in WHERE when every span leaves out the same ones, else
-    # found once per distinct pair of dates and joined (LEFT JOIN) for the CASEs
+    # found once per distinct pair of dates, joined, and a group of their own
     dates = {(s.since, s.until) for s in spans if s.exclude_closing}
     everywhere = len(dates) == 1 and all(s.exclude_closing for s in spans)
-    closing: dict[tuple[dt.date | None, dt.date | None], Any] = {} if everywhere else {
-        key: closing_entries(*key).alias(f"closing{i}") for i, key in enumerate(sorted(
-            dates, key=lambda d: (d[0] or dt.date.min, d[1] or dt.date.max)))}
-    fields: list[Any] = [Account.kind, Account.type]
-    for i, span in enumerate(spans):
-        conditions = []
-        if span.since is not None and (low is None or span.since > low):
-            conditions.append(date >= span.since)
-        if span.until is not None and (high is None or span.until < high):
-            conditions.append(date <= span.until)
-        if span.exclude_closing and not everywhere:
-            conditions.append(closing[(span.since, span.until)].c.entry_id.is_null())
-        inside = conditions[0] if conditions else None
-        for condition in conditions[1:]:
-            inside &= condition
-        debit = Posting.amount > 0 if inside is None else inside & (Posting.amount > 0)
-        credit = Posting.amount < 0 if inside is None else inside & (Posting.amount < 0)
-        fields += [fn.SUM(Case(None, [(debit, Posting.amount)], 0)).alias(f"dr{i}"),
-                   fn.SUM(Case(None, [(credit, 0 - Posting.amount)], 0)).alias(f"cr{i}"),
-                   (fn.COUNT(Posting.id) if inside is None else
-                    fn.SUM(Case(None, [(inside, 1)], 0))).alias(f"n{i}")]
-    query = Posting.select(*fields).join(Account).switch(Posting).join(JournalEntry)
-    for found in closing.values():
+    closing = [] if everywhere else sorted(
+        dates, key=lambda d: (d[0] or dt.date.min, d[1] or dt.date.max))
+    joined = [closing_entries(*key).alias(f"closing{i}") for i, key in enumerate(closing)]
+    bucket = Case(None, [(date < edge, b) for b, edge in enumerate(edges)], len(edges)) \
+        if edges else Value(0)
+    flags = [Case(None, [(c.c.entry_id.is_null(), 0)], 1) for c in joined]
+    keys = [Account.kind, Account.type, bucket.alias("bucket"),
+            *(f.alias(f"closes{i}") for i, f in enumerate(flags))]
+    query = Posting.select(
+        *keys, fn.SUM(Case(None, [(Posting.amount > 0, Posting.amount)], 0)).alias("dr"),
+        fn.SUM(Case(None, [(Posting.amount < 0, 0 - Posting.amount)], 0)).alias("cr"),
+    ).join(Account).switch(Posting).join(JournalEntry)
+    for found in joined:
         query = query.switch(Posting).join(found, JOIN.LEFT_OUTER,
                                            on=(found.c.entry_id == Posting.entry))
+    positions = [SQL(str(i)) for i in range(1, len(keys) + 1)]  # the same on every backend
     query = (query.where(Posting.commodity == (commodity or crm.currency))
-             .group_by(Account.kind, Account.type))
+             .group_by(*positions).order_by(*positions))
     if low is not None:
         query = query.where(date >= low)
     if high is not None:
         query = query.where(date <= high)
     if everywhere:
         query = query.where(Posting.entry.not_in(closing_entries(*next(iter(dates)))))
-    out: list[dict[str, KindTotal]] = [{} for _ in spans]
-    for row in crm.database.execute(query):  # plain rows: kind, type, (dr, cr, n) per span
-        kind, type_ = row[0], row[1]
-        for i, column in enumerate(out):
-            dr, cr, n = row[2 + 3 * i:5 + 3 * i]
-            if not n:
+    # which buckets (and closing flag) each span adds up
+    covers = []
+    for span, start, stop in zip(spans, starts, stops, strict=True):
+        buckets = {b for b in range(len(edges) + 1)
+                   if (start is None or (b > 0 and edges[b - 1] >= start))
+                   and (stop is None or (b < len(edges) and edges[b] <= stop))}
+        flag = closing.index((span.since, span.until)) \
+            if span.exclude_closing and not everywhere else None
+        covers.append((buckets, flag))
+    sums: list[dict[str, list]] = [{} for _ in spans]  # kind -> [type, debit, credit]
+    for row in crm.database.execute(query):  # plain rows: kind, type, bucket, flags, dr, cr
+        kind, type_, b = row[0], row[1], row[2]
+        dr, cr = int(row[-2] or 0), int(row[-1] or 0)
+        for (buckets, flag), column in zip(covers, sums, strict=True):
+            if b not in buckets or (flag is not None and row[3 + flag]):
                 continue
-            dr, cr = int(dr or 0), int(cr or 0)
             found = column.get(kind)
-            if found is not None:  # one kind opened with two types: keep them together
-                dr, cr = dr + found.debit, cr + found.credit
-            column[kind] = KindTotal(kind, type_, dr, cr)
-    return out
+            if found is None:
+                column[kind] = [type_, dr, cr]
+            else:  # one kind opened with two types (or in two buckets): kept together
+                found[0] = type_
+                found[1] += dr
+                found[2] += cr
+    return [{kind: KindTotal(kind, type_, dr, cr) for kind, (type_, dr, cr) in column.items()}
+            for column in sums]
 
 
 # -- the journal ---------------------------------------------------------------------
