@@ -296,7 +296,8 @@ def _period_text(crm) -> str:
 
 @members_job("reports.new_members raw")
 def new_members_raw(crm, world):
-    """The new members and their pokok in one hand-written query (the floor)."""
+    """The new members and their pokok paid in hand-written SQL: every pokok credit in one
+    pass, the few reversed or reversing entries taken off (the floor)."""
     from koperasi_xyz.fmt import rupiah
     from koperasi_xyz.reports.builders import STAGE_ID
 
