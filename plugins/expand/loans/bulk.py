@@ -288,11 +288,15 @@ def _read(crm: CRM, loan_ids: list[int]) -> tuple[dict, dict, dict]:
         row.reasons = json_of(row.reasons) or []
         loans[row.id] = row
     insts: dict[int, list[_Row]] = defaultdict(list)
+    # every installment of the loans, the unpaid kept here: with "paid_on IS NULL" in the
+    # query SQLite walks the paid_on index over every unpaid installment of every loan
+    # for each chunk (quadratic: 3.8 s of a 100,000-line import)
     for values in bulk.select_in(db, f"SELECT {', '.join(_INST_COLUMNS)} FROM loan_installment "
-                                     "WHERE loan_id IN ({in}) AND paid_on IS NULL "
-                                     "ORDER BY loan_id, number", loan_ids, size=CHUNK):
-        inst = _Row(_INST_COLUMNS, values)
-        insts[inst.loan_id].append(inst)
+                                     "WHERE loan_id IN ({in}) ORDER BY loan_id, number",
+                                 loan_ids, size=CHUNK):
+        if values[-1] is None:  # paid_on
+            inst = _Row(_INST_COLUMNS, values)
+            insts[inst.loan_id].append(inst)
     last = {loan_id: as_date(day) for loan_id, day in bulk.select_in(
         db, "SELECT loan_id, MAX(effective_date) FROM loan_payment WHERE loan_id IN ({in}) "
             "GROUP BY loan_id", loan_ids, size=CHUNK)}
