@@ -163,7 +163,7 @@ def member_list(crm: CRM, as_of: dt.date, *, department: str | None = None) -> L
     if department:
         wanted = department.strip().lower()
         people = [p for p in people if (p.department or "").lower() == wanted]
-    people.sort(key=lambda p: (p.joined_on, p.number or ""))
+    people.sort(key=lambda p: (p[4], p[1] or ""))  # joined_on, number (plain indexing)
     texts: dict[Any, tuple[str, str]] = {None: ("", "")}  # date -> (short, ISO), once each
     rows, raw = [], []
     counts: dict[str, int] = defaultdict(int)
@@ -266,7 +266,7 @@ def new_members(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
     """
     people = _member_rows(crm, "m.joined_on >= {p} AND m.joined_on <= {p}",
                           [since.isoformat(), until.isoformat()])
-    people.sort(key=lambda p: (p.joined_on, p.number or ""))
+    people.sort(key=lambda p: (p[4], p[1] or ""))  # joined_on, number (plain indexing)
     pokok = pokok_paid_by_member(crm, [p.member_id for p in people], until)
     short, iso = _date_texts(crm)
     money = _money_text(crm)
