@@ -164,8 +164,6 @@ def test_hook_dyncrm_expand_installments_paid(world, backend) -> None:
     """repay_many: one batch call with every installment completed, the per-item hook
     only on the plugin without the batch hook; repay: the per-item hook, and the
     batch-only plugin gets the payment's installments as one list."""
-    if backend == "postgres":
-        pytest.skip("the hook's calls do not depend on the database")
     crm, actor, loan_ids = world
     calls = []
     spy = type("Spy", (), {
