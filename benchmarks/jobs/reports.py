@@ -97,6 +97,20 @@ def _months_owed(start: dt.date, limit: dt.date, due_day: int) -> int:
     return max((last.year - start.year) * 12 + last.month - start.month + 1, 0)
 
 
+def _texts(crm, texts: dict[int, str], amounts) -> list[str]:
+    """The amounts as the laporan shows them, each distinct amount formatted once
+    (``texts`` keeps them for the whole report, as the builders do)."""
+    from koperasi_xyz.fmt import rupiah
+
+    shown = []
+    for units in amounts:
+        text = texts.get(units)
+        if text is None:
+            text = texts[units] = rupiah(crm, units)
+        shown.append(text)
+    return shown
+
+
 @koperasi_job("reports.savings_report raw", memory_growth="linear")
 def savings_report_raw(crm, world):
     """The laporan simpanan's per-member figures in hand-written SQL (the floor)."""
@@ -141,12 +155,7 @@ def savings_report_raw(crm, world):
                 totals[slot] += units
                 holders[slot] += 1
         # the laporan's shown row as well as its raw one: the same formatting work
-        shown_amounts = []
-        for units in (pokok, wajib, sukarela, total):
-            text = texts.get(units)
-            if text is None:
-                text = texts[units] = rupiah(crm, units)
-            shown_amounts.append(text)
+        shown_amounts = _texts(crm, texts, (pokok, wajib, sukarela, total))
         owed = ""
         if arrears:
             owed = texts.get(arrears) or texts.setdefault(arrears, rupiah(crm, arrears))
@@ -171,7 +180,6 @@ def loan_report_raw(crm, world):
     on = LOAN_REPORT_ON
     day = on.isoformat()
     late = "i.due_on < ? AND (i.paid_on IS NULL OR i.paid_on > ?)"
-    from koperasi_xyz.fmt import rupiah
 
     texts: dict[int, str] = {}  # amount -> "Rp 1.250.000", formatted once per distinct amount
     dates: dict[object, tuple[str, str]] = {}  # disbursement date -> (shown, ISO)
@@ -203,12 +211,7 @@ def loan_report_raw(crm, world):
             day_ = dt.date.fromisoformat(str(disbursed)[:10])
             when = dates[disbursed] = (crm.locale.date(day_, long=False), day_.isoformat())
         # the laporan's shown row as well as its raw one: the same formatting work
-        amounts = []
-        for units in (principal, outstanding, first, arrears):
-            text = texts.get(units)
-            if text is None:
-                text = texts[units] = rupiah(crm, units)
-            amounts.append(text)
+        amounts = _texts(crm, texts, (principal, outstanding, first, arrears))
         product_name = names.get(terms)
         if product_name is None:
             parsed = json.loads(terms) if terms else {}
