@@ -175,10 +175,7 @@ def payment_info(crm: CRM, p: LoanPayment, member_id: int, currency: str, *,
     ``money_of``: the amount of so many minor units of ``currency`` (batch work
     passes one that remembers the amounts it made; the default converts each).
     """
-    def m(v: int) -> Money:
-        return money(crm, v, currency)
-    if money_of is not None:
-        m = money_of
+    m = money_of or (lambda v: money(crm, v, currency))
     return PaymentInfo(
         id=p.id, loan_id=p.loan_id, member_id=member_id, reference=p.reference,
         method=p.method, on=as_date(p.effective_date), amount=m(p.amount),

@@ -166,27 +166,10 @@ def kind_totals(crm: CRM, *, since: dt.date | None = None, until: dt.date | None
 
     ``commodity`` defaults to the deployment's currency; ``exclude_closing``
     leaves out the entries closing income and expenses (:func:`closing_entries`).
+    The one-column case of :func:`kind_totals_spans`.
     """
-    debit = fn.SUM(Case(None, [(Posting.amount > 0, Posting.amount)], 0))
-    credit = fn.SUM(Case(None, [(Posting.amount < 0, 0 - Posting.amount)], 0))
-    query = (Posting.select(Account.kind, Account.type, debit.alias("dr"), credit.alias("cr"))
-             .join(Account).switch(Posting).join(JournalEntry)
-             .where(Posting.commodity == (commodity or crm.currency))
-             .group_by(Account.kind, Account.type))
-    if since is not None:
-        query = query.where(JournalEntry.effective_date >= since)
-    if until is not None:
-        query = query.where(JournalEntry.effective_date <= until)
-    if exclude_closing:
-        query = query.where(Posting.entry.not_in(closing_entries(since, until)))
-    out: dict[str, KindTotal] = {}
-    for row in query.dicts():
-        found = out.get(row["kind"])
-        dr, cr = int(row["dr"] or 0), int(row["cr"] or 0)
-        if found is not None:  # one kind opened with two types: keep them together
-            dr, cr = dr + found.debit, cr + found.credit
-        out[row["kind"]] = KindTotal(row["kind"], row["type"], dr, cr)
-    return out
+    return kind_totals_spans(crm, [Span(since, until, exclude_closing)],
+                             commodity=commodity)[0]
 
 
 @attrs.frozen
