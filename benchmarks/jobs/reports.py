@@ -97,20 +97,6 @@ def _months_owed(start: dt.date, limit: dt.date, due_day: int) -> int:
     return max((last.year - start.year) * 12 + last.month - start.month + 1, 0)
 
 
-def _texts(crm, texts: dict[int, str], amounts) -> list[str]:
-    """The amounts as the laporan shows them, each distinct amount formatted once
-    (``texts`` keeps them for the whole report, as the builders do)."""
-    from koperasi_xyz.fmt import rupiah
-
-    shown = []
-    for units in amounts:
-        text = texts.get(units)
-        if text is None:
-            text = texts[units] = rupiah(crm, units)
-        shown.append(text)
-    return shown
-
-
 @koperasi_job("reports.savings_report raw", memory_growth="linear")
 def savings_report_raw(crm, world):
     """The laporan simpanan's per-member figures in hand-written SQL (the floor)."""
@@ -130,9 +116,9 @@ def savings_report_raw(crm, world):
         slot[KINDS.index(kind)] += int(units)
         if kind == "savings.wajib":
             slot[3] += int(paid)
-    from koperasi_xyz.fmt import rupiah
+    from koperasi_xyz.fmt import rupiah_texts
 
-    texts: dict[int, str] = {}  # amount -> "Rp 1.250.000", formatted once per distinct amount
+    money = rupiah_texts(crm)  # "Rp 1.250.000", formatted once per distinct amount
     rows, shown = [], []
     totals, holders = [0, 0, 0], [0, 0, 0]  # per product
     for member_id, number, name, department, stage, joined, start, end in db.execute_sql(
@@ -155,10 +141,10 @@ def savings_report_raw(crm, world):
                 totals[slot] += units
                 holders[slot] += 1
         # the laporan's shown row as well as its raw one: the same formatting work
-        shown_amounts = _texts(crm, texts, (pokok, wajib, sukarela, total))
+        shown_amounts = [money(u) for u in (pokok, wajib, sukarela, total)]
         owed = ""
         if arrears:
-            owed = texts.get(arrears) or texts.setdefault(arrears, rupiah(crm, arrears))
+            owed = money(arrears)
         shown.append({"no": len(shown) + 1, "nomor": number or f"Permohonan #{member_id}",
                       "nama": name, "departemen": department or "",
                       "pokok": shown_amounts[0], "wajib": shown_amounts[1],
@@ -181,7 +167,9 @@ def loan_report_raw(crm, world):
     day = on.isoformat()
     late = "i.due_on < ? AND (i.paid_on IS NULL OR i.paid_on > ?)"
 
-    texts: dict[int, str] = {}  # amount -> "Rp 1.250.000", formatted once per distinct amount
+    from koperasi_xyz.fmt import rupiah_texts
+
+    money = rupiah_texts(crm)  # "Rp 1.250.000", formatted once per distinct amount
     dates: dict[object, tuple[str, str]] = {}  # disbursement date -> (shown, ISO)
     rows, shown = [], []
     names: dict[object, str] = {}  # terms text -> the product's name, parsed once per text
@@ -211,7 +199,7 @@ def loan_report_raw(crm, world):
             day_ = dt.date.fromisoformat(str(disbursed)[:10])
             when = dates[disbursed] = (crm.locale.date(day_, long=False), day_.isoformat())
         # the laporan's shown row as well as its raw one: the same formatting work
-        amounts = _texts(crm, texts, (principal, outstanding, first, arrears))
+        amounts = [money(u) for u in (principal, outstanding, first, arrears)]
         product_name = names.get(terms)
         if product_name is None:
             parsed = json.loads(terms) if terms else {}

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from dyncrm.money import from_minor
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dyncrm.app import CRM
 
 
@@ -21,6 +23,20 @@ def rupiah(crm: CRM, units: int | Fraction, currency: str | None = None) -> str:
         exact = Decimal(units.numerator) / Decimal(units.denominator)
         units = int(exact.quantize(Decimal(1), ROUND_HALF_EVEN))
     return crm.format_money(from_minor(int(units), currency, exp))
+
+
+def rupiah_texts(crm: CRM, currency: str | None = None) -> Callable[[int | Fraction], str]:
+    """:func:`rupiah` for one report being built, each distinct amount formatted once
+    (amounts repeat across members: monthly wajib, standard installments, equal shares)."""
+    seen: dict[int | Fraction, str] = {}
+
+    def text(units: int | Fraction) -> str:
+        found = seen.get(units)
+        if found is None:
+            found = seen[units] = rupiah(crm, units, currency)
+        return found
+
+    return text
 
 
 def amount_plain(crm: CRM, units: int | Fraction, currency: str | None = None) -> str:

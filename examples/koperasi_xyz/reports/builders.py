@@ -20,7 +20,7 @@ from peewee import fn
 from dyncrm.db.models import Member, Touchpoint
 from dyncrm.errors import ValidationError
 
-from ..fmt import amount_plain, rupiah, tanggal
+from ..fmt import amount_plain, rupiah, rupiah_texts, tanggal
 from ..laporan import Laporan, Section, cols
 
 if TYPE_CHECKING:
@@ -61,20 +61,6 @@ def _as_of_text(crm: CRM, as_of: dt.date) -> str:
 
 def _period_text(crm: CRM, since: dt.date, until: dt.date) -> str:
     return f"Periode {tanggal(crm, since)} s.d. {tanggal(crm, until)}"
-
-
-def _money_text(crm: CRM):
-    """``rupiah`` for whole minor units, remembering each distinct amount's text for the
-    report being built (amounts repeat: monthly wajib, standard installments)."""
-    seen: dict[int, str] = {}
-
-    def text(units: int) -> str:
-        found = seen.get(units)
-        if found is None:
-            found = seen[units] = rupiah(crm, units)
-        return found
-
-    return text
 
 
 def _summary(*lines: tuple[str, Any, str | None]) -> dict[str, tuple]:
@@ -269,7 +255,7 @@ def new_members(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
     people.sort(key=lambda p: (p[4], p[1] or ""))  # joined_on, number (plain indexing)
     pokok = pokok_paid_by_member(crm, [p.member_id for p in people], until)
     short, iso = _date_texts(crm)
-    money = _money_text(crm)
+    money = rupiah_texts(crm)
     rows, raw = [], []
     total = 0
     for i, p in enumerate(people, start=1):
@@ -341,7 +327,7 @@ def leaving_members(crm: CRM, since: dt.date, until: dt.date) -> Laporan:
     chosen = _member_rows(crm, "m.stage = 'leaving' OR (m.left_on >= {p} AND m.left_on <= {p})"
                           + asked, period * (3 if asked else 1))
     short, iso = _date_texts(crm)
-    money = _money_text(crm)
+    money = rupiah_texts(crm)
     rows, raw = [], []
     owed_total = paid_total = 0
     ordered = sorted(chosen, key=lambda p: (p.left_on or until, p.number or ""))
@@ -432,7 +418,7 @@ def savings_report(crm: CRM, as_of: dt.date) -> Laporan:
     else:
         found = {m: (b, 0) for m, b in crm.ledger.balances_by_member(kinds, as_of=as_of).items()}
     people = _report_people(crm)
-    money = _money_text(crm)
+    money = rupiah_texts(crm)
     nobody = ("", "", "")
     ids = _in_person_order(found, {m: people.get(m, nobody)[0] for m in found})
     rows, raw = [], []
@@ -540,7 +526,7 @@ def loan_report(crm: CRM, as_of: dt.date) -> Laporan:
     db = crm.database
     day = as_of.isoformat()
     cfg = lq.settings(crm)
-    money = _money_text(crm)
+    money = rupiah_texts(crm)
     rows, raw = [], []
     by_grade: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     out_total = arrears_total = count = 0

@@ -7,13 +7,12 @@ whole minor units so a spreadsheet can add them up.
 from __future__ import annotations
 
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dyncrm.reports import ReportColumn as Column
 
-from ..fmt import persen, rupiah, tanggal
+from ..fmt import persen, rupiah, rupiah_texts, tanggal
 from ..laporan import Laporan, Section, write_pdf
 from .bases import year_bounds
 from .calc import MemberShare, fraction_text
@@ -120,23 +119,9 @@ def member_columns(draft: Draft) -> list[str]:
             "jumlah", *taxed]
 
 
-def money_text(crm: CRM, currency: str):
-    """``rupiah`` in ``currency``, each distinct amount formatted once for the report being
-    built (members' amounts repeat: the same capital, the same share of it)."""
-    seen: dict[int | Fraction, str] = {}
-
-    def text(units: int | Fraction) -> str:
-        found = seen.get(units)
-        if found is None:
-            found = seen[units] = rupiah(crm, units, currency)
-        return found
-
-    return text
-
-
 def member_rows(crm: CRM, draft: Draft) -> list[dict[str, Any]]:
     """One row per eligible member, amounts formatted."""
-    money = money_text(crm, draft.currency)
+    money = rupiah_texts(crm, draft.currency)
     units = list(draft.rules.get("units", {}))
     taxed = bool(draft.rules.get("pph_rate"))
     rows = []
@@ -351,7 +336,7 @@ def pph_laporan(crm: CRM, draft: Draft) -> Laporan:
     """
     dist, cur = draft.distribution, draft.currency
     shares = [m for m in dist.members if m.total]
-    money = money_text(crm, cur)
+    money = rupiah_texts(crm, cur)
     shown, kept = [], []
     for i, m in enumerate(shares, start=1):
         gross, tax = m.jasa_modal + m.jasa_usaha, m.tax
