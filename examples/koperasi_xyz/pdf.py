@@ -41,6 +41,10 @@ TABLE_STYLE = core_pdf.TableStyle(font_size=8, header_size=8, header_fill=HEADER
                                   stripe_fill=STRIPE_FILL)
 
 
+#: The placeholder fpdf2 replaces with the number of pages (five characters: room for five digits).
+PAGE_COUNT = "{nbp}"
+
+
 class ReportPDF(FPDF):
     """An A4 report page set with the cooperative's header and numbered footer."""
 
@@ -51,6 +55,9 @@ class ReportPDF(FPDF):
         self.title_text, self.subtitle, self.printed = title, subtitle, printed
         self.set_margins(15, 12, 15)
         self.set_auto_page_break(True, margin=18)
+        # room for a five-digit page count ("{nb}" keeps three: a 4,002-page deduction list
+        # of 100,000 members would overflow it)
+        self.alias_nb_pages(PAGE_COUNT)
         self.family, self.unicode = core_pdf.use_unicode_font(self), True
         self.set_title(title)
         self.set_author(organisation)
@@ -103,7 +110,7 @@ class ReportPDF(FPDF):
         self.set_text_color(90, 90, 90)
         self.cell(0, 7, self.t(f"Dicetak {self.printed}" if self.printed else ""), align="L")
         self.set_x(self.l_margin)
-        self.cell(0, 7, self.t(f"Halaman {self.page_no()} dari {{nb}}"), align="R")
+        self.cell(0, 7, self.t(f"Halaman {self.page_no()} dari {PAGE_COUNT}"), align="R")
         self.set_text_color(0, 0, 0)
 
     # -- content -----------------------------------------------------------
