@@ -340,16 +340,18 @@ def _settle(t, fixed: int, insts: list, on: dt.date, amount_units: int, changed:
 
 
 def _save_installments(crm: CRM, rows: list) -> None:
-    """One ``UPDATE`` text for every changed installment row (``executemany``)."""
-    if not rows:
-        return
+    """The changed installment rows: one ``UPDATE`` text (``executemany``) for those still
+    unpaid and one for those paid now.  Only the second sets the indexed ``paid_on``, so
+    an installment that was only assessed denda leaves that index alone."""
     db = crm.database
-    columns = [*FIELDS, "paid_on"]
-    sql = ("UPDATE loan_installment SET " + ", ".join(f"{c} = {db.param}" for c in columns)
-           + f" WHERE id = {db.param}")
     paid_on = LoanInstallment.paid_on.db_value
-    bulk.execute_many(db, sql, [[getattr(i, f) for f in FIELDS] + [paid_on(i.paid_on), i.id]
-                                for i in rows])
+    unpaid = [[*_fields_of(i), i.id] for i in rows if i.paid_on is None]
+    paid = [[*_fields_of(i), paid_on(i.paid_on), i.id] for i in rows if i.paid_on is not None]
+    for columns, values in ((FIELDS, unpaid), ((*FIELDS, "paid_on"), paid)):
+        if values:
+            bulk.execute_many(db, "UPDATE loan_installment SET "
+                              + ", ".join(f"{c} = {db.param}" for c in columns)
+                              + f" WHERE id = {db.param}", values)
 
 
 def queue_receipts(crm: CRM, receipts: list[tuple[Any, str, dict]]) -> None:
