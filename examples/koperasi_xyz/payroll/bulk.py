@@ -78,17 +78,17 @@ def _deposits(crm: CRM, actor: Actor, batch: str, lines: list, accounts: dict[in
     exp = crm.ledger.exponent(crm.currency)
     on = date_on(crm, on)
     refs = {check_reference(f"payroll:{batch}:{n}:wajib"): (m, units) for n, m, units in lines}
-    for part in _chunks(list(refs)):  # a reference used before: a replay if it is the same
-        for row in SavingsDeposit.select().where(SavingsDeposit.reference.in_(part)):
-            if (row.member_id, row.product, row.amount, row.method) != \
-                    (*refs[row.reference][:1], "wajib", refs[row.reference][1], "payroll"):
-                raise DuplicateError(f"reference {row.reference!r} was already used for "
-                                     f"deposit #{row.id}; use a new reference",
-                                     field="reference")
-            del refs[row.reference]
+    db = crm.database
+    for deposit_id, ref, member_id, product, units, method in bulk.select_in(
+            db, "SELECT id, reference, member_id, product, amount, method FROM savings_deposit "
+                "WHERE reference IN ({in})", list(refs)):  # used before: a replay if the same
+        if (member_id, product, units, method) != (refs[ref][0], "wajib", refs[ref][1],
+                                                   "payroll"):
+            raise DuplicateError(f"reference {ref!r} was already used for deposit "
+                                 f"#{deposit_id}; use a new reference", field="reference")
+        del refs[ref]
     if not refs:
         return
-    db = crm.database
     stages = dict(bulk.select_in(db, "SELECT id, stage FROM member WHERE id IN ({in})",
                                  sorted({m for m, _ in refs.values()})))
     for m, _ in refs.values():
@@ -106,11 +106,15 @@ def _deposits(crm: CRM, actor: Actor, batch: str, lines: list, accounts: dict[in
     ids = [found[r["reference"]] for r in rows]
     bank = money_account(crm, "payroll")
     name = product_name(crm, "wajib")
+    amounts: dict[int, tuple] = {}  # (amount, its negation, its text) of each sum, made once
+    for units in {row["amount"] for row in rows}:
+        amount = from_minor(units, crm.currency, exp)
+        amounts[units] = (amount, -amount, str(amount.amount))
     specs = []
     for deposit_id, row in zip(ids, rows, strict=True):
-        amount = from_minor(row["amount"], crm.currency, exp)
+        amount, negated, _ = amounts[row["amount"]]
         specs.append(EntrySpec(
-            legs=(Leg(bank, amount), Leg(accounts[row["member"]], -amount)),
+            legs=(Leg(bank, amount), Leg(accounts[row["member"]], negated)),
             kind="savings.deposit", actor=actor.username, key=f"deposit:{row['reference']}",
             memo=f"{name} (payroll) ref {row['reference']}", on=on, member_id=row["member"],
             meta={"deposit": deposit_id, "product": "wajib", "method": "payroll"}))
@@ -124,7 +128,7 @@ def _deposits(crm: CRM, actor: Actor, batch: str, lines: list, accounts: dict[in
                                                                            strict=True)])
     crm.touch_many([r["member"] for r in rows], "expand", "by", "savings.deposit", actor, [
         {"deposit": d, "product": "wajib",
-         "amount": str(from_minor(r["amount"], crm.currency, exp).amount),
+         "amount": amounts[r["amount"]][2],
          "method": "payroll", "reference": r["reference"], "status": "posted"}
         for d, r in zip(ids, rows, strict=True)])
     if settings(crm).notify_deposits:

@@ -158,6 +158,7 @@ def repay_many(crm: CRM, actor: Actor, payments: Iterable[Repayment], *, method:
         ("income.loan_penalty", "income"), ("income.loan_interest", "income"),
         ("loans.principal", "asset"))]
     exp = crm.ledger.exponent(crm.currency)
+    money_of = _amounts(crm)(crm.currency)
     fixed: dict[str, int] = {}
     memo: dict = {}  # denda periods per due date, denda per unpaid amount
     done_by_ref, specs, changed = {}, [], []
@@ -183,8 +184,8 @@ def repay_many(crm: CRM, actor: Actor, payments: Iterable[Repayment], *, method:
         done_by_ref[ref] = done
         parts = (done["penalty"], done["interest"], done["principal"])
         if sum(parts):
-            legs = [Leg(source, from_minor(sum(parts), crm.currency, exp))]
-            legs += [Leg(c[row.member_id], -from_minor(v, crm.currency, exp))
+            legs = [Leg(source, money_of(sum(parts)))]
+            legs += [Leg(c[row.member_id], money_of(-v))
                      for c, v in zip(codes, parts, strict=True) if v]
             specs.append((ref, EntrySpec(
                 legs=legs, kind="loans.repayment", actor=actor.username,
