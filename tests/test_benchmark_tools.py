@@ -19,8 +19,14 @@ import pairs  # noqa: E402
 from run import load_jobs  # noqa: E402
 
 
+def _load_jobs() -> None:
+    """Register the benchmark jobs (once per process: a job may be registered once)."""
+    if not harness.JOBS:
+        load_jobs()
+
+
 def test_every_raw_floor_is_paired_with_its_library_job() -> None:
-    load_jobs()
+    _load_jobs()
     found = dict(pairs.pair_up(harness.JOBS))
     raws = {n for n in harness.JOBS if n.endswith(" raw")}
     assert raws and raws == {raw for raw in found.values() if raw}
@@ -95,3 +101,65 @@ def test_world_copied_into_postgres_row_for_row(tmp_path: Path, postgres_server)
             crm.close()
     finally:
         backends.drop_database(copy.url)
+
+
+def _written(crm) -> dict:
+    """What a payroll import leaves in the tables it writes, ids and clock stamps aside."""
+    def rows(sql: str) -> list:
+        return sorted(tuple(str(v) for v in r) for r in crm.database.execute_sql(sql))
+
+    return {
+        "entries": rows("SELECT key, kind, member_id, effective_date, memo FROM journal_entry"),
+        "postings": rows("SELECT account_id, SUM(amount), COUNT(*) FROM posting "
+                         "GROUP BY account_id"),
+        "receipts": rows("SELECT number, entry_id, amount FROM receipt"),
+        "installments": rows("SELECT id, penalty_periods, penalty_assessed, penalty_paid, "
+                             "interest_paid, principal_paid, paid_on FROM loan_installment"),
+        "payments": rows("SELECT reference, amount, penalty, interest, principal "
+                         "FROM loan_payment"),
+        "deposits": rows("SELECT reference, amount, entry_id FROM savings_deposit"),
+        "keys": rows('SELECT "key" FROM action_key'),
+        "messages": rows('SELECT "key", recipient, body FROM outbox_message'),
+        "touchpoints": rows("SELECT member_id, kind, payload FROM touchpoint"),
+        "accounts": rows("SELECT code FROM account"),
+        "lines": rows("SELECT line_no, employee_no, amount, status FROM kxyz_payroll_line"),
+    }
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql",
+                                                            marks=pytest.mark.postgres)])
+def test_import_write_floor_writes_what_the_import_writes(tmp_path: Path, request,
+                                                          backend: str) -> None:
+    """``payroll.import raw`` stores the very rows ``payroll.import`` stores (so the ratio
+    of the two is the import's cost over the database's share of it)."""
+    _load_jobs()
+    job, floor = harness.JOBS["payroll.import"], harness.JOBS["payroll.import raw"]
+    assert job.prepare is floor.prepare  # one world: the floor's rows are the job's
+    world = harness.generate_world(tmp_path / "w", 90, enabled=job.enabled,
+                                   plugins=job.plugins)
+    crm = harness.open_world(world, job.enabled, job.plugins)
+    try:
+        job.prepare(crm, world)
+    finally:
+        crm.close()
+    if backend == "postgresql":
+        import backends
+
+        world = backends.copy_world(world, request.getfixturevalue("postgres_server"),
+                                    job.enabled, job.plugins)
+    try:
+        left = {}
+        for j in (job, floor):
+            with harness.world_copy(world, tmp_path) as copy:
+                crm = harness._open_for(j, copy)
+                try:
+                    before = _written(crm)
+                    j.run(crm, copy)
+                    left[j.name] = _written(crm)
+                finally:
+                    crm.close()
+        assert left[job.name] != before  # the import wrote something
+        assert left[job.name] == left[floor.name]
+    finally:
+        if backend == "postgresql":
+            backends.drop_database(world.url)
