@@ -7,6 +7,8 @@ them for every member at once instead of asking member by member.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import attrs
 
 from dyncrm.dates import as_date
@@ -63,3 +65,27 @@ def profiles(*, stages: tuple[str, ...] | None = None) -> dict[int, Profile]:
             take_home_pay=int(take_home_pay) if take_home_pay is not None else None,
             joined_on=joined, left_on=left)
     return out
+
+
+class Employee(NamedTuple):
+    """A member as a payroll file names them: by employee number."""
+
+    member_id: int
+    number: str | None
+    name: str
+    stage: str
+
+
+def employees() -> dict[str, Employee]:
+    """``{employee number: Employee}`` of every member whose application gives one (what
+    matching a payroll file needs): one statement, read as plain rows."""
+    from dyncrm_acquire.models import ApplicationRow
+
+    database = Member._meta.database
+    text = prepared.sql(database, (
+        "SELECT a.employee_number, m.id, m.number, m.name, m.stage "
+        f"FROM {Member._meta.table_name} m JOIN {ApplicationRow._meta.table_name} a "
+        "ON a.member_id = m.id WHERE a.employee_number IS NOT NULL "
+        "AND a.employee_number <> '' ORDER BY m.id"))
+    return {employee_number: Employee(*rest)
+            for employee_number, *rest in database.execute_sql(text)}

@@ -51,7 +51,7 @@ from dyncrm.text import decode_utf8, describe, odd_character
 from dyncrm.values import Actor
 
 from ..models import PayrollBatch, PayrollLine
-from ..profiles import profiles
+from ..profiles import employees
 from .bulk import post_deductions
 from .listing import DeductionList, payday_of, settings_of
 
@@ -201,7 +201,7 @@ def read_confirmation(crm: CRM, data: bytes) -> list[ConfirmedLine]:
 def match(crm: CRM, dlist: DeductionList, lines: list[ConfirmedLine]) -> list[ConfirmedLine]:
     """Check each line against the deduction list; mismatches carry the reason."""
     listed = dlist.by_employee_number()
-    everyone = {p.employee_number: p for p in profiles().values() if p.employee_number}
+    everyone = employees()
     seen: dict[str, int] = {}
     out = []
     for line in lines:
