@@ -9,10 +9,14 @@ receipts, hooks), ``payroll.post_many raw`` writes the same entries and postings
 hand-written SQL in one transaction (``python -m benchmarks --only post_many``: the
 ``ratio`` column is dyncrm / raw; postings per second are printed by the script below).
 
+``payroll.import raw`` is the import's floor: the very rows the import writes, taken from an
+untimed import rolled back while the world is prepared, stored with hand-written SQL in one
+transaction (the database's share of the import, nothing checked or computed).
+
 ``python benchmarks/jobs/payroll.py -n 10000`` times the import apart from the rest: the
-deduction list alone, the whole import, the floor's entries through ``crm.ledger.post_many``
-(the ledger's bulk path alone), and a raw-SQL floor writing the same entries and postings
-in one transaction, in postings per second.
+deduction list alone, the whole import, its rows written alone, the floor's entries through
+``crm.ledger.post_many`` (the ledger's bulk path alone), and a raw-SQL floor writing the
+same entries and postings in one transaction, in postings per second.
 """
 
 from __future__ import annotations
@@ -381,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             crm.close()
         out, cpu = {}, {}
-        for name in ("list", "import", "post_many", "floor"):
+        for name in ("list", "import", "writes", "post_many", "floor"):
             with harness.world_copy(world, scratch) as copy:
                 crm = harness.open_world(copy, ENABLED, PLUGINS)
                 try:
@@ -394,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
                     c0, t0 = time.process_time(), time.perf_counter()
                     if name == "import":
                         postings = import_confirmation(crm, copy)
+                    elif name == "writes":
+                        postings = import_raw(crm, copy)
                     elif name == "post_many":
                         postings = run_post_many(crm, found)
                     else:
@@ -409,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         used = f"cpu {cpu[name]:6.2f}s ({postings / cpu[name]:,.0f} postings/s)" \
             if name in cpu else ""
         print(f"{name:<9} wall {seconds:6.2f}s  {rate:<22} {used}")
+    print(f"import: {out['import'][0] / out['writes'][0]:.2f}x the time of its writes alone "
+          f"(wall; {cpu['import'] / cpu['writes']:.2f}x in CPU)")
     print(f"import: {out['import'][1] / cpu['import']:,.0f} postings per CPU-second, "
           f"{out['import'][1] / cpu['import'] / (out['floor'][1] / cpu['floor']):.0%} of the "
           "floor's")
