@@ -22,13 +22,18 @@ EXTRA = ["retain.feedback", "expand.deactivation", "koperasi_xyz.shu", "koperasi
 @pytest.fixture
 def coop(make_crm):
     """The payroll cooperative, plus a complaint, a member leaving and a 2025 SHU draft."""
+    return build_coop(make_crm)
+
+
+def build_coop(make_crm, **database):
+    """:func:`coop` on the database ``database`` names (``database_url=``), else SQLite."""
     from dyncrm_expand import deactivation, savings
     from dyncrm_retain.feedback import tickets
 
     def factory(*, enabled=(), plugins=None, **kw):
         plugins = dict(plugins or {})
         plugins["koperasi_xyz.shu"] = shu_settings()
-        return make_crm(enabled=[*enabled, *EXTRA], plugins=plugins, **kw)
+        return make_crm(enabled=[*enabled, *EXTRA], plugins=plugins, **database, **kw)
 
     crm, people, members, loans = cooperative(factory)
     admin = staff(crm, "admin", "admin")
@@ -448,3 +453,33 @@ def test_loan_schedule_pdf_wraps_a_long_name_within_the_page(coop, tmp_path) -> 
     assert text_past_margin(path) == []
     words = " ".join(pdf_text(path).split())
     assert words.count(LONG_NAME) >= 2  # the subtitle and the summary line 'Anggota'
+
+
+def _every_laporan(crm) -> dict:
+    """The raw rows and totals of every laporan of the small cooperative, as text."""
+    day, start = dt.date(2026, 3, 28), dt.date(2026, 1, 1)
+    built = {"anggota": rb.member_list(crm, day), "anggota-baru": rb.new_members(crm, start, day),
+             "anggota-keluar": rb.leaving_members(crm, start, day),
+             "simpanan": rb.savings_report(crm, day), "pinjaman": rb.loan_report(crm, day),
+             "potongan": rb.payroll_report(crm, MONTH, live=True),
+             "kritik-saran": rb.feedback_report(crm, start, day), "shu": rb.shu_report(crm, 2025),
+             "park-kim": rb.park_kim(crm, day)}
+    return {name: [(section.heading, [{k: str(v) for k, v in row.items()} for row in section.raw],
+                    {k: str(v) for k, v in (section.totals or {}).items()})
+                   for section in lap.sections]
+            for name, lap in built.items()}
+
+
+@pytest.mark.parametrize("server", [pytest.param("pg_url", marks=pytest.mark.postgres),
+                                    pytest.param("mysql_url", marks=pytest.mark.mysql)])
+def test_every_laporan_the_same_on_postgresql_and_mariadb(make_crm, request, server) -> None:
+    """Each laporan's own SQL (laporan pinjaman's one fixed text, the member laporan's
+    plain rows, the savings sums) gives on PostgreSQL and MariaDB the rows it gives on
+    SQLite."""
+    on_sqlite = _every_laporan(build_coop(make_crm)[0])
+    crm = build_coop(make_crm, database_url=request.getfixturevalue(server))[0]
+    got = _every_laporan(crm)
+    assert got.keys() == on_sqlite.keys()
+    for name in on_sqlite:
+        assert got[name] == on_sqlite[name], name
+    assert any(rows for _, rows, _ in on_sqlite["pinjaman"])
