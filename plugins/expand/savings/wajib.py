@@ -115,6 +115,12 @@ class WajibCalculator:
             due = self._due[month] = due_date(month, self.settings.wajib.due_day)
         return start_on if start_on is not None and due < start_on else due
 
+    @property
+    def default_units(self) -> int:
+        """The monthly wajib of a member without a class (``wajib.amount``), in minor
+        units."""
+        return self._constant
+
     def units(self, amount: Decimal) -> int:
         """Minor units of a configured amount."""
         scaled = amount.scaleb(self.exponent)
@@ -396,7 +402,7 @@ def arrears_units_by_member(calc: WajibCalculator, *, as_of: dt.date,
     database = Member._meta.database
     stage_list = list(stages)
     text = _states_sql(f"m.stage IN ({prepared.marks(len(stage_list))})", False, paid=False)
-    constant = calc._constant
+    constant = calc.default_units
     counts: dict[tuple, int] = {}
     out: dict[int, int] = {}
     with_classes: list[int] = []
