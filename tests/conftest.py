@@ -24,6 +24,10 @@ as an installed distribution ``dyncrm-visits 0.1`` in a temporary directory;
 ``visits_installed`` puts it on ``sys.path`` for one test, so the ``visits`` and
 ``visits.reports`` entry points are discoverable (see ``tests/thirdparty.py``).
 
+Hypothesis: no test has a deadline (profile ``dyncrm``): timings are measured in
+``benchmarks/``, never asserted, and a loaded CI machine must not fail a property test
+whose first example is slow.
+
 Koperasi XYZ demo: ``demo_deployment`` (session) runs ``dyncrm demo --members 10
 --seed 2025`` once per test run; tests work in a copy of it (``demo_copy``, or
 ``demo_deployment.copy(folder)``), never in the master.
@@ -37,6 +41,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from mysql import MariaDBServer, MariaDBUnavailable
 from pg import PostgresServer, PostgresUnavailable
 from servers import started
@@ -48,6 +53,10 @@ from thirdparty import (
     on_sys_path,
     write_distribution,
 )
+
+# No deadlines (see the module docstring).
+settings.register_profile("dyncrm", deadline=None)
+settings.load_profile("dyncrm")
 
 # --- PostgreSQL ---------------------------------------------------------------------
 

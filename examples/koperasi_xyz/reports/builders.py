@@ -142,33 +142,50 @@ def _date_texts(crm: CRM):
 def member_list(crm: CRM, as_of: dt.date, *, department: str | None = None) -> Laporan:
     """Buku daftar anggota: everyone who had joined by ``as_of``, with their status then.
 
-    One statement read as plain rows; dates formatted once per distinct date.
+    One statement read as plain tuples, sorted by joining date, member number and id;
+    each distinct date (as the database returns it) converted and formatted once.
     """
-    people = _member_rows(crm, "m.joined_on IS NOT NULL AND m.joined_on <= {p}",
-                          [as_of.isoformat()])
-    if department:
-        wanted = department.strip().lower()
-        people = [p for p in people if (p.department or "").lower() == wanted]
-    people.sort(key=lambda p: (p[4], p[1] or ""))  # joined_on, number (plain indexing)
-    texts: dict[Any, tuple[str, str]] = {None: ("", "")}  # date -> (short, ISO), once each
+    from dyncrm.db import prepared
+    from dyncrm_acquire.models import ApplicationRow
+
+    db = crm.database
+    text = prepared.sql(db, (
+        "SELECT m.joined_on, m.number, m.id, m.name, m.stage, m.left_on, a.employee_number, "
+        f"a.department FROM {Member._meta.table_name} m "
+        f"LEFT JOIN {ApplicationRow._meta.table_name} a ON a.member_id = m.id "
+        "WHERE m.joined_on IS NOT NULL AND m.joined_on <= {p}"))
+    dates: dict[Any, tuple[str, str, dt.date | None]] = {None: ("", "", None)}
+
+    def date_of(value: Any) -> tuple[str, str, dt.date | None]:  # (ISO, short, date)
+        found = dates.get(value)
+        if found is None:
+            found = dates[value] = (_iso(value), _short(crm, value), _date(value))
+        return found
+
+    wanted = department.strip().lower() if department else None
+    people = []
+    for joined, number, *rest in db.execute_sql(text, [as_of.isoformat()]):
+        if wanted is not None and (rest[-1] or "").lower() != wanted:
+            continue
+        people.append((date_of(joined), number or "", *rest))
+    people.sort()  # joining date (its ISO text first), member number, then member id
     rows, raw = [], []
     counts: dict[str, int] = defaultdict(int)
     per_dept: dict[str, int] = defaultdict(int)
-    for i, (_, number, name, stage, joined, left, empno, dept) in enumerate(people, start=1):
-        status = _status_on(stage, left, as_of)
+    gone = ("", "", None)
+    for i, (joined, number, _, name, stage, left, empno, dept) in enumerate(people, start=1):
+        left = date_of(left)
+        status = _status_on(stage, left[2], as_of)
         counts[status] += 1
         if status != "keluar":
             per_dept[dept or NO_DEPT] += 1
-            left = None
-        number, empno, dept = number or "", empno or "", dept or ""
-        joined_text = texts.get(joined) or texts.setdefault(
-            joined, (_short(crm, joined), _iso(joined)))
-        left_text = texts.get(left) or texts.setdefault(left, (_short(crm, left), _iso(left)))
+            left = gone
+        empno, dept = empno or "", dept or ""
         rows.append({"no": i, "nomor": number, "nama": name, "nik": empno, "departemen": dept,
-                     "bergabung": joined_text[0], "status": status, "keluar": left_text[0]})
+                     "bergabung": joined[1], "status": status, "keluar": left[1]})
         raw.append({"nomor_anggota": number, "nama": name, "nik_karyawan": empno,
-                    "departemen": dept, "bergabung": joined_text[1], "status": status,
-                    "keluar": left_text[1]})
+                    "departemen": dept, "bergabung": joined[0], "status": status,
+                    "keluar": left[0]})
     dept_rows = [{"departemen": d, "anggota": n} for d, n in sorted(per_dept.items())]
     return Laporan(
         name="anggota", title="Daftar Anggota", subtitle=_as_of_text(crm, as_of),
