@@ -69,18 +69,24 @@ def test_generated_year_is_consistent(tmp_path: Path) -> None:
         generate.generate(tmp_path / "kop", 10, seed=7)
 
 
+def _prepared_world(directory: Path, n: int, enabled, plugins, prepare) -> harness.World:
+    """A benchmark world of ``n`` members with ``prepare``'s data added."""
+    world = harness.generate_world(directory, n, enabled=enabled, plugins=plugins)
+    crm = harness.open_world(world, enabled, plugins)
+    try:
+        prepare(crm, world)
+    finally:
+        crm.close()
+    return world
+
+
 @pytest.mark.postgres
 def test_world_copied_into_postgres_row_for_row(tmp_path: Path, postgres_server) -> None:
     import backends
     import worlds
 
-    world = harness.generate_world(tmp_path / "w", 60, enabled=worlds.ENABLED,
-                                   plugins=worlds.PLUGINS)
-    crm = harness.open_world(world, worlds.ENABLED, worlds.PLUGINS)
-    try:
-        worlds.prepare_koperasi(crm, world)
-    finally:
-        crm.close()
+    world = _prepared_world(tmp_path / "w", 60, worlds.ENABLED, worlds.PLUGINS,
+                            worlds.prepare_koperasi)
     copy = backends.copy_world(world, postgres_server, worlds.ENABLED, worlds.PLUGINS)
     try:
         tables = ("member", "account", "journal_entry", "posting", "loan", "loan_installment",
@@ -135,13 +141,7 @@ def test_import_write_floor_writes_what_the_import_writes(tmp_path: Path, reques
     _load_jobs()
     job, floor = harness.JOBS["payroll.import"], harness.JOBS["payroll.import raw"]
     assert job.prepare is floor.prepare  # one world: the floor's rows are the job's
-    world = harness.generate_world(tmp_path / "w", 90, enabled=job.enabled,
-                                   plugins=job.plugins)
-    crm = harness.open_world(world, job.enabled, job.plugins)
-    try:
-        job.prepare(crm, world)
-    finally:
-        crm.close()
+    world = _prepared_world(tmp_path / "w", 90, job.enabled, job.plugins, job.prepare)
     if backend == "postgresql":
         import backends
 
