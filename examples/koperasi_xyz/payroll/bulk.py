@@ -27,14 +27,6 @@ from dyncrm.values import Actor, Leg
 if TYPE_CHECKING:
     from dyncrm.app import CRM
 
-CHUNK = 500
-
-
-def _chunks(items: list, size: int = CHUNK):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def post_deductions(crm: CRM, actor: Actor, batch: str, items: list, payday: dt.date) -> None:
     """Post ``items`` — ``(line_no, deduction)`` of the lines that match — in bulk."""
     wajib = [(line_no, d.member_id, d.wajib + d.wajib_arrears) for line_no, d in items
