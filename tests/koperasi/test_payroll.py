@@ -197,3 +197,24 @@ def test_nothing_deducted_and_missing_lines_leave_the_dues_open(coop) -> None:
                                 confirmation([("E001", "660.000"), ("E002", "0")]),
                                 batch="HR-03", month=MONTH)
     assert again.replayed and again.missing == ("E003",)
+
+
+def test_a_line_whose_deposit_reference_was_used_before_posts_nothing(coop) -> None:
+    """A deposit recorded by hand under the reference the import gives a line's wajib
+    (``payroll:<batch>:<line>:wajib``), for other money, refuses the whole file, naming
+    the reference; nothing is written."""
+    import datetime as dt
+
+    from dyncrm.errors import DuplicateError
+    from dyncrm_expand import savings
+
+    crm, people, m, _ = coop
+    savings.deposit(crm, people["kasir"], m["andi"].id, "sukarela", "50000", method="cash",
+                    reference="payroll:HR-2026-03:2:wajib", on=dt.date(2026, 3, 2))
+    before = counts()
+    with pytest.raises(DuplicateError, match=r"'payroll:HR-2026-03:2:wajib' was already used "
+                                             r"for deposit #\d+; use a new reference"):
+        import_confirmation(crm, people["bendahara"], confirmation(GOOD), batch="HR-2026-03",
+                            month=MONTH)
+    assert counts() == before
+    assert savings.balance(crm, m["andi"].id, "wajib") == crm.money("50.000")
