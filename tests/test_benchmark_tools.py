@@ -129,17 +129,19 @@ def _written(crm) -> dict:
         "touchpoints": rows("SELECT member_id, kind, payload FROM touchpoint"),
         "accounts": rows("SELECT code FROM account"),
         "lines": rows("SELECT line_no, employee_no, amount, status FROM kxyz_payroll_line"),
+        "shu": rows("SELECT year, status, posted_on FROM kxyz_shu_year"),
     }
 
 
+@pytest.mark.parametrize("name", ["payroll.import", "shu.post"])
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql",
                                                             marks=pytest.mark.postgres)])
-def test_import_write_floor_writes_what_the_import_writes(tmp_path: Path, request,
-                                                          backend: str) -> None:
-    """``payroll.import raw`` stores the very rows ``payroll.import`` stores (so the ratio
-    of the two is the import's cost over the database's share of it)."""
+def test_a_write_floor_writes_what_its_job_writes(tmp_path: Path, request, backend: str,
+                                                   name: str) -> None:
+    """``payroll.import raw`` and ``shu.post raw`` store the very rows their jobs store (so
+    the ratio of the two is the job's cost over the database's share of it)."""
     _load_jobs()
-    job, floor = harness.JOBS["payroll.import"], harness.JOBS["payroll.import raw"]
+    job, floor = harness.JOBS[name], harness.JOBS[f"{name} raw"]
     assert job.prepare is floor.prepare  # one world: the floor's rows are the job's
     world = _prepared_world(tmp_path / "w", 90, job.enabled, job.plugins, job.prepare)
     if backend == "postgresql":

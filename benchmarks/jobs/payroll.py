@@ -28,10 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script too
 
+import write_floor
 from harness import job
 from worlds import ENABLED, PLUGINS, WAJIB, Expect, check, koperasi_job, wajib_gaps
-
-from dyncrm.db import bulk
 
 MONTH = dt.date(2025, 12, 1)
 
@@ -84,53 +83,15 @@ def _prepare_import(crm, world):
     _WRITES[world.n] = _capture_writes(crm, world)
 
 
-# --- the import's write floor: the rows it writes, stored with nothing computed ------------
-
 #: Tables whose existing rows the import changes (the others it only adds to).
 UPDATED = ("loan_installment", "counter", "loan")
-#: The rows the import writes, per world size: ``(new, changed)``, each
-#: ``{table: (columns, rows)}`` (what ``payroll.import raw`` writes).
-_WRITES: dict[int, tuple[dict, dict]] = {}
+#: The rows the import writes, per world size (what ``payroll.import raw`` writes).
+_WRITES: dict[int, write_floor.Writes] = {}
 
 
-def _capture_writes(crm, world) -> tuple[dict, dict]:
-    """Run the import untimed in a transaction that is rolled back, and keep every row it
-    added (per table, in insertion order) and every row it changed."""
-    db = crm.database
-    tables = {t: [c.name for c in db.get_columns(t)] for t in db.get_tables()}
-
-    def rows(table: str, after: int | None = None) -> list[tuple]:
-        columns = ", ".join(bulk.quote(db, c) for c in tables[table])
-        where = "" if after is None else f"WHERE id > {db.param}"
-        return db.execute_sql(f"SELECT {columns} FROM {bulk.quote(db, table)} {where} "
-                              "ORDER BY 1", () if after is None else (after,)).fetchall()
-
-    marks: dict[str, int | set] = {}  # the last id, or every key of a table without ids
-    for t, columns in tables.items():
-        marks[t] = (db.execute_sql(f"SELECT MAX(id) FROM {bulk.quote(db, t)}").fetchone()[0]
-                    or 0) if "id" in columns else {r[0] for r in rows(t)}
-    before = {t: {r[0]: r for r in rows(t)} for t in UPDATED}
-    with db.atomic() as transaction:
-        import_confirmation(crm, world)
-        new = {}
-        for t, mark in marks.items():
-            added = rows(t, mark) if isinstance(mark, int) else \
-                [r for r in rows(t) if r[0] not in mark]
-            if added:
-                new[t] = (tables[t], added)
-        changed = {}
-        for t in UPDATED:
-            diff = [r for r in rows(t) if r[0] in before[t] and before[t][r[0]] != r]
-            if diff:
-                changed[t] = (tables[t], diff)
-        transaction.rollback()
-    return new, changed
-
-
-#: The order the floor inserts tables in (parents first); tables not named come after.
-_INSERT_ORDER = ("account", "counter", "action_log", "kxyz_payroll_batch", "journal_entry",
-                 "posting", "receipt", "savings_deposit", "loan_payment", "action_key",
-                 "touchpoint", "outbox_message", "kxyz_payroll_line")
+def _capture_writes(crm, world) -> write_floor.Writes:
+    """The rows the import writes: the import run untimed and rolled back."""
+    return write_floor.capture(crm, lambda: import_confirmation(crm, world), updated=UPDATED)
 
 
 def _counts(crm) -> tuple[int, int]:
@@ -165,61 +126,13 @@ def import_raw(crm, world):
     """The rows the import writes (taken from an untimed import that was rolled back),
     inserted and updated with hand-written SQL in one transaction: the database's share
     of the import alone, with nothing checked, computed or rendered."""
-    from peewee import PostgresqlDatabase
-
-    db = crm.database
-    new, changed = _WRITES[world.n]
-    postgres = isinstance(db, PostgresqlDatabase)
+    writes = _WRITES[world.n]
     before = _counts(crm)
-    order = [t for t in _INSERT_ORDER if t in new] + [t for t in new if t not in _INSERT_ORDER]
-    with db.atomic():
-        cursor = db.cursor()
-        for table in order:
-            columns, rows = new[table]
-            if postgres:
-                from psycopg2.extras import execute_values
-
-                rows = _for_postgres(db, table, rows)
-                execute_values(cursor, f"INSERT INTO {bulk.quote(db, table)} ("
-                               + ", ".join(bulk.quote(db, c) for c in columns)
-                               + ") VALUES %s", rows, page_size=500)
-            else:
-                cursor.executemany(f"INSERT INTO {bulk.quote(db, table)} ("
-                                   + ", ".join(bulk.quote(db, c) for c in columns)
-                                   + ") VALUES (" + ", ".join("?" * len(columns)) + ")", rows)
-        for table, (columns, rows) in changed.items():
-            param = "%s" if postgres else "?"
-            sql = (f"UPDATE {bulk.quote(db, table)} SET "
-                   + ", ".join(f"{bulk.quote(db, c)} = {param}" for c in columns[1:])
-                   + f" WHERE {bulk.quote(db, columns[0])} = {param}")
-            rows = [(*r[1:], r[0]) for r in (_for_postgres(db, table, rows) if postgres
-                                             else rows)]
-            if postgres:
-                from psycopg2.extras import execute_batch
-
-                execute_batch(cursor, sql, rows, page_size=500)
-            else:
-                cursor.executemany(sql, rows)
+    write_floor.replay(crm, writes)
     now = _counts(crm)
-    check("entries written", now[0] - before[0], len(new["journal_entry"][1]))
-    check("postings written", now[1] - before[1], len(new["posting"][1]))
+    check("entries written", now[0] - before[0], writes.count("journal_entry"))
+    check("postings written", now[1] - before[1], writes.count("posting"))
     return now[1] - before[1]
-
-
-#: Boolean columns per PostgreSQL table (the rows were read on SQLite, as 0 and 1).
-_BOOLEANS: dict[str, set[str]] = {}
-
-
-def _for_postgres(db, table: str, rows: list[tuple]) -> list[tuple]:
-    """``rows`` read on SQLite, with 0/1 made booleans where PostgreSQL's column is one."""
-    if table not in _BOOLEANS:
-        _BOOLEANS[table] = {c.name for c in db.get_columns(table) if c.data_type == "boolean"}
-    names = [c.name for c in db.get_columns(table)]
-    flags = [i for i, name in enumerate(names) if name in _BOOLEANS[table]]
-    if not flags:
-        return rows
-    return [tuple(bool(v) if i in flags and v is not None else v for i, v in enumerate(r))
-            for r in rows]
 
 
 def floor_specs(found, currency: str) -> list:

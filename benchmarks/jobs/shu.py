@@ -1,4 +1,4 @@
-"""koperasi_xyz.shu: a draft of the 2025 SHU for every member, and its raw-SQL floor.
+"""koperasi_xyz.shu: a draft of the 2025 SHU for every member, its posting, and their floors.
 
 ``shu.compute draft`` goes through the library (``shu.service.compute``);
 ``shu.compute raw`` computes the same member lines with one hand-written query
@@ -6,14 +6,23 @@ and an integer largest-remainder split (both in ``benchmarks/shu_floor.py``).  B
 totals against what the world implies (on their first run at a size, so that the
 best of the timed runs is the work alone), and every run checks that each member
 line (id, jasa modal, jasa usaha) is identical to the other job's.
+
+``shu.post`` posts the approved 2025 SHU (``shu.service.post``: an entry per member's share
+to simpanan sukarela, one for the pools, receipts and touchpoints, in one action) in a world
+of its own where it was entered and approved by the treasurer and the chair; its floor
+``shu.post raw`` stores the very rows the posting writes (taken from an untimed posting that
+was rolled back, :mod:`write_floor`) with hand-written SQL in one transaction.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
+import write_floor
+from harness import job
 from shu_floor import SHU, member_bases, split_pools
-from worlds import Expect, check, koperasi_job
+from worlds import ENABLED, PLUGINS, Expect, check, koperasi_job, prepare_koperasi
 
 from dyncrm.money import Money
 
@@ -72,3 +81,61 @@ def compute_raw(crm, world):
     check("capital (raw)", sum(capital), e.capital())
     check("loan interest (raw)", sum(txns), e.interest_paid())
     check("member shares (raw)", sum(jm) + sum(ju), pools["jasa_modal"] + pools["jasa_usaha"])
+
+
+# --- posting the approved SHU -----------------------------------------------------------------
+
+YEAR = 2025
+POSTED_ON = dt.date(2026, 1, 15)
+#: Tables whose existing rows the posting changes (the others it only adds to).
+UPDATED = ("kxyz_shu_year", "counter")
+#: The rows the posting writes, per world size (what ``shu.post raw`` writes).
+_WRITES: dict[int, write_floor.Writes] = {}
+
+
+def _prepare_shu_approved(crm, world) -> None:
+    """The Koperasi world with the 2025 SHU entered and approved by the treasurer and the
+    chair, not posted; and the rows its posting writes (an untimed posting rolled back)."""
+    from dyncrm.values import Actor
+    from koperasi_xyz.shu import service
+
+    prepare_koperasi(crm, world)
+    service.enter_surplus(crm, YEAR, Money.of(SHU, crm.currency), Actor.operator("benchmark"),
+                          reason="benchmark: SHU tahun buku 2025")
+    service.approve(crm, YEAR, Actor("bendahara", frozenset({"treasurer"})))
+    service.approve(crm, YEAR, Actor("ketua", frozenset({"admin"})))
+    _WRITES[world.n] = write_floor.capture(crm, lambda: post(crm, world), updated=UPDATED)
+
+
+def _counts(crm) -> tuple[int, int]:
+    return tuple(crm.database.execute_sql(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                 for t in ("journal_entry", "posting"))
+
+
+@job("shu.post", enabled=ENABLED, plugins=PLUGINS, prepare=_prepare_shu_approved,
+     writes=True, memory_growth="linear")
+def post(crm, world):
+    """The approved SHU of 2025 posted in one action: every member's share and the pools."""
+    from dyncrm.values import Actor
+    from koperasi_xyz.shu import service
+
+    before = _counts(crm)
+    outcome = service.post(crm, YEAR, Actor.operator("benchmark"), on=POSTED_ON)
+    now = _counts(crm)
+    check("members paid", outcome.members, world.n)
+    check("entries", now[0] - before[0], world.n + 1)  # a share each, and the pools
+    return now[1] - before[1]
+
+
+@job("shu.post raw", enabled=ENABLED, plugins=PLUGINS, prepare=_prepare_shu_approved,
+     writes=True, memory_growth="linear")
+def post_raw(crm, world):
+    """The rows the posting writes, stored with hand-written SQL in one transaction: the
+    database's share of the posting alone."""
+    writes = _WRITES[world.n]
+    before = _counts(crm)
+    write_floor.replay(crm, writes)
+    now = _counts(crm)
+    check("entries written", now[0] - before[0], writes.count("journal_entry"))
+    check("postings written", now[1] - before[1], writes.count("posting"))
+    return now[1] - before[1]

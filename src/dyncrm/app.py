@@ -43,7 +43,7 @@ from dyncrm.i18n import Catalogue, deployment_catalogue
 from dyncrm.ledger import Ledger
 from dyncrm.lifecycle import Lifecycle, member_info
 from dyncrm.money import Money, from_minor, parse_money
-from dyncrm.notify import Outbox
+from dyncrm.notify import Outbox, QueueResult
 from dyncrm.plugins import batch_callers, batch_only_caller, get_plugin_manager
 from dyncrm.quorum import Quorum
 from dyncrm.sessions import Sessions
@@ -542,6 +542,63 @@ class CRM:
         return self.outbox.queue(recipient=recipient, subject=subject, body=body,
                                  channel=channel, member_id=member_id, kind=kind, key=key,
                                  essential=essential)
+
+    def notify_members(self, template: str, items: Iterable[tuple[int, str | None, dict]], /,
+                       *, kind: str, essential: bool = True, channel: str | None = None
+                       ) -> list[QueueResult | None]:
+        """:meth:`notify_member` for many members at once (batch work, inside an action):
+        ``items`` are ``(member id, key, context)``; one result per item, in order.
+
+        The same messages, skips (``None``: no address, or opted out of a message that is
+        not essential) and replays (a key queued before) as a loop of
+        :meth:`notify_member`, with one query of members per chunk, the template looked up
+        once (:meth:`render_messages`) and the messages queued by
+        :meth:`Outbox.queue_many <dyncrm.notify.Outbox.queue_many>`.  Raises
+        ``NotFoundError`` for an unknown member.
+        """
+        from dyncrm.db import bulk
+        from dyncrm.notify import Message
+
+        items = list(items)
+        found = {values[0]: _MemberRow(values) for values in bulk.select_in(
+            self.database, f"SELECT {', '.join(_MEMBER_COLUMNS)} FROM member WHERE id IN ({{in}})",
+            sorted({member_id for member_id, _, _ in items}))}
+        default = self.config.notify.default_channel
+        sending: list[tuple[int, str | None, str, str]] = []  # member, key, channel, address
+        contexts: list[dict[str, Any]] = []
+        slots: list[int | None] = []  # per item: its place in ``sending``, None when skipped
+        for member_id, key, context in items:
+            member = found.get(member_id)
+            if member is None:
+                raise NotFoundError("member", member_id)
+            route = channel or member.preferred_channel or default
+            address = member.email if route in ("smtp", "file", "console") else member.phone
+            address = address or member.email or member.phone
+            if (not essential and member.marketing_opt_out) or not address:
+                slots.append(None)
+                continue
+            slots.append(len(sending))
+            sending.append((member_id, key, route, address))
+            contexts.append({**context, "member": member_info(member)})
+        texts = self.render_messages(template, contexts)
+        queued = self.outbox.queue_many([
+            Message(recipient=address, subject=subject, body=body, channel=route,
+                    member_id=member_id, kind=kind, key=key, essential=essential)
+            for (member_id, key, route, address), (subject, body)
+            in zip(sending, texts, strict=True)])
+        return [None if slot is None else queued[slot] for slot in slots]
+
+
+#: The member columns :meth:`CRM.notify_members` reads (what ``member_info`` needs).
+_MEMBER_COLUMNS = ("id", "number", "name", "email", "phone", "stage", "joined_on", "left_on",
+                   "preferred_channel", "marketing_opt_out")
+
+
+class _MemberRow:
+    """A member row read as plain values, with attribute access (for ``member_info``)."""
+
+    def __init__(self, values: Iterable[Any]) -> None:
+        self.__dict__.update(zip(_MEMBER_COLUMNS, values, strict=True))
 
 
 #: Statement openings that change data (a ``WITH`` may, so it counts).

@@ -76,6 +76,22 @@ class QueueResult:
 
 
 @attrs.frozen
+class Message:
+    """A message to queue with :meth:`Outbox.queue_many` (the arguments of
+    :meth:`Outbox.queue`)."""
+
+    recipient: str
+    subject: str
+    body: str
+    channel: str | None = None
+    member_id: int | None = None
+    kind: str = ""
+    key: str | None = None
+    essential: bool = True
+    not_before: dt.datetime | None = None
+
+
+@attrs.frozen
 class DeliveryReport:
     """What one delivery run did.
 
@@ -234,6 +250,54 @@ class Outbox:
             existing = OutboxMessage.get(OutboxMessage.key == key)
             return QueueResult(existing.id, True)
         return QueueResult(row.id, False)
+
+    def queue_many(self, messages: list[Message]) -> list[QueueResult]:
+        """:meth:`queue` for many messages at once (batch work), in the current
+        transaction: one lookup of keys per chunk and multi-row inserts; the results in
+        the order of ``messages``.
+
+        A key queued before, or earlier in ``messages``, is a replay: nothing is written
+        for it and its first message's id is returned.  Another transaction must not
+        queue the same keys meanwhile (hold a lock on what they belong to: one by one,
+        :meth:`queue` takes the other writer's message instead).
+        """
+        from dyncrm.db import bulk
+
+        if not messages:
+            return []
+        default = self.crm.config.notify.default_channel
+        for m in messages:
+            if (m.channel or default) not in self.channels:
+                raise ValidationError(f"unknown channel {m.channel!r}; channels: "
+                                      f"{', '.join(sorted(self.channels))}", field="channel")
+            if not m.recipient:
+                raise ValidationError("a message needs a recipient", field="recipient")
+        db = self.crm.database
+        k = bulk.quote(db, "key")
+        known = dict(bulk.select_in(db, f"SELECT {k}, id FROM outbox_message WHERE {k} IN "
+                                        "({in})", [m.key for m in messages if m.key is not None]))
+        stamp = utcnow()
+        fresh: list[int] = []  # positions of the messages written now
+        first: dict[str, int] = {}  # each new key's first position
+        for i, m in enumerate(messages):
+            if m.key is None or (m.key not in known and m.key not in first):
+                fresh.append(i)
+                if m.key is not None:
+                    first[m.key] = i
+        ids = bulk.insert_dicts(db, OutboxMessage, [
+            {"key": m.key, "member": m.member_id, "channel": m.channel or default,
+             "recipient": m.recipient, "subject": m.subject, "body": m.body, "kind": m.kind,
+             "essential": m.essential, "next_attempt_at": m.not_before or stamp,
+             "created_at": stamp} for m in (messages[i] for i in fresh)], returning="id")
+        made = dict(zip(fresh, ids, strict=True))
+        out = []
+        for i, m in enumerate(messages):
+            if i in made:
+                out.append(QueueResult(made[i], False))
+            else:
+                out.append(QueueResult(known[m.key] if m.key in known else made[first[m.key]],
+                                       True))
+        return out
 
     def pending(self, *, now: dt.datetime | None = None) -> list[OutboxMessage]:
         """Messages due for a delivery attempt."""

@@ -358,7 +358,8 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
     one entry (key ``shu:<year>:pools``).  Fires ``dyncrm_expand_year_closed``
     unless the year was closed in the books (closing fired it then).
     The shares are posted set-based (``crm.ledger.post_many``, accounts opened
-    with ``open_accounts``, touchpoints with ``touch_many``), in member order.
+    with ``open_accounts``, touchpoints with ``touch_many``, the members' messages
+    with ``notify_members``), in member order.
     """
     from .corrections import key_prefix
 
@@ -422,14 +423,13 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
         ledger.post_many(specs)  # one entry per share, set-based (replays write nothing)
         crm.touch_many([s.member_id for s in shares], "expand", "for", "shu.distributed", actor,
                        touches)
-        for share in shares:
-            crm.notify_member(share.member_id, "messages/shu_distributed.txt",
-                              kind="shu.distributed", key=f"{prefix}:{share.member_id}:msg",
-                              year=year, share=_money(crm, share.total),
-                              jasa_modal=_money(crm, share.jasa_modal),
-                              jasa_usaha=_money(crm, share.jasa_usaha),
-                              tax=_money(crm, share.tax), net=_money(crm, share.net),
-                              to_savings=to_savings[share.member_id])
+        crm.notify_members("messages/shu_distributed.txt", [
+            (share.member_id, f"{prefix}:{share.member_id}:msg",
+             {"year": year, "share": _money(crm, share.total),
+              "jasa_modal": _money(crm, share.jasa_modal),
+              "jasa_usaha": _money(crm, share.jasa_usaha), "tax": _money(crm, share.tax),
+              "net": _money(crm, share.net), "to_savings": to_savings[share.member_id]})
+            for share in shares], kind="shu.distributed")
         posted = len(shares)
         pool_legs = []
         for name, units in dist.pools.items():
