@@ -24,10 +24,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from dyncrm.db import bulk
-from dyncrm.db.models import ActionKey, OutboxMessage, utcnow
+from dyncrm.db.models import ActionKey
 from dyncrm.errors import IllegalTransition, PluginError, ValidationError
 from dyncrm.ledger import EntrySpec
-from dyncrm.lifecycle import member_info
 from dyncrm.money import from_minor
 from dyncrm.plugins import batch_callers
 from dyncrm.values import Actor, Leg
@@ -356,50 +355,19 @@ def _save_installments(crm: CRM, rows: list) -> None:
 
 
 def queue_receipts(crm: CRM, receipts: list[tuple[Any, str, dict]]) -> None:
-    """``crm.notify_member`` of each payment's receipt (essential), queued with one
-    lookup of members and of message keys per chunk and multi-row inserts.
+    """``crm.notify_member`` of each payment's receipt (essential), set-based through
+    ``crm.notify_members``.
 
     ``receipts``: ``(loan row, message key, template context)``; a key already queued
     is not queued again, a member without an address gets none.
     """
     if not receipts:
         return
-    db = crm.database
-    columns = ("id", "email", "phone", "preferred_channel", "number", "name", "stage",
-               "joined_on", "left_on", "marketing_opt_out")
-    members = {values[0]: _Row(columns, values) for values in bulk.select_in(
-        db, f"SELECT {', '.join(columns)} FROM member WHERE id IN ({{in}})",
-        [row.member_id for row, _, _ in receipts])}
-    k = bulk.quote(db, "key")
-    seen = {key for (key,) in bulk.select_in(
-        db, f"SELECT {k} FROM outbox_message WHERE {k} IN ({{in}})",
-        [key for _, key, _ in receipts])}
-    default = crm.config.notify.default_channel
-    stamp = utcnow()
     amounts = _amounts(crm)
-    rows, contexts = [], []
-    for row, key, context in receipts:
-        member = members[row.member_id]
-        channel = member.preferred_channel or default
-        recipient = member.email if channel in ("smtp", "file", "console") else member.phone
-        recipient = recipient or member.email or member.phone
-        if not recipient or key in seen:
-            continue
-        if channel not in crm.outbox.channels:
-            raise ValidationError(f"unknown channel {channel!r}; channels: "
-                                  f"{', '.join(sorted(crm.outbox.channels))}", field="channel")
-        seen.add(key)
-        contexts.append({"member": member_info(member),
-                         "loan": loan_info(crm, row, money_of=amounts(row.currency)),
-                         **context})
-        rows.append({"key": key, "member": row.member_id, "channel": channel,
-                     "recipient": recipient, "subject": None, "body": None,
-                     "kind": "loans.receipt", "essential": True, "next_attempt_at": stamp,
-                     "created_at": stamp})
-    for message, (subject, body) in zip(rows, crm.render_messages("loans/receipt.txt", contexts),
-                                        strict=True):
-        message["subject"], message["body"] = subject, body
-    bulk.insert_dicts(db, OutboxMessage, rows)
+    crm.notify_members("loans/receipt.txt", [
+        (row.member_id, key, {"loan": loan_info(crm, row, money_of=amounts(row.currency)),
+                              **context})
+        for row, key, context in receipts], kind="loans.receipt")
 
 
 __all__ = ["Repayment", "queue_receipts", "repay_many"]
