@@ -120,6 +120,28 @@ def _money(crm: CRM, units: int) -> Money:
     return from_minor(units, crm.currency, crm.ledger.exponent(crm.currency))
 
 
+def _amounts_of(crm: CRM):
+    """``(money, text)``: the Money of so many minor units and its formatted text, each
+    worked out once per distinct amount (a posting repeats its amounts member after
+    member)."""
+    made: dict[int, Money] = {}
+    texts: dict[int, str] = {}
+
+    def money(units: int) -> Money:
+        found = made.get(units)
+        if found is None:
+            found = made[units] = _money(crm, units)
+        return found
+
+    def text(units: int) -> str:
+        found = texts.get(units)
+        if found is None:
+            found = texts[units] = crm.format_money(money(units))
+        return found
+
+    return money, text
+
+
 def year_row(year: int) -> ShuYear | None:
     """The stored SHU year, if the amount was entered."""
     return ShuYear.get_or_none(ShuYear.year == year)
@@ -399,21 +421,22 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
         tax_account = ledger.open_account(TAX_ACCOUNT, type="liability",
                                           name="Utang PPh SHU anggota") \
             if dist.tax_total else None
+        money, text = _amounts_of(crm)
         specs, touches = [], []
         for share in shares:
             kind = "savings.sukarela" if to_savings[share.member_id] else "payable.shu"
-            legs = [Leg(undistributed, _money(crm, share.total)),
-                    Leg(targets[(kind, share.member_id)], -_money(crm, share.net))]
+            legs = [Leg(undistributed, money(share.total)),
+                    Leg(targets[(kind, share.member_id)], money(-share.net))]
             meta = {"year": year, "jasa_modal": share.jasa_modal,
                     "jasa_usaha": share.jasa_usaha, "to": kind}
-            memo = (f"SHU {year}: jasa modal {crm.format_money(_money(crm, share.jasa_modal))},"
-                    f" jasa usaha {crm.format_money(_money(crm, share.jasa_usaha))}")
+            memo = (f"SHU {year}: jasa modal {text(share.jasa_modal)},"
+                    f" jasa usaha {text(share.jasa_usaha)}")
             if share.units:
                 meta["units"] = {u: x for u, (_, x) in share.units.items()}
             if share.tax:  # the PPh withheld goes to the tax payable, the net to the member
-                legs.append(Leg(tax_account, -_money(crm, share.tax)))
+                legs.append(Leg(tax_account, money(-share.tax)))
                 meta["tax"] = share.tax
-                memo += f", PPh {crm.format_money(_money(crm, share.tax))} dipotong"
+                memo += f", PPh {text(share.tax)} dipotong"
             specs.append(EntrySpec(
                 legs=tuple(legs), kind="shu.distribution", actor=actor.username,
                 key=f"{prefix}:{share.member_id}", on=day, member_id=share.member_id,
@@ -425,10 +448,9 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
                        touches)
         crm.notify_members("messages/shu_distributed.txt", [
             (share.member_id, f"{prefix}:{share.member_id}:msg",
-             {"year": year, "share": _money(crm, share.total),
-              "jasa_modal": _money(crm, share.jasa_modal),
-              "jasa_usaha": _money(crm, share.jasa_usaha), "tax": _money(crm, share.tax),
-              "net": _money(crm, share.net), "to_savings": to_savings[share.member_id]})
+             {"year": year, "share": money(share.total), "jasa_modal": money(share.jasa_modal),
+              "jasa_usaha": money(share.jasa_usaha), "tax": money(share.tax),
+              "net": money(share.net), "to_savings": to_savings[share.member_id]})
             for share in shares], kind="shu.distributed")
         posted = len(shares)
         pool_legs = []
