@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from dyncrm.db.models import Member
+from dyncrm.db import bulk
 from dyncrm.errors import NotFoundError, PermissionDenied, ValidationError
 from dyncrm.ledger import EntrySpec
 from dyncrm.money import Money, from_minor, to_minor
@@ -406,9 +406,9 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
         ledger = crm.ledger
         undistributed = ledger.open_account(UNDISTRIBUTED, type="equity",
                                             name="SHU belum dibagikan")
-        stages = {m.id: m.stage for m in Member.select(Member.id, Member.stage).where(
-            Member.id.in_([s.member_id for s in dist.members if s.total]))}
         shares = [share for share in dist.members if share.total]
+        stages = dict(bulk.select_in(crm.database, "SELECT id, stage FROM member WHERE id IN "
+                                     "({in})", [share.member_id for share in shares]))
         to_savings = {share.member_id: payout == "sukarela" and stages.get(share.member_id)
                       in ("active", "leaving") for share in shares}
         targets = {}
