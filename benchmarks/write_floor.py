@@ -93,6 +93,25 @@ def insert_order(tables: Iterable[str]) -> list[str]:
     return sorted(t for t in wanted if t not in models) + ordered
 
 
+def ledger_counts(crm) -> tuple[int, int]:
+    """How many journal entries and postings the database holds."""
+    return tuple(crm.database.execute_sql(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+                 for t in ("journal_entry", "posting"))
+
+
+def replay_checked(crm, writes: Writes) -> int:
+    """:func:`replay`, then check that it wrote the entries and postings captured; returns
+    the postings written (what a floor job returns)."""
+    before = ledger_counts(crm)
+    replay(crm, writes)
+    now = ledger_counts(crm)
+    for i, table in enumerate(("journal_entry", "posting")):
+        if now[i] - before[i] != writes.count(table):
+            raise AssertionError(f"{table}: {now[i] - before[i]} rows written, "
+                                 f"{writes.count(table)} captured")
+    return now[1] - before[1]
+
+
 def replay(crm, writes: Writes) -> None:
     """Store ``writes`` with hand-written SQL in one transaction (the timed floor)."""
     from peewee import PostgresqlDatabase

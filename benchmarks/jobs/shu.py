@@ -107,9 +107,7 @@ def _prepare_shu_approved(crm, world) -> None:
     _WRITES[world.n] = write_floor.capture(crm, lambda: post(crm, world), updated=UPDATED)
 
 
-def _counts(crm) -> tuple[int, int]:
-    return tuple(crm.database.execute_sql(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                 for t in ("journal_entry", "posting"))
+_counts = write_floor.ledger_counts
 
 
 @job("shu.post", enabled=ENABLED, plugins=PLUGINS, prepare=_prepare_shu_approved,
@@ -132,10 +130,4 @@ def post(crm, world):
 def post_raw(crm, world):
     """The rows the posting writes, stored with hand-written SQL in one transaction: the
     database's share of the posting alone."""
-    writes = _WRITES[world.n]
-    before = _counts(crm)
-    write_floor.replay(crm, writes)
-    now = _counts(crm)
-    check("entries written", now[0] - before[0], writes.count("journal_entry"))
-    check("postings written", now[1] - before[1], writes.count("posting"))
-    return now[1] - before[1]
+    return write_floor.replay_checked(crm, _WRITES[world.n])
