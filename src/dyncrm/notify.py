@@ -267,8 +267,9 @@ class Outbox:
             return []
         default = self.crm.config.notify.default_channel
         for m in messages:
-            if (m.channel or default) not in self.channels:
-                raise ValidationError(f"unknown channel {m.channel!r}; channels: "
+            channel = m.channel or default
+            if channel not in self.channels:
+                raise ValidationError(f"unknown channel {channel!r}; channels: "
                                       f"{', '.join(sorted(self.channels))}", field="channel")
             if not m.recipient:
                 raise ValidationError("a message needs a recipient", field="recipient")
