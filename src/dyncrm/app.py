@@ -531,17 +531,26 @@ class CRM:
         Returns the :class:`~dyncrm.notify.QueueResult`, or ``None`` when skipped.
         """
         member = self.member_row(member_id)
-        if not essential and member.marketing_opt_out:
-            return None
-        channel = channel or member.preferred_channel or self.config.notify.default_channel
-        recipient = member.email if channel in ("smtp", "file", "console") else member.phone
-        recipient = recipient or member.email or member.phone
-        if not recipient:
+        channel, recipient = self._route(member, channel, essential)
+        if recipient is None:
             return None
         subject, body = self.render_message(template, member=member_info(member), **context)
         return self.outbox.queue(recipient=recipient, subject=subject, body=body,
                                  channel=channel, member_id=member_id, kind=kind, key=key,
                                  essential=essential)
+
+    def _route(self, member: Any, channel: str | None, essential: bool
+               ) -> tuple[str, str | None]:
+        """``(channel, address)`` of a message to ``member``: the channel asked for, else
+        the member's preferred one, else the default, and the address it needs (e-mail for
+        smtp/file/console, phone for others, else whichever the member has); the address
+        is ``None`` when the member has none or opted out of a message that is not
+        essential."""
+        channel = channel or member.preferred_channel or self.config.notify.default_channel
+        if not essential and member.marketing_opt_out:
+            return channel, None
+        address = member.email if channel in ("smtp", "file", "console") else member.phone
+        return channel, (address or member.email or member.phone or None)
 
     def notify_members(self, template: str, items: Iterable[tuple[int, str | None, dict]], /,
                        *, kind: str, essential: bool = True, channel: str | None = None
@@ -563,7 +572,6 @@ class CRM:
         found = {values[0]: _MemberRow(values) for values in bulk.select_in(
             self.database, f"SELECT {', '.join(_MEMBER_COLUMNS)} FROM member WHERE id IN ({{in}})",
             sorted({member_id for member_id, _, _ in items}))}
-        default = self.config.notify.default_channel
         sending: list[tuple[int, str | None, str, str]] = []  # member, key, channel, address
         contexts: list[dict[str, Any]] = []
         slots: list[int | None] = []  # per item: its place in ``sending``, None when skipped
@@ -571,10 +579,8 @@ class CRM:
             member = found.get(member_id)
             if member is None:
                 raise NotFoundError("member", member_id)
-            route = channel or member.preferred_channel or default
-            address = member.email if route in ("smtp", "file", "console") else member.phone
-            address = address or member.email or member.phone
-            if (not essential and member.marketing_opt_out) or not address:
+            route, address = self._route(member, channel, essential)
+            if address is None:
                 slots.append(None)
                 continue
             slots.append(len(sending))

@@ -285,11 +285,13 @@ class Outbox:
                 fresh.append(i)
                 if m.key is not None:
                     first[m.key] = i
-        ids = bulk.insert_dicts(db, OutboxMessage, [
-            {"key": m.key, "member": m.member_id, "channel": m.channel or default,
-             "recipient": m.recipient, "subject": m.subject, "body": m.body, "kind": m.kind,
-             "essential": m.essential, "next_attempt_at": m.not_before or stamp,
-             "created_at": stamp} for m in (messages[i] for i in fresh)], returning="id")
+        with db.atomic():  # all rows or none, also when no action is open
+            ids = bulk.insert_dicts(db, OutboxMessage, [
+                {"key": m.key, "member": m.member_id, "channel": m.channel or default,
+                 "recipient": m.recipient, "subject": m.subject, "body": m.body,
+                 "kind": m.kind, "essential": m.essential,
+                 "next_attempt_at": m.not_before or stamp, "created_at": stamp}
+                for m in (messages[i] for i in fresh)], returning="id")
         made = dict(zip(fresh, ids, strict=True))
         out = []
         for i, m in enumerate(messages):

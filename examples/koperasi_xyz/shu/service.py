@@ -24,6 +24,7 @@ from a share (``pph_rate`` above ``pph_threshold``) goes to
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ from dyncrm.ledger import EntrySpec
 from dyncrm.money import Money, from_minor, to_minor
 from dyncrm.values import Actor, Leg
 
+from ..fmt import rupiah_texts
 from ..models import ShuApproval, ShuYear
 from .bases import gather_bases, year_bounds
 from .calc import Distribution, compute_distribution, distribution_from_dict, distribution_to_dict
@@ -118,28 +120,6 @@ def _units(crm: CRM, money: Money) -> int:
 
 def _money(crm: CRM, units: int) -> Money:
     return from_minor(units, crm.currency, crm.ledger.exponent(crm.currency))
-
-
-def _amounts_of(crm: CRM):
-    """``(money, text)``: the Money of so many minor units and its formatted text, each
-    worked out once per distinct amount (a posting repeats its amounts member after
-    member)."""
-    made: dict[int, Money] = {}
-    texts: dict[int, str] = {}
-
-    def money(units: int) -> Money:
-        found = made.get(units)
-        if found is None:
-            found = made[units] = _money(crm, units)
-        return found
-
-    def text(units: int) -> str:
-        found = texts.get(units)
-        if found is None:
-            found = texts[units] = crm.format_money(money(units))
-        return found
-
-    return money, text
 
 
 def year_row(year: int) -> ShuYear | None:
@@ -421,7 +401,8 @@ def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> Pos
         tax_account = ledger.open_account(TAX_ACCOUNT, type="liability",
                                           name="Utang PPh SHU anggota") \
             if dist.tax_total else None
-        money, text = _amounts_of(crm)
+        # a posting repeats its amounts member after member: each made and written once
+        money, text = functools.cache(lambda units: _money(crm, units)), rupiah_texts(crm)
         specs, touches = [], []
         for share in shares:
             kind = "savings.sukarela" if to_savings[share.member_id] else "payable.shu"
