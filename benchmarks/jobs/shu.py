@@ -107,9 +107,6 @@ def _prepare_shu_approved(crm, world) -> None:
     _WRITES[world.n] = write_floor.capture(crm, lambda: post(crm, world), updated=UPDATED)
 
 
-_counts = write_floor.ledger_counts
-
-
 @job("shu.post", enabled=ENABLED, plugins=PLUGINS, prepare=_prepare_shu_approved,
      writes=True, memory_growth="linear")
 def post(crm, world):
@@ -117,12 +114,12 @@ def post(crm, world):
     from dyncrm.values import Actor
     from koperasi_xyz.shu import service
 
-    before = _counts(crm)
+    marks = write_floor.ledger_marks(crm)
     outcome = service.post(crm, YEAR, Actor.operator("benchmark"), on=POSTED_ON)
-    now = _counts(crm)
+    entries, postings = write_floor.ledger_written(crm, marks)
     check("members paid", outcome.members, world.n)
-    check("entries", now[0] - before[0], world.n + 1)  # a share each, and the pools
-    return now[1] - before[1]
+    check("entries", entries, world.n + 1)  # a share each, and the pools
+    return postings
 
 
 @job("shu.post raw", enabled=ENABLED, plugins=PLUGINS, prepare=_prepare_shu_approved,

@@ -24,12 +24,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterable, Iterator
+from json.encoder import encode_basestring as _json_string
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from dyncrm.dates import as_date
-from dyncrm.db.base import json_text
 from dyncrm.errors import NotFoundError, PluginError, ValidationError
 from dyncrm.money import Money, from_minor, to_minor
 from dyncrm.values import EntryInfo
@@ -122,6 +122,14 @@ def entry_total(entry: EntryInfo, currency: str) -> Money:
 def number_text(prefix: str, year: int, seq: int) -> str:
     """The printed number: ``KW-2025-000123``."""
     return f"{prefix}-{year}-{seq:06d}"
+
+
+def _line_head(account: str, commodity: str) -> str:
+    """The start of one of a receipt's ``lines`` in JSON, up to its units: the text
+    ``json_text`` makes of ``{"account", "commodity", "kind", "units"}`` (keys sorted),
+    the kind being the account's code without its member; made once per account."""
+    return (f'{{"account": {_json_string(account)}, "commodity": {_json_string(commodity)}, '
+            f'"kind": {_json_string(account.split(":m", 1)[0])}, "units": ')
 
 
 #: The columns :meth:`Receipts.issue_many` writes, in its rows' order.
@@ -288,11 +296,11 @@ class Receipts:
                          .where(Counter.name == name).execute())
                 first[year] = Counter.get(Counter.name == name).value - count + 1
         prefix = self.crm.config.receipts.prefix
-        issued_at = Receipt.issued_at.db_value(self.crm.now())
-        date_value = Receipt.effective_date.db_value
-        encode = json_text
+        issued_at = bulk.stamp(db, Receipt.issued_at.db_value(self.crm.now()))
+        days: dict[dt.date, Any] = {}
         exponents: dict[str, int] = {}
         units_of: dict[tuple, int] = {}
+        line_heads: dict[tuple[str, str], str] = {}
         rows = []
         for entry, kind in todo:
             lines, total = [], 0  # the total as entry_total: the debits in money
@@ -306,18 +314,22 @@ class Receipts:
                     units = units_of[(leg.amount.amount, exp)] = to_minor(leg.amount, exp)
                 if c == currency and units > 0:
                     total += units
-                lines.append({"account": leg.account, "kind": leg.account.split(":m", 1)[0],
-                              "units": units, "commodity": c})
+                head = line_heads.get((leg.account, c))
+                if head is None:
+                    head = line_heads[(leg.account, c)] = _line_head(leg.account, c)
+                lines.append(f"{head}{units}}}")
             if total <= 0:
                 raise ValidationError(f"journal entry {entry.id} moves no {currency}; it "
                                       "needs no receipt", field="entry")
             day = entry.effective_date
+            if day not in days:
+                days[day] = bulk.stamp(db, Receipt.effective_date.db_value(day))
             year = day.year
             seq = first[year]
             first[year] += 1
             rows.append((number_text(prefix, year, seq), year, seq, kind.name, entry.id,
-                         entry.member_id, total, currency, date_value(day), issued_at,
-                         entry.actor, encode(lines)))
+                         entry.member_id, total, currency, days[day], issued_at,
+                         entry.actor, f"[{', '.join(lines)}]"))
         bulk.insert_rows(db, "receipt", _RECEIPT_COLUMNS, rows)
 
     def issue(self, entry_id: int, kind: str, *, actor: str | None = None) -> ReceiptInfo:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from peewee import PostgresqlDatabase
 
 from dyncrm import hookimpl
+from dyncrm.db import bulk
 from dyncrm.db.models import JournalEntry, Member, Posting, Touchpoint
 from dyncrm.db.receipts import Receipt
 from dyncrm.errors import NotFoundError, UnbalancedEntryError, ValidationError
@@ -263,12 +264,14 @@ def hooked_crm(make_crm, url=None):
 
 
 def everything(crm) -> tuple:
-    """Ledger rows, receipts (numbers, entries, amounts, lines) and each plugin's
+    """Ledger rows, receipts (numbers, entries, amounts, lines as stored) and each plugin's
     touchpoints, in order (a loop of ``post`` interleaves the plugins entry by entry, a
     batch calls one plugin for the whole chunk after the other: only that order differs)."""
+    texts = [text for (text,) in crm.database.execute_sql(  # as stored, not as parsed
+        f"SELECT {bulk.quote(crm.database, 'lines')} FROM receipt ORDER BY id").fetchall()]
     receipts = [(r.number, r.year, r.seq, r.kind, r.entry.key, r.member_id, r.amount,
-                 r.currency, str(r.effective_date), r.issued_by, r.lines)
-                for r in Receipt.select().order_by(Receipt.id)]
+                 r.currency, str(r.effective_date), r.issued_by, text)
+                for r, text in zip(Receipt.select().order_by(Receipt.id), texts, strict=True)]
     touchpoints: dict[str, list] = {}
     for t in Touchpoint.select().order_by(Touchpoint.id):
         touchpoints.setdefault(t.kind, []).append((t.member_id, t.payload))

@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from dyncrm.db.base import json_text
 from dyncrm.db.receipts import Receipt
 from dyncrm.errors import NotFoundError, PluginError, ValidationError
 from dyncrm.hookspecs import hookimpl
 from dyncrm.money import Money
-from dyncrm.receipts import ReceiptKind
+from dyncrm.receipts import ReceiptKind, _line_head
 from dyncrm.testing import active_member
 from dyncrm.values import Actor
 
@@ -256,3 +259,13 @@ def test_numbers_are_gap_free_on_mariadb(make_crm, mysql_url, tmp_path) -> None:
     sale(crm, active_member(crm), key="first")
     run_workers(tmp_path, mysql_url, workers=3, each=4)
     assert_gap_free(13)
+
+
+@given(legs=st.lists(st.tuples(st.text(), st.integers(-2**63, 2**63 - 1), st.text()),
+                     min_size=1, max_size=4))
+def test_receipt_lines_written_in_bulk_are_the_json_of_one_by_one(legs) -> None:
+    """``issue_many`` writes a receipt's lines from per-account heads; the text is what
+    the ``lines`` field (``json_text``) makes of the same lines, whatever the codes hold."""
+    made = f"[{', '.join(f'{_line_head(a, c)}{u}}}' for a, u, c in legs)}]"
+    assert made == json_text([{"account": a, "kind": a.split(":m", 1)[0], "units": u,
+                               "commodity": c} for a, u, c in legs])

@@ -21,6 +21,7 @@ model fields' ``db_value`` (JSON text, dates) the way peewee would.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -88,6 +89,15 @@ def to_db(rows: Iterable[Sequence[Any]], convert: Sequence[Callable[[Any], Any] 
             row[i] = c(row[i])
         out.append(tuple(row))
     return out
+
+
+def stamp(database: Any, value: Any) -> Any:
+    """``value`` as sent in a bulk insert that repeats it: a date or datetime as the text
+    SQLite's driver would make of it (``date.isoformat()``, ``datetime.isoformat(" ")``),
+    made once instead of once per row; other values and other backends unchanged."""
+    if isinstance(value, dt.date) and isinstance(database, SqliteDatabase):
+        return str(value)
+    return value
 
 
 def insert_rows(database: Any, table: str, columns: Sequence[str],
