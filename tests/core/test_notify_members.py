@@ -1,7 +1,14 @@
 """``crm.notify_members`` queues what a loop of ``crm.notify_member`` queues: the same
-messages, the same skips and the same replays, set-based."""
+messages, the same skips and the same replays, set-based; and processes queueing the same
+keys at once, on SQLite, PostgreSQL and MariaDB, queue each message once."""
 
 from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
 
 import pytest
 
@@ -76,3 +83,98 @@ def test_an_unknown_member_queues_nothing(make_crm) -> None:
         crm.notify_members("messages/base.txt", [(ids[0], "k:1", {}), (10_000, "k:2", {})],
                            kind="test")
     assert _outbox() == before
+
+
+# -- races: real processes queueing the same keys at once ---------------------------------
+
+CONFIG = """
+[organisation]
+name = "Koperasi Uji"
+currency = "IDR"
+currency_exponent = 0
+locale = "en_GB"
+timezone = "Asia/Jakarta"
+
+[database]
+url = "{url}"
+"""
+
+WORKER = textwrap.dedent("""
+    import json, sys, time
+    from dyncrm.app import CRM
+    from dyncrm.config import load_config
+    from dyncrm.errors import ConcurrentDuplicate, DatabaseBusy
+    from dyncrm.values import Actor
+
+    crm = CRM(load_config(sys.argv[1]))
+    ids, rounds, start = json.loads(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+    done, retries = [], 0
+    for r in range(rounds):
+        # every worker starts each round at the same moment
+        time.sleep(max(0.0, start + r * 0.5 - time.time()))
+        items = [(m, f"race:{r}:{m}", {}) for m in ids]
+        for attempt in range(100):
+            try:
+                with crm.action("test.notify", Actor.operator()):
+                    results = crm.notify_members("messages/base.txt", items, kind="test")
+                break
+            except (ConcurrentDuplicate, DatabaseBusy):
+                retries += 1
+                time.sleep(0.01)  # the other session's messages are committed: a replay
+        else:
+            sys.exit("round %d never got through" % r)
+        done.append({"new": [k for (_, k, _), q in zip(items, results) if not q.replayed],
+                     "ids": [q.id for q in results]})
+    crm.close()
+    print(json.dumps({"rounds": done, "retries": retries}))
+""")
+
+
+def _race(make_crm, tmp_path, url: str, *, workers: int = 3, rounds: int = 4) -> int:
+    """``workers`` processes queue the same ``rounds`` batches of keyed messages at once:
+    every key is queued once, by one of them; the others get it back as a replay.
+    Returns how many attempts met another session's same keys (``ConcurrentDuplicate``,
+    rolled back and run again)."""
+    crm = make_crm(database_url=url)
+    with crm.action("seed", SYSTEM):
+        ids = [Member.create(name=f"Anggota {i}", email=f"a{i}@contoh.id", stage="active",
+                             number=f"R-{i}").id for i in range(40)]
+    config = tmp_path / "dyncrm.toml"
+    config.write_text(CONFIG.format(url=url), encoding="utf-8")
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER, encoding="utf-8")
+    start = time.time() + 5  # after every worker has imported dyncrm and connected
+    procs = [subprocess.Popen([sys.executable, str(script), str(config), json.dumps(ids),
+                               str(rounds), str(start)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(workers)]
+    outcomes, retries = [], 0
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        outcomes.append(json.loads(out)["rounds"])
+        retries += json.loads(out)["retries"]
+    keys = [m.key for m in OutboxMessage.select().where(OutboxMessage.key.startswith("race:"))]
+    assert sorted(keys) == sorted(f"race:{r}:{m}" for r in range(rounds) for m in ids)
+    by_key = {m.key: m.id for m in OutboxMessage.select()}
+    for r in range(rounds):
+        firsts = [k for done in outcomes for k in done[r]["new"]]
+        assert sorted(firsts) == sorted(f"race:{r}:{m}" for m in ids)  # each queued once
+        for done in outcomes:  # and every worker was given that one message
+            assert done[r]["ids"] == [by_key[f"race:{r}:{m}"] for m in ids]
+    return retries
+
+
+def test_processes_queueing_the_same_keys_queue_each_once_on_sqlite(make_crm, tmp_path):
+    # SQLite's write lock (BEGIN IMMEDIATE) lets one action at a time check and insert
+    _race(make_crm, tmp_path, f"sqlite:///{tmp_path / 'race.db'}")
+
+
+def test_processes_queueing_the_same_keys_queue_each_once_on_postgresql(
+        make_crm, pg_url, tmp_path):
+    # the servers let the actions run side by side: some meet the same keys at once
+    assert _race(make_crm, tmp_path, pg_url) > 0, "no two sessions ever raced"
+
+
+def test_processes_queueing_the_same_keys_queue_each_once_on_mariadb(
+        make_crm, mysql_url, tmp_path):
+    assert _race(make_crm, tmp_path, mysql_url) > 0, "no two sessions ever raced"
