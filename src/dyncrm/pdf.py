@@ -93,15 +93,18 @@ def _register(pdf: FPDF, style: str, path: Path) -> None:
     changes per document is fresh: its number in the document, the glyphs used
     (``subset``) and the fontTools program, which saving cuts down in place and is
     therefore read again from the file's bytes (lazily, only the tables saving needs).
+    Saving gets that program already cut down to the document's glyphs when another
+    document used the same glyphs before (:mod:`dyncrm.pdf_subsets`).
     """
     from fontTools.ttLib import TTFont
-    from fpdf.fonts import SubsetMap
+
+    from dyncrm.pdf_subsets import subset_map
 
     template, data = _registered_font(style, path)
     font = copy.copy(template)
     font.i = len(pdf.fonts) + 1
     font.ttfont = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
-    font.subset = SubsetMap(font)
+    font.subset = subset_map(font, (style, str(path)), data)
     font.missing_glyphs = []
     font.biggest_size_pt = 0
     font._hbfont = None
