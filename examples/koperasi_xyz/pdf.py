@@ -144,12 +144,19 @@ class ReportPDF(FPDF):
             last = bold_last and i == len(items) - 1
             self.font(9, bold=last)
             text = self.t(value)
-            lines = self.multi_cell(width, 5.5, text, dry_run=True, output="LINES") or [""]
-            if self.will_page_break(5.5 * len(lines)):
+            # most values fit on their line: measured once, not broken into lines twice
+            fits = "\n" not in text and \
+                self.get_string_width(text) < width - 2 * self.c_margin - 0.01
+            lines = 1 if fits else len(
+                self.multi_cell(width, 5.5, text, dry_run=True, output="LINES") or [""])
+            if self.will_page_break(5.5 * lines):
                 self.add_page()
             self.set_x(self.l_margin)
             self.cell(label_width, 5.5, self.t(label))
-            self.multi_cell(width, 5.5, text, new_x="LMARGIN", new_y="NEXT")
+            if fits:
+                self.cell(width, 5.5, text, new_x="LMARGIN", new_y="NEXT")
+            else:
+                self.multi_cell(width, 5.5, text, new_x="LMARGIN", new_y="NEXT")
 
     def table(self, columns: Sequence[Column], rows: Iterable[dict[str, Any]], *,
               totals: dict[str, Any] | None = None, empty: str = "(tidak ada data)") -> int:
