@@ -73,6 +73,7 @@ INDONESIAN: dict[str, str] = {
     "issued the SHU slips of {year}: {count} slips, archived as issued: {where}":
         "slip SHU {year} diterbitkan: {count} slip, diarsipkan sebagaimana diterbitkan: "
         "{where}",
+    "Making slips": "Membuat slip",
     "(the slip as issued on {date}, archive {id})":
         "(slip sebagaimana diterbitkan pada {date}, arsip {id})",
     # dyncrm.archive: documents kept as sent

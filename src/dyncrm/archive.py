@@ -80,6 +80,28 @@ class Document:
 
 
 @attrs.frozen
+class DocumentFile:
+    """A file to archive that waits on disk until it is stored: what :class:`Document`
+    is, read when :func:`seal` needs it, so a set of a hundred thousand files (a year's
+    SHU slips) is archived one file in memory at a time."""
+
+    name: str
+    path: Path = attrs.field(converter=Path)
+    media_type: str = "application/octet-stream"
+
+    @property
+    def data(self) -> bytes:
+        """The file's bytes, read now."""
+        return self.path.read_bytes()
+
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 of the file's bytes, hex (read in blocks)."""
+        with self.path.open("rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+@attrs.frozen
 class ArchivedFile:
     """One archived file as recorded (without its bytes: :func:`content` reads them)."""
 
@@ -166,14 +188,15 @@ def _rows(kind: str, key: str) -> list[ArchivedDocument]:
     return list(A.select(*fields).where(A.kind == kind, A.key == key).order_by(A.id))
 
 
-def seal(crm: CRM, actor: Actor, kind: str, key: str, documents: Sequence[Document], *,
+def seal(crm: CRM, actor: Actor, kind: str, key: str,
+         documents: Sequence[Document | DocumentFile], *,
          meta: dict[str, Any] | None = None) -> ArchivedSet:
     """Archive ``documents`` as the set ``(kind, key)``, sealed, in one action.
 
     Runs inside the caller's :meth:`~dyncrm.app.CRM.action` when there is one (the
     archive commits or rolls back with what the caller wrote), else in its own.
     The same files again (same names, same bytes) write nothing and come back with
-    ``replayed=True``.
+    ``replayed=True``.  A :class:`DocumentFile` is read when it is stored, one at a time.
 
     :raises ArchiveSealed: the set exists with other files; nothing was written.
     """
@@ -202,9 +225,13 @@ def seal(crm: CRM, actor: Actor, kind: str, key: str, documents: Sequence[Docume
 
         now = crm.now()
         for name, doc in zip(names, documents, strict=True):
+            data = doc.data
+            if hashlib.sha256(data).hexdigest() != offered[name]:  # a file changed on disk
+                raise PluginError(f"the file {name} of {kind} {key} changed while it was "
+                                  "being archived; nothing was archived", hook="dyncrm.archive")
             ArchivedDocument.insert(
                 kind=kind, key=key, name=name, media_type=doc.media_type[:100],
-                sha256=doc.sha256, size=len(doc.data), content=doc.data, created_at=now,
+                sha256=offered[name], size=len(data), content=data, created_at=now,
                 created_by=actor.username, channel=actor.channel, meta=meta or {}).execute()
         return ArchivedSet(kind, key, tuple(_info(r) for r in _rows(kind, key)))
 
@@ -304,5 +331,5 @@ def verify(crm: CRM, files: Iterable[ArchivedFile]) -> list[ArchivedFile]:
 
 
 __all__ = ["VIEW", "ArchiveDamaged", "ArchiveSealed", "ArchivedFile", "ArchivedSet",
-           "Document", "archived_on", "content", "find", "get", "kinds", "list_files",
-           "reprint", "seal", "verify"]
+           "Document", "DocumentFile", "archived_on", "content", "find", "get", "kinds",
+           "list_files", "reprint", "seal", "verify"]

@@ -10,7 +10,7 @@ import pytest
 
 from dyncrm import archive
 from dyncrm.db.archive import ArchivedDocument
-from dyncrm.errors import NotFoundError, PermissionDenied
+from dyncrm.errors import NotFoundError, PermissionDenied, PluginError
 from dyncrm.testing import run_cli, staff
 from dyncrm.values import Actor
 
@@ -100,3 +100,36 @@ def test_archive_commands_list_show_and_reprint(make_crm, tmp_path) -> None:
     assert code == 1 and "archive.view" in err
     with pytest.raises(PermissionDenied):
         crm.require(crm.actor("kasir"), archive.VIEW)
+
+
+def test_files_on_disk_are_archived_as_their_bytes_would_be(crm, tmp_path) -> None:
+    """A ``DocumentFile`` is read when it is stored: the same set as the bytes themselves,
+    a replay of them, and refused alike when they differ."""
+    (tmp_path / "list.csv").write_bytes(CSV)
+    (tmp_path / "list.pdf").write_bytes(PDF)
+    on_disk = [archive.DocumentFile("potongan-2025-12.csv", tmp_path / "list.csv", "text/csv"),
+               archive.DocumentFile("potongan-2025-12.pdf", tmp_path / "list.pdf",
+                                    "application/pdf")]
+    sent = archive.seal(crm, SYSTEM, "payroll.deduction_list", "2025-12", on_disk)
+    assert [archive.content(crm, f) for f in sent.files] == [CSV, PDF]
+    assert [f.sha256 for f in sent.files] == [d.sha256 for d in docs()]
+    assert archive.seal(crm, SYSTEM, "payroll.deduction_list", "2025-12", docs()).replayed
+    (tmp_path / "list.pdf").write_bytes(PDF + b"x")
+    with pytest.raises(archive.ArchiveSealed):
+        archive.seal(crm, SYSTEM, "payroll.deduction_list", "2025-12", on_disk)
+    assert ArchivedDocument.select().count() == 2
+
+
+class _Shifting:
+    """A document whose bytes are no longer those it was hashed from when they are stored
+    (a file changed on disk while the set was being archived)."""
+
+    name, media_type = "potongan-2025-12.pdf", "application/pdf"
+    sha256 = hashlib.sha256(PDF).hexdigest()
+    data = PDF + b"changed"
+
+
+def test_a_file_that_changes_while_it_is_archived_archives_nothing(crm) -> None:
+    with pytest.raises(PluginError, match="changed while it was being archived"):
+        archive.seal(crm, SYSTEM, "payroll.deduction_list", "2025-12", [docs()[0], _Shifting()])
+    assert ArchivedDocument.select().count() == 0

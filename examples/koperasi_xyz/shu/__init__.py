@@ -276,11 +276,24 @@ def register_commands(cli: click.Group) -> None:
         From then on 'dyncrm shu slip', the members' download in the portal and
         'dyncrm archive reprint' give each slip as it was issued, byte for byte.
         """
+        import contextlib
+        import sys
+
         from dyncrm import archive as archived_files
 
         from .issued import issue, issued_on
 
-        done = issue(crm, actor, year)
+        with contextlib.ExitStack() as bars:
+            bar = None
+
+            def rendered(count: int, total: int) -> None:
+                nonlocal bar
+                if bar is None:  # the year is posted and not issued yet: slips are made
+                    bar = bars.enter_context(click.progressbar(
+                        length=total, label=crm.t("Making slips"), file=sys.stderr))
+                bar.update(1)
+
+            done = issue(crm, actor, year, progress=rendered)
         if folder:
             from pathlib import Path
 

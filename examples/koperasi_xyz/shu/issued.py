@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,19 +96,24 @@ def issued(crm: CRM, year: int) -> IssuedSlips | None:
     return IssuedSlips(year, found, index)
 
 
-def _render(crm: CRM, draft: Draft) -> list[archive.Document]:
+def _render(crm: CRM, draft: Draft, folder: Path,
+            progress: Callable[[int, int], None] | None = None) -> list[Any]:
+    """Every member's slip written into ``folder`` (one at a time: a hundred thousand
+    slips are not held in memory), and the index: the documents to archive."""
     from .report import slip_pdf_file
 
     year = draft.distribution.year
     documents, entries = [], []
-    with tempfile.TemporaryDirectory(prefix="dyncrm-slip-shu-") as folder:
-        for line in draft.distribution.members:
-            name = slip_name(year, line)
-            data = slip_pdf_file(crm, draft, line, Path(folder) / name).read_bytes()
-            documents.append(archive.Document(name, data, "application/pdf"))
-            entries.append({"member_id": line.member_id, "number": line.number,
-                            "name": line.name, "file": name, "total": line.total,
-                            "net": line.net})
+    members = draft.distribution.members
+    for done, line in enumerate(members, start=1):
+        name = slip_name(year, line)
+        documents.append(archive.DocumentFile(
+            name, slip_pdf_file(crm, draft, line, folder / name), "application/pdf"))
+        entries.append({"member_id": line.member_id, "number": line.number,
+                        "name": line.name, "file": name, "total": line.total,
+                        "net": line.net})
+        if progress is not None:
+            progress(done, len(members))
     index = {"format": FORMAT, "year": year, "currency": draft.currency,
              "status": draft.status, "slips": entries}
     data = json.dumps(index, ensure_ascii=False, sort_keys=True,
@@ -115,11 +121,14 @@ def _render(crm: CRM, draft: Draft) -> list[archive.Document]:
     return [archive.Document(index_name(year), data, "application/json"), *documents]
 
 
-def issue(crm: CRM, actor: Actor, year: int) -> IssuedSlips:
+def issue(crm: CRM, actor: Actor, year: int, *,
+          progress: Callable[[int, int], None] | None = None) -> IssuedSlips:
     """Issue ``year``'s SHU slips to the members: render each slip and archive them, once.
 
     The year must be posted (the slips say what each member was paid).  A year whose
-    slips were issued before returns them (``replayed``) and archives nothing.
+    slips were issued before returns them (``replayed``) and archives nothing.  The
+    slips are rendered before the action, into a private temporary folder, and archived
+    from there one file at a time; ``progress(done, total)`` is called after each slip.
 
     :raises ValidationError: the year's SHU is not posted.
     """
@@ -134,13 +143,14 @@ def issue(crm: CRM, actor: Actor, year: int) -> IssuedSlips:
             "the SHU slips of {year} are issued once its SHU is posted, and it is {status}; "
             "post it first with 'dyncrm shu post --year {year}'", year=year,
             status=crm.t(status)), field="year")
-    documents = _render(crm, locked(crm, year))
-    index = json.loads(documents[0].data)
-    with crm.action("shu.issue_slips", actor):
-        done = archive.seal(crm, actor, KIND, str(year), documents,
-                            meta={"slips": len(index["slips"]),
-                                  "members_total": sum(x["total"] for x in index["slips"]),
-                                  "issued_by": actor.username})
+    with tempfile.TemporaryDirectory(prefix="dyncrm-slip-shu-") as folder:  # mode 0700
+        documents = _render(crm, locked(crm, year), Path(folder), progress)
+        index = json.loads(documents[0].data)
+        with crm.action("shu.issue_slips", actor):
+            done = archive.seal(crm, actor, KIND, str(year), documents,
+                                meta={"slips": len(index["slips"]),
+                                      "members_total": sum(x["total"] for x in index["slips"]),
+                                      "issued_by": actor.username})
     return IssuedSlips(year, done, index)
 
 
