@@ -33,6 +33,7 @@ from dyncrm.errors import (
     UnbalancedEntryError,
     ValidationError,
 )
+from dyncrm.gc_pause import gc_paused
 from dyncrm.money import Money, exponent_of, from_minor, to_minor
 from dyncrm.periods import check_open
 from dyncrm.values import EntryInfo, EntryOwner, Leg, PostResult
@@ -306,6 +307,7 @@ class Ledger:
         self._announce_one(info)
         return PostResult(info, replayed=False)
 
+    @gc_paused()  # thousands of entries, legs and results kept until the batch ends
     def post_many(self, entries: Iterable[EntrySpec], *, chunk: int = BULK_CHUNK
                   ) -> list[PostResult]:
         """Write many balanced entries set-based; the same result as :meth:`post` in a loop.

@@ -66,6 +66,14 @@ def local_time(value: dt.datetime, tz: dt.tzinfo | None = None, *,
     return in_zone(value, tz).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
+def local_day(value: dt.datetime, tz: dt.tzinfo | None = None) -> str:
+    """The day of a time for a person: ``2026-03-02`` in the deployment's zone (or ``tz``).
+
+    A stored time is UTC: its own date is the day before in Jakarta until 07:00 there.
+    """
+    return in_zone(value, tz).date().isoformat()
+
+
 def snake_key(label: str) -> str:
     """A column label as a snake_case key: ``"median resolve (days)"`` → ``median_resolve_days``."""
     key = re.sub(r"[^0-9a-z]+", "_", label.lower()).strip("_")

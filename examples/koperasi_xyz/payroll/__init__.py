@@ -16,7 +16,7 @@ import click
 
 from dyncrm import archive
 from dyncrm.cli import examples, json_option, pass_actor, subgroup
-from dyncrm.output import action, emit, local_time, table
+from dyncrm.output import action, emit, local_day, local_time, table
 from dyncrm.plugin_spec import PluginSpec
 from dyncrm.values import Permission
 
@@ -82,9 +82,10 @@ def _note_sent(crm, dlist) -> None:
         click.echo(f"the list of {dlist.label} is not sent yet: 'dyncrm payroll send --month "
                    f"{dlist.label}' archives it as sent", err=True)
         return
-    click.echo(f"this is the list as the records stand today; the list sent on "
-               f"{str(done.archived.created_at)[:10]} totals {rupiah(crm, done.dlist.total)} "
-               f"('dyncrm payroll send --month {dlist.label} --pdf FILE' reprints it)", err=True)
+    day = local_day(done.archived.created_at, crm.tz)
+    click.echo(f"this is the list as the records stand today; the list sent on {day} totals "
+               f"{rupiah(crm, done.dlist.total)} ('dyncrm payroll send --month {dlist.label} "
+               "--pdf FILE' reprints it)", err=True)
 
 
 def register_commands(cli: click.Group) -> None:

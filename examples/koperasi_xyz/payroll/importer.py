@@ -46,7 +46,9 @@ import attrs
 
 from dyncrm.db import bulk
 from dyncrm.errors import DyncrmError, ValidationError
+from dyncrm.gc_pause import gc_paused
 from dyncrm.money import from_minor, to_minor
+from dyncrm.output import local_day
 from dyncrm.text import decode_utf8, describe, odd_character
 from dyncrm.values import Actor
 
@@ -268,7 +270,7 @@ def _used(crm: CRM, batch: str, digest: str, label: str) -> None:
     for row in PayrollBatch.select().order_by(PayrollBatch.id):
         if row.batch == batch:
             continue
-        day = str(row.imported_at)[:10]
+        day = local_day(row.imported_at, crm.tz)
         if (row.report or {}).get("sha256") == digest:
             raise ValidationError(crm.t(
                 "this file was already imported in batch {batch} on {date}; nothing was "
@@ -281,6 +283,7 @@ def _used(crm: CRM, batch: str, digest: str, label: str) -> None:
                 date=day), field="file")
 
 
+@gc_paused()  # a 100,000-line file: a million objects kept until the end
 def import_confirmation(crm: CRM, actor: Actor, source: str | Path | bytes, *, batch: str,
                         month, dry_run: bool = False) -> ImportReport:
     """Post a confirmation file for ``month`` under ``batch``, all lines or none.
@@ -309,8 +312,8 @@ def import_confirmation(crm: CRM, actor: Actor, source: str | Path | bytes, *, b
     if existing is not None:
         if existing.report.get("sha256") != digest:
             raise ValidationError(f"batch {batch} was already imported on "
-                                  f"{str(existing.imported_at)[:10]} from another file; use "
-                                  "the batch id of this file")
+                                  f"{local_day(existing.imported_at, crm.tz)} from another "
+                                  "file; use the batch id of this file")
         return attrs.evolve(_replayed_report(existing), dry_run=dry_run)
     lines = read_confirmation(crm, data)
     month = month.replace(day=1)

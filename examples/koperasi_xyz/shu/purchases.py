@@ -34,6 +34,7 @@ from dyncrm.db import bulk
 from dyncrm.db.models import Member
 from dyncrm.errors import DyncrmError, ValidationError
 from dyncrm.money import to_minor
+from dyncrm.output import local_day
 from dyncrm.text import decode_utf8, describe, odd_character
 from dyncrm.values import Actor
 
@@ -183,13 +184,13 @@ def import_purchases(crm: CRM, actor: Actor, source: str | Path | bytes, *, year
             if (existing.year, existing.unit) != (year, unit):
                 raise ValidationError(
                     f"this file was already imported for {existing.unit} {existing.year} on "
-                    f"{str(existing.imported_at)[:10]}; it is not imported again for "
+                    f"{local_day(existing.imported_at, crm.tz)}; it is not imported again for "
                     f"{unit} {year}", field="file")
             members = (ShuPurchase.select(ShuPurchase.member).where(
                 ShuPurchase.file == existing.id).distinct().count())
             return PurchaseImport(year=year, unit=unit, lines=existing.lines, members=members,
                                   total=existing.total, replayed=True,
-                                  imported_at=str(existing.imported_at)[:10])
+                                  imported_at=local_day(existing.imported_at, crm.tz))
         row = ShuYear.get_or_none(ShuYear.year == year)
         if row is not None and row.status != "entered":
             raise ValidationError(f"SHU {year} is already {row.status}; its figures are locked "

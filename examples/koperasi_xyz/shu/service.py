@@ -33,8 +33,10 @@ import attrs
 
 from dyncrm.db import bulk
 from dyncrm.errors import NotFoundError, PermissionDenied, ValidationError
+from dyncrm.gc_pause import gc_paused
 from dyncrm.ledger import EntrySpec
 from dyncrm.money import Money, from_minor, to_minor
+from dyncrm.output import local_day
 from dyncrm.values import Actor, Leg
 
 from ..fmt import rupiah_texts
@@ -141,9 +143,11 @@ def _approvers_text(year: int, digest: str | None) -> str:
     return ", ".join(f"{a.username} ({a.capacity})" for a in rows) or "nobody"
 
 
-def _locked_error(row: ShuYear) -> ValidationError:
-    when = row.approved_at.date().isoformat() if isinstance(row.approved_at, dt.datetime) \
-        else str(row.approved_at)[:10]
+def _locked_error(crm: CRM, row: ShuYear) -> ValidationError:
+    approved = row.approved_at
+    if not isinstance(approved, dt.datetime):
+        approved = dt.datetime.fromisoformat(str(approved))
+    when = local_day(approved, crm.tz)  # stored in UTC: the day it was in the cooperative
     return ValidationError(
         f"SHU {row.year} was approved on {when} by {_approvers_text(row.year, row.digest)}; "
         "its figures are locked and are not computed from live data again "
@@ -221,7 +225,7 @@ def compute(crm: CRM, year: int, amount: Money | None = None) -> Draft:
 
     row = year_row(year)
     if row is not None and row.status != "entered":
-        raise _locked_error(row)
+        raise _locked_error(crm, row)
     if amount is not None:
         units, source = _units(crm, amount), "what-if"
     elif row is not None:
@@ -299,7 +303,7 @@ def approve(crm: CRM, year: int, actor: Actor, *, rat_date: dt.date | None = Non
             raise ValidationError(f"the SHU of {year} has not been entered yet; nothing to "
                                   "approve")
         if row.status != "entered":
-            raise _locked_error(row)
+            raise _locked_error(crm, row)
         _check_year_over(crm, year, "approve its SHU (after the RAT)")
         _, end = year_bounds(year)
         if rat_date is not None and not end < rat_date <= crm.today():
@@ -349,6 +353,7 @@ def approve(crm: CRM, year: int, actor: Actor, *, rat_date: dt.date | None = Non
     return ApproveResult(year, capacity, approved, waiting, superseded)
 
 
+@gc_paused()  # a share, an entry, a receipt and a message per member, kept until the end
 def post(crm: CRM, year: int, actor: Actor, *, on: dt.date | None = None) -> PostOutcome:
     """Post the approved SHU of ``year`` exactly once; a second call says it is done.
 
