@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -29,9 +28,10 @@ def deployment(tmp_path: Path):
                            ("bendahara", "treasurer"), ("sekretaris", "secretary"),
                            ("ketua", "admin")):
             staff(crm, name, role)
-        # joined this month on the 1st: this month's wajib is due on the 10th
+        # joined this month on the 1st: this month's wajib is due on the 10th (this month in
+        # the cooperative's time zone: in Jakarta the day starts 7 hours before UTC's)
         member = add_member(crm, "Siti Aminah", number="XYZ-0001",
-                            joined=dt.date.today().replace(day=1))
+                            joined=crm.today().replace(day=1))
         staff(crm, "siti", "member", member_id=member)
     return config
 
@@ -78,7 +78,8 @@ def test_done_when_a_member_saves_and_leaves_with_a_correct_settlement(deploymen
     assert {ln["amount"]["currency"] for ln in preview["lines"]} == {"IDR"}
     code, out, err = cli(deployment, "leave", "approve", "1", user="sekretaris")
     assert code == 1 and "may not leave.approve" in err
-    payout = dt.date.today().isoformat()
+    with open_crm(deployment) as crm:
+        payout = crm.today().isoformat()  # the approval's day: today in the cooperative
     out = ok(deployment, "leave", "approve", "1", "--payout-on", payout, user="ketua")
     assert "XYZ-0001 Siti Aminah is now leaving" in out and "Rp 650.000" in out
     shown = ok(deployment, "leave", "show", "1", user="siti")
