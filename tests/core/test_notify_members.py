@@ -11,6 +11,7 @@ import textwrap
 import time
 
 import pytest
+from test_receipts import CONFIG  # a core deployment on the URL given
 
 from dyncrm.db.models import Member, OutboxMessage
 from dyncrm.errors import NotFoundError
@@ -86,18 +87,6 @@ def test_an_unknown_member_queues_nothing(make_crm) -> None:
 
 
 # -- races: real processes queueing the same keys at once ---------------------------------
-
-CONFIG = """
-[organisation]
-name = "Koperasi Uji"
-currency = "IDR"
-currency_exponent = 0
-locale = "en_GB"
-timezone = "Asia/Jakarta"
-
-[database]
-url = "{url}"
-"""
 
 WORKER = textwrap.dedent("""
     import json, sys, time
