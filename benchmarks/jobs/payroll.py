@@ -165,12 +165,16 @@ def floor_specs(found, currency: str) -> list:
 
 def run_post_many(crm, found) -> int:
     """The floor's entries through ``crm.ledger.post_many`` in one action (the ledger's
-    bulk path alone: checks, keys, ids, hooks, receipts); returns the postings written."""
+    bulk path alone: checks, keys, ids, hooks, receipts); returns the postings written.
+    The entries are made with the cycle collector paused, as the library's batch callers
+    make theirs (the payroll import, the SHU posting: ``dyncrm.gc_pause``)."""
+    from dyncrm.gc_pause import gc_paused
     from dyncrm.values import Actor
 
-    specs = floor_specs(found, crm.currency)
-    with crm.action("benchmark.post_many", Actor.operator("benchmark")):
-        results = crm.ledger.post_many(specs)
+    with gc_paused():
+        specs = floor_specs(found, crm.currency)
+        with crm.action("benchmark.post_many", Actor.operator("benchmark")):
+            results = crm.ledger.post_many(specs)
     if any(r.replayed for r in results):
         raise AssertionError("a floor entry was already posted")
     return sum(len(s.legs) for s in specs)
@@ -179,7 +183,15 @@ def run_post_many(crm, found) -> int:
 def run_floor(db, found, currency: str) -> int:
     """Insert one wajib entry (2 postings) per line and one repayment entry (cash,
     interest, principal) per loan, keyed like the importer's, in one transaction:
-    ``executemany`` on SQLite, ``execute_values`` (multi-row) on PostgreSQL."""
+    ``executemany`` on SQLite, ``execute_values`` (multi-row) on PostgreSQL; with the
+    cycle collector paused, as :func:`run_post_many` runs."""
+    from dyncrm.gc_pause import gc_paused
+
+    with gc_paused():
+        return _floor(db, found, currency)
+
+
+def _floor(db, found, currency: str) -> int:
     import json
 
     from peewee import PostgresqlDatabase
