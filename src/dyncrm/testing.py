@@ -16,6 +16,7 @@ and these helpers, imported ``from dyncrm.testing import ...``:
 * :func:`staff` — a staff user with roles, as an :class:`~dyncrm.values.Actor`;
 * :func:`active_member` — an active member in one call;
 * :func:`run_cli` and :func:`sign_in` — the ``dyncrm`` command line, signed in;
+* :func:`today_of` — today as a deployment counts days (its time zone, not the machine's);
 * :func:`messages_for` and :func:`touchpoints` — what a member was sent and what
   happened to them;
 * :func:`snapshot` — every row of every table, for "nothing was written" checks,
@@ -59,6 +60,7 @@ __all__ = [
     "sign_in",
     "snapshot",
     "staff",
+    "today_of",
     "touchpoints",
     "web_client",
 ]
@@ -125,6 +127,17 @@ class Clock:
         """Move the clock on by ``delta`` (or ``dt.timedelta(**units)``); the new time."""
         self.now = self.now + (delta if delta is not None else dt.timedelta(**units))
         return self.now
+
+
+def today_of(config: str | Path) -> dt.date:
+    """Today as the deployment at ``config`` counts days (its ``[organisation] timezone``):
+    what its commands take as today.  Not the machine's ``date.today()``, which in a UTC
+    test run is the day before Jakarta's from 17:00 to midnight."""
+    from zoneinfo import ZoneInfo
+
+    from dyncrm.config import load_config
+
+    return dt.datetime.now(ZoneInfo(load_config(config).organisation.timezone)).date()
 
 
 def _as_clock(clock: Any) -> Callable[[], dt.datetime] | None:

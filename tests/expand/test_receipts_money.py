@@ -17,7 +17,7 @@ from test_savings_helpers import add_member as add_saver
 from dyncrm.app import open_crm
 from dyncrm.db.receipts import Receipt
 from dyncrm.money import Money
-from dyncrm.testing import run_cli
+from dyncrm.testing import run_cli, today_of
 from dyncrm_expand import deactivation, loans, savings
 
 
@@ -178,7 +178,7 @@ def test_receipt_option_reprint_and_list(deployment, tmp_path, monkeypatch) -> N
     code, out, err = cli(deployment, "savings", "deposit", "XYZ-0001", "sukarela", "75000",
                          "--method", "cash", "--ref", "KW-77", "--receipt", str(target))
     assert code == 0, err
-    year = dt.date.today().year
+    year = today_of(deployment).year  # the deployment's year (Jakarta), not the machine's
     number = f"KW-{year}-000001"
     assert f"receipt {number} written to {target}" in err
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600

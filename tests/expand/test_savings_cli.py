@@ -13,7 +13,7 @@ from test_savings_helpers import JPEG, PDF, add_member, staff
 
 from dyncrm.app import open_crm
 from dyncrm.money import Money
-from dyncrm.testing import run_cli
+from dyncrm.testing import run_cli, today_of
 
 TOML = """
 [organisation]
@@ -121,7 +121,7 @@ def test_deposits_verification_withdrawal_and_reports(deployment, tmp_path):
     code, out, _ = cli(deployment, "savings", "balance", "XYZ-0001")
     assert re.search(r"Simpanan Sukarela +Rp 300\.000", out)
 
-    year = str(dt.date.today().year)
+    year = str(today_of(deployment).year)  # the deployment's year (Jakarta)
     target = tmp_path / "statement.csv"
     code, out, err = cli(deployment, "savings", "statement", "XYZ-0001", "--year", year,
                          "--product", "sukarela", "--csv", str(target))

@@ -192,12 +192,12 @@ def test_through_the_command_line(tmp_path, monkeypatch) -> None:
     from test_savings_helpers import staff
 
     from dyncrm.app import open_crm
-    from dyncrm.testing import run_cli
+    from dyncrm.testing import run_cli, today_of
 
     monkeypatch.chdir(tmp_path)
     config = tmp_path / "dyncrm.toml"
     config.write_text(TOML, encoding="utf-8")
-    today = dt.date.today()
+    today = today_of(config)  # the deployment's month (Jakarta), not the machine's
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     label = f"{last_month.year:04d}-{last_month.month:02d}"
     with open_crm(config) as crm:

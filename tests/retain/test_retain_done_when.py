@@ -28,7 +28,7 @@ from retain_support import RETAIN, add_member, add_staff, smtp_notify, smtp_serv
 from thirdparty import on_sys_path, write_distribution
 
 from dyncrm.app import open_crm
-from dyncrm.testing import run_cli, snapshot
+from dyncrm.testing import run_cli, snapshot, today_of
 
 DUES_PACKAGE = Path(__file__).resolve().parent / "plugins" / "dyncrm_test_dues"
 
@@ -89,7 +89,7 @@ def test_a_complaint_from_filing_to_rating_and_the_report(tmp_path, mail):
     out = cli(config, "feedback", "submit", "--category", "service", "--subject",
               "Antrean terlalu lama", "--text", "Saya menunggu dua jam di loket.", user="siti")
     number = re.search(r"filed ticket (\S+)", out).group(1)
-    year = dt.date.today().year
+    year = today_of(config).year  # the deployment's year (Jakarta), not the machine's
     assert number == f"FB-{year}-00001"
 
     before = dump(db)
@@ -123,7 +123,7 @@ def test_a_complaint_from_filing_to_rating_and_the_report(tmp_path, mail):
     assert "Bunga" not in cli(config, "feedback", "list", user="siti")  # members: their own
 
     report = cli(config, "feedback", "report", user="admin")
-    month = dt.date.today().strftime("%Y-%m")
+    month = today_of(config).strftime("%Y-%m")
     volume_line = next(line for line in report.splitlines() if line.startswith("service"))
     assert month in report and volume_line.split()[-2:] == ["1", "1"]  # this month, in total
     assert "100.0% (1/1)" in report and "5.00" in report
