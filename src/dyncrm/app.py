@@ -569,7 +569,7 @@ class CRM:
         from dyncrm.notify import Message
 
         items = list(items)
-        found = {values[0]: _MemberRow(values) for values in bulk.select_in(
+        found = {values[0]: bulk.Row(_MEMBER_COLUMNS, values) for values in bulk.select_in(
             self.database, f"SELECT {', '.join(_MEMBER_COLUMNS)} FROM member WHERE id IN ({{in}})",
             sorted({member_id for member_id, _, _ in items}))}
         sending: list[tuple[int, str | None, str, str]] = []  # member, key, channel, address
@@ -598,14 +598,6 @@ class CRM:
 #: The member columns :meth:`CRM.notify_members` reads (what ``member_info`` needs).
 _MEMBER_COLUMNS = ("id", "number", "name", "email", "phone", "stage", "joined_on", "left_on",
                    "preferred_channel", "marketing_opt_out")
-
-
-class _MemberRow:
-    """A member row read as plain values, with attribute access (for ``member_info``)."""
-
-    def __init__(self, values: Iterable[Any]) -> None:
-        self.__dict__.update(zip(_MEMBER_COLUMNS, values, strict=True))
-
 
 #: Statement openings that change data (a ``WITH`` may, so it counts).
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "WITH", "MERGE")

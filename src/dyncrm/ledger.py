@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 from peewee import JOIN, fn
@@ -473,14 +473,7 @@ class Ledger:
         a key: one insert each.
         """
         db = self.crm.database
-        days: dict[dt.date, Any] = {}  # each day's value made once (a batch shares its days)
-
-        def date_value(day: dt.date) -> Any:
-            value = days.get(day)
-            if value is None:
-                value = days[day] = bulk.stamp(db, JournalEntry.effective_date.db_value(day))
-            return value
-
+        date_value = bulk.day_values(db, JournalEntry.effective_date)
         stamp = bulk.stamp(db, JournalEntry.recorded_at.db_value(recorded))
         meta_value = JournalEntry.meta.db_value
         rows = [(s.key, s.kind, s.memo, date_value(day), stamp, s.actor, s.member_id,

@@ -221,6 +221,17 @@ class Outbox:
             self._channels = channels
         return self._channels
 
+    def _checked_channel(self, channel: str | None, recipient: str) -> str:
+        """The channel a message goes by (``channel`` or the default), refusing an
+        unknown channel or a message without a recipient."""
+        channel = channel or self.crm.config.notify.default_channel
+        if channel not in self.channels:
+            raise ValidationError(f"unknown channel {channel!r}; channels: "
+                                  f"{', '.join(sorted(self.channels))}", field="channel")
+        if not recipient:
+            raise ValidationError("a message needs a recipient", field="recipient")
+        return channel
+
     def queue(self, *, recipient: str, subject: str, body: str, channel: str | None = None,
               member_id: int | None = None, kind: str = "", key: str | None = None,
               essential: bool = True, not_before: dt.datetime | None = None) -> QueueResult:
@@ -229,12 +240,7 @@ class Outbox:
         ``key`` makes queueing idempotent: a key queued before returns the first
         message's id with ``replayed=True``.
         """
-        channel = channel or self.crm.config.notify.default_channel
-        if channel not in self.channels:
-            raise ValidationError(f"unknown channel {channel!r}; channels: "
-                                  f"{', '.join(sorted(self.channels))}", field="channel")
-        if not recipient:
-            raise ValidationError("a message needs a recipient", field="recipient")
+        channel = self._checked_channel(channel, recipient)
         if key is not None:
             existing = OutboxMessage.get_or_none(OutboxMessage.key == key)
             if existing is not None:
@@ -267,12 +273,7 @@ class Outbox:
             return []
         default = self.crm.config.notify.default_channel
         for m in messages:
-            channel = m.channel or default
-            if channel not in self.channels:
-                raise ValidationError(f"unknown channel {channel!r}; channels: "
-                                      f"{', '.join(sorted(self.channels))}", field="channel")
-            if not m.recipient:
-                raise ValidationError("a message needs a recipient", field="recipient")
+            self._checked_channel(m.channel, m.recipient)
         db = self.crm.database
         k = bulk.quote(db, "key")
         known = dict(bulk.select_in(db, f"SELECT {k}, id FROM outbox_message WHERE {k} IN "

@@ -297,7 +297,7 @@ class Receipts:
                 first[year] = Counter.get(Counter.name == name).value - count + 1
         prefix = self.crm.config.receipts.prefix
         issued_at = bulk.stamp(db, Receipt.issued_at.db_value(self.crm.now()))
-        days: dict[dt.date, Any] = {}
+        date_value = bulk.day_values(db, Receipt.effective_date)
         exponents: dict[str, int] = {}
         units_of: dict[tuple, int] = {}
         line_heads: dict[tuple[str, str], str] = {}
@@ -322,13 +322,11 @@ class Receipts:
                 raise ValidationError(f"journal entry {entry.id} moves no {currency}; it "
                                       "needs no receipt", field="entry")
             day = entry.effective_date
-            if day not in days:
-                days[day] = bulk.stamp(db, Receipt.effective_date.db_value(day))
             year = day.year
             seq = first[year]
             first[year] += 1
             rows.append((number_text(prefix, year, seq), year, seq, kind.name, entry.id,
-                         entry.member_id, total, currency, days[day], issued_at,
+                         entry.member_id, total, currency, date_value(day), issued_at,
                          entry.actor, f"[{', '.join(lines)}]"))
         bulk.insert_rows(db, "receipt", _RECEIPT_COLUMNS, rows)
 

@@ -95,14 +95,6 @@ def _amounts(crm: CRM):
 _fields_of = operator.attrgetter(*FIELDS)
 
 
-class _Row:
-    """A loan or installment row read as a tuple, with attribute access (the
-    settlement and :func:`loan_info` read rows by attribute)."""
-
-    def __init__(self, columns: Iterable[str], values: Iterable[Any]) -> None:
-        self.__dict__.update(zip(columns, values, strict=True))
-
-
 #: An unpaid installment row, made from the values of :data:`_INST_COLUMNS` in order
 #: (a slotted class: a batch makes one per unpaid installment, hundreds of thousands).
 _Installment = dataclasses.make_dataclass("_Installment", _INST_COLUMNS, slots=True, eq=False)
@@ -243,7 +235,7 @@ def repay_many(crm: CRM, actor: Actor, payments: Iterable[Repayment], *, method:
                     each_paid(crm=crm, payment=paid[-1])
         if closed:
             _close(crm, actor, Loan.get_by_id(row.id), on)
-        info = payment_info(crm, _Row(_PAYMENT_COLUMNS, (
+        info = payment_info(crm, bulk.Row(_PAYMENT_COLUMNS, (
             ids[r["reference"]], r["loan"], r["reference"], r["method"], r["effective_date"],
             r["amount"], r["penalty"], r["interest"], r["principal"], r["overpayment"],
             r["payoff"], r["actor"], r["reversed_by"])), row.member_id, row.currency,
@@ -281,11 +273,11 @@ def _read(crm: CRM, loan_ids: list[int]) -> tuple[dict, dict, dict]:
     date of each loan's last payment: three ``IN`` queries per chunk of loans."""
     db = crm.database
     parsed: dict[str, Any] = {}
-    loans: dict[int, _Row] = {}
+    loans: dict[int, bulk.Row] = {}
     json_of = Loan.terms.python_value
     for values in bulk.select_in(db, f"SELECT {', '.join(_LOAN_COLUMNS)} FROM loan "
                                      "WHERE id IN ({in})", loan_ids, size=CHUNK):
-        row = _Row(_LOAN_COLUMNS, values)
+        row = bulk.Row(_LOAN_COLUMNS, values)
         text = row.terms
         if text not in parsed:
             parsed[text] = (json_of(text), terms_from_json(json_of(text)))

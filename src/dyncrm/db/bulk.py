@@ -100,6 +100,28 @@ def stamp(database: Any, value: Any) -> Any:
     return value
 
 
+def day_values(database: Any, field: Any) -> Callable[[dt.date], Any]:
+    """A function giving each day's value for ``field`` (a peewee ``DateField``) as a bulk
+    insert sends it (:func:`stamp`), made once per day: a batch repeats its days."""
+    made: dict[dt.date, Any] = {}
+
+    def value(day: dt.date) -> Any:
+        found = made.get(day)
+        if found is None:
+            found = made[day] = stamp(database, field.db_value(day))
+        return found
+
+    return value
+
+
+class Row:
+    """A row read as plain values, with attribute access (``row.member_id``): for code
+    that reads rows by attribute without building a model instance per row."""
+
+    def __init__(self, columns: Iterable[str], values: Iterable[Any]) -> None:
+        self.__dict__.update(zip(columns, values, strict=True))
+
+
 def insert_rows(database: Any, table: str, columns: Sequence[str],
                 rows: Sequence[Sequence[Any]], *, per_statement: int = MAX_ROWS,
                 ignore_conflicts: bool = False, returning: str | None = None
